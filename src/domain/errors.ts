@@ -1,0 +1,109 @@
+/**
+ * One error hierarchy for the whole product. Interfaces (CLI, HTTP, MCP) map
+ * `code` to an exit code, status or protocol error in exactly one place each.
+ */
+export type ErrorCode =
+  | 'INVALID_INPUT'
+  | 'NOT_FOUND'
+  | 'UNSUPPORTED_FILE'
+  | 'PARSE_FAILED'
+  | 'EMBEDDER_UNAVAILABLE'
+  | 'EMBEDDER_MISMATCH'
+  | 'CONFIG_INVALID'
+  | 'STORE_FAILED'
+  | 'INTERNAL';
+
+export interface DocgraphErrorOptions {
+  cause?: unknown;
+  /** A hint that tells the user what to do next. */
+  hint?: string;
+  /** True when retrying the same operation later may succeed. */
+  retryable?: boolean;
+}
+
+export class DocgraphError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string | undefined;
+  readonly retryable: boolean;
+
+  constructor(code: ErrorCode, message: string, options: DocgraphErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.hint = options.hint;
+    this.retryable = options.retryable ?? false;
+  }
+}
+
+/** Bad arguments, flags, requests or query input. `allowed` says what would be accepted. */
+export class InvalidInputError extends DocgraphError {
+  readonly field: string | undefined;
+  readonly allowed: string | undefined;
+  constructor(message: string, opts: DocgraphErrorOptions & { field?: string; allowed?: string } = {}) {
+    super('INVALID_INPUT', message, opts);
+    this.field = opts.field;
+    this.allowed = opts.allowed;
+  }
+}
+
+export class NotFoundError extends DocgraphError {
+  constructor(message: string, opts: DocgraphErrorOptions = {}) {
+    super('NOT_FOUND', message, opts);
+  }
+}
+
+/** A file docgraph will not index (binary, too large, wrong encoding, unknown type). */
+export class UnsupportedFileError extends DocgraphError {
+  readonly uri: string;
+  readonly reason: SkipReason;
+  constructor(uri: string, reason: SkipReason, message: string) {
+    super('UNSUPPORTED_FILE', message);
+    this.uri = uri;
+    this.reason = reason;
+  }
+}
+
+/** A file that could be read but not parsed into sections. Never retryable. */
+export class ParseError extends DocgraphError {
+  readonly uri: string;
+  constructor(uri: string, message: string, opts: DocgraphErrorOptions = {}) {
+    super('PARSE_FAILED', message, opts);
+    this.uri = uri;
+  }
+}
+
+export class EmbedderError extends DocgraphError {
+  readonly provider: string;
+  constructor(provider: string, message: string, opts: DocgraphErrorOptions = {}) {
+    super('EMBEDDER_UNAVAILABLE', message, opts);
+    this.provider = provider;
+  }
+}
+
+/** The store's vectors were built by another embedder than the configured one. */
+export class EmbedderMismatchError extends DocgraphError {
+  constructor(message: string, opts: DocgraphErrorOptions = {}) {
+    super('EMBEDDER_MISMATCH', message, opts);
+  }
+}
+
+export class ConfigError extends DocgraphError {
+  constructor(message: string, opts: DocgraphErrorOptions = {}) {
+    super('CONFIG_INVALID', message, opts);
+  }
+}
+
+/** Why a file was skipped during ingest; stable strings used in summaries and JSON. */
+export type SkipReason =
+  | 'binary'
+  | 'invalid-utf8'
+  | 'too-large'
+  | 'empty'
+  | 'unsupported-type'
+  | 'parse-error'
+  | 'unreadable'
+  | 'too-deep';
+
+export function isDocgraphError(e: unknown): e is DocgraphError {
+  return e instanceof DocgraphError;
+}

@@ -1,0 +1,41 @@
+import type { DocFormat, DocumentMeta, SectionLink } from '../domain/types.js';
+
+/**
+ * The one Section tree model every parser produces. It carries no ids: ids
+ * are derived from it deterministically when the document is stored.
+ */
+export interface ParsedSection {
+  /** Heading level 1–6; 0 for the preamble before the first heading. */
+  level: number;
+  /** Heading as written (inline Markdown, e.g. with backticks). */
+  heading: string;
+  /** The id a browser would scroll to. Empty for the preamble. */
+  anchor: string;
+  /** Headings from the top of the document down to this one. */
+  headingPath: string[];
+  /** Index into `sections` of the parent section, or -1. */
+  parent: number;
+  /** Markdown body without the heading line. */
+  text: string;
+  /** 1-based part when a long section was split, 0 otherwise. */
+  part: number;
+  links: SectionLink[];
+}
+
+export interface ParsedDocument {
+  uri: string;
+  format: DocFormat;
+  title: string;
+  meta: DocumentMeta;
+  sections: ParsedSection[];
+}
+
+export interface ParseOptions {
+  /** Sections longer than this (estimated tokens) are split at paragraph boundaries. Default 400. */
+  maxSectionTokens?: number;
+}
+
+/** Rough token estimate used for splitting and budgets: ~4 characters per token. */
+export function estimateTokens(text: string): number {
+  return Math.ceil(text.length / 4);
+}

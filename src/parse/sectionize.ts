@@ -1,0 +1,174 @@
+import type { SectionLink } from '../domain/types.js';
+import { estimateTokens, type ParsedSection } from './model.js';
+
+/**
+ * The format-neutral input of `sectionize`: each parser turns its syntax tree
+ * into a flat run of headings and body blocks (in document order).
+ */
+export type Block =
+  | {
+      kind: 'heading';
+      /** 1–6. */
+      level: number;
+      /** Heading content as written (inline Markdown). */
+      source: string;
+      /** Heading as plain text (what a reader sees). */
+      plain: string;
+      /** The id a browser scrolls to for this heading. */
+      anchor: string;
+      links: SectionLink[];
+    }
+  | {
+      kind: 'body';
+      /** Markdown of one block (paragraph, list, table, code block ...). */
+      text: string;
+      /** True for fenced/indented code: never cut inside. */
+      code?: boolean;
+      links: SectionLink[];
+    };
+
+interface LogicalSection {
+  level: number;
+  heading: string;
+  anchor: string;
+  headingPath: string[];
+  parent: number;
+  blocks: { text: string; code: boolean; links: SectionLink[] }[];
+  headingLinks: SectionLink[];
+  hasChildren: boolean;
+}
+
+/**
+ * Builds the Section tree of a document: each heading opens a section and the
+ * blocks up to the next heading are its body. Long bodies are split at block
+ * boundaries into parts that keep the heading path; an empty leaf section (a
+ * heading with neither body nor children) is merged into the section before
+ * it as a heading line.
+ */
+export function sectionize(blocks: Iterable<Block>, maxSectionTokens: number): ParsedSection[] {
+  const logical: LogicalSection[] = [];
+  const open: number[] = []; // stack of open section indexes, by heading level
+  let current: LogicalSection | undefined;
+
+  for (const block of blocks) {
+    if (block.kind === 'heading') {
+      while (open.length > 0 && logical[open[open.length - 1]!]!.level >= block.level) open.pop();
+      const parentIdx = open.length > 0 ? open[open.length - 1]! : -1;
+      const parent = parentIdx >= 0 ? logical[parentIdx] : undefined;
+      const plain = normalizeSpace(block.plain);
+      current = {
+        level: block.level,
+        heading: normalizeSpace(block.source) || plain,
+        anchor: block.anchor,
+        headingPath: [...(parent?.headingPath ?? []), plain],
+        parent: parentIdx,
+        blocks: [],
+        headingLinks: block.links,
+        hasChildren: false,
+      };
+      if (parent) parent.hasChildren = true;
+      logical.push(current);
+      open.push(logical.length - 1);
+      continue;
+    }
+    const text = block.text.trim();
+    if (text === '') continue;
+    if (!current) {
+      current = { level: 0, heading: '', anchor: '', headingPath: [], parent: -1, blocks: [], headingLinks: [], hasChildren: false };
+      logical.push(current);
+    }
+    current.blocks.push({ text, code: block.code ?? false, links: block.links });
+  }
+
+  mergeEmptyLeaves(logical);
+  return splitParts(logical, maxSectionTokens);
+}
+
+function mergeEmptyLeaves(logical: LogicalSection[]): void {
+  for (let i = logical.length - 1; i > 0; i--) {
+    const s = logical[i]!;
+    if (s.blocks.length > 0 || s.hasChildren || s.level === 0) continue;
+    const prev = logical[i - 1]!;
+    prev.blocks.push({ text: '#'.repeat(s.level) + ' ' + s.heading, code: false, links: s.headingLinks });
+    logical.splice(i, 1);
+    for (const other of logical) {
+      if (other.parent === i) other.parent = i - 1;
+      else if (other.parent > i) other.parent -= 1;
+    }
+  }
+}
+
+function splitParts(logical: LogicalSection[], maxTokens: number): ParsedSection[] {
+  const out: ParsedSection[] = [];
+  const firstPart: number[] = [];
+  for (const s of logical) {
+    const chunks = chunkBlocks(s.blocks, maxTokens);
+    firstPart.push(out.length);
+    const parent = s.parent >= 0 ? firstPart[s.parent]! : -1;
+    chunks.forEach((chunk, i) => {
+      out.push({
+        level: s.level,
+        heading: s.heading,
+        anchor: s.anchor,
+        headingPath: s.headingPath,
+        parent,
+        text: chunk.text,
+        part: chunks.length > 1 ? i + 1 : 0,
+        links: i === 0 ? [...s.headingLinks, ...chunk.links] : chunk.links,
+      });
+    });
+  }
+  return out;
+}
+
+interface Chunk {
+  text: string;
+  links: SectionLink[];
+}
+
+/** Groups blocks into chunks of about maxTokens; one over-long prose block is cut at line or sentence ends, code never. */
+function chunkBlocks(blocks: LogicalSection['blocks'], maxTokens: number): Chunk[] {
+  const chunks: Chunk[] = [];
+  let texts: string[] = [];
+  let links: SectionLink[] = [];
+  let tokens = 0;
+  const flush = (): void => {
+    if (texts.length > 0) chunks.push({ text: texts.join('\n\n'), links });
+    texts = [];
+    links = [];
+    tokens = 0;
+  };
+  for (const block of blocks) {
+    const pieces = !block.code && estimateTokens(block.text) > maxTokens * 2 ? cutLongText(block.text, maxTokens) : [block.text];
+    pieces.forEach((piece, i) => {
+      const t = estimateTokens(piece);
+      if (tokens > 0 && tokens + t > maxTokens) flush();
+      texts.push(piece);
+      if (i === 0) links.push(...block.links);
+      tokens += t;
+    });
+  }
+  flush();
+  return chunks.length > 0 ? chunks : [{ text: '', links: [] }];
+}
+
+function cutLongText(text: string, maxTokens: number): string[] {
+  const maxChars = maxTokens * 4;
+  const out: string[] = [];
+  let rest = text;
+  while (rest.length > maxChars) {
+    const window = rest.slice(0, maxChars);
+    let cut = Math.max(window.lastIndexOf('\n'), window.lastIndexOf('. '));
+    if (cut < maxChars / 2) cut = window.lastIndexOf(' ');
+    if (cut < maxChars / 4) cut = maxChars - 1;
+    const piece = rest.slice(0, cut + 1).trim();
+    if (piece !== '') out.push(piece);
+    rest = rest.slice(cut + 1);
+  }
+  if (rest.trim() !== '') out.push(rest.trim());
+  return out;
+}
+
+export function normalizeSpace(s: string): string {
+  return s.replace(/\s+/g, ' ').trim();
+}
