@@ -1,0 +1,66 @@
+import type { Config } from '../config/config.js';
+import { NotFoundError } from '../domain/errors.js';
+import type { Embedder } from '../embed/embedder.js';
+import { ingestFolder, type IngestProgress, type IngestReport } from '../ingest/ingest.js';
+import { search, type SearchOptions } from '../search/search.js';
+import type { SearchResult } from '../domain/types.js';
+import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import type { Store, StoreStats, StoredEmbedder } from '../store/store.js';
+import { ingestEmbedderResolver, queryEmbedder } from './embedders.js';
+import { existsSync } from 'node:fs';
+
+export interface StatusReport extends StoreStats {
+  index: string;
+  embedder: StoredEmbedder | null;
+  configuredProvider: string;
+}
+
+/**
+ * The composition root: the only place that knows which adapters are used.
+ * CLI, HTTP and MCP call these methods and nothing below them.
+ */
+export class App {
+  private embedderPromise: Promise<Embedder | undefined> | undefined;
+
+  private constructor(
+    readonly config: Config,
+    readonly store: Store,
+  ) {}
+
+  /** Opens the index named by the config (creating it when `create`), ready to serve. */
+  static async open(config: Config, opts: { create?: boolean } = {}): Promise<App> {
+    if (!opts.create && config.index !== ':memory:' && !existsSync(config.index)) {
+      throw new NotFoundError(`no index at ${config.index}`, { hint: 'run `docgraph ingest <folder>` first, or point --index / DOCGRAPH_INDEX at an existing index' });
+    }
+    return new App(config, SqliteStore.open(config.index));
+  }
+
+  async ingest(dir: string, onProgress?: (p: IngestProgress) => void): Promise<IngestReport> {
+    const report = await ingestFolder(dir, {
+      store: this.store,
+      resolveEmbedder: ingestEmbedderResolver(this.config, this.store),
+      maxFileBytes: this.config.ingest.maxFileBytes,
+      maxSectionTokens: this.config.ingest.maxSectionTokens,
+      onProgress,
+    });
+    this.embedderPromise = undefined; // the model may have been (re)fitted
+    return report;
+  }
+
+  async search(query: string, options: SearchOptions = {}): Promise<SearchResult> {
+    this.embedderPromise ??= queryEmbedder(this.config, this.store);
+    const embedder = await this.embedderPromise.catch(() => undefined);
+    return search({ store: this.store, embedder }, query, options);
+  }
+
+  async status(): Promise<StatusReport> {
+    const stats = await this.store.stats();
+    return { index: this.config.index, ...stats, embedder: (await this.store.getEmbedder()) ?? null, configuredProvider: this.config.embedder.provider };
+  }
+
+  async close(): Promise<void> {
+    const e = await this.embedderPromise?.catch(() => undefined);
+    await e?.close();
+    await this.store.close();
+  }
+}

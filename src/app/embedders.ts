@@ -1,0 +1,71 @@
+import type { Config } from '../config/config.js';
+import { ConfigError } from '../domain/errors.js';
+import { BuiltinEmbedder } from '../embed/builtin/builtin.js';
+import { deserializeModel, fitModel, serializeModel } from '../embed/builtin/model.js';
+import type { Embedder } from '../embed/embedder.js';
+import type { EmbedderResolver } from '../ingest/ingest.js';
+import { embedTextOf } from '../ingest/records.js';
+import type { Store } from '../store/store.js';
+
+const MODEL_BLOB = 'builtin-model';
+/** Refit the builtin model when the corpus has grown past this multiple of what it was fitted on. */
+const REFIT_GROWTH = 2;
+/** ...and only once the corpus is at least this big (tiny corpora refit on every growth otherwise). */
+const REFIT_MIN_SECTIONS = 200;
+
+/**
+ * The embedder for searching: the configured provider, or for `builtin` the
+ * model stored in the index. Undefined when there is nothing to search with
+ * vectors yet (empty index).
+ */
+export async function queryEmbedder(config: Config, store: Store): Promise<Embedder | undefined> {
+  if (config.embedder.provider === 'builtin') {
+    const blob = await store.getBlob(MODEL_BLOB);
+    return blob ? new BuiltinEmbedder(deserializeModel(blob)) : undefined;
+  }
+  return externalEmbedder(config);
+}
+
+/**
+ * The resolver ingest uses: for `builtin`, fits the model on the corpus the
+ * first time (and refits when the corpus has grown a lot), re-embedding what
+ * is stored; for other providers, re-embeds when the stored vectors come from
+ * a different embedder (never mixing vector spaces).
+ */
+export function ingestEmbedderResolver(config: Config, store: Store): EmbedderResolver {
+  return async (newTexts) => {
+    const stored = await store.getEmbedder();
+    const stats = await store.stats();
+    if (config.embedder.provider !== 'builtin') {
+      const embedder = await externalEmbedder(config);
+      const info = embedder.info();
+      const changed = stored?.id !== info.id;
+      if (changed) await store.setEmbedder({ id: info.id, provider: info.provider, model: info.model, dimensions: info.dimensions });
+      return { embedder, reembedAll: changed && stats.sections > 0 };
+    }
+    const blob = await store.getBlob(MODEL_BLOB);
+    const current = blob ? deserializeModel(blob) : undefined;
+    const total = stats.sections + newTexts.length;
+    const needFit = !current || stored?.id === undefined || !stored.id.startsWith('builtin:') ||
+      (total >= REFIT_MIN_SECTIONS && total > current.fittedOn * REFIT_GROWTH);
+    if (current && !needFit) return { embedder: new BuiltinEmbedder(current), reembedAll: false };
+    const texts = [...(await storedTexts(store)), ...newTexts];
+    const model = fitModel(texts);
+    const embedder = new BuiltinEmbedder(model);
+    const info = embedder.info();
+    await store.putBlob(MODEL_BLOB, new Uint8Array(serializeModel(model)));
+    await store.setEmbedder({ id: info.id, provider: info.provider, model: info.model, dimensions: info.dimensions });
+    return { embedder, reembedAll: stats.sections > 0 };
+  };
+}
+
+async function storedTexts(store: Store): Promise<string[]> {
+  const out: string[] = [];
+  const titles = new Map((await store.listDocuments()).map((d) => [d.id, d.title]));
+  for await (const s of store.allSections()) out.push(embedTextOf(s.headingPath, titles.get(s.docId) ?? '', s.text));
+  return out;
+}
+
+async function externalEmbedder(config: Config): Promise<Embedder> {
+  throw new ConfigError(`embedder.provider ${config.embedder.provider} is not available yet in this build`, { hint: 'use embedder.provider: builtin' });
+}

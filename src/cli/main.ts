@@ -1,0 +1,205 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import pc from 'picocolors';
+import { App } from '../app/app.js';
+import { loadConfig } from '../config/config.js';
+import { InvalidInputError } from '../domain/errors.js';
+import type { SearchResult } from '../domain/types.js';
+import { readGolden, runEval, type EvalReport } from '../eval/golden.js';
+import type { IngestReport } from '../ingest/ingest.js';
+import { formatBytes } from '../parse/input.js';
+import { SEARCH_MODES, type SearchMode } from '../search/search.js';
+import { EXIT, reportError } from './errors.js';
+import { ingestProgress } from './progress.js';
+
+interface GlobalOptions {
+  index?: string;
+  config?: string;
+  verbose?: boolean;
+}
+
+const out = (s: string): void => void process.stdout.write(s);
+const err = (s: string): void => void process.stderr.write(s);
+
+function intArg(name: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}`);
+    return n;
+  };
+}
+
+async function withApp<T>(cmd: Command, create: boolean, fn: (app: App) => Promise<T>): Promise<T> {
+  const g = cmd.optsWithGlobals<GlobalOptions>();
+  const config = loadConfig({ file: g.config, overrides: { index: g.index } });
+  const app = await App.open(config, { create });
+  try {
+    return await fn(app);
+  } finally {
+    await app.close();
+  }
+}
+
+/** Builds the command tree; `main` runs it. Exported for tests and `--help` docs. */
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command('docgraph')
+    .description('Index technical documentation (Markdown, HTML) into a searchable knowledge graph and answer with citable sections.')
+    .option('--index <path>', 'index file (default ./.docgraph/index.db, env DOCGRAPH_INDEX)')
+    .option('--config <file>', 'config file (default: docgraph.config.yaml|yml|json in this folder)')
+    .option('--verbose', 'show stack traces on errors')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: out, writeErr: err })
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ docgraph ingest ./docs                 index a folder (again: only changes are applied)
+  $ docgraph search "rotate the TLS certificate"
+  $ docgraph search "ERR_REQUIRE_ESM" --json --limit 3
+  $ docgraph status
+  $ docgraph eval golden.jsonl             measure search quality on judged queries
+
+Exit codes: 0 ok, 1 failure, 2 bad arguments or configuration, 3 not found (e.g. no index yet).`,
+    );
+
+  program
+    .command('ingest')
+    .description('Index a folder of .md/.html files. Unchanged files are skipped, changed ones replaced, deleted ones removed.')
+    .argument('<dir>', 'folder to index (searched recursively; .git, node_modules and hidden folders are skipped)')
+    .option('--json', 'print the report as JSON')
+    .addHelpText('after', '\nBad files (binary, not UTF-8, too large, empty) are skipped with a reason; the exit code is non-zero only if nothing could be indexed.')
+    .action(async (dir: string, opts: { json?: boolean }, cmd: Command) => {
+      await withApp(cmd, true, async (app) => {
+        const bar = ingestProgress(!opts.json);
+        let report: IngestReport;
+        try {
+          report = await app.ingest(dir, bar.update);
+        } finally {
+          bar.stop();
+        }
+        if (opts.json) out(JSON.stringify(report, null, 2) + '\n');
+        else printIngest(report);
+        const nothing = report.files === 0 || (report.indexed === 0 && report.unchanged === 0);
+        if (nothing) {
+          if (!opts.json) err(report.files === 0 ? `docgraph: no .md or .html files found in ${report.root}\n` : 'docgraph: nothing could be indexed\n');
+          setExit(EXIT.failure);
+        }
+      });
+    });
+
+  program
+    .command('search')
+    .description('Search the index; prints ranked sections with uri#anchor, heading path and a snippet.')
+    .argument('<query>', 'a question or keywords, e.g. "how do I create a folder recursively"')
+    .option('-n, --limit <n>', 'number of hits (1-100)', intArg('--limit', 1, 100), 10)
+    .addOption(new Option('--mode <mode>', 'retrievers to use').choices(SEARCH_MODES as string[]).default('fused'))
+    .option('--uri-prefix <prefix>', 'only documents whose uri starts with this (e.g. guide/)')
+    .option('--tag <tag...>', 'only documents with these front-matter tags')
+    .option('--json', 'print the result as JSON')
+    .action(async (query: string, opts: { limit: number; mode: SearchMode; uriPrefix?: string; tag?: string[]; json?: boolean }, cmd: Command) => {
+      await withApp(cmd, false, async (app) => {
+        const filters = { ...(opts.uriPrefix ? { uriPrefix: opts.uriPrefix } : {}), ...(opts.tag ? { tags: opts.tag } : {}) };
+        const result = await app.search(query, { limit: opts.limit, mode: opts.mode, filters });
+        if (opts.json) out(JSON.stringify(result, null, 2) + '\n');
+        else printSearch(result);
+      });
+    });
+
+  program
+    .command('status')
+    .description('Show what is indexed: documents, sections, vectors, embedder, index size.')
+    .option('--json', 'print as JSON')
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      await withApp(cmd, false, async (app) => {
+        const s = await app.status();
+        if (opts.json) {
+          out(JSON.stringify(s, null, 2) + '\n');
+          return;
+        }
+        out(
+          [
+            `index      ${s.index} (${formatBytes(s.bytes)})`,
+            `sources    ${s.sources}`,
+            `documents  ${s.documents}`,
+            `sections   ${s.sections} (${s.vectors} with vectors)`,
+            `graph      ${s.entities} entities, ${s.edges} edges`,
+            `embedder   ${s.embedder ? `${s.embedder.id} (${s.embedder.dimensions} dims)` : 'none yet'}; configured: ${s.configuredProvider}`,
+            `last ingest ${s.lastIndexedAt ?? 'never'}`,
+          ].join('\n') + '\n',
+        );
+      });
+    });
+
+  program
+    .command('eval')
+    .description('Measure search quality on judged queries (JSONL: {id, intent, query, relevant:[{doc, heading?, grade}]}).')
+    .argument('<golden>', 'golden queries file, e.g. ../shared/eval/node-dev-golden.jsonl')
+    .option('--modes <modes>', 'comma-separated retrievers to compare', 'lexical,vector,fused')
+    .option('--json', 'print the full report (per query too) as JSON')
+    .addHelpText('after', '\nPrints nDCG@10, Recall@10, MRR@10, Hit@1, Hit@5 (document level), section Hit@5, and p50/p95 latency, overall and per intent.')
+    .action(async (golden: string, opts: { modes: string; json?: boolean }, cmd: Command) => {
+      const modes = opts.modes.split(',').map((m) => m.trim()) as SearchMode[];
+      for (const m of modes) {
+        if (!SEARCH_MODES.includes(m)) throw new InvalidInputError(`unknown mode "${m}"`, { field: '--modes', allowed: SEARCH_MODES.join(', ') });
+      }
+      const queries = readGolden(golden);
+      await withApp(cmd, false, async (app) => {
+        const report = await runEval(queries, modes, (q, mode) => app.search(q, { mode, limit: 20 }), golden);
+        if (opts.json) out(JSON.stringify(report, null, 2) + '\n');
+        else out(formatEval(report));
+      });
+    });
+
+  return program;
+}
+
+function printIngest(r: IngestReport): void {
+  const reasons = new Map<string, number>();
+  for (const s of r.skipped) reasons.set(s.reason, (reasons.get(s.reason) ?? 0) + 1);
+  const skipped = r.skipped.length === 0 ? '0 skipped' : `${r.skipped.length} skipped (${[...reasons].map(([k, v]) => `${v} ${k}`).join(', ')})`;
+  out(
+    `${r.files} files: ${r.indexed} indexed, ${r.unchanged} unchanged, ${r.deleted} removed, ${skipped}; ` +
+      `${r.sections} sections (${r.embedded} embedded) in ${r.seconds.toFixed(1)} s\n`,
+  );
+  for (const s of r.skipped) err(`  skipped ${s.uri}: ${s.message}\n`);
+}
+
+function printSearch(r: SearchResult): void {
+  const color = process.stdout.isTTY;
+  if (r.hits.length === 0) out('no results\n');
+  r.hits.forEach((h, i) => {
+    const where = h.anchor ? `${h.uri}#${h.anchor}` : h.uri;
+    const path = h.headingPath.join(' › ') || h.title;
+    const snippet = color ? h.snippet.replace(/\*\*(.+?)\*\*/g, (_m, t: string) => pc.bold(pc.yellow(t))) : h.snippet;
+    out(`${color ? pc.bold(`${i + 1}. ${where}`) : `${i + 1}. ${where}`}  ${color ? pc.dim(h.score.toFixed(4)) : h.score.toFixed(4)}\n`);
+    out(`   ${color ? pc.cyan(path) : path}\n   ${snippet}\n\n`);
+  });
+  if (r.degraded.length > 0) err(`note: answered without ${r.degraded.join(', ')} retrieval (degraded)\n`);
+}
+
+export function formatEval(report: EvalReport): string {
+  const head = ['mode', 'intent', 'n', 'nDCG@10', 'R@10', 'MRR@10', 'Hit@1', 'Hit@5', 'secHit@5', 'p50 ms', 'p95 ms'];
+  const rows = report.rows.map((r) => [
+    r.mode, r.intent, String(r.queries), r.ndcg10.toFixed(3), r.recall10.toFixed(3), r.mrr10.toFixed(3),
+    r.hit1.toFixed(3), r.hit5.toFixed(3), r.sectionHit5.toFixed(3), r.p50Ms.toFixed(1), r.p95Ms.toFixed(1),
+  ]);
+  const lines = [head, ...rows].map((cells) => '| ' + cells.join(' | ') + ' |');
+  lines.splice(1, 0, '|' + head.map(() => '---').join('|') + '|');
+  return `${report.queries} queries from ${report.golden}\n\n${lines.join('\n')}\n`;
+}
+
+/** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram((c) => (code = c));
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (e && typeof e === 'object' && 'exitCode' in e && 'code' in e && String((e as { code: unknown }).code).startsWith('commander.')) {
+      const c = (e as { exitCode: number }).exitCode;
+      return c === 0 ? EXIT.ok : EXIT.usage;
+    }
+    return reportError(e, argv.includes('--verbose'), err);
+  }
+  return code;
+}

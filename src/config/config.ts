@@ -1,0 +1,104 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ConfigError } from '../domain/errors.js';
+
+/**
+ * The one configuration schema. Layers apply in order: defaults, config file
+ * (`docgraph.config.yaml|yml|json` in the working folder, or `--config`),
+ * environment (`DOCGRAPH_*`), then command-line flags. docs/configuration.md
+ * documents every key; a test checks the two agree.
+ */
+export const configSchema = z
+  .object({
+    index: z.string().min(1).default('.docgraph/index.db').describe('Path of the SQLite index file (env DOCGRAPH_INDEX, flag --index).'),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn').describe('Log level for stderr logs (env DOCGRAPH_LOG_LEVEL).'),
+    embedder: z
+      .object({
+        provider: z.enum(['builtin', 'openai', 'transformers']).default('builtin').describe('Which embedder builds vectors (env DOCGRAPH_EMBEDDER).'),
+        model: z.string().optional().describe('Model name (openai) or name/path (transformers) (env DOCGRAPH_EMBEDDER_MODEL).'),
+        baseUrl: z.string().url().optional().describe('OpenAI-compatible base URL up to /v1 (env DOCGRAPH_EMBEDDER_BASE_URL).'),
+        apiKey: z.string().optional().describe('API key for the openai provider (env OPENAI_API_KEY or DOCGRAPH_EMBEDDER_API_KEY).'),
+        dimensions: z.number().int().positive().optional().describe('Requested vector dimensions (openai).'),
+        batchSize: z.number().int().positive().max(2048).optional().describe('Texts per embedding request.'),
+        timeoutMs: z.number().int().positive().optional().describe('Per-request timeout in milliseconds (openai).'),
+        allowDownload: z.boolean().default(false).describe('Let the transformers provider download model files (env DOCGRAPH_ALLOW_DOWNLOAD).'),
+        cacheDir: z.string().optional().describe('Where the transformers provider looks for model files.'),
+      })
+      .strict()
+      .default({ provider: 'builtin', allowDownload: false }),
+    ingest: z
+      .object({
+        maxFileBytes: z.number().int().positive().default(20 * 1024 * 1024).describe('Files larger than this are skipped (too-large).'),
+        maxSectionTokens: z.number().int().min(50).max(8000).default(400).describe('Sections longer than this (≈4 chars/token) are split at paragraph boundaries.'),
+      })
+      .strict()
+      .default({ maxFileBytes: 20 * 1024 * 1024, maxSectionTokens: 400 }),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+
+const CONFIG_FILES = ['docgraph.config.yaml', 'docgraph.config.yml', 'docgraph.config.json'];
+
+/** Strict boolean parsing for env values: true/1/on/yes and false/0/off/no. */
+export function parseBool(name: string, value: string): boolean {
+  const v = value.trim().toLowerCase();
+  if (['true', '1', 'on', 'yes'].includes(v)) return true;
+  if (['false', '0', 'off', 'no'].includes(v)) return false;
+  throw new ConfigError(`${name}=${value} is not a boolean`, { hint: 'use true/false, 1/0, on/off or yes/no' });
+}
+
+export interface LoadConfigOptions {
+  /** Explicit config file (flag --config). */
+  file?: string;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Highest-priority overrides from flags. */
+  overrides?: { index?: string };
+}
+
+/** Loads and validates the configuration; throws ConfigError naming the bad key and what is allowed. */
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const cwd = options.cwd ?? process.cwd();
+  const env = options.env ?? process.env;
+  let raw: Record<string, unknown> = {};
+  const file = options.file ? resolve(cwd, options.file) : CONFIG_FILES.map((f) => resolve(cwd, f)).find((f) => existsSync(f));
+  if (file) {
+    if (!existsSync(file)) throw new ConfigError(`config file not found: ${file}`);
+    try {
+      const text = readFileSync(file, 'utf8');
+      const parsed: unknown = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+      if (parsed !== null && parsed !== undefined) {
+        if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('the top level must be a mapping of keys to values');
+        raw = parsed as Record<string, unknown>;
+      }
+    } catch (e) {
+      throw new ConfigError(`cannot read config file ${file}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  const embedder = { ...((raw.embedder as Record<string, unknown> | undefined) ?? {}) };
+  if (env.DOCGRAPH_INDEX) raw.index = env.DOCGRAPH_INDEX;
+  if (env.DOCGRAPH_LOG_LEVEL) raw.logLevel = env.DOCGRAPH_LOG_LEVEL;
+  if (env.DOCGRAPH_EMBEDDER) embedder.provider = env.DOCGRAPH_EMBEDDER;
+  if (env.DOCGRAPH_EMBEDDER_MODEL) embedder.model = env.DOCGRAPH_EMBEDDER_MODEL;
+  if (env.DOCGRAPH_EMBEDDER_BASE_URL) embedder.baseUrl = env.DOCGRAPH_EMBEDDER_BASE_URL;
+  const key = env.DOCGRAPH_EMBEDDER_API_KEY ?? env.OPENAI_API_KEY;
+  if (key) embedder.apiKey = key;
+  if (env.DOCGRAPH_ALLOW_DOWNLOAD) embedder.allowDownload = parseBool('DOCGRAPH_ALLOW_DOWNLOAD', env.DOCGRAPH_ALLOW_DOWNLOAD);
+  if (Object.keys(embedder).length > 0) raw.embedder = embedder;
+  if (options.overrides?.index) raw.index = options.overrides.index;
+
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const key = issue.path.join('.') || '(top level)';
+    throw new ConfigError(`invalid configuration at ${key}: ${issue.message}${file ? ` (from ${file} or the environment)` : ''}`, {
+      hint: 'see docs/configuration.md for every key and its allowed values',
+    });
+  }
+  const config = result.data;
+  config.index = resolve(cwd, config.index);
+  return config;
+}

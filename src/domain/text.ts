@@ -1,0 +1,73 @@
+import { stemmer } from 'stemmer';
+
+/**
+ * Code-aware tokenization shared by the lexical index, the query planner and
+ * the builtin embedder, so all three see the same terms.
+ *
+ * A raw token such as `fs.readFile`, `worker_connections`, `--max-old-space-size`
+ * or `ERR_REQUIRE_ESM` yields its whole form (lower-cased, punctuation folded
+ * to `_`) and its parts split at `.`, `_`, `-`, `:`, `/` and camelCase
+ * boundaries. Plain words are stemmed (Porter); whole identifiers are not.
+ */
+
+const RAW_TOKEN = /(?:--?)?[\p{L}\p{N}_$][\p{L}\p{N}_$.\-:/]*[\p{L}\p{N}_$]|[\p{L}\p{N}_$]/gu;
+const SPLIT = /[^\p{L}\p{N}]+/u;
+const CAMEL = /(?<=[\p{Ll}\p{N}])(?=\p{Lu})|(?<=\p{Lu})(?=\p{Lu}\p{Ll})/u;
+const MAX_TOKEN = 64;
+
+export const STOPWORDS = new Set(
+  (
+    'a an and are as at be but by do does did for from had has have how i if in into is it its me my of on or our so ' +
+    'than that the their them then there these they this those to too us was we were what when where which while who why ' +
+    'will with would you your can could should may might must shall am been being just also any some such not no nor ' +
+    'only own same very s t don want get use using used'
+  ).split(' '),
+);
+
+/** Lower-cased, stemmed form of a plain word. */
+export function stem(word: string): string {
+  return /^[a-z]+$/.test(word) && word.length > 3 ? stemmer(word) : word;
+}
+
+/**
+ * Terms of a text in order, with whole identifiers followed by their parts.
+ * `keepStopwords` is for phrase-sensitive uses; indexes drop them.
+ */
+export function terms(text: string, keepStopwords = false): string[] {
+  const out: string[] = [];
+  for (const match of text.matchAll(RAW_TOKEN)) {
+    let raw = match[0];
+    if (raw.length > MAX_TOKEN) raw = raw.slice(0, MAX_TOKEN);
+    const parts = raw.split(SPLIT).filter((p) => p !== '').flatMap((p) => p.split(CAMEL));
+    if (parts.length === 0) continue;
+    if (parts.length === 1) {
+      const w = parts[0]!.toLowerCase();
+      if (keepStopwords || !STOPWORDS.has(w)) out.push(stem(w));
+      continue;
+    }
+    out.push(wholeForm(raw));
+    for (const segment of raw.split(SPLIT)) {
+      const camel = segment.split(CAMEL);
+      if (camel.length > 1 && segment.length < raw.length) out.push(segment.toLowerCase());
+      for (const p of camel) {
+        const w = p.toLowerCase();
+        if (w.length < 2 && !/\d/.test(w)) continue;
+        if (keepStopwords || !STOPWORDS.has(w)) out.push(stem(w));
+      }
+    }
+  }
+  return out;
+}
+
+/** The whole-identifier form of a raw token: lower-case, runs of punctuation folded to `_`, no leading or trailing `_`. */
+export function wholeForm(raw: string): string {
+  return raw
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, '_')
+    .replace(/^_+|_+$/g, '');
+}
+
+/** Raw tokens as written (for snippet highlighting). */
+export function rawTokens(text: string): string[] {
+  return [...text.matchAll(RAW_TOKEN)].map((m) => m[0]);
+}

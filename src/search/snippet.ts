@@ -1,0 +1,48 @@
+import { terms } from '../domain/text.js';
+
+const TOKEN = /(?:--?)?[\p{L}\p{N}_$][\p{L}\p{N}_$.\-:/]*[\p{L}\p{N}_$]|[\p{L}\p{N}_$]/gu;
+
+/**
+ * The window of `text` (about `width` characters) holding the most query
+ * terms, with each matching token wrapped in `**`. Falls back to the start of
+ * the text when nothing matches.
+ */
+export function makeSnippet(text: string, queryTerms: ReadonlySet<string>, width = 240): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  const matches: { start: number; end: number }[] = [];
+  for (const m of flat.matchAll(TOKEN)) {
+    if (terms(m[0]).some((t) => queryTerms.has(t))) matches.push({ start: m.index, end: m.index + m[0].length });
+  }
+  if (matches.length === 0) return clip(flat, 0, width);
+  // slide a window over match starts; keep the one covering the most matches
+  let best = 0;
+  let bestCount = 0;
+  let j = 0;
+  for (let i = 0; i < matches.length; i++) {
+    while (j < matches.length && matches[j]!.end - matches[i]!.start <= width) j++;
+    if (j - i > bestCount) {
+      bestCount = j - i;
+      best = i;
+    }
+  }
+  const first = matches[best]!;
+  let start = Math.max(0, first.start - Math.floor(width / 4));
+  const space = flat.lastIndexOf(' ', start);
+  if (start > 0 && space >= 0 && first.start - space < width / 2) start = space + 1;
+  const end = Math.min(flat.length, start + width);
+  let out = '';
+  let at = start;
+  for (const m of matches) {
+    if (m.start < start || m.end > end) continue;
+    out += flat.slice(at, m.start) + '**' + flat.slice(m.start, m.end) + '**';
+    at = m.end;
+  }
+  out += flat.slice(at, end);
+  return (start > 0 ? '…' : '') + out + (end < flat.length ? '…' : '');
+}
+
+function clip(s: string, start: number, width: number): string {
+  if (s.length <= width) return s;
+  const cut = s.lastIndexOf(' ', width);
+  return s.slice(start, cut > width / 2 ? cut : width) + '…';
+}

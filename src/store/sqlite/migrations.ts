@@ -1,0 +1,101 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * Numbered, append-only schema migrations. Never edit one that has shipped:
+ * add a new one. Applied in one transaction at open.
+ */
+export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'core model: sources, documents, sections, lexical, vectors, graph',
+    sql: `
+      CREATE TABLE sources (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        location TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE TABLE documents (
+        id TEXT PRIMARY KEY,
+        source_id TEXT NOT NULL REFERENCES sources(id),
+        uri TEXT NOT NULL,
+        title TEXT NOT NULL,
+        format TEXT NOT NULL,
+        checksum TEXT NOT NULL,
+        bytes INTEGER NOT NULL,
+        meta TEXT NOT NULL,
+        indexed_at TEXT NOT NULL,
+        UNIQUE (source_id, uri)
+      );
+      CREATE INDEX documents_uri ON documents(uri);
+      CREATE TABLE sections (
+        rowid INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        parent_id TEXT,
+        seq INTEGER NOT NULL,
+        ordinal INTEGER NOT NULL,
+        level INTEGER NOT NULL,
+        heading TEXT NOT NULL,
+        anchor TEXT NOT NULL,
+        heading_path TEXT NOT NULL,
+        text TEXT NOT NULL,
+        part INTEGER NOT NULL,
+        tokens INTEGER NOT NULL,
+        checksum TEXT NOT NULL,
+        links TEXT NOT NULL
+      );
+      CREATE INDEX sections_doc ON sections(doc_id, seq);
+      CREATE INDEX sections_anchor ON sections(doc_id, anchor);
+      CREATE VIRTUAL TABLE sections_fts USING fts5(
+        heading, context, body,
+        content = '', contentless_delete = 1,
+        tokenize = "unicode61 remove_diacritics 2 tokenchars '_'"
+      );
+      CREATE TABLE section_vectors (
+        section_rowid INTEGER PRIMARY KEY REFERENCES sections(rowid) ON DELETE CASCADE,
+        vec BLOB NOT NULL
+      );
+      CREATE TABLE entities (
+        id TEXT PRIMARY KEY,
+        type TEXT NOT NULL,
+        name TEXT NOT NULL,
+        aliases TEXT NOT NULL,
+        attributes TEXT NOT NULL
+      );
+      CREATE INDEX entities_name ON entities(name);
+      CREATE TABLE edges (
+        doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        src TEXT NOT NULL,
+        dst TEXT NOT NULL,
+        type TEXT NOT NULL,
+        weight REAL NOT NULL,
+        evidence TEXT,
+        PRIMARY KEY (doc_id, src, dst, type)
+      );
+      CREATE INDEX edges_src ON edges(src, type);
+      CREATE INDEX edges_dst ON edges(dst, type);
+      CREATE TABLE kv (
+        key TEXT PRIMARY KEY,
+        value BLOB NOT NULL
+      );
+    `,
+  },
+];
+
+/** Brings the database to the newest schema; refuses a database from a newer docgraph. */
+export function migrate(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  const latest = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+  if (current > latest) {
+    throw new Error(`the index was written by a newer docgraph (schema ${current}, this build knows ${latest}); upgrade docgraph`);
+  }
+  const pending = MIGRATIONS.filter((m) => m.version > current);
+  if (pending.length === 0) return;
+  db.transaction(() => {
+    for (const m of pending) {
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+    }
+  })();
+}

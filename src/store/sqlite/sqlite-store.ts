@@ -1,0 +1,398 @@
+import Database from 'better-sqlite3';
+import { mkdirSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DocgraphError } from '../../domain/errors.js';
+import type { DocumentRecord, EdgeRecord, EntityRecord, SectionRecord } from '../../domain/types.js';
+import type {
+  DocumentSummary,
+  DocumentWrite,
+  ScoredSection,
+  SearchFilters,
+  SourceRecord,
+  Store,
+  StoredEmbedder,
+  StoreStats,
+} from '../store.js';
+import { migrate } from './migrations.js';
+import { FlatVectorIndex } from './vector-index.js';
+
+/** BM25 column weights: heading, context (title + parent headings), body. */
+export const LEXICAL_WEIGHTS = { heading: 4, context: 1.5, body: 1 } as const;
+
+interface SectionRow {
+  rowid: number;
+  id: string;
+  doc_id: string;
+  parent_id: string | null;
+  seq: number;
+  ordinal: number;
+  level: number;
+  heading: string;
+  anchor: string;
+  heading_path: string;
+  text: string;
+  part: number;
+  tokens: number;
+  checksum: string;
+  links: string;
+}
+
+interface DocumentRow {
+  id: string;
+  source_id: string;
+  uri: string;
+  title: string;
+  format: 'markdown' | 'html';
+  checksum: string;
+  bytes: number;
+  meta: string;
+  indexed_at: string;
+}
+
+/**
+ * The embedded Store: one SQLite file (WAL) holding the graph, the FTS5
+ * lexical index and the vectors; an exact in-memory vector index is loaded
+ * from it on first use and reloaded when any connection has written.
+ */
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+  private vectors: FlatVectorIndex | undefined;
+  private vectorsVersion = -1;
+  private writes = 0;
+  private closed = false;
+
+  private constructor(private readonly path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    try {
+      this.db = new Database(path);
+    } catch (e) {
+      throw new DocgraphError('STORE_FAILED', `cannot open the index at ${path}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 10000');
+    try {
+      migrate(this.db);
+    } catch (e) {
+      this.db.close();
+      throw new DocgraphError('STORE_FAILED', `cannot use the index at ${path}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+  }
+
+  /** Opens (creating if needed) the index file at `path`; `:memory:` for a throwaway store. */
+  static open(path: string): SqliteStore {
+    return new SqliteStore(path);
+  }
+
+  /** The underlying connection, for other adapters that keep their tables in the same file (e.g. the queue). */
+  get database(): Database.Database {
+    return this.db;
+  }
+
+  async upsertSource(s: SourceRecord): Promise<void> {
+    this.db
+      .prepare('INSERT INTO sources (id, kind, location, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET location = excluded.location')
+      .run(s.id, s.kind, s.location, s.createdAt);
+  }
+
+  async listSources(): Promise<(SourceRecord & { documents: number })[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT s.id, s.kind, s.location, s.created_at AS createdAt, COUNT(d.id) AS documents
+         FROM sources s LEFT JOIN documents d ON d.source_id = s.id GROUP BY s.id ORDER BY s.created_at, s.id`,
+      )
+      .all() as (SourceRecord & { documents: number })[];
+    return rows;
+  }
+
+  async getDocument(id: string): Promise<DocumentRecord | undefined> {
+    const row = this.db.prepare('SELECT * FROM documents WHERE id = ?').get(id) as DocumentRow | undefined;
+    return row && toDocument(row);
+  }
+
+  async getDocumentByUri(uri: string, sourceId?: string): Promise<DocumentRecord | undefined> {
+    const row = (
+      sourceId === undefined
+        ? this.db.prepare('SELECT * FROM documents WHERE uri = ? ORDER BY source_id LIMIT 1').get(uri)
+        : this.db.prepare('SELECT * FROM documents WHERE uri = ? AND source_id = ?').get(uri, sourceId)
+    ) as DocumentRow | undefined;
+    return row && toDocument(row);
+  }
+
+  async listDocuments(sourceId?: string): Promise<DocumentSummary[]> {
+    const sql = `SELECT d.id, d.source_id AS sourceId, d.uri, d.title, d.checksum, d.indexed_at AS indexedAt,
+                   (SELECT COUNT(*) FROM sections s WHERE s.doc_id = d.id) AS sections
+                 FROM documents d ${sourceId === undefined ? '' : 'WHERE d.source_id = ?'} ORDER BY d.uri, d.source_id`;
+    const stmt = this.db.prepare(sql);
+    return (sourceId === undefined ? stmt.all() : stmt.all(sourceId)) as DocumentSummary[];
+  }
+
+  async writeDocument(w: DocumentWrite): Promise<void> {
+    const d = w.document;
+    this.db.transaction(() => {
+      this.removeDocumentContent(d.id);
+      this.db
+        .prepare(
+          `INSERT INTO documents (id, source_id, uri, title, format, checksum, bytes, meta, indexed_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT(id) DO UPDATE SET title = excluded.title, format = excluded.format, checksum = excluded.checksum,
+             bytes = excluded.bytes, meta = excluded.meta, indexed_at = excluded.indexed_at`,
+        )
+        .run(d.id, d.sourceId, d.uri, d.title, d.format, d.checksum, d.bytes, JSON.stringify(d.meta), d.indexedAt);
+      const insSection = this.db.prepare(
+        `INSERT INTO sections (id, doc_id, parent_id, seq, ordinal, level, heading, anchor, heading_path, text, part, tokens, checksum, links)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      const insFts = this.db.prepare('INSERT INTO sections_fts (rowid, heading, context, body) VALUES (?, ?, ?, ?)');
+      const insVec = this.db.prepare('INSERT INTO section_vectors (section_rowid, vec) VALUES (?, ?)');
+      for (const s of w.sections) {
+        const info = insSection.run(
+          s.id, s.docId, s.parentId, s.seq, s.ordinal, s.level, s.heading, s.anchor,
+          JSON.stringify(s.headingPath), s.text, s.part, s.tokens, s.checksum, JSON.stringify(s.links),
+        );
+        const rowid = Number(info.lastInsertRowid);
+        const lex = w.lexical.get(s.id);
+        if (lex) insFts.run(rowid, lex.heading, lex.context, lex.body);
+        const vec = w.vectors.get(s.id);
+        if (vec) insVec.run(rowid, Buffer.from(vec.buffer, vec.byteOffset, vec.byteLength));
+      }
+      this.writeGraph(d.id, w.entities ?? [], w.edges ?? []);
+    })();
+    this.writes++;
+  }
+
+  private writeGraph(docId: string, entities: EntityRecord[], edges: EdgeRecord[]): void {
+    const insEntity = this.db.prepare(
+      `INSERT INTO entities (id, type, name, aliases, attributes) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT(id) DO UPDATE SET aliases = excluded.aliases, attributes = excluded.attributes`,
+    );
+    for (const e of entities) insEntity.run(e.id, e.type, e.name, JSON.stringify(e.aliases), JSON.stringify(e.attributes));
+    const insEdge = this.db.prepare(
+      `INSERT INTO edges (doc_id, src, dst, type, weight, evidence) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT(doc_id, src, dst, type) DO UPDATE SET weight = excluded.weight, evidence = excluded.evidence`,
+    );
+    for (const e of edges) insEdge.run(docId, e.src, e.dst, e.type, e.weight, e.evidence);
+  }
+
+  /** Deletes a document's sections, lexical rows, vectors and edges (not the document row). Runs inside a transaction. */
+  private removeDocumentContent(docId: string): void {
+    const rowids = this.db.prepare('SELECT rowid FROM sections WHERE doc_id = ?').pluck().all(docId) as number[];
+    const delFts = this.db.prepare('DELETE FROM sections_fts WHERE rowid = ?');
+    for (const r of rowids) delFts.run(r);
+    this.db.prepare('DELETE FROM sections WHERE doc_id = ?').run(docId);
+    const touched = this.db.prepare('SELECT src FROM edges WHERE doc_id = ? UNION SELECT dst FROM edges WHERE doc_id = ?').pluck().all(docId, docId) as string[];
+    this.db.prepare('DELETE FROM edges WHERE doc_id = ?').run(docId);
+    const orphan = this.db.prepare(
+      'DELETE FROM entities WHERE id = ? AND NOT EXISTS (SELECT 1 FROM edges WHERE src = ?) AND NOT EXISTS (SELECT 1 FROM edges WHERE dst = ?)',
+    );
+    for (const id of touched) orphan.run(id, id, id);
+  }
+
+  async deleteDocument(id: string): Promise<boolean> {
+    let existed = false;
+    this.db.transaction(() => {
+      this.removeDocumentContent(id);
+      existed = this.db.prepare('DELETE FROM documents WHERE id = ?').run(id).changes > 0;
+    })();
+    this.writes++;
+    return existed;
+  }
+
+  async getSections(ids: readonly string[]): Promise<SectionRecord[]> {
+    if (ids.length === 0) return [];
+    const rows: SectionRow[] = [];
+    const stmt = this.db.prepare('SELECT * FROM sections WHERE id = ?');
+    for (const id of ids) {
+      const row = stmt.get(id) as SectionRow | undefined;
+      if (row) rows.push(row);
+    }
+    return rows.map(toSection);
+  }
+
+  async getDocumentSections(docId: string): Promise<SectionRecord[]> {
+    return (this.db.prepare('SELECT * FROM sections WHERE doc_id = ? ORDER BY seq').all(docId) as SectionRow[]).map(toSection);
+  }
+
+  async getSectionVectors(docId: string): Promise<Map<string, Float32Array>> {
+    const rows = this.db
+      .prepare('SELECT s.checksum, v.vec FROM sections s JOIN section_vectors v ON v.section_rowid = s.rowid WHERE s.doc_id = ?')
+      .all(docId) as { checksum: string; vec: Buffer }[];
+    return new Map(rows.map((r) => [r.checksum, toFloat32(r.vec)]));
+  }
+
+  async *allSections(): AsyncIterable<SectionRecord> {
+    for (const row of this.db.prepare('SELECT * FROM sections ORDER BY doc_id, seq').iterate() as Iterable<SectionRow>) yield toSection(row);
+  }
+
+  async putVectors(vectors: Map<string, Float32Array>): Promise<void> {
+    const ins = this.db.prepare(
+      'INSERT INTO section_vectors (section_rowid, vec) SELECT rowid, ? FROM sections WHERE id = ? ON CONFLICT(section_rowid) DO UPDATE SET vec = excluded.vec',
+    );
+    this.db.transaction(() => {
+      for (const [id, vec] of vectors) ins.run(Buffer.from(vec.buffer, vec.byteOffset, vec.byteLength), id);
+    })();
+    this.writes++;
+  }
+
+  async lexicalSearch(terms: readonly string[], limit: number, filters?: SearchFilters): Promise<ScoredSection[]> {
+    const unique = [...new Set(terms)].filter((t) => t !== '');
+    if (unique.length === 0 || limit <= 0) return [];
+    const match = unique.map((t) => '"' + t.replace(/"/g, '""') + '"').join(' OR ');
+    const { where, params } = filterSql(filters);
+    const { heading, context, body } = LEXICAL_WEIGHTS;
+    const sql = `SELECT s.id AS sectionId, -bm25(sections_fts, ${heading}, ${context}, ${body}) AS score
+                 FROM sections_fts JOIN sections s ON s.rowid = sections_fts.rowid
+                 ${where ? 'JOIN documents d ON d.id = s.doc_id' : ''}
+                 WHERE sections_fts MATCH ? ${where ? 'AND ' + where : ''}
+                 ORDER BY score DESC, s.id LIMIT ?`;
+    return this.db.prepare(sql).all(match, ...params, limit) as ScoredSection[];
+  }
+
+  async vectorSearch(vector: Float32Array, limit: number, filters?: SearchFilters): Promise<ScoredSection[]> {
+    const index = this.vectorIndex();
+    if (!index || index.size === 0 || limit <= 0) return [];
+    if (vector.length !== index.dimensions) {
+      throw new DocgraphError('EMBEDDER_MISMATCH', `query vector has ${vector.length} dimensions but the index holds ${index.dimensions}-dimensional vectors`);
+    }
+    let allow: Set<number> | undefined;
+    const { where, params } = filterSql(filters);
+    if (where) {
+      allow = new Set(
+        this.db.prepare(`SELECT s.rowid FROM sections s JOIN documents d ON d.id = s.doc_id WHERE ${where}`).pluck().all(...params) as number[],
+      );
+    }
+    const top = index.search(vector, limit, allow);
+    const idOf = this.db.prepare('SELECT id FROM sections WHERE rowid = ?').pluck();
+    return top.map((t) => ({ sectionId: idOf.get(t.rowid) as string, score: t.score }));
+  }
+
+  /** Loads (or reloads after any write by any connection) the in-memory vector index. */
+  private vectorIndex(): FlatVectorIndex | undefined {
+    const version = (this.db.pragma('data_version', { simple: true }) as number) * 1_000_000 + this.writes;
+    if (this.vectors && version === this.vectorsVersion) return this.vectors;
+    const embedder = this.getEmbedderSync();
+    if (!embedder) return undefined;
+    const count = this.db.prepare('SELECT COUNT(*) FROM section_vectors').pluck().get() as number;
+    const index = new FlatVectorIndex(embedder.dimensions);
+    index.load(this.db.prepare('SELECT section_rowid AS rowid, vec FROM section_vectors').iterate() as Iterable<{ rowid: number; vec: Uint8Array }>, count);
+    this.vectors = index;
+    this.vectorsVersion = version;
+    return index;
+  }
+
+  private getEmbedderSync(): StoredEmbedder | undefined {
+    const raw = this.db.prepare("SELECT value FROM kv WHERE key = 'embedder'").pluck().get() as Buffer | undefined;
+    return raw ? (JSON.parse(raw.toString('utf8')) as StoredEmbedder) : undefined;
+  }
+
+  async getEmbedder(): Promise<StoredEmbedder | undefined> {
+    return this.getEmbedderSync();
+  }
+
+  async setEmbedder(e: StoredEmbedder): Promise<void> {
+    this.db.transaction(() => {
+      const prev = this.getEmbedderSync();
+      if (prev && prev.id !== e.id) this.db.prepare('DELETE FROM section_vectors').run();
+      this.db.prepare("INSERT INTO kv (key, value) VALUES ('embedder', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(Buffer.from(JSON.stringify(e)));
+    })();
+    this.writes++;
+  }
+
+  async getBlob(key: string): Promise<Uint8Array | undefined> {
+    const raw = this.db.prepare('SELECT value FROM kv WHERE key = ?').pluck().get('blob:' + key) as Buffer | undefined;
+    return raw ? new Uint8Array(raw) : undefined;
+  }
+
+  async putBlob(key: string, value: Uint8Array): Promise<void> {
+    this.db.prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run('blob:' + key, Buffer.from(value));
+  }
+
+  async stats(): Promise<StoreStats> {
+    const count = (sql: string): number => this.db.prepare(sql).pluck().get() as number;
+    let bytes = 0;
+    if (this.path !== ':memory:') {
+      for (const suffix of ['', '-wal']) {
+        try {
+          bytes += statSync(this.path + suffix).size;
+        } catch {
+          // no WAL file yet
+        }
+      }
+    }
+    return {
+      sources: count('SELECT COUNT(*) FROM sources'),
+      documents: count('SELECT COUNT(*) FROM documents'),
+      sections: count('SELECT COUNT(*) FROM sections'),
+      vectors: count('SELECT COUNT(*) FROM section_vectors'),
+      entities: count('SELECT COUNT(*) FROM entities'),
+      edges: count('SELECT COUNT(*) FROM edges'),
+      bytes,
+      lastIndexedAt: (this.db.prepare('SELECT MAX(indexed_at) FROM documents').pluck().get() as string | null) ?? null,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.vectors = undefined;
+    this.db.close();
+  }
+}
+
+function filterSql(filters: SearchFilters | undefined): { where: string; params: unknown[] } {
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  if (filters?.sourceId) {
+    parts.push('d.source_id = ?');
+    params.push(filters.sourceId);
+  }
+  if (filters?.uriPrefix) {
+    parts.push('substr(d.uri, 1, ?) = ?');
+    params.push(filters.uriPrefix.length, filters.uriPrefix);
+  }
+  for (const tag of filters?.tags ?? []) {
+    parts.push("EXISTS (SELECT 1 FROM json_each(d.meta, '$.tags') WHERE value = ?)");
+    params.push(tag);
+  }
+  return { where: parts.join(' AND '), params };
+}
+
+function toFloat32(buf: Buffer): Float32Array {
+  const out = new Float32Array(buf.byteLength / 4);
+  new Uint8Array(out.buffer).set(buf);
+  return out;
+}
+
+function toDocument(r: DocumentRow): DocumentRecord {
+  return {
+    id: r.id,
+    sourceId: r.source_id,
+    uri: r.uri,
+    title: r.title,
+    format: r.format,
+    checksum: r.checksum,
+    bytes: r.bytes,
+    meta: JSON.parse(r.meta) as DocumentRecord['meta'],
+    indexedAt: r.indexed_at,
+  };
+}
+
+function toSection(r: SectionRow): SectionRecord {
+  return {
+    id: r.id,
+    docId: r.doc_id,
+    parentId: r.parent_id,
+    seq: r.seq,
+    ordinal: r.ordinal,
+    level: r.level,
+    heading: r.heading,
+    anchor: r.anchor,
+    headingPath: JSON.parse(r.heading_path) as string[],
+    text: r.text,
+    part: r.part,
+    tokens: r.tokens,
+    checksum: r.checksum,
+    links: JSON.parse(r.links) as SectionRecord['links'],
+  };
+}

@@ -1,0 +1,106 @@
+import type { DocumentRecord, EdgeRecord, EntityRecord, SectionRecord } from '../domain/types.js';
+
+/** Narrows lexical and vector retrieval. All fields optional; combined with AND. */
+export interface SearchFilters {
+  sourceId?: string;
+  /** Only documents whose uri starts with this prefix. */
+  uriPrefix?: string;
+  /** Only documents tagged with all of these (front matter `tags`). */
+  tags?: string[];
+}
+
+export interface ScoredSection {
+  sectionId: string;
+  score: number;
+}
+
+export interface SourceRecord {
+  id: string;
+  kind: string;
+  /** Folder path, repository URL ...: where documents come from. */
+  location: string;
+  createdAt: string;
+}
+
+export interface DocumentSummary {
+  id: string;
+  sourceId: string;
+  uri: string;
+  title: string;
+  checksum: string;
+  sections: number;
+  indexedAt: string;
+}
+
+export interface StoredEmbedder {
+  id: string;
+  provider: string;
+  model: string;
+  dimensions: number;
+}
+
+/** Everything that replaces one document, written in one transaction. */
+export interface DocumentWrite {
+  document: DocumentRecord;
+  sections: SectionRecord[];
+  /** One vector per section id; sections without one are stored without a vector row. */
+  vectors: Map<string, Float32Array>;
+  /** Per section id: the terms for the lexical index (heading, context, body). */
+  lexical: Map<string, { heading: string; context: string; body: string }>;
+  entities?: EntityRecord[];
+  edges?: EdgeRecord[];
+}
+
+export interface StoreStats {
+  sources: number;
+  documents: number;
+  sections: number;
+  vectors: number;
+  entities: number;
+  edges: number;
+  /** Size of the index on disk, in bytes (0 for in-memory stores). */
+  bytes: number;
+  lastIndexedAt: string | null;
+}
+
+/**
+ * The Store port (DESIGN §5): graph, lexical and vector access behind one
+ * interface. Every implementation passes `store.contract.ts`.
+ */
+export interface Store {
+  upsertSource(source: SourceRecord): Promise<void>;
+  listSources(): Promise<(SourceRecord & { documents: number })[]>;
+
+  getDocument(id: string): Promise<DocumentRecord | undefined>;
+  getDocumentByUri(uri: string, sourceId?: string): Promise<DocumentRecord | undefined>;
+  listDocuments(sourceId?: string): Promise<DocumentSummary[]>;
+  /** Replaces a document and all that hangs off it, atomically. */
+  writeDocument(write: DocumentWrite): Promise<void>;
+  /** Removes a document with its sections, vectors, lexical rows and edges. Returns false if absent. */
+  deleteDocument(id: string): Promise<boolean>;
+
+  getSections(ids: readonly string[]): Promise<SectionRecord[]>;
+  getDocumentSections(docId: string): Promise<SectionRecord[]>;
+  /** Vectors already stored for a document's sections, keyed by section checksum (for re-use on change). */
+  getSectionVectors(docId: string): Promise<Map<string, Float32Array>>;
+
+  /** Every stored section, in document order (for re-embedding after an embedder change). */
+  allSections(): AsyncIterable<SectionRecord>;
+  /** Adds or replaces the vectors of existing sections (by section id); ids that do not exist are ignored. */
+  putVectors(vectors: Map<string, Float32Array>): Promise<void>;
+
+  /** BM25 over the lexical rows: `terms` are index terms (see domain/text.ts). Higher score is better. */
+  lexicalSearch(terms: readonly string[], limit: number, filters?: SearchFilters): Promise<ScoredSection[]>;
+  /** Cosine similarity against stored vectors. Higher score is better. */
+  vectorSearch(vector: Float32Array, limit: number, filters?: SearchFilters): Promise<ScoredSection[]>;
+
+  getEmbedder(): Promise<StoredEmbedder | undefined>;
+  /** Records the embedder that built the vectors. Changing it deletes all vectors (they are from another space). */
+  setEmbedder(embedder: StoredEmbedder): Promise<void>;
+  getBlob(key: string): Promise<Uint8Array | undefined>;
+  putBlob(key: string, value: Uint8Array): Promise<void>;
+
+  stats(): Promise<StoreStats>;
+  /** Idempotent. */
+  close(): Promise<void>;
+}
