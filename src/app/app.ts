@@ -8,6 +8,7 @@ import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { Store, StoreStats, StoredEmbedder } from '../store/store.js';
 import { ingestEmbedderResolver, queryEmbedder } from './embedders.js';
 import { existsSync } from 'node:fs';
+import { exportJsonl } from './export.js';
 
 export interface StatusReport extends StoreStats {
   index: string;
@@ -56,6 +57,11 @@ export class App {
   async status(): Promise<StatusReport> {
     const stats = await this.store.stats();
     return { index: this.config.index, ...stats, embedder: (await this.store.getEmbedder()) ?? null, configuredProvider: this.config.embedder.provider };
+  }
+
+  /** The index as deterministic JSON lines (see export.ts). */
+  export(): AsyncGenerator<string> {
+    return exportJsonl(this.store);
   }
 
   async close(): Promise<void> {

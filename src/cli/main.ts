@@ -130,6 +130,15 @@ Exit codes: 0 ok, 1 failure, 2 bad arguments or configuration, 3 not found (e.g.
     });
 
   program
+    .command('export')
+    .description('Write the index (documents and sections) as JSON lines in a deterministic order, to stdout.')
+    .action(async (_opts: unknown, cmd: Command) => {
+      await withApp(cmd, false, async (app) => {
+        for await (const line of app.export()) out(line + '\n');
+      });
+    });
+
+  program
     .command('eval')
     .description('Measure search quality on judged queries (JSONL: {id, intent, query, relevant:[{doc, heading?, grade}]}).')
     .argument('<golden>', 'golden queries file, e.g. ../shared/eval/node-dev-golden.jsonl')

@@ -1,0 +1,22 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const cli = join(import.meta.dirname, '..', 'src', 'cli', 'run.ts');
+
+describe('docgraph CLI (smoke)', () => {
+  it('ingests a folder and finds a section by its anchor', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dg-smoke-'));
+    mkdirSync(join(dir, 'docs'));
+    writeFileSync(join(dir, 'docs', 'tls.md'), '# TLS\n\n## Rotate the certificate\n\nRun `acme certs rotate --force` to rotate the TLS certificate.\n');
+    const index = join(dir, 'index.db');
+    await run('node', ['--import', 'tsx', cli, '--index', index, 'ingest', join(dir, 'docs')]);
+    const { stdout } = await run('node', ['--import', 'tsx', cli, '--index', index, 'search', 'rotate certificate', '--json']);
+    const result = JSON.parse(stdout) as { hits: { uri: string; anchor: string }[] };
+    expect(result.hits[0]).toMatchObject({ uri: 'tls.md', anchor: 'rotate-the-certificate' });
+  });
+});
