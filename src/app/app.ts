@@ -9,6 +9,7 @@ import type { Store, StoreStats, StoredEmbedder } from '../store/store.js';
 import { ingestEmbedderResolver, queryEmbedder } from './embedders.js';
 import { existsSync } from 'node:fs';
 import { exportJsonl } from './export.js';
+import { getDocumentView, getSection, type DocumentView, type SectionContextOptions, type SectionRef, type SectionView } from './documents.js';
 
 export interface StatusReport extends StoreStats {
   index: string;
@@ -57,6 +58,21 @@ export class App {
   async status(): Promise<StatusReport> {
     const stats = await this.store.stats();
     return { index: this.config.index, ...stats, embedder: (await this.store.getEmbedder()) ?? null, configuredProvider: this.config.embedder.provider };
+  }
+
+  /** One section's full text by id or uri#anchor, with optional parent/children/siblings. */
+  getSection(ref: SectionRef, context: SectionContextOptions = {}): Promise<SectionView> {
+    return getSection(this.store, ref, context);
+  }
+
+  /** A document's metadata and outline. */
+  getDocument(uri: string): Promise<DocumentView> {
+    return getDocumentView(this.store, uri);
+  }
+
+  /** Sources (ingested folders) with their document counts. */
+  listSources(): ReturnType<Store['listSources']> {
+    return this.store.listSources();
   }
 
   /** The index as deterministic JSON lines (see export.ts). */
