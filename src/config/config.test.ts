@@ -1,0 +1,64 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../domain/errors.js';
+import { loadConfig, parseBool } from './config.js';
+import { configKeys, configTable } from './reference.js';
+
+const tmp = (): string => mkdtempSync(join(tmpdir(), 'dg-config-'));
+
+describe('loadConfig', () => {
+  it('works with zero configuration', () => {
+    const cwd = tmp();
+    const c = loadConfig({ cwd, env: {} });
+    expect(c.index).toBe(join(cwd, '.docgraph/index.db'));
+    expect(c.embedder.provider).toBe('builtin');
+    expect(c.ingest.maxSectionTokens).toBe(400);
+  });
+
+  it('applies file, then env, then flags', () => {
+    const cwd = tmp();
+    writeFileSync(join(cwd, 'docgraph.config.yaml'), 'index: from-file.db\ningest:\n  maxSectionTokens: 300\n');
+    expect(loadConfig({ cwd, env: {} }).index).toBe(join(cwd, 'from-file.db'));
+    expect(loadConfig({ cwd, env: {} }).ingest.maxSectionTokens).toBe(300);
+    expect(loadConfig({ cwd, env: { DOCGRAPH_INDEX: 'from-env.db' } }).index).toBe(join(cwd, 'from-env.db'));
+    expect(loadConfig({ cwd, env: { DOCGRAPH_INDEX: 'from-env.db' }, overrides: { index: 'flag.db' } }).index).toBe(join(cwd, 'flag.db'));
+  });
+
+  it('names the bad key and refuses unknown keys', () => {
+    const cwd = tmp();
+    writeFileSync(join(cwd, 'docgraph.config.json'), JSON.stringify({ ingest: { maxSectionTokens: 5 } }));
+    expect(() => loadConfig({ cwd, env: {} })).toThrow(/ingest\.maxSectionTokens/);
+    writeFileSync(join(cwd, 'docgraph.config.json'), JSON.stringify({ idnex: 'typo.db' }));
+    expect(() => loadConfig({ cwd, env: {} })).toThrow(ConfigError);
+  });
+
+  it('reports an unreadable config file clearly', () => {
+    const cwd = tmp();
+    writeFileSync(join(cwd, 'docgraph.config.yaml'), 'index: [unclosed');
+    expect(() => loadConfig({ cwd, env: {} })).toThrow(/cannot read config file/);
+    expect(() => loadConfig({ cwd, env: {}, file: 'missing.yaml' })).toThrow(/config file not found/);
+  });
+
+  it('rejects an unknown provider from the environment', () => {
+    expect(() => loadConfig({ cwd: tmp(), env: { DOCGRAPH_EMBEDDER: 'magic' } })).toThrow(/embedder\.provider/);
+  });
+});
+
+describe('parseBool', () => {
+  it('is strict', () => {
+    expect(parseBool('X', 'off')).toBe(false);
+    expect(parseBool('X', '0')).toBe(false);
+    expect(parseBool('X', 'TRUE')).toBe(true);
+    expect(() => parseBool('X', 'maybe')).toThrow(/not a boolean/);
+  });
+});
+
+describe('docs/configuration.md', () => {
+  it('documents every key exactly as the schema defines it (run `npm run docs:config` to update)', () => {
+    const doc = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'configuration.md'), 'utf8');
+    expect(doc).toContain(configTable());
+    expect(configKeys().length).toBeGreaterThan(5);
+  });
+});
