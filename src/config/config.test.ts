@@ -41,6 +41,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ cwd, env: {}, file: 'missing.yaml' })).toThrow(/config file not found/);
   });
 
+  it('reads server settings from env and flags, and refuses a bad port', () => {
+    const c = loadConfig({ cwd: tmp(), env: { DOCGRAPH_PORT: '9000', DOCGRAPH_TOKEN_BUDGET: '1200', DOCGRAPH_API_KEY: 'k'.repeat(20) } });
+    expect(c.server).toMatchObject({ host: '127.0.0.1', port: 9000, tokenBudget: 1200, apiKey: 'k'.repeat(20) });
+    expect(loadConfig({ cwd: tmp(), env: { DOCGRAPH_PORT: '9000' }, overrides: { server: { port: 0, host: '0.0.0.0' } } }).server).toMatchObject({ port: 0, host: '0.0.0.0' });
+    expect(() => loadConfig({ cwd: tmp(), env: { DOCGRAPH_PORT: 'http' } })).toThrow(/DOCGRAPH_PORT/);
+    expect(() => loadConfig({ cwd: tmp(), env: { DOCGRAPH_PORT: '70000' } })).toThrow(/server\.port/);
+  });
+
   it('rejects an unknown provider from the environment', () => {
     expect(() => loadConfig({ cwd: tmp(), env: { DOCGRAPH_EMBEDDER: 'magic' } })).toThrow(/embedder\.provider/);
   });

@@ -4,6 +4,26 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../domain/errors.js';
 
+const LOOPBACK = ['127.0.0.1', 'localhost', '::1'];
+
+/** `docgraph serve` and `docgraph mcp` (HTTP binding, access control, response budget). */
+const serverSchema = z
+  .object({
+    host: z.string().min(1).default('127.0.0.1').describe('Address `docgraph serve` binds (env DOCGRAPH_HOST, flag --host). A non-loopback address requires apiKey.'),
+    port: z.number().int().min(0).max(65535).default(7700).describe('TCP port of `docgraph serve`; 0 picks a free one (env DOCGRAPH_PORT, flag --port).'),
+    apiKey: z.string().min(16).optional().describe('Bearer token required on /mcp when set, at least 16 characters (env DOCGRAPH_API_KEY).'),
+    allowedHosts: z.array(z.string()).default([]).describe('Host header names accepted besides localhost, 127.0.0.1 and [::1] (DNS-rebinding protection).'),
+    allowedOrigins: z.array(z.string()).default([]).describe('Browser Origins accepted besides http(s)://localhost, 127.0.0.1 and [::1] on any port.'),
+    tokenBudget: z.number().int().min(500).max(100_000).default(4000).describe('Most tokens (≈4 chars each) one MCP tool response may hold; longer results come with partial: true and a cursor (env DOCGRAPH_TOKEN_BUDGET).'),
+  })
+  .strict()
+  .default({ host: '127.0.0.1', port: 7700, allowedHosts: [], allowedOrigins: [], tokenBudget: 4000 });
+
+/** True for addresses only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK.includes(host) || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '[::1]';
+}
+
 /**
  * The one configuration schema. Layers apply in order: defaults, config file
  * (`docgraph.config.yaml|yml|json` in the working folder, or `--config`),
@@ -35,6 +55,7 @@ export const configSchema = z
       })
       .strict()
       .default({ maxFileBytes: 20 * 1024 * 1024, maxSectionTokens: 400 }),
+    server: serverSchema,
   })
   .strict();
 
@@ -50,13 +71,19 @@ export function parseBool(name: string, value: string): boolean {
   throw new ConfigError(`${name}=${value} is not a boolean`, { hint: 'use true/false, 1/0, on/off or yes/no' });
 }
 
+function parseNumber(name: string, value: string): number {
+  const n = Number(value.trim());
+  if (value.trim() === '' || !Number.isFinite(n)) throw new ConfigError(`${name}=${value} is not a number`);
+  return n;
+}
+
 export interface LoadConfigOptions {
   /** Explicit config file (flag --config). */
   file?: string;
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   /** Highest-priority overrides from flags. */
-  overrides?: { index?: string };
+  overrides?: { index?: string; server?: { host?: string; port?: number } };
 }
 
 /** Loads and validates the configuration; throws ConfigError naming the bad key and what is allowed. */
@@ -89,6 +116,14 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   if (env.DOCGRAPH_ALLOW_DOWNLOAD) embedder.allowDownload = parseBool('DOCGRAPH_ALLOW_DOWNLOAD', env.DOCGRAPH_ALLOW_DOWNLOAD);
   if (Object.keys(embedder).length > 0) raw.embedder = embedder;
   if (options.overrides?.index) raw.index = options.overrides.index;
+  const server = { ...((raw.server as Record<string, unknown> | undefined) ?? {}) };
+  if (env.DOCGRAPH_HOST) server.host = env.DOCGRAPH_HOST;
+  if (env.DOCGRAPH_PORT) server.port = parseNumber('DOCGRAPH_PORT', env.DOCGRAPH_PORT);
+  if (env.DOCGRAPH_API_KEY) server.apiKey = env.DOCGRAPH_API_KEY;
+  if (env.DOCGRAPH_TOKEN_BUDGET) server.tokenBudget = parseNumber('DOCGRAPH_TOKEN_BUDGET', env.DOCGRAPH_TOKEN_BUDGET);
+  if (options.overrides?.server?.host !== undefined) server.host = options.overrides.server.host;
+  if (options.overrides?.server?.port !== undefined) server.port = options.overrides.server.port;
+  if (Object.keys(server).length > 0) raw.server = server;
 
   const result = configSchema.safeParse(raw);
   if (!result.success) {
