@@ -11,6 +11,10 @@ export type ErrorCode =
   | 'EMBEDDER_MISMATCH'
   | 'CONFIG_INVALID'
   | 'STORE_FAILED'
+  /** A job's lease expired or was taken over; the holder must stop and not write. */
+  | 'LEASE_LOST'
+  /** The job queue is at its maximum size; retry later (HTTP 503 with Retry-After). */
+  | 'QUEUE_FULL'
   | 'INTERNAL';
 
 export interface DocgraphErrorOptions {
