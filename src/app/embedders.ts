@@ -1,5 +1,5 @@
 import type { Config } from '../config/config.js';
-import { ConfigError } from '../domain/errors.js';
+import { ConfigError, EmbedderMismatchError } from '../domain/errors.js';
 import { BuiltinEmbedder } from '../embed/builtin/builtin.js';
 import { deserializeModel, fitModel, serializeModel } from '../embed/builtin/model.js';
 import type { Embedder } from '../embed/embedder.js';
@@ -23,7 +23,15 @@ export async function queryEmbedder(config: Config, store: Store): Promise<Embed
     const blob = await store.getBlob(MODEL_BLOB);
     return blob ? new BuiltinEmbedder(deserializeModel(blob)) : undefined;
   }
-  return externalEmbedder(config);
+  const embedder = await externalEmbedder(config);
+  const stored = await store.getEmbedder();
+  if (stored && stored.id !== embedder.info().id) {
+    await embedder.close();
+    throw new EmbedderMismatchError(`the index's vectors were built by ${stored.id}, but ${embedder.info().id} is configured`, {
+      hint: 'run `docgraph ingest <folder>` to re-embed with the configured embedder, or switch the configuration back',
+    });
+  }
+  return embedder;
 }
 
 /**
@@ -66,6 +74,26 @@ async function storedTexts(store: Store): Promise<string[]> {
   return out;
 }
 
+/** Drops undefined fields so provider schemas apply their own defaults. */
+function defined(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+}
+
+/**
+ * Builds the configured non-builtin embedder (loaded lazily, so embedded users
+ * never load HTTP or ONNX code) and makes sure its dimensions are known.
+ */
 async function externalEmbedder(config: Config): Promise<Embedder> {
-  throw new ConfigError(`embedder.provider ${config.embedder.provider} is not available yet in this build`, { hint: 'use embedder.provider: builtin' });
+  const e = config.embedder;
+  let embedder: Embedder;
+  if (e.provider === 'openai') {
+    if (!e.model) throw new ConfigError('embedder.model is required for the openai provider', { hint: 'e.g. text-embedding-3-small (OpenAI) or nomic-embed-text (Ollama)' });
+    const { OpenAIEmbedder } = await import('../embed/openai.js');
+    embedder = new OpenAIEmbedder(defined({ baseUrl: e.baseUrl, model: e.model, apiKey: e.apiKey, dimensions: e.dimensions, batchSize: e.batchSize, timeoutMs: e.timeoutMs }) as { model: string });
+  } else {
+    const { TransformersEmbedder } = await import('../embed/transformers.js');
+    embedder = new TransformersEmbedder(defined({ model: e.model, cacheDir: e.cacheDir, allowDownload: e.allowDownload, batchSize: e.batchSize }));
+  }
+  if (embedder.info().dimensions === 0) await embedder.embed(['docgraph'], 'query'); // learn the model's native size
+  return embedder;
 }
