@@ -1,4 +1,4 @@
-import type { DocumentRecord, EdgeRecord, EntityRecord, SectionRecord } from '../domain/types.js';
+import type { DocumentRecord, EdgeRecord, EdgeType, EntityRecord, EntityType, SectionRecord } from '../domain/types.js';
 
 /** Narrows lexical and vector retrieval. All fields optional; combined with AND. */
 export interface SearchFilters {
@@ -51,6 +51,24 @@ export interface DocumentWrite {
   edges?: EdgeRecord[];
 }
 
+/** Which way to follow edges from a node. */
+export type EdgeDirection = 'out' | 'in' | 'both';
+
+export interface TraverseOptions {
+  /** Edge types to follow; all when absent. */
+  types?: readonly EdgeType[];
+  direction: EdgeDirection;
+  /** 1–3. */
+  depth: number;
+  /** Edges returned at most. */
+  limit: number;
+}
+
+export interface TraversalStep extends EdgeRecord {
+  /** 1 for edges leaving the start nodes, 2 for the next hop ... */
+  depth: number;
+}
+
 export interface StoreStats {
   sources: number;
   documents: number;
@@ -93,6 +111,14 @@ export interface Store {
   lexicalSearch(terms: readonly string[], limit: number, filters?: SearchFilters): Promise<ScoredSection[]>;
   /** Cosine similarity against stored vectors. Higher score is better. */
   vectorSearch(vector: Float32Array, limit: number, filters?: SearchFilters): Promise<ScoredSection[]>;
+
+  /** Entities whose canonical name or an alias equals one of `keys` (already canonicalised by the caller). */
+  findEntities(keys: readonly string[], types?: readonly EntityType[]): Promise<EntityRecord[]>;
+  getEntities(ids: readonly string[]): Promise<EntityRecord[]>;
+  /** Edges touching the nodes (entity, section or document ids) in the given direction, strongest first. */
+  edgesOf(ids: readonly string[], direction: EdgeDirection, types?: readonly EdgeType[], limit?: number): Promise<EdgeRecord[]>;
+  /** Breadth-first traversal from `from` up to `depth` hops, each edge reported once with the hop it was reached at. */
+  traverse(from: readonly string[], options: TraverseOptions): Promise<TraversalStep[]>;
 
   getEmbedder(): Promise<StoredEmbedder | undefined>;
   /** Records the embedder that built the vectors. Changing it deletes all vectors (they are from another space). */

@@ -81,6 +81,18 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       );
     `,
   },
+  {
+    version: 2,
+    name: 'entity aliases for exact entity lookup',
+    sql: `
+      CREATE TABLE entity_aliases (
+        alias TEXT NOT NULL,
+        entity_id TEXT NOT NULL REFERENCES entities(id) ON DELETE CASCADE,
+        PRIMARY KEY (alias, entity_id)
+      );
+      CREATE INDEX entity_aliases_entity ON entity_aliases(entity_id);
+    `,
+  },
 ];
 
 /** Brings the database to the newest schema; refuses a database from a newer docgraph. */

@@ -2,9 +2,12 @@ import Database from 'better-sqlite3';
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DocgraphError } from '../../domain/errors.js';
-import type { DocumentRecord, EdgeRecord, EntityRecord, SectionRecord } from '../../domain/types.js';
+import type { DocumentRecord, EdgeRecord, EdgeType, EntityRecord, EntityType, SectionRecord } from '../../domain/types.js';
 import type {
   DocumentSummary,
+  EdgeDirection,
+  TraversalStep,
+  TraverseOptions,
   DocumentWrite,
   ScoredSection,
   SearchFilters,
@@ -35,6 +38,14 @@ interface SectionRow {
   tokens: number;
   checksum: string;
   links: string;
+}
+
+interface EntityRow {
+  id: string;
+  type: EntityRecord['type'];
+  name: string;
+  aliases: string;
+  attributes: string;
 }
 
 interface DocumentRow {
@@ -167,7 +178,11 @@ export class SqliteStore implements Store {
       `INSERT INTO entities (id, type, name, aliases, attributes) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT(id) DO UPDATE SET aliases = excluded.aliases, attributes = excluded.attributes`,
     );
-    for (const e of entities) insEntity.run(e.id, e.type, e.name, JSON.stringify(e.aliases), JSON.stringify(e.attributes));
+    const insAlias = this.db.prepare('INSERT OR IGNORE INTO entity_aliases (alias, entity_id) VALUES (?, ?)');
+    for (const e of entities) {
+      insEntity.run(e.id, e.type, e.name, JSON.stringify(e.aliases), JSON.stringify(e.attributes));
+      for (const alias of new Set([e.name, ...e.aliases])) insAlias.run(alias, e.id);
+    }
     const insEdge = this.db.prepare(
       `INSERT INTO edges (doc_id, src, dst, type, weight, evidence) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT(doc_id, src, dst, type) DO UPDATE SET weight = excluded.weight, evidence = excluded.evidence`,
@@ -286,6 +301,68 @@ export class SqliteStore implements Store {
     return raw ? (JSON.parse(raw.toString('utf8')) as StoredEmbedder) : undefined;
   }
 
+  async findEntities(keys: readonly string[], types?: readonly EntityType[]): Promise<EntityRecord[]> {
+    if (keys.length === 0) return [];
+    const typeSql = types && types.length > 0 ? `AND e.type IN (${types.map(() => '?').join(',')})` : '';
+    const rows = this.db
+      .prepare(
+        `SELECT DISTINCT e.* FROM entity_aliases a JOIN entities e ON e.id = a.entity_id
+         WHERE a.alias IN (${keys.map(() => '?').join(',')}) ${typeSql} ORDER BY e.type, e.name, e.id`,
+      )
+      .all(...keys, ...(types ?? [])) as EntityRow[];
+    return rows.map(toEntity);
+  }
+
+  async getEntities(ids: readonly string[]): Promise<EntityRecord[]> {
+    const stmt = this.db.prepare('SELECT * FROM entities WHERE id = ?');
+    return ids.map((id) => stmt.get(id) as EntityRow | undefined).filter((r): r is EntityRow => r !== undefined).map(toEntity);
+  }
+
+  async edgesOf(ids: readonly string[], direction: EdgeDirection, types?: readonly EdgeType[], limit = 1000): Promise<EdgeRecord[]> {
+    if (ids.length === 0) return [];
+    const idList = ids.map(() => '?').join(',');
+    const typeSql = types && types.length > 0 ? `AND type IN (${types.map(() => '?').join(',')})` : '';
+    const tp = types ?? [];
+    const parts: string[] = [];
+    const params: unknown[] = [];
+    if (direction !== 'in') {
+      parts.push(`SELECT src, dst, type, SUM(weight) AS weight, MIN(evidence) AS evidence FROM edges WHERE src IN (${idList}) ${typeSql} GROUP BY src, dst, type`);
+      params.push(...ids, ...tp);
+    }
+    if (direction !== 'out') {
+      parts.push(`SELECT src, dst, type, SUM(weight) AS weight, MIN(evidence) AS evidence FROM edges WHERE dst IN (${idList}) ${typeSql} GROUP BY src, dst, type`);
+      params.push(...ids, ...tp);
+    }
+    const sql = `SELECT * FROM (${parts.join(' UNION ')}) ORDER BY weight DESC, type, src, dst LIMIT ?`;
+    return this.db.prepare(sql).all(...params, limit) as EdgeRecord[];
+  }
+
+  async traverse(from: readonly string[], options: TraverseOptions): Promise<TraversalStep[]> {
+    const seenNodes = new Set(from);
+    const seenEdges = new Set<string>();
+    const out: TraversalStep[] = [];
+    let frontier = [...from];
+    for (let depth = 1; depth <= options.depth && frontier.length > 0 && out.length < options.limit; depth++) {
+      const edges = await this.edgesOf(frontier, options.direction, options.types, options.limit * 4);
+      const next: string[] = [];
+      for (const e of edges) {
+        const key = `${e.src}|${e.dst}|${e.type}`;
+        if (seenEdges.has(key)) continue;
+        seenEdges.add(key);
+        out.push({ ...e, depth });
+        if (out.length >= options.limit) break;
+        for (const node of [e.src, e.dst]) {
+          if (!seenNodes.has(node)) {
+            seenNodes.add(node);
+            next.push(node);
+          }
+        }
+      }
+      frontier = next;
+    }
+    return out;
+  }
+
   async getEmbedder(): Promise<StoredEmbedder | undefined> {
     return this.getEmbedderSync();
   }
@@ -362,6 +439,10 @@ function toFloat32(buf: Buffer): Float32Array {
   const out = new Float32Array(buf.byteLength / 4);
   new Uint8Array(out.buffer).set(buf);
   return out;
+}
+
+function toEntity(r: EntityRow): EntityRecord {
+  return { id: r.id, type: r.type, name: r.name, aliases: JSON.parse(r.aliases) as string[], attributes: JSON.parse(r.attributes) as Record<string, unknown> };
 }
 
 function toDocument(r: DocumentRow): DocumentRecord {
