@@ -15,6 +15,7 @@ interface GlobalOptions {
   index?: string;
   config?: string;
   verbose?: boolean;
+  allowDownload?: boolean;
 }
 
 const out = (s: string): void => void process.stdout.write(s);
@@ -30,7 +31,7 @@ function intArg(name: string, min: number, max: number) {
 
 async function withApp<T>(cmd: Command, create: boolean, fn: (app: App) => Promise<T>): Promise<T> {
   const g = cmd.optsWithGlobals<GlobalOptions>();
-  const config = loadConfig({ file: g.config, overrides: { index: g.index } });
+  const config = loadConfig({ file: g.config, overrides: { index: g.index, allowDownload: g.allowDownload } });
   const app = await App.open(config, { create });
   try {
     return await fn(app);
@@ -45,6 +46,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description('Index technical documentation (Markdown, HTML) into a searchable knowledge graph and answer with citable sections.')
     .option('--index <path>', 'index file (default ./.docgraph/index.db, env DOCGRAPH_INDEX)')
     .option('--config <file>', 'config file (default: docgraph.config.yaml|yml|json in this folder)')
+    .option('--allow-download', 'let the transformers embedder download model files once (off by default)')
     .option('--verbose', 'show stack traces on errors')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: out, writeErr: err })

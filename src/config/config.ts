@@ -11,7 +11,7 @@ const serverSchema = z
   .object({
     host: z.string().min(1).default('127.0.0.1').describe('Address `docgraph serve` binds (env DOCGRAPH_HOST, flag --host). A non-loopback address requires apiKey.'),
     port: z.number().int().min(0).max(65535).default(7700).describe('TCP port of `docgraph serve`; 0 picks a free one (env DOCGRAPH_PORT, flag --port).'),
-    apiKey: z.string().min(16).optional().describe('Bearer token required on /mcp when set, at least 16 characters (env DOCGRAPH_API_KEY).'),
+    apiKey: z.string().min(16).regex(/^[A-Za-z0-9._~+/-]+=*$/, 'letters, digits and ._~+/- only').optional().describe('Bearer token required on /mcp when set: at least 16 characters of A–Z, a–z, 0–9 and ._~+/- (env DOCGRAPH_API_KEY).'),
     allowedHosts: z.array(z.string()).default([]).describe('Host header names accepted besides localhost, 127.0.0.1 and [::1] (DNS-rebinding protection).'),
     allowedOrigins: z.array(z.string()).default([]).describe('Browser Origins accepted besides http(s)://localhost, 127.0.0.1 and [::1] on any port.'),
     tokenBudget: z.number().int().min(500).max(100_000).default(4000).describe('Most tokens (≈4 chars each) one MCP tool response may hold; longer results come with partial: true and a cursor (env DOCGRAPH_TOKEN_BUDGET).'),
@@ -114,6 +114,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const key = env.DOCGRAPH_EMBEDDER_API_KEY ?? env.OPENAI_API_KEY;
   if (key) embedder.apiKey = key;
   if (env.DOCGRAPH_ALLOW_DOWNLOAD) embedder.allowDownload = parseBool('DOCGRAPH_ALLOW_DOWNLOAD', env.DOCGRAPH_ALLOW_DOWNLOAD);
+  if (options.overrides?.allowDownload) embedder.allowDownload = true;
   if (Object.keys(embedder).length > 0) raw.embedder = embedder;
   if (options.overrides?.index) raw.index = options.overrides.index;
   const server = { ...((raw.server as Record<string, unknown> | undefined) ?? {}) };
