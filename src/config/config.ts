@@ -83,7 +83,7 @@ export interface LoadConfigOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   /** Highest-priority overrides from flags. */
-  overrides?: { index?: string; server?: { host?: string; port?: number } };
+  overrides?: { index?: string; allowDownload?: boolean; server?: { host?: string; port?: number } };
 }
 
 /** Loads and validates the configuration; throws ConfigError naming the bad key and what is allowed. */
