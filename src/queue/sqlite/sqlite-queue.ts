@@ -1,0 +1,719 @@
+import Database from 'better-sqlite3';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DocgraphError, InvalidInputError } from '../../domain/errors.js';
+import { backoffDelay } from '../backoff.js';
+import { LeaseLostError, QueueFullError } from '../errors.js';
+import {
+  encodeCheckpoint,
+  Hysteresis,
+  isRetryable,
+  leaseExpiredError,
+  resolveQueueOptions,
+  toJobError,
+  type ResolvedQueueOptions,
+} from '../policy.js';
+import {
+  defaultDedupeKey,
+  JOB_STATES,
+  type AttemptOutcome,
+  type AttemptRecord,
+  type BackpressureState,
+  type Checkpoint,
+  type ClaimOptions,
+  type DeadLetterListOptions,
+  type DeadLetterQueue,
+  type DeadReason,
+  type EnqueueOptions,
+  type EnqueueResult,
+  type FailOptions,
+  type FailResult,
+  type HeartbeatResult,
+  type Job,
+  type JobDetails,
+  type JobError,
+  type JobInput,
+  type JobQueue,
+  type JobState,
+  type Lease,
+  type LeaseRef,
+  type MaintenanceResult,
+  type QueueCounts,
+  type QueueOptions,
+  type QueueStats,
+  type ReapResult,
+  type ReleaseOptions,
+} from '../queue.js';
+import { migrateQueue } from './migrations.js';
+
+export interface SqliteQueueOptions extends QueueOptions {
+  /** The database file to open (its own connection, closed by `close`). Created if missing. */
+  path?: string;
+  /**
+   * An open connection to share, e.g. `SqliteStore.database`, so the queue's
+   * tables live in the index file and `completeWith` can commit a job's
+   * completion in the same transaction as the index write. Not closed by `close`.
+   */
+  db?: Database.Database;
+  /** How long a write waits for another process's lock, in ms. Default 10,000. Only for `path`. */
+  busyTimeoutMs?: number;
+}
+
+/** The result of `completeWith`: the write ran and the job completed, or the job was superseded and the write did not run. */
+export type CompleteWithResult<T> = { outcome: 'completed'; value: T } | { outcome: 'superseded' };
+
+interface JobRow {
+  id: number;
+  type: string;
+  source_id: string;
+  uri: string;
+  checksum: string;
+  dedupe_key: string;
+  payload: string;
+  priority: number;
+  state: JobState;
+  run_at: number;
+  attempts: number;
+  max_attempts: number;
+  lease_token: string | null;
+  lease_worker: string | null;
+  lease_ms: number | null;
+  lease_expires_at: number | null;
+  superseded_by: number | null;
+  last_error: string | null;
+  dead_reason: DeadReason | null;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+}
+
+interface AttemptRow {
+  attempt: number;
+  worker: string;
+  started_at: number;
+  ended_at: number | null;
+  outcome: AttemptOutcome | null;
+  error: string | null;
+}
+
+/** States in which the newest job of a subject absorbs an identical enqueue. */
+const DEDUPE_STATES: ReadonlySet<JobState> = new Set(['pending', 'running', 'completed', 'dead']);
+/** Expired leases handled per reap call (every loop has a bound); call again for more. */
+const REAP_BATCH = 1_000;
+/** Finished jobs removed per maintenance call. */
+const CLEANUP_BATCH = 10_000;
+
+/**
+ * The embedded JobQueue: tables `queue_*` in a SQLite file (WAL), either its
+ * own or shared with the store. Every state change is one `BEGIN IMMEDIATE`
+ * transaction, so several processes on one file serialise on the write lock:
+ * two claimers never get the same job and concurrent reapers handle each
+ * expired lease once.
+ */
+export class SqliteJobQueue implements JobQueue {
+  readonly dlq: DeadLetterQueue;
+  private readonly db: Database.Database;
+  private readonly ownsDb: boolean;
+  private readonly o: ResolvedQueueOptions;
+  private readonly hysteresis: Hysteresis;
+  private readonly runTx: Database.Transaction<(fn: () => unknown) => unknown>;
+  private readonly s: ReturnType<typeof prepare>;
+  private closed = false;
+
+  private constructor(options: SqliteQueueOptions) {
+    this.o = resolveQueueOptions(options);
+    this.hysteresis = new Hysteresis(this.o.highWater, this.o.lowWater);
+    if (options.db) {
+      this.db = options.db;
+      this.ownsDb = false;
+    } else {
+      const path = options.path;
+      if (!path) throw new InvalidInputError('SqliteJobQueue.open needs a path or a db', { field: 'path' });
+      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      try {
+        this.db = new Database(path);
+      } catch (e) {
+        throw new DocgraphError('STORE_FAILED', `cannot open the job queue at ${path}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      }
+      this.ownsDb = true;
+      this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+    }
+    try {
+      migrateQueue(this.db);
+    } catch (e) {
+      if (this.ownsDb) this.db.close();
+      throw new DocgraphError('STORE_FAILED', `cannot use the job queue: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+    this.runTx = this.db.transaction((fn: () => unknown) => fn());
+    this.s = prepare(this.db);
+    this.dlq = {
+      list: async (opts) => this.listDead(opts),
+      show: async (id) => this.getSync(id),
+      retry: async (id) => this.tx(() => this.retryDead(id)),
+      retryAll: async () => this.tx(() => this.retryAllDead()),
+      purge: async (olderThanMs) => this.purgeDead(olderThanMs),
+      size: async () => this.countsSync().dead,
+    };
+  }
+
+  /** Opens the queue on a file (`path`) or a shared connection (`db`), creating or migrating its tables. */
+  static open(options: SqliteQueueOptions): SqliteJobQueue {
+    return new SqliteJobQueue(options);
+  }
+
+  /** The connection the queue uses (shared or its own). */
+  get database(): Database.Database {
+    return this.db;
+  }
+
+  async enqueue<P>(job: JobInput<P>, options: EnqueueOptions = {}): Promise<EnqueueResult<P>> {
+    this.live();
+    validateJob(job, options);
+    const key = options.dedupeKey ?? defaultDedupeKey(job);
+    const priority = options.priority ?? 0;
+    const maxAttempts = options.maxAttempts ?? this.o.maxAttempts;
+    const payload = JSON.stringify(job.payload ?? null);
+    return this.tx(() => {
+      const now = this.now();
+      const latest = this.s.latestOfSubject.get(job.sourceId, job.uri) as JobRow | undefined;
+      if (!options.force && latest && latest.dedupe_key === key && DEDUPE_STATES.has(latest.state)) {
+        if (latest.state === 'pending' && priority > latest.priority) {
+          this.s.setPriority.run(priority, now, latest.id);
+          latest.priority = priority;
+          latest.updated_at = now;
+        }
+        return { job: toJob<P>(latest), outcome: 'deduplicated' as const, superseded: [] };
+      }
+      const older = this.s.activeOfSubject.all(job.sourceId, job.uri) as { id: number; state: JobState }[];
+      const replaced = older.filter((r) => r.state === 'pending').length;
+      const depth = this.depthSync();
+      if (depth - replaced >= this.o.maxSize) throw new QueueFullError(depth, this.o.maxSize);
+      const id = Number(
+        this.s.insert.run(job.type, job.sourceId, job.uri, job.checksum, key, payload, priority, options.runAt ?? now, maxAttempts, now, now).lastInsertRowid,
+      );
+      this.s.supersedePending.run(id, now, now, job.sourceId, job.uri, id);
+      this.s.flagSuperseded.run(id, now, job.sourceId, job.uri, id);
+      return { job: toJob<P>(this.row(id)!), outcome: 'created' as const, superseded: older.map((r) => String(r.id)) };
+    });
+  }
+
+  async claim<P = unknown>(worker: string, leaseMs: number, options: ClaimOptions = {}): Promise<Lease<P> | undefined> {
+    this.live();
+    positiveMs('leaseMs', leaseMs);
+    if (worker === '') throw new InvalidInputError('a worker id must not be empty', { field: 'worker' });
+    const types = options.types ? JSON.stringify(options.types) : null;
+    return this.tx(() => {
+      const now = this.now();
+      this.s.touchWorker.run(worker, now);
+      const row = this.s.nextReady.get({ now, types }) as JobRow | undefined;
+      if (!row) return undefined;
+      const token = randomBytes(16).toString('hex');
+      const attempt = row.attempts + 1;
+      const expiresAt = now + leaseMs;
+      this.s.start.run(attempt, token, worker, leaseMs, expiresAt, now, row.id);
+      this.s.insertAttempt.run(row.id, attempt, worker, now);
+      Object.assign(row, { state: 'running', attempts: attempt, lease_token: token, lease_worker: worker, lease_ms: leaseMs, lease_expires_at: expiresAt, updated_at: now });
+      return { jobId: String(row.id), token, job: toJob<P>(row), worker, attempt, expiresAt, checkpoints: this.checkpointsOf(row.id, now) };
+    });
+  }
+
+  async heartbeat(lease: LeaseRef, leaseMs?: number): Promise<HeartbeatResult> {
+    this.live();
+    if (leaseMs !== undefined) positiveMs('leaseMs', leaseMs);
+    return this.tx(() => {
+      const now = this.now();
+      const row = this.verify(lease, now);
+      const expiresAt = now + (leaseMs ?? row.lease_ms!);
+      this.s.extend.run(expiresAt, now, row.id);
+      this.s.touchWorker.run(row.lease_worker!, now);
+      return { expiresAt, supersededBy: row.superseded_by === null ? null : String(row.superseded_by) };
+    });
+  }
+
+  async checkpoint(lease: LeaseRef, step: string, payload?: unknown): Promise<void> {
+    this.live();
+    const json = encodeCheckpoint(step, payload);
+    this.tx(() => {
+      const now = this.now();
+      const row = this.verify(lease, now);
+      this.s.putCheckpoint.run(row.id, step, row.id, json, now);
+    });
+  }
+
+  async complete(lease: LeaseRef): Promise<void> {
+    this.live();
+    this.tx(() => {
+      const now = this.now();
+      if (this.alreadySettled(lease)) return;
+      const row = this.verify(lease, now);
+      this.settleCompleted(row, now);
+    });
+  }
+
+  /**
+   * Runs `write` and completes the job in one immediate transaction on this
+   * queue's connection, so the index write and the completion commit together
+   * or not at all. Share the store's connection (`open({ db: store.database })`)
+   * and do the index write inside `write`, synchronously (work after an
+   * `await` would run outside the transaction; a returned promise is refused).
+   *
+   * - lease no longer valid: throws `LeaseLostError`, `write` does not run;
+   * - job superseded by newer content: `write` does not run, the job becomes
+   *   `superseded`, returns `{ outcome: 'superseded' }`;
+   * - `write` throws: everything rolls back, the lease stays (call `fail`).
+   *
+   * Called inside a transaction the caller already holds on this connection,
+   * it nests as a savepoint of that transaction.
+   */
+  completeWith<T>(lease: LeaseRef, write: (db: Database.Database) => T): CompleteWithResult<T> {
+    this.live();
+    return this.tx(() => {
+      const now = this.now();
+      if (this.alreadySettled(lease)) throw new LeaseLostError(lease.jobId, 'lost');
+      const row = this.verify(lease, now);
+      if (row.superseded_by !== null) {
+        this.s.endAttempt.run(now, 'superseded', null, row.id);
+        this.s.finish.run('superseded', now, now, row.id);
+        return { outcome: 'superseded' as const };
+      }
+      const value = write(this.db);
+      if (typeof (value as { then?: unknown } | undefined)?.then === 'function') {
+        throw new InvalidInputError('completeWith: write must be synchronous (it runs inside the transaction)', { field: 'write' });
+      }
+      this.settleCompleted(row, now);
+      return { outcome: 'completed' as const, value };
+    });
+  }
+
+  async fail(lease: LeaseRef, error: unknown, options: FailOptions = {}): Promise<FailResult> {
+    this.live();
+    if (options.delayMs !== undefined && !(options.delayMs >= 0)) throw new InvalidInputError('delayMs must be >= 0', { field: 'delayMs' });
+    const retryable = isRetryable(error, options.retryable);
+    const recorded = toJobError(error, retryable);
+    return this.tx((): FailResult => {
+      const now = this.now();
+      const row = this.verify(lease, now);
+      if (row.superseded_by !== null) {
+        this.s.endAttempt.run(now, 'superseded', JSON.stringify(recorded), row.id);
+        this.s.retire.run(JSON.stringify(recorded), now, now, row.id);
+        return { state: 'superseded' };
+      }
+      this.s.endAttempt.run(now, 'failed', JSON.stringify(recorded), row.id);
+      if (!retryable) return this.toDead(row, 'permanent-error', recorded, now);
+      if (row.attempts >= row.max_attempts) return this.toDead(row, 'max-attempts', recorded, now);
+      const runAt = now + (options.delayMs ?? backoffDelay(row.attempts, this.o.backoff, this.o.random));
+      this.s.requeue.run(runAt, JSON.stringify(recorded), now, row.id);
+      return { state: 'pending', runAt };
+    });
+  }
+
+  async release(lease: LeaseRef, options: ReleaseOptions = {}): Promise<void> {
+    this.live();
+    const delay = options.delayMs ?? 0;
+    if (!(delay >= 0)) throw new InvalidInputError('delayMs must be >= 0', { field: 'delayMs' });
+    this.tx(() => {
+      const now = this.now();
+      const row = this.verify(lease, now);
+      this.s.endAttempt.run(now, 'released', null, row.id);
+      if (row.superseded_by !== null) this.s.retire.run(row.last_error, now, now, row.id);
+      else this.s.giveBack.run(now + delay, now, row.id);
+    });
+  }
+
+  async reap(): Promise<ReapResult> {
+    this.live();
+    return this.tx(() => this.reapSync(this.now()));
+  }
+
+  async get<P = unknown>(id: string): Promise<JobDetails<P> | undefined> {
+    this.live();
+    return this.getSync<P>(id);
+  }
+
+  async depth(): Promise<number> {
+    this.live();
+    return this.depthSync();
+  }
+
+  async counts(): Promise<QueueCounts> {
+    this.live();
+    return this.countsSync();
+  }
+
+  async shouldPause(): Promise<boolean> {
+    return (await this.backpressure()).paused;
+  }
+
+  async backpressure(): Promise<BackpressureState> {
+    this.live();
+    const depth = this.depthSync();
+    return { paused: this.hysteresis.update(depth), depth, highWater: this.o.highWater, lowWater: this.o.lowWater, maxSize: this.o.maxSize };
+  }
+
+  async stats(): Promise<QueueStats> {
+    this.live();
+    const now = this.now();
+    // One read transaction, so the numbers agree with each other.
+    const read = this.db.transaction(() => {
+      const counts = this.countsSync();
+      const ready = this.s.countReady.get(now) as number;
+      const oldest = this.s.oldestPending.get() as number | null;
+      const workers = (this.s.workers.all() as { worker: string; last_seen_at: number; running: number }[]).map((w) => ({
+        worker: w.worker,
+        lastSeenAt: w.last_seen_at,
+        running: w.running,
+      }));
+      return {
+        counts,
+        ready,
+        delayed: counts.pending - ready,
+        oldestPendingAgeMs: oldest === null ? null : now - oldest,
+        staleLeases: this.s.countStale.get(now) as number,
+        workers,
+        dlq: { size: counts.dead, droppedBySize: this.counter('dlq_dropped_size'), droppedByRetention: this.counter('dlq_dropped_retention') },
+      };
+    });
+    const base = read.deferred();
+    const depth = base.counts.pending + base.counts.running;
+    return {
+      ...base,
+      backpressure: { paused: this.hysteresis.update(depth), depth, highWater: this.o.highWater, lowWater: this.o.lowWater, maxSize: this.o.maxSize },
+    };
+  }
+
+  async maintenance(): Promise<MaintenanceResult> {
+    this.live();
+    return this.tx(() => {
+      const now = this.now();
+      const reaped = this.reapSync(now);
+      const expired = this.deleteJobs("state = 'dead' AND finished_at <= ?", [now - this.o.dlqRetentionMs]);
+      this.s.bump.run(expired, 'dlq_dropped_retention');
+      const capped = this.enforceDlqCap();
+      const checkpointsExpired = this.s.expireCheckpoints.run(now - this.o.checkpointTtlMs).changes;
+      const jobsRemoved = this.deleteJobs(
+        `id IN (SELECT id FROM queue_jobs WHERE state IN ('completed', 'superseded') AND finished_at <= ? LIMIT ${CLEANUP_BATCH})`,
+        [now - this.o.finishedRetentionMs],
+      );
+      const workersForgotten = this.s.forgetWorkers.run(now - this.o.workerRetentionMs).changes;
+      return { reaped, dlqDropped: expired + capped, checkpointsExpired, jobsRemoved, workersForgotten };
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.ownsDb) this.db.close();
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private tx<T>(fn: () => T): T {
+    return this.runTx.immediate(fn) as T;
+  }
+
+  private now(): number {
+    return this.o.clock.now();
+  }
+
+  private live(): void {
+    if (this.closed) throw new DocgraphError('INTERNAL', 'the job queue is closed');
+  }
+
+  private row(id: number): JobRow | undefined {
+    return this.s.byId.get(id) as JobRow | undefined;
+  }
+
+  /** The running job a lease names, or throws `LeaseLostError`. Runs inside a transaction. */
+  private verify(lease: LeaseRef, now: number): JobRow {
+    const id = toRowId(lease.jobId);
+    const row = id === undefined ? undefined : this.row(id);
+    if (!row) throw new LeaseLostError(lease.jobId, 'not-found');
+    if (row.state !== 'running' || row.lease_token !== lease.token) throw new LeaseLostError(lease.jobId, 'lost');
+    if (row.lease_expires_at! <= now) throw new LeaseLostError(lease.jobId, 'expired');
+    return row;
+  }
+
+  /** True when this very lease already completed the job (or retired it in `completeWith`). */
+  private alreadySettled(lease: LeaseRef): boolean {
+    const id = toRowId(lease.jobId);
+    const row = id === undefined ? undefined : this.row(id);
+    return !!row && row.lease_token === lease.token && (row.state === 'completed' || row.state === 'superseded');
+  }
+
+  private settleCompleted(row: JobRow, now: number): void {
+    this.s.endAttempt.run(now, 'completed', null, row.id);
+    this.s.finish.run('completed', now, now, row.id);
+    this.s.dropCheckpoints.run(row.id);
+    this.s.touchWorker.run(row.lease_worker!, now);
+  }
+
+  private toDead(row: JobRow, reason: DeadReason, error: JobError, now: number): FailResult {
+    this.s.bury.run(reason, JSON.stringify(error), now, now, row.id);
+    this.enforceDlqCap();
+    return { state: 'dead' };
+  }
+
+  /** Drops the oldest dead jobs beyond `dlqMaxSize`; returns how many. */
+  private enforceDlqCap(): number {
+    const excess = this.countsSync().dead - this.o.dlqMaxSize;
+    if (excess <= 0) return 0;
+    const dropped = this.deleteJobs("id IN (SELECT id FROM queue_jobs WHERE state = 'dead' ORDER BY finished_at, id LIMIT ?)", [excess]);
+    this.s.bump.run(dropped, 'dlq_dropped_size');
+    return dropped;
+  }
+
+  private reapSync(now: number): ReapResult {
+    const result: ReapResult = { requeued: [], dead: [], superseded: [] };
+    for (const row of this.s.expired.all(now, REAP_BATCH) as JobRow[]) {
+      const error = leaseExpiredError(row.lease_worker);
+      const json = JSON.stringify(error);
+      this.s.endAttempt.run(now, 'expired', json, row.id);
+      if (row.superseded_by !== null) {
+        this.s.retire.run(json, now, now, row.id);
+        result.superseded.push(String(row.id));
+      } else if (row.attempts >= row.max_attempts) {
+        this.toDead(row, 'max-attempts', error, now);
+        result.dead.push(String(row.id));
+      } else {
+        this.s.requeue.run(now + backoffDelay(row.attempts, this.o.backoff, this.o.random), json, now, row.id);
+        result.requeued.push(String(row.id));
+      }
+    }
+    return result;
+  }
+
+  private getSync<P = unknown>(id: string): JobDetails<P> | undefined {
+    const rowId = toRowId(id);
+    const row = rowId === undefined ? undefined : this.row(rowId);
+    if (!row) return undefined;
+    const history = (this.s.attempts.all(row.id) as AttemptRow[]).map(
+      (a): AttemptRecord => ({
+        attempt: a.attempt,
+        worker: a.worker,
+        startedAt: a.started_at,
+        endedAt: a.ended_at,
+        outcome: a.outcome,
+        error: a.error === null ? null : (JSON.parse(a.error) as JobError),
+      }),
+    );
+    return { ...toJob<P>(row), history, checkpoints: this.checkpointsOf(row.id, this.now()) };
+  }
+
+  private checkpointsOf(id: number, now: number): Checkpoint[] {
+    return (this.s.checkpoints.all(id, now - this.o.checkpointTtlMs) as { step: string; payload: string; recorded_at: number }[]).map((c) => ({
+      step: c.step,
+      payload: JSON.parse(c.payload) as unknown,
+      recordedAt: c.recorded_at,
+    }));
+  }
+
+  private countsSync(): QueueCounts {
+    const counts = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as QueueCounts;
+    for (const r of this.s.counts.all() as { state: JobState; n: number }[]) counts[r.state] = r.n;
+    return counts;
+  }
+
+  private depthSync(): number {
+    return this.s.depth.get() as number;
+  }
+
+  private counter(name: string): number {
+    return (this.s.counter.get(name) as number | undefined) ?? 0;
+  }
+
+  private listDead(options: DeadLetterListOptions = {}): Job[] {
+    this.live();
+    const limit = Math.min(Math.max(Math.floor(options.limit ?? 50), 0), 1_000);
+    const offset = Math.max(Math.floor(options.offset ?? 0), 0);
+    return (this.s.listDead.all(limit, offset) as JobRow[]).map((r) => toJob(r));
+  }
+
+  private retryDead(id: string): 'requeued' | 'superseded' | 'not-found' {
+    const rowId = toRowId(id);
+    const row = rowId === undefined ? undefined : this.row(rowId);
+    if (!row || row.state !== 'dead') return 'not-found';
+    const now = this.now();
+    if (row.superseded_by !== null || this.s.hasNewer.get(row.source_id, row.uri, row.id)) {
+      this.s.finish.run('superseded', now, now, row.id);
+      return 'superseded';
+    }
+    this.s.resurrect.run(now, now, row.id);
+    return 'requeued';
+  }
+
+  private retryAllDead(): { requeued: number; superseded: number } {
+    const out = { requeued: 0, superseded: 0 };
+    for (const id of this.s.deadIds.all() as number[]) {
+      const r = this.retryDead(String(id));
+      if (r !== 'not-found') out[r]++;
+    }
+    return out;
+  }
+
+  private purgeDead(olderThanMs: number): number {
+    this.live();
+    if (!(olderThanMs >= 0)) throw new InvalidInputError('olderThanMs must be >= 0', { field: 'olderThanMs' });
+    return this.tx(() => this.deleteJobs("state = 'dead' AND finished_at <= ?", [this.now() - olderThanMs]));
+  }
+
+  /** Deletes the jobs matching `where` (over queue_jobs) with their attempts and checkpoints; returns how many jobs. */
+  private deleteJobs(where: string, params: unknown[]): number {
+    const ids = this.db.prepare(`SELECT id FROM queue_jobs WHERE ${where}`).pluck().all(...params) as number[];
+    for (const id of ids) {
+      this.s.deleteAttempts.run(id);
+      this.s.dropCheckpoints.run(id);
+      this.s.deleteJob.run(id);
+    }
+    return ids.length;
+  }
+}
+
+function prepare(db: Database.Database) {
+  const p = (sql: string): Database.Statement => db.prepare(sql);
+  return {
+    byId: p('SELECT * FROM queue_jobs WHERE id = ?'),
+    latestOfSubject: p('SELECT * FROM queue_jobs WHERE source_id = ? AND uri = ? ORDER BY id DESC LIMIT 1'),
+    activeOfSubject: p("SELECT id, state FROM queue_jobs WHERE source_id = ? AND uri = ? AND state IN ('pending', 'running') ORDER BY id"),
+    hasNewer: p('SELECT 1 FROM queue_jobs WHERE source_id = ? AND uri = ? AND id > ? LIMIT 1').pluck(),
+    setPriority: p('UPDATE queue_jobs SET priority = ?, updated_at = ? WHERE id = ?'),
+    insert: p(
+      `INSERT INTO queue_jobs (type, source_id, uri, checksum, dedupe_key, payload, priority, state, run_at, max_attempts, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)`,
+    ),
+    supersedePending: p(
+      `UPDATE queue_jobs SET state = 'superseded', superseded_by = ?, finished_at = ?, updated_at = ?
+       WHERE source_id = ? AND uri = ? AND state = 'pending' AND id <> ?`,
+    ),
+    flagSuperseded: p(
+      `UPDATE queue_jobs SET superseded_by = ?, updated_at = ?
+       WHERE source_id = ? AND uri = ? AND state IN ('running', 'dead') AND id < ?`,
+    ),
+    nextReady: p(
+      `SELECT * FROM queue_jobs j
+       WHERE j.state = 'pending' AND j.run_at <= @now
+         AND (@types IS NULL OR j.type IN (SELECT value FROM json_each(@types)))
+         AND NOT EXISTS (SELECT 1 FROM queue_jobs r WHERE r.source_id = j.source_id AND r.uri = j.uri AND r.state = 'running')
+       ORDER BY j.priority DESC, j.run_at, j.id
+       LIMIT 1`,
+    ),
+    start: p(
+      `UPDATE queue_jobs SET state = 'running', attempts = ?, lease_token = ?, lease_worker = ?, lease_ms = ?, lease_expires_at = ?, updated_at = ?
+       WHERE id = ?`,
+    ),
+    insertAttempt: p('INSERT INTO queue_attempts (job_id, attempt, worker, started_at) VALUES (?, ?, ?, ?)'),
+    endAttempt: p(
+      `UPDATE queue_attempts SET ended_at = ?, outcome = ?, error = ?
+       WHERE id = (SELECT MAX(id) FROM queue_attempts WHERE job_id = ?) AND outcome IS NULL`,
+    ),
+    attempts: p('SELECT attempt, worker, started_at, ended_at, outcome, error FROM queue_attempts WHERE job_id = ? ORDER BY id'),
+    touchWorker: p(
+      `INSERT INTO queue_workers (worker, last_seen_at) VALUES (?, ?)
+       ON CONFLICT(worker) DO UPDATE SET last_seen_at = MAX(last_seen_at, excluded.last_seen_at)`,
+    ),
+    extend: p('UPDATE queue_jobs SET lease_expires_at = ?, updated_at = ? WHERE id = ?'),
+    /** Completed, or superseded at completion: the lease token stays so a repeated `complete` is a no-op. */
+    finish: p('UPDATE queue_jobs SET state = ?, lease_expires_at = NULL, finished_at = ?, updated_at = ? WHERE id = ?'),
+    /** Superseded after a failure, expiry or release. */
+    retire: p(
+      `UPDATE queue_jobs SET state = 'superseded', last_error = ?, lease_token = NULL, lease_expires_at = NULL, finished_at = ?, updated_at = ?
+       WHERE id = ?`,
+    ),
+    bury: p(
+      `UPDATE queue_jobs SET state = 'dead', dead_reason = ?, last_error = ?, lease_token = NULL, lease_expires_at = NULL, finished_at = ?, updated_at = ?
+       WHERE id = ?`,
+    ),
+    requeue: p(
+      `UPDATE queue_jobs SET state = 'pending', run_at = ?, last_error = ?, lease_token = NULL, lease_worker = NULL, lease_ms = NULL,
+         lease_expires_at = NULL, updated_at = ?
+       WHERE id = ?`,
+    ),
+    giveBack: p(
+      `UPDATE queue_jobs SET state = 'pending', attempts = attempts - 1, run_at = ?, lease_token = NULL, lease_worker = NULL, lease_ms = NULL,
+         lease_expires_at = NULL, updated_at = ?
+       WHERE id = ?`,
+    ),
+    resurrect: p(
+      `UPDATE queue_jobs SET state = 'pending', attempts = 0, run_at = ?, dead_reason = NULL, finished_at = NULL, updated_at = ?
+       WHERE id = ?`,
+    ),
+    expired: p("SELECT * FROM queue_jobs WHERE state = 'running' AND lease_expires_at <= ? ORDER BY lease_expires_at, id LIMIT ?"),
+    putCheckpoint: p(
+      `INSERT INTO queue_checkpoints (job_id, step, seq, payload, recorded_at)
+       VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM queue_checkpoints WHERE job_id = ?), ?, ?)
+       ON CONFLICT(job_id, step) DO UPDATE SET seq = excluded.seq, payload = excluded.payload, recorded_at = excluded.recorded_at`,
+    ),
+    checkpoints: p('SELECT step, payload, recorded_at FROM queue_checkpoints WHERE job_id = ? AND recorded_at > ? ORDER BY seq'),
+    dropCheckpoints: p('DELETE FROM queue_checkpoints WHERE job_id = ?'),
+    expireCheckpoints: p('DELETE FROM queue_checkpoints WHERE recorded_at <= ?'),
+    deleteAttempts: p('DELETE FROM queue_attempts WHERE job_id = ?'),
+    deleteJob: p('DELETE FROM queue_jobs WHERE id = ?'),
+    counts: p('SELECT state, n FROM queue_state_counts'),
+    depth: p("SELECT COALESCE(SUM(n), 0) FROM queue_state_counts WHERE state IN ('pending', 'running')").pluck(),
+    countReady: p("SELECT COUNT(*) FROM queue_jobs WHERE state = 'pending' AND run_at <= ?").pluck(),
+    oldestPending: p("SELECT MIN(created_at) FROM queue_jobs WHERE state = 'pending'").pluck(),
+    countStale: p("SELECT COUNT(*) FROM queue_jobs WHERE state = 'running' AND lease_expires_at <= ?").pluck(),
+    workers: p(
+      `SELECT w.worker, w.last_seen_at,
+         (SELECT COUNT(*) FROM queue_jobs j WHERE j.state = 'running' AND j.lease_worker = w.worker) AS running
+       FROM queue_workers w ORDER BY w.worker`,
+    ),
+    forgetWorkers: p(
+      `DELETE FROM queue_workers WHERE last_seen_at <= ?
+         AND NOT EXISTS (SELECT 1 FROM queue_jobs j WHERE j.state = 'running' AND j.lease_worker = queue_workers.worker)`,
+    ),
+    listDead: p("SELECT * FROM queue_jobs WHERE state = 'dead' ORDER BY finished_at DESC, id DESC LIMIT ? OFFSET ?"),
+    deadIds: p("SELECT id FROM queue_jobs WHERE state = 'dead' ORDER BY finished_at, id").pluck(),
+    counter: p('SELECT value FROM queue_counters WHERE name = ?').pluck(),
+    bump: p('UPDATE queue_counters SET value = value + ? WHERE name = ?'),
+  };
+}
+
+function toJob<P>(r: JobRow): Job<P> {
+  return {
+    id: String(r.id),
+    type: r.type,
+    sourceId: r.source_id,
+    uri: r.uri,
+    checksum: r.checksum,
+    payload: JSON.parse(r.payload) as P,
+    dedupeKey: r.dedupe_key,
+    priority: r.priority,
+    generation: r.id,
+    state: r.state,
+    attempts: r.attempts,
+    maxAttempts: r.max_attempts,
+    runAt: r.run_at,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    finishedAt: r.finished_at,
+    supersededBy: r.superseded_by === null ? null : String(r.superseded_by),
+    lease: r.state === 'running' && r.lease_worker !== null && r.lease_expires_at !== null ? { worker: r.lease_worker, expiresAt: r.lease_expires_at } : null,
+    lastError: r.last_error === null ? null : (JSON.parse(r.last_error) as JobError),
+    deadReason: r.state === 'dead' ? r.dead_reason : null,
+  };
+}
+
+function toRowId(id: string): number | undefined {
+  if (!/^[1-9][0-9]{0,15}$/.test(id)) return undefined;
+  const n = Number(id);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+function positiveMs(name: string, v: number): void {
+  if (!Number.isInteger(v) || v < 1) throw new InvalidInputError(`${name} must be a positive whole number of milliseconds (got ${v})`, { field: name });
+}
+
+function validateJob(job: JobInput<unknown>, o: EnqueueOptions): void {
+  for (const f of ['type', 'sourceId', 'uri', 'checksum'] as const) {
+    if (typeof job[f] !== 'string') throw new InvalidInputError(`job.${f} must be a string`, { field: f });
+  }
+  if (job.type === '') throw new InvalidInputError('job.type must not be empty', { field: 'type' });
+  if (o.priority !== undefined && !Number.isInteger(o.priority)) throw new InvalidInputError('priority must be an integer', { field: 'priority' });
+  if (o.runAt !== undefined && !Number.isFinite(o.runAt)) throw new InvalidInputError('runAt must be a time in epoch milliseconds', { field: 'runAt' });
+  if (o.maxAttempts !== undefined && (!Number.isInteger(o.maxAttempts) || o.maxAttempts < 1)) {
+    throw new InvalidInputError('maxAttempts must be a positive integer', { field: 'maxAttempts' });
+  }
+}
