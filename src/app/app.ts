@@ -9,6 +9,7 @@ import type { Store, StoreStats, StoredEmbedder } from '../store/store.js';
 import { ingestEmbedderResolver, queryEmbedder } from './embedders.js';
 import { existsSync } from 'node:fs';
 import { exportJsonl } from './export.js';
+import { documentText, type DocumentText } from './document-text.js';
 import { getDocumentView, getSection, type DocumentView, type SectionContextOptions, type SectionRef, type SectionView } from './documents.js';
 
 export interface StatusReport extends StoreStats {
@@ -84,5 +85,15 @@ export class App {
     const e = await this.embedderPromise?.catch(() => undefined);
     await e?.close();
     await this.store.close();
+  }
+
+  /** Every indexed document (uri, title, section count), in uri order. */
+  listDocuments(): ReturnType<Store['listDocuments']> {
+    return this.store.listDocuments();
+  }
+
+  /** A whole document rebuilt as Markdown from its sections. Throws NotFoundError. */
+  documentText(uri: string): Promise<DocumentText> {
+    return documentText(this.store, uri);
   }
 }

@@ -10,6 +10,7 @@ import { formatBytes } from '../parse/input.js';
 import { SEARCH_MODES, type SearchMode } from '../search/search.js';
 import { EXIT, reportError } from './errors.js';
 import { ingestProgress } from './progress.js';
+import { registerMcpCommands } from './mcp-commands.js';
 
 interface GlobalOptions {
   index?: string;
@@ -160,6 +161,7 @@ Exit codes: 0 ok, 1 failure, 2 bad arguments or configuration, 3 not found (e.g.
       });
     });
 
+  registerMcpCommands(program);
   return program;
 }
 

@@ -1,0 +1,123 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { App } from '../app/app.js';
+import { loadConfig, type Config } from '../config/config.js';
+import { startHttpServer } from '../http/server.js';
+import { serveStdio } from '../mcp/stdio.js';
+import { createLogger } from '../observability/logger.js';
+import { MCP_CLIENTS, mcpClientSnippet, type LaunchSpec, type McpClient } from './mcp-config.js';
+
+interface GlobalOptions {
+  index?: string;
+  config?: string;
+}
+
+const out = (s: string): void => void process.stdout.write(s);
+const err = (s: string): void => void process.stderr.write(s);
+
+const CONFIG_FILES = ['docgraph.config.yaml', 'docgraph.config.yml', 'docgraph.config.json'];
+
+function portArg(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('--port must be a whole number from 0 to 65535 (0 picks a free port)');
+  return n;
+}
+
+function configFor(cmd: Command, server?: { host?: string; port?: number }): Config {
+  const g = cmd.optsWithGlobals<GlobalOptions>();
+  return loadConfig({ file: g.config, overrides: { index: g.index, ...(server ? { server } : {}) } });
+}
+
+/** Resolves when the process is asked to stop (SIGINT, SIGTERM) or `extra` fires. */
+function untilStopped(extra?: Promise<void>): { done: Promise<void>; signal: AbortSignal; dispose: () => void } {
+  const ac = new AbortController();
+  const stop = (): void => ac.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const aborted = new Promise<void>((r) => ac.signal.addEventListener('abort', () => r(), { once: true }));
+  return {
+    done: extra ? Promise.race([aborted, extra]) : aborted,
+    signal: ac.signal,
+    dispose: () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    },
+  };
+}
+
+/** Adds `mcp`, `serve` and `mcp-config` to the CLI. */
+export function registerMcpCommands(program: Command): void {
+  program
+    .command('mcp')
+    .description('Serve the index to an AI assistant over MCP on stdin/stdout (Claude Desktop, Claude Code, Cursor, VS Code). Logs go to stderr.')
+    .addHelpText('after', '\nRegister it with your assistant: docgraph mcp-config --client claude-desktop|claude-code|cursor|vscode')
+    .action(async (_opts: unknown, cmd: Command) => {
+      // stdout carries only the protocol: anything a library prints goes to stderr instead
+      console.log = console.info = console.debug = console.warn = console.error;
+      const config = configFor(cmd);
+      const log = createLogger(config.logLevel);
+      const app = await App.open(config);
+      const stop = untilStopped();
+      try {
+        await serveStdio({ app, tokenBudget: config.server.tokenBudget, log }, stop.signal);
+      } finally {
+        stop.dispose();
+        await app.close();
+      }
+    });
+
+  program
+    .command('serve')
+    .description('Run the HTTP server: MCP over Streamable HTTP at /mcp and /health. Binds 127.0.0.1 unless told otherwise.')
+    .option('--host <address>', 'address to bind (default 127.0.0.1, env DOCGRAPH_HOST); a non-loopback address needs DOCGRAPH_API_KEY')
+    .option('--port <n>', 'port (default 7700, env DOCGRAPH_PORT); 0 picks a free one', portArg)
+    .addHelpText('after', '\nPrints "docgraph: listening on <url>" on stderr when ready; stops cleanly on Ctrl-C / SIGTERM.')
+    .action(async (opts: { host?: string; port?: number }, cmd: Command) => {
+      const config = configFor(cmd, { ...(opts.host !== undefined ? { host: opts.host } : {}), ...(opts.port !== undefined ? { port: opts.port } : {}) });
+      const log = createLogger(config.logLevel);
+      const app = await App.open(config);
+      const stop = untilStopped();
+      try {
+        const server = await startHttpServer({ app, tokenBudget: config.server.tokenBudget, log }, config);
+        err(`docgraph: listening on ${server.url} (MCP at ${server.url}/mcp${config.server.apiKey ? ', bearer token required' : ''})\n`);
+        await stop.done;
+        err('docgraph: shutting down\n');
+        await server.close();
+      } finally {
+        stop.dispose();
+        await app.close();
+      }
+    });
+
+  program
+    .command('mcp-config')
+    .description("Print the snippet that registers docgraph with an AI assistant, with this machine's absolute paths filled in.")
+    .addOption(new Option('--client <client>', 'which assistant (default: all of them)').choices([...MCP_CLIENTS]))
+    .option('--http [url]', 'use the Streamable HTTP endpoint of `docgraph serve` instead of stdio (default http://127.0.0.1:<port>/mcp)')
+    .action((opts: { client?: McpClient; http?: string | true }, cmd: Command) => {
+      const config = configFor(cmd);
+      const g = cmd.optsWithGlobals<GlobalOptions>();
+      const script = fileURLToPath(new URL('../../bin/docgraph.js', import.meta.url));
+      const configFile = g.config ? resolve(g.config) : CONFIG_FILES.map((f) => resolve(f)).find((f) => existsSync(f));
+      const spec: LaunchSpec = {
+        node: process.execPath,
+        script,
+        index: config.index,
+        ...(configFile ? { configFile } : {}),
+        ...(opts.http ? { url: opts.http === true ? `http://127.0.0.1:${config.server.port}/mcp` : opts.http, auth: config.server.apiKey !== undefined } : {}),
+      };
+      const clients = opts.client ? [opts.client] : [...MCP_CLIENTS];
+      for (const client of clients) {
+        const snippet = mcpClientSnippet(client, spec);
+        if (clients.length > 1) out(`# ${client}: paste into ${snippet.where}\n`);
+        else err(`# paste into ${snippet.where}\n`);
+        out(snippet.text + '\n' + (clients.length > 1 ? '\n' : ''));
+      }
+      if (!existsSync(fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url)))) {
+        err('note: bin/docgraph.js runs the built CLI; run `npm run build` in the docgraph folder first\n');
+      }
+      if (!spec.url && !existsSync(config.index)) err(`note: there is no index at ${config.index} yet; run \`docgraph ingest <folder>\` first\n`);
+    });
+}

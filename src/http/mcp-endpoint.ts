@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { Context } from 'hono';
+import { createMcpServer, type McpContext } from '../mcp/server.js';
+import { SessionEventStore } from './event-store.js';
+
+export interface McpSessionLimits {
+  /** Open sessions at most; beyond it new sessions get 503. Default 100. */
+  maxSessions?: number;
+  /** A session unused this long is closed. Default 30 minutes. */
+  idleMs?: number;
+}
+
+interface Session {
+  transport: WebStandardStreamableHTTPServerTransport;
+  server: McpServer;
+  lastSeen: number;
+}
+
+function rpcError(status: number, code: number, message: string, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }), { status, headers: { 'content-type': 'application/json', ...headers } });
+}
+
+/**
+ * Streamable HTTP sessions for /mcp: one MCP server and transport per session
+ * (the SDK's web-standard transport, SSE responses, resumable through a
+ * per-session event store). Owns its sessions: `close()` ends them all.
+ */
+export class McpSessions {
+  private readonly sessions = new Map<string, Session>();
+  private readonly maxSessions: number;
+  private readonly idleMs: number;
+  private readonly sweeper: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(
+    private readonly ctx: McpContext,
+    limits: McpSessionLimits = {},
+  ) {
+    this.maxSessions = limits.maxSessions ?? 100;
+    this.idleMs = limits.idleMs ?? 30 * 60_000;
+    this.sweeper = setInterval(() => void this.sweep(), Math.min(60_000, this.idleMs)).unref();
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  /** Handles any request to /mcp (POST messages, GET the SSE stream, DELETE the session). */
+  async handle(c: Context): Promise<Response> {
+    if (this.closed) return rpcError(503, -32000, 'Server is shutting down');
+    const method = c.req.method;
+    if (method !== 'POST' && method !== 'GET' && method !== 'DELETE') {
+      return rpcError(405, -32000, 'Method not allowed: use POST, GET or DELETE', { allow: 'GET, POST, DELETE' });
+    }
+    const sessionId = c.req.header('mcp-session-id');
+    let body: unknown;
+    if (method === 'POST') {
+      try {
+        body = await c.req.json();
+      } catch {
+        return rpcError(400, -32700, 'Parse error: the body must be a JSON-RPC message');
+      }
+    }
+    if (sessionId !== undefined) {
+      const session = this.sessions.get(sessionId);
+      if (!session) return rpcError(404, -32001, 'Session not found: it expired or was closed; initialize a new one');
+      session.lastSeen = Date.now();
+      return session.transport.handleRequest(c.req.raw, method === 'POST' ? { parsedBody: body } : undefined);
+    }
+    const initializes = Array.isArray(body) ? body.some((m) => isInitializeRequest(m)) : isInitializeRequest(body);
+    if (method !== 'POST' || !initializes) {
+      return rpcError(400, -32000, 'Bad Request: send the Mcp-Session-Id header, or POST an initialize request to start a session');
+    }
+    if (this.sessions.size >= this.maxSessions) {
+      await this.sweep();
+      if (this.sessions.size >= this.maxSessions) return rpcError(503, -32000, 'Too many open MCP sessions; retry later', { 'retry-after': '30' });
+    }
+    return this.open(c.req.raw, body);
+  }
+
+  private async open(req: Request, body: unknown): Promise<Response> {
+    const server = createMcpServer(this.ctx);
+    const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      eventStore: new SessionEventStore(),
+      onsessioninitialized: (id) => {
+        this.sessions.set(id, { transport, server, lastSeen: Date.now() });
+        this.ctx.log?.debug({ session: id, open: this.sessions.size }, 'MCP session opened');
+      },
+      onsessionclosed: (id) => {
+        this.sessions.delete(id);
+      },
+    });
+    transport.onclose = () => {
+      if (transport.sessionId) this.sessions.delete(transport.sessionId);
+      void server.close();
+    };
+    await server.connect(transport);
+    return transport.handleRequest(req, { parsedBody: body });
+  }
+
+  private async sweep(): Promise<void> {
+    const cutoff = Date.now() - this.idleMs;
+    for (const [id, s] of this.sessions) {
+      if (s.lastSeen < cutoff) {
+        this.sessions.delete(id);
+        await s.transport.close().catch(() => undefined);
+      }
+    }
+  }
+
+  /** Closes every session. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.sweeper);
+    const all = [...this.sessions.values()];
+    this.sessions.clear();
+    await Promise.all(all.map((s) => s.transport.close().catch(() => undefined)));
+  }
+}

@@ -1,0 +1,86 @@
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { isLoopbackHost, type Config } from '../config/config.js';
+import { ConfigError } from '../domain/errors.js';
+import type { McpContext } from '../mcp/server.js';
+import { VERSION } from '../mcp/server.js';
+import { bearerGuard, rebindingGuard } from './guard.js';
+import { McpSessions, type McpSessionLimits } from './mcp-endpoint.js';
+
+/** Largest request body /mcp accepts. */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface HttpAppOptions {
+  server: Config['server'];
+  sessions?: McpSessionLimits;
+}
+
+/**
+ * The HTTP surface as a Hono app: /health and the MCP Streamable HTTP endpoint
+ * at /mcp. Every route is behind the DNS-rebinding guard; /mcp also behind the
+ * bearer token when one is configured.
+ */
+export function createHttpApp(ctx: McpContext, opts: HttpAppOptions): { app: Hono; sessions: McpSessions } {
+  const { server } = opts;
+  const sessions = new McpSessions(ctx, opts.sessions);
+  const app = new Hono();
+  app.use('*', rebindingGuard({ bindHost: server.host, allowedHosts: server.allowedHosts, allowedOrigins: server.allowedOrigins }));
+  app.get('/health', (c) => c.json({ status: 'ok', version: VERSION, mcpSessions: sessions.size }));
+  if (server.apiKey) app.use('/mcp', bearerGuard(server.apiKey));
+  app.use(
+    '/mcp',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) => c.json({ jsonrpc: '2.0', error: { code: -32000, message: `Request body larger than ${MAX_BODY_BYTES} bytes` }, id: null }, 413),
+    }),
+  );
+  app.all('/mcp', (c) => sessions.handle(c));
+  app.notFound((c) => c.json({ error: 'not found', routes: ['/health', '/mcp'] }, 404));
+  app.onError((e, c) => {
+    ctx.log?.error({ err: e, path: c.req.path }, 'HTTP handler failed');
+    return c.json({ error: 'internal error' }, 500);
+  });
+  return { app, sessions };
+}
+
+export interface RunningHttpServer {
+  /** Base URL, e.g. http://127.0.0.1:7700 */
+  url: string;
+  port: number;
+  /** Stops accepting, ends MCP sessions and open streams. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the HTTP server. Refuses (ConfigError) to bind a non-loopback
+ * address without an API key: the index would be open to the network.
+ */
+export async function startHttpServer(ctx: McpContext, config: Config): Promise<RunningHttpServer> {
+  const { host, port } = config.server;
+  if (!isLoopbackHost(host) && !config.server.apiKey) {
+    throw new ConfigError(`refusing to serve on ${host} without an API key`, { hint: 'set DOCGRAPH_API_KEY (or server.apiKey), or bind 127.0.0.1' });
+  }
+  const { app, sessions } = createHttpApp(ctx, { server: config.server });
+  const node = await new Promise<ServerType>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(s));
+    s.once('error', reject);
+  });
+  const address = node.address() as AddressInfo;
+  const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${urlHost}:${address.port}`,
+    port: address.port,
+    close: () =>
+      (closing ??= (async () => {
+        await sessions.close();
+        await new Promise<void>((resolve) => {
+          node.close(() => resolve());
+          // SSE streams keep connections open; end them once sessions are closed
+          if ('closeAllConnections' in node) node.closeAllConnections();
+        });
+      })()),
+  };
+}

@@ -1,0 +1,32 @@
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type { App } from '../app/app.js';
+import type { Logger } from '../observability/logger.js';
+import { toolErrorResult } from './errors.js';
+
+/** The application functions the MCP tools call: the same ones the CLI and HTTP use. */
+export type DocsApp = Pick<App, 'search' | 'getSection' | 'getDocument' | 'listSources' | 'status' | 'listDocuments' | 'documentText'>;
+
+export interface McpContext {
+  app: DocsApp;
+  /** Most tokens one tool response may hold (config server.tokenBudget). */
+  tokenBudget: number;
+  log?: Logger;
+}
+
+/** Every docgraph tool only reads the index. */
+export const READ_ONLY: ToolAnnotations = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false };
+
+/** A successful tool result: structured content plus its Markdown rendering. */
+export function toolResult(structured: Record<string, unknown>, markdown: string): CallToolResult {
+  return { structuredContent: structured, content: [{ type: 'text', text: markdown }] };
+}
+
+/** Runs a tool body; any error becomes a tool error result the model can act on (see errors.ts). */
+export async function guarded(ctx: McpContext, body: () => Promise<CallToolResult>): Promise<CallToolResult> {
+  try {
+    return await body();
+  } catch (e) {
+    return toolErrorResult(e, ctx.log);
+  }
+}

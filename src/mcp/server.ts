@@ -1,0 +1,33 @@
+import { readFileSync } from 'node:fs';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpContext } from './context.js';
+import { registerPrompts } from './prompts.js';
+import { registerResources } from './resources.js';
+import { registerGetDocument } from './tools/get-document.js';
+import { registerGetSection } from './tools/get-section.js';
+import { registerIndexInfo } from './tools/index-info.js';
+import { registerSearchDocs } from './tools/search-docs.js';
+
+export type { McpContext } from './context.js';
+
+const INSTRUCTIONS = `docgraph serves an index of technical documentation, split into citable sections.
+Start with search_docs; read the best hits in full with get_section (by id); use get_document for a page's outline.
+Cite what you use as uri#anchor. Responses are bounded by a token budget: when a result has nextCursor, call the same tool again with that cursor for more.`;
+
+/** The package version, read once (src/mcp and dist/mcp are both two levels below the package root). */
+export const VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/**
+ * A docgraph MCP server with its tools, resources and prompts, independent of
+ * the transport. One instance serves one connection (stdio, or one HTTP session).
+ */
+export function createMcpServer(ctx: McpContext): McpServer {
+  const server = new McpServer({ name: 'docgraph', title: 'docgraph documentation index', version: VERSION }, { instructions: INSTRUCTIONS });
+  registerSearchDocs(server, ctx);
+  registerGetSection(server, ctx);
+  registerGetDocument(server, ctx);
+  registerIndexInfo(server, ctx);
+  registerResources(server, ctx);
+  registerPrompts(server);
+  return server;
+}

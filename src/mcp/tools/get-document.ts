@@ -1,0 +1,130 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import type { DocumentView, OutlineNode } from '../../app/documents.js';
+import { InvalidInputError } from '../../domain/errors.js';
+import { clip, largestFitting, responseTokens } from '../budget.js';
+import { guarded, READ_ONLY, toolResult, type McpContext } from '../context.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
+import { stripResourceScheme } from '../resources.js';
+
+const inputSchema = z.strictObject({
+  uri: z
+    .string()
+    .min(1)
+    .max(2000)
+    .describe('The document uri as search_docs cites it (the part before #), e.g. "guides/rotate-tls-certificate.md". A docgraph://doc/ resource uri works too.'),
+  cursor: z.string().min(1).max(1000).optional().describe('nextCursor from a previous get_document response, to get the rest of a long outline.'),
+});
+
+const nodeSchema = z.object({
+  id: z.string().describe('Section id for get_section.'),
+  anchor: z.string(),
+  heading: z.string(),
+  level: z.number().int(),
+  depth: z.number().int().describe('Nesting depth in the outline, 0 for top-level sections.'),
+  parent_id: z.string().nullable(),
+  tokens: z.number().int().describe('Approximate length of the section text in tokens.'),
+});
+
+const outputSchema = z.object({
+  uri: z.string(),
+  id: z.string(),
+  title: z.string(),
+  format: z.string(),
+  source_id: z.string(),
+  bytes: z.number().int(),
+  indexed_at: z.string(),
+  meta: z.record(z.string(), z.unknown()).describe('Front matter and other document metadata (tags, version, ...).'),
+  sections: z.number().int().describe('Number of sections in the document (long sections count once per part).'),
+  outline: z.array(nodeSchema).describe('The section tree in document order, flattened: depth and parent_id give the nesting.'),
+  outline_offset: z.number().int().describe('Index of the first outline entry in this page.'),
+  partial: z.boolean().describe('True when outline entries were left out to stay within the token budget.'),
+  nextCursor: z.string().optional(),
+});
+
+type Output = z.infer<typeof outputSchema>;
+type Node = z.infer<typeof nodeSchema>;
+
+export function registerGetDocument(server: McpServer, ctx: McpContext): void {
+  server.registerTool(
+    'get_document',
+    {
+      title: 'Outline a document',
+      description:
+        "One document's metadata (title, front matter, when it was indexed) and its outline: the tree of sections with ids and anchors. " +
+        'Use it to see what a page covers or to find the section to read; then read sections with get_section.',
+      inputSchema,
+      outputSchema,
+      annotations: { title: 'Outline a document', ...READ_ONLY },
+    },
+    (args) =>
+      guarded(ctx, async () => {
+        const uri = stripResourceScheme(args.uri.trim()).replace(/#.*$/, '');
+        let start = 0;
+        if (args.cursor !== undefined) {
+          const c = decodeCursor(args.cursor, 'outline', 'get_document');
+          if (c.u !== uri) throw new InvalidInputError(`this cursor continues the outline of ${c.u}`, { field: 'cursor', allowed: `uri "${c.u}" with this cursor, or no cursor` });
+          start = c.o;
+        }
+        const view = await ctx.app.getDocument(uri);
+        const nodes = flatten(view.outline);
+        start = Math.min(start, nodes.length);
+        const build = (n: number): { out: Output; md: string } => {
+          const out = shape(view, nodes, start, n);
+          return { out, md: render(out) };
+        };
+        const fits = (n: number): boolean => {
+          const { out, md } = build(n);
+          return responseTokens(out, md) <= ctx.tokenBudget;
+        };
+        const { out, md } = build(largestFitting(nodes.length - start, fits));
+        return toolResult(out, md);
+      }),
+  );
+}
+
+function flatten(roots: OutlineNode[]): Node[] {
+  const out: Node[] = [];
+  const walk = (n: OutlineNode, depth: number, parent: string | null): void => {
+    out.push({ id: n.id, anchor: n.anchor, heading: clip(n.heading, 120), level: n.level, depth, parent_id: parent, tokens: n.tokens });
+    for (const c of n.children) walk(c, depth + 1, n.id);
+  };
+  for (const r of roots) walk(r, 0, null);
+  return out;
+}
+
+function shape(view: DocumentView, nodes: Node[], start: number, n: number): Output {
+  const d = view.document;
+  const end = start + n;
+  return {
+    uri: d.uri,
+    id: d.id,
+    title: d.title,
+    format: d.format,
+    source_id: d.sourceId,
+    bytes: d.bytes,
+    indexed_at: d.indexedAt,
+    meta: boundedMeta(d.meta),
+    sections: view.sections,
+    outline: nodes.slice(start, end),
+    outline_offset: start,
+    partial: end < nodes.length,
+    ...(end < nodes.length ? { nextCursor: encodeCursor('outline', { u: d.uri, o: end }) } : {}),
+  };
+}
+
+/** Front matter can be anything; keep what is small enough to be worth the budget. */
+function boundedMeta(meta: Record<string, unknown>): Record<string, unknown> {
+  const kept = Object.entries(meta).filter(([, v]) => (JSON.stringify(v) ?? '').length <= 300);
+  return Object.fromEntries(kept.slice(0, 20));
+}
+
+function render(out: Output): string {
+  const lines = [`# ${out.title}`, `\`${out.uri}\` · ${out.format} · ${out.sections} sections · indexed ${out.indexed_at}`];
+  const meta = Object.entries(out.meta).filter(([k]) => k !== 'title');
+  if (meta.length) lines.push(`metadata: ${clip(meta.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', '), 400)}`);
+  lines.push('');
+  for (const n of out.outline) lines.push(`${'  '.repeat(n.depth)}- ${n.heading || '(preamble)'} — \`#${n.anchor}\` (id \`${n.id}\`, ~${n.tokens} tokens)`);
+  if (out.nextCursor) lines.push('', `Outline continues: call get_document with the same uri and cursor "${out.nextCursor}".`);
+  return lines.join('\n');
+}

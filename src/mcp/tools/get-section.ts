@@ -1,0 +1,161 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import { parseCitation, type SectionBrief, type SectionRef, type SectionView } from '../../app/documents.js';
+import { clip, largestFitting, responseTokens } from '../budget.js';
+import { guarded, READ_ONLY, toolResult, type McpContext } from '../context.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
+import { stripResourceScheme } from '../resources.js';
+
+const SECTION_ID = /^s_[0-9a-f]{24}$/;
+/** Context lists are navigation aids; a section with hundreds of children lists the first ones. */
+const MAX_CONTEXT_ITEMS = 20;
+
+const inputSchema = z.strictObject({
+  ref: z
+    .string()
+    .min(1)
+    .max(2000)
+    .describe('The section: its id from search_docs or get_document (s_ followed by 24 hex digits), or its citation uri#anchor, e.g. "guides/tls.md#rotate-the-certificate". A bare uri means the document\'s first section.'),
+  with_context: z
+    .array(z.enum(['parent', 'children', 'siblings']))
+    .max(3)
+    .optional()
+    .describe('Also list these neighbours (ids and headings) to navigate the document: parent, children, siblings.'),
+  cursor: z.string().min(1).max(1000).optional().describe('nextCursor from a previous get_section response, to read the rest of a long section. When given, it decides what is read.'),
+});
+
+const briefSchema = z.object({ id: z.string(), heading: z.string(), anchor: z.string() });
+
+const outputSchema = z.object({
+  id: z.string(),
+  ref: z.string().describe('Citation: uri#anchor.'),
+  uri: z.string(),
+  anchor: z.string(),
+  document_title: z.string(),
+  heading: z.string(),
+  heading_path: z.array(z.string()),
+  level: z.number().int().describe('Heading level 1–6; 0 for the text before the first heading.'),
+  part: z.object({ n: z.number().int(), of: z.number().int() }).optional().describe('When the index split a long section: which part this is.'),
+  text: z.string().describe('Markdown text of the section (or of this page of it).'),
+  offset: z.number().int().describe('Character offset of text within this section part.'),
+  total_chars: z.number().int().describe('Length of this section part in characters.'),
+  partial: z.boolean().describe('True when more text of the section follows: call get_section with nextCursor.'),
+  nextCursor: z.string().optional(),
+  parent: briefSchema.nullable().optional(),
+  children: z.array(briefSchema).optional(),
+  siblings: z.array(briefSchema).optional(),
+  context_omitted: z.boolean().optional().describe('True when the requested context did not fit in the token budget; ask again without with_context or with fewer kinds.'),
+});
+
+type Output = z.infer<typeof outputSchema>;
+
+/** A ref as the tool accepts it: section id, uri#anchor, or a docgraph:// resource uri. */
+export function parseSectionRef(ref: string): SectionRef {
+  const r = stripResourceScheme(ref.trim());
+  return SECTION_ID.test(r) ? { id: r } : parseCitation(r);
+}
+
+export function registerGetSection(server: McpServer, ctx: McpContext): void {
+  server.registerTool(
+    'get_section',
+    {
+      title: 'Read a documentation section',
+      description:
+        'Read the full text (Markdown, code blocks whole) of one documentation section, by the id or uri#anchor that search_docs or get_document gave. ' +
+        'Optionally list its parent, children and siblings to move around the document. Cite what you use as uri#anchor. ' +
+        'Long sections come in pages: when partial is true, call again with the same ref and nextCursor.',
+      inputSchema,
+      outputSchema,
+      annotations: { title: 'Read a documentation section', ...READ_ONLY },
+    },
+    (args) =>
+      guarded(ctx, async () => {
+        let ref = parseSectionRef(args.ref);
+        let offset = 0;
+        if (args.cursor !== undefined) {
+          const c = decodeCursor(args.cursor, 'section', 'get_section');
+          ref = { id: c.id };
+          offset = c.c;
+        }
+        const want = new Set(args.with_context ?? []);
+        const view = await ctx.app.getSection(ref, { parent: want.has('parent'), children: want.has('children'), siblings: want.has('siblings') });
+        const text = view.section.text;
+        offset = Math.min(offset, text.length);
+        const remaining = text.length - offset;
+
+        let withContext = want.size > 0;
+        const build = (n: number): { out: Output; md: string } => {
+          const out = shape(view, text, offset, n, withContext, want.size > 0 && !withContext);
+          return { out, md: render(out) };
+        };
+        const fits = (n: number): boolean => {
+          const { out, md } = build(n);
+          return responseTokens(out, md) <= ctx.tokenBudget;
+        };
+        if (withContext && !fits(Math.min(remaining, 1))) withContext = false;
+        let n = largestFitting(remaining, fits);
+        if (n < remaining) {
+          // end the page at a line break when one is near, so a paragraph is not cut mid-sentence
+          const cut = text.lastIndexOf('\n', offset + n - 1);
+          if (cut > offset + n * 0.75) n = cut + 1 - offset;
+        }
+        const { out, md } = build(n);
+        return toolResult(out, md);
+      }),
+  );
+}
+
+function shape(view: SectionView, text: string, offset: number, n: number, withContext: boolean, omitted: boolean): Output {
+  const s = view.section;
+  const partIndex = view.parts.findIndex((p) => p.id === s.id);
+  const next = partIndex >= 0 ? view.parts[partIndex + 1] : undefined;
+  const end = offset + n;
+  const cursor = end < text.length ? encodeCursor('section', { id: s.id, c: end }) : next ? encodeCursor('section', { id: next.id, c: 0 }) : undefined;
+  const out: Output = {
+    id: s.id,
+    ref: s.anchor ? `${view.document.uri}#${s.anchor}` : view.document.uri,
+    uri: view.document.uri,
+    anchor: s.anchor,
+    document_title: view.document.title,
+    heading: s.heading,
+    heading_path: s.headingPath,
+    level: s.level,
+    ...(partIndex >= 0 ? { part: { n: partIndex + 1, of: view.parts.length } } : {}),
+    text: text.slice(offset, end),
+    offset,
+    total_chars: text.length,
+    partial: cursor !== undefined,
+    ...(cursor ? { nextCursor: cursor } : {}),
+  };
+  if (withContext) {
+    if (view.parent !== undefined) out.parent = view.parent ? brief(view.parent) : null;
+    if (view.children) out.children = view.children.slice(0, MAX_CONTEXT_ITEMS).map(brief);
+    if (view.siblings) out.siblings = view.siblings.slice(0, MAX_CONTEXT_ITEMS).map(brief);
+  }
+  if (omitted) out.context_omitted = true;
+  return out;
+}
+
+function brief(b: SectionBrief): z.infer<typeof briefSchema> {
+  return { id: b.id, heading: clip(b.heading, 100), anchor: b.anchor };
+}
+
+function render(out: Output): string {
+  const lines: string[] = [];
+  lines.push(`## ${out.heading_path.join(' › ') || out.heading || out.document_title}`);
+  const where = [`\`${out.ref}\``, `id \`${out.id}\``, out.document_title];
+  if (out.part) where.push(`part ${out.part.n} of ${out.part.of}`);
+  if (out.offset > 0 || out.offset + out.text.length < out.total_chars) where.push(`characters ${out.offset}–${out.offset + out.text.length} of ${out.total_chars}`);
+  lines.push(where.join(' · '), '', out.text.trim() || '(this section has no text of its own; see its children)');
+  if (out.nextCursor) lines.push('', `(continues: call get_section with cursor "${out.nextCursor}")`);
+  const list = (label: string, items: z.infer<typeof briefSchema>[] | undefined): void => {
+    if (!items) return;
+    lines.push('', `${label}:${items.length ? '' : ' none'}`);
+    for (const b of items) lines.push(`- ${b.heading || '(untitled)'} — \`#${b.anchor}\` (id \`${b.id}\`)`);
+  };
+  if (out.parent !== undefined) lines.push('', `Parent: ${out.parent ? `${out.parent.heading} (id \`${out.parent.id}\`)` : 'none (top level)'}`);
+  list('Children', out.children);
+  list('Siblings', out.siblings);
+  if (out.context_omitted) lines.push('', '(context left out to stay within the token budget)');
+  return lines.join('\n');
+}

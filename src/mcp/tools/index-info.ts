@@ -1,0 +1,89 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import { largestFitting, responseTokens } from '../budget.js';
+import { guarded, READ_ONLY, toolResult, type McpContext } from '../context.js';
+
+const sourceSchema = z.object({
+  id: z.string().describe('Use as filters.source in search_docs.'),
+  kind: z.string(),
+  location: z.string().describe('Where the documents come from (folder path, repository ...).'),
+  documents: z.number().int(),
+  created_at: z.string(),
+});
+
+const sourcesOutput = z.object({
+  sources: z.array(sourceSchema),
+  partial: z.boolean().describe('True when sources were left out to stay within the token budget.'),
+});
+
+const statusOutput = z.object({
+  sources: z.number().int(),
+  documents: z.number().int(),
+  sections: z.number().int(),
+  vectors: z.number().int().describe('Sections with an embedding vector (for search by meaning).'),
+  entities: z.number().int(),
+  edges: z.number().int(),
+  index_bytes: z.number().int(),
+  last_ingest: z.string().nullable().describe('When a document was last indexed (ISO 8601), or null if never.'),
+  embedder: z.object({ id: z.string(), provider: z.string(), model: z.string(), dimensions: z.number().int() }).nullable().describe('The embedder that built the stored vectors.'),
+  configured_embedder: z.string(),
+});
+
+export function registerIndexInfo(server: McpServer, ctx: McpContext): void {
+  server.registerTool(
+    'list_sources',
+    {
+      title: 'List indexed sources',
+      description: 'List what has been ingested: each source (a documentation folder) with its id, location and number of documents. Use an id as filters.source in search_docs to search one source only.',
+      inputSchema: z.strictObject({}),
+      outputSchema: sourcesOutput,
+      annotations: { title: 'List indexed sources', ...READ_ONLY },
+    },
+    () =>
+      guarded(ctx, async () => {
+        const all = (await ctx.app.listSources()).map((s) => ({ id: s.id, kind: s.kind, location: s.location, documents: s.documents, created_at: s.createdAt }));
+        const build = (n: number) => {
+          const out = { sources: all.slice(0, n), partial: n < all.length };
+          const md = out.sources.length
+            ? out.sources.map((s) => `- \`${s.id}\` — ${s.location} (${s.kind}, ${s.documents} documents)`).join('\n') + (out.partial ? '\n(more sources left out to stay within the token budget)' : '')
+            : 'Nothing is indexed yet. Run `docgraph ingest <folder>` on the server.';
+          return { out, md };
+        };
+        const { out, md } = build(largestFitting(all.length, (n) => { const b = build(n); return responseTokens(b.out, b.md) <= ctx.tokenBudget; }));
+        return toolResult(out, md);
+      }),
+  );
+
+  server.registerTool(
+    'index_status',
+    {
+      title: 'Index status',
+      description: 'Size and freshness of the documentation index: counts of sources, documents, sections and vectors, the embedder that built the vectors, and when documents were last ingested. Use it to check that the docs you need are indexed and current.',
+      inputSchema: z.strictObject({}),
+      outputSchema: statusOutput,
+      annotations: { title: 'Index status', ...READ_ONLY },
+    },
+    () =>
+      guarded(ctx, async () => {
+        const s = await ctx.app.status();
+        const out: z.infer<typeof statusOutput> = {
+          sources: s.sources,
+          documents: s.documents,
+          sections: s.sections,
+          vectors: s.vectors,
+          entities: s.entities,
+          edges: s.edges,
+          index_bytes: s.bytes,
+          last_ingest: s.lastIndexedAt,
+          embedder: s.embedder ? { id: s.embedder.id, provider: s.embedder.provider, model: s.embedder.model, dimensions: s.embedder.dimensions } : null,
+          configured_embedder: s.configuredProvider,
+        };
+        const md = [
+          `${out.documents} documents from ${out.sources} sources; ${out.sections} sections (${out.vectors} with vectors); ${out.entities} entities, ${out.edges} edges.`,
+          `Embedder: ${out.embedder ? `${out.embedder.id} (${out.embedder.dimensions} dimensions)` : 'none yet'}; configured: ${out.configured_embedder}.`,
+          `Last ingest: ${out.last_ingest ?? 'never'}.`,
+        ].join('\n');
+        return toolResult(out, md);
+      }),
+  );
+}

@@ -1,0 +1,165 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import { InvalidInputError } from '../../domain/errors.js';
+import type { SearchHit } from '../../domain/types.js';
+import type { SearchFilters } from '../../store/store.js';
+import { clip, largestFitting, responseTokens } from '../budget.js';
+import { guarded, READ_ONLY, toolResult, type McpContext } from '../context.js';
+import { decodeCursor, encodeCursor, queryHash } from '../cursor.js';
+
+export const DEFAULT_LIMIT = 10;
+const MAX_LIMIT = 50;
+
+const inputSchema = z.strictObject({
+  query: z
+    .string()
+    .min(1)
+    .max(2000)
+    .describe('What to look for: a question ("how do I read a file line by line"), keywords, or an exact identifier such as fs.readFile, a config key or an error code like ERR_REQUIRE_ESM.'),
+  limit: z.number().int().min(1).max(MAX_LIMIT).optional().describe(`Hits per page, 1–${MAX_LIMIT} (default ${DEFAULT_LIMIT}). Fewer come back when the response token budget is reached.`),
+  filters: z
+    .strictObject({
+      source: z.string().min(1).optional().describe('Only this source: an id (or folder location) from list_sources.'),
+      uri_prefix: z.string().min(1).optional().describe('Only documents whose uri starts with this, e.g. "api/" or "guides/tls".'),
+      tags: z.array(z.string().min(1)).min(1).max(10).optional().describe('Only documents whose front matter has all of these tags.'),
+    })
+    .optional()
+    .describe('Narrow the search; all given filters must hold.'),
+  cursor: z.string().min(1).max(1000).optional().describe('nextCursor from a previous search_docs response, to get the next page. Send the same query and filters with it.'),
+});
+
+const hitSchema = z.object({
+  rank: z.number().int().describe('1-based position in the whole result list (continues across pages).'),
+  id: z.string().describe('Section id: pass it to get_section to read the full text.'),
+  ref: z.string().describe('Citation: uri#anchor.'),
+  uri: z.string(),
+  anchor: z.string(),
+  title: z.string().describe('Document title.'),
+  heading_path: z.array(z.string()).describe('Breadcrumb from the document title down to the section heading.'),
+  snippet: z.string().describe('Excerpt with the matched terms in **bold**.'),
+  score: z.number(),
+  why: z.object({
+    retrievers: z.array(z.object({ name: z.string(), rank: z.number().int(), score: z.number() })).describe('Which retrievers found it (lexical = keywords/BM25, vector = meaning), at which rank.'),
+    terms: z.array(z.string()).describe('Query terms found in the snippet.'),
+  }),
+});
+
+const outputSchema = z.object({
+  query: z.string(),
+  hits: z.array(hitSchema),
+  partial: z.boolean().describe('True when hits were left out of this page to stay within the token budget.'),
+  nextCursor: z.string().optional().describe('Present when more hits follow: call search_docs again with the same query and this cursor.'),
+  degraded: z.array(z.string()).describe('Retrievers that were unavailable (the search still answered without them).'),
+});
+
+type Output = z.infer<typeof outputSchema>;
+type Hit = z.infer<typeof hitSchema>;
+
+const RETRIEVER_LABEL: Record<string, string> = { lexical: 'keywords', vector: 'meaning', entity: 'entity', graph: 'graph' };
+
+export function registerSearchDocs(server: McpServer, ctx: McpContext): void {
+  server.registerTool(
+    'search_docs',
+    {
+      title: 'Search the documentation',
+      description:
+        'Search the indexed technical documentation. Returns ranked sections, each with a citation (uri#anchor), its heading path, ' +
+        'a snippet with the matched terms in bold, a score and why it matched. Use it first for any question the docs may answer, ' +
+        'then read the best hits in full with get_section (by id). When nextCursor is set, more hits follow: call again with the same query and that cursor.',
+      inputSchema,
+      outputSchema,
+      annotations: { title: 'Search the documentation', ...READ_ONLY },
+    },
+    (args) =>
+      guarded(ctx, async () => {
+        const limit = args.limit ?? DEFAULT_LIMIT;
+        const filters = await resolveFilters(ctx, args.filters);
+        const bound = queryHash([args.query.trim(), filters]);
+        let offset = 0;
+        if (args.cursor !== undefined) {
+          const c = decodeCursor(args.cursor, 'search', 'search_docs');
+          if (c.h !== bound) {
+            throw new InvalidInputError('this cursor continues a different search', {
+              field: 'cursor',
+              allowed: 'the same query and filters as the call that returned the cursor, or no cursor to start a new search',
+            });
+          }
+          offset = c.o;
+        }
+        // one extra hit tells whether another page exists
+        const result = await ctx.app.search(args.query, { limit: limit + 1, offset, filters });
+        const all = result.hits.slice(0, limit).map((h, i) => toHit(h, offset + i + 1));
+        const build = (n: number): { out: Output; md: string } => {
+          const more = n < result.hits.length;
+          const out: Output = {
+            query: result.query,
+            hits: all.slice(0, n),
+            partial: n < all.length,
+            ...(more ? { nextCursor: encodeCursor('search', { h: bound, o: offset + n }) } : {}),
+            degraded: result.degraded,
+          };
+          return { out, md: render(out) };
+        };
+        const fits = (n: number): boolean => {
+          const { out, md } = build(n);
+          return responseTokens(out, md) <= ctx.tokenBudget;
+        };
+        const { out, md } = build(largestFitting(all.length, fits));
+        return toolResult(out, md);
+      }),
+  );
+}
+
+/** Maps the tool's filter names to the store's, resolving a source given by location to its id. */
+async function resolveFilters(ctx: McpContext, f: z.infer<typeof inputSchema>['filters']): Promise<SearchFilters> {
+  const filters: SearchFilters = {};
+  if (!f) return filters;
+  if (f.uri_prefix !== undefined) filters.uriPrefix = f.uri_prefix;
+  if (f.tags !== undefined) filters.tags = f.tags;
+  if (f.source !== undefined) {
+    const sources = await ctx.app.listSources();
+    const match = sources.find((s) => s.id === f.source) ?? sources.find((s) => s.location === f.source);
+    if (!match) {
+      throw new InvalidInputError(`no source "${f.source}"`, {
+        field: 'filters.source',
+        allowed: sources.length ? sources.map((s) => `${s.id} (${s.location})`).join(', ') : 'nothing yet: the index has no sources',
+      });
+    }
+    filters.sourceId = match.id;
+  }
+  return filters;
+}
+
+function toHit(h: SearchHit, rank: number): Hit {
+  const terms = [...new Set([...h.snippet.matchAll(/\*\*(.+?)\*\*/g)].map((m) => m[1]!.toLowerCase()))].slice(0, 12);
+  const retrievers = Object.entries(h.parts)
+    .filter((e): e is [string, { score: number; rank: number }] => e[1] !== undefined)
+    .map(([name, p]) => ({ name, rank: p.rank, score: p.score }));
+  return {
+    rank,
+    id: h.sectionId,
+    ref: h.anchor ? `${h.uri}#${h.anchor}` : h.uri,
+    uri: h.uri,
+    anchor: h.anchor,
+    title: clip(h.title, 160),
+    heading_path: h.headingPath.slice(-6).map((p) => clip(p, 120)),
+    snippet: clip(h.snippet, 400),
+    score: h.score,
+    why: { retrievers, terms },
+  };
+}
+
+function render(out: Output): string {
+  const lines: string[] = [];
+  if (out.hits.length === 0) lines.push(`No sections match "${out.query}".`);
+  for (const h of out.hits) {
+    const why = h.why.retrievers.map((r) => `${RETRIEVER_LABEL[r.name] ?? r.name} #${r.rank}`).join(', ');
+    lines.push(`${h.rank}. **${h.heading_path.join(' › ') || h.title}** — \`${h.ref}\` (id \`${h.id}\`, score ${h.score})`);
+    lines.push(`   ${h.snippet}`);
+    lines.push(`   matched by ${why || 'nothing'}${h.why.terms.length ? `; terms: ${h.why.terms.join(', ')}` : ''}`);
+  }
+  if (out.degraded.length) lines.push(`\nNote: answered without ${out.degraded.join(', ')} retrieval.`);
+  if (out.partial) lines.push('\nMore hits were left out to stay within the token budget.');
+  if (out.nextCursor) lines.push(`${out.partial ? '' : '\n'}Next page: call search_docs with the same query and cursor "${out.nextCursor}".`);
+  return lines.join('\n');
+}
