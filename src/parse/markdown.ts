@@ -1,6 +1,6 @@
 import { Lexer, type Token, type Tokens } from 'marked';
 import GithubSlugger from 'github-slugger';
-import { parse as parseYaml } from 'yaml';
+import { isScalar, parseDocument } from 'yaml';
 import { UnsupportedFileError } from '../domain/errors.js';
 import type { DocumentMeta, SectionLink } from '../domain/types.js';
 import { resolveLink } from './links.js';
@@ -124,14 +124,19 @@ function linksIn(root: Token, uri: string): SectionLink[] {
 
 function frontMatter(yamlText: string): DocumentMeta {
   try {
-    const data: unknown = parseYaml(yamlText);
+    const doc = parseDocument(yamlText);
+    if (doc.errors.length > 0) throw doc.errors[0];
+    const data: unknown = doc.toJS();
     if (data === null || typeof data !== 'object' || Array.isArray(data)) return {};
     const record = data as Record<string, unknown>;
     const meta: DocumentMeta = { ...record };
     if (typeof record.tags === 'string') meta.tags = record.tags.split(',').map((t) => t.trim()).filter(Boolean);
     else if (Array.isArray(record.tags)) meta.tags = record.tags.map(String);
     else delete meta.tags;
-    if (record.version !== undefined) meta.version = String(record.version);
+    // a version is text as written: YAML reads `version: 1.10` as the number 1.1
+    const version = doc.get('version', true);
+    if (isScalar(version) && version.value !== null) meta.version = typeof version.value === 'string' ? version.value : (version.source ?? String(version.value));
+    else delete meta.version;
     return meta;
   } catch (e) {
     return { frontMatterError: e instanceof Error ? (e.message.split('\n')[0] ?? '') : String(e) };
