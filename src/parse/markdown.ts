@@ -102,7 +102,7 @@ function decodeEntities(s: string): string {
   return s.replace(/&(amp|lt|gt|quot|#39);/g, (_m, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" })[e] ?? _m);
 }
 
-/** Links in a token tree, walked without recursion (documents may nest thousands deep). */
+/** Links in a token tree in document order, walked without recursion (documents may nest thousands deep). */
 function linksIn(root: Token, uri: string): SectionLink[] {
   const links: SectionLink[] = [];
   const stack: Token[] = [root];
@@ -114,10 +114,13 @@ function linksIn(root: Token, uri: string): SectionLink[] {
       continue;
     }
     const rec = t as { tokens?: Token[]; items?: Token[]; header?: { tokens: Token[] }[]; rows?: { tokens: Token[] }[][] };
-    if (rec.tokens) stack.push(...rec.tokens);
-    if (rec.items) stack.push(...rec.items);
-    if (rec.header) for (const cell of rec.header) stack.push(...cell.tokens);
-    if (rec.rows) for (const row of rec.rows) for (const cell of row) stack.push(...cell.tokens);
+    const children: Token[] = [];
+    if (rec.tokens) children.push(...rec.tokens);
+    if (rec.items) children.push(...rec.items);
+    if (rec.header) for (const cell of rec.header) children.push(...cell.tokens);
+    if (rec.rows) for (const row of rec.rows) for (const cell of row) children.push(...cell.tokens);
+    // pushed last-first so they pop in document order
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
   }
   return links;
 }
