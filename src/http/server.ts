@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
 import { isLoopbackHost, type Config } from '../config/config.js';
 import { ConfigError } from '../domain/errors.js';
 import type { McpContext } from '../mcp/server.js';
@@ -39,6 +40,7 @@ export function createHttpApp(ctx: McpContext, opts: HttpAppOptions): { app: Hon
   app.all('/mcp', (c) => sessions.handle(c));
   app.notFound((c) => c.json({ error: 'not found', routes: ['/health', '/mcp'] }, 404));
   app.onError((e, c) => {
+    if (e instanceof HTTPException) return e.getResponse(); // e.g. 401 from the bearer guard
     ctx.log?.error({ err: e, path: c.req.path }, 'HTTP handler failed');
     return c.json({ error: 'internal error' }, 500);
   });

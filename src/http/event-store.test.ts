@@ -1,0 +1,29 @@
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { describe, expect, it } from 'vitest';
+import { SessionEventStore } from './event-store.js';
+
+const msg = (id: number): JSONRPCMessage => ({ jsonrpc: '2.0', id, result: {} });
+
+describe('SessionEventStore', () => {
+  it('replays the events of the same stream after the given id, skipping priming events', async () => {
+    const store = new SessionEventStore();
+    const prime = await store.storeEvent('a', {} as JSONRPCMessage);
+    await store.storeEvent('b', msg(99));
+    const first = await store.storeEvent('a', msg(1));
+    await store.storeEvent('a', msg(2));
+    const sent: [string, JSONRPCMessage][] = [];
+    const stream = await store.replayEventsAfter(prime, { send: async (id, m) => void sent.push([id, m]) });
+    expect(stream).toBe('a');
+    expect(sent.map(([, m]) => (m as { id: number }).id)).toEqual([1, 2]);
+    expect(sent[0]![0]).toBe(first);
+    expect(await store.getStreamIdForEventId(first)).toBe('a');
+  });
+
+  it('is bounded: the oldest events are dropped', async () => {
+    const store = new SessionEventStore(3);
+    const oldest = await store.storeEvent('a', msg(1));
+    for (let i = 2; i <= 4; i++) await store.storeEvent('a', msg(i));
+    expect(await store.getStreamIdForEventId(oldest)).toBeUndefined();
+    expect(await store.replayEventsAfter(oldest, { send: async () => undefined })).toBe('');
+  });
+});
