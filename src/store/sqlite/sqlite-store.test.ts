@@ -1,0 +1,120 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { isDocgraphError } from '../../domain/errors.js';
+import { documentWrite, storeContract, unit } from '../store.contract.js';
+import { MIGRATIONS } from './migrations.js';
+import { SqliteStore } from './sqlite-store.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'dg-sqlite-store-'));
+let n = 0;
+const freshPath = (): string => join(dir, `index-${++n}.db`);
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+storeContract('SqliteStore (file)', () => SqliteStore.open(freshPath()));
+storeContract('SqliteStore (:memory:)', () => SqliteStore.open(':memory:'));
+
+const EMBEDDER = { id: 'test:v1', provider: 'test', model: 'fixed-4d', dimensions: 4 };
+const LATEST = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+describe('SqliteStore: schema and files', () => {
+  const open: SqliteStore[] = [];
+  const track = (s: SqliteStore): SqliteStore => (open.push(s), s);
+  afterEach(async () => {
+    for (const s of open.splice(0)) await s.close();
+  });
+
+  it('creates the folder, applies migrations once, and re-opens with the data intact', async () => {
+    const path = join(dir, 'nested', 'deeper', 'index.db');
+    const first = track(SqliteStore.open(path));
+    expect(first.database.pragma('user_version', { simple: true })).toBe(LATEST);
+    expect(first.database.pragma('journal_mode', { simple: true })).toBe('wal');
+    await first.upsertSource({ id: 'src_a', kind: 'fs', location: '/a', createdAt: '2025-01-01T00:00:00.000Z' });
+    const w = documentWrite({ sourceId: 'src_a', uri: 'a.md', sections: [{ heading: 'Keep', text: 'persisted text' }] });
+    await first.writeDocument(w);
+    await first.putBlob('k', Uint8Array.from([1, 2]));
+    await first.close();
+
+    // a second open runs no migration (it would fail on CREATE TABLE) and sees everything
+    const again = track(SqliteStore.open(path));
+    expect(again.database.pragma('user_version', { simple: true })).toBe(LATEST);
+    expect(await again.getDocument(w.document.id)).toEqual(w.document);
+    expect(await again.getBlob('k')).toEqual(Uint8Array.from([1, 2]));
+    expect((await again.stats()).bytes).toBeGreaterThan(0);
+    const tables = again.database.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'documents'").all();
+    expect(tables).toHaveLength(1);
+  });
+
+  it('refuses an index written by a newer docgraph, saying to upgrade', () => {
+    const path = freshPath();
+    const db = new Database(path);
+    db.pragma(`user_version = ${LATEST + 1}`);
+    db.close();
+    let err: unknown;
+    try {
+      track(SqliteStore.open(path));
+    } catch (e) {
+      err = e;
+    }
+    expect(isDocgraphError(err) && err.code).toBe('STORE_FAILED');
+    expect((err as Error).message).toMatch(/newer docgraph/);
+    expect((err as Error).message).toMatch(/upgrade/);
+  });
+
+  it('reports a file it cannot open as STORE_FAILED with the path', () => {
+    let err: unknown;
+    try {
+      track(SqliteStore.open(join(dir)));
+    } catch (e) {
+      err = e;
+    }
+    expect(isDocgraphError(err) && err.code).toBe('STORE_FAILED');
+    expect((err as Error).message).toContain(dir);
+  });
+
+  it('numbers migrations 1..n without gaps (append-only)', () => {
+    expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
+  });
+
+  it('reports 0 bytes for an in-memory store', async () => {
+    const mem = track(SqliteStore.open(':memory:'));
+    expect((await mem.stats()).bytes).toBe(0);
+  });
+});
+
+describe('SqliteStore: two connections to one file', () => {
+  it("a second connection's writes reach the first one's in-memory vector index", async () => {
+    const path = freshPath();
+    const reader = SqliteStore.open(path);
+    const writer = SqliteStore.open(path);
+    try {
+      await writer.setEmbedder(EMBEDDER);
+      await writer.upsertSource({ id: 'src_a', kind: 'fs', location: '/a', createdAt: '2025-01-01T00:00:00.000Z' });
+      const a = documentWrite({ sourceId: 'src_a', uri: 'a.md', sections: [{ heading: 'A', text: 'a', vector: [1, 0, 0, 0] }] });
+      await writer.writeDocument(a);
+
+      // the reader loads its vector index now...
+      expect((await reader.vectorSearch(unit([0, 1, 0, 0]), 5)).map((h) => h.sectionId)).toEqual([a.sections[0]!.id]);
+
+      // ...and must reload it after the writer adds, replaces and deletes
+      const b = documentWrite({ sourceId: 'src_a', uri: 'b.md', sections: [{ heading: 'B', text: 'b', vector: [0, 1, 0, 0] }] });
+      await writer.writeDocument(b);
+      expect((await reader.vectorSearch(unit([0, 1, 0, 0]), 1))[0]?.sectionId).toBe(b.sections[0]!.id);
+
+      await writer.deleteDocument(b.document.id);
+      expect((await reader.vectorSearch(unit([0, 1, 0, 0]), 5)).map((h) => h.sectionId)).toEqual([a.sections[0]!.id]);
+
+      await writer.setEmbedder({ ...EMBEDDER, id: 'test:v2' });
+      expect(await reader.vectorSearch(unit([1, 0, 0, 0]), 5)).toEqual([]);
+      expect(await reader.getEmbedder()).toMatchObject({ id: 'test:v2' });
+    } finally {
+      await reader.close();
+      await writer.close();
+    }
+  });
+});

@@ -1,0 +1,462 @@
+/**
+ * The contract every Store implementation must meet (DESIGN §5). Each
+ * implementation's test file calls `storeContract` with a factory that
+ * returns a fresh, empty store; the suite closes it after each test.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isDocgraphError } from '../domain/errors.js';
+import { checksum, documentId, sectionId, sourceId as makeSourceId } from '../domain/ids.js';
+import { terms } from '../domain/text.js';
+import type { DocumentMeta, DocumentRecord, SectionLink, SectionRecord } from '../domain/types.js';
+import type { DocumentWrite, Store, StoredEmbedder } from './store.js';
+
+const SRC_A = makeSourceId('fs', '/docs/a');
+const SRC_B = makeSourceId('fs', '/docs/b');
+const EMBEDDER: StoredEmbedder = { id: 'test:v1', provider: 'test', model: 'fixed-4d', dimensions: 4 };
+
+/** A section as a test writes it: heading (empty for a preamble), body, optional vector and links. */
+export interface SectionSpec {
+  heading: string;
+  text: string;
+  /** Index of the parent in the same list. */
+  parent?: number;
+  vector?: number[];
+  links?: SectionLink[];
+}
+
+export interface DocSpec {
+  sourceId?: string;
+  uri: string;
+  title?: string;
+  meta?: DocumentMeta;
+  indexedAt?: string;
+  sections: SectionSpec[];
+}
+
+/** Scales to unit length: stores hold what embedders return (L2-normalised vectors). */
+export function unit(v: number[]): Float32Array {
+  const n = Math.hypot(...v) || 1;
+  return Float32Array.from(v, (x) => x / n);
+}
+
+/** Builds a DocumentWrite the way ingest does: deterministic ids, index terms per field. */
+export function documentWrite(spec: DocSpec): DocumentWrite {
+  const src = spec.sourceId ?? SRC_A;
+  const docId = documentId(src, spec.uri);
+  const title = spec.title ?? spec.uri;
+  const ids: string[] = [];
+  const paths: string[][] = [];
+  const sections: SectionRecord[] = [];
+  const vectors = new Map<string, Float32Array>();
+  const lexical = new Map<string, { heading: string; context: string; body: string }>();
+  spec.sections.forEach((s, seq) => {
+    const parentPath = s.parent === undefined ? [] : paths[s.parent]!;
+    const headingPath = s.heading === '' ? [] : [...parentPath, s.heading];
+    paths.push(headingPath);
+    const ordinal = paths.slice(0, seq).filter((p) => p.join('\u001f') === headingPath.join('\u001f')).length;
+    const id = sectionId(docId, headingPath, ordinal);
+    ids.push(id);
+    sections.push({
+      id,
+      docId,
+      parentId: s.parent === undefined ? null : ids[s.parent]!,
+      seq,
+      ordinal,
+      level: s.heading === '' ? 0 : headingPath.length,
+      heading: s.heading,
+      anchor: s.heading.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '-'),
+      headingPath,
+      text: s.text,
+      part: 0,
+      tokens: Math.ceil(s.text.length / 4),
+      checksum: checksum(headingPath.join(' > ') + '\n\n' + s.text),
+      links: s.links ?? [],
+    });
+    if (s.vector) vectors.set(id, unit(s.vector));
+    lexical.set(id, {
+      heading: terms(s.heading).join(' '),
+      context: terms([title, ...parentPath].join(' ')).join(' '),
+      body: terms(s.text).join(' '),
+    });
+  });
+  const document: DocumentRecord = {
+    id: docId,
+    sourceId: src,
+    uri: spec.uri,
+    title,
+    format: spec.uri.endsWith('.html') ? 'html' : 'markdown',
+    checksum: checksum(JSON.stringify(spec)),
+    bytes: JSON.stringify(spec).length,
+    meta: spec.meta ?? {},
+    indexedAt: spec.indexedAt ?? '2025-01-01T00:00:00.000Z',
+  };
+  return { document, sections, vectors, lexical };
+}
+
+function sectionIdsOf(w: DocumentWrite): string[] {
+  return w.sections.map((s) => s.id);
+}
+
+export function storeContract(name: string, makeStore: () => Store | Promise<Store>): void {
+  describe(`Store contract: ${name}`, () => {
+    let store: Store;
+
+    beforeEach(async () => {
+      store = await makeStore();
+      for (const [id, location] of [
+        [SRC_A, '/docs/a'],
+        [SRC_B, '/docs/b'],
+      ] as const) {
+        await store.upsertSource({ id, kind: 'fs', location, createdAt: '2025-01-01T00:00:00.000Z' });
+      }
+    });
+
+    afterEach(async () => {
+      await store.close();
+    });
+
+    async function write(spec: DocSpec): Promise<DocumentWrite> {
+      const w = documentWrite(spec);
+      await store.writeDocument(w);
+      return w;
+    }
+
+    const tlsGuide: DocSpec = {
+      uri: 'guides/tls.md',
+      title: 'Rotate the TLS certificate',
+      meta: { tags: ['how-to', 'tls'], version: '3.2' },
+      sections: [
+        { heading: 'Rotate the TLS certificate', text: 'Agents refuse an expired certificate.', vector: [1, 0, 0, 0] },
+        { heading: 'Rotate without downtime', text: 'Run `acme certs rotate` with the new chain.', parent: 0, vector: [0.9, 0.1, 0, 0], links: [{ href: '../reference/cli.md#acme-certs-rotate', text: 'cli', targetUri: 'reference/cli.md', targetAnchor: 'acme-certs-rotate' }] },
+        { heading: 'Rotate with a restart', text: 'Replace the files and restart the server.', parent: 0, vector: [0.7, 0.7, 0, 0] },
+      ],
+    };
+    const errorsRef: DocSpec = {
+      uri: 'reference/errors.md',
+      title: 'Errors',
+      meta: { tags: ['reference'] },
+      sections: [
+        { heading: 'ACME_E1042: Health check timed out', text: 'The release did not answer its health check in time.', vector: [0, 0, 1, 0] },
+        { heading: 'EADDRINUSE', text: 'Another process holds the port; zanzibarite marks this doc.', vector: [0, 0, 0.8, 0.6] },
+      ],
+    };
+
+    describe('sources', () => {
+      it('lists sources with their document counts; upsert updates in place', async () => {
+        await write(tlsGuide);
+        await write(errorsRef);
+        await write({ ...tlsGuide, sourceId: SRC_B });
+        await store.upsertSource({ id: SRC_A, kind: 'fs', location: '/moved/a', createdAt: '2030-01-01T00:00:00.000Z' });
+        const sources = await store.listSources();
+        expect(sources).toHaveLength(2);
+        const a = sources.find((s) => s.id === SRC_A)!;
+        expect(a).toMatchObject({ kind: 'fs', location: '/moved/a', documents: 2 });
+        expect(sources.find((s) => s.id === SRC_B)).toMatchObject({ location: '/docs/b', documents: 1 });
+      });
+    });
+
+    describe('documents', () => {
+      it('writes a document and reads it back, by id and by uri', async () => {
+        const w = await write(tlsGuide);
+        expect(await store.getDocument(w.document.id)).toEqual(w.document);
+        expect(await store.getDocumentByUri('guides/tls.md')).toEqual(w.document);
+        expect(await store.getDocumentByUri('guides/tls.md', SRC_A)).toEqual(w.document);
+        expect(await store.getDocumentByUri('guides/tls.md', SRC_B)).toBeUndefined();
+        expect(await store.getDocument('d_missing')).toBeUndefined();
+        expect(await store.getDocumentByUri('nope.md')).toBeUndefined();
+      });
+
+      it('round-trips sections with every field, in document order', async () => {
+        const w = await write(tlsGuide);
+        const sections = await store.getDocumentSections(w.document.id);
+        expect(sections).toEqual(w.sections);
+        expect(sections[1]!.parentId).toBe(sections[0]!.id);
+        expect(sections[1]!.links[0]).toMatchObject({ targetUri: 'reference/cli.md', targetAnchor: 'acme-certs-rotate' });
+      });
+
+      it('gets sections by id in the order asked, skipping unknown ids', async () => {
+        const w = await write(tlsGuide);
+        const [a, b, c] = sectionIdsOf(w);
+        const got = await store.getSections([c!, 's_unknown', a!]);
+        expect(got.map((s) => s.id)).toEqual([c, a]);
+        expect(await store.getSections([])).toEqual([]);
+        expect(b).toBeDefined();
+      });
+
+      it('lists documents by uri with section counts, optionally for one source', async () => {
+        await write(tlsGuide);
+        await write(errorsRef);
+        await write({ ...errorsRef, sourceId: SRC_B });
+        const all = await store.listDocuments();
+        const [first, second] = [SRC_A, SRC_B].sort();
+        expect(all.map((d) => [d.uri, d.sourceId, d.sections])).toEqual([
+          ['guides/tls.md', SRC_A, 3],
+          ['reference/errors.md', first, 2],
+          ['reference/errors.md', second, 2],
+        ]);
+        expect((await store.listDocuments(SRC_B)).map((d) => d.uri)).toEqual(['reference/errors.md']);
+        expect(all[0]).toMatchObject({ title: 'Rotate the TLS certificate', checksum: documentWrite(tlsGuide).document.checksum });
+      });
+
+      it('replaces a document wholesale: old sections, lexical rows and vectors go', async () => {
+        await store.setEmbedder(EMBEDDER);
+        const old = await write(tlsGuide);
+        const next = await write({
+          ...tlsGuide,
+          title: 'TLS',
+          sections: [{ heading: 'Certificates', text: 'Quuxification replaced the old text.', vector: [0, 1, 0, 0] }],
+        });
+        expect(next.document.id).toBe(old.document.id);
+        expect((await store.getDocument(old.document.id))?.title).toBe('TLS');
+        expect((await store.getDocumentSections(old.document.id)).map((s) => s.heading)).toEqual(['Certificates']);
+        expect(await store.getSections(sectionIdsOf(old).filter((id) => !sectionIdsOf(next).includes(id)))).toEqual([]);
+        expect(await store.lexicalSearch(terms('downtime restart'), 10)).toEqual([]);
+        expect((await store.lexicalSearch(terms('quuxification'), 10)).map((h) => h.sectionId)).toEqual(sectionIdsOf(next));
+        const near = await store.vectorSearch(unit([1, 0, 0, 0]), 10);
+        expect(near.map((h) => h.sectionId)).toEqual(sectionIdsOf(next));
+        const stats = await store.stats();
+        expect(stats).toMatchObject({ documents: 1, sections: 1, vectors: 1 });
+      });
+
+      it('deletes a document with its sections, lexical rows and vectors', async () => {
+        await store.setEmbedder(EMBEDDER);
+        await write(tlsGuide);
+        const gone = await write(errorsRef);
+        expect(await store.lexicalSearch(terms('zanzibarite'), 10)).toHaveLength(1);
+
+        expect(await store.deleteDocument(gone.document.id)).toBe(true);
+        expect(await store.getDocument(gone.document.id)).toBeUndefined();
+        expect(await store.getDocumentByUri(errorsRef.uri)).toBeUndefined();
+        expect(await store.getDocumentSections(gone.document.id)).toEqual([]);
+        expect(await store.getSections(sectionIdsOf(gone))).toEqual([]);
+        expect(await store.getSectionVectors(gone.document.id)).toEqual(new Map());
+        expect(await store.lexicalSearch(terms('zanzibarite EADDRINUSE health'), 10)).toEqual([]);
+        const near = await store.vectorSearch(unit([0, 0, 1, 0]), 10);
+        expect(near.some((h) => sectionIdsOf(gone).includes(h.sectionId))).toBe(false);
+        expect(near).toHaveLength(3); // the other document's vectors are still there
+        expect(await store.stats()).toMatchObject({ documents: 1, sections: 3, vectors: 3 });
+        expect(await store.deleteDocument(gone.document.id)).toBe(false);
+
+        // nothing of it comes back through rows that later writes re-use
+        const next = await write({ uri: 'next.md', sections: [{ heading: 'Next', text: 'fresh words only' }, { heading: 'More', text: 'still fresh' }] });
+        expect(await store.lexicalSearch(terms('zanzibarite EADDRINUSE health'), 10)).toEqual([]);
+        expect((await store.lexicalSearch(terms('fresh'), 10)).map((h) => h.sectionId).sort()).toEqual(sectionIdsOf(next).sort());
+      });
+
+      it('iterates all sections, and adds vectors to existing sections by id', async () => {
+        await store.setEmbedder(EMBEDDER);
+        const w = await write({ uri: 'plain.md', sections: [{ heading: 'A', text: 'alpha' }, { heading: 'B', text: 'beta' }] });
+        const seen: string[] = [];
+        for await (const s of store.allSections()) seen.push(s.id);
+        expect(seen).toEqual(sectionIdsOf(w));
+        expect((await store.stats()).vectors).toBe(0);
+        await store.putVectors(new Map([[w.sections[1]!.id, unit([0, 1, 0, 0])], ['s_missing', unit([1, 0, 0, 0])]]));
+        expect((await store.stats()).vectors).toBe(1);
+        const hits = await store.vectorSearch(unit([0, 1, 0, 0]), 5);
+        expect(hits.map((h) => h.sectionId)).toEqual([w.sections[1]!.id]);
+        await store.putVectors(new Map([[w.sections[1]!.id, unit([0, 0, 0, 1])]]));
+        expect((await store.vectorSearch(unit([0, 0, 0, 1]), 5))[0]?.score).toBeCloseTo(1, 5);
+      });
+    });
+
+    describe('vector re-use', () => {
+      it('returns a document’s stored vectors keyed by section checksum', async () => {
+        const w = await write(tlsGuide);
+        const byChecksum = await store.getSectionVectors(w.document.id);
+        expect(byChecksum.size).toBe(3);
+        for (const s of w.sections) {
+          expect([...byChecksum.get(s.checksum)!]).toEqual([...w.vectors.get(s.id)!]);
+        }
+        expect(await store.getSectionVectors('d_missing')).toEqual(new Map());
+      });
+
+      it('omits sections written without a vector', async () => {
+        const w = await write({ uri: 'x.md', sections: [{ heading: 'A', text: 'a', vector: [1, 0, 0, 0] }, { heading: 'B', text: 'b' }] });
+        expect([...(await store.getSectionVectors(w.document.id)).keys()]).toEqual([w.sections[0]!.checksum]);
+      });
+    });
+
+    describe('lexical search', () => {
+      it('ranks a heading match above a body match', async () => {
+        const w = await write({
+          uri: 'a.md',
+          title: 'Guide',
+          sections: [
+            { heading: 'Overview of releases', text: 'Rollback undoes a release; a rollback is itself a release with its own id.' },
+            { heading: 'Rollback', text: 'This section has other words about releases and hosts and groups of hosts.' },
+          ],
+        });
+        const hits = await store.lexicalSearch(terms('rollback'), 10);
+        expect(hits.map((h) => h.sectionId)).toEqual([w.sections[1]!.id, w.sections[0]!.id]);
+        expect(hits[0]!.score).toBeGreaterThan(hits[1]!.score);
+      });
+
+      it('matches any term and ranks more matching terms higher; respects the limit', async () => {
+        const w = await write({
+          uri: 'b.md',
+          sections: [
+            { heading: 'One', text: 'canary only' },
+            { heading: 'Two', text: 'canary rollout with a health timeout' },
+            { heading: 'Three', text: 'nothing relevant here' },
+          ],
+        });
+        const hits = await store.lexicalSearch(terms('canary health timeout'), 10);
+        expect(hits.map((h) => h.sectionId)).toEqual([w.sections[1]!.id, w.sections[0]!.id]);
+        expect(await store.lexicalSearch(terms('canary health timeout'), 1)).toHaveLength(1);
+        expect(await store.lexicalSearch(terms('canary'), 0)).toEqual([]);
+        expect(await store.lexicalSearch([], 10)).toEqual([]);
+        expect(await store.lexicalSearch(['', ''], 10)).toEqual([]);
+      });
+
+      it('takes terms with characters a query language would treat as syntax', async () => {
+        await write(errorsRef);
+        for (const t of ['"', 'a"b', 'NEAR', 'AND', 'or', '*', 'col:x', '(x)', '^x']) {
+          await expect(store.lexicalSearch([t], 5)).resolves.toBeInstanceOf(Array);
+        }
+        expect((await store.lexicalSearch(['acme_e1042'], 5)).length).toBe(1);
+      });
+
+      it('filters by uri prefix, tags and source, combined with AND', async () => {
+        const guide = await write(tlsGuide);
+        const ref = await write(errorsRef);
+        const other = await write({ ...errorsRef, sourceId: SRC_B, uri: 'guides/errors.md', meta: { tags: ['how-to'] } });
+        const q = terms('certificate health process rotate release');
+        const docsOf = async (filters: Parameters<Store['lexicalSearch']>[2]): Promise<string[]> => {
+          const hits = await store.lexicalSearch(q, 50, filters);
+          const secs = await store.getSections(hits.map((h) => h.sectionId));
+          return [...new Set(secs.map((s) => s.docId))].sort();
+        };
+        expect(await docsOf(undefined)).toEqual([guide.document.id, ref.document.id, other.document.id].sort());
+        expect(await docsOf({ uriPrefix: 'guides/' })).toEqual([guide.document.id, other.document.id].sort());
+        expect(await docsOf({ uriPrefix: 'guides/t' })).toEqual([guide.document.id]);
+        expect(await docsOf({ uriPrefix: '%' })).toEqual([]);
+        expect(await docsOf({ tags: ['reference'] })).toEqual([ref.document.id]);
+        expect(await docsOf({ tags: ['how-to'] })).toEqual([guide.document.id, other.document.id].sort());
+        expect(await docsOf({ tags: ['how-to', 'tls'] })).toEqual([guide.document.id]);
+        expect(await docsOf({ tags: ['missing'] })).toEqual([]);
+        expect(await docsOf({ sourceId: SRC_B })).toEqual([other.document.id]);
+        expect(await docsOf({ sourceId: SRC_A, uriPrefix: 'guides/' })).toEqual([guide.document.id]);
+      });
+    });
+
+    describe('vector search', () => {
+      beforeEach(async () => {
+        await store.setEmbedder(EMBEDDER);
+      });
+
+      it('orders by cosine similarity, best first, with scores in [-1, 1]', async () => {
+        const g = await write(tlsGuide);
+        const e = await write(errorsRef);
+        const hits = await store.vectorSearch(unit([1, 0, 0, 0]), 10);
+        const [rotate, downtime, restart] = sectionIdsOf(g);
+        const [health, addr] = sectionIdsOf(e);
+        expect(hits.map((h) => h.sectionId)).toEqual([rotate, downtime, restart, expect.anything(), expect.anything()]);
+        expect(new Set(hits.slice(3).map((h) => h.sectionId))).toEqual(new Set([health, addr]));
+        expect(hits[0]!.score).toBeCloseTo(1, 5);
+        expect(hits[1]!.score).toBeCloseTo(0.9 / Math.hypot(0.9, 0.1), 5);
+        expect(hits[2]!.score).toBeCloseTo(Math.SQRT1_2, 5);
+        for (const h of hits) expect(h.score).toBeGreaterThanOrEqual(-1.0001);
+        for (let i = 1; i < hits.length; i++) expect(hits[i - 1]!.score).toBeGreaterThanOrEqual(hits[i]!.score);
+        expect(await store.vectorSearch(unit([1, 0, 0, 0]), 2)).toEqual(hits.slice(0, 2));
+        expect(await store.vectorSearch(unit([1, 0, 0, 0]), 0)).toEqual([]);
+      });
+
+      it('filters by uri prefix, tags and source', async () => {
+        const g = await write(tlsGuide);
+        const e = await write(errorsRef);
+        const b = await write({ ...tlsGuide, sourceId: SRC_B, uri: 'other/tls.md', meta: {} });
+        const q = unit([1, 0, 0.5, 0]);
+        const ids = async (filters: Parameters<Store['vectorSearch']>[2]): Promise<Set<string>> =>
+          new Set((await store.vectorSearch(q, 50, filters)).map((h) => h.sectionId));
+        expect(await ids({ uriPrefix: 'reference/' })).toEqual(new Set(sectionIdsOf(e)));
+        expect(await ids({ tags: ['tls'] })).toEqual(new Set(sectionIdsOf(g)));
+        expect(await ids({ sourceId: SRC_B })).toEqual(new Set(sectionIdsOf(b)));
+        expect(await ids({ tags: ['nope'] })).toEqual(new Set());
+        expect((await ids(undefined)).size).toBe(8);
+      });
+
+      it('returns nothing from an empty store', async () => {
+        expect(await store.vectorSearch(unit([1, 0, 0, 0]), 10)).toEqual([]);
+      });
+
+      it('refuses a query vector of other dimensions with EMBEDDER_MISMATCH', async () => {
+        await write(tlsGuide);
+        const err = await store.vectorSearch(unit([1, 0, 0]), 10).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(isDocgraphError(err) && err.code).toBe('EMBEDDER_MISMATCH');
+      });
+
+      it('sees vectors written after an earlier search', async () => {
+        await write(tlsGuide);
+        expect(await store.vectorSearch(unit([0, 0, 0, 1]), 1)).toHaveLength(1);
+        const late = await write({ uri: 'late.md', sections: [{ heading: 'Late', text: 'late', vector: [0, 0, 0, 1] }] });
+        expect((await store.vectorSearch(unit([0, 0, 0, 1]), 1))[0]?.sectionId).toBe(late.sections[0]!.id);
+      });
+    });
+
+    describe('embedder record', () => {
+      it('records the embedder; the same id keeps the vectors', async () => {
+        expect(await store.getEmbedder()).toBeUndefined();
+        await store.setEmbedder(EMBEDDER);
+        await write(tlsGuide);
+        expect(await store.getEmbedder()).toEqual(EMBEDDER);
+        await store.setEmbedder({ ...EMBEDDER });
+        expect((await store.stats()).vectors).toBe(3);
+        expect(await store.vectorSearch(unit([1, 0, 0, 0]), 10)).toHaveLength(3);
+      });
+
+      it('a different embedder id clears every vector (never mixes vector spaces)', async () => {
+        await store.setEmbedder(EMBEDDER);
+        const w = await write(tlsGuide);
+        expect(await store.vectorSearch(unit([1, 0, 0, 0]), 10)).toHaveLength(3);
+        const next: StoredEmbedder = { id: 'test:v2', provider: 'test', model: 'fixed-4d', dimensions: 4 };
+        await store.setEmbedder(next);
+        expect(await store.getEmbedder()).toEqual(next);
+        expect((await store.stats()).vectors).toBe(0);
+        expect(await store.vectorSearch(unit([1, 0, 0, 0]), 10)).toEqual([]);
+        expect(await store.getSectionVectors(w.document.id)).toEqual(new Map());
+        // sections and the lexical index are untouched
+        expect((await store.stats()).sections).toBe(3);
+        expect(await store.lexicalSearch(terms('downtime'), 10)).toHaveLength(1);
+      });
+    });
+
+    describe('blobs', () => {
+      it('stores, overwrites and returns bytes exactly; undefined when missing', async () => {
+        expect(await store.getBlob('model')).toBeUndefined();
+        const bytes = Uint8Array.from({ length: 1000 }, (_, i) => (i * 37) % 256);
+        await store.putBlob('model', bytes);
+        expect(await store.getBlob('model')).toEqual(bytes);
+        await store.putBlob('model', Uint8Array.from([1, 2, 3]));
+        expect(await store.getBlob('model')).toEqual(Uint8Array.from([1, 2, 3]));
+        await store.putBlob('empty', new Uint8Array(0));
+        expect(await store.getBlob('empty')).toEqual(new Uint8Array(0));
+      });
+
+      it('keeps blobs apart from the embedder record', async () => {
+        await store.putBlob('embedder', Uint8Array.from([9]));
+        expect(await store.getEmbedder()).toBeUndefined();
+        await store.setEmbedder(EMBEDDER);
+        expect(await store.getBlob('embedder')).toEqual(Uint8Array.from([9]));
+      });
+    });
+
+    describe('stats and lifecycle', () => {
+      it('counts what is stored and reports the last indexing time', async () => {
+        expect(await store.stats()).toMatchObject({ sources: 2, documents: 0, sections: 0, vectors: 0, lastIndexedAt: null });
+        await write({ ...tlsGuide, indexedAt: '2025-03-01T10:00:00.000Z' });
+        await write({ ...errorsRef, indexedAt: '2025-02-01T10:00:00.000Z' });
+        const stats = await store.stats();
+        expect(stats).toMatchObject({ sources: 2, documents: 2, sections: 5, vectors: 5, lastIndexedAt: '2025-03-01T10:00:00.000Z' });
+        expect(stats.bytes).toBeGreaterThanOrEqual(0);
+      });
+
+      it('close() is idempotent', async () => {
+        await store.close();
+        await store.close();
+      });
+    });
+  });
+}
