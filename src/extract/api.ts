@@ -1,0 +1,172 @@
+import { collapseSpace, isNoise, stripQuotes } from './canonical.js';
+import type { EntityKey, Finding, SectionContext } from './finding.js';
+
+/**
+ * APISymbol rules: classes, functions, methods, properties, constructors and
+ * events, from reference headings (`Class: fs.Dir`, `Event: 'close'`,
+ * `` `fs.readFile(path[, options], callback)` ``) and from inline code that is
+ * written the way references are (`fs.readFile()`, `buf.length`, `new URL()`).
+ *
+ * Canonical names drop arguments (`fs.readFile`); the signatures go to the
+ * `signatures` attribute. Events are named after their emitter
+ * (`fs.ReadStream: 'close'`), since `'close'` alone means nothing.
+ */
+
+const IDENT = '[A-Za-z_$][\\w$]*';
+const MEMBER = `(?:\\.${IDENT}|\\[(?!\\d+\\])[^\\]'"\`]+\\])`;
+const CALLABLE = new RegExp(`^(${IDENT}${MEMBER}*)\\s*\\((.*)\\)$`, 's');
+const CONSTRUCTOR = new RegExp(`^new\\s+(${IDENT}(?:\\.${IDENT})*)\\s*(?:\\((.*)\\))?$`, 's');
+const PROPERTY = new RegExp(`^(${IDENT}${MEMBER}+)$`);
+const BARE = new RegExp(`^${IDENT}$`);
+
+/** Segments that mark example code rather than an API (`foo.bar()`, `obj.x`). */
+const PLACEHOLDERS = new Set(['foo', 'bar', 'baz', 'qux', 'obj', 'myObject', 'myEmitter', 'myFunction', 'example', 'something', 'e', 'i', 'x', 'y', 'z', 'a', 'b', 'c', 'n']);
+/** Abbreviations with dots that are prose, not members. */
+const PROSE_DOTTED = /^(?:e\.g|i\.e|etc|vs|cf|et\.al|a\.k\.a)$/i;
+
+/** Global functions of JavaScript runtimes, referred to by their bare name. */
+const GLOBAL_FUNCTIONS = new Set(
+  'require import fetch setTimeout setInterval setImmediate clearTimeout clearInterval clearImmediate queueMicrotask structuredClone atob btoa eval parseInt parseFloat isNaN isFinite encodeURIComponent decodeURIComponent encodeURI decodeURI'.split(' '),
+);
+
+type Kind = 'class' | 'function' | 'method' | 'property' | 'constructor' | 'event' | 'symbol';
+
+/** True when the brackets of an argument list pair up (so `a().b()` is not read as one call). */
+function balanced(args: string): boolean {
+  let depth = 0;
+  for (const ch of args) {
+    if (ch === '(') depth++;
+    else if (ch === ')' && --depth < 0) return false;
+  }
+  return depth === 0;
+}
+
+function symbol(name: string, kind: Kind, role: Finding['role'], extra: Record<string, unknown> = {}, surfaces: string[] = []): Finding {
+  return { type: 'APISymbol', name, role, surfaces, attributes: { kind, ...extra } };
+}
+
+function placeholder(name: string): boolean {
+  return name.split(/[.[\]]/).some((s) => PLACEHOLDERS.has(s));
+}
+
+/**
+ * Parses a reference-style signature or member expression: `fs.readFile(path[, options], callback)`,
+ * `new vm.Script(code)`, `buf.length`, `rl[Symbol.asyncIterator]()`. Returns undefined for anything else.
+ */
+export function parseSignature(raw: string, role: Finding['role']): Finding | undefined {
+  const s = collapseSpace(raw);
+  if (s.length > 160 || /[`$]\{|=>|;/.test(s)) return undefined;
+  const ctor = CONSTRUCTOR.exec(s);
+  if (ctor) {
+    const name = `new ${ctor[1]}`;
+    if (placeholder(ctor[1]!)) return undefined;
+    return symbol(name, 'constructor', role, ctor[2] !== undefined ? { signatures: [s] } : {}, [`${name}()`]);
+  }
+  const call = CALLABLE.exec(s);
+  if (call) {
+    const name = call[1]!;
+    if (placeholder(name) || !balanced(call[2]!)) return undefined;
+    const kind: Kind = /[.[]/.test(name) ? 'method' : 'function';
+    const hasArgs = call[2]!.trim() !== '';
+    return symbol(name, kind, role, hasArgs ? { signatures: [s] } : {}, [`${name}()`]);
+  }
+  const prop = PROPERTY.exec(s);
+  if (prop) {
+    const name = prop[1]!;
+    const first = name.split(/[.[]/)[0]!;
+    if (placeholder(name) || PROSE_DOTTED.test(name) || isNoise(name) || /^\d/.test(first)) return undefined;
+    // `net.Server`, `stream.Readable`: a class reached through its module
+    return symbol(name, /\.[A-Z][a-z]\w*$/.test(name) ? 'class' : 'property', role);
+  }
+  return undefined;
+}
+
+/** The class (or object) whose members an ancestor heading defines. */
+function emitter(ctx: SectionContext): EntityKey | undefined {
+  return ctx.ancestorDefs.find((f) => f.type === 'APISymbol' && (f.attributes?.kind === 'class' || f.attributes?.kind === 'property' || f.attributes?.kind === 'symbol'));
+}
+
+/** API symbols defined by a reference heading. */
+export function apiHeading(heading: string, plain: string, ctx: SectionContext): Finding[] {
+  const h = heading.trim();
+  const p = plain.trim();
+  const related = emitter(ctx);
+  const withOwner = (f: Finding): Finding[] => {
+    if (related && related.name !== f.name) f.related = [related];
+    return [f];
+  };
+
+  const cls = /^Class:?\s+`?([A-Za-z_$][\w$.]*)`?(?:\s+extends\s+`?([\w$.]+)`?)?$/.exec(p);
+  if (cls && /^Class\b/.test(h)) {
+    const f = symbol(cls[1]!, 'class', 'defines', cls[2] ? { extends: cls[2] } : {});
+    if (cls[2]) f.related = [{ type: 'APISymbol', name: cls[2] }];
+    return [f];
+  }
+  const event = /^Event:\s+['"]([^'"]+)['"]$/.exec(p) ?? /^Event:\s+`'([^'`]+)'`$/.exec(h);
+  if (event) {
+    const owner = related?.name ?? ctx.doc.title;
+    const name = `${owner}: '${event[1]}'`;
+    const f = symbol(name, 'event', 'defines', { event: event[1], emitter: owner }, [`'${event[1]}'`, `${event[1]} event`]);
+    return withOwner(f);
+  }
+  const labelled = /^(Static method|Class property|Class method|Constructor|Method|Property|Function):\s+`([^`]+)`$/.exec(h);
+  if (labelled) {
+    const f = parseSignature(labelled[2]!, 'defines');
+    if (!f) return [];
+    if (labelled[1] === 'Static method' || labelled[1] === 'Class method') f.attributes = { ...f.attributes, static: true };
+    return withOwner(f);
+  }
+  const code = /^`([^`]+)`$/.exec(h)?.[1];
+  if (!code) return [];
+  const sig = parseSignature(code, 'defines');
+  if (sig) return withOwner(sig);
+  if (BARE.test(code) && !isNoise(code) && looksLikeReference(code, ctx)) {
+    const declared = ctx.view.blocks.some((b) => b.lines.some((l) => l.includes(code + '(')));
+    const kind: Kind = /^[A-Z][a-z]/.test(code) ? 'class' : declared ? 'function' : 'symbol';
+    return withOwner(symbol(code, kind, 'defines'));
+  }
+  return [];
+}
+
+/**
+ * A bare identifier heading is an API symbol when its body reads like a
+ * reference entry: a type annotation first (`* {Object}`, `* Type: ...`), or a
+ * code block that declares it.
+ */
+function looksLikeReference(name: string, ctx: SectionContext): boolean {
+  const body = ctx.view.text.trimStart();
+  if (/^(?:[*-]\s+(?:\{[^}]+\}|Type:|Returns:|Extends:)|<!--\s*YAML)/.test(body)) return true;
+  return ctx.view.blocks.some((b) => /^(c|cpp|c\+\+|h|js|mjs|cjs|ts|idl|webidl)$/.test(b.lang) && b.lines.slice(0, 5).some((l) => new RegExp(`\\b${name.replace(/\$/g, '\\$')}\\s*\\(`).test(l)));
+}
+
+/** Inline code written as an API reference: `fs.readFile()`, `new URL(input)`, `buf.length`, `require()`. */
+export function apiSpan(code: string, _sentence: () => string, _ctx: SectionContext): Finding[] | undefined {
+  const c = stripQuotes(code.trim());
+  if (isNoise(c) && !CALLABLE.test(c)) return undefined;
+  const f = parseSignature(c, 'mentions');
+  if (!f) return undefined;
+  // a bare lower-case call (`emit()`, `destroy()`) is a method by its short name or example code;
+  // it counts only when the document defines it (second pass) or it is a global
+  if (f.attributes?.kind === 'function' && /^[a-z][A-Za-z0-9]*$/.test(f.name) && !GLOBAL_FUNCTIONS.has(f.name)) return undefined;
+  delete f.attributes?.signatures;
+  return [f];
+}
+
+/**
+ * Events mentioned as "the `'close'` event": resolved to the emitter of the
+ * section when it has that event, or to the only emitter in the document that
+ * has it.
+ */
+export function eventMentions(ctx: SectionContext, events: ReadonlyMap<string, readonly EntityKey[]>): Finding[] {
+  if (events.size === 0) return [];
+  const out: Finding[] = [];
+  const scope = [...ctx.headingDefs, ...ctx.ancestorDefs].filter((f) => f.type === 'APISymbol').map((f) => f.name);
+  for (const m of ctx.view.prose.matchAll(/`'([\w:-]+)'`\s+events?\b/g)) {
+    const candidates = events.get(m[1]!);
+    if (!candidates) continue;
+    const own = candidates.find((c) => scope.some((s) => c.name.startsWith(s + ': ')));
+    const pick = own ?? (candidates.length === 1 ? candidates[0] : undefined);
+    if (pick) out.push({ type: 'APISymbol', name: pick.name, role: 'mentions' });
+  }
+  return out;
+}

@@ -1,0 +1,231 @@
+/**
+ * A light, single-pass reading of a section's Markdown for the extraction
+ * rules: fenced code blocks, inline code spans, list items and sentences.
+ * Offsets in `prose` and `plain` are offsets in `text` (blanking keeps
+ * lengths), so rules can move between the three views freely.
+ */
+
+export interface CodeBlock {
+  /** Info-string language, lower-cased ('' when none). */
+  lang: string;
+  /** Body lines, with the indentation of the fence removed. */
+  lines: string[];
+  /** Offset of the opening fence in `text`. */
+  start: number;
+}
+
+export interface CodeSpan {
+  /** Content without the backticks, trimmed. */
+  code: string;
+  start: number;
+  end: number;
+}
+
+export interface ListItem {
+  ordered: boolean;
+  /** The number written for an ordered item; 0 for bullets. */
+  number: number;
+  /** Column of the marker. */
+  indent: number;
+  /** Item text without the marker, continuation lines joined with '\n' and de-indented. */
+  text: string;
+  /** Offsets of the item (marker to last line) in `text`. */
+  start: number;
+  end: number;
+  /** Index of the enclosing item in `items`, or -1. */
+  parent: number;
+}
+
+export interface SectionView {
+  text: string;
+  /** `text` with fenced code blocks blanked. */
+  prose: string;
+  /** `prose` with code spans, HTML comments and tags blanked: what is left is running text. */
+  plain: string;
+  blocks: CodeBlock[];
+  spans: CodeSpan[];
+  /** List items in document order (outside code blocks). */
+  items: ListItem[];
+}
+
+const FENCE = /^(\s*)(`{3,}|~{3,})\s*([^\s`{]*)/;
+const SPAN = /``\s?([^`\n]+?)\s?``|`([^`\n]+)`/g;
+const HTML_NOISE = /<!--[\s\S]*?-->|<\/?(?:a|span|div|br|sup|sub|img|p|details|summary|b|i|em|strong|small|hr)\b[^>\n]*>/gi;
+const ITEM = /^(\s*)([*+-]|\d{1,3}[.)])\s+(.*)$/;
+
+/** Reads a section body once; cost is linear in its length. */
+export function scan(text: string): SectionView {
+  const blocks: CodeBlock[] = [];
+  const lines = text.split('\n');
+  const proseChars: string[] = [];
+  let offset = 0;
+  let open: { fence: string; indent: number; block: CodeBlock } | undefined;
+  for (const line of lines) {
+    const lineEnd = offset + line.length + 1;
+    if (open) {
+      const close = FENCE.exec(line);
+      if (close && close[2]!.startsWith(open.fence) && line.trim() === close[2]) {
+        open = undefined;
+      } else {
+        open.block.lines.push(line.slice(Math.min(open.indent, line.length - line.trimStart().length)));
+      }
+      proseChars.push(blank(line));
+    } else {
+      const m = FENCE.exec(line);
+      if (m) {
+        const block: CodeBlock = { lang: (m[3] ?? '').toLowerCase(), lines: [], start: offset };
+        blocks.push(block);
+        open = { fence: m[2]!, indent: m[1]!.length, block };
+        proseChars.push(blank(line));
+      } else {
+        proseChars.push(line);
+      }
+    }
+    offset = lineEnd;
+  }
+  const prose = proseChars.join('\n');
+  const spans: CodeSpan[] = [];
+  let plain = prose;
+  if (prose.includes('`')) {
+    const parts: string[] = [];
+    let last = 0;
+    for (const m of prose.matchAll(SPAN)) {
+      const code = (m[1] ?? m[2] ?? '').trim();
+      const start = m.index;
+      const end = start + m[0].length;
+      if (code !== '') spans.push({ code, start, end });
+      parts.push(prose.slice(last, start), ' '.repeat(end - start));
+      last = end;
+    }
+    parts.push(prose.slice(last));
+    plain = parts.join('');
+  }
+  if (plain.includes('<')) plain = plain.replace(HTML_NOISE, blank);
+  return { text, prose, plain, blocks, spans, items: listItems(prose) };
+}
+
+function blank(s: string): string {
+  return s.includes('\n') ? s.split('\n').map((l) => ' '.repeat(l.length)).join('\n') : ' '.repeat(s.length);
+}
+
+function listItems(prose: string): ListItem[] {
+  const items: ListItem[] = [];
+  const lines = prose.split('\n');
+  const stack: number[] = [];
+  let offset = 0;
+  let current: { item: ListItem; contentIndent: number; lines: string[] } | undefined;
+  const finish = (): void => {
+    if (!current) return;
+    while (current.lines.length > 0 && current.lines[current.lines.length - 1]!.trim() === '') current.lines.pop();
+    current.item.text = current.lines.join('\n').trim();
+    current = undefined;
+  };
+  let blankRun = 0;
+  for (const line of lines) {
+    const m = ITEM.exec(line);
+    const indent = line.length - line.trimStart().length;
+    if (m && (!current || indent < current.contentIndent + 4)) {
+      finish();
+      const marker = m[2]!;
+      const ordered = /\d/.test(marker);
+      while (stack.length > 0 && items[stack[stack.length - 1]!]!.indent >= indent) stack.pop();
+      const item: ListItem = {
+        ordered,
+        number: ordered ? Number.parseInt(marker, 10) : 0,
+        indent,
+        text: '',
+        start: offset + indent,
+        end: offset + line.length,
+        parent: stack.length > 0 ? stack[stack.length - 1]! : -1,
+      };
+      items.push(item);
+      stack.push(items.length - 1);
+      current = { item, contentIndent: indent + marker.length + 1, lines: [m[3] ?? ''] };
+      extend(items, item, item.end);
+      blankRun = 0;
+    } else if (current) {
+      if (line.trim() === '') {
+        blankRun++;
+        current.lines.push('');
+      } else if (indent >= current.contentIndent - 1 || (blankRun === 0 && !/^\s*(#|>)/.test(line))) {
+        current.lines.push(line.slice(Math.min(indent, current.contentIndent)));
+        extend(items, current.item, offset + line.length);
+        blankRun = 0;
+      } else {
+        finish();
+        // a paragraph at a lower indent closes the items it is not inside of
+        while (stack.length > 0 && items[stack[stack.length - 1]!]!.indent >= indent) stack.pop();
+        if (stack.length > 0) {
+          const parent = items[stack[stack.length - 1]!]!;
+          parent.end = offset + line.length;
+        }
+      }
+    }
+    offset += line.length + 1;
+  }
+  finish();
+  return items;
+}
+
+/** Moves the end of an item and of the items that contain it. */
+function extend(items: ListItem[], item: ListItem, end: number): void {
+  for (let it: ListItem | undefined = item; it; it = it.parent >= 0 ? items[it.parent] : undefined) {
+    if (it.end < end) it.end = end;
+  }
+}
+
+const SENTENCE_END = /[.!?](?=\s)|\n\s*\n|\n\s*(?:[*+-]|\d{1,3}[.)])\s/g;
+
+/**
+ * The sentence (or list item line, or paragraph) around [start, end) in
+ * `source`, at most ~300 characters either side.
+ */
+export function sentenceAt(source: string, start: number, end: number): string {
+  const from = Math.max(0, start - 300);
+  const before = source.slice(from, start);
+  let s = 0;
+  for (const m of before.matchAll(SENTENCE_END)) s = m.index + m[0].length;
+  const after = source.slice(end, end + 300);
+  SENTENCE_END.lastIndex = 0;
+  const next = SENTENCE_END.exec(after);
+  SENTENCE_END.lastIndex = 0;
+  const e = next ? next.index + 1 : after.length;
+  return (before.slice(s) + source.slice(start, end) + after.slice(0, e)).replace(/\s+/g, ' ').trim();
+}
+
+/** The first sentence of a text's running prose (code spans kept), or ''. */
+export function firstSentence(prose: string): string {
+  const t = prose.replace(/^\s*(>.*\n)*/, '').trimStart();
+  const m = /[.!?](?=\s|$)|\n\s*\n/.exec(t);
+  return (m ? t.slice(0, m.index + 1) : t).replace(/\s+/g, ' ').trim();
+}
+
+/** Tokens of a shell line, honouring quotes; quotes are removed. */
+export function shellTokens(line: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quote: string | undefined;
+  let has = false;
+  for (const ch of line) {
+    if (quote) {
+      if (ch === quote) quote = undefined;
+      else cur += ch;
+      continue;
+    }
+    if (ch === '"' || ch === "'") {
+      quote = ch;
+      has = true;
+      continue;
+    }
+    if (ch === ' ' || ch === '\t') {
+      if (has || cur !== '') out.push(cur);
+      cur = '';
+      has = false;
+      continue;
+    }
+    cur += ch;
+    has = true;
+  }
+  if (has || cur !== '') out.push(cur);
+  return out;
+}
