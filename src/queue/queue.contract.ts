@@ -143,6 +143,19 @@ export function queueContract(name: string, factory: () => Promise<QueueHarness>
         expect((await q.claim('w', LEASE, { types: ['ingest', 'other'] }))?.job.uri).toBe('a.md');
       });
 
+      it('enqueues many at once, deduplicating and superseding within the batch, all or nothing', async () => {
+        const results = await q.enqueueMany([{ job: doc('a.md', 'v1') }, { job: doc('b.md'), options: { priority: 2 } }, { job: doc('a.md', 'v1') }, { job: doc('a.md', 'v2') }]);
+        expect(results.map((r) => r.outcome)).toEqual(['created', 'created', 'deduplicated', 'created']);
+        expect(results[2]!.job.id).toBe(results[0]!.job.id);
+        expect(results[3]!.superseded).toEqual([results[0]!.job.id]);
+        expect(await q.depth()).toBe(2);
+        expect((await claim()).job.uri).toBe('b.md');
+        q = await reopen({ maxSize: 3, highWater: 2, lowWater: 1 });
+        expect(await rejection(q.enqueueMany([{ job: doc('c.md') }, { job: doc('d.md') }]))).toBeInstanceOf(QueueFullError);
+        expect(await q.depth()).toBe(2);
+        expect(await q.enqueueMany([])).toEqual([]);
+      });
+
       it('gives every job of a subject a larger generation than the ones before', async () => {
         const a = await q.enqueue(doc('a.md', 'v1'));
         const other = await q.enqueue(doc('b.md', 'v1'));

@@ -325,6 +325,13 @@ export interface JobQueue {
   enqueue<P>(job: JobInput<P>, options?: EnqueueOptions): Promise<EnqueueResult<P>>;
 
   /**
+   * `enqueue` for many jobs as one atomic step (one transaction or pipeline):
+   * all are added (or deduplicated, in order, also against each other) or, on
+   * `QueueFullError`, none. Results are in input order.
+   */
+  enqueueMany<P>(items: readonly { job: JobInput<P>; options?: EnqueueOptions }[]): Promise<EnqueueResult<P>[]>;
+
+  /**
    * Leases the best ready job to `worker` for `leaseMs`: highest priority, then
    * earliest `runAt`, then oldest; never a job whose subject has a job running.
    * Counts an attempt. Resolves `undefined` when nothing is ready.

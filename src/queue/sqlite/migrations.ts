@@ -35,26 +35,28 @@ export const QUEUE_MIGRATIONS: readonly { version: number; name: string; sql: st
         updated_at INTEGER NOT NULL,
         finished_at INTEGER
       );
+      -- Partial indexes keyed off the state, so a state change rewrites as few
+      -- index pages as possible (each commit's cost is the pages it writes).
       -- claim: ready jobs in priority order
-      CREATE INDEX queue_jobs_ready ON queue_jobs(state, priority DESC, run_at, id);
-      -- one running job per subject; the newest job of a subject
-      CREATE INDEX queue_jobs_subject ON queue_jobs(source_id, uri, state);
+      CREATE INDEX queue_jobs_ready ON queue_jobs(priority DESC, run_at, id) WHERE state = 'pending';
+      -- one running job per subject; the newest job of a subject (few rows per subject)
+      CREATE INDEX queue_jobs_subject ON queue_jobs(source_id, uri);
       -- the reaper and stale-lease stats
-      CREATE INDEX queue_jobs_lease ON queue_jobs(state, lease_expires_at);
+      CREATE INDEX queue_jobs_lease ON queue_jobs(lease_expires_at) WHERE state = 'running';
       -- DLQ listing, retention, finished-job cleanup
-      CREATE INDEX queue_jobs_finished ON queue_jobs(state, finished_at);
+      CREATE INDEX queue_jobs_finished ON queue_jobs(state, finished_at) WHERE finished_at IS NOT NULL;
 
       CREATE TABLE queue_attempts (
-        id INTEGER PRIMARY KEY,
         job_id INTEGER NOT NULL,
+        n INTEGER NOT NULL,
         attempt INTEGER NOT NULL,
         worker TEXT NOT NULL,
         started_at INTEGER NOT NULL,
         ended_at INTEGER,
         outcome TEXT,
-        error TEXT
-      );
-      CREATE INDEX queue_attempts_job ON queue_attempts(job_id, id);
+        error TEXT,
+        PRIMARY KEY (job_id, n)
+      ) WITHOUT ROWID;
 
       CREATE TABLE queue_checkpoints (
         job_id INTEGER NOT NULL,

@@ -103,6 +103,8 @@ const DEDUPE_STATES: ReadonlySet<JobState> = new Set(['pending', 'running', 'com
 const REAP_BATCH = 1_000;
 /** Finished jobs removed per maintenance call. */
 const CLEANUP_BATCH = 10_000;
+/** `WorkerSeen.lastSeenAt` is exact to this many ms. */
+const SEEN_RESOLUTION_MS = 1_000;
 
 /**
  * The embedded JobQueue: tables `queue_*` in a SQLite file (WAL), either its
@@ -120,6 +122,7 @@ export class SqliteJobQueue implements JobQueue {
   private readonly runTx: Database.Transaction<(fn: () => unknown) => unknown>;
   private readonly s: ReturnType<typeof prepare>;
   private closed = false;
+  private readonly lastSeen = new Map<string, number>();
 
   private constructor(options: SqliteQueueOptions) {
     this.o = resolveQueueOptions(options);
@@ -172,31 +175,15 @@ export class SqliteJobQueue implements JobQueue {
   async enqueue<P>(job: JobInput<P>, options: EnqueueOptions = {}): Promise<EnqueueResult<P>> {
     this.live();
     validateJob(job, options);
-    const key = options.dedupeKey ?? defaultDedupeKey(job);
-    const priority = options.priority ?? 0;
-    const maxAttempts = options.maxAttempts ?? this.o.maxAttempts;
-    const payload = JSON.stringify(job.payload ?? null);
+    return this.tx(() => this.enqueueSync(job, options, this.now()));
+  }
+
+  async enqueueMany<P>(items: readonly { job: JobInput<P>; options?: EnqueueOptions }[]): Promise<EnqueueResult<P>[]> {
+    this.live();
+    for (const item of items) validateJob(item.job, item.options ?? {});
     return this.tx(() => {
       const now = this.now();
-      const latest = this.s.latestOfSubject.get(job.sourceId, job.uri) as JobRow | undefined;
-      if (!options.force && latest && latest.dedupe_key === key && DEDUPE_STATES.has(latest.state)) {
-        if (latest.state === 'pending' && priority > latest.priority) {
-          this.s.setPriority.run(priority, now, latest.id);
-          latest.priority = priority;
-          latest.updated_at = now;
-        }
-        return { job: toJob<P>(latest), outcome: 'deduplicated' as const, superseded: [] };
-      }
-      const older = this.s.activeOfSubject.all(job.sourceId, job.uri) as { id: number; state: JobState }[];
-      const replaced = older.filter((r) => r.state === 'pending').length;
-      const depth = this.depthSync();
-      if (depth - replaced >= this.o.maxSize) throw new QueueFullError(depth, this.o.maxSize);
-      const id = Number(
-        this.s.insert.run(job.type, job.sourceId, job.uri, job.checksum, key, payload, priority, options.runAt ?? now, maxAttempts, now, now).lastInsertRowid,
-      );
-      this.s.supersedePending.run(id, now, now, job.sourceId, job.uri, id);
-      this.s.flagSuperseded.run(id, now, job.sourceId, job.uri, id);
-      return { job: toJob<P>(this.row(id)!), outcome: 'created' as const, superseded: older.map((r) => String(r.id)) };
+      return items.map((item) => this.enqueueSync(item.job, item.options ?? {}, now));
     });
   }
 
@@ -207,14 +194,14 @@ export class SqliteJobQueue implements JobQueue {
     const types = options.types ? JSON.stringify(options.types) : null;
     return this.tx(() => {
       const now = this.now();
-      this.s.touchWorker.run(worker, now);
+      this.seen(worker, now);
       const row = this.s.nextReady.get({ now, types }) as JobRow | undefined;
       if (!row) return undefined;
       const token = randomBytes(16).toString('hex');
       const attempt = row.attempts + 1;
       const expiresAt = now + leaseMs;
       this.s.start.run(attempt, token, worker, leaseMs, expiresAt, now, row.id);
-      this.s.insertAttempt.run(row.id, attempt, worker, now);
+      this.s.insertAttempt.run({ job: row.id, attempt, worker, now });
       Object.assign(row, { state: 'running', attempts: attempt, lease_token: token, lease_worker: worker, lease_ms: leaseMs, lease_expires_at: expiresAt, updated_at: now });
       return { jobId: String(row.id), token, job: toJob<P>(row), worker, attempt, expiresAt, checkpoints: this.checkpointsOf(row.id, now) };
     });
@@ -228,7 +215,7 @@ export class SqliteJobQueue implements JobQueue {
       const row = this.verify(lease, now);
       const expiresAt = now + (leaseMs ?? row.lease_ms!);
       this.s.extend.run(expiresAt, now, row.id);
-      this.s.touchWorker.run(row.lease_worker!, now);
+      this.seen(row.lease_worker!, now);
       return { expiresAt, supersededBy: row.superseded_by === null ? null : String(row.superseded_by) };
     });
   }
@@ -247,9 +234,9 @@ export class SqliteJobQueue implements JobQueue {
     this.live();
     this.tx(() => {
       const now = this.now();
-      if (this.alreadySettled(lease)) return;
-      const row = this.verify(lease, now);
-      this.settleCompleted(row, now);
+      const row = this.lookup(lease);
+      if (settledBy(row, lease)) return;
+      this.settleCompleted(this.verify(lease, now, row), now);
     });
   }
 
@@ -272,10 +259,11 @@ export class SqliteJobQueue implements JobQueue {
     this.live();
     return this.tx(() => {
       const now = this.now();
-      if (this.alreadySettled(lease)) throw new LeaseLostError(lease.jobId, 'lost');
-      const row = this.verify(lease, now);
+      const found = this.lookup(lease);
+      if (settledBy(found, lease)) throw new LeaseLostError(lease.jobId, 'lost');
+      const row = this.verify(lease, now, found);
       if (row.superseded_by !== null) {
-        this.s.endAttempt.run(now, 'superseded', null, row.id);
+        this.s.endAttempt.run({ now, outcome: 'superseded', error: null, job: row.id });
         this.s.finish.run('superseded', now, now, row.id);
         return { outcome: 'superseded' as const };
       }
@@ -297,11 +285,11 @@ export class SqliteJobQueue implements JobQueue {
       const now = this.now();
       const row = this.verify(lease, now);
       if (row.superseded_by !== null) {
-        this.s.endAttempt.run(now, 'superseded', JSON.stringify(recorded), row.id);
+        this.s.endAttempt.run({ now, outcome: 'superseded', error: JSON.stringify(recorded), job: row.id });
         this.s.retire.run(JSON.stringify(recorded), now, now, row.id);
         return { state: 'superseded' };
       }
-      this.s.endAttempt.run(now, 'failed', JSON.stringify(recorded), row.id);
+      this.s.endAttempt.run({ now, outcome: 'failed', error: JSON.stringify(recorded), job: row.id });
       if (!retryable) return this.toDead(row, 'permanent-error', recorded, now);
       if (row.attempts >= row.max_attempts) return this.toDead(row, 'max-attempts', recorded, now);
       const runAt = now + (options.delayMs ?? backoffDelay(row.attempts, this.o.backoff, this.o.random));
@@ -317,7 +305,7 @@ export class SqliteJobQueue implements JobQueue {
     this.tx(() => {
       const now = this.now();
       const row = this.verify(lease, now);
-      this.s.endAttempt.run(now, 'released', null, row.id);
+      this.s.endAttempt.run({ now, outcome: 'released', error: null, job: row.id });
       if (row.superseded_by !== null) this.s.retire.run(row.last_error, now, now, row.id);
       else this.s.giveBack.run(now + delay, now, row.id);
     });
@@ -410,6 +398,58 @@ export class SqliteJobQueue implements JobQueue {
 
   // ---------------------------------------------------------------- internals
 
+  private enqueueSync<P>(job: JobInput<P>, options: EnqueueOptions, now: number): EnqueueResult<P> {
+    const key = options.dedupeKey ?? defaultDedupeKey(job);
+    const priority = options.priority ?? 0;
+    const maxAttempts = options.maxAttempts ?? this.o.maxAttempts;
+    const payload = JSON.stringify(job.payload ?? null);
+    // Every job of the subject (few: finished ones are cleaned up), oldest first.
+    const subject = this.s.subjectJobs.all(job.sourceId, job.uri) as { id: number; state: JobState; dedupe_key: string }[];
+    const newest = subject[subject.length - 1];
+    if (!options.force && newest && newest.dedupe_key === key && DEDUPE_STATES.has(newest.state)) {
+      const existing = this.row(newest.id)!;
+      if (existing.state === 'pending' && priority > existing.priority) {
+        this.s.setPriority.run(priority, now, existing.id);
+        existing.priority = priority;
+        existing.updated_at = now;
+      }
+      return { job: toJob<P>(existing), outcome: 'deduplicated', superseded: [] };
+    }
+    const pending = subject.filter((r) => r.state === 'pending');
+    const depth = this.depthSync();
+    if (depth - pending.length >= this.o.maxSize) throw new QueueFullError(depth, this.o.maxSize);
+    const runAt = options.runAt ?? now;
+    const id = Number(this.s.insert.run(job.type, job.sourceId, job.uri, job.checksum, key, payload, priority, runAt, maxAttempts, now, now).lastInsertRowid);
+    if (pending.length > 0) this.s.supersedePending.run(id, now, now, job.sourceId, job.uri, id);
+    if (subject.some((r) => r.state === 'running' || r.state === 'dead')) this.s.flagSuperseded.run(id, now, job.sourceId, job.uri, id);
+    const row: JobRow = {
+      id,
+      type: job.type,
+      source_id: job.sourceId,
+      uri: job.uri,
+      checksum: job.checksum,
+      dedupe_key: key,
+      payload,
+      priority,
+      state: 'pending',
+      run_at: runAt,
+      attempts: 0,
+      max_attempts: maxAttempts,
+      lease_token: null,
+      lease_worker: null,
+      lease_ms: null,
+      lease_expires_at: null,
+      superseded_by: null,
+      last_error: null,
+      dead_reason: null,
+      created_at: now,
+      updated_at: now,
+      finished_at: null,
+    };
+    const superseded = subject.filter((r) => r.state === 'pending' || r.state === 'running').map((r) => String(r.id));
+    return { job: toJob<P>(row), outcome: 'created', superseded };
+  }
+
   private tx<T>(fn: () => T): T {
     return this.runTx.immediate(fn) as T;
   }
@@ -426,28 +466,33 @@ export class SqliteJobQueue implements JobQueue {
     return this.s.byId.get(id) as JobRow | undefined;
   }
 
-  /** The running job a lease names, or throws `LeaseLostError`. Runs inside a transaction. */
-  private verify(lease: LeaseRef, now: number): JobRow {
+  private lookup(lease: LeaseRef): JobRow | undefined {
     const id = toRowId(lease.jobId);
-    const row = id === undefined ? undefined : this.row(id);
+    return id === undefined ? undefined : this.row(id);
+  }
+
+  /** The running job a lease names, or throws `LeaseLostError`. Runs inside a transaction. */
+  private verify(lease: LeaseRef, now: number, row = this.lookup(lease)): JobRow {
     if (!row) throw new LeaseLostError(lease.jobId, 'not-found');
     if (row.state !== 'running' || row.lease_token !== lease.token) throw new LeaseLostError(lease.jobId, 'lost');
     if (row.lease_expires_at! <= now) throw new LeaseLostError(lease.jobId, 'expired');
     return row;
   }
 
-  /** True when this very lease already completed the job (or retired it in `completeWith`). */
-  private alreadySettled(lease: LeaseRef): boolean {
-    const id = toRowId(lease.jobId);
-    const row = id === undefined ? undefined : this.row(id);
-    return !!row && row.lease_token === lease.token && (row.state === 'completed' || row.state === 'superseded');
-  }
-
   private settleCompleted(row: JobRow, now: number): void {
-    this.s.endAttempt.run(now, 'completed', null, row.id);
+    this.s.endAttempt.run({ now, outcome: 'completed', error: null, job: row.id });
     this.s.finish.run('completed', now, now, row.id);
     this.s.dropCheckpoints.run(row.id);
-    this.s.touchWorker.run(row.lease_worker!, now);
+    this.seen(row.lease_worker!, now);
+  }
+
+  /** Records that a worker is alive, at most once a second per worker and handle (each write costs a page). */
+  private seen(worker: string, now: number): void {
+    const last = this.lastSeen.get(worker);
+    if (last !== undefined && now >= last && now - last < SEEN_RESOLUTION_MS) return;
+    if (this.lastSeen.size >= 10_000) this.lastSeen.clear();
+    this.s.touchWorker.run(worker, now);
+    this.lastSeen.set(worker, now);
   }
 
   private toDead(row: JobRow, reason: DeadReason, error: JobError, now: number): FailResult {
@@ -460,7 +505,7 @@ export class SqliteJobQueue implements JobQueue {
   private enforceDlqCap(): number {
     const excess = this.countsSync().dead - this.o.dlqMaxSize;
     if (excess <= 0) return 0;
-    const dropped = this.deleteJobs("id IN (SELECT id FROM queue_jobs WHERE state = 'dead' ORDER BY finished_at, id LIMIT ?)", [excess]);
+    const dropped = this.deleteJobs("id IN (SELECT id FROM queue_jobs WHERE state = 'dead' AND finished_at IS NOT NULL ORDER BY finished_at, id LIMIT ?)", [excess]);
     this.s.bump.run(dropped, 'dlq_dropped_size');
     return dropped;
   }
@@ -470,7 +515,7 @@ export class SqliteJobQueue implements JobQueue {
     for (const row of this.s.expired.all(now, REAP_BATCH) as JobRow[]) {
       const error = leaseExpiredError(row.lease_worker);
       const json = JSON.stringify(error);
-      this.s.endAttempt.run(now, 'expired', json, row.id);
+      this.s.endAttempt.run({ now, outcome: 'expired', error: json, job: row.id });
       if (row.superseded_by !== null) {
         this.s.retire.run(json, now, now, row.id);
         result.superseded.push(String(row.id));
@@ -575,8 +620,7 @@ function prepare(db: Database.Database) {
   const p = (sql: string): Database.Statement => db.prepare(sql);
   return {
     byId: p('SELECT * FROM queue_jobs WHERE id = ?'),
-    latestOfSubject: p('SELECT * FROM queue_jobs WHERE source_id = ? AND uri = ? ORDER BY id DESC LIMIT 1'),
-    activeOfSubject: p("SELECT id, state FROM queue_jobs WHERE source_id = ? AND uri = ? AND state IN ('pending', 'running') ORDER BY id"),
+    subjectJobs: p('SELECT id, state, dedupe_key FROM queue_jobs WHERE source_id = ? AND uri = ? ORDER BY id'),
     hasNewer: p('SELECT 1 FROM queue_jobs WHERE source_id = ? AND uri = ? AND id > ? LIMIT 1').pluck(),
     setPriority: p('UPDATE queue_jobs SET priority = ?, updated_at = ? WHERE id = ?'),
     insert: p(
@@ -603,12 +647,15 @@ function prepare(db: Database.Database) {
       `UPDATE queue_jobs SET state = 'running', attempts = ?, lease_token = ?, lease_worker = ?, lease_ms = ?, lease_expires_at = ?, updated_at = ?
        WHERE id = ?`,
     ),
-    insertAttempt: p('INSERT INTO queue_attempts (job_id, attempt, worker, started_at) VALUES (?, ?, ?, ?)'),
-    endAttempt: p(
-      `UPDATE queue_attempts SET ended_at = ?, outcome = ?, error = ?
-       WHERE id = (SELECT MAX(id) FROM queue_attempts WHERE job_id = ?) AND outcome IS NULL`,
+    insertAttempt: p(
+      `INSERT INTO queue_attempts (job_id, n, attempt, worker, started_at)
+       VALUES (@job, (SELECT COALESCE(MAX(n), 0) + 1 FROM queue_attempts WHERE job_id = @job), @attempt, @worker, @now)`,
     ),
-    attempts: p('SELECT attempt, worker, started_at, ended_at, outcome, error FROM queue_attempts WHERE job_id = ? ORDER BY id'),
+    endAttempt: p(
+      `UPDATE queue_attempts SET ended_at = @now, outcome = @outcome, error = @error
+       WHERE job_id = @job AND n = (SELECT MAX(n) FROM queue_attempts WHERE job_id = @job) AND outcome IS NULL`,
+    ),
+    attempts: p('SELECT attempt, worker, started_at, ended_at, outcome, error FROM queue_attempts WHERE job_id = ? ORDER BY n'),
     touchWorker: p(
       `INSERT INTO queue_workers (worker, last_seen_at) VALUES (?, ?)
        ON CONFLICT(worker) DO UPDATE SET last_seen_at = MAX(last_seen_at, excluded.last_seen_at)`,
@@ -639,7 +686,7 @@ function prepare(db: Database.Database) {
       `UPDATE queue_jobs SET state = 'pending', attempts = 0, run_at = ?, dead_reason = NULL, finished_at = NULL, updated_at = ?
        WHERE id = ?`,
     ),
-    expired: p("SELECT * FROM queue_jobs WHERE state = 'running' AND lease_expires_at <= ? ORDER BY lease_expires_at, id LIMIT ?"),
+    expired: p("SELECT * FROM queue_jobs WHERE state = 'running' AND lease_expires_at <= ? ORDER BY lease_expires_at LIMIT ?"),
     putCheckpoint: p(
       `INSERT INTO queue_checkpoints (job_id, step, seq, payload, recorded_at)
        VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM queue_checkpoints WHERE job_id = ?), ?, ?)
@@ -664,8 +711,8 @@ function prepare(db: Database.Database) {
       `DELETE FROM queue_workers WHERE last_seen_at <= ?
          AND NOT EXISTS (SELECT 1 FROM queue_jobs j WHERE j.state = 'running' AND j.lease_worker = queue_workers.worker)`,
     ),
-    listDead: p("SELECT * FROM queue_jobs WHERE state = 'dead' ORDER BY finished_at DESC, id DESC LIMIT ? OFFSET ?"),
-    deadIds: p("SELECT id FROM queue_jobs WHERE state = 'dead' ORDER BY finished_at, id").pluck(),
+    listDead: p("SELECT * FROM queue_jobs WHERE state = 'dead' AND finished_at IS NOT NULL ORDER BY finished_at DESC, id DESC LIMIT ? OFFSET ?"),
+    deadIds: p("SELECT id FROM queue_jobs WHERE state = 'dead' AND finished_at IS NOT NULL ORDER BY finished_at, id").pluck(),
     counter: p('SELECT value FROM queue_counters WHERE name = ?').pluck(),
     bump: p('UPDATE queue_counters SET value = value + ? WHERE name = ?'),
   };
@@ -694,6 +741,11 @@ function toJob<P>(r: JobRow): Job<P> {
     lastError: r.last_error === null ? null : (JSON.parse(r.last_error) as JobError),
     deadReason: r.state === 'dead' ? r.dead_reason : null,
   };
+}
+
+/** True when this very lease already completed the job (or retired it in `completeWith`). */
+function settledBy(row: JobRow | undefined, lease: LeaseRef): boolean {
+  return !!row && row.lease_token === lease.token && (row.state === 'completed' || row.state === 'superseded');
 }
 
 function toRowId(id: string): number | undefined {
