@@ -1,7 +1,677 @@
-import { ParseError } from '../domain/errors.js';
+import GithubSlugger from 'github-slugger';
+import type { Element, ElementContent, Root, Text } from 'hast';
+import { fromParse5 } from 'hast-util-from-parse5';
+import { defaultHandlers, toMdast, type Handle } from 'hast-util-to-mdast';
+import type { Root as MdastRoot } from 'mdast';
+import { gfmToMarkdown } from 'mdast-util-gfm';
+import { toMarkdown, type Options as ToMarkdownOptions } from 'mdast-util-to-markdown';
+import { parse, type DefaultTreeAdapterTypes as P5 } from 'parse5';
+import type { DocumentMeta, SectionLink } from '../domain/types.js';
+import { resolveLink } from './links.js';
+import { baseName } from './markdown.js';
 import type { ParsedDocument, ParseOptions } from './model.js';
+import { normalizeSpace, sectionize, type Block } from './sectionize.js';
 
-/** Placeholder until the HTML parser lands: reports HTML as not yet parseable. */
-export function parseHtml(uri: string, _source: string, _options: ParseOptions = {}): ParsedDocument {
-  throw new ParseError(uri, `${uri}: HTML parsing is not available in this build`);
+// ---------------------------------------------------------------------------
+// Rule tables. Selectors are compound CSS (`tag.class#id[attr=v][attr*=v]`),
+// matched by a small iterative matcher: hast-util-select is 10x slower here
+// and recurses.
+
+/**
+ * Where generators put the documentation body. Tried in order: the first
+ * rule with a matching element that holds text wins (the first such element
+ * in document order). Then man2html's layout, then `<body>`.
+ */
+const CONTENT_ROOTS = rules([
+  '.theme-doc-markdown', // Docusaurus: the doc body without breadcrumbs, TOC and footer
+  'article.md-content__inner', // MkDocs Material
+  'main', // HTML5: Javadoc 11+, Material, Furo, mdBook, rustdoc
+  '[role=main]', // Sphinx (div.body), MkDocs, Read the Docs
+  'article',
+  'div.body, div.document', // Sphinx themes without landmarks
+  '.md-content, div.markdown', // MkDocs Material, Docusaurus v1
+  'div.set, div.book, div.part, div.article, div.chapter, div.appendix, div.preface, div.reference, div.refentry, div.sect1, div.section', // DocBook
+  'div.contents', // Doxygen
+]);
+
+/** Page furniture a reader skips: removed before the content root is chosen. */
+const CHROME = rules([
+  'nav, aside, footer, script, style, noscript, template, title, form, button, select, textarea, svg, dialog, object, embed, canvas',
+  '[role=navigation], [role=banner], [role=contentinfo], [role=search], [role=complementary], [hidden]',
+  '[class*=skip], [class*=breadcrumb], [class*=edit-this-page], .pagination-nav, .prev-next-area, .related-pages, .rst-footer-buttons, .footer',
+  'a.headerlink, a.hash-link, span.permalink, .linenos, .linenodiv, .lineno', // permalinks, line numbers in code
+  'div.sphinxsidebar, div.related, .bd-sidebar-primary, .bd-sidebar-secondary', // Sphinx, its PyData theme
+  '.md-sidebar, .md-header, .md-footer, .md-tabs, a.md-content__button', // MkDocs Material
+  '.theme-doc-toc-desktop, .theme-doc-toc-mobile, .table-of-contents, .theme-doc-version-badge, .theme-doc-version-banner', // Docusaurus
+  'div.navheader, div.navfooter, div.toc', // DocBook
+  '.topNav, .subNav, .bottomNav, .skipNav, .legalCopy, .top-nav, .sub-nav', // Javadoc
+  'div#top, #side-nav, #nav-path, div.navpath', // Doxygen
+]);
+
+/** Link texts that are page furniture wherever they appear. */
+const CHROME_LINK_TEXT = /^(skip to .*|skip navigation.*|edit (this|on|the) .*|edit page|show source|view (page )?source|return to main contents)$/i;
+
+/**
+ * Deeper elements are flattened to their text before conversion: hast and
+ * mdast utilities recurse (hast-util-from-parse5 overflows near 2,000
+ * levels), and no real documentation page nests this deep.
+ */
+const MAX_DEPTH = 128;
+
+/**
+ * Emphasis nested deeper than this is unwrapped: mdast-util-to-markdown's
+ * emphasis pairing grows steeply with nesting (64 nested <b><i> take seconds).
+ */
+const MAX_EMPHASIS = 3;
+const EMPHASIS = new Set(['b', 'strong', 'i', 'em', 'u', 's', 'strike', 'del', 'mark', 'cite', 'dfn', 'var']);
+
+const HEADING = /^h[1-6]$/;
+/** Containers that are descended into, their content re-cut into blocks. */
+const WRAPPERS = new Set(['html', 'body', 'main', 'article', 'section', 'div', 'header', 'hgroup', 'center', 'search', 'li', 'dd', 'dt', 'td', 'th', 'thead', 'tbody', 'tfoot', 'caption', 'figcaption', 'summary']);
+/** Blocks converted whole (unless they hold a heading). */
+const LEAF_BLOCKS = new Set(['p', 'ul', 'ol', 'dl', 'menu', 'dir', 'table', 'blockquote', 'figure', 'details', 'address', 'fieldset', 'listing', 'xmp', 'plaintext']);
+/** Block-level elements, where flattened text gets a line break. */
+const BLOCK_LEVEL = new Set([...WRAPPERS, ...LEAF_BLOCKS, 'pre', 'tr', 'hr', 'br', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'nav', 'aside', 'footer']);
+/** Elements that count as content even without text. */
+const MEDIA = new Set(['img', 'picture', 'video', 'audio', 'iframe', 'math']);
+const CODE_LANG = /^(?:language|lang|highlight|brush)-(.+)$/;
+const NO_LANG = new Set(['default', 'none']);
+const TITLE_SUFFIX = [' — ', ' | ', ' – ', ' - '];
+/** Separates blocks in the one batch conversion; parse5 turns U+0000 into U+FFFD, so no document contains it. */
+const SPLIT = '\u0000docgraph-split\u0000';
+
+const MARKDOWN_OPTIONS: ToMarkdownOptions = { extensions: [gfmToMarkdown()], bullet: '-', rule: '-', fences: true };
+
+/**
+ * Parses an HTML page into the Section model: keeps the documentation body
+ * (see CONTENT_ROOTS), drops page furniture (CHROME), and converts body
+ * blocks to Markdown (GFM tables, fenced code with its language). Anchors
+ * are the ids a browser scrolls to: the heading's id, an `<a id|name>` in
+ * or just before it, the id of the section/div it opens, else a GitHub slug.
+ * Never throws on malformed or pathologically nested HTML.
+ */
+export function parseHtml(uri: string, source: string, options: ParseOptions = {}): ParsedDocument {
+  const document = parse(source);
+  const html = childElement(document, 'html');
+  const head = html ? headInfo(html) : { meta: {} };
+  const body = html ? (childElement(html, 'body') ?? html) : undefined;
+  const blocks: Block[] = [];
+  if (body) {
+    clean(body, 2);
+    const root = fromParse5(contentRoot(body)) as Element;
+    blocks.push(...convert(collect(root, uri)));
+  }
+  const sections = sectionize(blocks, options.maxSectionTokens ?? 400);
+  const firstH1 = blocks.find((b) => b.kind === 'heading' && b.level === 1);
+  const title = head.title || (firstH1?.kind === 'heading' ? normalizeSpace(firstH1.plain) : '') || baseName(uri);
+  return { uri, format: 'html', title, meta: head.meta, sections };
+}
+
+// ---------------------------------------------------------------------------
+// Selectors
+
+interface Compound {
+  tag?: string;
+  classes: string[];
+  attrs: { name: string; op: string; value: string }[];
+}
+
+/** Rules compiled for lookup by tag, class or id; `rule` is the index of the selector list. */
+interface RuleTable {
+  size: number;
+  byKey: Map<string, { rule: number; c: Compound }[]>;
+  /** Compounds with neither tag, class nor id: checked on every element. */
+  rest: { rule: number; c: Compound }[];
+}
+
+function rules(selectorLists: string[]): RuleTable {
+  const table: RuleTable = { size: selectorLists.length, byKey: new Map(), rest: [] };
+  selectorLists.forEach((list, rule) => {
+    for (const selector of list.split(',')) {
+      const c = compound(selector.trim());
+      const id = c.attrs.find((a) => a.name === 'id' && a.op === '=');
+      const key = c.classes[0] !== undefined ? `.${c.classes[0]}` : id ? `#${id.value}` : c.tag;
+      if (key === undefined) table.rest.push({ rule, c });
+      else table.byKey.set(key, [...(table.byKey.get(key) ?? []), { rule, c }]);
+    }
+  });
+  return table;
+}
+
+function compound(selector: string): Compound {
+  const tag = /^[a-z][a-z0-9-]*/i.exec(selector)?.[0];
+  const c: Compound = { tag: tag?.toLowerCase(), classes: [], attrs: [] };
+  for (const m of selector.slice(tag?.length ?? 0).matchAll(/\.([\w-]+)|#([\w-]+)|\[([\w-]+)(?:([*^]?=)"?([^\]"]*)"?)?\]/g)) {
+    if (m[1] !== undefined) c.classes.push(m[1]);
+    else if (m[2] !== undefined) c.attrs.push({ name: 'id', op: '=', value: m[2] });
+    else c.attrs.push({ name: m[3]!.toLowerCase(), op: m[4] ?? '', value: m[5] ?? '' });
+  }
+  return c;
+}
+
+function attr(el: P5.Element, name: string): string | undefined {
+  for (const a of el.attrs) if (a.name === name) return a.value;
+  return undefined;
+}
+
+function matches(el: P5.Element, classes: string[], c: Compound): boolean {
+  if (c.tag !== undefined && el.tagName !== c.tag) return false;
+  for (const name of c.classes) if (!classes.includes(name)) return false;
+  for (const a of c.attrs) {
+    const v = attr(el, a.name);
+    if (v === undefined) return false;
+    if (a.op === '=' && v !== a.value) return false;
+    if (a.op === '*=' && !v.includes(a.value)) return false;
+    if (a.op === '^=' && !v.startsWith(a.value)) return false;
+  }
+  return true;
+}
+
+/** Index of the first rule (below `below`) the element matches, or -1. */
+function ruleIndex(el: P5.Element, table: RuleTable, below = table.size): number {
+  const cls = attr(el, 'class');
+  const classes = cls ? cls.split(/\s+/) : [];
+  const id = attr(el, 'id');
+  let best = below;
+  const consider = (list: { rule: number; c: Compound }[] | undefined): void => {
+    for (const { rule, c } of list ?? []) if (rule < best && matches(el, classes, c)) best = rule;
+  };
+  consider(table.byKey.get(el.tagName));
+  for (const name of classes) consider(table.byKey.get(`.${name}`));
+  if (id) consider(table.byKey.get(`#${id}`));
+  consider(table.rest);
+  return best < below ? best : -1;
+}
+
+// ---------------------------------------------------------------------------
+// parse5 side: head, chrome, depth, content root
+
+function isElement(node: P5.Node): node is P5.Element {
+  return 'tagName' in node;
+}
+
+function childElement(parent: P5.ParentNode, tag: string): P5.Element | undefined {
+  for (const c of parent.childNodes) if (isElement(c) && c.tagName === tag) return c;
+  return undefined;
+}
+
+function headInfo(html: P5.Element): { title?: string; meta: DocumentMeta } {
+  const meta: DocumentMeta = {};
+  const lang = attr(html, 'lang');
+  if (lang) meta.lang = lang;
+  let title: string | undefined;
+  const head = childElement(html, 'head');
+  // text before <html> (a CGI header, man2html) pushes <title> into the body
+  const titleEl = head && childElement(head, 'title') ? undefined : firstDescendant(html, 'title');
+  if (titleEl) title = trimTitle(normalizeSpace(textP5(titleEl)));
+  for (const el of head?.childNodes ?? []) {
+    if (!isElement(el)) continue;
+    if (el.tagName === 'title' && title === undefined) title = trimTitle(normalizeSpace(textP5(el)));
+    if (el.tagName !== 'meta') continue;
+    const name = attr(el, 'name')?.toLowerCase();
+    const content = attr(el, 'content')?.trim();
+    if (!content) continue;
+    if (name === 'keywords') meta.tags = [...(meta.tags ?? []), ...content.split(',').map((t) => t.trim()).filter(Boolean)];
+    else if (name === 'generator') meta.generator = content;
+  }
+  return { title, meta };
+}
+
+/** "Installing — Demo 1.0 documentation" → "Installing": the site name after the last separator goes. */
+function trimTitle(title: string): string {
+  for (const sep of TITLE_SUFFIX) {
+    const at = title.lastIndexOf(sep);
+    if (at > 0) return title.slice(0, at).trim();
+  }
+  return title;
+}
+
+/**
+ * Removes comments and page furniture below `root`, and flattens whatever
+ * nests deeper than MAX_DEPTH into its text. Iterative: the tree may be
+ * arbitrarily deep here.
+ */
+function clean(root: P5.Element, rootDepth: number): void {
+  const stack: [el: P5.Element, depth: number, emphasis: number][] = [[root, rootDepth, 0]];
+  while (stack.length > 0) {
+    const [el, depth, emphasis] = stack.pop()!;
+    if (depth >= MAX_DEPTH && el.childNodes.some(isElement)) {
+      el.childNodes = [{ nodeName: '#text', value: textP5(el, true), parentNode: el }];
+      continue;
+    }
+    const kept: P5.ChildNode[] = [];
+    const queue = el.childNodes;
+    for (let i = 0; i < queue.length; i++) {
+      const c = queue[i]!;
+      if (!isElement(c)) {
+        if (c.nodeName === '#text') kept.push(c);
+      } else if (emphasis >= MAX_EMPHASIS && EMPHASIS.has(c.tagName)) {
+        queue.splice(i + 1, 0, ...c.childNodes); // unwrap: a reader sees no difference past bold italic
+      } else if (!isChrome(c)) {
+        kept.push(c);
+      }
+    }
+    el.childNodes = kept;
+    for (const c of kept) if (isElement(c)) stack.push([c, depth + 1, emphasis + (EMPHASIS.has(c.tagName) ? 1 : 0)]);
+  }
+}
+
+function isChrome(el: P5.Element): boolean {
+  if (ruleIndex(el, CHROME) >= 0) return true;
+  // a page header (banner) holds no heading; an article's <header> holds its title
+  if (el.tagName === 'header') return !hasDescendant(el, (d) => HEADING.test(d.tagName));
+  if (el.tagName === 'a') return CHROME_LINK_TEXT.test(normalizeSpace(textP5(el)));
+  return false;
+}
+
+function hasDescendant(root: P5.Element, test: (el: P5.Element) => boolean): boolean {
+  return findDescendant(root, test) !== undefined;
+}
+
+/** First matching element below `root` in document order; svg subtrees are skipped. */
+function findDescendant(root: P5.Element, test: (el: P5.Element) => boolean): P5.Element | undefined {
+  const stack: P5.Node[] = [...root.childNodes].reverse();
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (!isElement(n) || n.tagName === 'svg') continue;
+    if (test(n)) return n;
+    for (let i = n.childNodes.length - 1; i >= 0; i--) stack.push(n.childNodes[i]!);
+  }
+  return undefined;
+}
+
+function firstDescendant(root: P5.Element, tag: string): P5.Element | undefined {
+  return findDescendant(root, (el) => el.tagName === tag);
+}
+
+/** Text of a parse5 subtree; with `lines`, block elements start new lines and furniture is skipped. */
+function textP5(root: P5.Element, lines = false): string {
+  let out = '';
+  const stack: (P5.Node | '\n')[] = [...root.childNodes].reverse();
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (n === '\n') out += n;
+    else if (n.nodeName === '#text') out += (n as P5.TextNode).value;
+    else if (isElement(n) && n.tagName !== 'template') {
+      if (lines && isChrome(n)) continue;
+      const block = lines && BLOCK_LEVEL.has(n.tagName);
+      if (block) stack.push('\n');
+      for (let i = n.childNodes.length - 1; i >= 0; i--) stack.push(n.childNodes[i]!);
+      if (block) out += '\n';
+    }
+  }
+  return out;
+}
+
+function hasText(root: P5.Element): boolean {
+  return hasDescendant(root, (el) => MEDIA.has(el.tagName) || el.childNodes.some((c) => c.nodeName === '#text' && (c as P5.TextNode).value.trim() !== ''));
+}
+
+/** The element holding the documentation body (after `clean`). */
+function contentRoot(body: P5.Element): P5.Element {
+  let best: P5.Element | undefined;
+  let bestRule = CONTENT_ROOTS.size;
+  const stack: P5.Element[] = [body];
+  while (stack.length > 0 && bestRule > 0) {
+    const el = stack.pop()!;
+    const i = ruleIndex(el, CONTENT_ROOTS, bestRule);
+    if (i >= 0 && hasText(el)) {
+      best = el;
+      bestRule = i;
+    }
+    for (let j = el.childNodes.length - 1; j >= 0; j--) {
+      const c = el.childNodes[j]!;
+      if (isElement(c)) stack.push(c);
+    }
+  }
+  return best ?? man2htmlBody(body) ?? body;
+}
+
+/**
+ * man2html pages have no containers: a header (title, section, "Return to
+ * Main Contents"), an <hr>, the manual's sections, then an <hr>, an Index of
+ * in-page links and a "created by man2html" trailer. Keeps the middle part.
+ */
+function man2htmlBody(body: P5.Element): P5.Element | undefined {
+  const kids = body.childNodes;
+  const credit = kids.some((c) => isElement(c) && c.tagName === 'a' && (attr(c, 'href') ?? '').includes('man2html'));
+  if (!credit) return undefined;
+  const start = kids.findIndex((c) => isElement(c) && c.tagName === 'hr');
+  let end = kids.findIndex((c) => isElement(c) && c.tagName === 'a' && attr(c, 'name') === 'index');
+  if (end < 0) end = kids.length;
+  while (end > start + 1 && isElement(kids[end - 1]!) && (kids[end - 1] as P5.Element).tagName === 'hr') end--;
+  if (start < 0 || end <= start + 1) return undefined;
+  return { ...body, nodeName: 'div', tagName: 'div', attrs: [], childNodes: kids.slice(start + 1, end) };
+}
+
+// ---------------------------------------------------------------------------
+// hast side: cut the content root into headings and body blocks
+
+type Item =
+  | { kind: 'heading'; el: Element; level: number; plain: string; anchor: string; links: SectionLink[] }
+  | { kind: 'body'; el: Element; links: SectionLink[] }
+  | { kind: 'code'; text: string; links: SectionLink[] };
+
+interface Frame {
+  el: Element;
+  next: number;
+  /** Inline content waiting to become a paragraph. */
+  run: ElementContent[];
+  /** A heading has been seen inside this element. */
+  sawHeading: boolean;
+}
+
+/**
+ * Walks the content root in document order, descending into containers that
+ * hold headings (and into plain wrappers like div/section), and emits
+ * headings, code blocks and body blocks. Iterative.
+ */
+function collect(root: Element, uri: string): Item[] {
+  const withHeadings = elementsWithHeadings(root);
+  const slugger = new GithubSlugger();
+  const items: Item[] = [];
+  /** An empty `<a id|name>` seen since the last content: the target of a following heading. */
+  let pendingAnchor: string | undefined;
+  const frames: Frame[] = [{ el: root, next: 0, run: [], sawHeading: false }];
+
+  const emitBody = (el: Element): void => {
+    if (hasContent(el)) {
+      items.push({ kind: 'body', el, links: linksIn(el, uri) });
+      pendingAnchor = undefined;
+    } else {
+      pendingAnchor = targetIn(el, false) ?? pendingAnchor;
+    }
+  };
+  const flush = (frame: Frame): void => {
+    if (frame.run.length === 0) return;
+    const run = frame.run;
+    frame.run = [];
+    let last = run.length; // trailing empty anchors belong to what follows
+    while (last > 0 && !hasContent(run[last - 1]!)) last--;
+    const trailing = run.slice(last);
+    if (last > 0) emitBody(element('div', run.slice(0, last)));
+    for (const n of trailing) if (n.type === 'element') pendingAnchor = targetIn(n, false) ?? pendingAnchor;
+  };
+
+  while (frames.length > 0) {
+    const frame = frames[frames.length - 1]!;
+    const child = frame.el.children[frame.next++];
+    if (child === undefined) {
+      flush(frame);
+      frames.pop();
+      continue;
+    }
+    if (child.type === 'text') {
+      if (frame.run.length > 0 || child.value.trim() !== '') frame.run.push(child);
+      continue;
+    }
+    if (child.type !== 'element') continue;
+    const tag = child.tagName;
+    if (HEADING.test(tag)) {
+      flush(frame);
+      // an unclosed heading swallows the blocks after it: its title is the inline part before them
+      const split = child.children.findIndex((c) => c.type === 'element' && BLOCK_LEVEL.has(c.tagName) && c.tagName !== 'br');
+      const heading = headingItem(split < 0 ? child : { ...child, children: child.children.slice(0, split) }, frames, pendingAnchor, slugger, uri);
+      pendingAnchor = undefined;
+      if (heading) items.push(heading);
+      if (split >= 0) frames.push({ el: element('div', child.children.slice(split)), next: 0, run: [], sawHeading: true });
+    } else if (isCodeBlock(child) && !withHeadings.has(child)) {
+      flush(frame);
+      const text = codeText(child);
+      if (text.trim() !== '') {
+        items.push({ kind: 'code', text: fence(text, codeLanguage(child, frames)), links: linksIn(child, uri) });
+        pendingAnchor = undefined;
+      }
+    } else if (withHeadings.has(child) || WRAPPERS.has(tag)) {
+      flush(frame);
+      frames.push({ el: child, next: 0, run: [], sawHeading: false });
+    } else if (tag === 'tr' || (tag === 'table' && rowsOf(child).length === 1)) {
+      flush(frame); // a lone row (layout tables: Doxygen member lists) reads as a line of text
+      emitBody(element('div', rowsOf(child).flatMap((row) => cellsAsRun(row))));
+    } else if (LEAF_BLOCKS.has(tag)) {
+      flush(frame);
+      emitBody(child);
+    } else if (tag === 'hr') {
+      flush(frame);
+    } else if (tag !== 'br' || frame.run.length > 0) {
+      frame.run.push(child);
+    }
+  }
+  return items;
+}
+
+function headingItem(el: Element, frames: Frame[], pendingAnchor: string | undefined, slugger: GithubSlugger, uri: string): Item | undefined {
+  cleanHeading(el);
+  const plain = normalizeSpace(textOf(el));
+  // the id of the innermost enclosing section/div that this heading opens
+  let sectionId: string | undefined;
+  for (let i = frames.length - 1; i >= 0 && !frames[i]!.sawHeading; i--) {
+    const f = frames[i]!;
+    const id = stringProp(f.el, 'id');
+    if (sectionId === undefined && id && (f.el.tagName === 'section' || f.el.tagName === 'div')) sectionId = id;
+    f.sawHeading = true;
+  }
+  if (plain === '') return undefined;
+  const anchor = stringProp(el, 'id') || targetIn(el, true) || pendingAnchor || sectionId || slugger.slug(plain);
+  return { kind: 'heading', el, level: Number(el.tagName.slice(1)), plain, anchor, links: linksIn(el, uri) };
+}
+
+/**
+ * In a heading, in-page links are permalinks: icon-only ones (¶, §, #, ◆) go,
+ * ones wrapping the title (mdBook) are unwrapped. Line breaks become spaces.
+ */
+function cleanHeading(heading: Element): void {
+  const stack: Element[] = [heading];
+  while (stack.length > 0) {
+    const el = stack.pop()!;
+    el.children = el.children.flatMap((c): ElementContent[] => {
+      if (c.type !== 'element') return [c];
+      if (c.tagName === 'br') return [{ type: 'text', value: ' ' }];
+      if (c.tagName === 'a' && (stringProp(c, 'href') ?? '').startsWith('#')) {
+        if (/^[\s\p{P}\p{S}\u200b]*$/u.test(textOf(c))) return [];
+        stack.push(c);
+        return c.children;
+      }
+      stack.push(c);
+      return [c];
+    });
+  }
+}
+
+/** Elements (below root) that contain a heading. */
+function elementsWithHeadings(root: Element): Set<Element> {
+  const marked = new Set<Element>();
+  const path: Element[] = [];
+  const stack: (Element | null)[] = [root]; // null: leave the element on top of `path`
+  while (stack.length > 0) {
+    const el = stack.pop()!;
+    if (el === null) {
+      path.pop();
+      continue;
+    }
+    if (HEADING.test(el.tagName)) {
+      for (let i = path.length - 1; i >= 0 && !marked.has(path[i]!); i--) marked.add(path[i]!);
+    }
+    path.push(el);
+    stack.push(null);
+    for (let i = el.children.length - 1; i >= 0; i--) {
+      const c = el.children[i]!;
+      if (c.type === 'element') stack.push(c);
+    }
+  }
+  return marked;
+}
+
+// ---------------------------------------------------------------------------
+// hast helpers
+
+function element(tagName: string, children: ElementContent[]): Element {
+  return { type: 'element', tagName, properties: {}, children };
+}
+
+function stringProp(el: Element, name: string): string | undefined {
+  const v = el.properties[name];
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+function classesOf(el: Element): string[] {
+  const v = el.properties.className;
+  return Array.isArray(v) ? v.map(String) : [];
+}
+
+/** Preorder walk of the elements below `root` (not root itself). */
+function* descendants(root: Element): Generator<Element> {
+  const stack: ElementContent[] = [...root.children].reverse();
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (n.type !== 'element') continue;
+    yield n;
+    for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]!);
+  }
+}
+
+/** Visible text; with `lines`, `<br>` and block elements break lines (for code listings). */
+function textOf(root: ElementContent | Root, lines = false): string {
+  let out = '';
+  const stack: (ElementContent | Root | '\n')[] = [root];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (n === '\n') out += n;
+    else if (n.type === 'text') out += n.value;
+    else if (n.type === 'element' || n.type === 'root') {
+      const block = lines && n.type === 'element' && BLOCK_LEVEL.has(n.tagName);
+      if (lines && n.type === 'element' && n.tagName === 'br') out += '\n';
+      if (block && out !== '' && !out.endsWith('\n')) out += '\n';
+      for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]! as ElementContent);
+    }
+  }
+  return out;
+}
+
+function hasContent(node: ElementContent): boolean {
+  if (node.type === 'text') return node.value.trim() !== '';
+  if (node.type !== 'element') return false;
+  const stack: ElementContent[] = [node];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (n.type === 'text' && n.value.trim() !== '') return true;
+    if (n.type !== 'element') continue;
+    if (MEDIA.has(n.tagName)) return true;
+    stack.push(...n.children);
+  }
+  return false;
+}
+
+/**
+ * The id a link to this spot would name: an `<a id|name>` at or inside `el`,
+ * or with `anyElement` any element id (`<h2><span id=...>`, MediaWiki).
+ */
+function targetIn(el: Element, anyElement: boolean): string | undefined {
+  for (const d of [el, ...descendants(el)]) {
+    const id = d.tagName === 'a' ? (stringProp(d, 'id') ?? stringProp(d, 'name')) : anyElement ? stringProp(d, 'id') : undefined;
+    if (id) return id;
+  }
+  return undefined;
+}
+
+function linksIn(root: Element, uri: string): SectionLink[] {
+  const links: SectionLink[] = [];
+  for (const el of [root, ...descendants(root)]) {
+    const href = el.tagName === 'a' ? stringProp(el, 'href') : undefined;
+    if (href === undefined) continue;
+    const text = normalizeSpace(textOf(el)) || [...descendants(el)].map((d) => stringProp(d, 'alt') ?? '').join(' ').trim();
+    if (text !== '') links.push(resolveLink(uri, href, text)); // an empty link (code line numbers) is nothing a reader follows
+  }
+  return links;
+}
+
+function rowsOf(el: Element): Element[] {
+  if (el.tagName === 'tr') return [el];
+  const rows: Element[] = [];
+  for (const c of el.children) {
+    if (c.type !== 'element') continue;
+    if (c.tagName === 'tr') rows.push(c);
+    else if (c.tagName === 'thead' || c.tagName === 'tbody' || c.tagName === 'tfoot') {
+      for (const r of c.children) if (r.type === 'element' && r.tagName === 'tr') rows.push(r);
+    }
+  }
+  return rows;
+}
+
+function cellsAsRun(row: Element): ElementContent[] {
+  const space: Text = { type: 'text', value: ' ' };
+  return row.children.flatMap((cell, i) => (cell.type === 'element' ? (i > 0 ? [space, ...cell.children] : cell.children) : []));
+}
+
+/** `<pre>`, or Doxygen's `div.fragment` of `div.line`s. */
+function isCodeBlock(el: Element): boolean {
+  return el.tagName === 'pre' || (el.tagName === 'div' && classesOf(el).includes('fragment'));
+}
+
+function codeText(el: Element): string {
+  return textOf(el, true).replace(/\u00a0/g, ' ').replace(/^\n+/, '').replace(/\s+$/, '');
+}
+
+/** Language from `language-x`/`highlight-x` classes on the block, its `<code>`, or the wrappers around it (Sphinx, Material). */
+function codeLanguage(el: Element, frames: Frame[]): string {
+  const code = el.children.find((c): c is Element => c.type === 'element' && c.tagName === 'code');
+  const candidates = [el, ...(code ? [code] : []), ...frames.slice(-3).reverse().map((f) => f.el)];
+  for (const c of candidates) {
+    for (const cls of classesOf(c)) {
+      const lang = CODE_LANG.exec(cls)?.[1];
+      if (lang && !NO_LANG.has(lang)) return lang;
+    }
+  }
+  return '';
+}
+
+function fence(code: string, lang: string): string {
+  let longest = 2;
+  for (const m of code.matchAll(/`+/g)) longest = Math.max(longest, m[0].length);
+  const f = '`'.repeat(longest + 1);
+  return `${f}${lang}\n${code}\n${f}`;
+}
+
+// ---------------------------------------------------------------------------
+// Markdown conversion: one toMdast + toMarkdown call per document (each call
+// costs ~0.2 ms of setup), split back into blocks at SPLIT markers.
+
+const HANDLERS: Record<string, Handle> = {
+  hr: (state, node) => (node.properties.dataDocgraphSplit ? { type: 'html', value: SPLIT } : defaultHandlers.hr(state, node)),
+  // `<a name>` / `<a id>` targets are not links: keep their text only
+  a: (state, node) => (node.properties.href === undefined ? state.all(node) : defaultHandlers.a(state, node)),
+  // word-break hints (Javadoc signatures) would put U+200B inside identifiers
+  wbr: () => undefined,
+};
+
+function convert(items: Item[]): Block[] {
+  const batch = items.filter((i) => i.kind !== 'code');
+  const pieces = markdownPieces(batch.map((i) => i.el));
+  const blocks: Block[] = [];
+  let p = 0;
+  for (const item of items) {
+    if (item.kind === 'code') {
+      blocks.push({ kind: 'body', text: item.text, code: true, links: item.links });
+      continue;
+    }
+    const md = pieces[p++] ?? '';
+    if (item.kind === 'heading') {
+      const source = md.replace(/^#{1,6}(?:[ \t]+|$)/, '').replace(/\n[=-]+$/, '');
+      blocks.push({ kind: 'heading', level: item.level, source, plain: item.plain, anchor: item.anchor, links: item.links });
+    } else {
+      blocks.push({ kind: 'body', text: md, links: item.links });
+    }
+  }
+  return blocks;
+}
+
+function markdownPieces(elements: Element[]): string[] {
+  if (elements.length === 0) return [];
+  const marker = (): Element => ({ type: 'element', tagName: 'hr', properties: { dataDocgraphSplit: true }, children: [] });
+  const root: Root = { type: 'root', children: elements.flatMap((el) => [el, marker()]) };
+  const md = toMarkdown(toMdast(root, { handlers: HANDLERS }) as MdastRoot, MARKDOWN_OPTIONS);
+  const pieces = md.split(SPLIT).map((s) => s.trim());
+  if (pieces.length === elements.length + 1) return pieces.slice(0, -1);
+  // a converter quirk swallowed or added a marker: convert one by one (slow but exact)
+  return elements.map((el) => toMarkdown(toMdast({ type: 'root', children: [el] }, { handlers: HANDLERS }) as MdastRoot, MARKDOWN_OPTIONS).trim());
 }

@@ -1,0 +1,305 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseHtml } from './html.js';
+import type { ParsedDocument } from './model.js';
+import { parseFile } from './parse.js';
+
+const FIXTURES = new URL('../../test/fixtures/html/', import.meta.url);
+
+function fixture(uri: string): ParsedDocument {
+  return parseHtml(uri, readFileSync(new URL(uri, FIXTURES), 'utf8'));
+}
+
+/** Heading and anchor of every section, the outline a reader sees. */
+function outline(doc: ParsedDocument): string[] {
+  return doc.sections.map((s) => `${s.level} ${s.heading} #${s.anchor}`);
+}
+
+function allText(doc: ParsedDocument): string {
+  return doc.sections.map((s) => `${s.heading}\n${s.text}`).join('\n');
+}
+
+function section(doc: ParsedDocument, heading: string) {
+  const s = doc.sections.find((x) => x.heading === heading);
+  if (!s) throw new Error(`no section "${heading}" in ${outline(doc).join(' | ')}`);
+  return s;
+}
+
+describe('parseHtml: generators', () => {
+  it('Sphinx: div.body[role=main], section ids, headerlinks, sidebar and related bars dropped', () => {
+    const doc = fixture('sphinx.html');
+    expect(doc.title).toBe('Installing Demo');
+    expect(doc.format).toBe('html');
+    expect(outline(doc)).toEqual(['1 Installing Demo #installing-demo', '2 From PyPI #from-pypi', '2 Options #options']);
+    const text = allText(doc);
+    for (const chrome of ['¶', 'Quick search', 'Navigation', 'next', 'Powered by', 'Page source', 'toctree']) expect(text).not.toContain(chrome);
+    expect(section(doc, 'From PyPI').text).toContain('```console\n$ python -m pip install demo\n```');
+    expect(section(doc, 'Options').text).toContain('| `--prefix` | `/usr/local` |');
+    expect(section(doc, 'Installing Demo').links).toEqual([
+      { href: 'config.html#config-file', text: 'the configuration file', targetUri: 'config.html', targetAnchor: 'config-file' },
+    ]);
+  });
+
+  it('MkDocs Material: article.md-content__inner; edit button, sidebars, skip link and footer dropped', () => {
+    const doc = fixture('mkdocs-material.html');
+    expect(doc.title).toBe('Getting started');
+    expect(doc.meta.generator).toBe('mkdocs-1.6.0, mkdocs-material-9.5.27');
+    expect(outline(doc)).toEqual(['1 Getting started #getting-started', '2 Install #install', '2 Next steps #next-steps']);
+    const text = allText(doc);
+    for (const chrome of ['Skip to content', 'Table of contents', 'Previous', 'Last update', 'Back to top', 'Made with', '¶']) expect(text).not.toContain(chrome);
+    const install = section(doc, 'Install');
+    expect(install.text).toContain('```python\nimport widget\nwidget.serve(port=8080)\n```');
+    // the empty line-number anchors inside the code are not links a reader follows
+    expect(install.links).toEqual([]);
+  });
+
+  it('Docusaurus: .theme-doc-markdown; breadcrumbs, TOC, hash-links, pagination and edit link dropped', () => {
+    const doc = fixture('docusaurus.html');
+    expect(doc.title).toBe('Deploying');
+    expect(doc.meta.tags).toEqual(['deploy', 'kubernetes']);
+    // the h1 in the article's <header> is kept; it has no id, so it gets a slug
+    expect(outline(doc)).toEqual(['1 Deploying #deploying', '2 Kubernetes #kubernetes', '2 Docker Compose #docker-compose']);
+    const text = allText(doc);
+    for (const chrome of ['Skip to main content', 'Edit this page', 'On this page', 'Version: 2.x', 'Introduction', 'Copyright', '\u200b', 'Copy']) {
+      expect(text).not.toContain(chrome);
+    }
+    expect(section(doc, 'Kubernetes').text).toContain('```bash\nhelm install acme acme/acme\nkubectl get pods\n```');
+    expect(section(doc, 'Deploying').links[0]).toMatchObject({ targetUri: 'docs/guides/config', targetAnchor: 'env' });
+  });
+
+  it('DocBook: div.chapter, titles in div.titlepage, ids from <a name> in the title or on the sect div', () => {
+    const doc = fixture('docbook.html');
+    expect(doc.title).toBe('Chapter 2. Installation');
+    expect(outline(doc)).toEqual([
+      '2 Chapter 2. Installation #ch-install',
+      '2 Requirements #sect-requirements',
+      '2 Building from source #sect-building',
+      '3 Build options #sect-building-options',
+    ]);
+    const text = allText(doc);
+    expect(text).not.toContain('Table of Contents');
+    expect(text).not.toContain('Prev');
+    expect(text).not.toContain('[]()'); // the <a name> target is not a link
+    expect(section(doc, 'Building from source').text).toBe('```\n$ ./configure --prefix=/opt/frob\n$ make && make install\n```');
+    expect(section(doc, 'Build options').text).toContain('| `--with-ssl`     | Build TLS support |');
+  });
+
+  it('Javadoc 17: main, section.detail ids for h3 members, header/nav/footer dropped', () => {
+    const doc = fixture('javadoc.html');
+    expect(doc.title).toBe('FileReader (Acme IO 3.2 API)');
+    expect(doc.meta.tags).toEqual(['com.acme.io.FileReader class', 'readFile()']);
+    expect(outline(doc).slice(1)).toEqual([
+      '1 Class FileReader #class-filereader',
+      '2 Method Summary #method-summary',
+      '2 Method Details #method-detail',
+      '3 readFile #readFile(java.lang.String)',
+    ]);
+    const text = allText(doc);
+    for (const chrome of ['Skip navigation links', 'SEARCH', 'JavaScript is disabled', 'Copyright', 'Tree']) expect(text).not.toContain(chrome);
+    const readFile = section(doc, 'readFile');
+    expect(readFile.text).toContain('readFile([String]'); // <wbr> adds no U+200B inside the signature
+    expect(readFile.links.map((l) => l.targetUri ?? l.external)).toContain('IOFailure.html');
+  });
+
+  it('Javadoc 8: no landmarks; <a name> before the list holding the h4 names the member', () => {
+    const doc = fixture('javadoc8.html');
+    expect(outline(doc).slice(1)).toEqual([
+      '2 Class FileReader #class-filereader',
+      '3 Method Detail #method.detail',
+      '4 readFile #readFile-java.lang.String-',
+    ]);
+    const text = allText(doc);
+    for (const chrome of ['Skip navigation links', 'Frames', 'Overview', 'Copyright', 'parent.document']) expect(text).not.toContain(chrome);
+    expect(section(doc, 'readFile').text).toContain('public byte[] readFile(java.lang.String path)');
+  });
+
+  it('Doxygen: div.contents, h2.groupheader in member tables, a.anchor before h2.memtitle, fragments as code', () => {
+    const doc = fixture('doxygen.html');
+    expect(doc.title).toBe('libfrob: frob::Reader Class Reference');
+    expect(doc.meta).toMatchObject({ generator: 'Doxygen 1.9.8', lang: 'en-US' });
+    expect(outline(doc).slice(1)).toEqual([
+      '2 Public Member Functions #pub-methods',
+      '2 Detailed Description #details',
+      '2 open() #a3f2b9c1d',
+    ]);
+    const text = allText(doc);
+    for (const chrome of ['◆', 'List of all members', 'Generated by', 'libfrob 2.0', '[]()']) expect(text).not.toContain(chrome);
+    expect(section(doc, 'Detailed Description').text).toContain('```\nfrob::Reader r;\nif (r.open("a.frob") != 0) return;\n```');
+    // a member row of the layout table reads as one line
+    expect(section(doc, 'Public Member Functions').text).toContain('[open](classfrob_1_1Reader.html#a3f2b9c1d) (const char \\*path)');
+    expect(section(doc, 'open()').text).toContain('int frob::Reader::open ( const char');
+  });
+
+  it('man2html: the page between the header and the Index; a name before each h2', () => {
+    const doc = fixture('man2html.html');
+    expect(doc.title).toBe('Manpage of FROB'); // <title> after a CGI header line still counts
+    expect(outline(doc)).toEqual(['2 NAME #lbAB', '2 SYNOPSIS #lbAC', '2 DESCRIPTION #lbAD', '2 SEE ALSO #lbAE']);
+    const text = allText(doc);
+    for (const chrome of ['Content-type', 'Return to Main Contents', 'Updated:', 'Index', 'man2html', 'Time:']) expect(text).not.toContain(chrome);
+    expect(section(doc, 'NAME').text).toBe('frob - convert frob files');
+    expect(section(doc, 'DESCRIPTION').text).toContain('**-f**, **--force**');
+  });
+});
+
+describe('parseHtml: anchors', () => {
+  it('prefers the heading id, then an <a id|name> in or just before it, then the id of the section it opens, then a deduplicated slug', () => {
+    const doc = fixture('anchors.html');
+    expect(outline(doc)).toEqual([
+      '1 Anchor rules #top-title',
+      '2 Own id #own-id',
+      '2 Named anchor before #named-before',
+      '2 Anchor inside #inner-anchor',
+      '2 Section id #section-id',
+      '3 Second heading in the section #second-heading-in-the-section',
+      '2 Example #example',
+      '2 Example #example-1',
+      '2 Example #example-2',
+    ]);
+  });
+
+  it('drops icon-only permalinks and unwraps links that wrap the title (mdBook)', () => {
+    const doc = parseHtml(
+      'book/ch01.html',
+      '<main><h1 id="hello"><a class="header" href="#hello">Hello, <code>cargo</code>!</a></h1><p>x</p>' +
+        '<h2 id="next">Next <a href="#next" class="anchor">§</a></h2><p>y</p></main>',
+    );
+    expect(doc.sections.map((s) => [s.heading, s.anchor, s.links.length])).toEqual([
+      ['Hello, `cargo`!', 'hello', 0],
+      ['Next', 'next', 0],
+    ]);
+    expect(doc.sections[0]!.headingPath).toEqual(['Hello, cargo!']);
+  });
+});
+
+describe('parseHtml: content', () => {
+  it('resolves links against the document uri', () => {
+    const doc = fixture('guide/intro.html');
+    const intro = section(doc, 'Introduction');
+    expect(intro.links).toEqual([
+      { href: '../api/fs.html#fs-readfile', text: 'fs.readFile()', targetUri: 'api/fs.html', targetAnchor: 'fs-readfile' },
+      { href: 'setup.html', text: 'setup', targetUri: 'guide/setup.html' },
+      { href: '#usage', text: 'usage below', targetUri: 'guide/intro.html', targetAnchor: 'usage' },
+      { href: '/reference/errors.html?v=2#ERR_X', text: 'error list', targetUri: 'reference/errors.html', targetAnchor: 'ERR_X' },
+      { href: 'https://nodejs.org/api/', text: 'upstream docs', external: 'https://nodejs.org/api/' },
+      { href: 'mailto:docs@example.org', text: 'write to us', external: 'mailto:docs@example.org' },
+    ]);
+    expect(intro.text).toContain('[`fs.readFile()`](../api/fs.html#fs-readfile)');
+    const usage = doc.sections[1]!;
+    expect(usage.heading).toBe('Usage of [`fs.readFile()`](../api/fs.html#fs-readfile)');
+    expect(usage.headingPath).toEqual(['Introduction', 'Usage of fs.readFile()']);
+    expect(usage.links.map((l) => l.targetUri ?? `external:${l.external}`)).toEqual(['api/fs.html', 'external:../../outside.html']);
+    expect(allText(doc)).not.toContain('Home'); // the <nav>
+  });
+
+  it('keeps tables as GFM and code blocks whole, fenced with their language', () => {
+    const doc = fixture('tables-and-code.html');
+    expect(section(doc, 'Limits').text).toBe(
+      [
+        '| Setting           | Default | Notes                      |',
+        '| ----------------- | ------- | -------------------------- |',
+        '| `max_connections` | 100     | Per *worker*; a \\| in text |',
+        '| `timeout`         | 30s     |                            |',
+      ].join('\n'),
+    );
+    const code = section(doc, 'Code').text;
+    expect(code).toContain("```js\nconst fs = require('node:fs');\n\n// the blank line above is kept\n");
+    expect(code).toContain('```python\ndef main():\n    print("hello")\n```');
+    expect(code).toContain('````\nplain block with ``` inside\nno language\n````');
+    expect(code).toContain('Inline `a < b` and `Ctrl`+`C`.');
+  });
+
+  it('keeps task lists and images, and names an image link by its alt text', () => {
+    const doc = parseHtml(
+      'guide/t.html',
+      '<h1>T</h1><ul><li><input type="checkbox" checked disabled> done</li><li><input type="checkbox" disabled> todo</li></ul>' +
+        '<p><img src="../img/arch.png" alt="Architecture"></p><p><a href="x.html"><img src="i.png" alt="Icon link"></a></p>',
+    );
+    expect(doc.sections[0]!.text).toBe('- [x] done\n- [ ] todo\n\n![Architecture](../img/arch.png)\n\n[![Icon link](i.png)](x.html)');
+    expect(doc.sections[0]!.links).toEqual([{ href: 'x.html', text: 'Icon link', targetUri: 'guide/x.html' }]);
+  });
+
+  it('splits long sections at block boundaries but never inside a code block', () => {
+    const lines = Array.from({ length: 80 }, (_, i) => `line ${i} of the listing`).join('\n');
+    const paras = Array.from({ length: 6 }, (_, i) => `<p>Paragraph ${i} ${'word '.repeat(60)}</p>`).join('');
+    const doc = parseHtml('long.html', `<main><h1>Long</h1>${paras}<pre>${lines}</pre>${paras}</main>`, { maxSectionTokens: 100 });
+    expect(doc.sections.length).toBeGreaterThan(3);
+    expect(doc.sections.every((s) => s.heading === 'Long')).toBe(true);
+    expect(doc.sections.map((s) => s.part)).toEqual(doc.sections.map((_, i) => i + 1));
+    const withCode = doc.sections.filter((s) => s.text.includes('line 0 of the listing'));
+    expect(withCode).toHaveLength(1);
+    expect(withCode[0]!.text).toContain('line 79 of the listing\n```');
+  });
+
+  it('reads the heading source as inline Markdown and its text as plain text', () => {
+    const doc = parseHtml('api.html', '<h2><code>fs.readFile()</code> and<br><em>friends</em></h2><p>Reads.</p>');
+    expect(doc.sections[0]).toMatchObject({ heading: '`fs.readFile()` and *friends*', headingPath: ['fs.readFile() and friends'], anchor: 'fsreadfile-and-friends' });
+  });
+});
+
+describe('parseHtml: title and meta', () => {
+  it('trims the site name after the last separator of <title>', () => {
+    const title = (t: string): string => parseHtml('t.html', `<title>${t}</title><h1>H</h1>`).title;
+    expect(title('Install - Widget Docs')).toBe('Install');
+    expect(title('git-rebase - reapply commits — Git docs')).toBe('git-rebase - reapply commits');
+    expect(title('Reference | Acme')).toBe('Reference');
+    expect(title('FileReader (Acme API)')).toBe('FileReader (Acme API)');
+  });
+
+  it('falls back to the first h1, then to the file name', () => {
+    expect(parseHtml('a/b.html', '<p>intro</p><h2>Two</h2><h1>One</h1><p>x</p>').title).toBe('One');
+    expect(parseHtml('a/page-name.html', '<p>no headings at all</p>').title).toBe('page-name');
+  });
+
+  it('reads keywords, generator and lang', () => {
+    const doc = fixture('empty-body.html');
+    expect(doc.meta).toEqual({ lang: 'de', tags: ['alpha', 'beta'] });
+  });
+});
+
+describe('parseHtml: bad input', () => {
+  it('recovers from unclosed and stray tags; an unclosed heading keeps only its first line', () => {
+    const doc = fixture('unclosed-tags.html');
+    expect(outline(doc)).toEqual(['1 Broken page #broken-page', '2 Later section #later']);
+    expect(section(doc, 'Broken page').text).toContain('First paragraph without an end tag\n\nSecond **bold _both_**');
+    const later = section(doc, 'Later section').text;
+    expect(later).toContain('cell one cell two');
+    expect(later).toContain('Stray end tags are ignored.');
+    expect(later).toContain('```\nnever closed\n```');
+  });
+
+  it('an empty body gives no sections but keeps the title', () => {
+    const doc = fixture('empty-body.html');
+    expect(doc.title).toBe('Nothing here yet');
+    expect(doc.sections).toEqual([]);
+    expect(parseHtml('blank.html', '').sections).toEqual([]);
+    expect(parseHtml('blank.html', '').title).toBe('blank');
+  });
+
+  it('10,000 nested <div>s still yield their text, quickly', () => {
+    const src = `<main><h1>Deep</h1>${'<div>'.repeat(10_000)}deep text${'</div>'.repeat(10_000)}<p>after</p></main>`;
+    const started = performance.now();
+    const doc = parseFile('deep.html', new TextEncoder().encode(src));
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(doc.sections[0]!.text).toBe('deep text\n\nafter');
+  });
+
+  it('10,000 nested lists (closed or not) parse to their items', () => {
+    for (const close of [true, false]) {
+      const src = `<main><h1>Lists</h1>${'<ul><li>item '.repeat(10_000)}${close ? '</li></ul>'.repeat(10_000) : ''}</main>`;
+      const started = performance.now();
+      const doc = parseFile('lists.html', new TextEncoder().encode(src), { maxSectionTokens: 1_000_000 });
+      expect(performance.now() - started).toBeLessThan(5_000);
+      const text = doc.sections.map((s) => s.text).join('\n');
+      expect(text.match(/item/g)).toHaveLength(10_000);
+    }
+  });
+
+  it('10,000 unclosed inline tags do not overflow the converters', () => {
+    const doc = parseHtml('bold.html', `<h1>B</h1><p>${'<b><i>'.repeat(5_000)}x`);
+    expect(doc.sections[0]!.text).toMatch(/x/);
+  });
+
+  it('is deterministic', () => {
+    expect(fixture('doxygen.html')).toEqual(fixture('doxygen.html'));
+  });
+});
