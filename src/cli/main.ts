@@ -204,7 +204,12 @@ export function formatEval(report: EvalReport): string {
 export async function main(argv: string[]): Promise<number> {
   let code: number = EXIT.ok;
   const program = buildProgram((c) => (code = c));
-  program.exitOverride();
+  // on every command: subcommands do not inherit an override set after they were added
+  const overrideExit = (c: Command): void => {
+    c.exitOverride();
+    for (const sub of c.commands) overrideExit(sub);
+  };
+  overrideExit(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
