@@ -15,8 +15,9 @@ const VALUE_WORDS = new Set(
   ).split(' '),
 );
 
+/** Extensions that mark a file name. Words that are also common member names (`log`, `pid`, `env`, `node`, `map`, `key`) are left out. */
 const FILE_EXT =
-  /\.(?:m?js|cjs|jsx|tsx?|mts|cts|json5?|jsonc|md|mdx|markdown|txt|html?|xhtml|css|scss|node|wasm|so|dylib|dll|exe|a|o|lib|ya?ml|toml|ini|conf|cfg|config|properties|env|log|sh|bash|zsh|ps1|bat|cmd|py|rb|go|rs|java|class|jar|c|cc|cpp|cxx|h|hh|hpp|gyp|gypi|pem|crt|cer|key|pfx|p12|csr|der|gz|tgz|zip|tar|bz2|xz|7z|blob|snap|lock|pid|sock|db|sqlite|csv|tsv|xml|svg|png|jpe?g|gif|ico|pdf|map|cpuprofile|heapprofile|heapsnapshot|mjs\.map)$/i;
+  /\.(?:m?js|cjs|jsx|tsx?|mts|cts|json5?|jsonc|md|mdx|markdown|txt|html?|xhtml|css|scss|wasm|so|dylib|dll|exe|ya?ml|toml|ini|conf|cfg|sh|bash|zsh|ps1|bat|cmd|py|rb|go|rs|java|jar|c|cc|cpp|cxx|h|hh|hpp|gyp|gypi|pem|crt|cer|pfx|p12|csr|der|gz|tgz|zip|tar|bz2|xz|7z|blob|sqlite|csv|tsv|xml|svg|png|jpe?g|gif|ico|pdf|cpuprofile|heapprofile|heapsnapshot)$/i;
 
 const TLD = /\.(?:com|org|net|io|dev|edu|gov|co|uk|de|fr|jp|info|example|test|localhost|local|internal)$/i;
 
@@ -127,19 +128,18 @@ function singular(word: string): string {
  */
 export function conceptName(raw: string): string {
   const s = collapseSpace(raw.replace(/[*_`]/g, '')).replace(/[.:;,]+$/, '');
-  const keepCase = /[A-Z].*[A-Z]|^[a-z]+[A-Z]|\w[A-Z]/.test(s);
-  const words = (keepCase ? s : s.toLowerCase()).split(' ');
+  // Title Case and lower-case words fold; acronyms and inner capitals (`HTTPS`, `Node-API`, `WebAssembly`) stay
+  const words = s.split(' ').map((w) => (/^[A-Z]?[a-z'-]*$/.test(w) && !/-[A-Z]/.test(w) ? w.toLowerCase() : w));
   const last = words.length - 1;
-  if (!keepCase && last >= 0) words[last] = singular(words[last]!);
+  if (last >= 0 && /^[a-z'-]+$/.test(words[last]!)) words[last] = singular(words[last]!);
   return words.join(' ');
 }
 
 /** Plural spelling used as an alias of a concept. */
 export function conceptAliases(name: string): string[] {
-  if (/[A-Z]/.test(name)) return [];
   const words = name.split(' ');
   const last = words[words.length - 1]!;
-  if (last.length <= 2) return [];
+  if (last.length <= 2 || !/^[a-z'-]+$/.test(last)) return [];
   const plural = /(s|x|z|ch|sh)$/.test(last) ? last + 'es' : /[^aeiou]y$/.test(last) ? last.slice(0, -1) + 'ies' : last + 's';
   return [[...words.slice(0, -1), plural].join(' ')];
 }

@@ -265,7 +265,7 @@ export function sqlStatements(text: string, lenient: boolean): Finding[] {
     if (!name) continue;
     const surface = stmt.split(/\s+/).slice(0, name.split(' ').length + 2).join(' ');
     out.push({ type: 'Command', name, role: 'mentions', surfaces: /^[A-Z ]+$/.test(surface) ? [surface] : [], attributes: { kind: 'sql' } });
-    const set = /^(?:ALTER SYSTEM )?SET\s+(?:SESSION\s+|LOCAL\s+)?([a-z_][a-z0-9_.]*)\s*(?:=|TO)\b/i.exec(stmt);
+    const set = /^(?:ALTER SYSTEM )?SET\s+(?:SESSION\s+|LOCAL\s+)?([a-z_][a-z0-9_.]*)\s*(?:=|\bTO\b)/i.exec(stmt);
     if (set && set[1]!.includes('_')) {
       const setting = settingName(set[1]!.toLowerCase());
       out.push({ type: 'ConfigParameter', name: setting, role: 'mentions', surfaces: settingAliases(setting), attributes: { kind: 'setting' }, related: [{ type: 'Command', name }] });

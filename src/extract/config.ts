@@ -153,7 +153,7 @@ export function configListEntries(ctx: SectionContext): Finding[] {
   const owner = apiOwner(ctx);
   for (const item of items) {
     const parent = item.parent >= 0 ? items[item.parent] : undefined;
-    const param = parent ? /^`([A-Za-z_$][\w$]*)`\s*\{Object\}/.exec(parent.text)?.[1] : undefined;
+    const param = parent ? /^`([A-Za-z_$][\w$]*)`\s*\{[^}]*\bObject\b[^}]*\}/.exec(parent.text)?.[1] : undefined;
     const opt = /^`([A-Za-z_$][\w$]*)`\s*\{([^}]+)\}\s*(.*)$/s.exec(item.text);
     if (parent && param && opt && /^(?:options|opts|config|settings|init)$|Options$/.test(param) && !/^Returns/.test(parent.text)) {
       const f = optionFinding(param, opt[1]!, owner, 'defines');
@@ -206,7 +206,8 @@ export function valueFacts(text: string): { default?: string; unit?: string } {
   for (const re of DEFAULTS) {
     const m = re.exec(text);
     if (m && m[1] && m[1].trim() !== '') {
-      out.default = stripQuotes(collapseSpace(m[1]));
+      const v = collapseSpace(m[1]).replace(/(?<=\w)[.,;:]+$/, '');
+      out.default = v.length > 2 ? stripQuotes(v) : v;
       break;
     }
   }

@@ -171,7 +171,7 @@ export function messagesInBlock(block: CodeBlock): Finding[] {
       // a message wrapped over several comment lines
       for (let j = i + 1; j < lines.length && !/[.:]$/.test(text); j++) {
         const more = /^\s*\/\/\s*(.*)$/.exec(lines[j]!)?.[1]?.trim() ?? '';
-        if (more === '' || /^(?:at\s|[+\-{[}\]]|\w*Error\b|Prints|Throws|Returns)/.test(more)) break;
+        if (!/^[a-z]/.test(more) || /^at\s/.test(more)) break;
         text += ' ' + more.replace(/["']$/, '');
         i = j;
       }

@@ -141,7 +141,8 @@ function firstPass(ctx: SectionContext, before: string): SectionResult {
   findings.push(...errorListEntries(ctx), ...configListEntries(ctx), ...conceptsInText(ctx));
   for (const span of view.spans) {
     let sentence: string | undefined;
-    const around = (): string => (sentence ??= sentenceAt(view.prose, span.start, span.end));
+    // cue words are looked for in running text, not in other code spans
+    const around = (): string => (sentence ??= sentenceAt(view.plain, span.start, span.end));
     const found = classifySpan(span.code, around, ctx);
     if (found) findings.push(...found);
     else unclaimed.push(span.code);
@@ -232,7 +233,7 @@ function secondPass(r: SectionResult, table: AliasTable, events: ReadonlyMap<str
       while (at >= 0) {
         const before = at === 0 ? ' ' : plain[at - 1]!;
         const after = plain[at + phrase.length] ?? ' ';
-        if (!/[\w-]/.test(before) && !/[\w-]/.test(after)) add(k);
+        if (!/[A-Za-z0-9-]/.test(before) && !/[A-Za-z0-9-]/.test(after)) add(k);
         at = plain.indexOf(phrase, at + phrase.length);
       }
     }

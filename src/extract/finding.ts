@@ -49,7 +49,8 @@ export interface SectionContext {
 
 /**
  * Classifies one inline code span; undefined when the rule does not recognise
- * it. `sentence` returns the sentence around the span (computed on first use).
+ * it. `sentence` returns the running text of the sentence around the span,
+ * with code spans blanked (computed on first use).
  */
 export type SpanRule = (code: string, sentence: () => string, ctx: SectionContext) => Finding[] | undefined;
 

@@ -44,12 +44,27 @@ function firstWord(text: string): string {
   return /^[^A-Za-z]*([A-Za-z]+)/.exec(text.replace(LINK, '$1$2'))?.[1] ?? '';
 }
 
+/** Verbs that are as often nouns ("Release history", "Test coverage"): imperative only before an object. */
+const NOUN_TOO = new Set(
+  (
+    'release test update log type tag package map index cache store issue schedule profile trigger back point check close ' +
+    'open link comment find change copy move backup snapshot use call pass load mount scale monitor review push pull commit ' +
+    'merge fetch checkout extract select save restore apply access upload import export handle set get put read send listen ' +
+    'tell keep place drag drop fill complete submit measure benchmark convert define include map expose declare insert attach ' +
+    'wait confirm clean fix resolve debug sign start stop run'
+  ).split(' '),
+);
+const OBJECT_START = /^(?:the|a|an|your|our|my|this|that|these|those|it|them|up|down|out|with|to|from|in|into|on|for|all|new|multiple|each|existing|custom|automatic|and)$/i;
+
 /** True when a heading announces a how-to: "How to…", "Installing…", "Configure TLS". */
 export function isHowToHeading(heading: string): boolean {
   const h = heading.trim();
   if (HOWTO_HEADING.test(h)) return true;
   const words = h.split(/\s+/);
-  return words.length >= 1 && words.length <= 10 && isVerb(words[0]!) && /^[A-Z]/.test(h);
+  const first = words[0]!;
+  if (words.length > 10 || !/^[A-Z]/.test(h) || !isVerb(first)) return false;
+  if (/ing$/i.test(first) || !NOUN_TOO.has(first.toLowerCase())) return true;
+  return words.length > 1 && OBJECT_START.test(words[1]!);
 }
 
 interface OrderedList {
