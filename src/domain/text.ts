@@ -35,25 +35,46 @@ export function stem(word: string): string {
  */
 export function terms(text: string, keepStopwords = false): string[] {
   const out: string[] = [];
-  for (const match of text.matchAll(RAW_TOKEN)) {
-    let raw = match[0];
+  const cache = keepStopwords ? tokenCacheAll : tokenCache;
+  for (let raw of text.match(RAW_TOKEN) ?? []) {
     if (raw.length > MAX_TOKEN) raw = raw.slice(0, MAX_TOKEN);
-    const parts = raw.split(SPLIT).filter((p) => p !== '').flatMap((p) => p.split(CAMEL));
-    if (parts.length === 0) continue;
-    if (parts.length === 1) {
-      const w = parts[0]!.toLowerCase();
-      if (keepStopwords || !STOPWORDS.has(w)) out.push(stem(w));
-      continue;
+    let list = cache.get(raw);
+    if (list === undefined) {
+      list = tokenTerms(raw, keepStopwords);
+      if (cache.size >= TOKEN_CACHE_SIZE) cache.clear();
+      cache.set(raw, list);
     }
-    out.push(wholeForm(raw));
-    for (const segment of raw.split(SPLIT)) {
-      const camel = segment.split(CAMEL);
-      if (camel.length > 1 && segment.length < raw.length) out.push(segment.toLowerCase());
-      for (const p of camel) {
-        const w = p.toLowerCase();
-        if (w.length < 2 && !/\d/.test(w)) continue;
-        if (keepStopwords || !STOPWORDS.has(w)) out.push(stem(w));
-      }
+    for (const t of list) out.push(t);
+  }
+  return out;
+}
+
+/**
+ * Terms of one raw token, memoised: the same tokens recur across sections and
+ * every section is tokenized several times (lexical index, embedder fit,
+ * embedding), so this is the ingest's hottest path. Bounded: cleared when full.
+ */
+const tokenCache = new Map<string, readonly string[]>();
+const tokenCacheAll = new Map<string, readonly string[]>();
+const TOKEN_CACHE_SIZE = 100_000;
+
+function tokenTerms(raw: string, keepStopwords: boolean): string[] {
+  const out: string[] = [];
+  const parts = raw.split(SPLIT).filter((p) => p !== '').flatMap((p) => p.split(CAMEL));
+  if (parts.length === 0) return out;
+  if (parts.length === 1) {
+    const w = parts[0]!.toLowerCase();
+    if (keepStopwords || !STOPWORDS.has(w)) out.push(stem(w));
+    return out;
+  }
+  out.push(wholeForm(raw));
+  for (const segment of raw.split(SPLIT)) {
+    const camel = segment.split(CAMEL);
+    if (camel.length > 1 && segment.length < raw.length) out.push(segment.toLowerCase());
+    for (const p of camel) {
+      const w = p.toLowerCase();
+      if (w.length < 2 && !/\d/.test(w)) continue;
+      if (keepStopwords || !STOPWORDS.has(w)) out.push(stem(w));
     }
   }
   return out;
