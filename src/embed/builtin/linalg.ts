@@ -21,22 +21,32 @@ export function gaussian(rand: () => number): () => number {
   };
 }
 
-/** Orthonormalises the columns of an n×l matrix in place (modified Gram–Schmidt, twice for stability). */
+/**
+ * Orthonormalises the columns of an n×l matrix in place (modified Gram–Schmidt,
+ * twice for stability). Works on a transposed copy so each column is
+ * contiguous (a column walk of the row-major matrix misses the cache on every
+ * element); the arithmetic, and so the result, is the same.
+ */
 export function orthonormalizeColumns(m: Float64Array, n: number, l: number): void {
+  const t = new Float64Array(n * l); // t[j * n + i] = m[i * l + j]
+  for (let i = 0; i < n; i++) for (let j = 0; j < l; j++) t[j * n + i] = m[i * l + j]!;
   for (let pass = 0; pass < 2; pass++) {
     for (let j = 0; j < l; j++) {
+      const cj = j * n;
       for (let p = 0; p < j; p++) {
+        const cp = p * n;
         let dot = 0;
-        for (let i = 0; i < n; i++) dot += m[i * l + j]! * m[i * l + p]!;
-        for (let i = 0; i < n; i++) m[i * l + j]! -= dot * m[i * l + p]!;
+        for (let i = 0; i < n; i++) dot += t[cj + i]! * t[cp + i]!;
+        for (let i = 0; i < n; i++) t[cj + i]! -= dot * t[cp + i]!;
       }
       let norm = 0;
-      for (let i = 0; i < n; i++) norm += m[i * l + j]! ** 2;
+      for (let i = 0; i < n; i++) norm += t[cj + i]! ** 2;
       norm = Math.sqrt(norm);
       const inv = norm > 1e-12 ? 1 / norm : 0;
-      for (let i = 0; i < n; i++) m[i * l + j]! *= inv;
+      for (let i = 0; i < n; i++) t[cj + i]! *= inv;
     }
   }
+  for (let i = 0; i < n; i++) for (let j = 0; j < l; j++) m[i * l + j] = t[j * n + i]!;
 }
 
 /**
