@@ -39,6 +39,23 @@ export interface IngestReport {
   ignored: number;
   embedder: string;
   seconds: number;
+  /** Where the time went, in milliseconds (for benchmarks and `ingest --json`). */
+  timings?: IngestTimings;
+}
+
+export interface IngestTimings {
+  /** Scan, read, checksum, parse, sectionize and build records (lexical terms included). */
+  parseMs: number;
+  /** Choosing the embedder: for the builtin one, fitting (or loading) the model. */
+  fitMs: number;
+  /** Embedding new and changed sections. */
+  embedMs: number;
+  /** Writing documents (one transaction each). */
+  writeMs: number;
+  /** Removing documents that are gone. */
+  deleteMs: number;
+  /** Re-embedding stored sections after the embedder changed. */
+  reembedMs: number;
 }
 
 /**
@@ -66,6 +83,7 @@ export interface IngestOptions {
  */
 export async function ingestFolder(dir: string, options: IngestOptions): Promise<IngestReport> {
   const started = performance.now();
+  const timings: IngestTimings = { parseMs: 0, fitMs: 0, embedMs: 0, writeMs: 0, deleteMs: 0, reembedMs: 0 };
   const { store } = options;
   const progress = options.onProgress ?? (() => undefined);
   progress({ phase: 'scan', done: 0, total: 0 });
@@ -103,14 +121,18 @@ export async function ingestFolder(dir: string, options: IngestOptions): Promise
     }
   });
   progress({ phase: 'parse', done: scan.files.length, total: scan.files.length });
+  let mark = performance.now();
+  timings.parseMs = mark - started;
 
   const newTexts = pending.flatMap((p) => [...p.embedText.values()]);
   const { embedder, reembedAll } = await options.resolveEmbedder(newTexts);
+  timings.fitMs = performance.now() - mark;
 
   let embedded = 0;
   let sections = 0;
   const totalSections = pending.reduce((n, p) => n + p.sections.length, 0);
   for (const rec of pending) {
+    mark = performance.now();
     const reuse = reembedAll ? new Map<string, Float32Array>() : await store.getSectionVectors(rec.document.id);
     const vectors = new Map<string, Float32Array>();
     const toEmbed = rec.sections.filter((s) => {
@@ -124,7 +146,10 @@ export async function ingestFolder(dir: string, options: IngestOptions): Promise
       batch.forEach((s, i) => vectors.set(s.id, out[i]!));
     }
     embedded += toEmbed.length;
+    const embeddedAt = performance.now();
+    timings.embedMs += embeddedAt - mark;
     await store.writeDocument({ document: rec.document, sections: rec.sections, vectors, lexical: rec.lexical });
+    timings.writeMs += performance.now() - embeddedAt;
     sections += rec.sections.length;
     progress({ phase: 'write', done: sections, total: totalSections, uri: rec.document.uri });
   }
@@ -133,6 +158,7 @@ export async function ingestFolder(dir: string, options: IngestOptions): Promise
   const present = new Set(scan.files.map((f) => f.uri));
   const skippedUris = new Set(skipped.map((s) => s.uri));
   let deleted = 0;
+  mark = performance.now();
   for (const [uri, doc] of existing) {
     if (!present.has(uri) || skippedUris.has(uri)) {
       await store.deleteDocument(doc.id);
@@ -140,6 +166,8 @@ export async function ingestFolder(dir: string, options: IngestOptions): Promise
     }
   }
 
+  timings.deleteMs = performance.now() - mark;
+  mark = performance.now();
   if (reembedAll) embedded += await reembedStored(store, embedder, new Set(pending.map((p) => p.document.id)));
 
   return {
@@ -155,6 +183,7 @@ export async function ingestFolder(dir: string, options: IngestOptions): Promise
     ignored: scan.ignored,
     embedder: embedder.info().id,
     seconds: (performance.now() - started) / 1000,
+    timings: { ...timings, reembedMs: performance.now() - mark },
   };
 }
 
