@@ -28,6 +28,7 @@ export const QUEUE_MIGRATIONS: readonly { version: number; name: string; sql: st
         lease_worker TEXT,
         lease_ms INTEGER,
         lease_expires_at INTEGER,
+        lease_started_at INTEGER,
         superseded_by INTEGER,
         last_error TEXT,
         dead_reason TEXT,
@@ -43,17 +44,18 @@ export const QUEUE_MIGRATIONS: readonly { version: number; name: string; sql: st
       CREATE INDEX queue_jobs_subject ON queue_jobs(source_id, uri);
       -- the reaper and stale-lease stats
       CREATE INDEX queue_jobs_lease ON queue_jobs(lease_expires_at) WHERE state = 'running';
-      -- DLQ listing, retention, finished-job cleanup
-      CREATE INDEX queue_jobs_finished ON queue_jobs(state, finished_at) WHERE finished_at IS NOT NULL;
+      -- DLQ listing, retention and size cap (completed jobs are cleaned up in id order instead)
+      CREATE INDEX queue_jobs_dead ON queue_jobs(finished_at) WHERE state = 'dead';
 
+      -- Finished attempts; the running one is read from the job row (one page less per claim).
       CREATE TABLE queue_attempts (
         job_id INTEGER NOT NULL,
         n INTEGER NOT NULL,
         attempt INTEGER NOT NULL,
         worker TEXT NOT NULL,
         started_at INTEGER NOT NULL,
-        ended_at INTEGER,
-        outcome TEXT,
+        ended_at INTEGER NOT NULL,
+        outcome TEXT NOT NULL,
         error TEXT,
         PRIMARY KEY (job_id, n)
       ) WITHOUT ROWID;

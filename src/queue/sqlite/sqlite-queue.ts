@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DocgraphError, InvalidInputError } from '../../domain/errors.js';
@@ -80,6 +80,7 @@ interface JobRow {
   lease_worker: string | null;
   lease_ms: number | null;
   lease_expires_at: number | null;
+  lease_started_at: number | null;
   superseded_by: number | null;
   last_error: string | null;
   dead_reason: DeadReason | null;
@@ -92,8 +93,8 @@ interface AttemptRow {
   attempt: number;
   worker: string;
   started_at: number;
-  ended_at: number | null;
-  outcome: AttemptOutcome | null;
+  ended_at: number;
+  outcome: AttemptOutcome;
   error: string | null;
 }
 
@@ -197,12 +198,20 @@ export class SqliteJobQueue implements JobQueue {
       this.seen(worker, now);
       const row = this.s.nextReady.get({ now, types }) as JobRow | undefined;
       if (!row) return undefined;
-      const token = randomBytes(16).toString('hex');
+      const token = randomUUID();
       const attempt = row.attempts + 1;
       const expiresAt = now + leaseMs;
-      this.s.start.run(attempt, token, worker, leaseMs, expiresAt, now, row.id);
-      this.s.insertAttempt.run({ job: row.id, attempt, worker, now });
-      Object.assign(row, { state: 'running', attempts: attempt, lease_token: token, lease_worker: worker, lease_ms: leaseMs, lease_expires_at: expiresAt, updated_at: now });
+      this.s.start.run(attempt, token, worker, leaseMs, expiresAt, now, now, row.id);
+      Object.assign(row, {
+        state: 'running',
+        attempts: attempt,
+        lease_token: token,
+        lease_worker: worker,
+        lease_ms: leaseMs,
+        lease_expires_at: expiresAt,
+        lease_started_at: now,
+        updated_at: now,
+      });
       return { jobId: String(row.id), token, job: toJob<P>(row), worker, attempt, expiresAt, checkpoints: this.checkpointsOf(row.id, now) };
     });
   }
@@ -439,6 +448,7 @@ export class SqliteJobQueue implements JobQueue {
       lease_worker: null,
       lease_ms: null,
       lease_expires_at: null,
+      lease_started_at: null,
       superseded_by: null,
       last_error: null,
       dead_reason: null,
@@ -505,7 +515,7 @@ export class SqliteJobQueue implements JobQueue {
   private enforceDlqCap(): number {
     const excess = this.countsSync().dead - this.o.dlqMaxSize;
     if (excess <= 0) return 0;
-    const dropped = this.deleteJobs("id IN (SELECT id FROM queue_jobs WHERE state = 'dead' AND finished_at IS NOT NULL ORDER BY finished_at, id LIMIT ?)", [excess]);
+    const dropped = this.deleteJobs("id IN (SELECT id FROM queue_jobs WHERE state = 'dead' ORDER BY finished_at, id LIMIT ?)", [excess]);
     this.s.bump.run(dropped, 'dlq_dropped_size');
     return dropped;
   }
@@ -544,6 +554,9 @@ export class SqliteJobQueue implements JobQueue {
         error: a.error === null ? null : (JSON.parse(a.error) as JobError),
       }),
     );
+    if (row.state === 'running') {
+      history.push({ attempt: row.attempts, worker: row.lease_worker!, startedAt: row.lease_started_at!, endedAt: null, outcome: null, error: null });
+    }
     return { ...toJob<P>(row), history, checkpoints: this.checkpointsOf(row.id, this.now()) };
   }
 
@@ -644,16 +657,15 @@ function prepare(db: Database.Database) {
        LIMIT 1`,
     ),
     start: p(
-      `UPDATE queue_jobs SET state = 'running', attempts = ?, lease_token = ?, lease_worker = ?, lease_ms = ?, lease_expires_at = ?, updated_at = ?
+      `UPDATE queue_jobs SET state = 'running', attempts = ?, lease_token = ?, lease_worker = ?, lease_ms = ?, lease_expires_at = ?,
+         lease_started_at = ?, updated_at = ?
        WHERE id = ?`,
     ),
-    insertAttempt: p(
-      `INSERT INTO queue_attempts (job_id, n, attempt, worker, started_at)
-       VALUES (@job, (SELECT COALESCE(MAX(n), 0) + 1 FROM queue_attempts WHERE job_id = @job), @attempt, @worker, @now)`,
-    ),
+    /** Records the attempt that just ended; the running attempt lives in the job row. */
     endAttempt: p(
-      `UPDATE queue_attempts SET ended_at = @now, outcome = @outcome, error = @error
-       WHERE job_id = @job AND n = (SELECT MAX(n) FROM queue_attempts WHERE job_id = @job) AND outcome IS NULL`,
+      `INSERT INTO queue_attempts (job_id, n, attempt, worker, started_at, ended_at, outcome, error)
+       SELECT id, (SELECT COALESCE(MAX(n), 0) + 1 FROM queue_attempts WHERE job_id = @job), attempts, lease_worker, lease_started_at, @now, @outcome, @error
+       FROM queue_jobs WHERE id = @job AND state = 'running'`,
     ),
     attempts: p('SELECT attempt, worker, started_at, ended_at, outcome, error FROM queue_attempts WHERE job_id = ? ORDER BY n'),
     touchWorker: p(
@@ -674,12 +686,12 @@ function prepare(db: Database.Database) {
     ),
     requeue: p(
       `UPDATE queue_jobs SET state = 'pending', run_at = ?, last_error = ?, lease_token = NULL, lease_worker = NULL, lease_ms = NULL,
-         lease_expires_at = NULL, updated_at = ?
+         lease_expires_at = NULL, lease_started_at = NULL, updated_at = ?
        WHERE id = ?`,
     ),
     giveBack: p(
       `UPDATE queue_jobs SET state = 'pending', attempts = attempts - 1, run_at = ?, lease_token = NULL, lease_worker = NULL, lease_ms = NULL,
-         lease_expires_at = NULL, updated_at = ?
+         lease_expires_at = NULL, lease_started_at = NULL, updated_at = ?
        WHERE id = ?`,
     ),
     resurrect: p(
@@ -711,8 +723,8 @@ function prepare(db: Database.Database) {
       `DELETE FROM queue_workers WHERE last_seen_at <= ?
          AND NOT EXISTS (SELECT 1 FROM queue_jobs j WHERE j.state = 'running' AND j.lease_worker = queue_workers.worker)`,
     ),
-    listDead: p("SELECT * FROM queue_jobs WHERE state = 'dead' AND finished_at IS NOT NULL ORDER BY finished_at DESC, id DESC LIMIT ? OFFSET ?"),
-    deadIds: p("SELECT id FROM queue_jobs WHERE state = 'dead' AND finished_at IS NOT NULL ORDER BY finished_at, id").pluck(),
+    listDead: p("SELECT * FROM queue_jobs WHERE state = 'dead' ORDER BY finished_at DESC, id DESC LIMIT ? OFFSET ?"),
+    deadIds: p("SELECT id FROM queue_jobs WHERE state = 'dead' ORDER BY finished_at, id").pluck(),
     counter: p('SELECT value FROM queue_counters WHERE name = ?').pluck(),
     bump: p('UPDATE queue_counters SET value = value + ? WHERE name = ?'),
   };
