@@ -191,6 +191,8 @@ export async function checkResourcesAndPrompts(client: Client): Promise<void> {
   await expect(client.readResource({ uri: 'docgraph://doc/nope.md' })).rejects.toMatchObject({ code: -32002 });
   const { resourceTemplates } = await client.listResourceTemplates();
   expect(resourceTemplates[0]!.uriTemplate).toBe('docgraph://doc/{+uri}');
+  const completion = await client.complete({ ref: { type: 'ref/resource', uri: 'docgraph://doc/{+uri}' }, argument: { name: 'uri', value: 'reference/' } });
+  expect(completion.completion.values).toEqual(['reference/config.md', 'reference/upgrade.md']);
 
   const { prompts } = await client.listPrompts();
   expect(prompts.map((p) => p.name)).toContain('answer_from_docs');
