@@ -180,6 +180,13 @@ export function queueContract(name: string, factory: () => Promise<QueueHarness>
         expect(await q.depth()).toBe(0);
       });
 
+      it('does not requeue identical content whose job is dead (retry it from the DLQ instead)', async () => {
+        const first = await q.enqueue(doc('a.md'));
+        await q.fail(await claim(), new ParseError('a.md', 'bad'));
+        expect(await q.enqueue(doc('a.md'))).toMatchObject({ outcome: 'deduplicated', job: { id: first.job.id, state: 'dead' } });
+        expect((await q.enqueue(doc('a.md'), { force: true })).outcome).toBe('created');
+      });
+
       it('keys on type, source, uri and checksum by default', async () => {
         await q.enqueue(doc('a.md', 'c1'));
         expect((await q.enqueue(doc('a.md', 'c1', { sourceId: 'other' }))).outcome).toBe('created');

@@ -30,6 +30,25 @@
  * need a lease that is still valid: the token must match and `now <
  * expiresAt`; otherwise they throw `LeaseLostError` (code `LEASE_LOST`) and
  * change nothing, and the holder must stop without writing.
+ *
+ * Consistency with the index write (a job's effect is a document write):
+ *
+ * - Same SQLite file and connection (embedded mode): `SqliteJobQueue.completeWith`
+ *   runs the write and the completion in one `BEGIN IMMEDIATE` transaction,
+ *   after checking that the lease is still valid and the job not superseded.
+ *   They commit together or not at all, so a crash can leave neither "written
+ *   but still running" nor "completed but not written"; and a worker that hung
+ *   past its lease cannot write (its lease check fails inside the transaction).
+ * - Any backend: the write happens before `complete`. A crash between them
+ *   leaves the job running; its lease expires, the reaper puts it back, and
+ *   the next attempt redoes it. That is safe because the handler is idempotent:
+ *   the document write replaces the whole document with deterministic ids, and
+ *   the handler first compares the stored document's checksum with
+ *   `job.checksum` and, if equal, completes without writing again. Nothing is
+ *   lost (completion only follows a durable write) and nothing is written
+ *   twice in effect. A stale writer (lease expired while it hung) is fenced by
+ *   `generation`: store it with the document and refuse a write whose
+ *   generation is lower than the stored one.
  */
 import type { BackoffPolicy } from './backoff.js';
 

@@ -12,6 +12,15 @@ import type { JobQueue } from '../queue.js';
 import { QUEUE_SCHEMA_VERSION, queueSchemaVersion } from './migrations.js';
 import { SqliteJobQueue, type SqliteQueueOptions } from './sqlite-queue.js';
 
+/** Resolves once `predicate` holds, polling; a bound, not a timing assertion. */
+async function until(predicate: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 const CLAIM_CHILD = join(import.meta.dirname, '..', '..', '..', 'test', 'fixtures', 'queue', 'claim-child.ts');
 
 queueContract('sqlite (file)', async () => {
@@ -249,11 +258,9 @@ describe('SqliteJobQueue (SQLite specifics)', () => {
       expect(new Set(got).size).toBe(60);
     });
 
-    it('never gives two processes the same job (4 child processes racing on one file)', async () => {
-      const q = queue();
-      const total = 400;
-      for (let i = 0; i < total; i++) await q.enqueue(job(`d${i}.md`));
-      const children = [0, 1, 2, 3].map((i) => fork(CLAIM_CHILD, [path, `p${i}`], { execArgv: ['--import', 'tsx'], stdio: 'inherit' }));
+    /** Forks `n` claim-child processes on the file, starts them together, returns what each reported. */
+    const race = async (n: number, mode: 'claim' | 'reap'): Promise<string[][]> => {
+      const children = Array.from({ length: n }, (_, i) => fork(CLAIM_CHILD, [path, `p${i}`, mode], { execArgv: ['--import', 'tsx'], stdio: 'inherit' }));
       const exited = children.map((c) => new Promise<number | null>((resolve) => c.once('exit', (code) => resolve(code))));
       const results = children.map(
         (c) =>
@@ -268,13 +275,31 @@ describe('SqliteJobQueue (SQLite specifics)', () => {
       await Promise.all(children.map((c) => new Promise<void>((resolve) => c.once('message', () => resolve()))));
       for (const c of children) c.send('go');
       const got = await Promise.all(results);
-      expect(await Promise.all(exited)).toEqual([0, 0, 0, 0]);
-      const all = got.flat();
+      expect(await Promise.all(exited)).toEqual(children.map(() => 0));
+      return got;
+    };
+
+    it('never gives two processes the same job (4 child processes racing on one file)', async () => {
+      const q = queue();
+      const total = 400;
+      await q.enqueueMany(Array.from({ length: total }, (_, i) => ({ job: job(`d${i}.md`) })));
+      const all = (await race(4, 'claim')).flat();
       expect(all).toHaveLength(total);
       expect(new Set(all).size).toBe(total);
       expect(await q.counts()).toMatchObject({ completed: total, pending: 0, running: 0 });
-      const attempts = q.database.prepare('SELECT COUNT(*) FROM queue_attempts').pluck().get();
-      expect(attempts).toBe(total);
+      expect(q.database.prepare("SELECT COUNT(*) FROM queue_attempts WHERE outcome = 'completed'").pluck().get()).toBe(total);
+    });
+
+    it('handles each expired lease once when reapers in 3 processes run at once', async () => {
+      const q = queue();
+      const total = 200;
+      const ids = (await q.enqueueMany(Array.from({ length: total }, (_, i) => ({ job: job(`d${i}.md`) })))).map((r) => r.job.id);
+      for (let i = 0; i < total; i++) await q.claim(`w${i % 5}`, 1);
+      await until(async () => (await q.stats()).staleLeases === total, 'the 1 ms leases to expire');
+      const requeued = (await race(3, 'reap')).flat();
+      expect([...requeued].sort()).toEqual([...ids].sort());
+      expect(await q.counts()).toMatchObject({ pending: total, running: 0 });
+      expect(q.database.prepare("SELECT COUNT(*) FROM queue_attempts WHERE outcome = 'expired'").pluck().get()).toBe(total);
     });
   });
 });
