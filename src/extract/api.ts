@@ -29,6 +29,9 @@ const GLOBAL_FUNCTIONS = new Set(
   'require import fetch setTimeout setInterval setImmediate clearTimeout clearInterval clearImmediate queueMicrotask structuredClone atob btoa eval parseInt parseFloat isNaN isFinite encodeURIComponent decodeURIComponent encodeURI decodeURI'.split(' '),
 );
 
+/** Dotted names without a capital, a call or a bracket. */
+export const LOWER_DOTTED = /^[a-z_$][a-z0-9_$]*(?:\.[a-z_$][a-z0-9_$]*)+$/;
+
 type Kind = 'class' | 'function' | 'method' | 'property' | 'constructor' | 'event' | 'symbol';
 
 /** True when the brackets of an argument list pair up (so `a().b()` is not read as one call). */
@@ -145,6 +148,9 @@ export function apiSpan(code: string, _sentence: () => string, _ctx: SectionCont
   if (isNoise(c) && !CALLABLE.test(c)) return undefined;
   const f = parseSignature(c, 'mentions');
   if (!f) return undefined;
+  // `node.bootstrap`, `http.server.response.finish`: all-lower-case dotted names are as often trace
+  // categories, channel or file names; they count only on a receiver the document defines (second pass)
+  if (f.attributes?.kind === 'property' && LOWER_DOTTED.test(f.name)) return undefined;
   // a bare lower-case call (`emit()`, `destroy()`) is a method by its short name or example code;
   // it counts only when the document defines it (second pass) or it is a global
   if (f.attributes?.kind === 'function' && /^[a-z][A-Za-z0-9]*$/.test(f.name) && !GLOBAL_FUNCTIONS.has(f.name)) return undefined;

@@ -17,7 +17,7 @@ const VALUE_WORDS = new Set(
 
 /** Extensions that mark a file name. Words that are also common member names (`log`, `pid`, `env`, `node`, `map`, `key`) are left out. */
 const FILE_EXT =
-  /\.(?:m?js|cjs|jsx|tsx?|mts|cts|json5?|jsonc|md|mdx|markdown|txt|html?|xhtml|css|scss|wasm|so|dylib|dll|exe|ya?ml|toml|ini|conf|cfg|sh|bash|zsh|ps1|bat|cmd|py|rb|go|rs|java|jar|c|cc|cpp|cxx|h|hh|hpp|gyp|gypi|pem|crt|cer|pfx|p12|csr|der|gz|tgz|zip|tar|bz2|xz|7z|blob|sqlite|csv|tsv|xml|svg|png|jpe?g|gif|ico|pdf|cpuprofile|heapprofile|heapsnapshot)$/i;
+  /\.(?:m?js|cjs|jsx|tsx?|mts|cts|json5?|jsonc|md|mdx|markdown|txt|html?|xhtml|css|scss|wasm|so|dylib|dll|exe|ya?ml|toml|ini|conf|cnf|cfg|sh|bash|zsh|ps1|bat|cmd|py|rb|go|rs|java|jar|c|cc|cpp|cxx|h|hh|hpp|gyp|gypi|pem|crt|cer|pfx|p12|csr|der|gz|tgz|zip|tar|bz2|xz|7z|blob|sqlite|csv|tsv|xml|svg|png|jpe?g|gif|ico|pdf|cpuprofile|heapprofile|heapsnapshot)$/i;
 
 const TLD = /\.(?:com|org|net|io|dev|edu|gov|co|uk|de|fr|jp|info|example|test|localhost|local|internal)$/i;
 

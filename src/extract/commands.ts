@@ -36,7 +36,9 @@ const SHELL_WORDS = new Set(
   (
     'cd echo export source set unset exit true false if then elif else fi for do done while until case esac function ' +
     'return local read printf alias eval shift test wait trap exec let declare typeset pushd popd type command hash ' +
-    'const var import from require new await async yield throw try catch class def print'
+    'const var import from require new await async yield throw try catch class def print ' +
+    // English words that start prose lines pasted into shell blocks
+    'to the a an and or in on of is it for this that with as be by at see note use then now you we'
   ).split(' '),
 );
 

@@ -73,16 +73,23 @@ export function configSpan(code: string, sentence: () => string, ctx: SectionCon
     const f = flagFinding(c, undefined, 'mentions');
     return f ? [f] : undefined;
   }
-  if (/^process\.env\.[A-Z]/.test(c) || /^[A-Z][A-Z0-9_]*=/.test(c)) {
+  if (/^process\.env\.[A-Z]/.test(c)) {
     const name = envName(c);
     return name ? [envFinding(name, 'mentions', c)] : undefined;
+  }
+  if (/^[A-Z][A-Z0-9_]*=/.test(c)) {
+    // `NAME=value` is an environment variable only where the text says so; elsewhere (`SO_KEEPALIVE=1`) a setting
+    const name = envName(c);
+    if (!name) return undefined;
+    if (/\benvironment\b|\benv var/i.test(sentence()) || contextMatches(ctx, ENV_CONTEXT)) return [envFinding(name, 'mentions', c)];
+    return [{ type: 'ConfigParameter', name, role: 'mentions', surfaces: [c], attributes: { kind: 'setting' } }];
   }
   if (ENV_NAME.test(c) && c.length > 2 && (/\benvironment\b|\benv var/i.test(sentence()) || contextMatches(ctx, ENV_CONTEXT))) {
     return [envFinding(c, 'mentions')];
   }
   const opt = OPTION_OBJECT.exec(c);
   if (opt) return [optionFinding(opt[1]!, opt[2]!, apiOwner(ctx), 'mentions')];
-  if ((SNAKE_OR_KEBAB.test(c) || DOTTED_SETTING.test(c)) && !isNoise(c) && (SETTING_CUE.test(sentence()) || contextMatches(ctx, SETTING_CONTEXT))) {
+  if (SNAKE_OR_KEBAB.test(c) && !isNoise(c) && (SETTING_CUE.test(sentence()) || contextMatches(ctx, SETTING_CONTEXT))) {
     return [settingFinding(c, 'mentions')];
   }
   return undefined;

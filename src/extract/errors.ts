@@ -32,8 +32,16 @@ const SQLSTATE_CLASS = new Set(
 
 const ERROR_HEADING = /\berror(?:s| codes?| messages?)?\b|\bexit codes?\b|\bstatus codes?\b|\btroubleshoot/i;
 
-/** Classifies a string as an error code; `sentence` supplies the error context some codes need. */
-export function errorCode(raw: string, sentence: () => string, errorContext: boolean): Finding | undefined {
+/** Words that make an UPPER_SNAKE constant read as an error (`CERT_HAS_EXPIRED`, `INTERNAL_ERROR`), unlike `RST_STREAM`. */
+const ERRORISH =
+  /(?:^|_)(?:ERR|ERROR|ERRORS|FAIL|FAILED|FAILURE|INVALID|DENIED|REFUSED|TIMEOUT|TIMEDOUT|UNABLE|BAD|UNKNOWN|MISSING|EXPIRED|REJECTED|ABORTED|ILLEGAL|OVERFLOW|EXCEEDED|MISMATCH|UNSUPPORTED|NOT|NO|CANNOT|UNTRUSTED|REVOKED|EXHAUSTED)(?:_|$)/;
+
+/**
+ * Classifies a string as an error code; `sentence` supplies the error context
+ * some codes need. `listEntry` is true for a code that heads a list entry
+ * (`* \`CERT_HAS_EXPIRED\`: ...`), where an error-codes heading is enough context.
+ */
+export function errorCode(raw: string, sentence: () => string, errorContext: boolean, listEntry = false): Finding | undefined {
   const code = stripQuotes(raw.trim());
   let kind: string | undefined;
   if (/^ERR_[A-Z0-9_]+$/.test(code) && code.length > 5) kind = 'code';
@@ -42,7 +50,7 @@ export function errorCode(raw: string, sentence: () => string, errorContext: boo
   else if (/^E\d{4}$/.test(code)) kind = 'compiler';
   else if (/^[0-9A-Z]{5}$/.test(code) && /\d.*\d/.test(code) && SQLSTATE_CLASS.has(code.slice(0, 2)) && /\bsqlstate\b|\berror\b|\bcode\b/i.test(sentence())) kind = 'sqlstate';
   else if (/^E[A-Z]{3,}$/.test(code) && (errorContext || /\b(?:errno|error code|system error|code)\b/i.test(sentence()))) kind = 'errno';
-  else if (/^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$/.test(code) && (errorContext || /\berror codes?\b|\bcode\b[^.]{0,20}\berror|\berror\b[^.]{0,20}\bcode\b/i.test(sentence())) && !/^[A-Z]+_[A-Z]+_(?:SIZE|PATH|DIR|FILE|HOME)$/.test(code)) kind = 'code';
+  else if (/^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$/.test(code) && ((listEntry && errorContext) || (ERRORISH.test(code) && (errorContext || /\berror codes?\b|\bcode\b[^.]{0,20}\berror|\berror\b[^.]{0,20}\bcode\b/i.test(sentence()))))) kind = 'code';
   if (!kind) return undefined;
   return { type: 'ErrorCode', name: code, role: 'mentions', surfaces: raw === code ? [] : [raw.trim()], attributes: { kind } };
 }
@@ -119,8 +127,10 @@ function literals(blocks: readonly CodeBlock[]): RegExp[] {
  */
 function productMessage(text: string, own: readonly RegExp[]): string | undefined {
   if (own.some((re) => re.test(text))) return undefined;
-  const tail = /^(.{8,}?):\s+(\S.*)$/.exec(text);
-  if (tail && (/^[\d.-]+$/.test(tail[2]!) || own.some((re) => re.test(tail[2]!)))) return tail[1];
+  const tail = /^(\S+(?:\s+\S+){2,}?):\s+(\S.*)$/.exec(text);
+  if (!tail) return text;
+  const detail = stripQuotes(tail[2]!);
+  if (/^[\d.-]+$/.test(detail) || !/\s/.test(detail) || own.some((re) => re.test(detail))) return tail[1];
   return text;
 }
 
@@ -152,7 +162,7 @@ export function errorMessages(view: SectionView): Finding[] {
 
 const OUTPUT_LANGS = new Set(['', 'console', 'text', 'txt', 'output', 'log', 'shell-session', 'terminal', 'sh', 'bash', 'shell', 'zsh', 'plaintext']);
 const JS_LANGS = new Set(['js', 'javascript', 'mjs', 'cjs', 'ts', 'typescript', 'jsx', 'tsx']);
-const THROWS_COMMENT = /^\s*\/\/\s*(?:Throws|Rejects|Prints|Error)?:?\s*["']?(.*?)["']?\s*$/;
+const THROWS_COMMENT = /^\s*\/\/\s*(?:Throws|Rejects|Prints|Error)?:?\s*(["']?)(.*?)\1\s*$/;
 
 /** Error messages shown in program output or in `// Throws ...` comments of examples. */
 export function messagesInBlock(block: CodeBlock): Finding[] {
@@ -167,7 +177,7 @@ export function messagesInBlock(block: CodeBlock): Finding[] {
     for (let i = 0; i < lines.length; i++) {
       if (!/^\s*\/\//.test(lines[i]!)) continue;
       const m = THROWS_COMMENT.exec(lines[i]!);
-      let text = m?.[1] ?? '';
+      let text = m?.[2] ?? '';
       // a message wrapped over several comment lines
       for (let j = i + 1; j < lines.length && !/[.:]$/.test(text); j++) {
         const more = /^\s*\/\/\s*(.*)$/.exec(lines[j]!)?.[1]?.trim() ?? '';
@@ -238,7 +248,7 @@ export function errorListEntries(ctx: SectionContext): Finding[] {
   for (const item of ctx.view.items) {
     const m = /^`([^`]+)`\s*(?:\(([^)]{1,80})\))?\s*[:—–-]\s*(\S.*)/s.exec(item.text);
     if (!m) continue;
-    const c = errorCode(m[1]!, () => m[3]!, errorContext);
+    const c = errorCode(m[1]!, () => m[3]!, errorContext, true);
     if (!c || (c.attributes?.kind === 'code' && !errorContext && !/^ERR_/.test(c.name))) continue;
     const description = collapseSpace((m[2] ? m[2] + ': ' : '') + m[3]!).slice(0, 200);
     out.push({ ...c, role: 'defines', attributes: { ...c.attributes, description } });

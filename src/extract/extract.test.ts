@@ -38,6 +38,12 @@ describe('extractDocument', () => {
     expect(keys).toEqual([...keys].sort());
   });
 
+  it('emits no entity without an edge (the store removes orphans; so must we not create them)', () => {
+    const { entities, edges } = extract('errors.md', DOC);
+    const touched = new Set(edges.flatMap((e) => [e.src, e.dst]));
+    expect(entities.filter((e) => !touched.has(e.id))).toEqual([]);
+  });
+
   it('counts mentions per section and never inflates', () => {
     const doc = extract('errors.md', DOC);
     const req = doc.entity('APISymbol', 'require')!;

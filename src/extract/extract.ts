@@ -1,5 +1,5 @@
 import type { EdgeRecord, EntityRecord, SectionRecord } from '../domain/types.js';
-import { apiHeading, apiSpan, eventMentions } from './api.js';
+import { apiHeading, apiSpan, eventMentions, LOWER_DOTTED } from './api.js';
 import { isNoise, settingAliases } from './canonical.js';
 import { commandHeading, commandSpan, commandsInBlock, documentPrograms } from './commands.js';
 import { conceptHeading, conceptsInText } from './concepts.js';
@@ -83,7 +83,9 @@ export function extractDocument(input: ExtractInput, resolveSection?: SectionRes
       headingDefs: [],
       first: section.part <= 1,
     };
-    const defs = headingFindings(section, base);
+    // later parts of a split section share the heading (and what it defines) with the first part
+    const prevPart = i > 0 && section.part > 1 ? sections[i - 1] : undefined;
+    const defs = prevPart && prevPart.headingPath.join('\u001f') === section.headingPath.join('\u001f') ? (headingDefs.get(prevPart.id) ?? []) : headingFindings(section, base);
     headingDefs.set(section.id, defs);
     const ctx: SectionContext = { ...base, headingDefs: defs };
     const prev = i > 0 ? sections[i - 1] : undefined;
@@ -91,10 +93,8 @@ export function extractDocument(input: ExtractInput, resolveSection?: SectionRes
     return firstPass(ctx, before);
   });
 
-  const table = aliasTable(results);
-  const events = eventTable(results);
-  const phrases = phraseTable(results);
-  for (const r of results) secondPass(r, table, events, phrases);
+  const known: Known = { table: aliasTable(results), events: eventTable(results), phrases: phraseTable(results), receivers: receivers(results) };
+  for (const r of results) secondPass(r, known);
 
   for (const r of results) emit(r, g);
   return g.build();
@@ -153,6 +153,23 @@ function firstPass(ctx: SectionContext, before: string): SectionResult {
 }
 
 type AliasTable = Map<string, EntityKey | null>;
+
+/** What the first pass learnt about the document's own entities. */
+interface Known {
+  table: AliasTable;
+  events: ReadonlyMap<string, readonly EntityKey[]>;
+  phrases: ReadonlyMap<string, EntityKey>;
+  /** First segments of the API names the document defines (`buf` of `buf.length`, `process`). */
+  receivers: ReadonlySet<string>;
+}
+
+function receivers(results: readonly SectionResult[]): Set<string> {
+  const out = new Set<string>();
+  for (const r of results) {
+    for (const f of r.findings) if (f.type === 'APISymbol' && f.role === 'defines') out.add(f.name.replace(/^new /, '').split(/[.[:]/)[0]!);
+  }
+  return out;
+}
 
 /**
  * Surface form → entity, from what the document itself defines (first) and
@@ -217,13 +234,14 @@ const CODE_LANGS = new Set(['js', 'javascript', 'mjs', 'cjs', 'ts', 'typescript'
 const CODE_IDENT = /\bnew\s+[A-Za-z_$][\w$.]*|[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+/g;
 
 /** Resolves what the first pass left: unclaimed spans, event names, phrases in prose, API uses in code examples. */
-function secondPass(r: SectionResult, table: AliasTable, events: ReadonlyMap<string, readonly EntityKey[]>, phrases: ReadonlyMap<string, EntityKey>): void {
+function secondPass(r: SectionResult, { table, events, phrases, receivers }: Known): void {
   const add = (k: EntityKey): void => {
     r.findings.push({ type: k.type, name: k.name, role: 'mentions' });
   };
   for (const code of r.unclaimed) {
     const k = table.get(code) ?? table.get(code.replace(/\(\)$/, ''));
     if (k) add(k);
+    else if (LOWER_DOTTED.test(code) && receivers.has(code.split('.')[0]!)) r.findings.push({ type: 'APISymbol', name: code, role: 'mentions', attributes: { kind: 'property' } });
   }
   r.findings.push(...eventMentions(r.ctx, events));
   if (phrases.size > 0) {
@@ -272,8 +290,8 @@ function emit(r: SectionResult, g: GraphBuilder): void {
     for (const { step, order } of p.steps) g.edge('HAS_STEP', pid, g.add(step), order, sid);
   }
   // co-occurrence: what a section defines by its heading is related to what else it names
+  if (r.ctx.headingDefs.length === 0) return;
   const defined = r.ctx.headingDefs.map((f) => g.ref(f));
-  if (defined.length === 0) return;
   const others = new Map<string, { id: string; n: number; name: string }>();
   for (const f of r.findings) {
     const id = g.ref(f);

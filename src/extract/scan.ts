@@ -110,60 +110,63 @@ function blank(s: string): string {
 
 function listItems(prose: string): ListItem[] {
   const items: ListItem[] = [];
-  const lines = prose.split('\n');
-  const stack: number[] = [];
-  let offset = 0;
-  let current: { item: ListItem; contentIndent: number; lines: string[] } | undefined;
-  const finish = (): void => {
-    if (!current) return;
-    while (current.lines.length > 0 && current.lines[current.lines.length - 1]!.trim() === '') current.lines.pop();
-    current.item.text = current.lines.join('\n').trim();
-    current = undefined;
-  };
+  const lines: string[][] = [];
+  /** Column where each item's content starts; continuation lines indent to it. */
+  const content: number[] = [];
+  const open: number[] = [];
   let blankRun = 0;
-  for (const line of lines) {
-    const m = ITEM.exec(line);
+  let offset = 0;
+  for (const line of prose.split('\n')) {
+    const lineEnd = offset + line.length;
     const indent = line.length - line.trimStart().length;
-    if (m && (!current || indent < current.contentIndent + 4)) {
-      finish();
+    const top = open[open.length - 1];
+    const m = ITEM.exec(line);
+    if (line.trim() === '') {
+      blankRun++;
+      if (top !== undefined) lines[top]!.push('');
+    } else if (m && (top === undefined || indent < content[top]! + 4)) {
+      while (open.length > 0 && items[open[open.length - 1]!]!.indent >= indent) open.pop();
       const marker = m[2]!;
       const ordered = /\d/.test(marker);
-      while (stack.length > 0 && items[stack[stack.length - 1]!]!.indent >= indent) stack.pop();
-      const item: ListItem = {
+      items.push({
         ordered,
         number: ordered ? Number.parseInt(marker, 10) : 0,
         indent,
         text: '',
         start: offset + indent,
-        end: offset + line.length,
-        parent: stack.length > 0 ? stack[stack.length - 1]! : -1,
-      };
-      items.push(item);
-      stack.push(items.length - 1);
-      current = { item, contentIndent: indent + marker.length + 1, lines: [m[3] ?? ''] };
-      extend(items, item, item.end);
+        end: lineEnd,
+        parent: open.length > 0 ? open[open.length - 1]! : -1,
+      });
+      const index = items.length - 1;
+      lines.push([m[3] ?? '']);
+      content.push(indent + marker.length + 1);
+      open.push(index);
+      extend(items, items[index]!, lineEnd);
       blankRun = 0;
-    } else if (current) {
-      if (line.trim() === '') {
-        blankRun++;
-        current.lines.push('');
-      } else if (indent >= current.contentIndent - 1 || (blankRun === 0 && !/^\s*(#|>)/.test(line))) {
-        current.lines.push(line.slice(Math.min(indent, current.contentIndent)));
-        extend(items, current.item, offset + line.length);
-        blankRun = 0;
-      } else {
-        finish();
-        // a paragraph at a lower indent closes the items it is not inside of
-        while (stack.length > 0 && items[stack[stack.length - 1]!]!.indent >= indent) stack.pop();
-        if (stack.length > 0) {
-          const parent = items[stack[stack.length - 1]!]!;
-          parent.end = offset + line.length;
+    } else if (top !== undefined) {
+      // the innermost open item this line belongs to: indented into it, or a lazy continuation of the last one
+      let target: number | undefined;
+      for (let k = open.length - 1; k >= 0; k--) {
+        const it = open[k]!;
+        const lazy = k === open.length - 1 && blankRun === 0 && !/^\s*(?:#|>)/.test(line);
+        if (indent >= content[it]! - 1 || lazy) {
+          target = it;
+          open.length = k + 1;
+          break;
         }
       }
+      if (target === undefined) open.length = 0;
+      else {
+        lines[target]!.push(line.slice(Math.min(indent, content[target]!)));
+        extend(items, items[target]!, lineEnd);
+      }
+      blankRun = 0;
     }
-    offset += line.length + 1;
+    offset = lineEnd + 1;
   }
-  finish();
+  items.forEach((item, i) => {
+    item.text = lines[i]!.join('\n').trim();
+  });
   return items;
 }
 
