@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildIndex, call, checkResourcesAndPrompts, checkToolsContract, cli, pageThroughSearch, serverEnv, startServe, type ServeProcess } from './helpers/mcp.js';
 
 const API_KEY = 'test-key-0123456789abcdef';
-const SMALL_BUDGET = 600;
+const SMALL_BUDGET = 1000;
 
 async function connect(url: string, headers: Record<string, string> = {}): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
   const transport = new StreamableHTTPClientTransport(new URL(url + '/mcp'), { requestInit: { headers } });

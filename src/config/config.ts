@@ -14,7 +14,7 @@ const serverSchema = z
     apiKey: z.string().min(16).regex(/^[A-Za-z0-9._~+/-]+=*$/, 'letters, digits and ._~+/- only').optional().describe('Bearer token required on /mcp when set: at least 16 characters of A–Z, a–z, 0–9 and ._~+/- (env DOCGRAPH_API_KEY).'),
     allowedHosts: z.array(z.string()).default([]).describe('Host header names accepted besides localhost, 127.0.0.1 and [::1] (DNS-rebinding protection).'),
     allowedOrigins: z.array(z.string()).default([]).describe('Browser Origins accepted besides http(s)://localhost, 127.0.0.1 and [::1] on any port.'),
-    tokenBudget: z.number().int().min(500).max(100_000).default(4000).describe('Most tokens (≈4 chars each) one MCP tool response may hold; longer results come with partial: true and a cursor (env DOCGRAPH_TOKEN_BUDGET).'),
+    tokenBudget: z.number().int().min(1000).max(100_000).default(4000).describe('Most tokens (≈4 chars each) one MCP tool response may hold; longer results come with partial: true and a cursor (env DOCGRAPH_TOKEN_BUDGET).'),
   })
   .strict()
   .default({ host: '127.0.0.1', port: 7700, allowedHosts: [], allowedOrigins: [], tokenBudget: 4000 });

@@ -1,6 +1,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import type { App } from '../app/app.js';
+import { DocgraphError } from '../domain/errors.js';
 import type { Logger } from '../observability/logger.js';
 import { toolErrorResult } from './errors.js';
 
@@ -20,6 +21,17 @@ export const READ_ONLY: ToolAnnotations = { readOnlyHint: true, destructiveHint:
 /** A successful tool result: structured content plus its Markdown rendering. */
 export function toolResult(structured: Record<string, unknown>, markdown: string): CallToolResult {
   return { structuredContent: structured, content: [{ type: 'text', text: markdown }] };
+}
+
+/**
+ * Not even one item fits in the response budget (pathologically long
+ * headings or uris against a small server.tokenBudget). Answering with an
+ * empty page and a cursor to the same place would loop forever.
+ */
+export function budgetTooSmall(ctx: McpContext): DocgraphError {
+  return new DocgraphError('CONFIG_INVALID', `one item of this result does not fit in the response budget of ${ctx.tokenBudget} tokens`, {
+    hint: 'ask the server operator to raise server.tokenBudget (DOCGRAPH_TOKEN_BUDGET)',
+  });
 }
 
 /** Runs a tool body; any error becomes a tool error result the model can act on (see errors.ts). */

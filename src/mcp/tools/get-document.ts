@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { DocumentView, OutlineNode } from '../../app/documents.js';
 import { InvalidInputError } from '../../domain/errors.js';
 import { clip, largestFitting, responseTokens } from '../budget.js';
-import { guarded, READ_ONLY, toolResult, type McpContext } from '../context.js';
+import { budgetTooSmall, guarded, READ_ONLY, toolResult, type McpContext } from '../context.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { stripResourceScheme } from '../resources.js';
 
@@ -77,7 +77,9 @@ export function registerGetDocument(server: McpServer, ctx: McpContext): void {
           const { out, md } = build(n);
           return responseTokens(out, md) <= ctx.tokenBudget;
         };
-        const { out, md } = build(largestFitting(nodes.length - start, fits));
+        const n = largestFitting(nodes.length - start, fits);
+        if (n === 0 && start < nodes.length) throw budgetTooSmall(ctx);
+        const { out, md } = build(n);
         return toolResult(out, md);
       }),
   );
@@ -99,7 +101,7 @@ function shape(view: DocumentView, nodes: Node[], start: number, n: number): Out
   return {
     uri: d.uri,
     id: d.id,
-    title: d.title,
+    title: clip(d.title, 160),
     format: d.format,
     source_id: d.sourceId,
     bytes: d.bytes,
@@ -115,8 +117,15 @@ function shape(view: DocumentView, nodes: Node[], start: number, n: number): Out
 
 /** Front matter can be anything; keep what is small enough to be worth the budget. */
 function boundedMeta(meta: Record<string, unknown>): Record<string, unknown> {
-  const kept = Object.entries(meta).filter(([, v]) => (JSON.stringify(v) ?? '').length <= 300);
-  return Object.fromEntries(kept.slice(0, 20));
+  const kept: Record<string, unknown> = {};
+  let size = 0;
+  for (const [k, v] of Object.entries(meta)) {
+    const len = k.length + (JSON.stringify(v) ?? '').length;
+    if (len > 300 || size + len > 1000) continue;
+    kept[k] = v;
+    size += len;
+  }
+  return kept;
 }
 
 function render(out: Output): string {

@@ -2,7 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { parseCitation, type SectionBrief, type SectionRef, type SectionView } from '../../app/documents.js';
 import { clip, largestFitting, responseTokens } from '../budget.js';
-import { guarded, READ_ONLY, toolResult, type McpContext } from '../context.js';
+import { budgetTooSmall, guarded, READ_ONLY, toolResult, type McpContext } from '../context.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { stripResourceScheme } from '../resources.js';
 
@@ -94,6 +94,7 @@ export function registerGetSection(server: McpServer, ctx: McpContext): void {
         };
         if (withContext && !fits(Math.min(remaining, 1))) withContext = false;
         let n = largestFitting(remaining, fits);
+        if (n === 0 && remaining > 0) throw budgetTooSmall(ctx);
         if (n < remaining) {
           // end the page at a line break when one is near, so a paragraph is not cut mid-sentence
           const cut = text.lastIndexOf('\n', offset + n - 1);
@@ -116,9 +117,9 @@ function shape(view: SectionView, text: string, offset: number, n: number, withC
     ref: s.anchor ? `${view.document.uri}#${s.anchor}` : view.document.uri,
     uri: view.document.uri,
     anchor: s.anchor,
-    document_title: view.document.title,
-    heading: s.heading,
-    heading_path: s.headingPath,
+    document_title: clip(view.document.title, 160),
+    heading: clip(s.heading, 160),
+    heading_path: s.headingPath.slice(-6).map((h) => clip(h, 100)),
     level: s.level,
     ...(partIndex >= 0 ? { part: { n: partIndex + 1, of: view.parts.length } } : {}),
     text: text.slice(offset, end),

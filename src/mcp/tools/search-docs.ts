@@ -4,7 +4,7 @@ import { InvalidInputError } from '../../domain/errors.js';
 import type { SearchHit } from '../../domain/types.js';
 import type { SearchFilters } from '../../store/store.js';
 import { clip, largestFitting, responseTokens } from '../budget.js';
-import { guarded, READ_ONLY, toolResult, type McpContext } from '../context.js';
+import { budgetTooSmall, guarded, READ_ONLY, toolResult, type McpContext } from '../context.js';
 import { decodeCursor, encodeCursor, queryHash } from '../cursor.js';
 
 export const DEFAULT_LIMIT = 10;
@@ -104,7 +104,9 @@ export function registerSearchDocs(server: McpServer, ctx: McpContext): void {
           const { out, md } = build(n);
           return responseTokens(out, md) <= ctx.tokenBudget;
         };
-        const { out, md } = build(largestFitting(all.length, fits));
+        const n = largestFitting(all.length, fits);
+        if (n === 0 && all.length > 0) throw budgetTooSmall(ctx);
+        const { out, md } = build(n);
         return toolResult(out, md);
       }),
   );
@@ -142,7 +144,7 @@ function toHit(h: SearchHit, rank: number): Hit {
     uri: h.uri,
     anchor: h.anchor,
     title: clip(h.title, 160),
-    heading_path: h.headingPath.slice(-6).map((p) => clip(p, 120)),
+    heading_path: h.headingPath.slice(-6).map((p) => clip(p, 100)),
     snippet: clip(h.snippet, 400),
     score: h.score,
     why: { retrievers, terms },
