@@ -359,6 +359,29 @@ export function queueContract(name: string, factory: () => Promise<QueueHarness>
         expect(await q.counts()).toMatchObject({ completed: 1, running: 0 });
       });
 
+      it('completeAndClaim completes the job and claims the next by the usual rules', async () => {
+        await q.enqueue(doc('a.md'));
+        await q.enqueue(doc('b.md'));
+        await q.enqueue(doc('c.md', 'c1', { type: 'reembed' }));
+        const a = await claim();
+        const b = await q.completeAndClaim(a, 'w2', 5_000, { types: ['ingest'] });
+        expect(b).toMatchObject({ job: { uri: 'b.md' }, worker: 'w2', attempt: 1, expiresAt: clock.now() + 5_000 });
+        expect((await q.get(a.jobId))!.state).toBe('completed');
+        expect(await q.completeAndClaim(b!, 'w2', 5_000, { types: ['ingest'] })).toBeUndefined();
+        expect(await q.counts()).toMatchObject({ completed: 2, pending: 1, running: 0 });
+        // Already completed by this lease: the completion is a no-op, the claim still happens.
+        expect((await q.completeAndClaim(b!, 'w2', 5_000))?.job.uri).toBe('c.md');
+      });
+
+      it('completeAndClaim with a lost lease claims nothing', async () => {
+        await q.enqueue(doc('a.md'));
+        await q.enqueue(doc('b.md'));
+        const a = await claim();
+        clock.advance(LEASE);
+        expect(await rejection(q.completeAndClaim(a, 'w1', LEASE))).toBeInstanceOf(LeaseLostError);
+        expect(await q.counts()).toMatchObject({ running: 1, pending: 1 });
+      });
+
       it('release hands the job back without counting the attempt', async () => {
         await q.enqueue(doc('a.md'));
         const lease = await claim();

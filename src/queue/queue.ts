@@ -367,6 +367,14 @@ export interface JobQueue {
   complete(lease: LeaseRef): Promise<void>;
 
   /**
+   * `complete` then `claim`, in one step where the backend can (one
+   * transaction, one round trip): a busy worker pays one write per job
+   * instead of two. If the lease is not valid it throws `LeaseLostError` and
+   * claims nothing.
+   */
+  completeAndClaim<P = unknown>(lease: LeaseRef, worker: string, leaseMs: number, options?: ClaimOptions): Promise<Lease<P> | undefined>;
+
+  /**
    * Records a failed attempt. A retryable error with attempts left goes back
    * to pending at `now + backoff`; otherwise the job goes to the DLQ with the
    * error. A superseded job is not retried.

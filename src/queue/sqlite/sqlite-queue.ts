@@ -190,29 +190,17 @@ export class SqliteJobQueue implements JobQueue {
 
   async claim<P = unknown>(worker: string, leaseMs: number, options: ClaimOptions = {}): Promise<Lease<P> | undefined> {
     this.live();
-    positiveMs('leaseMs', leaseMs);
-    if (worker === '') throw new InvalidInputError('a worker id must not be empty', { field: 'worker' });
-    const types = options.types ? JSON.stringify(options.types) : null;
+    checkClaim(worker, leaseMs);
+    return this.tx(() => this.claimSync<P>(worker, leaseMs, options, this.now()));
+  }
+
+  async completeAndClaim<P = unknown>(lease: LeaseRef, worker: string, leaseMs: number, options: ClaimOptions = {}): Promise<Lease<P> | undefined> {
+    this.live();
+    checkClaim(worker, leaseMs);
     return this.tx(() => {
       const now = this.now();
-      this.seen(worker, now);
-      const row = this.s.nextReady.get({ now, types }) as JobRow | undefined;
-      if (!row) return undefined;
-      const token = randomUUID();
-      const attempt = row.attempts + 1;
-      const expiresAt = now + leaseMs;
-      this.s.start.run(attempt, token, worker, leaseMs, expiresAt, now, now, row.id);
-      Object.assign(row, {
-        state: 'running',
-        attempts: attempt,
-        lease_token: token,
-        lease_worker: worker,
-        lease_ms: leaseMs,
-        lease_expires_at: expiresAt,
-        lease_started_at: now,
-        updated_at: now,
-      });
-      return { jobId: String(row.id), token, job: toJob<P>(row), worker, attempt, expiresAt, checkpoints: this.checkpointsOf(row.id, now) };
+      this.completeSync(lease, now);
+      return this.claimSync<P>(worker, leaseMs, options, now);
     });
   }
 
@@ -242,10 +230,7 @@ export class SqliteJobQueue implements JobQueue {
   async complete(lease: LeaseRef): Promise<void> {
     this.live();
     this.tx(() => {
-      const now = this.now();
-      const row = this.lookup(lease);
-      if (settledBy(row, lease)) return;
-      this.settleCompleted(this.verify(lease, now, row), now);
+      this.completeSync(lease, this.now());
     });
   }
 
@@ -458,6 +443,34 @@ export class SqliteJobQueue implements JobQueue {
     };
     const superseded = subject.filter((r) => r.state === 'pending' || r.state === 'running').map((r) => String(r.id));
     return { job: toJob<P>(row), outcome: 'created', superseded };
+  }
+
+  private claimSync<P>(worker: string, leaseMs: number, options: ClaimOptions, now: number): Lease<P> | undefined {
+    this.seen(worker, now);
+    const types = options.types ? JSON.stringify(options.types) : null;
+    const row = this.s.nextReady.get({ now, types }) as JobRow | undefined;
+    if (!row) return undefined;
+    const token = randomUUID();
+    const attempt = row.attempts + 1;
+    const expiresAt = now + leaseMs;
+    this.s.start.run(attempt, token, worker, leaseMs, expiresAt, now, now, row.id);
+    Object.assign(row, {
+      state: 'running',
+      attempts: attempt,
+      lease_token: token,
+      lease_worker: worker,
+      lease_ms: leaseMs,
+      lease_expires_at: expiresAt,
+      lease_started_at: now,
+      updated_at: now,
+    });
+    return { jobId: String(row.id), token, job: toJob<P>(row), worker, attempt, expiresAt, checkpoints: this.checkpointsOf(row.id, now) };
+  }
+
+  private completeSync(lease: LeaseRef, now: number): void {
+    const row = this.lookup(lease);
+    if (settledBy(row, lease)) return;
+    this.settleCompleted(this.verify(lease, now, row), now);
   }
 
   private tx<T>(fn: () => T): T {
@@ -764,6 +777,11 @@ function toRowId(id: string): number | undefined {
   if (!/^[1-9][0-9]{0,15}$/.test(id)) return undefined;
   const n = Number(id);
   return Number.isSafeInteger(n) ? n : undefined;
+}
+
+function checkClaim(worker: string, leaseMs: number): void {
+  positiveMs('leaseMs', leaseMs);
+  if (worker === '') throw new InvalidInputError('a worker id must not be empty', { field: 'worker' });
 }
 
 function positiveMs(name: string, v: number): void {
