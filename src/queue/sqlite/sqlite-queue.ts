@@ -155,11 +155,17 @@ export class SqliteJobQueue implements JobQueue {
     this.s = prepare(this.db);
     this.dlq = {
       list: async (opts) => this.listDead(opts),
-      show: async (id) => this.getSync(id),
-      retry: async (id) => this.tx(() => this.retryDead(id)),
-      retryAll: async () => this.tx(() => this.retryAllDead()),
+      show: async (id) => this.get(id),
+      retry: async (id) => {
+        this.live();
+        return this.tx(() => this.retryDead(id));
+      },
+      retryAll: async () => {
+        this.live();
+        return this.tx(() => this.retryAllDead());
+      },
       purge: async (olderThanMs) => this.purgeDead(olderThanMs),
-      size: async () => this.countsSync().dead,
+      size: async () => (await this.counts()).dead,
     };
   }
 
