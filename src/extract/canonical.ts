@@ -53,6 +53,19 @@ export function isHostName(s: string): boolean {
  * in backticks, versions, numbers, URLs, file paths, punctuation.
  */
 export function isNoise(raw: string): boolean {
+  let known = noiseMemo.get(raw);
+  if (known === undefined) {
+    known = noise(raw);
+    if (noiseMemo.size >= 20_000) noiseMemo.clear();
+    noiseMemo.set(raw, known);
+  }
+  return known;
+}
+
+/** The same short strings (`true`, `null`, `callback`) recur in every document; a bounded memo of a pure function. */
+const noiseMemo = new Map<string, boolean>();
+
+function noise(raw: string): boolean {
   const s = raw.trim();
   if (s.length < 2 || s.length > 200) return true;
   if (!/[A-Za-z]/.test(s)) return true;

@@ -64,6 +64,8 @@ export function conceptHeading(heading: string, plain: string, ctx: SectionConte
   const glossary = inGlossary(ctx);
   const t = term(p);
   if (!what && !glossary && !t) return [];
+  // the heading-sentence rule needs the heading's first word near the start of the body
+  if (!what && !glossary && !ctx.view.prose.slice(0, 400).toLowerCase().includes(t!.split(' ')[0]!.toLowerCase().replace(/s$/, ''))) return [];
   const sentence = firstSentence(ctx.view.prose.slice(0, 1000).replace(/`/g, ''));
   if (what) {
     const f = concept(what[1]!, sentence || undefined);
@@ -128,6 +130,7 @@ function definitionList(ctx: SectionContext): Finding[] {
       if (f) out.push(f);
     }
   }
+  if (!ctx.view.prose.includes('\n:')) return out;
   for (const m of ctx.view.prose.matchAll(/(?:^|\n)([A-Za-z][^\n:]{1,60})\n: {1,3}(\S[^\n]*)/g)) {
     const f = concept(m[1]!, collapseSpace(m[2]!));
     if (f) out.push(f);

@@ -203,6 +203,8 @@ const DEFAULTS: RegExp[] = [
   /\bdefaults? to\s+((?:the\s+)?[\w.-]+(?:\s+[\w.-]+){0,3}?)(?=[.,;]|\s+(?:if|when|unless|and|or|but|which|for)\b|$)/im,
 ];
 
+const PROSE_VALUE = /^(?:see|the|an?|if|when|depends|determined|varies|based|same|as|by|from|on|for|per|this|that|it|set|none given)\b/i;
+
 const UNITS =
   /\b(?:in|of|as)\s+(milliseconds|seconds|microseconds|nanoseconds|minutes|hours|days|bytes|kilobytes|megabytes|gigabytes|kibibytes|mebibytes|gibibytes|KiB|MiB|GiB|kB|KB|MB|GB|ms|percent)\b/;
 const UNIT_AFTER_NUMBER = /^\d[\d.,_]*\s*(ms|s|us|µs|ns|min|h|d|B|bytes|kB|KB|KiB|MB|MiB|GB|GiB|milliseconds|seconds|microseconds|minutes|hours|%)$/;
@@ -212,7 +214,8 @@ export function valueFacts(text: string): { default?: string; unit?: string } {
   const out: { default?: string; unit?: string } = {};
   for (const re of DEFAULTS) {
     const m = re.exec(text);
-    if (m && m[1] && m[1].trim() !== '') {
+    // "**Default:** See [`stream.getDefaultHighWaterMark()`][]" states no value
+    if (m && m[1] && m[1].trim() !== '' && !PROSE_VALUE.test(m[1].trim())) {
       const v = collapseSpace(m[1]).replace(/(?<=\w)[.,;:]+$/, '');
       out.default = v.length > 2 ? stripQuotes(v) : v;
       break;

@@ -101,14 +101,14 @@ export function scan(text: string): SectionView {
     plain = parts.join('');
   }
   if (plain.includes('<')) plain = plain.replace(HTML_NOISE, blank);
-  return { text, prose, plain, blocks, spans, items: listItems(prose) };
+  return { text, prose, plain, blocks, spans, items: listItems(proseChars) };
 }
 
 function blank(s: string): string {
   return s.includes('\n') ? s.split('\n').map((l) => ' '.repeat(l.length)).join('\n') : ' '.repeat(s.length);
 }
 
-function listItems(prose: string): ListItem[] {
+function listItems(proseLines: readonly string[]): ListItem[] {
   const items: ListItem[] = [];
   const lines: string[][] = [];
   /** Column where each item's content starts; continuation lines indent to it. */
@@ -116,11 +116,13 @@ function listItems(prose: string): ListItem[] {
   const open: number[] = [];
   let blankRun = 0;
   let offset = 0;
-  for (const line of prose.split('\n')) {
+  for (const line of proseLines) {
     const lineEnd = offset + line.length;
     const indent = line.length - line.trimStart().length;
     const top = open[open.length - 1];
-    const m = ITEM.exec(line);
+    const first = line.charCodeAt(indent);
+    // only lines starting with *, +, - or a digit can open an item
+    const m = first === 42 || first === 43 || first === 45 || (first >= 48 && first <= 57) ? ITEM.exec(line) : null;
     if (line.trim() === '') {
       blankRun++;
       if (top !== undefined) lines[top]!.push('');
