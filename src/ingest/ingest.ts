@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { UnsupportedFileError, ParseError, type SkipReason } from '../domain/errors.js';
 import { checksum, sourceId as makeSourceId } from '../domain/ids.js';
 import type { Embedder } from '../embed/embedder.js';
+import { extractDocument } from '../extract/extract.js';
 import { parseFile } from '../parse/parse.js';
 import type { Store } from '../store/store.js';
 import { scanFolder } from '../sources/filesystem.js';
@@ -124,6 +125,19 @@ export async function ingestFolder(dir: string, options: IngestOptions): Promise
   let mark = performance.now();
   timings.parseMs = mark - started;
 
+  // links resolve against this ingest's documents and what the source already holds
+  const anchors = new Map<string, Map<string, string>>();
+  for (const a of await store.sectionAnchors(srcId)) addAnchor(anchors, a.uri, a.anchor, a.id);
+  for (const rec of pending) {
+    anchors.delete(rec.document.uri);
+    for (const s of rec.sections) if (s.part <= 1) addAnchor(anchors, rec.document.uri, s.anchor, s.id);
+  }
+  const resolveSection = (uri: string, anchor?: string): string | undefined => {
+    const m = anchors.get(uri);
+    if (!m) return undefined;
+    return anchor ? (m.get(anchor) ?? m.get(anchor.toLowerCase())) : m.values().next().value;
+  };
+
   const newTexts = pending.flatMap((p) => [...p.embedText.values()]);
   const { embedder, reembedAll } = await options.resolveEmbedder(newTexts);
   timings.fitMs = performance.now() - mark;
@@ -148,7 +162,11 @@ export async function ingestFolder(dir: string, options: IngestOptions): Promise
     embedded += toEmbed.length;
     const embeddedAt = performance.now();
     timings.embedMs += embeddedAt - mark;
-    await store.writeDocument({ document: rec.document, sections: rec.sections, vectors, lexical: rec.lexical });
+    const graph = extractDocument(
+      { sourceId: srcId, docId: rec.document.id, uri: rec.document.uri, title: rec.document.title, sections: rec.sections },
+      resolveSection,
+    );
+    await store.writeDocument({ document: rec.document, sections: rec.sections, vectors, lexical: rec.lexical, entities: graph.entities, edges: graph.edges });
     timings.writeMs += performance.now() - embeddedAt;
     sections += rec.sections.length;
     progress({ phase: 'write', done: sections, total: totalSections, uri: rec.document.uri });
@@ -185,6 +203,15 @@ export async function ingestFolder(dir: string, options: IngestOptions): Promise
     seconds: (performance.now() - started) / 1000,
     timings: { ...timings, reembedMs: performance.now() - mark },
   };
+}
+
+function addAnchor(anchors: Map<string, Map<string, string>>, uri: string, anchor: string, id: string): void {
+  let m = anchors.get(uri);
+  if (!m) {
+    m = new Map();
+    anchors.set(uri, m);
+  }
+  if (!m.has(anchor)) m.set(anchor, id);
 }
 
 /** Re-embeds every stored section outside `skipDocs` (after the embedder changed). Returns the count. */

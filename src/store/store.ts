@@ -99,6 +99,8 @@ export interface Store {
 
   getSections(ids: readonly string[]): Promise<SectionRecord[]>;
   getDocumentSections(docId: string): Promise<SectionRecord[]>;
+  /** uri, anchor and id of every section of a source's documents (first part only), for resolving links. */
+  sectionAnchors(sourceId: string): Promise<{ uri: string; anchor: string; id: string }[]>;
   /** Vectors already stored for a document's sections, keyed by section checksum (for re-use on change). */
   getSectionVectors(docId: string): Promise<Map<string, Float32Array>>;
 

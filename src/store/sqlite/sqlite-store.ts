@@ -229,6 +229,12 @@ export class SqliteStore implements Store {
     return (this.db.prepare('SELECT * FROM sections WHERE doc_id = ? ORDER BY seq').all(docId) as SectionRow[]).map(toSection);
   }
 
+  async sectionAnchors(sourceId: string): Promise<{ uri: string; anchor: string; id: string }[]> {
+    return this.db
+      .prepare('SELECT d.uri, s.anchor, s.id FROM sections s JOIN documents d ON d.id = s.doc_id WHERE d.source_id = ? AND s.part <= 1 ORDER BY d.uri, s.seq')
+      .all(sourceId) as { uri: string; anchor: string; id: string }[];
+  }
+
   async getSectionVectors(docId: string): Promise<Map<string, Float32Array>> {
     const rows = this.db
       .prepare('SELECT s.checksum, v.vec FROM sections s JOIN section_vectors v ON v.section_rowid = s.rowid WHERE s.doc_id = ?')
