@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { documentId } from '../domain/ids.js';
 import { extract, inputOf, SOURCE } from '../../test/fixtures/extract/harness.js';
-import { extractDocument } from './extract.js';
+import { extractDocument, resolverFromSections } from './extract.js';
 
 const DOC = [
   '# Errors',
@@ -124,5 +124,21 @@ describe('extractDocument', () => {
       ].join('\n'),
     );
     expect(doc.entities).toEqual([]);
+  });
+});
+
+describe('resolverFromSections', () => {
+  it('resolves anchors of other documents in a batch, case-insensitively, and nothing without an anchor', () => {
+    const cli = inputOf('cli.md', '# CLI\n\n## `--max-old-space-size=SIZE`\n\nSets the heap size.\n');
+    const resolve = resolverFromSections([cli]);
+    const flag = cli.sections.find((s) => s.heading.includes('max-old'))!;
+    expect(resolve('cli.md', flag.anchor)).toBe(flag.id);
+    expect(resolve('cli.md', flag.anchor.toUpperCase())).toBe(flag.id);
+    expect(resolve('cli.md', undefined)).toBeUndefined();
+    expect(resolve('cli.md', 'nope')).toBeUndefined();
+    expect(resolve('other.md', flag.anchor)).toBeUndefined();
+
+    const doc = extract('errors.md', DOC, resolve);
+    expect(doc.edges.some((e) => e.type === 'LINKS_TO' && e.dst === flag.id)).toBe(true);
   });
 });

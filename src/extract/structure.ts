@@ -10,6 +10,32 @@ import type { GraphBuilder } from './graph.js';
 export type SectionResolver = (uri: string, anchor?: string) => string | undefined;
 
 /**
+ * A resolver over sections already in hand (a batch being ingested, or a
+ * store's sections of the target documents): the first part of the section
+ * whose anchor matches, case-insensitively as browsers fall back; undefined
+ * for an unknown document or anchor, and for a link without an anchor (the
+ * caller then links the document).
+ */
+export function resolverFromSections(docs: Iterable<{ uri: string; sections: readonly SectionRecord[] }>): SectionResolver {
+  const index = new Map<string, Map<string, string>>();
+  for (const d of docs) {
+    const anchors = new Map<string, string>();
+    for (const s of d.sections) {
+      if (s.anchor === '') continue;
+      if (!anchors.has(s.anchor)) anchors.set(s.anchor, s.id);
+      const lower = s.anchor.toLowerCase();
+      if (!anchors.has(lower)) anchors.set(lower, s.id);
+    }
+    index.set(d.uri, anchors);
+  }
+  return (uri, anchor) => {
+    if (!anchor) return undefined;
+    const anchors = index.get(uri);
+    return anchors?.get(anchor) ?? anchors?.get(anchor.toLowerCase());
+  };
+}
+
+/**
  * Structural edges: HAS_SECTION from the document to its top-level sections,
  * PARENT_OF down the heading tree, NEXT in reading order.
  */
