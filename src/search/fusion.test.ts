@@ -60,9 +60,12 @@ describe('fuse: weighted reciprocal-rank fusion', () => {
     expect(fuse({ lexical: [], vector: [] })).toEqual([]);
   });
 
-  it('uses the tuned defaults (docs/benchmarks.md): RRF k=20, vector weight 0.5', () => {
-    expect(DEFAULT_FUSION).toEqual({ weights: { lexical: 1, vector: 0.5 }, k: 20 });
-    const fused = fuse({ lexical: list('a'), vector: list('a') });
-    expect(fused[0]!.score).toBeCloseTo(1.5 / 21, 12);
+  it('uses DEFAULT_FUSION when no weights are given', () => {
+    const lists = { lexical: list('a', 'b'), vector: list('b', 'a') };
+    expect(fuse(lists)).toEqual(fuse(lists, DEFAULT_FUSION));
+    const { weights, k } = DEFAULT_FUSION;
+    expect(fuse({ lexical: list('a'), vector: list('a') })[0]!.score).toBeCloseTo(((weights.lexical ?? 0) + (weights.vector ?? 0)) / (k + 1), 12);
+    expect(weights.lexical).toBeGreaterThan(0);
+    expect(weights.vector).toBeGreaterThan(0);
   });
 });
