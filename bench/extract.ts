@@ -121,7 +121,7 @@ function print(r: {
   for (const p of r.precision) {
     console.log(`| ${p.type} | ${p.labelled} | ${p.produced} | ${p.correct} | ${(p.precision * 100).toFixed(1)}% |`);
   }
-  console.log(`\nprecision weighted by each type's share of the corpus: ${(r.weightedPrecision * 100).toFixed(1)}%`);
+  console.log(`\nprecision weighted by each type's share of the corpus: ${(r.weightedPrecision * 100).toFixed(2)}%`);
 }
 
 /** The sampled entities that have no label yet, with the text a labeller needs. */

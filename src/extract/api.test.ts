@@ -112,8 +112,9 @@ describe('inline API mentions', () => {
   it('takes reference-style code and leaves bare method names and values alone', () => {
     const doc = extract(
       'notes.md',
-      '# Notes\n\nCall `util.inspect()` or `require()`; `emit()` alone, `true`, `null`, `string` and `v18.0.0` are not symbols, nor is `./src/index.js`.\n',
+      '# Notes\n\nCall `util.inspect()` or `require()`; `emit()` alone, `true`, `null`, `string` and `v18.0.0` are not symbols, nor is `./src/index.js`.\n' +
+        'Iterate with `rl[Symbol.asyncIterator]()`; `args[token.index]` is an expression.\n',
     );
-    expect(doc.names('APISymbol')).toEqual(['require', 'util.inspect']);
+    expect(doc.names('APISymbol')).toEqual(['require', 'rl[Symbol.asyncIterator]', 'util.inspect']);
   });
 });

@@ -151,6 +151,8 @@ export function apiSpan(code: string, _sentence: () => string, _ctx: SectionCont
   // `node.bootstrap`, `http.server.response.finish`: all-lower-case dotted names are as often trace
   // categories, channel or file names; they count only on a receiver the document defines (second pass)
   if (f.attributes?.kind === 'property' && LOWER_DOTTED.test(f.name)) return undefined;
+  // `args[token.index]`, `object[methodName]`: indexing by a variable is an expression; `rl[Symbol.asyncIterator]` is a member
+  if (/\[(?!Symbol\.)/.test(f.name)) return undefined;
   // a bare lower-case call (`emit()`, `destroy()`) is a method by its short name or example code;
   // it counts only when the document defines it (second pass) or it is a global
   if (f.attributes?.kind === 'function' && /^[a-z][A-Za-z0-9]*$/.test(f.name) && !GLOBAL_FUNCTIONS.has(f.name)) return undefined;

@@ -196,7 +196,7 @@ const JS_START = /^(?:const|let|var|import|export|return|await|typeof|new|functi
 /** Inline code that is a command line (`git rebase -i`, `node --watch app.js`) or a program the document runs (`postject`). */
 export function commandSpan(code: string, sentence: () => string, ctx: SectionContext): Finding[] | undefined {
   const c = code.trim();
-  if (/^[A-Z]{2,}\s+[A-Z]/.test(c)) {
+  if (/^[A-Z]{2,}\s+\S/.test(c)) {
     const sql = sqlStatements(c, false);
     return sql.length > 0 ? sql : undefined;
   }

@@ -96,7 +96,13 @@ function orderedLists(ctx: SectionContext): OrderedList[] {
 
 function cleanStep(text: string): string {
   const firstPara = text.split(/\n\s*\n|\n\s*```/)[0] ?? text;
-  const t = collapseSpace(firstPara.replace(LINK, '$1$2').replace(/[*_]{1,2}([^*_]+)[*_]{1,2}/g, '$1'));
+  // emphasis goes; underscores inside words and code (`pg_reload_conf`) stay
+  const t = collapseSpace(
+    firstPara
+      .replace(LINK, '$1$2')
+      .replace(/\*{1,2}([^*]+)\*{1,2}/g, '$1')
+      .replace(/(^|[^\w`])_([^_`]+)_(?=[^\w`]|$)/g, '$1$2'),
+  );
   return t.length > 200 ? t.slice(0, 197).trimEnd() + '…' : t;
 }
 
