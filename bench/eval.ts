@@ -28,7 +28,7 @@ const dir = mkdtempSync(join(tmpdir(), 'dg-eval-'));
 try {
   const app = await App.open(loadConfig({ overrides: { index: join(dir, 'index.db') } }), { create: true });
   const ingest = await app.ingest(corpus);
-  const report = await runEval(readGolden(values.golden), ['lexical', 'vector', 'fused'], (q, mode) => app.search(q, { mode, limit: 20 }), values.golden);
+  const report = await runEval(readGolden(values.golden), ['lexical', 'vector', 'fused', 'graph'], (q, mode) => app.search(q, { mode, limit: 20 }), values.golden);
   await app.close();
   if (values.json) console.log(JSON.stringify({ ingest, report }, null, 2));
   else {

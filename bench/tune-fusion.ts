@@ -1,28 +1,33 @@
 /**
- * Sweeps fusion parameters on a golden set against an existing index and
- * prints nDCG@10 and section Hit@5 for each setting. Used to choose
- * DEFAULT_FUSION; never special-cases a query.
- *   node --import tsx bench/tune-fusion.ts <index.db> <golden.jsonl>
+ * Sweeps fusion weights on a golden set against an existing index and prints
+ * nDCG@10 and section Hit@5 (overall and per intent) for each setting. Used
+ * to choose DEFAULT_FUSION; never special-cases a query.
+ *   node --import tsx bench/tune-fusion.ts <index.db> <golden.jsonl> [fused|graph]
  */
 import { App } from '../src/app/app.js';
 import { loadConfig } from '../src/config/config.js';
 import { readGolden, runEval } from '../src/eval/golden.js';
+import { DEFAULT_FUSION } from '../src/search/fusion.js';
+import type { SearchMode } from '../src/search/search.js';
 
-const [index, goldenPath] = process.argv.slice(2);
+const [index, goldenPath, modeArg] = process.argv.slice(2);
 if (!index || !goldenPath) {
-  console.error('usage: tune-fusion.ts <index.db> <golden.jsonl>');
+  console.error('usage: tune-fusion.ts <index.db> <golden.jsonl> [fused|graph]');
   process.exit(2);
 }
+const mode = (modeArg ?? 'fused') as SearchMode;
 const app = await App.open(loadConfig({ overrides: { index } }));
 const golden = readGolden(goldenPath);
-const rows: string[] = [];
-for (const k of [5, 10, 20, 40, 60]) {
-  for (const wv of [0.25, 0.5, 0.75, 1]) {
-    const fusion = { weights: { lexical: 1, vector: wv }, k };
-    const r = await runEval(golden, ['fused'], (q, mode) => app.search(q, { mode, limit: 20, fusion }));
-    const all = r.rows.find((x) => x.intent === 'all')!;
-    rows.push(`k=${k} wv=${wv}\tnDCG=${all.ndcg10.toFixed(3)}\tsecHit5=${all.sectionHit5.toFixed(3)}\tMRR=${all.mrr10.toFixed(3)}`);
-    console.log(rows[rows.length - 1]);
+const grid =
+  mode === 'graph'
+    ? [0, 0.25, 0.5, 1].flatMap((entity) => [0, 0.25, 0.5].map((graph) => ({ ...DEFAULT_FUSION.weights, entity, graph })))
+    : [0.25, 0.5, 0.75, 1].map((vector) => ({ lexical: 1, vector }));
+for (const k of mode === 'graph' ? [DEFAULT_FUSION.k] : [5, 10, 20, 40, 60]) {
+  for (const weights of grid) {
+    const fusion = { weights, k };
+    const r = await runEval(golden, [mode], (q, m) => app.search(q, { mode: m, limit: 20, fusion }));
+    const cells = r.rows.map((x) => `${x.intent}=${x.ndcg10.toFixed(3)}/${x.sectionHit5.toFixed(2)}`);
+    console.log(`k=${k} ${JSON.stringify(weights)}\t${cells.join(' ')}`);
   }
 }
 await app.close();

@@ -94,7 +94,7 @@ Exit codes: 0 ok, 1 failure, 2 bad arguments or configuration, 3 not found (e.g.
     .description('Search the index; prints ranked sections with uri#anchor, heading path and a snippet.')
     .argument('<query>', 'a question or keywords, e.g. "how do I create a folder recursively"')
     .option('-n, --limit <n>', 'number of hits (1-100)', intArg('--limit', 1, 100), 10)
-    .addOption(new Option('--mode <mode>', 'retrievers to use').choices(SEARCH_MODES as string[]).default('fused'))
+    .addOption(new Option('--mode <mode>', 'retrievers to use').choices(SEARCH_MODES as string[]).default('graph'))
     .option('--uri-prefix <prefix>', 'only documents whose uri starts with this (e.g. guide/)')
     .option('--tag <tag...>', 'only documents with these front-matter tags')
     .option('--json', 'print the result as JSON')
@@ -145,7 +145,7 @@ Exit codes: 0 ok, 1 failure, 2 bad arguments or configuration, 3 not found (e.g.
     .command('eval')
     .description('Measure search quality on judged queries (JSONL: {id, intent, query, relevant:[{doc, heading?, grade}]}).')
     .argument('<golden>', 'golden queries file, e.g. ../shared/eval/node-dev-golden.jsonl')
-    .option('--modes <modes>', 'comma-separated retrievers to compare', 'lexical,vector,fused')
+    .option('--modes <modes>', 'comma-separated retrievers to compare', 'lexical,vector,fused,graph')
     .option('--json', 'print the full report (per query too) as JSON')
     .addHelpText('after', '\nPrints nDCG@10, Recall@10, MRR@10, Hit@1, Hit@5 (document level), section Hit@5, and p50/p95 latency, overall and per intent.')
     .action(async (golden: string, opts: { modes: string; json?: boolean }, cmd: Command) => {

@@ -115,7 +115,14 @@ export interface SearchHit {
   score: number;
   /** Contribution of each retriever to `score`, and its rank in that retriever's list. */
   parts: Partial<Record<Retriever, { score: number; rank: number }>>;
+  /** For hits the graph brought in: the entities and edges that led here. */
+  via?: GraphPath[];
 }
+
+/** One way a hit was reached through the graph. */
+export type GraphPath =
+  | { kind: 'entity'; entity: string; type: EntityType; edge: 'DEFINES' | 'RESOLVES' | 'MENTIONS' }
+  | { kind: 'expansion'; from: string; edge: 'PARENT_OF' | 'LINKS_TO' | 'CHILD_OF'; hops: number };
 
 export interface SearchResult {
   query: string;
@@ -123,4 +130,6 @@ export interface SearchResult {
   /** Retrievers that failed and were left out (the query still answered). */
   degraded: Retriever[];
   tookMs: number;
+  /** The intent the planner saw in the query (graph mode). */
+  intent?: string;
 }

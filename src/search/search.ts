@@ -2,12 +2,19 @@ import { InvalidInputError } from '../domain/errors.js';
 import { terms } from '../domain/text.js';
 import type { DocumentRecord, Retriever, SearchHit, SearchResult } from '../domain/types.js';
 import type { Embedder } from '../embed/embedder.js';
-import type { SearchFilters, Store } from '../store/store.js';
-import { DEFAULT_FUSION, fuse, type FusionWeights } from './fusion.js';
+import type { ScoredSection, SearchFilters, Store } from '../store/store.js';
+import { DEFAULT_FUSION, fuse, type FusedCandidate, type FusionWeights } from './fusion.js';
+import { entityRetriever, expand, type Via } from './graph.js';
+import { plan } from './planner.js';
 import { makeSnippet } from './snippet.js';
 
-export type SearchMode = 'fused' | 'lexical' | 'vector';
-export const SEARCH_MODES: readonly SearchMode[] = ['fused', 'lexical', 'vector'];
+/**
+ * `graph` (the default) = lexical + vector + entity retrieval, fused, then
+ * expanded over the graph; `fused` = lexical + vector only; `lexical` and
+ * `vector` = one retriever each (for evaluation and debugging).
+ */
+export type SearchMode = 'graph' | 'fused' | 'lexical' | 'vector';
+export const SEARCH_MODES: readonly SearchMode[] = ['graph', 'fused', 'lexical', 'vector'];
 
 export interface SearchOptions {
   /** Hits to return, 1–100. Default 10. */
@@ -44,21 +51,52 @@ export async function search(deps: SearchDeps, query: string, options: SearchOpt
   const offset = options.offset ?? 0;
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new InvalidInputError(`limit must be a whole number from 1 to 100, got ${limit}`, { field: 'limit', allowed: '1–100' });
   if (!Number.isInteger(offset) || offset < 0) throw new InvalidInputError(`offset must be a whole number ≥ 0, got ${offset}`, { field: 'offset', allowed: '≥ 0' });
-  const mode = options.mode ?? 'fused';
+  const mode = options.mode ?? 'graph';
   const queryTerms = terms(q);
   const degraded: Retriever[] = [];
   const want = Math.max(CANDIDATES, offset + limit);
+  const fusion = options.fusion ?? DEFAULT_FUSION;
+  const queryPlan = plan(q);
 
   const lexical = mode === 'vector' ? undefined : deps.store.lexicalSearch(queryTerms, want, options.filters);
   const vector = mode === 'lexical' ? undefined : vectorCandidates(deps, q, want, options.filters).catch(() => {
     degraded.push('vector');
     return [];
   });
-  const lists = { ...(lexical ? { lexical: await lexical } : {}), ...(vector ? { vector: await vector } : {}) };
-  const fused = fuse(lists, options.fusion ?? DEFAULT_FUSION);
-  const page = fused.slice(offset, offset + limit);
+  const entity = mode === 'graph' ? entityRetriever(deps.store, queryPlan, want) : undefined;
+  const lists: Partial<Record<Retriever, ScoredSection[]>> = {};
+  if (lexical) lists.lexical = await lexical;
+  if (vector) lists.vector = await vector;
+  const via = new Map<string, Via[]>();
+  let fused: FusedCandidate[];
+  if (entity) {
+    const found = await entity;
+    lists.entity = await keepFiltered(deps.store, found.list, options.filters);
+    mergeVia(via, found.via);
+    const first = fuse(lists, fusion);
+    const expanded = await expand(deps.store, first.slice(0, EXPANSION_SEEDS), queryPlan, want);
+    lists.graph = await keepFiltered(deps.store, expanded.list, options.filters);
+    mergeVia(via, expanded.via);
+    fused = fuse(lists, fusion);
+  } else {
+    fused = fuse(lists, fusion);
+  }
+  // one hit per section: the best-scoring part of a split section stands for all its parts
+  const window = fused.slice(0, (offset + limit) * 3);
+  const sections = new Map((await deps.store.getSections(window.map((c) => c.sectionId))).map((s) => [s.id, s]));
+  const seenSections = new Set<string>();
+  const kept: FusedCandidate[] = [];
+  for (const c of window) {
+    const s = sections.get(c.sectionId);
+    if (!s) continue; // deleted between retrieval and fetch
+    const key = `${s.docId}#${s.anchor}#${s.headingPath.join('\u001f')}`;
+    if (seenSections.has(key)) continue;
+    seenSections.add(key);
+    kept.push(c);
+    if (kept.length >= offset + limit) break;
+  }
+  const page = kept.slice(offset, offset + limit);
 
-  const sections = new Map((await deps.store.getSections(page.map((c) => c.sectionId))).map((s) => [s.id, s]));
   const docs = new Map<string, DocumentRecord | undefined>();
   const termSet = new Set(queryTerms);
   const hits: SearchHit[] = [];
@@ -79,9 +117,24 @@ export async function search(deps: SearchDeps, query: string, options: SearchOpt
       snippet: makeSnippet(s.text || s.heading, termSet),
       score: round(c.score),
       parts: Object.fromEntries(Object.entries(c.parts).map(([k, v]) => [k, { score: round(v.score), rank: v.rank }])),
+      ...(via.has(s.id) && (c.parts.entity || c.parts.graph) ? { via: via.get(s.id) } : {}),
     });
   }
-  return { query: q, hits, degraded, tookMs: round(performance.now() - started) };
+  return { query: q, hits, degraded, tookMs: round(performance.now() - started), ...(mode === 'graph' ? { intent: queryPlan.intent } : {}) };
+}
+
+/** Seeds for graph expansion: the best few hits of the first fusion. */
+const EXPANSION_SEEDS = 5;
+
+/** Graph retrievers walk edges regardless of filters; with filters active, drop what they exclude. */
+async function keepFiltered(store: Store, list: ScoredSection[], filters: SearchFilters | undefined): Promise<ScoredSection[]> {
+  if (!filters || (!filters.sourceId && !filters.uriPrefix && !(filters.tags && filters.tags.length > 0)) || list.length === 0) return list;
+  const allowed = await store.sectionsMatching(list.map((s) => s.sectionId), filters);
+  return list.filter((s) => allowed.has(s.sectionId));
+}
+
+function mergeVia(into: Map<string, Via[]>, from: Map<string, Via[]>): void {
+  for (const [id, v] of from) into.set(id, [...(into.get(id) ?? []), ...v].slice(0, 5));
 }
 
 async function vectorCandidates(deps: SearchDeps, q: string, want: number, filters: SearchFilters | undefined) {

@@ -109,6 +109,9 @@ export interface Store {
   /** Adds or replaces the vectors of existing sections (by section id); ids that do not exist are ignored. */
   putVectors(vectors: Map<string, Float32Array>): Promise<void>;
 
+  /** The subset of `ids` whose documents pass `filters`. */
+  sectionsMatching(ids: readonly string[], filters: SearchFilters): Promise<Set<string>>;
+
   /** BM25 over the lexical rows: `terms` are index terms (see domain/text.ts). Higher score is better. */
   lexicalSearch(terms: readonly string[], limit: number, filters?: SearchFilters): Promise<ScoredSection[]>;
   /** Cosine similarity against stored vectors. Higher score is better. */

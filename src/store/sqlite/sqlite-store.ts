@@ -286,6 +286,14 @@ export class SqliteStore implements Store {
     return this.db.prepare(sql).all(match, ...params, limit) as ScoredSection[];
   }
 
+  async sectionsMatching(ids: readonly string[], filters: SearchFilters): Promise<Set<string>> {
+    const { where, params } = filterSql(filters);
+    if (ids.length === 0) return new Set();
+    if (!where) return new Set(ids);
+    const stmt = this.db.prepare(`SELECT 1 FROM sections s JOIN documents d ON d.id = s.doc_id WHERE s.id = ? AND ${where}`).pluck();
+    return new Set(ids.filter((id) => stmt.get(id, ...params) !== undefined));
+  }
+
   async vectorSearch(vector: Float32Array, limit: number, filters?: SearchFilters): Promise<ScoredSection[]> {
     const index = this.vectorIndex();
     if (!index || index.size === 0 || limit <= 0) return [];
