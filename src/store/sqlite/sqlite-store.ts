@@ -21,6 +21,8 @@ import { FlatVectorIndex } from './vector-index.js';
 
 /** BM25 column weights: heading, context (title + parent headings), body. */
 export const LEXICAL_WEIGHTS = { heading: 4, context: 1.5, body: 1 } as const;
+/** Rows ranked past the limit to see ties at the cut (see lexicalSearch). */
+const LEXICAL_TIE_MARGIN = 32;
 
 interface SectionRow {
   rowid: number;
@@ -265,16 +267,18 @@ export class SqliteStore implements Store {
     if (!where) {
       // Rank in the FTS index alone and look up ids for the top rows only: joining every match
       // to `sections` before sorting costs a B-tree lookup per matching row, most of the query's
-      // time at 100k sections. One row past the limit shows whether a tie crosses the cut; only
-      // then is the joined query needed to choose among the tied rows by id.
+      // time at 100k sections. Rows past the limit show every row tied with the last one kept,
+      // so ties are broken by id exactly as the joined query does; only a tie longer than the
+      // margin falls back to it.
       const top = this.db
         .prepare(`SELECT rowid, -bm25(sections_fts, ${heading}, ${context}, ${body}) AS score FROM sections_fts WHERE sections_fts MATCH ? ORDER BY score DESC LIMIT ?`)
-        .all(match, limit + 1) as { rowid: number; score: number }[];
-      if (top.length <= limit || top[limit]!.score < top[limit - 1]!.score) {
+        .all(match, limit + LEXICAL_TIE_MARGIN) as { rowid: number; score: number }[];
+      const cut = top[Math.min(limit, top.length) - 1]?.score ?? Infinity;
+      if (top.length < limit + LEXICAL_TIE_MARGIN || top[top.length - 1]!.score < cut) {
         const idOf = this.db.prepare('SELECT id FROM sections WHERE rowid = ?').pluck();
-        const hits = top.slice(0, limit).map((r) => ({ sectionId: idOf.get(r.rowid) as string | undefined, score: r.score }));
+        const hits = top.filter((r) => r.score >= cut).map((r) => ({ sectionId: idOf.get(r.rowid) as string | undefined, score: r.score }));
         if (hits.every((h): h is ScoredSection => h.sectionId !== undefined)) {
-          return hits.sort((x, y) => y.score - x.score || (x.sectionId < y.sectionId ? -1 : x.sectionId > y.sectionId ? 1 : 0));
+          return hits.sort((x, y) => y.score - x.score || (x.sectionId < y.sectionId ? -1 : x.sectionId > y.sectionId ? 1 : 0)).slice(0, limit);
         }
       }
     }
