@@ -9,6 +9,7 @@ import type { Store, StoreStats, StoredEmbedder } from '../store/store.js';
 import { ingestEmbedderResolver, queryEmbedder } from './embedders.js';
 import { existsSync } from 'node:fs';
 import { exportJsonl } from './export.js';
+import { explainError, getProcedure, lookupEntity, traverse, type EntityView, type ErrorExplanation, type ProcedureView, type TraverseRequest, type TraverseResult } from './graph.js';
 import { documentText, type DocumentText } from './document-text.js';
 import { getDocumentView, getSection, type DocumentView, type SectionContextOptions, type SectionRef, type SectionView } from './documents.js';
 
@@ -74,6 +75,27 @@ export class App {
   /** Sources (ingested folders) with their document counts. */
   listSources(): ReturnType<Store['listSources']> {
     return this.store.listSources();
+  }
+
+  /** An entity by name, with its definition, mentions and related entities. */
+  lookupEntity(name: string, type?: string): Promise<EntityView> {
+    return lookupEntity(this.store, name, type);
+  }
+
+  /** Sections that define, resolve or mention an error code or message. */
+  explainError(codeOrMessage: string, limit?: number): Promise<ErrorExplanation> {
+    return explainError(this.store, codeOrMessage, limit);
+  }
+
+  /** The ordered steps of the procedure that best answers a task, or undefined when the docs hold none. */
+  async getProcedure(task: string): Promise<ProcedureView | undefined> {
+    const found = await this.search(task, { limit: 10, mode: 'graph' });
+    return getProcedure(this.store, found.hits.map((h) => h.sectionId));
+  }
+
+  /** A typed, capped traversal of the graph (depth ≤ 3, limit ≤ 100). */
+  traverse(req: TraverseRequest): Promise<TraverseResult> {
+    return traverse(this.store, req);
   }
 
   /** The index as deterministic JSON lines (see export.ts). */

@@ -106,6 +106,8 @@ export async function expand(store: Store, seeds: readonly FusedCandidate[], pla
   const d = decay(plan.intent);
   for (const seed of seeds) {
     const base = seed.score / top;
+    // the seeds lead the expanded list: a neighbour is context for a hit, it must not outrank it on that alone
+    scores.set(seed.sectionId, Math.max(scores.get(seed.sectionId) ?? 0, base));
     const out = await store.edgesOf([seed.sectionId], 'out', ['LINKS_TO', 'PARENT_OF'] as EdgeType[], 30);
     const into = await store.edgesOf([seed.sectionId], 'in', ['PARENT_OF'] as EdgeType[], 1);
     const steps: { id: string; edge: 'PARENT_OF' | 'CHILD_OF' | 'LINKS_TO' }[] = [

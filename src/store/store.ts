@@ -117,6 +117,10 @@ export interface Store {
   /** Cosine similarity against stored vectors. Higher score is better. */
   vectorSearch(vector: Float32Array, limit: number, filters?: SearchFilters): Promise<ScoredSection[]>;
 
+  /** Every entity, ordered by id (for exports). */
+  allEntities(): AsyncIterable<EntityRecord>;
+  /** Every edge, ordered by type, source, target and document (for exports). */
+  allEdges(): AsyncIterable<EdgeRecord & { docId: string }>;
   /** Entities whose canonical name or an alias equals one of `keys` (already canonicalised by the caller). */
   findEntities(keys: readonly string[], types?: readonly EntityType[]): Promise<EntityRecord[]>;
   getEntities(ids: readonly string[]): Promise<EntityRecord[]>;

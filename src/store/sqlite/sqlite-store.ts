@@ -142,6 +142,15 @@ export class SqliteStore implements Store {
   }
 
   async writeDocument(w: DocumentWrite): Promise<void> {
+    this.writeDocumentSync(w);
+  }
+
+  /**
+   * `writeDocument`, synchronously, for a caller that must write inside its
+   * own transaction on this connection (the job queue's `completeWith`): it
+   * then nests as a savepoint and commits with the caller's transaction.
+   */
+  writeDocumentSync(w: DocumentWrite): void {
     const d = w.document;
     this.db.transaction(() => {
       this.removeDocumentContent(d.id);
@@ -181,8 +190,14 @@ export class SqliteStore implements Store {
        ON CONFLICT(id) DO UPDATE SET aliases = excluded.aliases, attributes = excluded.attributes`,
     );
     const insAlias = this.db.prepare('INSERT OR IGNORE INTO entity_aliases (alias, entity_id) VALUES (?, ?)');
+    const existing = this.db.prepare('SELECT aliases, attributes FROM entities WHERE id = ?');
     for (const e of entities) {
-      insEntity.run(e.id, e.type, e.name, JSON.stringify(e.aliases), JSON.stringify(e.attributes));
+      // Several documents describe one entity: merge what each says, so a document that only
+      // mentions it cannot erase the defaults and units its defining document recorded.
+      const old = existing.get(e.id) as { aliases: string; attributes: string } | undefined;
+      const aliases = old ? [...new Set([...(JSON.parse(old.aliases) as string[]), ...e.aliases])].sort() : e.aliases;
+      const attributes = old ? { ...(JSON.parse(old.attributes) as Record<string, unknown>), ...e.attributes } : e.attributes;
+      insEntity.run(e.id, e.type, e.name, JSON.stringify(aliases), JSON.stringify(attributes));
       for (const alias of new Set([e.name, ...e.aliases])) insAlias.run(alias, e.id);
     }
     const insEdge = this.db.prepare(
@@ -207,6 +222,11 @@ export class SqliteStore implements Store {
   }
 
   async deleteDocument(id: string): Promise<boolean> {
+    return this.deleteDocumentSync(id);
+  }
+
+  /** `deleteDocument`, synchronously (see `writeDocumentSync`). */
+  deleteDocumentSync(id: string): boolean {
     let existed = false;
     this.db.transaction(() => {
       this.removeDocumentContent(id);
@@ -330,9 +350,19 @@ export class SqliteStore implements Store {
     return index;
   }
 
-  private getEmbedderSync(): StoredEmbedder | undefined {
+  /** The embedder recorded now, synchronously: lets a writer check inside its transaction that its vectors are still of this space. */
+  getEmbedderSync(): StoredEmbedder | undefined {
     const raw = this.db.prepare("SELECT value FROM kv WHERE key = 'embedder'").pluck().get() as Buffer | undefined;
     return raw ? (JSON.parse(raw.toString('utf8')) as StoredEmbedder) : undefined;
+  }
+
+  async *allEntities(): AsyncIterable<EntityRecord> {
+    for (const row of this.db.prepare('SELECT * FROM entities ORDER BY id').iterate() as Iterable<EntityRow>) yield toEntity(row);
+  }
+
+  async *allEdges(): AsyncIterable<EdgeRecord & { docId: string }> {
+    const rows = this.db.prepare('SELECT doc_id AS docId, src, dst, type, weight, evidence FROM edges ORDER BY type, src, dst, doc_id').iterate();
+    for (const row of rows as Iterable<EdgeRecord & { docId: string }>) yield row;
   }
 
   async findEntities(keys: readonly string[], types?: readonly EntityType[]): Promise<EntityRecord[]> {

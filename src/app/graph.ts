@@ -1,0 +1,251 @@
+import { InvalidInputError, NotFoundError } from '../domain/errors.js';
+import type { EdgeType, EntityRecord, EntityType, SectionRecord } from '../domain/types.js';
+import { messageName } from '../extract/canonical.js';
+import { lookupKeys } from '../search/graph.js';
+import type { EdgeDirection, Store } from '../store/store.js';
+import { parseCitation } from './documents.js';
+
+export const ENTITY_TYPES: readonly EntityType[] = ['Command', 'ConfigParameter', 'ErrorCode', 'ErrorMessage', 'APISymbol', 'Procedure', 'Step', 'Concept', 'Component'];
+export const EDGE_TYPES: readonly EdgeType[] = ['HAS_SECTION', 'PARENT_OF', 'NEXT', 'MENTIONS', 'DEFINES', 'LINKS_TO', 'HAS_STEP', 'RESOLVES', 'RELATED_TO'];
+/** Hard caps of `traverse`: anything beyond is refused, not truncated. */
+export const TRAVERSE_LIMITS = { maxDepth: 3, maxLimit: 100 } as const;
+
+/** A section as the graph operations cite it. */
+export interface SectionCitation {
+  id: string;
+  uri: string;
+  anchor: string;
+  heading: string;
+  headingPath: string[];
+}
+
+export interface EntityView {
+  entity: EntityRecord;
+  definedIn: SectionCitation[];
+  mentionedIn: (SectionCitation & { count: number })[];
+  related: { id: string; type: EntityType; name: string; weight: number }[];
+  /** Other entities with the same name but another type. */
+  alternatives: { id: string; type: EntityType; name: string }[];
+}
+
+async function cite(store: Store, ids: readonly string[]): Promise<Map<string, SectionCitation>> {
+  const sections = await store.getSections([...new Set(ids)]);
+  const docs = new Map<string, string>();
+  const out = new Map<string, SectionCitation>();
+  for (const s of sections) {
+    if (!docs.has(s.docId)) docs.set(s.docId, (await store.getDocument(s.docId))?.uri ?? '');
+    out.set(s.id, { id: s.id, uri: docs.get(s.docId)!, anchor: s.anchor, heading: s.heading, headingPath: s.headingPath });
+  }
+  return out;
+}
+
+function checkType(type: string | undefined): EntityType | undefined {
+  if (type === undefined) return undefined;
+  if (!ENTITY_TYPES.includes(type as EntityType)) throw new InvalidInputError(`unknown entity type "${type}"`, { field: 'type', allowed: ENTITY_TYPES.join(', ') });
+  return type as EntityType;
+}
+
+async function resolveEntities(store: Store, name: string, types?: readonly EntityType[]): Promise<EntityRecord[]> {
+  const n = name.trim();
+  if (n === '') throw new InvalidInputError('the name is empty', { field: 'name', allowed: 'an entity name such as ERR_REQUIRE_ESM, --max-old-space-size or fs.readFile' });
+  if (n.length > 500) throw new InvalidInputError(`the name is ${n.length} characters long`, { field: 'name', allowed: 'at most 500 characters' });
+  return store.findEntities([...new Set([...lookupKeys(n), messageName(n)])], types);
+}
+
+/** An entity by name (any spelling the docs use), with where it is defined and mentioned and what it relates to. */
+export async function lookupEntity(store: Store, name: string, type?: string): Promise<EntityView> {
+  const wanted = checkType(type);
+  const all = await resolveEntities(store, name);
+  const matches = wanted ? all.filter((e) => e.type === wanted) : all;
+  if (matches.length === 0) {
+    throw new NotFoundError(`no ${wanted ?? 'entity'} named "${name}" in the index`, {
+      hint: all.length > 0 ? `found it as ${all.map((e) => e.type).join(', ')}; drop or change the type` : 'try search_docs for free text; entity names are exact (e.g. ERR_REQUIRE_ESM, NODE_OPTIONS, fs.readFile)',
+    });
+  }
+  // prefer an entity with a definition
+  const withDefs = await Promise.all(matches.map(async (e) => ({ e, defs: await store.edgesOf([e.id], 'in', ['DEFINES'], 20) })));
+  withDefs.sort((a, b) => b.defs.length - a.defs.length || a.e.type.localeCompare(b.e.type));
+  const { e: entity, defs } = withDefs[0]!;
+  const mentions = (await store.edgesOf([entity.id], 'in', ['MENTIONS'], 20)).filter((x) => x.src.startsWith('s_'));
+  const relatedEdges = await store.edgesOf([entity.id], 'both', ['RELATED_TO'], 20);
+  const relatedIds = relatedEdges.map((x) => (x.src === entity.id ? x.dst : x.src));
+  const relatedEntities = new Map((await store.getEntities(relatedIds)).map((r) => [r.id, r]));
+  const cites = await cite(store, [...defs.map((d) => d.src), ...mentions.map((m) => m.src)]);
+  return {
+    entity,
+    definedIn: defs.map((d) => cites.get(d.src)).filter((c): c is SectionCitation => c !== undefined),
+    mentionedIn: mentions.flatMap((m) => {
+      const c = cites.get(m.src);
+      return c ? [{ ...c, count: m.weight }] : [];
+    }),
+    related: mergeRelated(relatedEdges.map((x, i) => ({ id: relatedIds[i]!, weight: x.weight })), relatedEntities),
+    alternatives: withDefs.slice(1).map(({ e }) => ({ id: e.id, type: e.type, name: e.name })),
+  };
+}
+
+/** One entry per related entity (edges in both directions summed), strongest first. */
+function mergeRelated(pairs: { id: string; weight: number }[], entities: Map<string, EntityRecord>): EntityView['related'] {
+  const sum = new Map<string, number>();
+  for (const p of pairs) sum.set(p.id, (sum.get(p.id) ?? 0) + p.weight);
+  return [...sum]
+    .flatMap(([id, weight]) => {
+      const r = entities.get(id);
+      return r ? [{ id, type: r.type, name: r.name, weight }] : [];
+    })
+    .sort((a, b) => b.weight - a.weight || a.name.localeCompare(b.name));
+}
+
+export interface ErrorExplanation {
+  query: string;
+  errors: { id: string; type: EntityType; name: string }[];
+  sections: (SectionCitation & { score: number; why: ('DEFINES' | 'RESOLVES' | 'MENTIONS')[] })[];
+}
+
+const ERROR_EDGE_SCORE = { DEFINES: 1, RESOLVES: 0.8, MENTIONS: 0.3 } as const;
+
+/** The sections that define, resolve or mention an error code or message, best first. */
+export async function explainError(store: Store, codeOrMessage: string, limit = 10): Promise<ErrorExplanation> {
+  const q = codeOrMessage.trim();
+  const candidates = [q, ...(q.match(/\b(?:ERR_[A-Z0-9_]+|E[A-Z]{3,}|[A-Z][A-Z0-9]*_E\d+|E\d{4}|\d{5}|[A-Z][A-Za-z]+(?:Error|Warning|Exception))\b/g) ?? [])];
+  const found = new Map<string, EntityRecord>();
+  for (const c of candidates) for (const e of await resolveEntities(store, c, ['ErrorCode', 'ErrorMessage'])) found.set(e.id, e);
+  if (found.size === 0) {
+    throw new NotFoundError(`no error code or message matching "${q.slice(0, 120)}" in the index`, {
+      hint: 'pass the code (e.g. ERR_REQUIRE_ESM, EADDRINUSE) or the message text as the docs write it; search_docs finds free text',
+    });
+  }
+  const scores = new Map<string, { score: number; why: Set<'DEFINES' | 'RESOLVES' | 'MENTIONS'> }>();
+  for (const e of found.values()) {
+    for (const edge of await store.edgesOf([e.id], 'in', ['DEFINES', 'RESOLVES', 'MENTIONS'], 100)) {
+      if (!edge.src.startsWith('s_')) continue;
+      const type = edge.type as keyof typeof ERROR_EDGE_SCORE;
+      const cur = scores.get(edge.src) ?? { score: 0, why: new Set() };
+      cur.score += ERROR_EDGE_SCORE[type] * (type === 'MENTIONS' ? Math.min(1, edge.weight / 2) : 1);
+      cur.why.add(type);
+      scores.set(edge.src, cur);
+    }
+  }
+  const ranked = [...scores].sort((a, b) => b[1].score - a[1].score || (a[0] < b[0] ? -1 : 1)).slice(0, limit);
+  const cites = await cite(store, ranked.map(([id]) => id));
+  return {
+    query: q,
+    errors: [...found.values()].map((e) => ({ id: e.id, type: e.type, name: e.name })),
+    sections: ranked.flatMap(([id, v]) => {
+      const c = cites.get(id);
+      return c ? [{ ...c, score: Math.round(v.score * 1000) / 1000, why: [...v.why].sort() }] : [];
+    }),
+  };
+}
+
+export interface ProcedureView {
+  procedure: { id: string; name: string; title: string };
+  section: SectionCitation;
+  steps: { order: number; text: string }[];
+  /** A section of the same document whose heading says it lists prerequisites, when there is one. */
+  prerequisites: SectionCitation | null;
+}
+
+/**
+ * The procedure (ordered steps) that best answers a task: procedures defined
+ * in the sections `findSections` ranks highest.
+ */
+export async function getProcedure(store: Store, rankedSectionIds: readonly string[]): Promise<ProcedureView | undefined> {
+  for (const sid of rankedSectionIds) {
+    const defs = await store.edgesOf([sid], 'out', ['DEFINES'], 50);
+    const procs = (await store.getEntities(defs.map((d) => d.dst))).filter((e) => e.type === 'Procedure');
+    const proc = procs[0];
+    if (!proc) continue;
+    const stepEdges = await store.edgesOf([proc.id], 'out', ['HAS_STEP'], 200);
+    const steps = (await store.getEntities(stepEdges.map((e) => e.dst)))
+      .map((s) => ({ order: Number(s.attributes.order ?? 0), text: String(s.attributes.text ?? s.name) }))
+      .sort((a, b) => a.order - b.order);
+    const cites = await cite(store, [sid]);
+    const section = cites.get(sid)!;
+    const [sec] = await store.getSections([sid]);
+    const siblings: SectionRecord[] = sec ? (await store.getDocumentSections(sec.docId)).filter((s) => /prerequisite|before you (begin|start)|requirements/i.test(s.heading)) : [];
+    const pre = siblings[0] ? (await cite(store, [siblings[0].id])).get(siblings[0].id) ?? null : null;
+    return { procedure: { id: proc.id, name: proc.name, title: String(proc.attributes.title ?? proc.name) }, section, steps, prerequisites: pre };
+  }
+  return undefined;
+}
+
+export interface TraverseRequest {
+  /** An entity name, a section id (s_…), a document id (d_…) or a citation uri#anchor. */
+  from: string;
+  relations?: readonly string[];
+  direction?: string;
+  depth?: number;
+  limit?: number;
+}
+
+export interface TraverseResult {
+  start: { id: string; kind: 'entity' | 'section' | 'document'; label: string }[];
+  nodes: { id: string; kind: 'entity' | 'section' | 'document'; label: string; type?: EntityType; uri?: string; anchor?: string }[];
+  edges: { src: string; dst: string; type: EdgeType; weight: number; depth: number }[];
+  truncated: boolean;
+}
+
+/** A typed, capped traversal of the graph; arguments beyond the caps are refused with what is allowed. */
+export async function traverse(store: Store, req: TraverseRequest): Promise<TraverseResult> {
+  const depth = req.depth ?? 1;
+  const limit = req.limit ?? 50;
+  const direction = (req.direction ?? 'both') as EdgeDirection;
+  if (!Number.isInteger(depth) || depth < 1 || depth > TRAVERSE_LIMITS.maxDepth) throw new InvalidInputError(`depth ${depth} is out of range`, { field: 'depth', allowed: `a whole number from 1 to ${TRAVERSE_LIMITS.maxDepth}` });
+  if (!Number.isInteger(limit) || limit < 1 || limit > TRAVERSE_LIMITS.maxLimit) throw new InvalidInputError(`limit ${limit} is out of range`, { field: 'limit', allowed: `a whole number from 1 to ${TRAVERSE_LIMITS.maxLimit}` });
+  if (!['out', 'in', 'both'].includes(direction)) throw new InvalidInputError(`direction "${String(req.direction)}" is not one of out, in, both`, { field: 'direction', allowed: 'out, in, both' });
+  for (const r of req.relations ?? []) {
+    if (!EDGE_TYPES.includes(r as EdgeType)) throw new InvalidInputError(`unknown relation "${r}"`, { field: 'relations', allowed: EDGE_TYPES.join(', ') });
+  }
+  const start = await resolveStart(store, req.from);
+  const steps = await store.traverse(start.map((s) => s.id), { types: req.relations as EdgeType[] | undefined, direction, depth, limit: limit + 1 });
+  const truncated = steps.length > limit;
+  const edges = steps.slice(0, limit).map((e) => ({ src: e.src, dst: e.dst, type: e.type, weight: e.weight, depth: e.depth }));
+  const ids = [...new Set(edges.flatMap((e) => [e.src, e.dst]))];
+  const nodes = await describeNodes(store, ids);
+  return { start, nodes, edges, truncated };
+}
+
+async function resolveStart(store: Store, from: string): Promise<TraverseResult['start']> {
+  const f = from.trim();
+  if (f === '') throw new InvalidInputError('from is empty', { field: 'from', allowed: 'an entity name, a section id (s_…), a document id (d_…) or uri#anchor' });
+  if (/^s_[0-9a-f]{24}$/.test(f) || /^d_[0-9a-f]{24}$/.test(f)) {
+    const [n] = await describeNodes(store, [f]);
+    if (!n) throw new NotFoundError(`no node with id ${f}`);
+    return [{ id: n.id, kind: n.kind, label: n.label }];
+  }
+  const entities = await resolveEntities(store, f);
+  if (entities.length > 0) return entities.map((e) => ({ id: e.id, kind: 'entity' as const, label: `${e.type} ${e.name}` }));
+  if (f.includes('#') || /\.(md|markdown|mdx|html?|xhtml)$/i.test(f)) {
+    const { uri, anchor } = parseCitation(f);
+    const doc = await store.getDocumentByUri(uri);
+    if (doc) {
+      if (anchor === '') return [{ id: doc.id, kind: 'document', label: doc.uri }];
+      const s = (await store.getDocumentSections(doc.id)).find((x) => x.anchor === anchor);
+      if (s) return [{ id: s.id, kind: 'section', label: `${uri}#${anchor}` }];
+    }
+  }
+  throw new NotFoundError(`nothing named "${f}" in the graph`, { hint: 'use an exact entity name (lookup_entity), a section id from search results, or uri#anchor' });
+}
+
+async function describeNodes(store: Store, ids: readonly string[]): Promise<TraverseResult['nodes']> {
+  const out: TraverseResult['nodes'] = [];
+  const entities = new Map((await store.getEntities(ids.filter((i) => i.startsWith('e_')))).map((e) => [e.id, e]));
+  const sections = await cite(store, ids.filter((i) => i.startsWith('s_')));
+  for (const id of ids) {
+    const e = entities.get(id);
+    if (e) {
+      out.push({ id, kind: 'entity', label: e.name, type: e.type });
+      continue;
+    }
+    const s = sections.get(id);
+    if (s) {
+      out.push({ id, kind: 'section', label: s.heading, uri: s.uri, anchor: s.anchor });
+      continue;
+    }
+    if (id.startsWith('d_')) {
+      const d = await store.getDocument(id);
+      if (d) out.push({ id, kind: 'document', label: d.title, uri: d.uri });
+    }
+  }
+  return out;
+}
