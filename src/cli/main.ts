@@ -11,6 +11,7 @@ import { SEARCH_MODES, type SearchMode } from '../search/search.js';
 import { EXIT, reportError } from './errors.js';
 import { ingestProgress } from './progress.js';
 import { registerMcpCommands } from './mcp-commands.js';
+import { registerGraphCommands } from './graph-commands.js';
 
 interface GlobalOptions {
   index?: string;
@@ -162,6 +163,7 @@ Exit codes: 0 ok, 1 failure, 2 bad arguments or configuration, 3 not found (e.g.
     });
 
   registerMcpCommands(program);
+  registerGraphCommands(program, withApp);
   return program;
 }
 
@@ -202,6 +204,10 @@ export function formatEval(report: EvalReport): string {
 
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  // `docgraph export | head` closes the pipe early: that is the reader's choice, not an error
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+  });
   let code: number = EXIT.ok;
   const program = buildProgram((c) => (code = c));
   // on every command: subcommands do not inherit an override set after they were added
