@@ -92,3 +92,16 @@ export function wholeForm(raw: string): string {
 export function rawTokens(text: string): string[] {
   return [...text.matchAll(RAW_TOKEN)].map((m) => m[0]);
 }
+
+const INLINE_LINK = /(!?)\[([^\]\n]*)\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+"[^"\n]*")?\)/g;
+const REF_LINK = /\[([^\]\n]+)\]\[[^\]\n]*\]/g;
+const AUTOLINK = /<(?:https?|mailto):[^>\s]+>/g;
+
+/**
+ * Markdown reduced to what a reader reads, for indexing: link targets and
+ * autolinks dropped (their text kept), so a section that merely links to a
+ * page does not match that page's words.
+ */
+export function readableText(markdown: string): string {
+  return markdown.replace(INLINE_LINK, (_m, _bang: string, text: string) => text).replace(REF_LINK, (_m, text: string) => text).replace(AUTOLINK, '');
+}

@@ -1,5 +1,5 @@
 import { checksum, documentId, sectionId } from '../domain/ids.js';
-import { terms } from '../domain/text.js';
+import { readableText, terms } from '../domain/text.js';
 import type { DocumentRecord, SectionRecord } from '../domain/types.js';
 import { estimateTokens, type ParsedDocument } from '../parse/model.js';
 
@@ -49,7 +49,7 @@ export function toRecords(sourceId: string, parsed: ParsedDocument, fileChecksum
     embedText.set(id, text);
     const heading = s.headingPath[s.headingPath.length - 1] ?? '';
     const context = [parsed.title, ...s.headingPath.slice(0, -1)].join(' ');
-    lexical.set(id, { heading: terms(heading).join(' '), context: terms(context).join(' '), body: terms(s.text).join(' ') });
+    lexical.set(id, { heading: terms(heading).join(' '), context: terms(context).join(' '), body: terms(readableText(s.text)).join(' ') });
   });
   const document: DocumentRecord = {
     id: docId,
@@ -68,5 +68,5 @@ export function toRecords(sourceId: string, parsed: ParsedDocument, fileChecksum
 /** What the embedder sees for a section: its heading path (or the title) and its body. */
 export function embedTextOf(headingPath: readonly string[], title: string, body: string): string {
   const path = headingPath.length > 0 ? headingPath : [title];
-  return `${path.join(' > ')}\n\n${body}`;
+  return `${path.join(' > ')}\n\n${readableText(body)}`;
 }
