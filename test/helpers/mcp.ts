@@ -90,15 +90,19 @@ export async function checkToolsContract(client: Client): Promise<void> {
   }
 
   // search_docs
-  const found = await call(client, 'search_docs', { query: 'rotate the TLS certificate', limit: 3 });
+  const found = await call(client, 'search_docs', { query: 'rotate the TLS certificate', limit: 5 });
   expect(found.isError).toBeFalsy();
   const s = found.structuredContent as { hits: { ref: string; id: string; rank: number; why: { retrievers: { name: string }[]; terms: string[] } }[]; partial: boolean };
-  expect(s.hits.length).toBe(3);
+  expect(s.hits.length).toBe(5);
   expect(s.hits.map((h) => h.ref)).toContain('guides/tls.md#rotate-the-certificate');
   expect(s.hits[0]!.rank).toBe(1);
   expect(s.hits[0]!.why.retrievers.map((r) => r.name)).toContain('lexical');
   expect(s.hits[0]!.why.terms.length).toBeGreaterThan(0);
   expect(text(found)).toContain('guides/tls.md#');
+  const byError = await call(client, 'search_docs', { query: 'ERR_CERT_EXPIRED', limit: 3 });
+  const errHit = (byError.structuredContent as { hits: { ref: string; why: { graph?: { kind: string; entity?: string }[] } }[] }).hits.find((h) => h.ref === 'guides/tls.md#err_cert_expired');
+  expect(errHit?.why.graph).toContainEqual(expect.objectContaining({ kind: 'entity', entity: 'ERR_CERT_EXPIRED' }));
+  expect(text(byError)).toContain('graph: ErrorCode ERR_CERT_EXPIRED');
   const filtered = await call(client, 'search_docs', { query: 'certificate', filters: { uri_prefix: 'reference/' } });
   const inReference = (filtered.structuredContent as { hits: { uri: string }[] }).hits;
   expect(inReference.length).toBeGreaterThan(0);

@@ -41,6 +41,19 @@ const hitSchema = z.object({
   why: z.object({
     retrievers: z.array(z.object({ name: z.string(), rank: z.number().int(), score: z.number() })).describe('Which retrievers found it (lexical = keywords/BM25, vector = meaning), at which rank.'),
     terms: z.array(z.string()).describe('Query terms found in the snippet.'),
+    graph: z
+      .array(
+        z.object({
+          kind: z.enum(['entity', 'expansion']),
+          edge: z.string().describe('DEFINES, RESOLVES or MENTIONS for an entity; PARENT_OF, CHILD_OF or LINKS_TO for an expansion.'),
+          entity: z.string().optional().describe('The entity named in the query that led here.'),
+          type: z.string().optional(),
+          from: z.string().optional().describe('Id of the hit this section was reached from.'),
+          hops: z.number().int().optional(),
+        }),
+      )
+      .optional()
+      .describe('For sections the knowledge graph brought in: the entity or the neighbouring hit that led here.'),
   }),
 });
 
@@ -147,7 +160,7 @@ function toHit(h: SearchHit, rank: number): Hit {
     heading_path: h.headingPath.slice(-6).map((p) => clip(p, 100)),
     snippet: clip(h.snippet, 400),
     score: h.score,
-    why: { retrievers, terms },
+    why: { retrievers, terms, ...(h.via?.length ? { graph: h.via.slice(0, 5).map((v) => ({ ...v })) } : {}) },
   };
 }
 
@@ -155,7 +168,8 @@ function render(out: Output): string {
   const lines: string[] = [];
   if (out.hits.length === 0) lines.push(`No sections match "${out.query}".`);
   for (const h of out.hits) {
-    const why = h.why.retrievers.map((r) => `${RETRIEVER_LABEL[r.name] ?? r.name} #${r.rank}`).join(', ');
+    const graph = (h.why.graph ?? []).map((g) => (g.kind === 'entity' ? `${g.type ?? 'entity'} ${g.entity} (${g.edge})` : `${g.edge} of \`${g.from}\``));
+    const why = [...h.why.retrievers.map((r) => `${RETRIEVER_LABEL[r.name] ?? r.name} #${r.rank}`), ...graph.map((g) => `graph: ${g}`)].join(', ');
     lines.push(`${h.rank}. **${h.heading_path.join(' › ') || h.title}** — \`${h.ref}\` (id \`${h.id}\`, score ${h.score})`);
     lines.push(`   ${h.snippet}`);
     lines.push(`   matched by ${why || 'nothing'}${h.why.terms.length ? `; terms: ${h.why.terms.join(', ')}` : ''}`);
