@@ -1,12 +1,13 @@
 import type { Config } from '../config/config.js';
 import { NotFoundError } from '../domain/errors.js';
 import type { Embedder } from '../embed/embedder.js';
-import { ingestFolder, type IngestProgress, type IngestReport } from '../ingest/ingest.js';
+import type { IngestProgress, IngestReport } from '../ingest/ingest.js';
 import { search, type SearchOptions } from '../search/search.js';
 import type { SearchResult } from '../domain/types.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { Store, StoreStats, StoredEmbedder } from '../store/store.js';
-import { ingestEmbedderResolver, queryEmbedder } from './embedders.js';
+import { queryEmbedder } from './embedders.js';
+import { Ingestion, type IngestRunOptions } from './ingestion.js';
 import { existsSync } from 'node:fs';
 import { exportJsonl } from './export.js';
 import { explainError, getProcedure, lookupEntity, traverse, type EntityView, type ErrorExplanation, type ProcedureView, type TraverseRequest, type TraverseResult } from './graph.js';
@@ -25,10 +26,13 @@ export interface StatusReport extends StoreStats {
  */
 export class App {
   private embedderPromise: Promise<Embedder | undefined> | undefined;
+  private embedderId: string | undefined;
+  private ingestionService: Ingestion | undefined;
 
   private constructor(
     readonly config: Config,
     readonly store: Store,
+    private readonly sqlite: SqliteStore,
   ) {}
 
   /** Opens the index named by the config (creating it when `create`), ready to serve. */
@@ -36,22 +40,29 @@ export class App {
     if (!opts.create && config.index !== ':memory:' && !existsSync(config.index)) {
       throw new NotFoundError(`no index at ${config.index}`, { hint: 'run `docgraph ingest <folder>` first, or point --index / DOCGRAPH_INDEX at an existing index' });
     }
-    return new App(config, SqliteStore.open(config.index));
+    const store = SqliteStore.open(config.index);
+    return new App(config, store, store);
   }
 
-  async ingest(dir: string, onProgress?: (p: IngestProgress) => void): Promise<IngestReport> {
-    const report = await ingestFolder(dir, {
-      store: this.store,
-      resolveEmbedder: ingestEmbedderResolver(this.config, this.store),
-      maxFileBytes: this.config.ingest.maxFileBytes,
-      maxSectionTokens: this.config.ingest.maxSectionTokens,
-      onProgress,
-    });
+  async ingest(dir: string, onProgress?: (p: IngestProgress) => void, options: IngestRunOptions = {}): Promise<IngestReport> {
+    const report = await this.ingestion.ingest(dir, { ...options, ...(onProgress ? { onProgress } : {}) });
     this.embedderPromise = undefined; // the model may have been (re)fitted
     return report;
   }
 
+  /** The job queue, workers, watching and verify on this index (created on first use). */
+  get ingestion(): Ingestion {
+    this.ingestionService ??= new Ingestion(this.config, this.sqlite);
+    return this.ingestionService;
+  }
+
   async search(query: string, options: SearchOptions = {}): Promise<SearchResult> {
+    // a worker (here or in another process) may have refitted the model since
+    const stored = (await this.store.getEmbedder())?.id;
+    if (stored !== this.embedderId) {
+      this.embedderPromise = undefined;
+      this.embedderId = stored;
+    }
     this.embedderPromise ??= queryEmbedder(this.config, this.store);
     const embedder = await this.embedderPromise.catch(() => undefined);
     return search({ store: this.store, embedder }, query, options);
@@ -104,6 +115,7 @@ export class App {
   }
 
   async close(): Promise<void> {
+    await this.ingestionService?.close();
     const e = await this.embedderPromise?.catch(() => undefined);
     await e?.close();
     await this.store.close();

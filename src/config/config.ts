@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { delimiter, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../domain/errors.js';
@@ -18,6 +18,45 @@ const serverSchema = z
   })
   .strict()
   .default({ host: '127.0.0.1', port: 7700, allowedHosts: [], allowedOrigins: [], tokenBudget: 4000 });
+
+/** The job queue behind ingest (docs/architecture.md, "Queue and workers"). */
+const queueSchema = z
+  .object({
+    leaseMs: z.number().int().min(1000).default(30_000).describe('How long a worker holds a job without a heartbeat before the reaper hands it to another worker, in ms (env DOCGRAPH_QUEUE_LEASE_MS).'),
+    heartbeatMs: z.number().int().min(100).optional().describe('How often a worker extends its leases, in ms; must be shorter than leaseMs. Default: a third of leaseMs (env DOCGRAPH_QUEUE_HEARTBEAT_MS).'),
+    reaperIntervalMs: z.number().int().min(100).optional().describe('How often each worker puts expired leases back, in ms. Default: half of leaseMs, at least 1000 (env DOCGRAPH_QUEUE_REAPER_INTERVAL_MS).'),
+    maxAttempts: z.number().int().min(1).max(100).default(5).describe('Attempts before a failing job goes to the dead letter queue (env DOCGRAPH_QUEUE_MAX_ATTEMPTS).'),
+    backoffBaseMs: z.number().int().min(0).default(1000).describe('Delay before the first retry, in ms; doubles per attempt (with jitter) up to backoffMaxMs.'),
+    backoffMaxMs: z.number().int().min(0).default(300_000).describe('Longest delay between retries, in ms.'),
+    dlqRetentionDays: z.number().min(0).default(14).describe('Dead jobs are dropped this many days after they died.'),
+    dlqMaxSize: z.number().int().min(1).default(10_000).describe('The dead letter queue keeps at most this many jobs, dropping the oldest.'),
+    maxSize: z.number().int().min(1).default(100_000).describe('Most jobs pending or running at once; enqueueing beyond it fails (env DOCGRAPH_QUEUE_MAX_SIZE).'),
+    highWater: z.number().min(0.01).max(1).default(0.8).describe('Producers (ingest, watch) pause when the queue holds this fraction of maxSize ...'),
+    lowWater: z.number().min(0).max(0.99).default(0.6).describe('... and resume when it is back down to this fraction (must be below highWater).'),
+    pauseTimeoutMs: z.number().int().min(0).default(600_000).describe('Longest a paused producer waits for the queue to drain before it gives up with QUEUE_FULL, in ms.'),
+    finishedRetentionHours: z.number().min(0).default(24).describe('Completed and superseded jobs are kept this many hours (for `docgraph jobs`), then removed.'),
+  })
+  .strict()
+  .default({ leaseMs: 30_000, maxAttempts: 5, backoffBaseMs: 1000, backoffMaxMs: 300_000, dlqRetentionDays: 14, dlqMaxSize: 10_000, maxSize: 100_000, highWater: 0.8, lowWater: 0.6, pauseTimeoutMs: 600_000, finishedRetentionHours: 24 });
+
+/** Workers: `docgraph worker`, and the ones inside `docgraph serve`, `watch` and `ingest`. */
+const workerSchema = z
+  .object({
+    concurrency: z.number().int().min(1).max(64).default(1).describe('Jobs one worker runs at once (env DOCGRAPH_WORKER_CONCURRENCY, flag --concurrency).'),
+    graceMs: z.number().int().min(0).default(10_000).describe('On SIGTERM/SIGINT, how long jobs in flight may finish before they are handed back, in ms (env DOCGRAPH_WORKER_GRACE_MS).'),
+    pollMs: z.number().int().min(10).max(60_000).default(250).describe('Longest an idle worker waits before looking for new jobs, in ms.'),
+  })
+  .strict()
+  .default({ concurrency: 1, graceMs: 10_000, pollMs: 250 });
+
+/** How file changes become jobs (`docgraph watch`, the `watch` list). */
+const watcherSchema = z
+  .object({
+    debounceMs: z.number().int().min(0).max(60_000).default(150).describe('Changes are collected for this long after the last one before they are queued, in ms.'),
+    stableMs: z.number().int().min(0).max(60_000).default(200).describe('A file is read only once its size has not changed for this long, so a file still being written is not read half-way, in ms.'),
+  })
+  .strict()
+  .default({ debounceMs: 150, stableMs: 200 });
 
 /** True for addresses only this machine can reach. */
 export function isLoopbackHost(host: string): boolean {
@@ -52,9 +91,14 @@ export const configSchema = z
       .object({
         maxFileBytes: z.number().int().positive().default(20 * 1024 * 1024).describe('Files larger than this are skipped (too-large).'),
         maxSectionTokens: z.number().int().min(50).max(8000).default(400).describe('Sections longer than this (≈4 chars/token) are split at paragraph boundaries.'),
+        ignore: z.array(z.string().min(1)).default([]).describe('Globs of files and folders (relative to the ingested folder) that ingest, watch and verify leave out, e.g. `drafts/**`, `**/CHANGELOG.md`; `*` stays within a folder, `**` crosses folders. .git, node_modules and hidden folders are always left out.'),
       })
       .strict()
-      .default({ maxFileBytes: 20 * 1024 * 1024, maxSectionTokens: 400 }),
+      .default({ maxFileBytes: 20 * 1024 * 1024, maxSectionTokens: 400, ignore: [] }),
+    queue: queueSchema,
+    worker: workerSchema,
+    watch: z.array(z.string().min(1)).default([]).describe('Folders `docgraph serve` and `docgraph watch` (without a folder) keep indexed as files change (env DOCGRAPH_WATCH, separated by the path delimiter).'),
+    watcher: watcherSchema,
     server: serverSchema,
   })
   .strict();
@@ -83,7 +127,7 @@ export interface LoadConfigOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   /** Highest-priority overrides from flags. */
-  overrides?: { index?: string; allowDownload?: boolean; server?: { host?: string; port?: number } };
+  overrides?: { index?: string; allowDownload?: boolean; server?: { host?: string; port?: number }; concurrency?: number };
 }
 
 /** Loads and validates the configuration; throws ConfigError naming the bad key and what is allowed. */
@@ -126,6 +170,26 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   if (options.overrides?.server?.port !== undefined) server.port = options.overrides.server.port;
   if (Object.keys(server).length > 0) raw.server = server;
 
+  const queue = { ...((raw.queue as Record<string, unknown> | undefined) ?? {}) };
+  const worker = { ...((raw.worker as Record<string, unknown> | undefined) ?? {}) };
+  const numbers: [string, Record<string, unknown>, string][] = [
+    ['DOCGRAPH_QUEUE_LEASE_MS', queue, 'leaseMs'],
+    ['DOCGRAPH_QUEUE_HEARTBEAT_MS', queue, 'heartbeatMs'],
+    ['DOCGRAPH_QUEUE_REAPER_INTERVAL_MS', queue, 'reaperIntervalMs'],
+    ['DOCGRAPH_QUEUE_MAX_ATTEMPTS', queue, 'maxAttempts'],
+    ['DOCGRAPH_QUEUE_MAX_SIZE', queue, 'maxSize'],
+    ['DOCGRAPH_WORKER_CONCURRENCY', worker, 'concurrency'],
+    ['DOCGRAPH_WORKER_GRACE_MS', worker, 'graceMs'],
+  ];
+  for (const [name, target, key] of numbers) {
+    const value = env[name];
+    if (value) target[key] = parseNumber(name, value);
+  }
+  if (options.overrides?.concurrency !== undefined) worker.concurrency = options.overrides.concurrency;
+  if (Object.keys(queue).length > 0) raw.queue = queue;
+  if (Object.keys(worker).length > 0) raw.worker = worker;
+  if (env.DOCGRAPH_WATCH) raw.watch = env.DOCGRAPH_WATCH.split(delimiter).filter((p) => p !== '');
+
   const result = configSchema.safeParse(raw);
   if (!result.success) {
     const issue = result.error.issues[0]!;
@@ -136,5 +200,13 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   }
   const config = result.data;
   config.index = resolve(cwd, config.index);
+  config.watch = config.watch.map((p) => resolve(cwd, p));
+  if (config.queue.lowWater >= config.queue.highWater) {
+    throw new ConfigError(`invalid configuration at queue.lowWater: ${config.queue.lowWater} must be below queue.highWater (${config.queue.highWater})`);
+  }
+  const heartbeat = config.queue.heartbeatMs;
+  if (heartbeat !== undefined && heartbeat >= config.queue.leaseMs) {
+    throw new ConfigError(`invalid configuration at queue.heartbeatMs: ${heartbeat} must be shorter than queue.leaseMs (${config.queue.leaseMs})`);
+  }
   return config;
 }

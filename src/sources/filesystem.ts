@@ -24,18 +24,11 @@ export interface ScanResult {
 /**
  * Lists the documents under `root` (recursively, sorted by uri for
  * determinism). Hidden folders and DEFAULT_IGNORED_DIRS are skipped;
- * symlinked folders are not followed (no cycles).
+ * symlinked folders are not followed (no cycles). `ignore` leaves out files
+ * and folders by uri (see `ingest.ignore`); they count as neither files nor ignored.
  */
-export function scanFolder(root: string): ScanResult {
-  let real: string;
-  try {
-    real = realpathSync(root);
-  } catch {
-    throw new InvalidInputError(`folder not found: ${root}`, { field: 'dir', allowed: 'a folder of .md / .html files' });
-  }
-  if (!statSync(real).isDirectory()) {
-    throw new InvalidInputError(`${root} is a file, not a folder`, { field: 'dir', allowed: 'a folder of .md / .html files' });
-  }
+export function scanFolder(root: string, ignore: (uri: string) => boolean = () => false): ScanResult {
+  const real = folderRoot(root);
   const files: ScannedFile[] = [];
   let ignored = 0;
   const stack = [real];
@@ -51,9 +44,10 @@ export function scanFolder(root: string): ScanResult {
       for (let entry = handle.readSync(); entry !== null; entry = handle.readSync()) {
         const path = join(dir, entry.name);
         if (entry.isDirectory()) {
-          if (!entry.name.startsWith('.') && !DEFAULT_IGNORED_DIRS.has(entry.name)) stack.push(path);
+          if (!isIgnoredDirName(entry.name) && !ignore(uriOf(real, path))) stack.push(path);
           continue;
         }
+        if (ignore(uriOf(real, path))) continue;
         if (!entry.isFile() && !entry.isSymbolicLink()) continue;
         if (!formatOf(entry.name)) {
           ignored++;
@@ -66,7 +60,7 @@ export function scanFolder(root: string): ScanResult {
           continue; // dangling link
         }
         if (!st.isFile()) continue;
-        files.push({ uri: relative(real, path).split(sep).join('/'), path, size: st.size, mtimeMs: st.mtimeMs });
+        files.push({ uri: uriOf(real, path), path, size: st.size, mtimeMs: st.mtimeMs });
       }
     } finally {
       handle.closeSync();
@@ -74,4 +68,28 @@ export function scanFolder(root: string): ScanResult {
   }
   files.sort((a, b) => (a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : 0));
   return { root: real, files, ignored };
+}
+
+/** The real path of a source folder; INVALID_INPUT when it is missing or a file. */
+export function folderRoot(root: string): string {
+  let real: string;
+  try {
+    real = realpathSync(root);
+  } catch {
+    throw new InvalidInputError(`folder not found: ${root}`, { field: 'dir', allowed: 'a folder of .md / .html files' });
+  }
+  if (!statSync(real).isDirectory()) {
+    throw new InvalidInputError(`${root} is a file, not a folder`, { field: 'dir', allowed: 'a folder of .md / .html files' });
+  }
+  return real;
+}
+
+/** A folder name scans and watches never enter: hidden ones and DEFAULT_IGNORED_DIRS. */
+export function isIgnoredDirName(name: string): boolean {
+  return name.startsWith('.') || DEFAULT_IGNORED_DIRS.has(name);
+}
+
+/** The uri of `path` under `root`: relative, with forward slashes. */
+export function uriOf(root: string, path: string): string {
+  return relative(root, path).split(sep).join('/');
 }

@@ -60,6 +60,14 @@ export interface SqliteQueueOptions extends QueueOptions {
   busyTimeoutMs?: number;
 }
 
+export interface JobListOptions {
+  states?: readonly JobState[];
+  ids?: readonly string[];
+  /** Default 50, at most 10,000. */
+  limit?: number;
+  offset?: number;
+}
+
 /** The result of `completeWith`: the write ran and the job completed, or the job was superseded and the write did not run. */
 export type CompleteWithResult<T> = { outcome: 'completed'; value: T } | { outcome: 'superseded' };
 
@@ -295,6 +303,54 @@ export class SqliteJobQueue implements JobQueue {
       const runAt = now + (options.delayMs ?? backoffDelay(row.attempts, this.o.backoff, this.o.random));
       this.s.requeue.run(runAt, JSON.stringify(recorded), now, row.id);
       return { state: 'pending', runAt };
+    });
+  }
+
+  /**
+   * Jobs for operators (`docgraph jobs list`), newest first: in `states` (all
+   * when absent) or with the given `ids`. SQLite-specific, like `completeWith`.
+   */
+  list(options: JobListOptions = {}): Job[] {
+    this.live();
+    const limit = Math.min(Math.max(Math.floor(options.limit ?? 50), 0), 10_000);
+    const offset = Math.max(Math.floor(options.offset ?? 0), 0);
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (options.states && options.states.length > 0) {
+      for (const st of options.states) if (!JOB_STATES.includes(st)) throw new InvalidInputError(`unknown job state "${st}"`, { field: 'state', allowed: JOB_STATES.join(', ') });
+      where.push(`state IN (${options.states.map(() => '?').join(', ')})`);
+      params.push(...options.states);
+    }
+    if (options.ids) {
+      const ids = options.ids.map(toRowId).filter((id): id is number => id !== undefined);
+      if (ids.length === 0) return [];
+      where.push(`id IN (SELECT value FROM json_each(?))`);
+      params.push(JSON.stringify(ids));
+    }
+    const sql = `SELECT * FROM queue_jobs ${where.length > 0 ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ? OFFSET ?`;
+    return (this.db.prepare(sql).all(...params, limit, offset) as JobRow[]).map((r) => toJob(r));
+  }
+
+  /**
+   * Stale leases (`docgraph jobs clean`): running jobs whose lease has
+   * expired, or whose attempt started at least `olderThanMs` ago (a hung
+   * handler whose heartbeat still beats). With `apply`, their leases end now
+   * and they are reaped: back to pending after backoff, or to the DLQ when
+   * their attempts are used up; the old holder's next call gets `LeaseLostError`.
+   */
+  expireStale(olderThanMs: number, apply: boolean): { stale: Job[]; reaped?: ReapResult } {
+    this.live();
+    if (!(olderThanMs >= 0)) throw new InvalidInputError('olderThanMs must be >= 0', { field: 'olderThanMs' });
+    return this.tx(() => {
+      const now = this.now();
+      const rows = this.db
+        .prepare("SELECT * FROM queue_jobs WHERE state = 'running' AND (lease_expires_at <= ? OR lease_started_at <= ?) ORDER BY id LIMIT ?")
+        .all(now, now - olderThanMs, REAP_BATCH) as JobRow[];
+      const stale = rows.map((r) => toJob(r));
+      if (!apply) return { stale };
+      const end = this.db.prepare('UPDATE queue_jobs SET lease_expires_at = ? WHERE id = ?');
+      for (const r of rows) end.run(now, r.id);
+      return { stale, reaped: this.reapSync(now) };
     });
   }
 

@@ -1,0 +1,478 @@
+/**
+ * The ingestion service on one index (DESIGN §6), composed here because only
+ * the composition root knows that the store and the queue share one SQLite
+ * file: planner → queue → workers → the index, plus watching, the operator's
+ * view of the queue and the DLQ.
+ *
+ * Consistency: a job's index write and its completion commit in one
+ * transaction (`SqliteJobQueue.completeWith` on the store's connection), and
+ * the write is refused if the index has moved to another embedder since the
+ * vectors were computed (the job is retried with the new one).
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Config } from '../config/config.js';
+import { DocgraphError, EmbedderError } from '../domain/errors.js';
+import { sourceId } from '../domain/ids.js';
+import type { Embedder } from '../embed/embedder.js';
+import { documentJobHandler, type DocumentCommit, type PlanCache } from '../ingest/handler.js';
+import type { IngestProgress, IngestReport } from '../ingest/ingest.js';
+import { DELETE_DOCUMENT, DELETED, DOCUMENT_JOB_TYPES, INGEST_DOCUMENT, type DocumentJobPayload, type DocumentOutcome } from '../ingest/jobs.js';
+import { planFolder, planJobs, type Plan } from '../ingest/plan.js';
+import type { DocumentRecords } from '../ingest/records.js';
+import { buildReport, type QueuedJobs } from '../ingest/report.js';
+import type { Logger } from '../observability/logger.js';
+import { QueueFullError } from '../queue/errors.js';
+import type { BackpressureState, EnqueueOptions, EnqueueResult, Job, JobInput, QueueStats } from '../queue/queue.js';
+import { SqliteJobQueue, type SqliteQueueOptions } from '../queue/sqlite/sqlite-queue.js';
+import { runWorker, type WorkerEvent, type WorkerSummary } from '../queue/worker.js';
+import { folderRoot } from '../sources/filesystem.js';
+import { globMatcher } from '../sources/globs.js';
+import { watchFolder, type FolderWatch, type WatchBatch } from '../sources/watch.js';
+import type { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { ingestEmbedderResolver, queryEmbedder } from './embedders.js';
+
+/** The vectors were computed with an embedder the index no longer uses. Retryable: the next attempt embeds with the current one. */
+export class EmbedderChangedError extends DocgraphError {
+  constructor(was: string, now: string | undefined) {
+    super('EMBEDDER_MISMATCH', `the index moved from embedder ${was} to ${now ?? 'none'} while the job ran`, { retryable: true });
+  }
+}
+
+export type BackpressureEvent = { type: 'paused' | 'resumed'; state: BackpressureState };
+
+export interface EnqueueFolderOptions {
+  onProgress?: (p: IngestProgress) => void;
+  onBackpressure?: (e: BackpressureEvent) => void;
+  signal?: AbortSignal;
+  /** Only these uris (a watcher's batch). */
+  uris?: readonly string[];
+  /** Queue these uris even if the index holds their content. */
+  force?: ReadonlySet<string>;
+  /** Keep the planner's parse for this process's worker. */
+  cache?: boolean;
+  /** Called once, right before the first job is queued. */
+  beforeEnqueue?: () => void;
+}
+
+export interface IngestRunOptions {
+  onProgress?: (p: IngestProgress) => void;
+  onBackpressure?: (e: BackpressureEvent) => void;
+  /** Wait until every job of this ingest has ended, running a worker in this process meanwhile. Default true. */
+  wait?: boolean;
+  /** Stops waiting (the jobs stay queued; a worker finishes them). */
+  signal?: AbortSignal;
+  log?: Logger;
+}
+
+export interface WorkerRunOptions {
+  concurrency?: number;
+  exitWhenIdle?: boolean;
+  signal?: AbortSignal;
+  worker?: string;
+  log?: Logger;
+  onEvent?: (e: WorkerEvent) => void;
+}
+
+export interface WatchOptions {
+  log?: Logger;
+  onBackpressure?: (e: BackpressureEvent) => void;
+  /** After each batch of changes is queued. */
+  onBatch?: (e: { uris: string[]; queued: QueuedJobs }) => void;
+}
+
+/** Jobs are queued in batches of at most this many (one transaction each), checking backpressure in between. */
+const MAX_ENQUEUE_BATCH = 100;
+
+export class Ingestion {
+  private q: SqliteJobQueue | undefined;
+  private embedder: Embedder | undefined;
+  private readonly retired: Embedder[] = [];
+  private readonly records = new Map<string, DocumentRecords>();
+  private readonly anchors = new Map<string, Map<string, string>>();
+  private readonly listeners = new Set<(jobId: string, outcome: DocumentOutcome) => void>();
+  private readonly watches = new Set<FolderWatch>();
+  private closed = false;
+
+  constructor(
+    readonly config: Config,
+    readonly store: SqliteStore,
+  ) {}
+
+  /** The job queue, in the index file (its tables are created on first use). */
+  get queue(): SqliteJobQueue {
+    if (this.closed) throw new DocgraphError('INTERNAL', 'the ingestion service is closed');
+    this.q ??= SqliteJobQueue.open({ db: this.store.database, ...queueOptions(this.config) });
+    return this.q;
+  }
+
+  /** Plans `dir` (or some of its uris) and queues the jobs, pausing while the queue is above its high-water mark. */
+  async enqueueFolder(dir: string, o: EnqueueFolderOptions = {}): Promise<{ plan: Plan; queued: QueuedJobs }> {
+    const plan = await planFolder(dir, {
+      store: this.store,
+      resolveEmbedder: ingestEmbedderResolver(this.config, this.store),
+      maxFileBytes: this.config.ingest.maxFileBytes,
+      maxSectionTokens: this.config.ingest.maxSectionTokens,
+      ignore: globMatcher(this.config.ingest.ignore),
+      ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+      ...(o.uris ? { uris: o.uris } : {}),
+      ...(o.force ? { force: o.force } : {}),
+    });
+    if (plan.embedder) this.adopt(plan.embedder);
+    if (o.cache) {
+      for (const c of plan.changes) if (c.records) this.records.set(key(plan.sourceId, c.uri, c.checksum), c.records);
+      for (const [uri, m] of plan.anchors) this.anchors.set(key(plan.sourceId, uri), m);
+    }
+    const items = planJobs(plan);
+    if (items.length > 0) o.beforeEnqueue?.();
+    const results = await this.produce(items, o);
+    // The same content was done before, yet the index does not hold it (removed since): do it again.
+    const redo = results.flatMap((r, i) =>
+      r.outcome === 'deduplicated' && r.job.state === 'completed' && r.job.type === INGEST_DOCUMENT ? [i] : [],
+    );
+    for (const i of redo) {
+      const doc = await this.store.getDocumentByUri(results[i]!.job.uri, plan.sourceId);
+      if (doc?.checksum !== results[i]!.job.checksum) results[i] = await this.queue.enqueue(items[i]!.job, { ...items[i]!.options, force: true });
+    }
+    return { plan, queued: { ids: results.map((r) => r.job.id), deduplicated: results.filter((r) => r.outcome === 'deduplicated').length } };
+  }
+
+  /**
+   * `docgraph ingest`: plan, queue, and (by default) wait until every job has
+   * ended, running a worker in this process meanwhile (other workers may take
+   * some of the jobs too). The report says what the jobs did.
+   */
+  async ingest(dir: string, o: IngestRunOptions = {}): Promise<IngestReport> {
+    const started = performance.now();
+    const wait = o.wait ?? true;
+    const outcomes = new Map<string, DocumentOutcome>();
+    const listener = (id: string, outcome: DocumentOutcome): void => void outcomes.set(id, outcome);
+    const stop = new AbortController();
+    const dirty = new Set<string>();
+    let wake: () => void = () => undefined;
+    let worker: Promise<WorkerSummary> | undefined;
+    const startWorker = (): void => {
+      this.listeners.add(listener);
+      worker = this.runWorker({
+        signal: stop.signal,
+        ...(o.log ? { log: o.log } : {}),
+        onEvent: (e) => {
+          if ('jobId' in e && e.jobId) dirty.add(e.jobId);
+          wake();
+        },
+      });
+    };
+    try {
+      const { plan, queued } = await this.enqueueFolder(dir, { ...o, cache: wait, ...(wait ? { beforeEnqueue: startWorker } : {}) });
+      const finals = wait
+        ? await this.waitFor(queued.ids, { dirty, setWake: (f) => (wake = f), ...(o.signal ? { signal: o.signal } : {}), ...(o.onProgress ? { onProgress: o.onProgress } : {}) })
+        : new Map(this.jobsById(queued.ids).map((j) => [j.id, j]));
+      return buildReport(plan, queued, finals, outcomes, started);
+    } finally {
+      stop.abort();
+      await worker;
+      this.listeners.delete(listener);
+      this.records.clear();
+      this.anchors.clear();
+    }
+  }
+
+  /** Runs a worker on this index until `signal` aborts (graceful) or, with `exitWhenIdle`, the queue is empty. */
+  runWorker(o: WorkerRunOptions = {}): Promise<WorkerSummary> {
+    const c = this.config;
+    const log = o.log;
+    return runWorker<DocumentJobPayload>({
+      queue: this.queue,
+      handler: this.handler(),
+      ...(o.worker ? { worker: o.worker } : {}),
+      concurrency: o.concurrency ?? c.worker.concurrency,
+      leaseMs: c.queue.leaseMs,
+      ...(c.queue.heartbeatMs !== undefined ? { heartbeatMs: c.queue.heartbeatMs } : {}),
+      ...(c.queue.reaperIntervalMs !== undefined ? { reapEveryMs: c.queue.reaperIntervalMs } : {}),
+      pollMs: c.worker.pollMs,
+      graceMs: c.worker.graceMs,
+      exitWhenIdle: o.exitWhenIdle ?? false,
+      types: DOCUMENT_JOB_TYPES,
+      ...(o.signal ? { signal: o.signal } : {}),
+      onEvent: (e) => {
+        if (log) logEvent(log, e);
+        o.onEvent?.(e);
+      },
+    });
+  }
+
+  /**
+   * Keeps `dir` indexed: queues what changed since the index last saw it,
+   * then every batch of file changes. Run a worker too (`runWorker`) unless
+   * another process does. Stop with `close()` on the returned handle.
+   */
+  async watch(dir: string, o: WatchOptions = {}): Promise<FolderWatch> {
+    const root = folderRoot(dir);
+    const w = await watchFolder(root, {
+      ignore: globMatcher(this.config.ingest.ignore),
+      debounceMs: this.config.watcher.debounceMs,
+      stableMs: this.config.watcher.stableMs,
+      onChanges: async (batch) => {
+        const uris = await this.expand(root, batch);
+        const { queued } = await this.enqueueFolder(root, { uris, ...(o.onBackpressure ? { onBackpressure: o.onBackpressure } : {}) });
+        o.log?.debug({ root, uris, jobs: queued.ids }, 'changes queued');
+        o.onBatch?.({ uris, queued });
+      },
+      onError: (e) => o.log?.error({ err: e, root }, 'watch: could not queue changes'),
+    });
+    this.watches.add(w);
+    try {
+      // what changed while nobody watched
+      const { queued } = await this.enqueueFolder(root, o.onBackpressure ? { onBackpressure: o.onBackpressure } : {});
+      o.onBatch?.({ uris: [], queued });
+    } catch (e) {
+      await w.close();
+      this.watches.delete(w);
+      throw e;
+    }
+    return {
+      close: async () => {
+        this.watches.delete(w);
+        await w.close();
+      },
+    };
+  }
+
+  /** Queue depth by state, oldest pending age, stale leases, workers seen, DLQ and backpressure. */
+  status(): Promise<QueueStats> {
+    return this.queue.stats();
+  }
+
+  /** Jobs, newest first, optionally in some states. */
+  listJobs(options: Parameters<SqliteJobQueue['list']>[0] = {}): Job[] {
+    return this.queue.list(options);
+  }
+
+  /** Stale leases (expired, or held longer than `olderThanMs`); with `apply`, requeued or sent to the DLQ per their retry budget. */
+  cleanStale(olderThanMs: number, apply: boolean): ReturnType<SqliteJobQueue['expireStale']> {
+    return this.queue.expireStale(olderThanMs, apply);
+  }
+
+  /** Waits until each job has ended, following supersededBy to the job that replaced it. Returns the final job per given id. */
+  private async waitFor(
+    ids: readonly string[],
+    o: { dirty: Set<string>; setWake: (f: () => void) => void; signal?: AbortSignal; onProgress?: (p: IngestProgress) => void },
+  ): Promise<Map<string, Job>> {
+    const current = new Map(ids.map((id) => [id, id]));
+    const open = new Set(ids);
+    const finals = new Map<string, Job>();
+    let lastFull = 0;
+    const total = open.size;
+    for (;;) {
+      const full = Date.now() - lastFull >= 1_000;
+      if (full) lastFull = Date.now();
+      const targets = [...open].filter((id) => full || o.dirty.has(current.get(id)!));
+      o.dirty.clear();
+      for (let i = 0; i < targets.length; i += 500) {
+        const chunk = targets.slice(i, i + 500);
+        const byId = new Map(this.jobsById(chunk.map((id) => current.get(id)!)).map((j) => [j.id, j]));
+        for (const id of chunk) {
+          const job = byId.get(current.get(id)!);
+          if (!job) {
+            open.delete(id); // removed by retention: nothing to wait for
+          } else if (job.state === 'superseded' && job.supersededBy) {
+            current.set(id, job.supersededBy);
+            o.dirty.add(job.supersededBy);
+          } else if (job.state === 'completed' || job.state === 'dead' || job.state === 'superseded') {
+            finals.set(id, job);
+            open.delete(id);
+          } else {
+            finals.set(id, job);
+          }
+        }
+      }
+      o.onProgress?.({ phase: 'write', done: total - open.size, total });
+      if (open.size === 0 || o.signal?.aborted) return finals;
+      if (o.dirty.size > 0) continue;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, this.config.worker.pollMs);
+        o.setWake(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  private jobsById(ids: readonly string[]): Job[] {
+    const out: Job[] = [];
+    for (let i = 0; i < ids.length; i += 500) out.push(...this.queue.list({ ids: ids.slice(i, i + 500), limit: 500 }));
+    return out;
+  }
+
+  /** Queues `items` in batches, pausing while the queue is above its high-water mark (bounded by `queue.pauseTimeoutMs`). */
+  private async produce<P>(items: { job: JobInput<P>; options?: EnqueueOptions }[], o: EnqueueFolderOptions): Promise<EnqueueResult<P>[]> {
+    const results: EnqueueResult<P>[] = [];
+    if (items.length === 0) return results;
+    const bp = await this.queue.backpressure();
+    const size = Math.max(1, Math.min(MAX_ENQUEUE_BATCH, bp.highWater - bp.lowWater, bp.maxSize - bp.highWater + 1));
+    for (let i = 0; i < items.length; ) {
+      await this.room(o);
+      try {
+        results.push(...(await this.queue.enqueueMany(items.slice(i, i + size))));
+        i += size;
+      } catch (e) {
+        if (!(e instanceof QueueFullError)) throw e;
+        // another producer filled it: wait for room again
+      }
+    }
+    return results;
+  }
+
+  private async room(o: EnqueueFolderOptions): Promise<void> {
+    let state = await this.queue.backpressure();
+    if (!state.paused && state.depth < state.maxSize) return;
+    const deadline = Date.now() + this.config.queue.pauseTimeoutMs;
+    o.onBackpressure?.({ type: 'paused', state });
+    for (;;) {
+      await sleep(this.config.worker.pollMs, undefined, o.signal ? { signal: o.signal } : {});
+      state = await this.queue.backpressure();
+      if (!state.paused && state.depth < state.maxSize) {
+        o.onBackpressure?.({ type: 'resumed', state });
+        return;
+      }
+      if (Date.now() > deadline) throw new QueueFullError(state.depth, state.maxSize);
+    }
+  }
+
+  /** A watcher batch's uris, plus the indexed documents under folders that went away. */
+  private async expand(root: string, batch: WatchBatch): Promise<string[]> {
+    const uris = new Set(batch.uris);
+    if (batch.removedDirs.length > 0) {
+      for (const d of await this.store.listDocuments(sourceId('fs', root))) {
+        if (batch.removedDirs.some((dir) => d.uri.startsWith(dir + '/'))) uris.add(d.uri);
+      }
+    }
+    return [...uris];
+  }
+
+  private handler(): ReturnType<typeof documentJobHandler> {
+    const cache: PlanCache = {
+      take: (sourceId, uri, checksum) => {
+        const k = key(sourceId, uri, checksum);
+        const r = this.records.get(k);
+        this.records.delete(k);
+        return r;
+      },
+      anchors: (sourceId, uri) => this.anchors.get(key(sourceId, uri)),
+    };
+    return documentJobHandler({
+      store: this.store,
+      embedder: () => this.currentEmbedder(),
+      commit: this.commit,
+      requeue: async (job, current) => {
+        const input: JobInput<DocumentJobPayload> =
+          current === DELETED
+            ? { type: DELETE_DOCUMENT, sourceId: job.sourceId, uri: job.uri, checksum: DELETED, payload: { root: job.payload.root } }
+            : { type: INGEST_DOCUMENT, sourceId: job.sourceId, uri: job.uri, checksum: current, payload: { root: job.payload.root } };
+        await this.queue.enqueue(input);
+      },
+      maxFileBytes: this.config.ingest.maxFileBytes,
+      maxSectionTokens: this.config.ingest.maxSectionTokens,
+      cache,
+      checkpointVectors: this.config.embedder.provider !== 'builtin',
+      onOutcome: (id, outcome) => {
+        for (const l of this.listeners) l(id, outcome);
+      },
+    });
+  }
+
+  private readonly commit: DocumentCommit = {
+    complete: async (lease, effect) => {
+      const r = this.queue.completeWith(lease, () => {
+        if (effect.kind === 'write') {
+          const now = this.store.getEmbedderSync();
+          if (now?.id !== effect.embedderId) throw new EmbedderChangedError(effect.embedderId, now?.id);
+          this.store.writeDocumentSync(effect.write);
+          return true;
+        }
+        if (effect.kind === 'delete') return this.store.deleteDocumentSync(effect.docId);
+        return false;
+      });
+      return r.outcome === 'completed' ? { state: 'completed', changed: r.value } : { state: 'superseded', changed: false };
+    },
+    removeIfCurrent: async (lease, docId) => {
+      // The heartbeat proves the lease valid for another leaseMs and no newer job queued; the delete follows at once.
+      const hb = await this.queue.heartbeat(lease);
+      return hb.supersededBy === null && this.store.deleteDocumentSync(docId);
+    },
+  };
+
+  /** The embedder the index holds vectors of, built once per embedder id. */
+  private async currentEmbedder(): Promise<Embedder> {
+    const stored = await this.store.getEmbedder();
+    if (!stored) throw new EmbedderError(this.config.embedder.provider, 'the index has no embedder yet', { retryable: true, hint: 'run `docgraph ingest <folder>`' });
+    if (this.embedder?.info().id === stored.id) return this.embedder;
+    const e = await queryEmbedder(this.config, this.store);
+    if (!e) throw new EmbedderError(this.config.embedder.provider, 'the index has no embedder model yet', { retryable: true });
+    if (e.info().id !== stored.id) {
+      await e.close();
+      throw new EmbedderChangedError(e.info().id, stored.id);
+    }
+    this.adopt(e);
+    return e;
+  }
+
+  private adopt(e: Embedder): void {
+    if (this.embedder === e) return;
+    if (this.embedder) this.retired.push(this.embedder);
+    this.embedder = e;
+  }
+
+  /** Stops watchers and closes embedders it built. Does not close the store. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    for (const w of [...this.watches]) await w.close();
+    this.closed = true;
+    for (const e of [...this.retired, ...(this.embedder ? [this.embedder] : [])]) await e.close().catch(() => undefined);
+    await this.q?.close();
+  }
+}
+
+function key(...parts: string[]): string {
+  return parts.join('\u001f');
+}
+
+/** Queue options from the configuration. */
+export function queueOptions(c: Config): Omit<SqliteQueueOptions, 'db' | 'path'> {
+  const q = c.queue;
+  const highWater = Math.max(1, Math.floor(q.maxSize * q.highWater));
+  const lowWater = Math.min(highWater - 1, Math.floor(q.maxSize * q.lowWater));
+  return {
+    maxAttempts: q.maxAttempts,
+    backoff: { baseMs: q.backoffBaseMs, maxMs: q.backoffMaxMs },
+    maxSize: q.maxSize,
+    highWater,
+    lowWater,
+    dlqRetentionDays: q.dlqRetentionDays,
+    dlqMaxSize: q.dlqMaxSize,
+    finishedRetentionMs: q.finishedRetentionHours * 3_600_000,
+  };
+}
+
+function logEvent(log: Logger, e: WorkerEvent): void {
+  switch (e.type) {
+    case 'claimed':
+      log.info({ job: e.jobId, attempt: e.attempt }, 'job claimed');
+      break;
+    case 'completed':
+      log.info({ job: e.jobId }, 'job completed');
+      break;
+    case 'failed':
+      log.warn({ job: e.jobId, state: e.state, err: e.error }, 'job failed');
+      break;
+    case 'released':
+      log.info({ job: e.jobId }, 'job released');
+      break;
+    case 'lease-lost':
+      log.warn({ job: e.jobId }, 'lease lost');
+      break;
+    case 'error':
+      log.error({ job: e.jobId, err: e.error }, 'worker error');
+      break;
+  }
+}

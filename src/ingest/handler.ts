@@ -1,0 +1,240 @@
+/**
+ * The document job handler: does one planned job against the current file.
+ *
+ * 1. Read the file. Gone, or not the content the job names (it changed after
+ *    planning)? Queue a job for what is there now and finish this one as
+ *    superseded: a job only ever writes the content its checksum names, so
+ *    the queue's dedupe ("this content is done") stays true.
+ * 2. The index already holds this content (a retry after a crash that
+ *    happened after the write, or a duplicate)? Finish without writing.
+ * 3. Parse (or take the planner's parse), extract, embed only sections whose
+ *    text changed (stored vectors are re-used, and so are vectors an earlier
+ *    attempt checkpointed), then write and complete in one step
+ *    (`DocumentCommit.complete`). A file that cannot be parsed fails
+ *    permanently (to the DLQ) after its stale document leaves the index.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DocgraphError, ParseError, UnsupportedFileError } from '../domain/errors.js';
+import { checksum, documentId } from '../domain/ids.js';
+import type { Embedder } from '../embed/embedder.js';
+import { extractDocument } from '../extract/extract.js';
+import { parseFile } from '../parse/parse.js';
+import type { Job, LeaseRef } from '../queue/queue.js';
+import type { JobContext } from '../queue/worker.js';
+import type { DocumentWrite, Store } from '../store/store.js';
+import { DELETE_DOCUMENT, DELETED, INGEST_DOCUMENT, type DocumentJobPayload, type DocumentOutcome } from './jobs.js';
+import { toRecords, type DocumentRecords } from './records.js';
+
+/** What a job does to the index when it completes. */
+export type DocumentEffect =
+  | { kind: 'write'; write: DocumentWrite; /** the embedder the vectors come from: the write is refused if the index moved to another */ embedderId: string }
+  | { kind: 'delete'; docId: string }
+  | { kind: 'none' };
+
+/**
+ * How effects reach the index. The SQLite composition commits the effect and
+ * the job's completion in one transaction (`SqliteJobQueue.completeWith`);
+ * another backend writes first and completes after (the handler is idempotent).
+ */
+export interface DocumentCommit {
+  /** Applies `effect` and completes the job; a superseded job completes as such without the effect. `changed`: the effect changed the index. */
+  complete(lease: LeaseRef, effect: DocumentEffect): Promise<{ state: 'completed' | 'superseded'; changed: boolean }>;
+  /** Removes a document while the lease is still valid and the job not superseded; false if it could not (then nothing changed). */
+  removeIfCurrent(lease: LeaseRef, docId: string): Promise<boolean>;
+}
+
+/** Parsed documents an in-process planner already holds, so its worker does not parse them again. */
+export interface PlanCache {
+  /** The planner's records for this uri and checksum, taken out of the cache. */
+  take(sourceId: string, uri: string, checksum: string): DocumentRecords | undefined;
+  /** uri → anchor → section id of the documents being planned together. */
+  anchors(sourceId: string, uri: string): Map<string, string> | undefined;
+}
+
+export interface DocumentHandlerOptions {
+  store: Store;
+  /** The embedder the index holds vectors of now. */
+  embedder: () => Promise<Embedder>;
+  commit: DocumentCommit;
+  /** Queues a job for a document's current state (its file's checksum, or `deleted`). */
+  requeue: (job: Job<DocumentJobPayload>, current: string) => Promise<void>;
+  maxFileBytes?: number;
+  maxSectionTokens?: number;
+  cache?: PlanCache;
+  /** Checkpoint embedded vectors so a retried job does not embed them again (worth it for remote embedders). */
+  checkpointVectors?: boolean;
+  now?: () => Date;
+  onOutcome?: (jobId: string, outcome: DocumentOutcome) => void;
+}
+
+/** Most bytes of vectors per checkpoint (the queue caps a payload at 64 KiB). */
+const CHECKPOINT_BYTES = 48 * 1024;
+
+/** A job whose type this handler does not know. Permanent. */
+export class UnknownJobError extends DocgraphError {
+  constructor(type: string) {
+    super('INVALID_INPUT', `unknown job type "${type}"`);
+  }
+}
+
+/** The handler for `ingest-document` and `delete-document` jobs (pass it to `runWorker`). */
+export function documentJobHandler(o: DocumentHandlerOptions): (ctx: JobContext<DocumentJobPayload>) => Promise<void> {
+  const report = (ctx: JobContext<DocumentJobPayload>, outcome: DocumentOutcome): void => o.onOutcome?.(ctx.job.id, outcome);
+  return async (ctx) => {
+    const { job } = ctx;
+    if (job.type === DELETE_DOCUMENT) return deleteDocument(ctx);
+    if (job.type !== INGEST_DOCUMENT) throw new UnknownJobError(job.type);
+    const uri = job.uri;
+    const docId = documentId(job.sourceId, uri);
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(join(job.payload.root, uri));
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return supersede(ctx, DELETED);
+      throw e; // I/O errors are retryable
+    }
+    const sum = checksum(bytes);
+    if (sum !== job.checksum) return supersede(ctx, sum);
+    if (!job.payload.force && (await o.store.getDocument(docId))?.checksum === sum) {
+      const { state } = await o.commit.complete(ctx.lease, { kind: 'none' });
+      return report(ctx, state === 'completed' ? { kind: 'unchanged', uri } : { kind: 'superseded', uri });
+    }
+
+    let rec = o.cache?.take(job.sourceId, uri, sum);
+    if (!rec) {
+      try {
+        const parsed = parseFile(uri, bytes, { maxFileBytes: o.maxFileBytes, maxSectionTokens: o.maxSectionTokens });
+        rec = toRecords(job.sourceId, parsed, sum, bytes.length, (o.now ?? (() => new Date()))().toISOString());
+      } catch (e) {
+        if (!(e instanceof UnsupportedFileError || e instanceof ParseError)) throw e;
+        // Permanent: the old version leaves the index, then the job goes to the DLQ with the reason.
+        const removed = (await o.store.getDocument(docId)) !== undefined && (await o.commit.removeIfCurrent(ctx.lease, docId));
+        const skip = e instanceof UnsupportedFileError ? { uri, reason: e.reason, message: e.message } : { uri, reason: 'parse-error' as const, message: e.message };
+        report(ctx, { kind: 'skipped', uri, skip, removed });
+        throw e;
+      }
+    }
+
+    let mark = performance.now();
+    const embedder = await o.embedder();
+    const info = embedder.info();
+    const vectors = new Map<string, Float32Array>();
+    const reuse = await o.store.getSectionVectors(docId);
+    for (const c of ctx.checkpoints) {
+      const p = c.payload as VectorCheckpoint | null;
+      if (c.step.startsWith('vectors:') && p?.embedder === info.id) for (const [k, v] of Object.entries(p.vectors)) reuse.set(k, fromBase64(v));
+    }
+    const toEmbed = rec.sections.filter((s) => {
+      const old = reuse.get(s.checksum);
+      if (old && old.length === info.dimensions) vectors.set(s.id, old);
+      return !vectors.has(s.id);
+    });
+    for (let b = 0; b < toEmbed.length; b += embedder.batchSize) {
+      ctx.signal.throwIfAborted();
+      const batch = toEmbed.slice(b, b + embedder.batchSize);
+      const out = await embedder.embed(batch.map((s) => rec.embedText.get(s.id)!), 'document');
+      batch.forEach((s, i) => vectors.set(s.id, out[i]!));
+      if (o.checkpointVectors) await checkpointVectors(ctx, `vectors:${ctx.attempt}:${b}`, info.id, batch.map((s, i) => [s.checksum, out[i]!]));
+    }
+    const embedMs = performance.now() - mark;
+    mark = performance.now();
+    ctx.signal.throwIfAborted();
+    const resolve = await linkResolver(o, job.sourceId, rec);
+    const graph = extractDocument({ sourceId: job.sourceId, docId, uri, title: rec.document.title, sections: rec.sections }, resolve);
+    const write: DocumentWrite = { document: rec.document, sections: rec.sections, vectors, lexical: rec.lexical, entities: graph.entities, edges: graph.edges };
+    const { state } = await o.commit.complete(ctx.lease, { kind: 'write', write, embedderId: info.id });
+    if (state === 'superseded') return report(ctx, { kind: 'superseded', uri });
+    report(ctx, { kind: 'indexed', uri, sections: rec.sections.length, embedded: toEmbed.length, embedMs, writeMs: performance.now() - mark });
+  };
+
+  async function deleteDocument(ctx: JobContext<DocumentJobPayload>): Promise<void> {
+    const { job } = ctx;
+    const path = join(job.payload.root, job.uri);
+    const st = await stat(path).catch(() => undefined);
+    if (st?.isFile()) {
+      // The file is back: index what is there instead.
+      const bytes = await readFile(path).catch((e: NodeJS.ErrnoException) => {
+        if (e.code === 'ENOENT') return undefined; // gone again: delete after all
+        throw e;
+      });
+      if (bytes) return supersede(ctx, checksum(bytes));
+    }
+    const mark = performance.now();
+    const { state, changed } = await o.commit.complete(ctx.lease, { kind: 'delete', docId: documentId(job.sourceId, job.uri) });
+    report(ctx, state === 'completed' ? { kind: 'deleted', uri: job.uri, existed: changed, deleteMs: performance.now() - mark } : { kind: 'superseded', uri: job.uri });
+  }
+
+  /** The file is not what the job names any more: queue what it is now, and finish this job as superseded. */
+  async function supersede(ctx: JobContext<DocumentJobPayload>, current: string): Promise<void> {
+    if (current === DELETED && ctx.job.type === DELETE_DOCUMENT) return;
+    await o.requeue(ctx.job, current);
+    await o.commit.complete(ctx.lease, { kind: 'none' });
+    report(ctx, { kind: 'superseded', uri: ctx.job.uri });
+  }
+}
+
+interface VectorCheckpoint {
+  embedder: string;
+  /** section checksum → base64 float32 */
+  vectors: Record<string, string>;
+}
+
+/** Records embedded vectors as checkpoints named `step`, `step.1` ... each under the queue's payload cap. */
+async function checkpointVectors(ctx: JobContext<DocumentJobPayload>, step: string, embedder: string, pairs: [string, Float32Array][]): Promise<void> {
+  let chunk: VectorCheckpoint = { embedder, vectors: {} };
+  let bytes = 0;
+  let part = 0;
+  const flush = async (): Promise<void> => {
+    if (Object.keys(chunk.vectors).length === 0) return;
+    await ctx.checkpoint(part === 0 ? step : `${step}.${part}`, chunk);
+    part++;
+    chunk = { embedder, vectors: {} };
+    bytes = 0;
+  };
+  for (const [sum, vec] of pairs) {
+    const b64 = Buffer.from(vec.buffer, vec.byteOffset, vec.byteLength).toString('base64');
+    if (bytes + b64.length + sum.length > CHECKPOINT_BYTES) await flush();
+    chunk.vectors[sum] = b64;
+    bytes += b64.length + sum.length + 8;
+  }
+  await flush();
+}
+
+function fromBase64(s: string): Float32Array {
+  const buf = Buffer.from(s, 'base64');
+  const out = new Float32Array(buf.byteLength / 4);
+  new Uint8Array(out.buffer).set(buf);
+  return out;
+}
+
+/**
+ * Resolves links against the planner's documents (in process), then the
+ * index: the targets' sections are looked up once per target document.
+ */
+async function linkResolver(o: DocumentHandlerOptions, sourceId: string, rec: DocumentRecords): Promise<(uri: string, anchor?: string) => string | undefined> {
+  const anchors = new Map<string, Map<string, string>>();
+  const own = new Map<string, string>();
+  for (const s of rec.sections) if (s.part <= 1 && !own.has(s.anchor)) own.set(s.anchor, s.id);
+  anchors.set(rec.document.uri, own);
+  const targets = new Set<string>();
+  for (const s of rec.sections) for (const l of s.links) if (l.targetUri && l.targetUri !== rec.document.uri) targets.add(l.targetUri);
+  for (const uri of targets) {
+    const planned = o.cache?.anchors(sourceId, uri);
+    if (planned) {
+      anchors.set(uri, planned);
+      continue;
+    }
+    const doc = await o.store.getDocument(documentId(sourceId, uri));
+    if (!doc) continue;
+    const m = new Map<string, string>();
+    for (const s of await o.store.getDocumentSections(doc.id)) if (s.part <= 1 && !m.has(s.anchor)) m.set(s.anchor, s.id);
+    anchors.set(uri, m);
+  }
+  return (uri, anchor) => {
+    const m = anchors.get(uri);
+    if (!m) return undefined;
+    return anchor ? (m.get(anchor) ?? m.get(anchor.toLowerCase())) : m.values().next().value;
+  };
+}

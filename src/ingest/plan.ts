@@ -1,0 +1,212 @@
+/**
+ * The planner: turns a folder (or a watcher's batch of paths) into document
+ * jobs. It scans, diffs checksums against the index, decides the embedder up
+ * front (the builtin one is fitted here, on the texts about to be written, so
+ * every worker embeds in the same space) and re-embeds stored sections when
+ * the embedder changed. It writes no document: the job handler does.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { ParseError, UnsupportedFileError } from '../domain/errors.js';
+import { checksum, documentId, sourceId as makeSourceId } from '../domain/ids.js';
+import type { Embedder } from '../embed/embedder.js';
+import { formatOf } from '../parse/input.js';
+import { parseFile } from '../parse/parse.js';
+import { folderRoot, isIgnoredDirName, scanFolder, type ScannedFile } from '../sources/filesystem.js';
+import type { Store } from '../store/store.js';
+import type { EnqueueOptions, JobInput } from '../queue/queue.js';
+import { reembedStored, type EmbedderResolver, type IngestProgress, type SkippedFile } from './ingest.js';
+import { DELETE_DOCUMENT, DELETED, INGEST_DOCUMENT, type DocumentJobPayload } from './jobs.js';
+import { toRecords, type DocumentRecords } from './records.js';
+
+export interface PlanOptions {
+  store: Store;
+  resolveEmbedder: EmbedderResolver;
+  maxFileBytes?: number;
+  maxSectionTokens?: number;
+  /** Leaves files and folders out by uri (`ingest.ignore`). */
+  ignore?: (uri: string) => boolean;
+  onProgress?: (p: IngestProgress) => void;
+  now?: () => Date;
+  /**
+   * Plan only these uris (a watcher's batch): those whose file is gone become
+   * deletions; the rest of the folder is not looked at. Default: the whole
+   * folder, and every indexed document whose file is gone is deleted.
+   */
+  uris?: readonly string[];
+  /** Queue these uris even if the index holds their content (verify --repair). */
+  force?: ReadonlySet<string>;
+}
+
+/** A new or changed file, parsed (or found bad) while planning. */
+export interface PlannedFile {
+  uri: string;
+  checksum: string;
+  /** The records, when it parsed; the handler of an in-process worker re-uses them. */
+  records?: DocumentRecords;
+  /** Why it cannot be indexed, when it cannot. */
+  skip?: SkippedFile;
+  force: boolean;
+  /** The index holds an older version. */
+  replaces: boolean;
+}
+
+export interface Plan {
+  root: string;
+  sourceId: string;
+  /** Indexable files looked at. */
+  files: number;
+  ignored: number;
+  /** Files whose content the index already holds. */
+  unchanged: number;
+  /** Files that cannot be indexed, with why (their jobs go to the DLQ). */
+  skipped: SkippedFile[];
+  /** Files to (re)index, bad ones included, in uri order. */
+  changes: PlannedFile[];
+  /** Indexed documents whose file is gone. */
+  deletions: string[];
+  /** The embedder the index uses after planning (fitted now, for the builtin one, when needed). */
+  embedder: Embedder | undefined;
+  embedderId: string | undefined;
+  /** Stored sections re-embedded because the embedder changed. */
+  reembedded: number;
+  /** uri → anchor → section id of the planned documents, for resolving links between them. */
+  anchors: Map<string, Map<string, string>>;
+  timings: { parseMs: number; fitMs: number; reembedMs: number };
+}
+
+/** Plans a folder (or some of its files): see the module comment. */
+export async function planFolder(dir: string, options: PlanOptions): Promise<Plan> {
+  const started = performance.now();
+  const { store } = options;
+  const progress = options.onProgress ?? (() => undefined);
+  const ignore = options.ignore ?? (() => false);
+  progress({ phase: 'scan', done: 0, total: 0 });
+  let root: string;
+  let files: ScannedFile[];
+  let ignored = 0;
+  const gone: string[] = [];
+  if (options.uris) {
+    root = folderRoot(dir);
+    files = [];
+    for (const uri of [...new Set(options.uris)].sort()) {
+      if (!formatOf(uri) || ignore(uri) || uri.split('/').slice(0, -1).some(isIgnoredDirName)) continue;
+      const path = join(root, uri);
+      let st;
+      try {
+        st = statSync(path);
+      } catch {
+        gone.push(uri);
+        continue;
+      }
+      if (st.isFile()) files.push({ uri, path, size: st.size, mtimeMs: st.mtimeMs });
+      else gone.push(uri);
+    }
+  } else {
+    const scan = scanFolder(dir, ignore);
+    root = scan.root;
+    files = scan.files;
+    ignored = scan.ignored;
+  }
+  const srcId = makeSourceId('fs', root);
+  const now = (options.now ?? (() => new Date()))().toISOString();
+  await store.upsertSource({ id: srcId, kind: 'fs', location: root, createdAt: now });
+
+  const existing = new Map<string, string>();
+  if (options.uris) {
+    for (const uri of [...files.map((f) => f.uri), ...gone]) {
+      const doc = await store.getDocument(documentId(srcId, uri));
+      if (doc) existing.set(uri, doc.checksum);
+    }
+  } else {
+    for (const d of await store.listDocuments(srcId)) existing.set(d.uri, d.checksum);
+  }
+
+  const skipped: SkippedFile[] = [];
+  const changes: PlannedFile[] = [];
+  let unchanged = 0;
+  files.forEach((file, i) => {
+    progress({ phase: 'parse', done: i, total: files.length, uri: file.uri });
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(file.path);
+    } catch (e) {
+      // Gone or unreadable now: the job reads it again and retries (or deletes it, if it is gone).
+      skipped.push({ uri: file.uri, reason: 'unreadable', message: `${file.uri} could not be read: ${(e as NodeJS.ErrnoException).code ?? String(e)}` });
+      return;
+    }
+    const sum = checksum(bytes);
+    const force = options.force?.has(file.uri) ?? false;
+    if (existing.get(file.uri) === sum && !force) {
+      unchanged++;
+      return;
+    }
+    try {
+      const parsed = parseFile(file.uri, bytes, { maxFileBytes: options.maxFileBytes, maxSectionTokens: options.maxSectionTokens });
+      changes.push({ uri: file.uri, checksum: sum, records: toRecords(srcId, parsed, sum, bytes.length, now), force, replaces: existing.has(file.uri) });
+    } catch (e) {
+      let skip: SkippedFile;
+      if (e instanceof UnsupportedFileError) skip = { uri: file.uri, reason: e.reason, message: e.message };
+      else if (e instanceof ParseError) skip = { uri: file.uri, reason: 'parse-error', message: e.message };
+      else throw e;
+      skipped.push(skip);
+      changes.push({ uri: file.uri, checksum: sum, skip, force, replaces: existing.has(file.uri) });
+    }
+  });
+  progress({ phase: 'parse', done: files.length, total: files.length });
+  const parseMs = performance.now() - started;
+
+  const anchors = new Map<string, Map<string, string>>();
+  for (const c of changes) {
+    if (!c.records) continue;
+    const m = new Map<string, string>();
+    for (const s of c.records.sections) if (s.part <= 1 && !m.has(s.anchor)) m.set(s.anchor, s.id);
+    anchors.set(c.uri, m);
+  }
+
+  // The embedder: resolved (and for builtin fitted) only when there is something to embed or none is chosen yet.
+  let mark = performance.now();
+  const newTexts = changes.flatMap((c) => (c.records ? [...c.records.embedText.values()] : []));
+  const stored = await store.getEmbedder();
+  let embedder: Embedder | undefined;
+  let reembedAll = false;
+  if (newTexts.length > 0 || !stored) ({ embedder, reembedAll } = await options.resolveEmbedder(newTexts));
+  const fitMs = performance.now() - mark;
+  mark = performance.now();
+  let reembedded = 0;
+  if (embedder && reembedAll) {
+    const rewritten = new Set(changes.filter((c) => c.records).map((c) => documentId(srcId, c.uri)));
+    reembedded = await reembedStored(store, embedder, rewritten);
+  }
+  const reembedMs = performance.now() - mark;
+
+  const present = new Set(files.map((f) => f.uri));
+  const deletions = options.uris ? gone.filter((u) => existing.has(u)) : [...existing.keys()].filter((u) => !present.has(u));
+  return {
+    root,
+    sourceId: srcId,
+    files: files.length,
+    ignored,
+    unchanged,
+    skipped,
+    changes,
+    deletions,
+    embedder,
+    embedderId: embedder?.info().id ?? stored?.id,
+    reembedded,
+    anchors,
+    timings: { parseMs, fitMs, reembedMs },
+  };
+}
+
+/** The jobs of a plan: one per changed file, then one per deletion. */
+export function planJobs(plan: Plan): { job: JobInput<DocumentJobPayload>; options?: EnqueueOptions }[] {
+  const payload = (force: boolean): DocumentJobPayload => (force ? { root: plan.root, force } : { root: plan.root });
+  return [
+    ...plan.changes.map((c) => ({
+      job: { type: INGEST_DOCUMENT, sourceId: plan.sourceId, uri: c.uri, checksum: c.checksum, payload: payload(c.force) },
+      ...(c.force ? { options: { force: true } } : {}),
+    })),
+    ...plan.deletions.map((uri) => ({ job: { type: DELETE_DOCUMENT, sourceId: plan.sourceId, uri, checksum: DELETED, payload: payload(false) } })),
+  ];
+}
