@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isDocgraphError } from '../domain/errors.js';
-import { checksum, documentId, sectionId, sourceId as makeSourceId } from '../domain/ids.js';
+import { checksum, documentId, entityId, sectionId, sourceId as makeSourceId } from '../domain/ids.js';
 import { terms } from '../domain/text.js';
 import type { DocumentMeta, DocumentRecord, SectionLink, SectionRecord } from '../domain/types.js';
 import type { DocumentWrite, Store, StoredEmbedder } from './store.js';
@@ -420,6 +420,50 @@ export function storeContract(name: string, makeStore: () => Store | Promise<Sto
         // sections and the lexical index are untouched
         expect((await store.stats()).sections).toBe(3);
         expect(await store.lexicalSearch(terms('downtime'), 10)).toHaveLength(1);
+      });
+    });
+
+    describe('graph', () => {
+      const cacheSize = { id: entityId('ConfigParameter', 'cache_size'), type: 'ConfigParameter' as const, name: 'cache_size' };
+
+      /** A document whose first section defines (or mentions) cache_size and says `attributes` about it. */
+      async function describeEntity(spec: DocSpec, role: 'DEFINES' | 'MENTIONS', aliases: string[], attributes: Record<string, unknown>): Promise<DocumentWrite> {
+        const w = documentWrite(spec);
+        const sid = w.sections[0]!.id;
+        w.entities = [{ ...cacheSize, aliases, attributes }];
+        w.edges = [{ src: sid, dst: cacheSize.id, type: role, weight: 1, evidence: sid }];
+        await store.writeDocument(w);
+        return w;
+      }
+      const reference: DocSpec = { uri: 'reference/settings.md', sections: [{ heading: 'cache_size', text: 'In megabytes. Default: 64.' }] };
+      const guide: DocSpec = { uri: 'guides/tuning.md', sections: [{ heading: 'Tuning', text: 'Raise the cache_size setting.' }] };
+
+      it('merges what each document says about an entity, whatever the order they were written in', async () => {
+        await describeEntity(guide, 'MENTIONS', ['cache size'], { kind: 'setting', tags: ['perf'] });
+        await describeEntity(reference, 'DEFINES', ['cache-size'], { kind: 'field', default: '64', unit: 'megabytes', tags: ['memory'] });
+        const [merged] = await store.getEntities([cacheSize.id]);
+        // the defining document wins a key; arrays and aliases are unioned; keys are sorted
+        expect(merged).toEqual({ ...cacheSize, aliases: ['cache size', 'cache-size'], attributes: { default: '64', kind: 'field', tags: ['memory', 'perf'], unit: 'megabytes' } });
+        expect(JSON.stringify(merged!.attributes)).toBe('{"default":"64","kind":"field","tags":["memory","perf"],"unit":"megabytes"}');
+        // rewriting the guide (now written last) changes nothing
+        await describeEntity(guide, 'MENTIONS', ['cache size'], { kind: 'setting', tags: ['perf'] });
+        expect(await store.getEntities([cacheSize.id])).toEqual([merged]);
+        expect((await store.findEntities(['cache size'])).map((e) => e.id)).toEqual([cacheSize.id]);
+      });
+
+      it('a rewritten or deleted document takes back what it said; the entity goes with the last document that holds it', async () => {
+        await describeEntity(reference, 'DEFINES', ['cache-size'], { default: '64', unit: 'megabytes' });
+        await describeEntity(guide, 'MENTIONS', ['cache size'], { kind: 'setting' });
+        await describeEntity(reference, 'DEFINES', [], { unit: 'megabytes' });
+        expect(await store.getEntities([cacheSize.id])).toEqual([{ ...cacheSize, aliases: ['cache size'], attributes: { kind: 'setting', unit: 'megabytes' } }]);
+        expect(await store.findEntities(['cache-size'])).toEqual([]);
+        expect(await store.deleteDocument(documentId(SRC_A, reference.uri))).toBe(true);
+        expect(await store.getEntities([cacheSize.id])).toEqual([{ ...cacheSize, aliases: ['cache size'], attributes: { kind: 'setting' } }]);
+        expect(await store.edgesOf([cacheSize.id], 'in')).toHaveLength(1);
+        await store.writeDocument(documentWrite(guide)); // the guide no longer names it
+        expect(await store.getEntities([cacheSize.id])).toEqual([]);
+        expect(await store.findEntities(['cache_size', 'cache size'])).toEqual([]);
+        expect((await store.stats()).entities).toBe(0);
       });
     });
 

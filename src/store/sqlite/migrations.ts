@@ -93,6 +93,29 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       CREATE INDEX entity_aliases_entity ON entity_aliases(entity_id);
     `,
   },
+  {
+    version: 3,
+    name: 'what each document says about an entity (see graph-writes.ts)',
+    // An index written before this holds only the merged entities: every document
+    // with an edge to one gets that merged description as its own. Re-ingesting a
+    // document replaces its facts with what it says.
+    sql: `
+      CREATE TABLE entity_facts (
+        entity_id TEXT NOT NULL REFERENCES entities(id) ON DELETE CASCADE,
+        doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        defines INTEGER NOT NULL,
+        aliases TEXT NOT NULL,
+        attributes TEXT NOT NULL,
+        PRIMARY KEY (entity_id, doc_id)
+      );
+      CREATE INDEX entity_facts_doc ON entity_facts(doc_id);
+      INSERT INTO entity_facts (entity_id, doc_id, defines, aliases, attributes)
+        SELECT e.id, x.doc_id, MAX(x.type = 'DEFINES'), e.aliases, e.attributes
+        FROM entities e JOIN (SELECT doc_id, dst AS id, type FROM edges UNION ALL SELECT doc_id, src AS id, type FROM edges) x ON x.id = e.id
+        WHERE EXISTS (SELECT 1 FROM documents d WHERE d.id = x.doc_id)
+        GROUP BY e.id, x.doc_id;
+    `,
+  },
 ];
 
 /** Brings the database to the newest schema; refuses a database from a newer docgraph. */

@@ -81,6 +81,35 @@ describe('SqliteStore: schema and files', () => {
     expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
   });
 
+  it('migration 3 gives each document with an edge to an entity the merged entity as what it said', async () => {
+    const path = freshPath();
+    const store = SqliteStore.open(path);
+    await store.upsertSource({ id: 'src_a', kind: 'fs', location: '/a', createdAt: '2025-01-01T00:00:00.000Z' });
+    const entity = { id: 'e_000000000000000000000001', type: 'ConfigParameter' as const, name: 'cache_size', aliases: [], attributes: {} };
+    for (const [uri, type] of [['a.md', 'DEFINES'], ['b.md', 'MENTIONS']] as const) {
+      const w = documentWrite({ sourceId: 'src_a', uri, sections: [{ heading: uri, text: 'cache_size' }] });
+      const sid = w.sections[0]!.id;
+      await store.writeDocument({ ...w, entities: [entity], edges: [{ src: sid, dst: entity.id, type, weight: 1, evidence: sid }] });
+    }
+    await store.close();
+    // the index as schema 2 left it: merged entities, no facts
+    const db = new Database(path);
+    db.exec(`DROP TABLE entity_facts; UPDATE entities SET attributes = '{"default":"64","unit":"megabytes"}'`);
+    db.pragma('user_version = 2');
+    db.close();
+    const migrated = track(SqliteStore.open(path));
+    const facts = migrated.database.prepare('SELECT doc_id, defines, attributes FROM entity_facts ORDER BY defines DESC').all() as { defines: number; attributes: string }[];
+    expect(facts.map((f) => [f.defines, f.attributes])).toEqual([
+      [1, '{"default":"64","unit":"megabytes"}'],
+      [0, '{"default":"64","unit":"megabytes"}'],
+    ]);
+    const docs = await migrated.listDocuments();
+    await migrated.deleteDocument(docs.find((d) => d.uri === 'a.md')!.id);
+    expect((await migrated.getEntities([entity.id]))[0]?.attributes).toEqual({ default: '64', unit: 'megabytes' });
+    await migrated.deleteDocument(docs.find((d) => d.uri === 'b.md')!.id);
+    expect(await migrated.getEntities([entity.id])).toEqual([]);
+  });
+
   it('reports 0 bytes for an in-memory store', async () => {
     const mem = track(SqliteStore.open(':memory:'));
     expect((await mem.stats()).bytes).toBe(0);

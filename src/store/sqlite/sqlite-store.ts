@@ -16,6 +16,7 @@ import type {
   StoredEmbedder,
   StoreStats,
 } from '../store.js';
+import { GraphWriter } from './graph-writes.js';
 import { migrate } from './migrations.js';
 import { FlatVectorIndex } from './vector-index.js';
 
@@ -73,6 +74,7 @@ export class SqliteStore implements Store {
   private vectorsVersion = -1;
   private writes = 0;
   private closed = false;
+  private readonly graph: GraphWriter;
 
   private constructor(private readonly path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -91,6 +93,7 @@ export class SqliteStore implements Store {
       this.db.close();
       throw new DocgraphError('STORE_FAILED', `cannot use the index at ${path}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
+    this.graph = new GraphWriter(this.db);
   }
 
   /** Opens (creating if needed) the index file at `path`; `:memory:` for a throwaway store. */
@@ -153,7 +156,7 @@ export class SqliteStore implements Store {
   writeDocumentSync(w: DocumentWrite): void {
     const d = w.document;
     this.db.transaction(() => {
-      this.removeDocumentContent(d.id);
+      const removed = this.removeDocumentContent(d.id);
       this.db
         .prepare(
           `INSERT INTO documents (id, source_id, uri, title, format, checksum, bytes, meta, indexed_at)
@@ -179,46 +182,23 @@ export class SqliteStore implements Store {
         const vec = w.vectors.get(s.id);
         if (vec) insVec.run(rowid, Buffer.from(vec.buffer, vec.byteOffset, vec.byteLength));
       }
-      this.writeGraph(d.id, w.entities ?? [], w.edges ?? []);
+      const written = this.graph.write(d.id, w.entities ?? [], w.edges ?? []);
+      this.graph.refresh(new Set([...removed, ...written]));
     })();
     this.writes++;
   }
 
-  private writeGraph(docId: string, entities: EntityRecord[], edges: EdgeRecord[]): void {
-    const insEntity = this.db.prepare(
-      `INSERT INTO entities (id, type, name, aliases, attributes) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT(id) DO UPDATE SET aliases = excluded.aliases, attributes = excluded.attributes`,
-    );
-    const insAlias = this.db.prepare('INSERT OR IGNORE INTO entity_aliases (alias, entity_id) VALUES (?, ?)');
-    const existing = this.db.prepare('SELECT aliases, attributes FROM entities WHERE id = ?');
-    for (const e of entities) {
-      // Several documents describe one entity: merge what each says, so a document that only
-      // mentions it cannot erase the defaults and units its defining document recorded.
-      const old = existing.get(e.id) as { aliases: string; attributes: string } | undefined;
-      const aliases = old ? [...new Set([...(JSON.parse(old.aliases) as string[]), ...e.aliases])].sort() : e.aliases;
-      const attributes = old ? { ...(JSON.parse(old.attributes) as Record<string, unknown>), ...e.attributes } : e.attributes;
-      insEntity.run(e.id, e.type, e.name, JSON.stringify(aliases), JSON.stringify(attributes));
-      for (const alias of new Set([e.name, ...e.aliases])) insAlias.run(alias, e.id);
-    }
-    const insEdge = this.db.prepare(
-      `INSERT INTO edges (doc_id, src, dst, type, weight, evidence) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT(doc_id, src, dst, type) DO UPDATE SET weight = excluded.weight, evidence = excluded.evidence`,
-    );
-    for (const e of edges) insEdge.run(docId, e.src, e.dst, e.type, e.weight, e.evidence);
-  }
-
-  /** Deletes a document's sections, lexical rows, vectors and edges (not the document row). Runs inside a transaction. */
-  private removeDocumentContent(docId: string): void {
+  /**
+   * Deletes a document's sections, lexical rows, vectors, edges and entity
+   * facts (not the document row). Runs inside a transaction. Returns the
+   * entities the document held: the caller refreshes them (see graph-writes.ts).
+   */
+  private removeDocumentContent(docId: string): Set<string> {
     const rowids = this.db.prepare('SELECT rowid FROM sections WHERE doc_id = ?').pluck().all(docId) as number[];
     const delFts = this.db.prepare('DELETE FROM sections_fts WHERE rowid = ?');
     for (const r of rowids) delFts.run(r);
     this.db.prepare('DELETE FROM sections WHERE doc_id = ?').run(docId);
-    const touched = this.db.prepare('SELECT src FROM edges WHERE doc_id = ? UNION SELECT dst FROM edges WHERE doc_id = ?').pluck().all(docId, docId) as string[];
-    this.db.prepare('DELETE FROM edges WHERE doc_id = ?').run(docId);
-    const orphan = this.db.prepare(
-      'DELETE FROM entities WHERE id = ? AND NOT EXISTS (SELECT 1 FROM edges WHERE src = ?) AND NOT EXISTS (SELECT 1 FROM edges WHERE dst = ?)',
-    );
-    for (const id of touched) orphan.run(id, id, id);
+    return this.graph.remove(docId);
   }
 
   async deleteDocument(id: string): Promise<boolean> {
@@ -229,7 +209,7 @@ export class SqliteStore implements Store {
   deleteDocumentSync(id: string): boolean {
     let existed = false;
     this.db.transaction(() => {
-      this.removeDocumentContent(id);
+      this.graph.refresh(this.removeDocumentContent(id));
       existed = this.db.prepare('DELETE FROM documents WHERE id = ?').run(id).changes > 0;
     })();
     this.writes++;

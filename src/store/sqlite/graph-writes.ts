@@ -1,0 +1,103 @@
+/**
+ * Writing one document's part of the graph, and taking it back.
+ *
+ * Several documents describe one entity (a setting defined in the reference
+ * and mentioned in a guide). Each document's description is kept apart in
+ * `entity_facts`, and the entity row (aliases, attributes) is derived from the
+ * facts of the documents that hold it now. So the entity does not depend on
+ * the order documents were written in, and a changed or deleted document
+ * takes back what it said: an incremental re-ingest ends with the same graph
+ * as a fresh one. An entity lives as long as one document holds it.
+ */
+import type Database from 'better-sqlite3';
+import type { EdgeRecord, EntityRecord } from '../../domain/types.js';
+
+interface FactRow {
+  defines: number;
+  aliases: string;
+  attributes: string;
+}
+
+/**
+ * The entity as the documents that hold it describe it, in a fixed order:
+ * documents that define it first, then by document id. A key's value comes
+ * from the first document that states it, except arrays, which are unioned
+ * and sorted (as within one document, see extract/graph.ts); aliases are
+ * unioned. Keys come out sorted.
+ */
+export function mergeFacts(facts: readonly { defines: boolean; docId: string; aliases: readonly string[]; attributes: Record<string, unknown> }[]): {
+  aliases: string[];
+  attributes: Record<string, unknown>;
+} {
+  const ordered = [...facts].sort((a, b) => Number(b.defines) - Number(a.defines) || (a.docId < b.docId ? -1 : a.docId > b.docId ? 1 : 0));
+  const aliases = new Set<string>();
+  const merged: Record<string, unknown> = {};
+  for (const f of ordered) {
+    for (const a of f.aliases) aliases.add(a);
+    for (const [k, v] of Object.entries(f.attributes)) {
+      if (v === undefined) continue;
+      const old = merged[k];
+      if (Array.isArray(old) && Array.isArray(v)) merged[k] = [...new Set([...old, ...v].map(String))].sort();
+      else if (old === undefined) merged[k] = v;
+    }
+  }
+  const attributes: Record<string, unknown> = {};
+  for (const k of Object.keys(merged).sort()) attributes[k] = merged[k];
+  return { aliases: [...aliases].sort(), attributes };
+}
+
+/** Graph writes on one connection; every method runs inside the caller's transaction. */
+export class GraphWriter {
+  constructor(private readonly db: Database.Database) {}
+
+  /** Adds a document's entities (as its facts) and edges. Returns the entities to refresh. */
+  write(docId: string, entities: readonly EntityRecord[], edges: readonly EdgeRecord[]): Set<string> {
+    const defined = new Set(edges.filter((e) => e.type === 'DEFINES').map((e) => e.dst));
+    const insEntity = this.db.prepare("INSERT OR IGNORE INTO entities (id, type, name, aliases, attributes) VALUES (?, ?, ?, '[]', '{}')");
+    const insFact = this.db.prepare(
+      `INSERT INTO entity_facts (entity_id, doc_id, defines, aliases, attributes) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT(entity_id, doc_id) DO UPDATE SET defines = excluded.defines, aliases = excluded.aliases, attributes = excluded.attributes`,
+    );
+    for (const e of entities) {
+      insEntity.run(e.id, e.type, e.name);
+      insFact.run(e.id, docId, defined.has(e.id) ? 1 : 0, JSON.stringify(e.aliases), JSON.stringify(e.attributes));
+    }
+    const insEdge = this.db.prepare(
+      `INSERT INTO edges (doc_id, src, dst, type, weight, evidence) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT(doc_id, src, dst, type) DO UPDATE SET weight = excluded.weight, evidence = excluded.evidence`,
+    );
+    for (const e of edges) insEdge.run(docId, e.src, e.dst, e.type, e.weight, e.evidence);
+    return new Set(entities.map((e) => e.id));
+  }
+
+  /** Removes a document's edges and facts. Returns the entities it held, to refresh. */
+  remove(docId: string): Set<string> {
+    const held = this.db.prepare('SELECT entity_id FROM entity_facts WHERE doc_id = ?').pluck().all(docId) as string[];
+    this.db.prepare('DELETE FROM entity_facts WHERE doc_id = ?').run(docId);
+    this.db.prepare('DELETE FROM edges WHERE doc_id = ?').run(docId);
+    return new Set(held);
+  }
+
+  /** Re-derives entities from their facts; deletes those no document holds any more (aliases go with them). */
+  refresh(ids: Iterable<string>): void {
+    const facts = this.db.prepare('SELECT doc_id AS docId, defines, aliases, attributes FROM entity_facts WHERE entity_id = ?');
+    const name = this.db.prepare('SELECT name FROM entities WHERE id = ?').pluck();
+    const del = this.db.prepare('DELETE FROM entities WHERE id = ?');
+    const upd = this.db.prepare('UPDATE entities SET aliases = ?, attributes = ? WHERE id = ?');
+    const delAliases = this.db.prepare('DELETE FROM entity_aliases WHERE entity_id = ?');
+    const insAlias = this.db.prepare('INSERT OR IGNORE INTO entity_aliases (alias, entity_id) VALUES (?, ?)');
+    for (const id of ids) {
+      const rows = facts.all(id) as (FactRow & { docId: string })[];
+      if (rows.length === 0) {
+        del.run(id);
+        continue;
+      }
+      const { aliases, attributes } = mergeFacts(
+        rows.map((r) => ({ defines: r.defines === 1, docId: r.docId, aliases: JSON.parse(r.aliases) as string[], attributes: JSON.parse(r.attributes) as Record<string, unknown> })),
+      );
+      upd.run(JSON.stringify(aliases), JSON.stringify(attributes), id);
+      delAliases.run(id);
+      for (const alias of new Set([name.get(id) as string, ...aliases])) insAlias.run(alias, id);
+    }
+  }
+}
