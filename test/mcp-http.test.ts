@@ -48,16 +48,21 @@ function rawGet(url: string, path: string, headers: Record<string, string>): Pro
   });
 }
 
-/** A POST on its own connection: the server may close it early (413), which must not break fetch's shared pool. */
-function rawPost(url: string, path: string, body: string): Promise<number> {
+/**
+ * A POST that declares a body of `declared` bytes but sends only its headers:
+ * the server must refuse it from Content-Length alone (413), before reading
+ * anything. Own connection, so the early close cannot disturb fetch's pool.
+ */
+function postDeclaringLength(url: string, path: string, declared: number): Promise<number> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: u.hostname, port: u.port, path, method: 'POST', agent: false, headers: { 'content-type': 'application/json', accept: ACCEPT, 'content-length': Buffer.byteLength(body) } }, (res) => {
+    const req = httpRequest({ host: u.hostname, port: u.port, path, method: 'POST', agent: false, headers: { 'content-type': 'application/json', accept: ACCEPT, 'content-length': declared } }, (res) => {
       res.resume();
       resolve(res.statusCode ?? 0);
+      req.destroy();
     });
-    req.on('error', reject);
-    req.end(body);
+    req.on('error', (e) => (req.destroyed ? undefined : reject(e)));
+    req.flushHeaders();
   });
 }
 
@@ -135,7 +140,7 @@ describe('docgraph serve (Streamable HTTP)', () => {
     expect((await fetch(open.url + '/mcp', { headers: { accept: 'text/event-stream' } })).status).toBe(400);
     const wrongAccept = await fetch(open.url + '/mcp', { method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/html' }, body: JSON.stringify(initialize) });
     expect(wrongAccept.status).toBe(406);
-    expect(await rawPost(open.url, '/mcp', JSON.stringify({ ...initialize, pad: 'x'.repeat(2 * 1024 * 1024) }))).toBe(413);
+    expect(await postDeclaringLength(open.url, '/mcp', 2 * 1024 * 1024)).toBe(413);
     expect((await fetch(open.url + '/nope')).status).toBe(404);
   });
 
