@@ -30,6 +30,7 @@ import { globMatcher } from '../sources/globs.js';
 import { watchFolder, type FolderWatch, type WatchBatch } from '../sources/watch.js';
 import type { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { ingestEmbedderResolver, queryEmbedder } from './embedders.js';
+import { verifyIndex, type VerifyReport } from './verify.js';
 
 /** The vectors were computed with an embedder the index no longer uses. Retryable: the next attempt embeds with the current one. */
 export class EmbedderChangedError extends DocgraphError {
@@ -235,6 +236,40 @@ export class Ingestion {
         await w.close();
       },
     };
+  }
+
+  /** Checks the index against the files and itself; with `repair`, re-queues what drifted and drops what nothing owns. */
+  verify(o: { repair?: boolean } = {}): Promise<VerifyReport> {
+    return verifyIndex(
+      {
+        config: this.config,
+        store: this.store,
+        depth: () => this.queue.depth(),
+        requeue: async (root, uris) => (await this.enqueueFolder(root, { uris, force: new Set(uris) })).queued.ids,
+      },
+      o,
+    );
+  }
+
+  /** Waits until the given jobs have ended (see `ingest`), running a worker in this process meanwhile. */
+  async drain(ids: readonly string[], o: { signal?: AbortSignal; log?: Logger } = {}): Promise<Map<string, Job>> {
+    const stop = new AbortController();
+    const dirty = new Set<string>();
+    let wake: () => void = () => undefined;
+    const worker = this.runWorker({
+      signal: stop.signal,
+      ...(o.log ? { log: o.log } : {}),
+      onEvent: (e) => {
+        if ('jobId' in e && e.jobId) dirty.add(e.jobId);
+        wake();
+      },
+    });
+    try {
+      return await this.waitFor(ids, { dirty, setWake: (f) => (wake = f), ...(o.signal ? { signal: o.signal } : {}) });
+    } finally {
+      stop.abort();
+      await worker;
+    }
   }
 
   /** Queue depth by state, oldest pending age, stale leases, workers seen, DLQ and backpressure. */

@@ -5,12 +5,10 @@ import { loadConfig } from '../config/config.js';
 import { InvalidInputError } from '../domain/errors.js';
 import type { SearchResult } from '../domain/types.js';
 import { readGolden, runEval, type EvalReport } from '../eval/golden.js';
-import type { IngestReport } from '../ingest/ingest.js';
-import { formatBytes } from '../parse/input.js';
 import { SEARCH_MODES, type SearchMode } from '../search/search.js';
 import { EXIT, reportError } from './errors.js';
-import { ingestProgress } from './progress.js';
 import { registerMcpCommands } from './mcp-commands.js';
+import { registerIngestionCommands } from './ingest-commands.js';
 import { registerGraphCommands } from './graph-commands.js';
 
 interface GlobalOptions {
@@ -65,30 +63,7 @@ Examples:
 Exit codes: 0 ok, 1 failure, 2 bad arguments or configuration, 3 not found (e.g. no index yet).`,
     );
 
-  program
-    .command('ingest')
-    .description('Index a folder of .md/.html files. Unchanged files are skipped, changed ones replaced, deleted ones removed.')
-    .argument('<dir>', 'folder to index (searched recursively; .git, node_modules and hidden folders are skipped)')
-    .option('--json', 'print the report as JSON')
-    .addHelpText('after', '\nBad files (binary, not UTF-8, too large, empty) are skipped with a reason; the exit code is non-zero only if nothing could be indexed.')
-    .action(async (dir: string, opts: { json?: boolean }, cmd: Command) => {
-      await withApp(cmd, true, async (app) => {
-        const bar = ingestProgress(!opts.json);
-        let report: IngestReport;
-        try {
-          report = await app.ingest(dir, bar.update);
-        } finally {
-          bar.stop();
-        }
-        if (opts.json) out(JSON.stringify(report, null, 2) + '\n');
-        else printIngest(report);
-        const nothing = report.files === 0 || (report.indexed === 0 && report.unchanged === 0);
-        if (nothing) {
-          if (!opts.json) err(report.files === 0 ? `docgraph: no .md or .html files found in ${report.root}\n` : 'docgraph: nothing could be indexed\n');
-          setExit(EXIT.failure);
-        }
-      });
-    });
+  registerIngestionCommands(program, setExit);
 
   program
     .command('search')
@@ -105,31 +80,6 @@ Exit codes: 0 ok, 1 failure, 2 bad arguments or configuration, 3 not found (e.g.
         const result = await app.search(query, { limit: opts.limit, mode: opts.mode, filters });
         if (opts.json) out(JSON.stringify(result, null, 2) + '\n');
         else printSearch(result);
-      });
-    });
-
-  program
-    .command('status')
-    .description('Show what is indexed: documents, sections, vectors, embedder, index size.')
-    .option('--json', 'print as JSON')
-    .action(async (opts: { json?: boolean }, cmd: Command) => {
-      await withApp(cmd, false, async (app) => {
-        const s = await app.status();
-        if (opts.json) {
-          out(JSON.stringify(s, null, 2) + '\n');
-          return;
-        }
-        out(
-          [
-            `index      ${s.index} (${formatBytes(s.bytes)})`,
-            `sources    ${s.sources}`,
-            `documents  ${s.documents}`,
-            `sections   ${s.sections} (${s.vectors} with vectors)`,
-            `graph      ${s.entities} entities, ${s.edges} edges`,
-            `embedder   ${s.embedder ? `${s.embedder.id} (${s.embedder.dimensions} dims)` : 'none yet'}; configured: ${s.configuredProvider}`,
-            `last ingest ${s.lastIndexedAt ?? 'never'}`,
-          ].join('\n') + '\n',
-        );
       });
     });
 
@@ -165,17 +115,6 @@ Exit codes: 0 ok, 1 failure, 2 bad arguments or configuration, 3 not found (e.g.
   registerMcpCommands(program);
   registerGraphCommands(program, withApp);
   return program;
-}
-
-function printIngest(r: IngestReport): void {
-  const reasons = new Map<string, number>();
-  for (const s of r.skipped) reasons.set(s.reason, (reasons.get(s.reason) ?? 0) + 1);
-  const skipped = r.skipped.length === 0 ? '0 skipped' : `${r.skipped.length} skipped (${[...reasons].map(([k, v]) => `${v} ${k}`).join(', ')})`;
-  out(
-    `${r.files} files: ${r.indexed} indexed, ${r.unchanged} unchanged, ${r.deleted} removed, ${skipped}; ` +
-      `${r.sections} sections (${r.embedded} embedded) in ${r.seconds.toFixed(1)} s\n`,
-  );
-  for (const s of r.skipped) err(`  skipped ${s.uri}: ${s.message}\n`);
 }
 
 function printSearch(r: SearchResult): void {

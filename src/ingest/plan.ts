@@ -199,14 +199,18 @@ export async function planFolder(dir: string, options: PlanOptions): Promise<Pla
   };
 }
 
-/** The jobs of a plan: one per changed file, then one per deletion. */
+/**
+ * The jobs of a plan: deletions first (claimed in queue order, so documents
+ * written after them do not resolve links into documents about to go), then
+ * one per changed file.
+ */
 export function planJobs(plan: Plan): { job: JobInput<DocumentJobPayload>; options?: EnqueueOptions }[] {
   const payload = (force: boolean): DocumentJobPayload => (force ? { root: plan.root, force } : { root: plan.root });
   return [
+    ...plan.deletions.map((uri) => ({ job: { type: DELETE_DOCUMENT, sourceId: plan.sourceId, uri, checksum: DELETED, payload: payload(false) } })),
     ...plan.changes.map((c) => ({
       job: { type: INGEST_DOCUMENT, sourceId: plan.sourceId, uri: c.uri, checksum: c.checksum, payload: payload(c.force) },
       ...(c.force ? { options: { force: true } } : {}),
     })),
-    ...plan.deletions.map((uri) => ({ job: { type: DELETE_DOCUMENT, sourceId: plan.sourceId, uri, checksum: DELETED, payload: payload(false) } })),
   ];
 }

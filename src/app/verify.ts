@@ -1,0 +1,158 @@
+/**
+ * `docgraph verify`: does the index match the files, and is it whole? Drift
+ * is the share of checked items (indexed documents, indexable files missing
+ * from the index, entities) that are wrong; `repair` re-queues what a job can
+ * fix and drops what nothing owns.
+ */
+import { readFileSync } from 'node:fs';
+import { ParseError, UnsupportedFileError } from '../domain/errors.js';
+import { checksum } from '../domain/ids.js';
+import type { SkippedFile } from '../ingest/ingest.js';
+import { parseFile } from '../parse/parse.js';
+import { scanFolder } from '../sources/filesystem.js';
+import { globMatcher } from '../sources/globs.js';
+import { checkIntegrity, removeUnowned } from '../store/sqlite/integrity.js';
+import type { Config } from '../config/config.js';
+import type { SqliteStore } from '../store/sqlite/sqlite-store.js';
+
+export interface DocumentDrift {
+  uri: string;
+  /** What is wrong: missing-lexical, missing-vectors, orphan-edges, checksum (the file changed), file-missing, not-indexed. */
+  problems: string[];
+}
+
+export interface VerifyReport {
+  /** Documents in the index, indexable files not in it, and entities. */
+  checked: number;
+  /** How many of them are wrong. */
+  wrong: number;
+  /** `wrong / checked` in percent (0 when nothing was checked). */
+  driftPercent: number;
+  documents: number;
+  sections: number;
+  entities: number;
+  /** Per source folder, the documents (or files) that drifted. */
+  drift: (DocumentDrift & { root: string })[];
+  orphanEntities: number;
+  orphanLexicalRows: number;
+  docklessEdges: number;
+  /** Files that cannot be indexed (not drift: they are in the DLQ with why). */
+  unindexable: SkippedFile[];
+  /** Source folders that no longer exist (their documents count as drift). */
+  missingRoots: string[];
+  /** Jobs pending or running: drift may be work in progress. */
+  queued: number;
+  repair?: { jobs: string[]; removedEntities: number; removedLexicalRows: number; removedEdges: number };
+}
+
+/** What verify needs of the ingestion service. */
+export interface VerifyDeps {
+  config: Config;
+  store: SqliteStore;
+  /** Jobs pending or running. */
+  depth(): Promise<number>;
+  /** Re-queues these uris of a source folder (forced: even when the index holds their content). */
+  requeue(root: string, uris: string[]): Promise<string[]>;
+}
+
+export async function verifyIndex(ingestion: VerifyDeps, o: { repair?: boolean } = {}): Promise<VerifyReport> {
+  const store = ingestion.store;
+  const embedder = await store.getEmbedder();
+  const integrity = checkIntegrity(store.database, embedder?.dimensions);
+  const ignore = globMatcher(ingestion.config.ingest.ignore);
+  const problems = new Map<string, string[]>(); // key root \u001f uri
+  const note = (root: string, uri: string, what: string): void => {
+    const k = `${root}\u001f${uri}`;
+    const list = problems.get(k) ?? [];
+    if (!list.includes(what)) list.push(what);
+    problems.set(k, list);
+  };
+  const sources = new Map((await store.listSources()).map((s) => [s.id, s]));
+  for (const p of integrity.problems) {
+    const root = sources.get(p.sourceId)?.location ?? p.sourceId;
+    if (p.missingLexical > 0) note(root, p.uri, 'missing-lexical');
+    if (p.missingVectors > 0) note(root, p.uri, 'missing-vectors');
+    if (p.orphanEdges > 0) note(root, p.uri, 'orphan-edges');
+  }
+  const unindexable: SkippedFile[] = [];
+  const missingRoots: string[] = [];
+  let notIndexed = 0;
+  for (const src of sources.values()) {
+    if (src.kind !== 'fs') continue;
+    const docs = new Map((await store.listDocuments(src.id)).map((d) => [d.uri, d.checksum]));
+    let files;
+    try {
+      files = scanFolder(src.location, ignore).files;
+    } catch {
+      missingRoots.push(src.location);
+      for (const uri of docs.keys()) note(src.location, uri, 'file-missing');
+      continue;
+    }
+    const present = new Set<string>();
+    for (const f of files) {
+      present.add(f.uri);
+      let bytes: Buffer;
+      try {
+        bytes = readFileSync(f.path);
+      } catch {
+        continue; // unreadable now: nothing to compare
+      }
+      const stored = docs.get(f.uri);
+      if (stored !== undefined) {
+        if (stored !== checksum(bytes)) note(src.location, f.uri, 'checksum');
+        continue;
+      }
+      try {
+        parseFile(f.uri, bytes, { maxFileBytes: ingestion.config.ingest.maxFileBytes, maxSectionTokens: ingestion.config.ingest.maxSectionTokens });
+      } catch (e) {
+        if (e instanceof UnsupportedFileError) {
+          unindexable.push({ uri: f.uri, reason: e.reason, message: e.message });
+          continue;
+        }
+        if (e instanceof ParseError) {
+          unindexable.push({ uri: f.uri, reason: 'parse-error', message: e.message });
+          continue;
+        }
+        throw e;
+      }
+      note(src.location, f.uri, 'not-indexed');
+      notIndexed++;
+    }
+    for (const uri of docs.keys()) if (!present.has(uri)) note(src.location, uri, 'file-missing');
+  }
+
+  const drift = [...problems].map(([k, list]) => {
+    const [root, uri] = k.split('\u001f') as [string, string];
+    return { root, uri, problems: list };
+  });
+  drift.sort((a, b) => (a.root + a.uri < b.root + b.uri ? -1 : 1));
+  const checked = integrity.documents + notIndexed + integrity.entities;
+  const wrong = Math.min(checked, drift.length + integrity.orphanEntities + (integrity.orphanLexicalRows > 0 || integrity.docklessEdges > 0 ? 1 : 0));
+  const depth = await ingestion.depth();
+  const report: VerifyReport = {
+    checked,
+    wrong,
+    driftPercent: checked === 0 ? 0 : (100 * wrong) / checked,
+    documents: integrity.documents,
+    sections: integrity.sections,
+    entities: integrity.entities,
+    drift,
+    orphanEntities: integrity.orphanEntities,
+    orphanLexicalRows: integrity.orphanLexicalRows,
+    docklessEdges: integrity.docklessEdges,
+    unindexable,
+    missingRoots,
+    queued: depth,
+  };
+  if (o.repair) {
+    const jobs: string[] = [];
+    const byRoot = new Map<string, string[]>();
+    for (const d of drift) if (!missingRoots.includes(d.root)) byRoot.set(d.root, [...(byRoot.get(d.root) ?? []), d.uri]);
+    for (const [root, uris] of byRoot) {
+      jobs.push(...(await ingestion.requeue(root, uris)));
+    }
+    const removed = removeUnowned(store.database);
+    report.repair = { jobs, removedEntities: removed.entities, removedLexicalRows: removed.lexicalRows, removedEdges: removed.edges };
+  }
+  return report;
+}
