@@ -57,8 +57,9 @@ export function structureEdges(docId: string, sections: readonly SectionRecord[]
  * first part of the section with that anchor). Other targets go through
  * `resolve`; when it cannot name a section, the edge points at the target
  * document's id, `documentId(sourceId, targetUri)`, which exists once that
- * document is ingested — so a document ingested before its link targets gets
- * document-level edges until it is re-extracted. Links that leave the source
+ * document is ingested. When a target is written or removed after the
+ * linking document, ingest re-resolves the linking document's edges with
+ * this same function (ingest/links.ts). Links that leave the source
  * (`external`) and links to the section itself are dropped.
  */
 export function linkEdges(sourceId: string, uri: string, sections: readonly SectionRecord[], g: GraphBuilder, resolve?: SectionResolver): void {

@@ -24,6 +24,7 @@ import type { Job, LeaseRef } from '../queue/queue.js';
 import type { JobContext } from '../queue/worker.js';
 import type { DocumentWrite, Store } from '../store/store.js';
 import { DELETE_DOCUMENT, DELETED, INGEST_DOCUMENT, type DocumentJobPayload, type DocumentOutcome } from './jobs.js';
+import { linkResolver, relinkDependents } from './links.js';
 import { toRecords, type DocumentRecords } from './records.js';
 
 /** What a job does to the index when it completes. */
@@ -110,7 +111,9 @@ export function documentJobHandler(o: DocumentHandlerOptions): (ctx: JobContext<
       } catch (e) {
         if (!(e instanceof UnsupportedFileError || e instanceof ParseError)) throw e;
         // Permanent: the old version leaves the index, then the job goes to the DLQ with the reason.
+        const before = await sectionIdsOf(docId);
         const removed = (await o.store.getDocument(docId)) !== undefined && (await o.commit.removeIfCurrent(ctx.lease, docId));
+        if (removed) await relinkDependents(o.store, { docId, before });
         const skip = e instanceof UnsupportedFileError ? { uri, reason: e.reason, message: e.message } : { uri, reason: 'parse-error' as const, message: e.message };
         report(ctx, { kind: 'skipped', uri, skip, removed });
         throw e;
@@ -141,11 +144,13 @@ export function documentJobHandler(o: DocumentHandlerOptions): (ctx: JobContext<
     const embedMs = performance.now() - mark;
     mark = performance.now();
     ctx.signal.throwIfAborted();
-    const resolve = await linkResolver(o, job.sourceId, rec);
+    const resolve = await linkResolver(o.store, job.sourceId, { uri, sections: rec.sections }, (target) => o.cache?.anchors(job.sourceId, target));
     const graph = extractDocument({ sourceId: job.sourceId, docId, uri, title: rec.document.title, sections: rec.sections }, resolve);
     const write: DocumentWrite = { document: rec.document, sections: rec.sections, vectors, lexical: rec.lexical, entities: graph.entities, edges: graph.edges };
+    const before = await sectionIdsOf(docId);
     const { state } = await o.commit.complete(ctx.lease, { kind: 'write', write, embedderId: info.id });
     if (state === 'superseded') return report(ctx, { kind: 'superseded', uri });
+    await relinkDependents(o.store, { docId, before });
     report(ctx, { kind: 'indexed', uri, sections: rec.sections.length, embedded: toEmbed.length, embedMs, writeMs: performance.now() - mark });
   };
 
@@ -162,8 +167,16 @@ export function documentJobHandler(o: DocumentHandlerOptions): (ctx: JobContext<
       if (bytes) return supersede(ctx, checksum(bytes));
     }
     const mark = performance.now();
-    const { state, changed } = await o.commit.complete(ctx.lease, { kind: 'delete', docId: documentId(job.sourceId, job.uri) });
+    const docId = documentId(job.sourceId, job.uri);
+    const before = await sectionIdsOf(docId);
+    const { state, changed } = await o.commit.complete(ctx.lease, { kind: 'delete', docId });
+    if (changed) await relinkDependents(o.store, { docId, before });
     report(ctx, state === 'completed' ? { kind: 'deleted', uri: job.uri, existed: changed, deleteMs: performance.now() - mark } : { kind: 'superseded', uri: job.uri });
+  }
+
+  /** The ids a document's sections have now: after it is replaced or removed, links into it are re-resolved (see links.ts). */
+  async function sectionIdsOf(docId: string): Promise<string[]> {
+    return (await o.store.getDocumentSections(docId)).map((s) => s.id);
   }
 
   /** The file is not what the job names any more: queue what it is now, and finish this job as superseded. */
@@ -207,34 +220,4 @@ function fromBase64(s: string): Float32Array {
   const out = new Float32Array(buf.byteLength / 4);
   new Uint8Array(out.buffer).set(buf);
   return out;
-}
-
-/**
- * Resolves links against the planner's documents (in process), then the
- * index: the targets' sections are looked up once per target document.
- */
-async function linkResolver(o: DocumentHandlerOptions, sourceId: string, rec: DocumentRecords): Promise<(uri: string, anchor?: string) => string | undefined> {
-  const anchors = new Map<string, Map<string, string>>();
-  const own = new Map<string, string>();
-  for (const s of rec.sections) if (s.part <= 1 && !own.has(s.anchor)) own.set(s.anchor, s.id);
-  anchors.set(rec.document.uri, own);
-  const targets = new Set<string>();
-  for (const s of rec.sections) for (const l of s.links) if (l.targetUri && l.targetUri !== rec.document.uri) targets.add(l.targetUri);
-  for (const uri of targets) {
-    const planned = o.cache?.anchors(sourceId, uri);
-    if (planned) {
-      anchors.set(uri, planned);
-      continue;
-    }
-    const doc = await o.store.getDocument(documentId(sourceId, uri));
-    if (!doc) continue;
-    const m = new Map<string, string>();
-    for (const s of await o.store.getDocumentSections(doc.id)) if (s.part <= 1 && !m.has(s.anchor)) m.set(s.anchor, s.id);
-    anchors.set(uri, m);
-  }
-  return (uri, anchor) => {
-    const m = anchors.get(uri);
-    if (!m) return undefined;
-    return anchor ? (m.get(anchor) ?? m.get(anchor.toLowerCase())) : m.values().next().value;
-  };
 }

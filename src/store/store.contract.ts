@@ -465,6 +465,24 @@ export function storeContract(name: string, makeStore: () => Store | Promise<Sto
         expect(await store.findEntities(['cache_size', 'cache size'])).toEqual([]);
         expect((await store.stats()).entities).toBe(0);
       });
+
+      it("replaces a document's links only while it is the version the caller read", async () => {
+        const w = documentWrite(tlsGuide);
+        const [a, b, c] = w.sections.map((s) => s.id) as [string, string, string];
+        w.edges = [
+          { src: b, dst: 'd_000000000000000000000001', type: 'LINKS_TO', weight: 1, evidence: b },
+          { src: a, dst: b, type: 'PARENT_OF', weight: 1, evidence: b },
+        ];
+        await store.writeDocument(w);
+        const moved = [{ src: b, dst: c, type: 'LINKS_TO' as const, weight: 2, evidence: b }];
+        expect(await store.replaceLinks(w.document.id, 'an older checksum', moved)).toBe(false);
+        expect((await store.edgesOf([b], 'out', ['LINKS_TO'])).map((e) => e.dst)).toEqual(['d_000000000000000000000001']);
+        expect(await store.replaceLinks(w.document.id, w.document.checksum, moved)).toBe(true);
+        expect(await store.edgesOf([b], 'out', ['LINKS_TO'])).toEqual(moved);
+        expect(await store.edgesOf([a], 'out', ['PARENT_OF'])).toHaveLength(1); // other edges stay
+        await expect(store.replaceLinks(w.document.id, w.document.checksum, [{ src: a, dst: b, type: 'PARENT_OF', weight: 1, evidence: b }])).rejects.toThrow(/LINKS_TO/);
+        expect(await store.replaceLinks('d_000000000000000000000002', w.document.checksum, moved)).toBe(false);
+      });
     });
 
     describe('blobs', () => {

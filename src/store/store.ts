@@ -94,6 +94,12 @@ export interface Store {
   listDocuments(sourceId?: string): Promise<DocumentSummary[]>;
   /** Replaces a document and all that hangs off it, atomically. */
   writeDocument(write: DocumentWrite): Promise<void>;
+  /**
+   * Replaces a document's LINKS_TO edges (its link targets changed since it was
+   * written), only while the document still has `checksum`: false, and nothing
+   * changed, when it does not. `edges` must all be LINKS_TO.
+   */
+  replaceLinks(docId: string, checksum: string, edges: readonly EdgeRecord[]): Promise<boolean>;
   /** Removes a document with its sections, vectors, lexical rows and edges. Returns false if absent. */
   deleteDocument(id: string): Promise<boolean>;
 

@@ -201,6 +201,19 @@ export class SqliteStore implements Store {
     return this.graph.remove(docId);
   }
 
+  async replaceLinks(docId: string, checksum: string, edges: readonly EdgeRecord[]): Promise<boolean> {
+    const other = edges.find((e) => e.type !== 'LINKS_TO');
+    if (other) throw new DocgraphError('INVALID_INPUT', `replaceLinks takes LINKS_TO edges only, got ${other.type}`);
+    let replaced = false;
+    this.db.transaction(() => {
+      if (this.db.prepare('SELECT checksum FROM documents WHERE id = ?').pluck().get(docId) !== checksum) return;
+      this.db.prepare("DELETE FROM edges WHERE doc_id = ? AND type = 'LINKS_TO'").run(docId);
+      this.graph.write(docId, [], edges);
+      replaced = true;
+    })();
+    return replaced;
+  }
+
   async deleteDocument(id: string): Promise<boolean> {
     return this.deleteDocumentSync(id);
   }

@@ -1,0 +1,92 @@
+/**
+ * Links between documents.
+ *
+ * A LINKS_TO edge points at the section a link names in another document, or
+ * at that document when the index holds no such section (or no such
+ * document) — see extract/structure.ts. So the edge depends on the target as
+ * it was when the linking document was written. When a target is written or
+ * removed later, `relinkDependents` re-resolves the documents that link to it,
+ * so that after any sequence of incremental updates the graph equals what a
+ * fresh ingest of the same files yields.
+ */
+import { documentId } from '../domain/ids.js';
+import type { EdgeRecord, SectionRecord } from '../domain/types.js';
+import { GraphBuilder } from '../extract/graph.js';
+import { linkEdges, type SectionResolver } from '../extract/structure.js';
+import type { Store } from '../store/store.js';
+
+/** Edges looked at per relink query; a document with more incoming links than this is relinked in part. */
+const MAX_INCOMING = 100_000;
+
+/** anchor → section id of a document's sections (first part, first section per anchor, document order). */
+export function anchorsOf(sections: readonly SectionRecord[]): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const s of sections) if (s.part <= 1 && !m.has(s.anchor)) m.set(s.anchor, s.id);
+  return m;
+}
+
+/**
+ * The resolver for one document's links: its own sections, then `planned`
+ * (the documents being planned together, in process), then the index. Each
+ * target document is looked up once. A link without an anchor resolves to the
+ * target's first section.
+ */
+export async function linkResolver(
+  store: Store,
+  sourceId: string,
+  own: { uri: string; sections: readonly SectionRecord[] },
+  planned?: (uri: string) => Map<string, string> | undefined,
+): Promise<SectionResolver> {
+  const anchors = new Map<string, Map<string, string>>([[own.uri, anchorsOf(own.sections)]]);
+  const targets = new Set<string>();
+  for (const s of own.sections) for (const l of s.links) if (l.targetUri && l.targetUri !== own.uri) targets.add(l.targetUri);
+  for (const uri of targets) {
+    const m = planned?.(uri);
+    if (m) {
+      anchors.set(uri, m);
+      continue;
+    }
+    const doc = await store.getDocument(documentId(sourceId, uri));
+    if (doc) anchors.set(uri, anchorsOf(await store.getDocumentSections(doc.id)));
+  }
+  return (uri, anchor) => {
+    const m = anchors.get(uri);
+    if (!m) return undefined;
+    return anchor ? (m.get(anchor) ?? m.get(anchor.toLowerCase())) : m.values().next().value;
+  };
+}
+
+/**
+ * After a document was written or removed: re-resolves the links of every
+ * other document that links to it, and replaces their LINKS_TO edges where
+ * the answer changed. `before` are the ids the target's sections had before
+ * (every link into the target points at one of them or at the target's
+ * document id). A linking document that changed meanwhile is left to its own
+ * job. Returns the documents whose links were replaced.
+ */
+export async function relinkDependents(store: Store, target: { docId: string; before: readonly string[] }): Promise<number> {
+  const incoming = await store.edgesOf([target.docId, ...target.before], 'in', ['LINKS_TO'], MAX_INCOMING);
+  if (incoming.length === 0) return 0;
+  const fromDocs = new Set((await store.getSections([...new Set(incoming.map((e) => e.src))])).map((s) => s.docId));
+  fromDocs.delete(target.docId);
+  let relinked = 0;
+  for (const docId of [...fromDocs].sort()) {
+    const doc = await store.getDocument(docId);
+    if (!doc) continue;
+    const sections = await store.getDocumentSections(docId);
+    const g = new GraphBuilder();
+    linkEdges(doc.sourceId, doc.uri, sections, g, await linkResolver(store, doc.sourceId, { uri: doc.uri, sections }));
+    const want = g.build().edges;
+    const have = await store.edgesOf(sections.map((s) => s.id), 'out', ['LINKS_TO'], MAX_INCOMING);
+    if (sameEdges(want, have)) continue;
+    if (await store.replaceLinks(docId, doc.checksum, want)) relinked++;
+  }
+  return relinked;
+}
+
+function sameEdges(a: readonly EdgeRecord[], b: readonly EdgeRecord[]): boolean {
+  const key = (e: EdgeRecord): string => `${e.src} ${e.dst} ${e.weight}`;
+  const x = a.map(key).sort();
+  const y = b.map(key).sort();
+  return x.length === y.length && x.every((k, i) => k === y[i]);
+}
