@@ -272,6 +272,30 @@ export class Ingestion {
     }
   }
 
+  /**
+   * The background work of `docgraph serve`: a worker (unless `worker` is
+   * false) and a watcher per `watch` folder of the config, until `stop()`
+   * (watchers first, then the worker's graceful stop).
+   */
+  async background(o: { worker: boolean; log?: Logger }): Promise<{ stop: () => Promise<void> }> {
+    const stop = new AbortController();
+    const watches: FolderWatch[] = [];
+    try {
+      for (const dir of this.config.watch) watches.push(await this.watch(dir, o.log ? { log: o.log } : {}));
+    } catch (e) {
+      for (const w of watches) await w.close();
+      throw e;
+    }
+    const worker = o.worker ? this.runWorker({ signal: stop.signal, ...(o.log ? { log: o.log } : {}) }) : undefined;
+    return {
+      stop: async () => {
+        for (const w of watches) await w.close();
+        stop.abort();
+        await worker;
+      },
+    };
+  }
+
   /** Queue depth by state, oldest pending age, stale leases, workers seen, DLQ and backpressure. */
   status(): Promise<QueueStats> {
     return this.queue.stats();

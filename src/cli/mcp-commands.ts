@@ -73,17 +73,23 @@ export function registerMcpCommands(program: Command): void {
     .description('Run the HTTP server: MCP over Streamable HTTP at /mcp and /health. Binds 127.0.0.1 unless told otherwise.')
     .option('--host <address>', 'address to bind (default 127.0.0.1, env DOCGRAPH_HOST); a non-loopback address needs DOCGRAPH_API_KEY')
     .option('--port <n>', 'port (default 7700, env DOCGRAPH_PORT); 0 picks a free one', portArg)
-    .addHelpText('after', '\nPrints "docgraph: listening on <url>" on stderr when ready; stops cleanly on Ctrl-C / SIGTERM.')
-    .action(async (opts: { host?: string; port?: number }, cmd: Command) => {
+    .option('--no-worker', 'do not run a queue worker in this process (run `docgraph worker` separately)')
+    .addHelpText('after', '\nPrints "docgraph: listening on <url>" on stderr when ready; stops cleanly on Ctrl-C / SIGTERM (a second signal exits at once).\nAlso runs a queue worker (unless --no-worker) and keeps the `watch` folders of the config indexed.')
+    .action(async (opts: { host?: string; port?: number; worker: boolean }, cmd: Command) => {
       const config = configFor(cmd, { ...(opts.host !== undefined ? { host: opts.host } : {}), ...(opts.port !== undefined ? { port: opts.port } : {}) });
       const log = createLogger(config.logLevel);
       const app = await App.open(config);
       const stop = untilStopped();
       try {
         const server = await startHttpServer({ app, tokenBudget: config.server.tokenBudget, log }, config);
+        const background = await app.ingestion.background({ worker: opts.worker, log }).catch(async (e: unknown) => {
+          await server.close();
+          throw e;
+        });
         err(`docgraph: listening on ${server.url} (MCP at ${server.url}/mcp${config.server.apiKey ? ', bearer token required' : ''})\n`);
         await stop.done;
         err('docgraph: shutting down\n');
+        await background.stop();
         await server.close();
       } finally {
         stop.dispose();
