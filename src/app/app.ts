@@ -101,7 +101,7 @@ export class App {
   /** The ordered steps of the procedure that best answers a task, or undefined when the docs hold none. */
   async getProcedure(task: string): Promise<ProcedureView | undefined> {
     const found = await this.search(task, { limit: 10, mode: 'graph' });
-    return getProcedure(this.store, found.hits.map((h) => h.sectionId));
+    return getProcedure(this.store, task, found.hits.map((h) => h.sectionId));
   }
 
   /** A typed, capped traversal of the graph (depth ≤ 3, limit ≤ 100). */

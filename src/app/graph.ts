@@ -1,4 +1,5 @@
 import { InvalidInputError, NotFoundError } from '../domain/errors.js';
+import { terms } from '../domain/text.js';
 import type { EdgeType, EntityRecord, EntityType, SectionRecord } from '../domain/types.js';
 import { messageName } from '../extract/canonical.js';
 import { lookupKeys } from '../search/graph.js';
@@ -52,6 +53,9 @@ async function resolveEntities(store: Store, name: string, types?: readonly Enti
   return store.findEntities([...new Set([...lookupKeys(n), messageName(n)])], types);
 }
 
+/** Most mentioning sections `lookupEntity` lists, strongest first (interfaces page through them). */
+export const MAX_MENTIONS = 100;
+
 /** An entity by name (any spelling the docs use), with where it is defined and mentioned and what it relates to. */
 export async function lookupEntity(store: Store, name: string, type?: string): Promise<EntityView> {
   const wanted = checkType(type);
@@ -66,7 +70,7 @@ export async function lookupEntity(store: Store, name: string, type?: string): P
   const withDefs = await Promise.all(matches.map(async (e) => ({ e, defs: await store.edgesOf([e.id], 'in', ['DEFINES'], 20) })));
   withDefs.sort((a, b) => b.defs.length - a.defs.length || a.e.type.localeCompare(b.e.type));
   const { e: entity, defs } = withDefs[0]!;
-  const mentions = (await store.edgesOf([entity.id], 'in', ['MENTIONS'], 20)).filter((x) => x.src.startsWith('s_'));
+  const mentions = (await store.edgesOf([entity.id], 'in', ['MENTIONS'], MAX_MENTIONS)).filter((x) => x.src.startsWith('s_'));
   const relatedEdges = await store.edgesOf([entity.id], 'both', ['RELATED_TO'], 20);
   const relatedIds = relatedEdges.map((x) => (x.src === entity.id ? x.dst : x.src));
   const relatedEntities = new Map((await store.getEntities(relatedIds)).map((r) => [r.id, r]));
@@ -106,7 +110,10 @@ const ERROR_EDGE_SCORE = { DEFINES: 1, RESOLVES: 0.8, MENTIONS: 0.3 } as const;
 /** The sections that define, resolve or mention an error code or message, best first. */
 export async function explainError(store: Store, codeOrMessage: string, limit = 10): Promise<ErrorExplanation> {
   const q = codeOrMessage.trim();
-  const candidates = [q, ...(q.match(/\b(?:ERR_[A-Z0-9_]+|E[A-Z]{3,}|[A-Z][A-Z0-9]*_E\d+|E\d{4}|\d{5}|[A-Z][A-Za-z]+(?:Error|Warning|Exception))\b/g) ?? [])];
+  if (q === '') throw new InvalidInputError('the error code or message is empty', { field: 'code_or_message', allowed: 'an error code such as ERR_REQUIRE_ESM or EADDRINUSE, or the message text' });
+  if (q.length > 2000) throw new InvalidInputError(`the error text is ${q.length} characters long`, { field: 'code_or_message', allowed: 'at most 2000 characters' });
+  // a whole log line is no entity name, but the codes in it may be
+  const candidates = [...(q.length <= 500 ? [q] : []), ...(q.match(/\b(?:ERR_[A-Z0-9_]+|E[A-Z]{3,}|[A-Z][A-Z0-9]*_E\d+|E\d{4}|\d{5}|[A-Z][A-Za-z]+(?:Error|Warning|Exception))\b/g) ?? [])];
   const found = new Map<string, EntityRecord>();
   for (const c of candidates) for (const e of await resolveEntities(store, c, ['ErrorCode', 'ErrorMessage'])) found.set(e.id, e);
   if (found.size === 0) {
@@ -146,10 +153,15 @@ export interface ProcedureView {
 }
 
 /**
- * The procedure (ordered steps) that best answers a task: procedures defined
- * in the sections `findSections` ranks highest.
+ * The procedure (ordered steps) that best answers a task: the first procedure
+ * defined in the ranked sections (search hits for the task) whose heading
+ * path, title and steps hold at least half of the task's words (stemmed, stop
+ * words left out). Search always ranks something first, and every section is
+ * somewhat near any query by meaning; without the word check a task the docs
+ * do not cover would get whichever procedure is least far.
  */
-export async function getProcedure(store: Store, rankedSectionIds: readonly string[]): Promise<ProcedureView | undefined> {
+export async function getProcedure(store: Store, task: string, rankedSectionIds: readonly string[]): Promise<ProcedureView | undefined> {
+  const wanted = new Set(terms(task));
   for (const sid of rankedSectionIds) {
     const defs = await store.edgesOf([sid], 'out', ['DEFINES'], 50);
     const procs = (await store.getEntities(defs.map((d) => d.dst))).filter((e) => e.type === 'Procedure');
@@ -161,6 +173,8 @@ export async function getProcedure(store: Store, rankedSectionIds: readonly stri
       .sort((a, b) => a.order - b.order);
     const cites = await cite(store, [sid]);
     const section = cites.get(sid)!;
+    const said = new Set(terms([...section.headingPath, String(proc.attributes.title ?? ''), ...steps.map((s) => s.text)].join('\n')));
+    if ([...wanted].filter((t) => said.has(t)).length * 2 < wanted.size) continue;
     const [sec] = await store.getSections([sid]);
     const siblings: SectionRecord[] = sec ? (await store.getDocumentSections(sec.docId)).filter((s) => /prerequisite|before you (begin|start)|requirements/i.test(s.heading)) : [];
     const pre = siblings[0] ? (await cite(store, [siblings[0].id])).get(siblings[0].id) ?? null : null;
@@ -170,7 +184,7 @@ export async function getProcedure(store: Store, rankedSectionIds: readonly stri
 }
 
 export interface TraverseRequest {
-  /** An entity name, a section id (s_…), a document id (d_…) or a citation uri#anchor. */
+  /** An entity name or id (e_…), a section id (s_…), a document id (d_…) or a citation uri#anchor. */
   from: string;
   relations?: readonly string[];
   direction?: string;
@@ -207,11 +221,11 @@ export async function traverse(store: Store, req: TraverseRequest): Promise<Trav
 
 async function resolveStart(store: Store, from: string): Promise<TraverseResult['start']> {
   const f = from.trim();
-  if (f === '') throw new InvalidInputError('from is empty', { field: 'from', allowed: 'an entity name, a section id (s_…), a document id (d_…) or uri#anchor' });
-  if (/^s_[0-9a-f]{24}$/.test(f) || /^d_[0-9a-f]{24}$/.test(f)) {
+  if (f === '') throw new InvalidInputError('from is empty', { field: 'from', allowed: 'an entity name or id (e_…), a section id (s_…), a document id (d_…) or uri#anchor' });
+  if (/^[sde]_[0-9a-f]{24}$/.test(f)) {
     const [n] = await describeNodes(store, [f]);
     if (!n) throw new NotFoundError(`no node with id ${f}`);
-    return [{ id: n.id, kind: n.kind, label: n.label }];
+    return [{ id: n.id, kind: n.kind, label: n.kind === 'entity' ? `${n.type} ${n.label}` : n.label }];
   }
   const entities = await resolveEntities(store, f);
   if (entities.length > 0) return entities.map((e) => ({ id: e.id, kind: 'entity' as const, label: `${e.type} ${e.name}` }));
