@@ -6,7 +6,10 @@ import type { Logger } from '../observability/logger.js';
 import { toolErrorResult } from './errors.js';
 
 /** The application functions the MCP tools call: the same ones the CLI and HTTP use. */
-export type DocsApp = Pick<App, 'search' | 'getSection' | 'getDocument' | 'listSources' | 'status' | 'listDocuments' | 'documentText'>;
+export type DocsApp = Pick<
+  App,
+  'search' | 'getSection' | 'getDocument' | 'listSources' | 'status' | 'listDocuments' | 'documentText' | 'lookupEntity' | 'explainError' | 'getProcedure' | 'traverse'
+>;
 
 export interface McpContext {
   app: DocsApp;

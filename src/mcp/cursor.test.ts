@@ -17,6 +17,14 @@ describe('paging cursors', () => {
     expect(() => decodeCursor(forged, 'search', 'search_docs')).toThrow(InvalidInputError);
   });
 
+  it('carry the graph tools\' positions, each refused by the other tools', () => {
+    const mentions = encodeCursor('mentions', { id: 'e_x', o: 7 });
+    expect(decodeCursor(mentions, 'mentions', 'lookup_entity')).toEqual({ id: 'e_x', o: 7 });
+    expect(decodeCursor(encodeCursor('traverse', { h: 'abc', o: 40 }), 'traverse', 'traverse')).toEqual({ h: 'abc', o: 40 });
+    expect(() => decodeCursor(mentions, 'steps', 'get_procedure')).toThrow(/not one get_procedure returned/);
+    expect(() => decodeCursor(encodeCursor('explain', { h: 'abc', o: 1 }), 'search', 'search_docs')).toThrow(InvalidInputError);
+  });
+
   it('bind a search to its query and filters', () => {
     expect(queryHash(['tls', {}])).not.toBe(queryHash(['tls', { uriPrefix: 'guides/' }]));
   });

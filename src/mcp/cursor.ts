@@ -6,11 +6,18 @@ import { InvalidInputError } from '../domain/errors.js';
  * Opaque paging cursors: base64url JSON that says where the next page starts.
  * A search cursor is bound to its query (by hash), so it cannot continue a
  * different search; section and outline cursors name what they continue.
+ * The graph tools' cursors do the same: `mentions` (lookup_entity) and
+ * `steps` (get_procedure) name the entity or procedure, `explain` and
+ * `traverse` are bound to their arguments by hash.
  */
 const cursorSchema = z.discriminatedUnion('k', [
   z.object({ v: z.literal(1), k: z.literal('search'), h: z.string().max(64), o: z.number().int().min(0).max(1000) }),
   z.object({ v: z.literal(1), k: z.literal('section'), id: z.string().max(100), c: z.number().int().min(0) }),
   z.object({ v: z.literal(1), k: z.literal('outline'), u: z.string().max(2000), o: z.number().int().min(0) }),
+  z.object({ v: z.literal(1), k: z.literal('mentions'), id: z.string().max(100), o: z.number().int().min(0).max(1000) }),
+  z.object({ v: z.literal(1), k: z.literal('explain'), h: z.string().max(64), o: z.number().int().min(0).max(1000) }),
+  z.object({ v: z.literal(1), k: z.literal('steps'), id: z.string().max(100), o: z.number().int().min(0).max(1000) }),
+  z.object({ v: z.literal(1), k: z.literal('traverse'), h: z.string().max(64), o: z.number().int().min(0).max(1000) }),
 ]);
 
 export type Cursor = z.infer<typeof cursorSchema>;

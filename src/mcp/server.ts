@@ -5,13 +5,20 @@ import { registerPrompts } from './prompts.js';
 import { registerResources } from './resources.js';
 import { registerGetDocument } from './tools/get-document.js';
 import { registerGetSection } from './tools/get-section.js';
+import { registerExplainError } from './tools/explain-error.js';
+import { registerGetProcedure } from './tools/get-procedure.js';
 import { registerIndexInfo } from './tools/index-info.js';
+import { registerLookupEntity } from './tools/lookup-entity.js';
 import { registerSearchDocs } from './tools/search-docs.js';
+import { registerTraverse } from './tools/traverse.js';
 
 export type { McpContext } from './context.js';
 
 const INSTRUCTIONS = `docgraph serves an index of technical documentation, split into citable sections.
 Start with search_docs; read the best hits in full with get_section (by id); use get_document for a page's outline.
+The docs are also a knowledge graph: lookup_entity finds a command, setting, flag, error code or API by its exact name (definition, default, mentions);
+explain_error ranks the sections that explain and resolve an error; get_procedure returns the ordered steps for a task;
+traverse walks typed relations from an entity or section (depth ≤ 3, ≤ 100 edges).
 Cite what you use as uri#anchor. Responses are bounded by a token budget: when a result has nextCursor, call the same tool again with that cursor for more.`;
 
 /** The package version, read once (src/mcp and dist/mcp are both two levels below the package root). */
@@ -27,6 +34,10 @@ export function createMcpServer(ctx: McpContext): McpServer {
   registerGetSection(server, ctx);
   registerGetDocument(server, ctx);
   registerIndexInfo(server, ctx);
+  registerLookupEntity(server, ctx);
+  registerExplainError(server, ctx);
+  registerGetProcedure(server, ctx);
+  registerTraverse(server, ctx);
   registerResources(server, ctx);
   registerPrompts(server);
   return server;

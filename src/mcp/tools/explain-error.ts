@@ -1,0 +1,119 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import type { ErrorExplanation } from '../../app/graph.js';
+import { InvalidInputError } from '../../domain/errors.js';
+import { clip, largestFitting, responseTokens } from '../budget.js';
+import { budgetTooSmall, guarded, READ_ONLY, toolResult, type McpContext } from '../context.js';
+import { decodeCursor, encodeCursor, queryHash } from '../cursor.js';
+
+const DEFAULT_LIMIT = 10;
+const MAX_LIMIT = 50;
+
+const inputSchema = z.strictObject({
+  code_or_message: z
+    .string()
+    .min(1)
+    .max(2000)
+    .describe('The error as the user saw it: a code (ERR_REQUIRE_ESM, EADDRINUSE, ORA-12154), an error class (TypeError), or the message text. A whole log line works: codes in it are picked out.'),
+  limit: z.number().int().min(1).max(MAX_LIMIT).optional().describe(`Sections per page, 1–${MAX_LIMIT} (default ${DEFAULT_LIMIT}).`),
+  cursor: z.string().min(1).max(1000).optional().describe('nextCursor from a previous explain_error response, for more sections. Send the same code_or_message with it.'),
+});
+
+const sectionSchema = z.object({
+  rank: z.number().int(),
+  id: z.string().describe('Section id for get_section.'),
+  ref: z.string().describe('Citation: uri#anchor.'),
+  heading_path: z.array(z.string()),
+  score: z.number(),
+  why: z.array(z.enum(['DEFINES', 'RESOLVES', 'MENTIONS'])).describe('DEFINES: the section explains the error; RESOLVES: it says how to fix it; MENTIONS: it names it.'),
+});
+
+const outputSchema = z.object({
+  query: z.string(),
+  errors: z.array(z.object({ id: z.string(), type: z.string(), name: z.string() })).describe('The error codes and messages of the index that matched.'),
+  sections: z.array(sectionSchema).describe('Best first: definitions, then resolutions, then mentions.'),
+  partial: z.boolean().describe('True when sections were left out of this page (for the token budget); nextCursor continues.'),
+  nextCursor: z.string().optional(),
+});
+
+type Output = z.infer<typeof outputSchema>;
+
+export function registerExplainError(server: McpServer, ctx: McpContext): void {
+  server.registerTool(
+    'explain_error',
+    {
+      title: 'Explain an error from the docs',
+      description:
+        'Find where the docs explain an error: pass an error code (ERR_REQUIRE_ESM, EADDRINUSE) or the message as printed. ' +
+        'Returns the sections that define the error, say how to resolve it, or mention it, ranked with the definition first, each with a citation (uri#anchor) and why it was chosen. ' +
+        'Use it first whenever the question is about an error a user hit; then read the top sections with get_section. ' +
+        'It matches codes and messages the docs name exactly; when it finds nothing, use search_docs with the message text.',
+      inputSchema,
+      outputSchema,
+      annotations: { title: 'Explain an error from the docs', ...READ_ONLY },
+    },
+    (args) =>
+      guarded(ctx, async () => {
+        const limit = args.limit ?? DEFAULT_LIMIT;
+        const bound = queryHash(['explain', args.code_or_message.trim()]);
+        let offset = 0;
+        if (args.cursor !== undefined) {
+          const c = decodeCursor(args.cursor, 'explain', 'explain_error');
+          if (c.h !== bound) {
+            throw new InvalidInputError('this cursor continues another explain_error call', {
+              field: 'cursor',
+              allowed: 'the same code_or_message as the call that returned the cursor, or no cursor',
+            });
+          }
+          offset = c.o;
+        }
+        // one extra section tells whether another page exists
+        const found = await ctx.app.explainError(args.code_or_message, offset + limit + 1);
+        const page = found.sections.slice(offset, offset + limit);
+        const build = (n: number): { out: Output; md: string } => {
+          const out = shape(found, page, offset, n, bound);
+          return { out, md: render(out) };
+        };
+        const fits = (n: number): boolean => {
+          const { out, md } = build(n);
+          return responseTokens(out, md) <= ctx.tokenBudget;
+        };
+        const n = largestFitting(page.length, fits);
+        if (!fits(n) || (n === 0 && page.length > 0)) throw budgetTooSmall(ctx);
+        const { out, md } = build(n);
+        return toolResult(out, md);
+      }),
+  );
+}
+
+function shape(found: ErrorExplanation, page: ErrorExplanation['sections'], offset: number, n: number, bound: string): Output {
+  const more = offset + n < found.sections.length;
+  return {
+    query: clip(found.query, 300),
+    errors: found.errors.slice(0, 10).map((e) => ({ id: e.id, type: e.type, name: clip(e.name, 200) })),
+    sections: page.slice(0, n).map((s, i) => ({
+      rank: offset + i + 1,
+      id: s.id,
+      ref: s.anchor ? `${s.uri}#${s.anchor}` : s.uri,
+      heading_path: s.headingPath.slice(-4).map((h) => clip(h, 80)),
+      score: s.score,
+      why: s.why,
+    })),
+    partial: n < page.length,
+    ...(more ? { nextCursor: encodeCursor('explain', { h: bound, o: offset + n }) } : {}),
+  };
+}
+
+const WHY: Record<string, string> = { DEFINES: 'defines it', RESOLVES: 'how to resolve it', MENTIONS: 'mentions it' };
+
+function render(out: Output): string {
+  const lines = [`Errors matched: ${out.errors.map((e) => `${e.type} \`${e.name}\``).join(', ')}`, ''];
+  if (out.sections.length === 0) lines.push('No section of this page defines, resolves or mentions it.');
+  for (const s of out.sections) {
+    lines.push(`${s.rank}. **${s.heading_path.join(' › ')}** — \`${s.ref}\` (id \`${s.id}\`, score ${s.score}): ${s.why.map((w) => WHY[w]).join(', ')}`);
+  }
+  if (out.partial) lines.push('', 'More sections were left out to stay within the token budget.');
+  if (out.nextCursor) lines.push(`${out.partial ? '' : '\n'}Next page: call explain_error with the same code_or_message and cursor "${out.nextCursor}".`);
+  lines.push('', 'Read a section in full with get_section (by id).');
+  return lines.join('\n');
+}
