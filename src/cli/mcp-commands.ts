@@ -4,8 +4,6 @@ import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { App } from '../app/app.js';
 import { loadConfig, type Config } from '../config/config.js';
-import { startHttpServer } from '../http/server.js';
-import { serveStdio } from '../mcp/stdio.js';
 import { createLogger } from '../observability/logger.js';
 import { MCP_CLIENTS, mcpClientSnippet, type LaunchSpec, type McpClient } from './mcp-config.js';
 
@@ -61,6 +59,8 @@ export function registerMcpCommands(program: Command): void {
       const app = await App.open(config);
       const stop = untilStopped();
       try {
+        // loaded here, not at the top: every other command starts faster without the MCP SDK and the HTTP stack
+        const { serveStdio } = await import('../mcp/stdio.js');
         await serveStdio({ app, tokenBudget: config.server.tokenBudget, log }, stop.signal);
       } finally {
         stop.dispose();
@@ -81,6 +81,7 @@ export function registerMcpCommands(program: Command): void {
       const app = await App.open(config);
       const stop = untilStopped();
       try {
+        const { startHttpServer } = await import('../http/server.js');
         const server = await startHttpServer({ app, tokenBudget: config.server.tokenBudget, log }, config);
         const background = await app.ingestion.background({ worker: opts.worker, log }).catch(async (e: unknown) => {
           await server.close();

@@ -1,0 +1,136 @@
+/**
+ * Shared by the queue end-to-end tests: the docgraph CLI as real child
+ * processes in a temp folder with its own config file, small generated
+ * Markdown folders, and read-only looks at the index file.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
+import Database from 'better-sqlite3';
+import { stringify } from 'yaml';
+
+export const repo = join(import.meta.dirname, '..', '..');
+const cli = join(repo, 'src', 'cli', 'run.ts');
+/** tsx by absolute path: the CLI runs in a temp folder. */
+const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+
+/** A temp working folder with a docgraph.config.yaml (and the index at ./index.db). */
+export function workspace(config: Record<string, unknown> = {}, prefix = 'dg-e2e-'): { dir: string; index: string; docs: string } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  writeFileSync(join(dir, 'docgraph.config.yaml'), stringify({ index: 'index.db', ...config }));
+  const docs = join(dir, 'docs');
+  mkdirSync(docs);
+  return { dir, index: join(dir, 'index.db'), docs };
+}
+
+/** Environment for a child: no stray DOCGRAPH_* from the developer's shell. */
+function childEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('DOCGRAPH_')) env[k] = v;
+  return { ...env, ...extra };
+}
+
+export interface Child {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+  /** Resolves once stderr matches; rejects if the process exits first or `timeoutMs` passes (a bound, not an assertion on time). */
+  waitFor: (re: RegExp, timeoutMs?: number) => Promise<void>;
+  signal: (s: NodeJS.Signals) => void;
+}
+
+/** Starts `docgraph ...args` in `cwd`. */
+export function start(cwd: string, args: string[], env: Record<string, string> = {}): Child {
+  const child = spawn('node', ['--import', tsx, cli, ...args], { cwd, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code, sig) => resolve(code ?? (sig ? -1 : null))));
+  let done = false;
+  void exited.then(() => (done = true));
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    signal: (s) => void child.kill(s),
+    waitFor: async (re, timeoutMs = 30_000) => {
+      const deadline = Date.now() + timeoutMs;
+      while (!re.test(err)) {
+        if (done) throw new Error(`docgraph ${args.join(' ')} exited before stderr matched ${re}:\n${err}`);
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${re} on stderr of docgraph ${args.join(' ')}:\n${err}`);
+        await sleep(20);
+      }
+    },
+  };
+}
+
+/** Runs `docgraph ...args` to the end. */
+export async function run(cwd: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const c = start(cwd, args, env);
+  const code = await c.exited;
+  return { code, stdout: c.stdout(), stderr: c.stderr() };
+}
+
+/** A small Markdown document with `sections` sections and a word no other document has (`token(i)`). */
+export function doc(i: number, sections = 4, revision = 0): string {
+  const parts = [`# Page ${i}\n\nThis page is about ${token(i)}${revision ? ` revision ${revision}` : ''}.\n`];
+  for (let k = 1; k < sections; k++) {
+    parts.push(`## Topic ${k}\n\nPage ${i} topic ${k} explains how the widget server handles request number ${k * 7 + i} and ${token(i)}. Run \`widgetd --port ${8000 + k}\` to try it.\n`);
+  }
+  return parts.join('\n');
+}
+
+/** A word only document `i` contains (letters only, so the tokenizer keeps it whole). */
+export function token(i: number): string {
+  let s = '';
+  let n = i;
+  do {
+    s = String.fromCharCode(97 + (n % 26)) + s;
+    n = Math.floor(n / 26);
+  } while (n > 0);
+  return `zq${s}x`;
+}
+
+/** Writes `n` generated documents into `dir` as page-<i>.md (in a few sub-folders). */
+export function writeDocs(dir: string, n: number, sections = 4): string[] {
+  const uris: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const uri = `part-${i % 5}/page-${i}.md`;
+    mkdirSync(dirname(join(dir, uri)), { recursive: true });
+    writeFileSync(join(dir, uri), doc(i, sections));
+    uris.push(uri);
+  }
+  return uris;
+}
+
+/** Runs `fn` on a read-only connection to the index (closed after). */
+export function readIndex<T>(index: string, fn: (db: Database.Database) => T): T {
+  const db = new Database(index, { readonly: true, fileMustExist: true });
+  try {
+    db.pragma('busy_timeout = 10000');
+    return fn(db);
+  } finally {
+    db.close();
+  }
+}
+
+/** Job counts by state. */
+export function jobCounts(index: string): Record<string, number> {
+  return readIndex(index, (db) => Object.fromEntries((db.prepare('SELECT state, n FROM queue_state_counts').all() as { state: string; n: number }[]).map((r) => [r.state, r.n])));
+}
+
+/** Resolves once `predicate` holds, polling; a bound, not a timing assertion. */
+export async function until(predicate: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}
