@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { stringify } from 'yaml';
+import { SqliteJobQueue } from '../../src/queue/sqlite/sqlite-queue.js';
 
 export const repo = join(import.meta.dirname, '..', '..');
 const cli = join(repo, 'src', 'cli', 'run.ts');
@@ -132,5 +133,15 @@ export async function until(predicate: () => boolean | Promise<boolean>, what: s
   while (!(await predicate())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(25);
+  }
+}
+
+/** Runs `fn` with a queue handle on the index file (closed after): to look at jobs the way `docgraph jobs` does. */
+export async function withQueue<T>(index: string, fn: (q: SqliteJobQueue) => Promise<T>): Promise<T> {
+  const q = SqliteJobQueue.open({ path: index });
+  try {
+    return await fn(q);
+  } finally {
+    await q.close();
   }
 }
