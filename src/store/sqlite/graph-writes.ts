@@ -50,24 +50,35 @@ export function mergeFacts(facts: readonly { defines: boolean; docId: string; al
 export class GraphWriter {
   constructor(private readonly db: Database.Database) {}
 
-  /** Adds a document's entities (as its facts) and edges. Returns the entities to refresh. */
+  /**
+   * Adds a document's entities (as its facts) and edges. An entity new to the
+   * index is written as this document describes it; returns the entities that
+   * already existed, which the caller refreshes.
+   */
   write(docId: string, entities: readonly EntityRecord[], edges: readonly EdgeRecord[]): Set<string> {
     const defined = new Set(edges.filter((e) => e.type === 'DEFINES').map((e) => e.dst));
-    const insEntity = this.db.prepare("INSERT OR IGNORE INTO entities (id, type, name, aliases, attributes) VALUES (?, ?, ?, '[]', '{}')");
+    const insEntity = this.db.prepare('INSERT OR IGNORE INTO entities (id, type, name, aliases, attributes) VALUES (?, ?, ?, ?, ?)');
+    const insAlias = this.db.prepare('INSERT OR IGNORE INTO entity_aliases (alias, entity_id) VALUES (?, ?)');
     const insFact = this.db.prepare(
       `INSERT INTO entity_facts (entity_id, doc_id, defines, aliases, attributes) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT(entity_id, doc_id) DO UPDATE SET defines = excluded.defines, aliases = excluded.aliases, attributes = excluded.attributes`,
     );
+    const existing = new Set<string>();
     for (const e of entities) {
-      insEntity.run(e.id, e.type, e.name);
-      insFact.run(e.id, docId, defined.has(e.id) ? 1 : 0, JSON.stringify(e.aliases), JSON.stringify(e.attributes));
+      const defines = defined.has(e.id);
+      // one fact, merged the same way refresh() merges several
+      const own = mergeFacts([{ defines, docId, aliases: e.aliases, attributes: e.attributes }]);
+      if (insEntity.run(e.id, e.type, e.name, JSON.stringify(own.aliases), JSON.stringify(own.attributes)).changes === 1) {
+        for (const alias of new Set([e.name, ...own.aliases])) insAlias.run(alias, e.id);
+      } else existing.add(e.id);
+      insFact.run(e.id, docId, defines ? 1 : 0, JSON.stringify(e.aliases), JSON.stringify(e.attributes));
     }
     const insEdge = this.db.prepare(
       `INSERT INTO edges (doc_id, src, dst, type, weight, evidence) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT(doc_id, src, dst, type) DO UPDATE SET weight = excluded.weight, evidence = excluded.evidence`,
     );
     for (const e of edges) insEdge.run(docId, e.src, e.dst, e.type, e.weight, e.evidence);
-    return new Set(entities.map((e) => e.id));
+    return existing;
   }
 
   /** Removes a document's edges and facts. Returns the entities it held, to refresh. */
