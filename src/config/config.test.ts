@@ -1,6 +1,6 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../domain/errors.js';
 import { loadConfig, parseBool } from './config.js';
@@ -47,6 +47,21 @@ describe('loadConfig', () => {
     expect(loadConfig({ cwd: tmp(), env: { DOCGRAPH_PORT: '9000' }, overrides: { server: { port: 0, host: '0.0.0.0' } } }).server).toMatchObject({ port: 0, host: '0.0.0.0' });
     expect(() => loadConfig({ cwd: tmp(), env: { DOCGRAPH_PORT: 'http' } })).toThrow(/DOCGRAPH_PORT/);
     expect(() => loadConfig({ cwd: tmp(), env: { DOCGRAPH_PORT: '70000' } })).toThrow(/server\.port/);
+  });
+
+  it('reads queue, worker and watch settings from file, env and flags, and checks the marks and the heartbeat', () => {
+    const cwd = tmp();
+    writeFileSync(join(cwd, 'docgraph.config.yaml'), 'queue:\n  leaseMs: 5000\n  maxAttempts: 3\nworker:\n  concurrency: 2\nwatch: [docs]\n');
+    const c = loadConfig({ cwd, env: { DOCGRAPH_QUEUE_MAX_SIZE: '500', DOCGRAPH_WORKER_GRACE_MS: '100' }, overrides: { concurrency: 4 } });
+    expect(c.queue).toMatchObject({ leaseMs: 5000, maxAttempts: 3, maxSize: 500, highWater: 0.8, lowWater: 0.6 });
+    expect(c.worker).toMatchObject({ concurrency: 4, graceMs: 100, pollMs: 250 });
+    expect(c.watch).toEqual([join(cwd, 'docs')]);
+    expect(loadConfig({ cwd: tmp(), env: { DOCGRAPH_WATCH: ['a', 'b'].join(delimiter) } }).watch).toHaveLength(2);
+    expect(() => loadConfig({ cwd: tmp(), env: { DOCGRAPH_QUEUE_LEASE_MS: 'soon' } })).toThrow(/DOCGRAPH_QUEUE_LEASE_MS/);
+    writeFileSync(join(cwd, 'docgraph.config.yaml'), 'queue:\n  highWater: 0.5\n  lowWater: 0.5\n');
+    expect(() => loadConfig({ cwd, env: {} })).toThrow(/queue\.lowWater/);
+    writeFileSync(join(cwd, 'docgraph.config.yaml'), 'queue:\n  leaseMs: 2000\n  heartbeatMs: 2000\n');
+    expect(() => loadConfig({ cwd, env: {} })).toThrow(/queue\.heartbeatMs/);
   });
 
   it('rejects an unknown provider from the environment', () => {

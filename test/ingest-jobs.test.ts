@@ -1,0 +1,68 @@
+// The document job handler inside the app, in process on a real index: a
+// write whose vectors come from an embedder the index has since left is
+// refused and retried, and the retry re-uses the vectors the first attempt
+// checkpointed instead of asking the (remote) embedder again.
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { App } from '../src/app/app.js';
+import { loadConfig } from '../src/config/config.js';
+import { FakeEmbeddings } from './helpers/fake-embeddings.js';
+import { doc, until, workspace } from './helpers/docgraph.js';
+
+let server: FakeEmbeddings;
+const dirs: string[] = [];
+beforeAll(async () => {
+  server = await FakeEmbeddings.start();
+});
+afterAll(async () => {
+  await server.close();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+describe('document jobs in the app', () => {
+  it('refuses a write embedded with a replaced embedder, retries, and re-uses the checkpointed vectors', async () => {
+    const ws = workspace({
+      embedder: { provider: 'openai', baseUrl: server.baseUrl, model: 'fake-embed', dimensions: 8 },
+      queue: { backoffBaseMs: 3000, backoffMaxMs: 3000 },
+      worker: { pollMs: 20 },
+    });
+    dirs.push(ws.dir);
+    writeFileSync(join(ws.docs, 'slow.md'), `# Slow\n\nHeld page: ${server.marker}.\n\n## More\n\nSecond section, also ${server.marker}.\n`);
+    writeFileSync(join(ws.docs, 'other.md'), doc(1));
+    const app = await App.open(loadConfig({ cwd: ws.dir, env: {} }), { create: true });
+    try {
+      const queued = await app.ingest(ws.docs, undefined, { wait: false });
+      const slowJob = queued.jobs!.ids[queued.jobs!.ids.length - 1]!;
+      const original = (await app.store.getEmbedder())!;
+      server.holding = true;
+      server.markedRequests = 0;
+      const stop = new AbortController();
+      const worker = app.ingestion.runWorker({ signal: stop.signal });
+
+      // while the page is being embedded, the index moves to another embedder
+      await until(() => server.heldCount > 0, 'the slow page to be mid-embedding');
+      await app.store.setEmbedder({ id: 'other:model:8', provider: 'other', model: 'model', dimensions: 8 });
+      server.release();
+      await until(async () => (await app.ingestion.queue.get(slowJob))?.lastError?.code === 'EMBEDDER_MISMATCH', 'the write to be refused');
+      const failed = (await app.ingestion.queue.get(slowJob))!;
+      expect(failed).toMatchObject({ state: 'pending', attempts: 1, lastError: { retryable: true } });
+      expect(failed.checkpoints.map((c) => c.step)).toEqual(['vectors:1:0']);
+      expect(await app.store.getDocumentByUri('slow.md')).toBeUndefined();
+
+      // back to the embedder the vectors came from: the retry writes without embedding again
+      await app.store.setEmbedder(original);
+      await until(async () => (await app.ingestion.queue.get(slowJob))?.state === 'completed', 'the retry to complete', 20_000);
+      expect(server.markedRequests).toBe(1);
+      const done = (await app.ingestion.queue.get(slowJob))!;
+      expect(done.history.map((h) => h.outcome)).toEqual(['failed', 'completed']);
+      expect(done.checkpoints).toEqual([]);
+      const stored = await app.store.getDocumentByUri('slow.md');
+      expect((await app.store.getSectionVectors(stored!.id)).size).toBe(2);
+      stop.abort();
+      await worker;
+    } finally {
+      await app.close();
+    }
+  });
+});
