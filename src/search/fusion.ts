@@ -14,12 +14,16 @@ export interface FusionWeights {
   k: number;
 }
 
+const SCALED: ReadonlySet<Retriever> = new Set(['entity', 'graph']);
+
 /** Tuned on the development set (docs/benchmarks.md). */
-export const DEFAULT_FUSION: FusionWeights = { weights: { lexical: 1, vector: 0.5, entity: 1, graph: 0.5 }, k: 20 };
+export const DEFAULT_FUSION: FusionWeights = { weights: { lexical: 1, vector: 0.5, entity: 1, graph: 0.25 }, k: 20 };
 
 /**
  * Weighted reciprocal-rank fusion: score = Σ w_r / (k + rank_r). Rank-based,
- * so BM25 and cosine scores need no calibration against each other. Each
+ * so BM25 and cosine scores need no calibration against each other; the
+ * entity and graph lists, whose scores are evidence strengths in 0–1, scale
+ * their term by that strength. Each
  * candidate keeps its raw score and rank per retriever, for explanations.
  */
 export function fuse(lists: Partial<Record<Retriever, ScoredSection[]>>, fusion: FusionWeights = DEFAULT_FUSION): FusedCandidate[] {
@@ -33,7 +37,11 @@ export function fuse(lists: Partial<Record<Retriever, ScoredSection[]>>, fusion:
         c = { sectionId: hit.sectionId, score: 0, parts: {} };
         byId.set(hit.sectionId, c);
       }
-      c.score += w / (fusion.k + rank);
+      // graph retrievers score their evidence on 0–1 (a definition the query names is 1, a neighbour
+      // or an incidental phrase much less): their rank credit is scaled by it, so weak evidence that
+      // happens to rank first in a short list cannot outweigh the top lexical and vector hits
+      const strength = SCALED.has(retriever) ? Math.min(1, Math.max(0, hit.score)) : 1;
+      c.score += (w * strength) / (fusion.k + rank);
       c.parts[retriever] = { score: hit.score, rank };
     });
   }

@@ -25,6 +25,8 @@ const PREFERRED: Record<Intent, readonly EntityType[]> = {
 
 const EDGE_SCORE = { DEFINES: 1, RESOLVES: 0.8, MENTIONS: 0.15 } as const;
 const MAX_ENTITIES = 12;
+/** Evidence weight of an entity found only through a phrase of the query rather than a name it spells out. */
+const INCIDENTAL = 0.25;
 const MENTIONS_PER_ENTITY = 5;
 
 /** The exact keys under which a name may be stored: as written, without `()`, and its canonical setting/flag/concept forms. */
@@ -60,7 +62,7 @@ export async function entityRetriever(store: Store, plan: QueryPlan, limit: numb
   // Concepts found only through incidental phrases are weak evidence; named things are strong.
   const named = new Set(plan.names.flatMap(lookupKeys));
   const ranked = found
-    .map((e) => ({ e, w: (preferred.includes(e.type) ? 1 : 0.6) * (isNamed(e, named) ? 1 : 0.5) }))
+    .map((e) => ({ e, w: (preferred.includes(e.type) ? 1 : 0.6) * (isNamed(e, named) ? 1 : INCIDENTAL) }))
     .sort((a, b) => b.w - a.w || a.e.name.localeCompare(b.e.name))
     .slice(0, MAX_ENTITIES);
   const scores = new Map<string, number>();
@@ -106,8 +108,6 @@ export async function expand(store: Store, seeds: readonly FusedCandidate[], pla
   const d = decay(plan.intent);
   for (const seed of seeds) {
     const base = seed.score / top;
-    // the seeds lead the expanded list: a neighbour is context for a hit, it must not outrank it on that alone
-    scores.set(seed.sectionId, Math.max(scores.get(seed.sectionId) ?? 0, base));
     const out = await store.edgesOf([seed.sectionId], 'out', ['LINKS_TO', 'PARENT_OF'] as EdgeType[], 30);
     const into = await store.edgesOf([seed.sectionId], 'in', ['PARENT_OF'] as EdgeType[], 1);
     const steps: { id: string; edge: 'PARENT_OF' | 'CHILD_OF' | 'LINKS_TO' }[] = [
