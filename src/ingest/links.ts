@@ -36,6 +36,8 @@ export async function linkResolver(
   sourceId: string,
   own: { uri: string; sections: readonly SectionRecord[] },
   planned?: (uri: string) => Map<string, string> | undefined,
+  /** Target anchors read from the index, kept across calls (null: no such document). */
+  cache: Map<string, Map<string, string> | null> = new Map(),
 ): Promise<SectionResolver> {
   const anchors = new Map<string, Map<string, string>>([[own.uri, anchorsOf(own.sections)]]);
   const targets = new Set<string>();
@@ -46,8 +48,12 @@ export async function linkResolver(
       anchors.set(uri, m);
       continue;
     }
-    const doc = await store.getDocument(documentId(sourceId, uri));
-    if (doc) anchors.set(uri, anchorsOf(await store.getDocumentSections(doc.id)));
+    if (!cache.has(uri)) {
+      const doc = await store.getDocument(documentId(sourceId, uri));
+      cache.set(uri, doc ? anchorsOf(await store.getDocumentSections(doc.id)) : null);
+    }
+    const stored = cache.get(uri);
+    if (stored) anchors.set(uri, stored);
   }
   return (uri, anchor) => {
     const m = anchors.get(uri);
@@ -70,12 +76,13 @@ export async function relinkDependents(store: Store, target: { docId: string; be
   const fromDocs = new Set((await store.getSections([...new Set(incoming.map((e) => e.src))])).map((s) => s.docId));
   fromDocs.delete(target.docId);
   let relinked = 0;
+  const targets = new Map<string, Map<string, string> | null>();
   for (const docId of [...fromDocs].sort()) {
     const doc = await store.getDocument(docId);
     if (!doc) continue;
     const sections = await store.getDocumentSections(docId);
     const g = new GraphBuilder();
-    linkEdges(doc.sourceId, doc.uri, sections, g, await linkResolver(store, doc.sourceId, { uri: doc.uri, sections }));
+    linkEdges(doc.sourceId, doc.uri, sections, g, await linkResolver(store, doc.sourceId, { uri: doc.uri, sections }, undefined, targets));
     const want = g.build().edges;
     const have = await store.edgesOf(sections.map((s) => s.id), 'out', ['LINKS_TO'], MAX_INCOMING);
     if (sameEdges(want, have)) continue;
