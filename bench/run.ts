@@ -16,7 +16,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SEARCH_MODES, type SearchMode } from '../src/search/search.js';
@@ -124,11 +124,21 @@ interface IngestSummary {
 interface Results {
   machine: ReturnType<typeof machineInfo>;
   options: typeof opts & { only: string[] };
-  node?: { corpus: string; ingest: IngestSummary; search: SearchTaskResult };
-  synthetic?: { corpus: SyntheticCorpus; ingest: IngestSummary; search: SearchTaskResult };
-  vectors?: { prepare: PrepareResult[]; query: QueryResult[]; agreement: { n: number; recall: number }[] };
+  node?: { corpus: string; ingest: IngestSummary; search: SearchTaskResult; load: Load };
+  synthetic?: { corpus: SyntheticCorpus; ingest: IngestSummary; search: SearchTaskResult; load: Load };
+  vectors?: { prepare: PrepareResult[]; query: QueryResult[]; agreement: { n: number; recall: number }[]; load?: Load };
   bars?: { bar: string; value: number; limit: number; pass: boolean }[];
   totalSeconds?: number;
+}
+
+/** 1-minute load average before and after a part: how busy the (shared) machine was. */
+interface Load {
+  start: number;
+  end: number;
+}
+
+function loadNow(): number {
+  return Math.round(loadavg()[0]! * 10) / 10;
 }
 
 const results: Results = { machine: machineInfo(), options: { ...opts, only: [...only] } };
@@ -139,10 +149,11 @@ console.log(`${m.cpus} × ${m.cpuModel}, ${m.ramGiB} GiB RAM, Node ${m.node} (${
 try {
   if (only.has('node')) {
     const corpus = values.corpus ?? execFileSync(join(shared, 'get-corpus.sh'), ['node'], { encoding: 'utf8' }).trim();
+    const start = loadNow();
     const ingest = await ingestRuns('node', corpus, opts.runs);
     const search = await searchRun('node', opts.rounds);
-    results.node = { corpus, ingest, search };
-    print('Node.js API docs', ingest, search);
+    results.node = { corpus, ingest, search, load: { start, end: loadNow() } };
+    print('Node.js API docs', ingest, search, results.node.load);
   }
   if (only.has('synthetic')) {
     const corpusDir = join(work, 'synthetic-corpus');
@@ -150,14 +161,17 @@ try {
     const files = Math.ceil(opts.sections / opts.sectionsPerFile);
     log(`writing a synthetic corpus of ${files} files × ${opts.sectionsPerFile} sections`);
     const corpus = writeSyntheticCorpus(source, corpusDir, { files, sectionsPerFile: opts.sectionsPerFile, seed: opts.seed });
+    const start = loadNow();
     const ingest = await ingestRuns('synthetic', corpusDir, opts.syntheticRuns);
     const search = await searchRun('synthetic', opts.syntheticRounds);
-    results.synthetic = { corpus, ingest, search };
-    print(`Synthetic corpus (${num(corpus.files, 0)} files, ${num(ingest.median.sections, 0)} sections)`, ingest, search);
+    results.synthetic = { corpus, ingest, search, load: { start, end: loadNow() } };
+    print(`Synthetic corpus (${num(corpus.files, 0)} files, ${num(ingest.median.sections, 0)} sections)`, ingest, search, results.synthetic.load);
     if (!values.keep) rmSync(corpusDir, { recursive: true, force: true });
   }
   if (only.has('vectors')) {
+    const start = loadNow();
     results.vectors = await vectorRuns();
+    results.vectors.load = { start, end: loadNow() };
     printVectors(results.vectors);
   }
   results.bars = bars(results);
@@ -230,10 +244,11 @@ async function searchRun(name: string, rounds: number): Promise<SearchTaskResult
   return result;
 }
 
-function print(title: string, ingest: IngestSummary, search: SearchTaskResult): void {
+function print(title: string, ingest: IngestSummary, search: SearchTaskResult, load: Load): void {
   const x = ingest.median;
   const runs = ingest.runs.length;
   console.log(`\n## ${title}\n`);
+  console.log(`1-minute load average: ${load.start} at the start, ${load.end} at the end (${m.cpus} CPUs).\n`);
   console.log(`Ingest into a fresh index, builtin embedder, median of ${runs} run${runs === 1 ? '' : 's'} (each in its own process):\n`);
   console.log(
     table(
@@ -326,6 +341,7 @@ async function vectorRuns(): Promise<NonNullable<Results['vectors']>> {
 
 function printVectors(v: NonNullable<Results['vectors']>): void {
   console.log(`\n## Vector index: flat (in memory) vs sqlite-vec\n`);
+  if (v.load) console.log(`1-minute load average: ${v.load.start} at the start, ${v.load.end} at the end (${m.cpus} CPUs).\n`);
   console.log(`Exact top-100 by cosine over seeded random unit vectors, 384 dims, ${opts.vectorQueries} queries after 5 warm-ups, each implementation in its own process (ms, MiB):\n`);
   const rows = v.query.map((q) => {
     const p = v.prepare.find((x) => x.n === q.n)!;
