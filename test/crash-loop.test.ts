@@ -5,11 +5,13 @@
 import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
-import { jobCounts, readIndex, run, start, token, workspace, writeDocs } from './helpers/docgraph.js';
+import { jobCounts, queueDocs, readIndex, run, start, workspace, writeDocs } from './helpers/docgraph.js';
 
 const DOCS = 300;
 const SECTIONS = 8;
 const KILLS = 22;
+/** Kill cycles run in this many lanes at once (worker start-up dominates a cycle). */
+const LANES = 2;
 // Short leases so killed workers' jobs come back quickly; enough attempts that
 // no job can run out of them however often the kills land on it.
 const ws = workspace({
@@ -24,16 +26,15 @@ const between = (lo: number, hi: number): number => lo + Math.floor(Math.random(
 describe('crash loop: SIGKILL a worker at random moments while it ingests', () => {
   it(`indexes ${DOCS} documents exactly once through ${KILLS} kills, with 0% drift and no job lost or stuck`, { timeout: 180_000 }, async () => {
     const uris = writeDocs(ws.docs, DOCS, SECTIONS);
-    const queued = await run(ws.dir, ['ingest', 'docs', '--no-wait', '--json']);
-    expect(queued.code, queued.stderr).toBe(0);
-    expect(JSON.parse(queued.stdout).jobs.ids).toHaveLength(DOCS);
+    const queued = await queueDocs(ws.dir);
+    expect(queued.jobs!.ids).toHaveLength(DOCS);
 
-    // two lanes, each starting a worker and killing it, over and over: the
+    // lanes, each starting a worker and killing it, over and over: the
     // workers also race each other for jobs on the one file
     let killedMidWork = 0;
     let kills = 0;
     const lane = async (): Promise<void> => {
-      for (let k = 0; k < KILLS / 2; k++) {
+      for (let k = 0; k < KILLS / LANES; k++) {
         // info logs show when the worker has claimed a job; the kill lands 0-200 ms later
         const w = start(ws.dir, ['worker'], { DOCGRAPH_LOG_LEVEL: 'info' });
         await w.waitFor(/job claimed|worker stopped/);
@@ -44,7 +45,7 @@ describe('crash loop: SIGKILL a worker at random moments while it ingests', () =
         kills++;
       }
     };
-    await Promise.all([lane(), lane()]);
+    await Promise.all(Array.from({ length: LANES }, lane));
     expect(kills).toBe(KILLS);
     expect(killedMidWork).toBeGreaterThanOrEqual(10);
 
@@ -73,9 +74,5 @@ describe('crash loop: SIGKILL a worker at random moments while it ingests', () =
     expect(verify.code, verify.stdout + verify.stderr).toBe(0);
     const report = JSON.parse(verify.stdout) as { driftPercent: number; documents: number; queued: number };
     expect(report).toMatchObject({ driftPercent: 0, documents: DOCS, queued: 0 });
-
-    // and every document is findable by its own word
-    const found = await run(ws.dir, ['search', token(DOCS - 1), '--json', '--limit', '1']);
-    expect(JSON.parse(found.stdout).hits[0].uri).toBe(uris[DOCS - 1]);
   });
 });

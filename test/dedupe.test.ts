@@ -4,12 +4,16 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { IngestReport } from '../src/ingest/ingest.js';
-import { doc, readIndex, run, token, withQueue, workspace, writeDocs } from './helpers/docgraph.js';
+import { doc, queueDocs, readIndex, run, token, withQueue, workspace, writeDocs } from './helpers/docgraph.js';
 
 const ws = workspace({ worker: { pollMs: 20 } });
 afterAll(() => rmSync(ws.dir, { recursive: true, force: true }));
 
+/** `ingest docs --no-wait`: the first time through the CLI, then in process (the same App call, without a process start). */
+let viaCli = true;
 const queue = async (): Promise<IngestReport> => {
+  if (!viaCli) return queueDocs(ws.dir);
+  viaCli = false;
   const r = await run(ws.dir, ['ingest', 'docs', '--no-wait', '--json']);
   expect(r.code, r.stderr).toBe(0);
   return JSON.parse(r.stdout) as IngestReport;

@@ -5,7 +5,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeEmbeddings } from './helpers/fake-embeddings.js';
-import { doc, jobCounts, readIndex, run, start, until, workspace } from './helpers/docgraph.js';
+import { doc, jobCounts, queueDocs, readIndex, run, start, until, workspace } from './helpers/docgraph.js';
 
 let server: FakeEmbeddings;
 const dirs: string[] = [];
@@ -29,9 +29,7 @@ async function queued(): Promise<{ dir: string; index: string; slowJob: string }
   writeFileSync(join(ws.docs, 'a-slow.md'), `# Slow page\n\nThis page's embedding request is held: ${server.marker}.\n`);
   writeFileSync(join(ws.docs, 'b.md'), doc(1));
   writeFileSync(join(ws.docs, 'c.md'), doc(2));
-  const r = await run(ws.dir, ['ingest', 'docs', '--no-wait', '--json']);
-  expect(r.code, r.stderr).toBe(0);
-  const ids = (JSON.parse(r.stdout) as { jobs: { ids: string[] } }).jobs.ids;
+  const ids = (await queueDocs(ws.dir)).jobs!.ids;
   return { dir: ws.dir, index: ws.index, slowJob: ids[0]! };
 }
 

@@ -12,6 +12,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { stringify } from 'yaml';
+import { App } from '../../src/app/app.js';
+import { loadConfig } from '../../src/config/config.js';
+import type { IngestReport } from '../../src/ingest/ingest.js';
 import { SqliteJobQueue } from '../../src/queue/sqlite/sqlite-queue.js';
 
 export const repo = join(import.meta.dirname, '..', '..');
@@ -143,5 +146,19 @@ export async function withQueue<T>(index: string, fn: (q: SqliteJobQueue) => Pro
     return await fn(q);
   } finally {
     await q.close();
+  }
+}
+
+/**
+ * `docgraph ingest docs --no-wait` of a workspace, in this process (the same
+ * App call the CLI makes, without paying for a process start): plans and
+ * queues the jobs, fitting the model if needed.
+ */
+export async function queueDocs(dir: string): Promise<IngestReport> {
+  const app = await App.open(loadConfig({ cwd: dir, env: {} }), { create: true });
+  try {
+    return await app.ingest(join(dir, 'docs'), undefined, { wait: false });
+  } finally {
+    await app.close();
   }
 }
