@@ -90,6 +90,10 @@ describe('docgraph worker and signals', () => {
     expect(await w.exited).toBe(143);
     expect(w.stderr()).toMatch(/exiting at once/);
     expect(job(ws.index, ws.slowJob).state).toBe('running'); // still leased by the dead worker
+    // an operator sees the stale lease (held longer than --older-than, or expired)
+    const clean = await run(ws.dir, ['jobs', 'clean', '--older-than', '0s', '--dry-run']);
+    expect(clean.stdout).toMatch(new RegExp(`^${ws.slowJob} +running +ingest-document .* a-slow\\.md`, 'm'));
+    expect(job(ws.index, ws.slowJob).state).toBe('running'); // a dry run changes nothing
 
     server.release();
     const again = await run(ws.dir, ['worker', '--exit-when-idle']);
