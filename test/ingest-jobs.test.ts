@@ -2,13 +2,14 @@
 // write whose vectors come from an embedder the index has since left is
 // refused and retried, and the retry re-uses the vectors the first attempt
 // checkpointed instead of asking the (remote) embedder again.
-import { rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { App } from '../src/app/app.js';
 import { loadConfig } from '../src/config/config.js';
 import { FakeEmbeddings } from './helpers/fake-embeddings.js';
-import { doc, until, workspace } from './helpers/docgraph.js';
+import { doc, until, workspace, writeDocs } from './helpers/docgraph.js';
+import type { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 
 let server: FakeEmbeddings;
 const dirs: string[] = [];
@@ -61,6 +62,47 @@ describe('document jobs in the app', () => {
       expect((await app.store.getSectionVectors(stored!.id)).size).toBe(2);
       stop.abort();
       await worker;
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('verify finds drift of every kind and --repair brings it to 0%', async () => {
+    const ws = workspace({ worker: { pollMs: 20 } });
+    dirs.push(ws.dir);
+    const uris = writeDocs(ws.docs, 6);
+    const app = await App.open(loadConfig({ cwd: ws.dir, env: {} }), { create: true });
+    try {
+      await app.ingest(ws.docs);
+      expect(await app.ingestion.verify()).toMatchObject({ driftPercent: 0, wrong: 0, documents: 6 });
+
+      const db = (app.ingestion.store as SqliteStore).database;
+      const docOf = (uri: string): string => db.prepare('SELECT id FROM documents WHERE uri = ?').pluck().get(uri) as string;
+      // a vector and a lexical row lost, an entity nothing refers to, a file changed, one deleted, one added
+      db.prepare('DELETE FROM section_vectors WHERE section_rowid = (SELECT rowid FROM sections WHERE doc_id = ? LIMIT 1)').run(docOf(uris[0]!));
+      db.prepare('DELETE FROM sections_fts WHERE rowid = (SELECT rowid FROM sections WHERE doc_id = ? LIMIT 1)').run(docOf(uris[1]!));
+      db.prepare("INSERT INTO entities (id, type, name, aliases, attributes) VALUES ('e_orphan', 'Concept', 'orphan', '[]', '{}')").run();
+      appendFileSync(join(ws.docs, uris[2]!), '\nOne more line.\n');
+      unlinkSync(join(ws.docs, uris[3]!));
+      writeFileSync(join(ws.docs, 'new.md'), doc(99));
+
+      const before = await app.ingestion.verify();
+      expect(Object.fromEntries(before.drift.map((d) => [d.uri, d.problems]))).toEqual({
+        [uris[0]!]: ['missing-vectors'],
+        [uris[1]!]: ['missing-lexical'],
+        [uris[2]!]: ['checksum'],
+        [uris[3]!]: ['file-missing'],
+        'new.md': ['not-indexed'],
+      });
+      expect(before.orphanEntities).toBe(1);
+      expect(before.wrong).toBe(6);
+      expect(before.driftPercent).toBeGreaterThan(0);
+
+      const repair = await app.ingestion.verify({ repair: true });
+      expect(repair.repair).toMatchObject({ removedEntities: 1 });
+      expect(repair.repair!.jobs).toHaveLength(5);
+      await app.ingestion.drain(repair.repair!.jobs);
+      expect(await app.ingestion.verify()).toMatchObject({ driftPercent: 0, wrong: 0, documents: 6, queued: 0 });
     } finally {
       await app.close();
     }
