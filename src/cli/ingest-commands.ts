@@ -240,19 +240,20 @@ export function registerIngestionCommands(program: Command, setExit: (code: numb
   jobs
     .command('clean')
     .description('Stale leases (expired, or held longer than --older-than): back to the queue, or to the DLQ when their attempts are used up.')
-    .option('--older-than <duration>', 'a lease held this long is stale even if its worker still beats (e.g. 30s, 10m, 2h)', parseDuration, 600_000)
+    .option('--older-than <duration>', 'a lease held this long is stale even if its worker still beats (e.g. 30s, 10m, 2h; default 10m)', parseDuration)
     .option('--dry-run', 'only list them')
     .option('--yes', 'do not ask')
-    .action(async (opts: { olderThan: number; dryRun?: boolean; yes?: boolean }, cmd: Command) => {
+    .action(async (opts: { olderThan?: number; dryRun?: boolean; yes?: boolean }, cmd: Command) => {
+      const olderThan = opts.olderThan ?? 600_000;
       await withApp(cmd, false, async (app) => {
-        const { stale } = app.ingestion.cleanStale(opts.olderThan, false);
+        const { stale } = app.ingestion.cleanStale(olderThan, false);
         if (stale.length === 0) {
           out('no stale leases\n');
           return;
         }
         printJobs(stale);
         if (opts.dryRun || !(await confirm(`requeue or dead-letter these ${stale.length} jobs`, opts.yes, '--yes'))) return;
-        const { reaped } = app.ingestion.cleanStale(opts.olderThan, true);
+        const { reaped } = app.ingestion.cleanStale(olderThan, true);
         out(`requeued ${reaped!.requeued.length}, dead-lettered ${reaped!.dead.length}, superseded ${reaped!.superseded.length}\n`);
       });
     });
@@ -305,18 +306,19 @@ export function registerIngestionCommands(program: Command, setExit: (code: numb
   dlq
     .command('purge')
     .description('Delete dead jobs.')
-    .option('--older-than <duration>', 'only those dead at least this long (e.g. 7d)', parseDuration, 0)
+    .option('--older-than <duration>', 'only those dead at least this long (e.g. 7d; default: all)', parseDuration)
     .option('--yes', 'do not ask')
-    .action(async (opts: { olderThan: number; yes?: boolean }, cmd: Command) => {
+    .action(async (opts: { olderThan?: number; yes?: boolean }, cmd: Command) => {
+      const olderThan = opts.olderThan ?? 0;
       await withApp(cmd, false, async (app) => {
         const size = await app.ingestion.queue.dlq.size();
         if (size === 0) {
           out('the dead letter queue is empty\n');
           return;
         }
-        const what = opts.olderThan > 0 ? `dead jobs older than ${age(opts.olderThan)}` : `all ${size} dead jobs`;
+        const what = olderThan > 0 ? `dead jobs older than ${age(olderThan)}` : `all ${size} dead jobs`;
         if (!(await confirm(`delete ${what}`, opts.yes, '--yes'))) return;
-        out(`deleted ${await app.ingestion.queue.dlq.purge(opts.olderThan)} dead jobs\n`);
+        out(`deleted ${await app.ingestion.queue.dlq.purge(olderThan)} dead jobs\n`);
       });
     });
 
