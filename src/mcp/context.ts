@@ -1,3 +1,4 @@
+import { largestFitting, responseTokens } from './budget.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import type { App } from '../app/app.js';
@@ -35,6 +36,26 @@ export function budgetTooSmall(ctx: McpContext): DocgraphError {
   return new DocgraphError('CONFIG_INVALID', `one item of this result does not fit in the response budget of ${ctx.tokenBudget} tokens`, {
     hint: 'ask the server operator to raise server.tokenBudget (DOCGRAPH_TOKEN_BUDGET)',
   });
+}
+
+/**
+ * The largest page (up to `remaining` items) whose response fits the token
+ * budget, as a tool result. Refuses when not even one item, or the frame
+ * without items, fits: an empty page with a cursor to the same place would loop.
+ */
+export function fittedResult<O extends Record<string, unknown>>(
+  ctx: McpContext,
+  remaining: number,
+  build: (n: number) => { out: O; md: string },
+): CallToolResult {
+  const fits = (n: number): boolean => {
+    const { out, md } = build(n);
+    return responseTokens(out, md) <= ctx.tokenBudget;
+  };
+  const n = largestFitting(remaining, fits);
+  if (!fits(n) || (n === 0 && remaining > 0)) throw budgetTooSmall(ctx);
+  const { out, md } = build(n);
+  return toolResult(out, md);
 }
 
 /** Runs a tool body; any error becomes a tool error result the model can act on (see errors.ts). */

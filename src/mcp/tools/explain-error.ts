@@ -2,8 +2,8 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { ErrorExplanation } from '../../app/graph.js';
 import { InvalidInputError } from '../../domain/errors.js';
-import { clip, largestFitting, responseTokens } from '../budget.js';
-import { budgetTooSmall, guarded, READ_ONLY, toolResult, type McpContext } from '../context.js';
+import { clip } from '../budget.js';
+import { fittedResult, guarded, READ_ONLY, type McpContext } from '../context.js';
 import { decodeCursor, encodeCursor, queryHash } from '../cursor.js';
 
 const DEFAULT_LIMIT = 10;
@@ -74,14 +74,7 @@ export function registerExplainError(server: McpServer, ctx: McpContext): void {
           const out = shape(found, page, offset, n, bound);
           return { out, md: render(out) };
         };
-        const fits = (n: number): boolean => {
-          const { out, md } = build(n);
-          return responseTokens(out, md) <= ctx.tokenBudget;
-        };
-        const n = largestFitting(page.length, fits);
-        if (!fits(n) || (n === 0 && page.length > 0)) throw budgetTooSmall(ctx);
-        const { out, md } = build(n);
-        return toolResult(out, md);
+        return fittedResult(ctx, page.length, build);
       }),
   );
 }

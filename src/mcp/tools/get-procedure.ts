@@ -1,9 +1,10 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import type { ProcedureView, SectionCitation } from '../../app/graph.js';
+import { citationSchema, cite } from '../citation.js';
+import type { ProcedureView } from '../../app/graph.js';
 import { InvalidInputError, NotFoundError } from '../../domain/errors.js';
-import { clip, largestFitting, responseTokens } from '../budget.js';
-import { budgetTooSmall, guarded, READ_ONLY, toolResult, type McpContext } from '../context.js';
+import { clip } from '../budget.js';
+import { fittedResult, guarded, READ_ONLY, type McpContext } from '../context.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 
 /** One step's text; longer steps are clipped (the section holds the whole). */
@@ -16,12 +17,6 @@ const inputSchema = z.strictObject({
     .max(2000)
     .describe('The task in words, e.g. "rotate the TLS certificate", "upgrade a cluster", "install on Windows".'),
   cursor: z.string().min(1).max(1000).optional().describe('nextCursor from a previous get_procedure response, for the remaining steps. Send the same task with it.'),
-});
-
-const citationSchema = z.object({
-  id: z.string().describe('Section id for get_section.'),
-  ref: z.string().describe('Citation: uri#anchor.'),
-  heading_path: z.array(z.string()),
 });
 
 const outputSchema = z.object({
@@ -73,20 +68,9 @@ export function registerGetProcedure(server: McpServer, ctx: McpContext): void {
           const out = shape(args.task.trim(), view, start, n);
           return { out, md: render(out) };
         };
-        const fits = (n: number): boolean => {
-          const { out, md } = build(n);
-          return responseTokens(out, md) <= ctx.tokenBudget;
-        };
-        const n = largestFitting(remaining, fits);
-        if (!fits(n) || (n === 0 && remaining > 0)) throw budgetTooSmall(ctx);
-        const { out, md } = build(n);
-        return toolResult(out, md);
+        return fittedResult(ctx, remaining, build);
       }),
   );
-}
-
-function cite(c: SectionCitation): z.infer<typeof citationSchema> {
-  return { id: c.id, ref: c.anchor ? `${c.uri}#${c.anchor}` : c.uri, heading_path: c.headingPath.slice(-4).map((h) => clip(h, 80)) };
 }
 
 function shape(task: string, view: ProcedureView, start: number, n: number): Output {

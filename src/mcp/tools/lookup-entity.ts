@@ -1,10 +1,11 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { ENTITY_TYPES, type EntityView, type SectionCitation } from '../../app/graph.js';
+import { citationSchema, cite } from '../citation.js';
+import { ENTITY_TYPES, type EntityView } from '../../app/graph.js';
 import { InvalidInputError } from '../../domain/errors.js';
 import type { EntityType } from '../../domain/types.js';
-import { clip, largestFitting, responseTokens } from '../budget.js';
-import { budgetTooSmall, guarded, READ_ONLY, toolResult, type McpContext } from '../context.js';
+import { clip } from '../budget.js';
+import { fittedResult, guarded, READ_ONLY, type McpContext } from '../context.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 
 /** The lists besides mentions are short by nature; these caps keep one page's header small enough for the smallest budget. */
@@ -24,12 +25,6 @@ const inputSchema = z.strictObject({
     .optional()
     .describe('Only an entity of this type, when the same name is several things (a command and a setting, say).'),
   cursor: z.string().min(1).max(1000).optional().describe('nextCursor from a previous lookup_entity response, to list more mentions. Send the same name and type with it.'),
-});
-
-const citationSchema = z.object({
-  id: z.string().describe('Section id for get_section.'),
-  ref: z.string().describe('Citation: uri#anchor.'),
-  heading_path: z.array(z.string()),
 });
 
 const outputSchema = z.object({
@@ -87,20 +82,9 @@ export function registerLookupEntity(server: McpServer, ctx: McpContext): void {
           const out = shape(view, start, n);
           return { out, md: render(out) };
         };
-        const fits = (n: number): boolean => {
-          const { out, md } = build(n);
-          return responseTokens(out, md) <= ctx.tokenBudget;
-        };
-        const n = largestFitting(remaining, fits);
-        if (!fits(n) || (n === 0 && remaining > 0)) throw budgetTooSmall(ctx);
-        const { out, md } = build(n);
-        return toolResult(out, md);
+        return fittedResult(ctx, remaining, build);
       }),
   );
-}
-
-function cite(c: SectionCitation): z.infer<typeof citationSchema> {
-  return { id: c.id, ref: c.anchor ? `${c.uri}#${c.anchor}` : c.uri, heading_path: c.headingPath.slice(-4).map((h) => clip(h, 80)) };
 }
 
 function shape(view: EntityView, start: number, n: number): Output {

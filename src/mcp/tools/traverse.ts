@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { EDGE_TYPES, TRAVERSE_LIMITS, type TraverseResult } from '../../app/graph.js';
 import { InvalidInputError } from '../../domain/errors.js';
 import type { EdgeType } from '../../domain/types.js';
-import { clip, largestFitting, responseTokens } from '../budget.js';
-import { budgetTooSmall, guarded, READ_ONLY, toolResult, type McpContext } from '../context.js';
+import { clip } from '../budget.js';
+import { fittedResult, guarded, READ_ONLY, type McpContext } from '../context.js';
 import { decodeCursor, encodeCursor, queryHash } from '../cursor.js';
 
 const DEFAULT_DEPTH = 1;
@@ -96,14 +96,7 @@ export function registerTraverse(server: McpServer, ctx: McpContext): void {
           const out = shape(result, nodes, offset, n, bound);
           return { out, md: render(out) };
         };
-        const fits = (n: number): boolean => {
-          const { out, md } = build(n);
-          return responseTokens(out, md) <= ctx.tokenBudget;
-        };
-        const n = largestFitting(remaining, fits);
-        if (!fits(n) || (n === 0 && remaining > 0)) throw budgetTooSmall(ctx);
-        const { out, md } = build(n);
-        return toolResult(out, md);
+        return fittedResult(ctx, remaining, build);
       }),
   );
 }
