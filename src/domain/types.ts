@@ -119,10 +119,18 @@ export interface SearchHit {
   via?: GraphPath[];
 }
 
+/** A name a section writes in code that extraction could not type; resolved against the index when read. */
+export interface NameMention {
+  sectionId: string;
+  name: string;
+  /** Occurrences in the section. */
+  count: number;
+}
+
 /** One way a hit was reached through the graph. */
 export type GraphPath =
   | { kind: 'entity'; entity: string; type: EntityType; edge: 'DEFINES' | 'RESOLVES' | 'MENTIONS' }
-  | { kind: 'expansion'; from: string; edge: 'PARENT_OF' | 'LINKS_TO' | 'CHILD_OF'; hops: number };
+  | { kind: 'expansion'; from: string; edge: 'PARENT_OF' | 'LINKS_TO' | 'CHILD_OF' | 'DEFINED_BY'; hops: number };
 
 export interface SearchResult {
   query: string;

@@ -154,15 +154,39 @@ function definitionText(ctx: SectionContext): string {
  * Option entries of a function's parameter list (Node.js style), and list
  * entries that define flags or env vars (`* \`--foo\`: description`).
  */
+const OPTIONS_PARAM = /^(?:options|opts|config|settings|init)$|Options$/;
+
+/** `options` of a list entry `` `options` {Object} ...``. */
+export function objectParam(text: string): string | undefined {
+  return /^`([A-Za-z_$][\w$]*)`:?\s*\{[^}]*\bObject\b[^}]*\}/.exec(text)?.[1];
+}
+
+/**
+ * The options parameter whose entries may run on past the end of a part: the
+ * last top-level `` `options` {Object} `` entry of the part, or, when the
+ * part has no top-level entry after the one that opened it, the one carried in.
+ */
+export function openParamAfter(items: readonly { indent: number; parent: number; text: string }[], carried: string | undefined): string | undefined {
+  let open = carried;
+  for (const item of items) {
+    if (item.parent >= 0) continue;
+    if (item.indent > 0) continue; // an orphan entry of the carried list
+    const p = objectParam(item.text);
+    open = p && OPTIONS_PARAM.test(p) ? p : undefined;
+  }
+  return open;
+}
+
 export function configListEntries(ctx: SectionContext): Finding[] {
   const out: Finding[] = [];
   const items = ctx.view.items;
   const owner = apiOwner(ctx);
   for (const item of items) {
     const parent = item.parent >= 0 ? items[item.parent] : undefined;
-    const param = parent ? /^`([A-Za-z_$][\w$]*)`\s*\{[^}]*\bObject\b[^}]*\}/.exec(parent.text)?.[1] : undefined;
-    const opt = /^`([A-Za-z_$][\w$]*)`\s*\{([^}]+)\}\s*(.*)$/s.exec(item.text);
-    if (parent && param && opt && /^(?:options|opts|config|settings|init)$|Options$/.test(param) && !/^Returns/.test(parent.text)) {
+    // an indented entry with no parent in this part continues the list the previous part left open
+    const param = parent ? objectParam(parent.text) : item.indent > 0 && item.parent < 0 ? ctx.openParam : undefined;
+    const opt = /^`([A-Za-z_$][\w$]*)`:?\s*\{([^}]+)\}\s*(.*)$/s.exec(item.text);
+    if (param && opt && OPTIONS_PARAM.test(param) && !(parent && /^Returns/.test(parent.text))) {
       const f = optionFinding(param, opt[1]!, owner, 'defines');
       f.attributes = { ...f.attributes, valueType: opt[2]!.trim(), ...valueFacts(opt[3] ?? '') };
       out.push(f);

@@ -28,12 +28,12 @@
  * entity (`entityId(type, canonical name)`). Aliases and attributes are what
  * this document says; a definition's attributes win over a mention's.
  */
-import type { EdgeRecord, EntityRecord, SectionRecord } from '../domain/types.js';
+import type { EdgeRecord, EntityRecord, NameMention, SectionRecord } from '../domain/types.js';
 import { apiHeading, apiSpan, eventMentions, LOWER_DOTTED } from './api.js';
 import { isNoise, settingAliases } from './canonical.js';
 import { commandHeading, commandSpan, commandsInBlock, documentPrograms } from './commands.js';
 import { conceptHeading, conceptsInText } from './concepts.js';
-import { configHeading, configInBlock, configListEntries, configSpan } from './config.js';
+import { configHeading, configInBlock, configListEntries, configSpan, openParamAfter } from './config.js';
 import { errorHeading, errorListEntries, errorMessages, errorSpan, resolvedErrors } from './errors.js';
 import { keyOf, type DocContext, type EntityKey, type Finding, type SectionContext, type SpanRule } from './finding.js';
 import { GraphBuilder } from './graph.js';
@@ -66,6 +66,14 @@ export interface ExtractInput {
 export interface Extraction {
   entities: EntityRecord[];
   edges: EdgeRecord[];
+  /**
+   * Names a section writes in code that no rule and nothing this document
+   * defines could type (`__dirname` in a guide, defined in another page).
+   * They are matched against the whole index when read, so a mention of a
+   * thing defined elsewhere counts however the documents were ingested.
+   * Sorted by section, then name.
+   */
+  untypedNames: NameMention[];
 }
 
 /** At most this many RELATED_TO edges leave one defined entity per section (the most mentioned win). */
@@ -79,6 +87,8 @@ interface SectionResult {
   findings: Finding[];
   /** Inline code no rule claimed; resolved against the document's own entities in the second pass. */
   unclaimed: string[];
+  /** Unclaimed spans the document could not resolve either: names to resolve across the index. */
+  untyped: string[];
   procedures: ProcedureFinding[];
 }
 
@@ -100,6 +110,7 @@ export function extractDocument(input: ExtractInput, resolveSection?: SectionRes
 
   const headingDefs = new Map<string, Finding[]>();
   const byId = new Map(sections.map((s) => [s.id, s]));
+  let open: string | undefined;
   const results: SectionResult[] = sections.map((section, i) => {
     const view = views[i]!;
     const ancestorDefs: Finding[] = [];
@@ -112,7 +123,9 @@ export function extractDocument(input: ExtractInput, resolveSection?: SectionRes
       ancestorDefs,
       headingDefs: [],
       first: section.part <= 1,
+      ...(section.part > 1 && open ? { openParam: open } : {}),
     };
+    open = openParamAfter(view.items, section.part > 1 ? open : undefined);
     // later parts of a split section share the heading (and what it defines) with the first part
     const prevPart = i > 0 && section.part > 1 ? sections[i - 1] : undefined;
     const defs = prevPart && prevPart.headingPath.join('\u001f') === section.headingPath.join('\u001f') ? (headingDefs.get(prevPart.id) ?? []) : headingFindings(section, base);
@@ -127,7 +140,24 @@ export function extractDocument(input: ExtractInput, resolveSection?: SectionRes
   for (const r of results) secondPass(r, known);
 
   for (const r of results) emit(r, g);
-  return g.build();
+  return { ...g.build(), untypedNames: untypedNames(results) };
+}
+
+/** Longest name kept for resolution across documents; longer spans are code, not names. */
+const MAX_NAME = 120;
+
+function untypedNames(results: readonly SectionResult[]): NameMention[] {
+  const out: NameMention[] = [];
+  for (const r of results) {
+    const counts = new Map<string, number>();
+    for (const raw of r.untyped) {
+      const name = raw.replace(/\(\)$/, '');
+      if (name.length > MAX_NAME || /\s/.test(name) || isNoise(name)) continue;
+      counts.set(name, (counts.get(name) ?? 0) + 1);
+    }
+    for (const [name, count] of counts) out.push({ sectionId: r.ctx.section.id, name, count });
+  }
+  return out.sort((a, b) => (a.sectionId < b.sectionId ? -1 : a.sectionId > b.sectionId ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /** Entities a section's own heading defines; the first rule that recognises the heading wins. */
@@ -179,7 +209,7 @@ function firstPass(ctx: SectionContext, before: string): SectionResult {
   }
   for (const block of view.blocks) findings.push(...commandsInBlock(block), ...configInBlock(block));
   findings.push(...errorMessages(view));
-  return { ctx, findings, unclaimed, procedures: procedures(ctx, before) };
+  return { ctx, findings, unclaimed, untyped: [], procedures: procedures(ctx, before) };
 }
 
 type AliasTable = Map<string, EntityKey | null>;
@@ -272,6 +302,7 @@ function secondPass(r: SectionResult, { table, events, phrases, receivers }: Kno
     const k = table.get(code) ?? table.get(code.replace(/\(\)$/, ''));
     if (k) add(k);
     else if (LOWER_DOTTED.test(code) && receivers.has(code.split('.')[0]!)) r.findings.push({ type: 'APISymbol', name: code, role: 'mentions', attributes: { kind: 'property' } });
+    else r.untyped.push(code);
   }
   r.findings.push(...eventMentions(r.ctx, events));
   if (phrases.size > 0) {

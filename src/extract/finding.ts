@@ -45,6 +45,12 @@ export interface SectionContext {
   headingDefs: readonly Finding[];
   /** True for the first (or only) part of a section: only it can define by heading. */
   first: boolean;
+  /**
+   * In a later part of a split section, the options parameter whose list the
+   * previous part left open (`options` of `` `options` {Object} ``): nested
+   * items at the top of this part are its entries.
+   */
+  openParam?: string;
 }
 
 /**

@@ -146,7 +146,7 @@ export function documentJobHandler(o: DocumentHandlerOptions): (ctx: JobContext<
     ctx.signal.throwIfAborted();
     const resolve = await linkResolver(o.store, job.sourceId, { uri, sections: rec.sections }, (target) => o.cache?.anchors(job.sourceId, target));
     const graph = extractDocument({ sourceId: job.sourceId, docId, uri, title: rec.document.title, sections: rec.sections }, resolve);
-    const write: DocumentWrite = { document: rec.document, sections: rec.sections, vectors, lexical: rec.lexical, entities: graph.entities, edges: graph.edges };
+    const write: DocumentWrite = { document: rec.document, sections: rec.sections, vectors, lexical: rec.lexical, entities: graph.entities, edges: graph.edges, untypedNames: graph.untypedNames };
     const before = await sectionIdsOf(docId);
     const { state } = await o.commit.complete(ctx.lease, { kind: 'write', write, embedderId: info.id });
     if (state === 'superseded') return report(ctx, { kind: 'superseded', uri });

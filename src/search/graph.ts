@@ -1,3 +1,4 @@
+import { queryWordKeys, wordCoverage } from '../domain/names.js';
 import type { EdgeType, EntityRecord, EntityType, GraphPath } from '../domain/types.js';
 import { conceptName, flagName, settingName } from '../extract/canonical.js';
 import type { ScoredSection, Store } from '../store/store.js';
@@ -28,6 +29,13 @@ const MAX_ENTITIES = 12;
 /** Evidence weight of an entity found only through a phrase of the query rather than a name it spells out. */
 const INCIDENTAL = 0.25;
 const MENTIONS_PER_ENTITY = 5;
+/** Weight of an entity of a type the intent does not prefer. */
+const NOT_PREFERRED = 0.6;
+/** Evidence weight of an entity found by the words of its name (times the share of its words the query has). */
+const WORDS = 0.5;
+const MAX_WORD_ENTITIES = 6;
+/** Evidence of a section that mentions every thing the query names (shared by the things it mentions). */
+const COVER = 1;
 
 /** The exact keys under which a name may be stored: as written, without `()`, and its canonical setting/flag/concept forms. */
 export function lookupKeys(name: string): string[] {
@@ -55,50 +63,82 @@ function conceptPhrases(query: string): string[] {
  */
 export async function entityRetriever(store: Store, plan: QueryPlan, limit: number): Promise<GraphList> {
   const keys = [...new Set([...plan.names.flatMap(lookupKeys), ...conceptPhrases(plan.query)])];
+  // words of the names the query spells out are looked up as those names, not as loose words
+  const plain = plan.names.reduce((q, n) => q.split(n).join(' '), plan.query);
+  const wordKeys = queryWordKeys(plain);
   const via = new Map<string, Via[]>();
-  if (keys.length === 0) return { list: [], via };
+  if (keys.length === 0 && wordKeys.length === 0) return { list: [], via };
   const preferred = PREFERRED[plan.intent];
+  const typeWeight = (e: EntityRecord): number => (preferred.includes(e.type) ? 1 : NOT_PREFERRED);
   const found = await store.findEntities(keys);
   // Concepts found only through incidental phrases are weak evidence; named things are strong.
   const named = new Set(plan.names.flatMap(lookupKeys));
-  const ranked = found
-    .map((e) => ({ e, w: (preferred.includes(e.type) ? 1 : 0.6) * (isNamed(e, named) ? 1 : INCIDENTAL) }))
+  const byName = found.map((e) => ({ e, w: typeWeight(e) * (isNamed(e, named) ? 1 : INCIDENTAL) }));
+  // Things the query describes in the words of their name ("keep-alive timeout" → `keepAliveTimeout`)
+  const seen = new Set(found.map((e) => e.id));
+  const byWords = (wordKeys.length > 0 ? await store.findEntities(wordKeys) : [])
+    .filter((e) => !seen.has(e.id))
+    .map((e) => ({ e, w: typeWeight(e) * WORDS * wordCoverage(e.name, plain) }))
+    .filter((x) => x.w > 0)
     .sort((a, b) => b.w - a.w || a.e.name.localeCompare(b.e.name))
-    .slice(0, MAX_ENTITIES);
+    .slice(0, MAX_WORD_ENTITIES);
+  const ranked = [...byName, ...byWords].sort((a, b) => b.w - a.w || a.e.name.localeCompare(b.e.name)).slice(0, MAX_ENTITIES);
   const scores = new Map<string, number>();
+  const add = (sectionId: string, score: number, e: EntityRecord, edge: 'DEFINES' | 'RESOLVES' | 'MENTIONS'): void => {
+    scores.set(sectionId, (scores.get(sectionId) ?? 0) + score);
+    push(via, sectionId, { kind: 'entity', entity: e.name, type: e.type, edge });
+  };
+  // section → the named entities it mentions (typed edges or untyped names)
+  const mentioning = new Map<string, Set<EntityRecord>>();
   for (const { e, w } of ranked) {
-    // mentions are weak evidence, except for errors: the sections that mention an error are where it is raised
-    const types: EdgeType[] = plan.intent === 'error' ? ['DEFINES', 'RESOLVES', 'MENTIONS'] : ['DEFINES', 'RESOLVES'];
-    const edges = await store.edgesOf([e.id], 'in', types, 200);
-    let mentions = 0;
+    const edges = await store.edgesOf([e.id], 'in', ['DEFINES', 'RESOLVES', 'MENTIONS'], 400);
+    const mentions: { sectionId: string; weight: number }[] = [];
     for (const edge of edges) {
       if (!edge.src.startsWith('s_')) continue;
-      const type = edge.type as keyof typeof EDGE_SCORE;
-      if (type === 'MENTIONS' && ++mentions > MENTIONS_PER_ENTITY) continue;
-      let s = EDGE_SCORE[type] * w;
-      if (type === 'RESOLVES' && plan.intent === 'error') s = w;
-      if (type === 'MENTIONS') s *= Math.min(1, edge.weight / 3);
-      scores.set(edge.src, (scores.get(edge.src) ?? 0) + s);
-      push(via, edge.src, { kind: 'entity', entity: e.name, type: e.type, edge: type });
+      if (edge.type === 'MENTIONS') mentions.push({ sectionId: edge.src, weight: edge.weight });
+      else if (edge.type === 'DEFINES' || edge.type === 'RESOLVES') add(edge.src, (edge.type === 'RESOLVES' && plan.intent === 'error' ? 1 : EDGE_SCORE[edge.type]) * w, e, edge.type);
+    }
+    for (const n of await store.sectionsNaming(spellings(e), 400)) mentions.push({ sectionId: n.sectionId, weight: n.count });
+    if (isNamed(e, named)) for (const m of mentions) mentioning.set(m.sectionId, (mentioning.get(m.sectionId) ?? new Set()).add(e));
+    // mentions are weak evidence, except for errors: the sections that mention an error are where it is raised
+    if (plan.intent !== 'error') continue;
+    for (const m of mentions.sort((x, y) => y.weight - x.weight).slice(0, MENTIONS_PER_ENTITY)) add(m.sectionId, EDGE_SCORE.MENTIONS * w * Math.min(1, m.weight / 3), e, 'MENTIONS');
+  }
+  // a section that mentions several of the things the query names is about how they meet
+  const namedFound = new Set(ranked.filter(({ e }) => isNamed(e, named)).map(({ e }) => e.id)).size;
+  if (namedFound >= 2) {
+    for (const [sectionId, set] of mentioning) {
+      if (set.size < 2) continue;
+      for (const e of set) add(sectionId, (COVER * set.size) / namedFound / set.size, e, 'MENTIONS');
     }
   }
   const list = [...scores].map(([sectionId, score]) => ({ sectionId, score })).sort(byScore).slice(0, limit);
   return { list, via };
 }
 
+/** How an entity may be written in code where it is not typed: its name and aliases, without a trailing `()`. */
+function spellings(e: EntityRecord): string[] {
+  return [...new Set([e.name, ...e.aliases].map((n) => n.replace(/\(\)$/, '')))];
+}
+
 function isNamed(e: EntityRecord, named: Set<string>): boolean {
   return named.has(e.name) || e.aliases.some((a) => named.has(a));
 }
 
+type Hop = 'PARENT_OF' | 'CHILD_OF' | 'LINKS_TO' | 'DEFINED_BY';
+
 /** Hop decay per edge kind; relationship questions lean on links more. */
-function decay(intent: Intent): Record<'PARENT_OF' | 'CHILD_OF' | 'LINKS_TO', number> {
-  return { PARENT_OF: 0.5, CHILD_OF: 0.35, LINKS_TO: intent === 'relationship' ? 0.6 : 0.4 };
+function decay(intent: Intent): Record<Hop, number> {
+  return { PARENT_OF: 0.5, CHILD_OF: 0.35, LINKS_TO: intent === 'relationship' ? 0.6 : 0.4, DEFINED_BY: 1 };
 }
+
+/** Entities a seed mentions that are followed to their definitions, most mentioned first. */
+const MENTIONED_PER_SEED = 8;
 
 /**
  * Graph expansion from the best hits: their parent sections (context), their
- * first children, and the sections they link to, each scored by the seed's
- * score times a decay for the hop.
+ * first children, the sections they link to, and the definitions of the
+ * things they mention, each scored by the seed's score times a decay for the hop.
  */
 export async function expand(store: Store, seeds: readonly FusedCandidate[], plan: QueryPlan, limit: number): Promise<GraphList> {
   const via = new Map<string, Via[]>();
@@ -110,20 +150,85 @@ export async function expand(store: Store, seeds: readonly FusedCandidate[], pla
     const base = seed.score / top;
     const out = await store.edgesOf([seed.sectionId], 'out', ['LINKS_TO', 'PARENT_OF'] as EdgeType[], 30);
     const into = await store.edgesOf([seed.sectionId], 'in', ['PARENT_OF'] as EdgeType[], 1);
-    const steps: { id: string; edge: 'PARENT_OF' | 'CHILD_OF' | 'LINKS_TO' }[] = [
-      ...into.map((e) => ({ id: e.src, edge: 'PARENT_OF' as const })),
-      ...out.filter((e) => e.type === 'PARENT_OF').slice(0, 3).map((e) => ({ id: e.dst, edge: 'CHILD_OF' as const })),
-      ...out.filter((e) => e.type === 'LINKS_TO').slice(0, 10).map((e) => ({ id: e.dst, edge: 'LINKS_TO' as const })),
+    const steps: { id: string; edge: Hop; w: number }[] = [
+      ...into.map((e) => ({ id: e.src, edge: 'PARENT_OF' as const, w: 1 })),
+      ...out.filter((e) => e.type === 'PARENT_OF').slice(0, 3).map((e) => ({ id: e.dst, edge: 'CHILD_OF' as const, w: 1 })),
+      ...out.filter((e) => e.type === 'LINKS_TO').slice(0, 10).map((e) => ({ id: e.dst, edge: 'LINKS_TO' as const, w: 1 })),
+      ...(await definitionsOfMentioned(store, seed.sectionId, PREFERRED[plan.intent])),
     ];
     for (const step of steps) {
       if (!step.id.startsWith('s_') || seedIds.has(step.id)) continue;
-      scores.set(step.id, (scores.get(step.id) ?? 0) + base * d[step.edge]);
-      push(via, step.id, { kind: 'expansion', from: seed.sectionId, edge: step.edge, hops: 1 });
+      scores.set(step.id, (scores.get(step.id) ?? 0) + base * d[step.edge] * step.w);
+      push(via, step.id, { kind: 'expansion', from: seed.sectionId, edge: step.edge, hops: step.edge === 'DEFINED_BY' ? 2 : 1 });
     }
   }
   const list = [...scores].map(([sectionId, score]) => ({ sectionId, score })).sort(byScore).slice(0, limit);
   return { list, via };
 }
+
+/**
+ * Mention → definition: the sections that define the things a seed talks
+ * about (of the types the intent prefers), e.g. the flag a troubleshooting
+ * section names in passing. Weighted by how often the seed mentions it.
+ */
+async function definitionsOfMentioned(store: Store, sectionId: string, types: readonly EntityType[]): Promise<{ id: string; edge: 'DEFINED_BY'; w: number }[]> {
+  const typed = await store.edgesOf([sectionId], 'out', ['MENTIONS'], 50);
+  const untyped = await store.namesIn([sectionId]);
+  const found = [
+    ...(await store.getEntities(typed.map((m) => m.dst))).map((e) => ({ e, count: typed.find((m) => m.dst === e.id)!.weight })),
+    ...(untyped.length > 0 ? await store.findEntities(untyped.flatMap((n) => [n.name, n.name + '()'])) : []).map((e) => ({ e, count: Math.max(...untyped.filter((n) => spellings(e).includes(n.name)).map((n) => n.count), 1) })),
+  ];
+  const weight = new Map<string, number>();
+  for (const { e, count } of found.sort((a, b) => b.count - a.count || (a.e.id < b.e.id ? -1 : 1))) {
+    if (types.includes(e.type) && !weight.has(e.id) && weight.size < MENTIONED_PER_SEED) weight.set(e.id, Math.min(1, count / 2));
+  }
+  if (weight.size === 0) return [];
+  const defs = await store.edgesOf([...weight.keys()], 'in', ['DEFINES'], 100);
+  return defs.filter((e) => e.src !== sectionId).map((e) => ({ id: e.src, edge: 'DEFINED_BY' as const, w: weight.get(e.dst) ?? 0 }));
+}
+
+/**
+ * The intent's type prior: among the best candidates of the first fusion, the
+ * sections whose heading defines a thing of a type the intent asks for (a
+ * setting for a config question, an error code for an error question) gain
+ * evidence in proportion to their standing.
+ */
+export async function definitionPrior(store: Store, candidates: readonly FusedCandidate[], plan: QueryPlan): Promise<GraphList> {
+  const via = new Map<string, Via[]>();
+  const types = [...(PRIOR_TYPES[plan.intent] ?? []), ...(plan.also ? (PRIOR_TYPES[plan.also] ?? []) : [])];
+  if (types.length === 0 || candidates.length === 0) return { list: [], via };
+  const top = candidates[0]!.score;
+  const ids = candidates.map((c) => c.sectionId);
+  const defs = await store.edgesOf(ids, 'out', ['DEFINES'], ids.length * 20);
+  const entities = new Map((await store.getEntities([...new Set(defs.map((d) => d.dst))])).map((e) => [e.id, e]));
+  // a section that defines one setting is about it; one that defines twenty options is a function's reference
+  const count = new Map<string, number>();
+  const first = new Map<string, EntityRecord>();
+  for (const d of defs) {
+    const e = entities.get(d.dst);
+    if (!e || !types.includes(e.type)) continue;
+    count.set(d.src, (count.get(d.src) ?? 0) + 1);
+    if (!first.has(d.src)) first.set(d.src, e);
+  }
+  const scores = new Map<string, number>();
+  for (const [sectionId, n] of count) {
+    const c = candidates.find((x) => x.sectionId === sectionId)!;
+    scores.set(sectionId, (PRIOR * (c.score / top)) / Math.sqrt(n));
+    const e = first.get(sectionId)!;
+    push(via, sectionId, { kind: 'entity', entity: e.name, type: e.type, edge: 'DEFINES' });
+  }
+  return { list: [...scores].map(([sectionId, score]) => ({ sectionId, score })).sort(byScore), via };
+}
+
+/** Evidence the type prior gives the best candidate (less for those below it). */
+const PRIOR = 0.25;
+/** What each intent's answer usually is: a how-to is often answered by a procedure or by a setting. */
+const PRIOR_TYPES: Partial<Record<Intent, readonly EntityType[]>> = {
+  config: ['ConfigParameter'],
+  command: ['Command', 'ConfigParameter'],
+  error: ['ErrorCode', 'ErrorMessage'],
+  howto: ['Procedure', 'ConfigParameter'],
+};
 
 function push(via: Map<string, Via[]>, id: string, v: Via): void {
   const list = via.get(id);

@@ -11,11 +11,15 @@ export interface QueryPlan {
   intent: Intent;
   /** Candidate entity names as written in the query, most specific first. */
   names: string[];
+  /** A second intent the query also has ("FATAL ERROR: … how do I give node a bigger heap?" is an error and a how-to). */
+  also?: Intent;
 }
 
 const ERROR_CODE = /\b(?:E[A-Z]{2,}[A-Z0-9_]*|ERR_[A-Z0-9_]+|[A-Z][A-Z0-9]*_E\d{2,}|E\d{4})\b/;
 const ERROR_WORDS = /\b(error|errors|exception|fails?|failed|failing|crash(?:es|ed)?|warning|cannot|can't|unable|refused|denied|not found|hang up|timed? ?out)\b/i;
 const HOWTO = /^(how (?:do|can|should|would) (?:i|we|you)|how to|steps? to|what(?:'s| is) the (?:best |right )?way to)\b|^(create|make|run|set ?up|install|configure|enable|disable|add|remove|read|write|get|restart|rotate|deploy|parse|compute|spy|gzip)\b/i;
+/** Words that make a question about a setting rather than about a failure. */
+const CONFIG_CUES = /\b(option|options|setting|settings|default|defaults|env(?:ironment)? var(?:iable)?s?|flag|flags|configure|configuration)\b/i;
 const CONFIG = /\b(option|options|setting|settings|config|configuration|env(?:ironment)? var(?:iable)?s?|default|flag|flags|parameter|limit|timeout|size)\b/i;
 const COMMAND = /(^|\s)--?[a-z][\w-]*|\b(command|cli|subcommand|run|invoke)\b/i;
 const RELATIONSHIP = /\b(vs\.?|versus|difference between|differ|compared? (?:to|with)|or should i|which (?:one|should)|relationship|interact|together with)\b|\bshould i use\b.+\bor\b/i;
@@ -26,7 +30,10 @@ const API = /\b[a-z_$][\w$]*\.[a-z_$][\w$]*(?:\(\))?|\(\)/i;
 /** Classifies a query's intent; the rules are ordered from most to least specific. */
 export function classifyIntent(query: string): Intent {
   const q = query.trim();
-  if (ERROR_CODE.test(q) || ERROR_NAME.test(q) || (ERROR_WORDS.test(q) && /["':]|\b(mean|means|why do i get|fix)\b/i.test(q))) return 'error';
+  if (ERROR_CODE.test(q) || ERROR_NAME.test(q)) return 'error';
+  // a quoted or colon-led message, or asking what an error means; not a question about a timeout option
+  const settingQuestion = CONFIG_CUES.test(q);
+  if (ERROR_WORDS.test(q) && !settingQuestion && (/["']|:\s|\b(mean|means|why do i get|fix)\b/i.test(q))) return 'error';
   if (RELATIONSHIP.test(q)) return 'relationship';
   if (CONCEPT.test(q)) return 'concept';
   if (HOWTO.test(q)) return 'howto';
@@ -69,6 +76,10 @@ export function spotNames(query: string): string[] {
   return names;
 }
 
+const HOWTO_ANYWHERE = /\bhow (?:do|can|should) (?:i|we)\b|\bhow to\b/i;
+
 export function plan(query: string): QueryPlan {
-  return { query, intent: classifyIntent(query), names: spotNames(query) };
+  const intent = classifyIntent(query);
+  const also = intent !== 'howto' && HOWTO_ANYWHERE.test(query) ? 'howto' : undefined;
+  return { query, intent, names: spotNames(query), ...(also ? { also } : {}) };
 }

@@ -4,7 +4,7 @@ import type { DocumentRecord, Retriever, SearchHit, SearchResult } from '../doma
 import type { Embedder } from '../embed/embedder.js';
 import type { ScoredSection, SearchFilters, Store } from '../store/store.js';
 import { DEFAULT_FUSION, fuse, type FusedCandidate, type FusionWeights } from './fusion.js';
-import { entityRetriever, expand, type Via } from './graph.js';
+import { definitionPrior, entityRetriever, expand, type Via } from './graph.js';
 import { plan } from './planner.js';
 import { makeSnippet } from './snippet.js';
 
@@ -73,7 +73,13 @@ export async function search(deps: SearchDeps, query: string, options: SearchOpt
     const found = await entity;
     lists.entity = await keepFiltered(deps.store, found.list, options.filters);
     mergeVia(via, found.via);
-    const first = fuse(lists, fusion);
+    let first = fuse(lists, fusion);
+    const prior = await definitionPrior(deps.store, first.slice(0, PRIOR_CANDIDATES), queryPlan);
+    if (prior.list.length > 0) {
+      lists.entity = mergeLists(lists.entity, await keepFiltered(deps.store, prior.list, options.filters));
+      mergeVia(via, prior.via);
+      first = fuse(lists, fusion);
+    }
     const expanded = await expand(deps.store, first.slice(0, EXPANSION_SEEDS), queryPlan, want);
     lists.graph = await keepFiltered(deps.store, expanded.list, options.filters);
     mergeVia(via, expanded.via);
@@ -121,6 +127,16 @@ export async function search(deps: SearchDeps, query: string, options: SearchOpt
     });
   }
   return { query: q, hits, degraded, tookMs: round(performance.now() - started), ...(mode === 'graph' ? { intent: queryPlan.intent } : {}) };
+}
+
+/** Candidates of the first fusion the intent's type prior looks at. */
+const PRIOR_CANDIDATES = 20;
+
+/** Sums two scored lists by section and re-sorts them, best first. */
+function mergeLists(a: ScoredSection[], b: ScoredSection[]): ScoredSection[] {
+  const scores = new Map<string, number>();
+  for (const s of [...a, ...b]) scores.set(s.sectionId, (scores.get(s.sectionId) ?? 0) + s.score);
+  return [...scores].map(([sectionId, score]) => ({ sectionId, score })).sort((x, y) => y.score - x.score || (x.sectionId < y.sectionId ? -1 : 1));
 }
 
 /** Seeds for graph expansion: the best few hits of the first fusion. */

@@ -1,4 +1,4 @@
-import type { DocumentRecord, EdgeRecord, EdgeType, EntityRecord, EntityType, SectionRecord } from '../domain/types.js';
+import type { DocumentRecord, EdgeRecord, EdgeType, EntityRecord, EntityType, NameMention, SectionRecord } from '../domain/types.js';
 
 /** Narrows lexical and vector retrieval. All fields optional; combined with AND. */
 export interface SearchFilters {
@@ -49,6 +49,8 @@ export interface DocumentWrite {
   lexical: Map<string, { heading: string; context: string; body: string }>;
   entities?: EntityRecord[];
   edges?: EdgeRecord[];
+  /** Names the sections write that extraction could not type (see Extraction.untypedNames). */
+  untypedNames?: NameMention[];
 }
 
 /** Which way to follow edges from a node. */
@@ -130,6 +132,10 @@ export interface Store {
   /** Entities whose canonical name or an alias equals one of `keys` (already canonicalised by the caller). */
   findEntities(keys: readonly string[], types?: readonly EntityType[]): Promise<EntityRecord[]>;
   getEntities(ids: readonly string[]): Promise<EntityRecord[]>;
+  /** Sections that write one of `names` untyped (see Extraction.untypedNames), most occurrences first. */
+  sectionsNaming(names: readonly string[], limit?: number): Promise<NameMention[]>;
+  /** The untyped names the given sections write. */
+  namesIn(sectionIds: readonly string[]): Promise<NameMention[]>;
   /** Edges touching the nodes (entity, section or document ids) in the given direction, strongest first. */
   edgesOf(ids: readonly string[], direction: EdgeDirection, types?: readonly EdgeType[], limit?: number): Promise<EdgeRecord[]>;
   /** Breadth-first traversal from `from` up to `depth` hops, each edge reported once with the hop it was reached at. */

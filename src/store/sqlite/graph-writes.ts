@@ -10,7 +10,8 @@
  * as a fresh one. An entity lives as long as one document holds it.
  */
 import type Database from 'better-sqlite3';
-import type { EdgeRecord, EntityRecord } from '../../domain/types.js';
+import { WORD_KEYED_TYPES, wordKeys } from '../../domain/names.js';
+import type { EdgeRecord, EntityRecord, NameMention } from '../../domain/types.js';
 
 interface FactRow {
   defines: number;
@@ -46,6 +47,11 @@ export function mergeFacts(facts: readonly { defines: boolean; docId: string; al
   return { aliases: [...aliases].sort(), attributes };
 }
 
+/** What an entity is filed under in `entity_aliases`: its name, its aliases and, for names made of words, its word keys. */
+export function lookupKeys(type: string, name: string, aliases: readonly string[]): Set<string> {
+  return new Set([name, ...aliases, ...(WORD_KEYED_TYPES.has(type) ? wordKeys(name) : [])]);
+}
+
 /** Graph writes on one connection; every method runs inside the caller's transaction. */
 export class GraphWriter {
   constructor(private readonly db: Database.Database) {}
@@ -69,7 +75,7 @@ export class GraphWriter {
       // one fact, merged the same way refresh() merges several
       const own = mergeFacts([{ defines, docId, aliases: e.aliases, attributes: e.attributes }]);
       if (insEntity.run(e.id, e.type, e.name, JSON.stringify(own.aliases), JSON.stringify(own.attributes)).changes === 1) {
-        for (const alias of new Set([e.name, ...own.aliases])) insAlias.run(alias, e.id);
+        for (const alias of lookupKeys(e.type, e.name, own.aliases)) insAlias.run(alias, e.id);
       } else existing.add(e.id);
       insFact.run(e.id, docId, defines ? 1 : 0, JSON.stringify(e.aliases), JSON.stringify(e.attributes));
     }
@@ -82,7 +88,14 @@ export class GraphWriter {
   }
 
   /** Removes a document's edges and facts. Returns the entities it held, to refresh. */
+  /** Adds a document's untyped names (see Extraction.untypedNames). */
+  writeNames(docId: string, names: readonly NameMention[]): void {
+    const ins = this.db.prepare('INSERT OR REPLACE INTO name_mentions (doc_id, section_id, name, count) VALUES (?, ?, ?, ?)');
+    for (const n of names) ins.run(docId, n.sectionId, n.name, n.count);
+  }
+
   remove(docId: string): Set<string> {
+    this.db.prepare('DELETE FROM name_mentions WHERE doc_id = ?').run(docId);
     const held = this.db.prepare('SELECT entity_id FROM entity_facts WHERE doc_id = ?').pluck().all(docId) as string[];
     this.db.prepare('DELETE FROM entity_facts WHERE doc_id = ?').run(docId);
     this.db.prepare('DELETE FROM edges WHERE doc_id = ?').run(docId);
@@ -92,7 +105,7 @@ export class GraphWriter {
   /** Re-derives entities from their facts; deletes those no document holds any more (aliases go with them). */
   refresh(ids: Iterable<string>): void {
     const facts = this.db.prepare('SELECT doc_id AS docId, defines, aliases, attributes FROM entity_facts WHERE entity_id = ?');
-    const name = this.db.prepare('SELECT name FROM entities WHERE id = ?').pluck();
+    const entity = this.db.prepare('SELECT type, name FROM entities WHERE id = ?');
     const del = this.db.prepare('DELETE FROM entities WHERE id = ?');
     const upd = this.db.prepare('UPDATE entities SET aliases = ?, attributes = ? WHERE id = ?');
     const delAliases = this.db.prepare('DELETE FROM entity_aliases WHERE entity_id = ?');
@@ -108,7 +121,8 @@ export class GraphWriter {
       );
       upd.run(JSON.stringify(aliases), JSON.stringify(attributes), id);
       delAliases.run(id);
-      for (const alias of new Set([name.get(id) as string, ...aliases])) insAlias.run(alias, id);
+      const { type, name } = entity.get(id) as { type: string; name: string };
+      for (const alias of lookupKeys(type, name, aliases)) insAlias.run(alias, id);
     }
   }
 }

@@ -1,10 +1,11 @@
 import type Database from 'better-sqlite3';
+import { lookupKeys } from './graph-writes.js';
 
 /**
  * Numbered, append-only schema migrations. Never edit one that has shipped:
  * add a new one. Applied in one transaction at open.
  */
-export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+export const MIGRATIONS: readonly { version: number; name: string; sql: string; run?: (db: Database.Database) => void }[] = [
   {
     version: 1,
     name: 'core model: sources, documents, sections, lexical, vectors, graph',
@@ -116,6 +117,29 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
         GROUP BY e.id, x.doc_id;
     `,
   },
+  {
+    version: 4,
+    name: 'names sections write that extraction could not type, resolved across documents when read',
+    // An index written before this has none: a document gets its names when it is next re-ingested.
+    sql: `
+      CREATE TABLE name_mentions (
+        doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        section_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (section_id, name)
+      );
+      CREATE INDEX name_mentions_name ON name_mentions(name);
+      CREATE INDEX name_mentions_doc ON name_mentions(doc_id);
+    `,
+    // word keys (domain/names.ts) for the entities already there
+    run: (db) => {
+      const ins = db.prepare('INSERT OR IGNORE INTO entity_aliases (alias, entity_id) VALUES (?, ?)');
+      for (const e of db.prepare('SELECT id, type, name, aliases FROM entities').all() as { id: string; type: string; name: string; aliases: string }[]) {
+        for (const key of lookupKeys(e.type, e.name, JSON.parse(e.aliases) as string[])) ins.run(key, e.id);
+      }
+    },
+  },
 ];
 
 /** Brings the database to the newest schema; refuses a database from a newer docgraph. */
@@ -130,6 +154,7 @@ export function migrate(db: Database.Database): void {
   db.transaction(() => {
     for (const m of pending) {
       db.exec(m.sql);
+      m.run?.(db);
       db.pragma(`user_version = ${m.version}`);
     }
   })();

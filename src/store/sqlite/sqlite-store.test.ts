@@ -1,3 +1,4 @@
+import { wordKeys } from '../../domain/names.js';
 import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -94,7 +95,8 @@ describe('SqliteStore: schema and files', () => {
     await store.close();
     // the index as schema 2 left it: merged entities, no facts
     const db = new Database(path);
-    db.exec(`DROP TABLE entity_facts; UPDATE entities SET attributes = '{"default":"64","unit":"megabytes"}'`);
+    db.exec(`DROP TABLE entity_facts; DROP TABLE name_mentions; DELETE FROM entity_aliases WHERE alias LIKE '~words:%';
+      UPDATE entities SET attributes = '{"default":"64","unit":"megabytes"}'`);
     db.pragma('user_version = 2');
     db.close();
     const migrated = track(SqliteStore.open(path));
@@ -103,6 +105,9 @@ describe('SqliteStore: schema and files', () => {
       [1, '{"default":"64","unit":"megabytes"}'],
       [0, '{"default":"64","unit":"megabytes"}'],
     ]);
+    // schema 4 files the word keys of the entities already there
+    expect(wordKeys('cache_size')).toHaveLength(1);
+    expect((await migrated.findEntities(wordKeys('cache_size'))).map((e) => e.id)).toEqual([entity.id]);
     const docs = await migrated.listDocuments();
     await migrated.deleteDocument(docs.find((d) => d.uri === 'a.md')!.id);
     expect((await migrated.getEntities([entity.id]))[0]?.attributes).toEqual({ default: '64', unit: 'megabytes' });

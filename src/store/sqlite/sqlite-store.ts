@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DocgraphError } from '../../domain/errors.js';
-import type { DocumentRecord, EdgeRecord, EdgeType, EntityRecord, EntityType, SectionRecord } from '../../domain/types.js';
+import type { DocumentRecord, EdgeRecord, EdgeType, EntityRecord, EntityType, NameMention, SectionRecord } from '../../domain/types.js';
 import type {
   DocumentSummary,
   EdgeDirection,
@@ -183,6 +183,7 @@ export class SqliteStore implements Store {
         if (vec) insVec.run(rowid, Buffer.from(vec.buffer, vec.byteOffset, vec.byteLength));
       }
       const written = this.graph.write(d.id, w.entities ?? [], w.edges ?? []);
+      this.graph.writeNames(d.id, w.untypedNames ?? []);
       this.graph.refresh(new Set([...removed, ...written]));
     })();
     this.writes++;
@@ -368,6 +369,22 @@ export class SqliteStore implements Store {
       )
       .all(...keys, ...(types ?? [])) as EntityRow[];
     return rows.map(toEntity);
+  }
+
+  async sectionsNaming(names: readonly string[], limit = 1000): Promise<NameMention[]> {
+    if (names.length === 0) return [];
+    const list = names.map(() => '?').join(',');
+    return this.db
+      .prepare(`SELECT section_id AS sectionId, name, count FROM name_mentions WHERE name IN (${list}) ORDER BY count DESC, section_id, name LIMIT ?`)
+      .all(...names, limit) as NameMention[];
+  }
+
+  async namesIn(sectionIds: readonly string[]): Promise<NameMention[]> {
+    if (sectionIds.length === 0) return [];
+    const list = sectionIds.map(() => '?').join(',');
+    return this.db
+      .prepare(`SELECT section_id AS sectionId, name, count FROM name_mentions WHERE section_id IN (${list}) ORDER BY section_id, count DESC, name`)
+      .all(...sectionIds) as NameMention[];
   }
 
   async getEntities(ids: readonly string[]): Promise<EntityRecord[]> {
