@@ -5,6 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isDocgraphError } from '../domain/errors.js';
+import { queryWordKeys, wordKeys } from '../domain/names.js';
 import { checksum, documentId, entityId, sectionId, sourceId as makeSourceId } from '../domain/ids.js';
 import { terms } from '../domain/text.js';
 import type { DocumentMeta, DocumentRecord, SectionLink, SectionRecord } from '../domain/types.js';
@@ -464,6 +465,44 @@ export function storeContract(name: string, makeStore: () => Store | Promise<Sto
         expect(await store.getEntities([cacheSize.id])).toEqual([]);
         expect(await store.findEntities(['cache_size', 'cache size'])).toEqual([]);
         expect((await store.stats()).entities).toBe(0);
+      });
+
+      it('keeps the untyped names of a document until it is rewritten or deleted, found from either side', async () => {
+        const g = documentWrite(guide);
+        const r = documentWrite(reference);
+        const gs = g.sections[0]!.id;
+        const rs = r.sections[0]!.id;
+        g.untypedNames = [
+          { sectionId: gs, name: '__dirname', count: 2 },
+          { sectionId: gs, name: 'cache_size', count: 1 },
+        ];
+        r.untypedNames = [{ sectionId: rs, name: '__dirname', count: 1 }];
+        await store.writeDocument(g);
+        await store.writeDocument(r);
+        expect(await store.sectionsNaming(['__dirname'])).toEqual([
+          { sectionId: gs, name: '__dirname', count: 2 },
+          { sectionId: rs, name: '__dirname', count: 1 },
+        ]);
+        expect(await store.sectionsNaming(['__dirname'], 1)).toEqual([{ sectionId: gs, name: '__dirname', count: 2 }]);
+        expect(await store.sectionsNaming([])).toEqual([]);
+        expect((await store.namesIn([gs])).map((n) => n.name).sort()).toEqual(['__dirname', 'cache_size']);
+        // a rewrite replaces the document's names; a delete removes them
+        await store.writeDocument({ ...g, untypedNames: [{ sectionId: gs, name: 'process.argv', count: 1 }] });
+        expect((await store.namesIn([gs])).map((n) => n.name)).toEqual(['process.argv']);
+        expect(await store.deleteDocument(r.document.id)).toBe(true);
+        expect(await store.sectionsNaming(['__dirname'])).toEqual([]);
+      });
+
+      it('files a setting under the word keys of its name, and forgets them with the entity', async () => {
+        const keys = wordKeys('cache_size');
+        expect(keys.length).toBeGreaterThan(0);
+        await describeEntity(reference, 'DEFINES', [], {});
+        expect((await store.findEntities(keys)).map((e) => e.id)).toEqual([cacheSize.id]);
+        expect((await store.findEntities(queryWordKeys('what is the default size of the cache?'))).map((e) => e.id)).toEqual([cacheSize.id]);
+        // word keys are a lookup index, not aliases the entity shows
+        expect((await store.getEntities([cacheSize.id]))[0]!.aliases).toEqual([]);
+        await store.deleteDocument(documentId(SRC_A, reference.uri));
+        expect(await store.findEntities(keys)).toEqual([]);
       });
 
       it("replaces a document's links only while it is the version the caller read", async () => {

@@ -1,10 +1,10 @@
-import { wordKeys } from '../../domain/names.js';
 import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { isDocgraphError } from '../../domain/errors.js';
+import { wordKeys } from '../../domain/names.js';
 import { documentWrite, storeContract, unit } from '../store.contract.js';
 import { MIGRATIONS } from './migrations.js';
 import { SqliteStore } from './sqlite-store.js';

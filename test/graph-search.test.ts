@@ -1,0 +1,100 @@
+// How graph-aware search reaches sections: names resolved across documents,
+// settings found by the words of their names, mention → definition expansion
+// and the intent's type prior. A real SQLite index built by the App from
+// fixture files; the retrievers are called on its store.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { App } from '../src/app/app.js';
+import { loadConfig } from '../src/config/config.js';
+import type { SectionRecord } from '../src/domain/types.js';
+import { definitionPrior, entityRetriever, expand } from '../src/search/graph.js';
+import { plan } from '../src/search/planner.js';
+
+const FIXTURE = join(import.meta.dirname, 'fixtures', 'graph-search');
+const root = mkdtempSync(join(tmpdir(), 'dg-graph-search-'));
+let app: App;
+const byHeading = new Map<string, SectionRecord>();
+
+beforeAll(async () => {
+  app = await App.open(loadConfig({ cwd: root, env: {}, overrides: { index: join(root, 'index.db') } }), { create: true });
+  await app.ingest(FIXTURE);
+  for (const d of await app.store.listDocuments()) {
+    for (const s of await app.store.getDocumentSections(d.id)) byHeading.set(s.heading, s);
+  }
+});
+afterAll(async () => {
+  await app?.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+function section(heading: string): string {
+  const s = byHeading.get(heading);
+  if (!s) throw new Error(`no section ${heading}`);
+  return s.id;
+}
+
+describe('names resolved across documents', () => {
+  it('a guide that writes `__basedir` untyped mentions the entity the reference defines', async () => {
+    const guide = section('Module paths in ES modules');
+    expect((await app.store.namesIn([guide])).map((n) => n.name)).toEqual(expect.arrayContaining(['__basedir', '__basefile']));
+    // named once: the definition leads, the guide's mention is not evidence on its own
+    const one = await entityRetriever(app.store, plan('what is __basedir'), 10);
+    expect(one.list[0]!.sectionId).toBe(section('`__basedir`'));
+    expect(one.list.map((s) => s.sectionId)).not.toContain(guide);
+    // named together: the section that mentions both is about how they meet
+    const both = await entityRetriever(app.store, plan('__basedir and __basefile in an ES module'), 10);
+    expect(both.list.map((s) => s.sectionId)).toContain(guide);
+    expect(both.via.get(guide)).toEqual(
+      expect.arrayContaining([
+        { kind: 'entity', entity: '__basedir', type: 'APISymbol', edge: 'MENTIONS' },
+        { kind: 'entity', entity: '__basefile', type: 'APISymbol', edge: 'MENTIONS' },
+      ]),
+    );
+  });
+});
+
+describe('settings found by the words of their names', () => {
+  it('"handshake timeout" finds the section that defines options.handshakeTimeout', async () => {
+    const r = await entityRetriever(app.store, plan('how long is the handshake timeout by default?'), 10);
+    expect(r.list[0]?.sectionId).toBe(section('`relay.createServer([options])`'));
+    expect(r.via.get(r.list[0]!.sectionId)).toContainEqual({ kind: 'entity', entity: 'relay.createServer: options.handshakeTimeout', type: 'ConfigParameter', edge: 'DEFINES' });
+    const hit = (await app.search('handshake timeout default', { limit: 3 })).hits[0]!;
+    expect(hit).toMatchObject({ uri: 'reference/api.md', heading: '`relay.createServer([options])`' });
+    expect(hit.via).toContainEqual(expect.objectContaining({ kind: 'entity', entity: 'relay.createServer: options.handshakeTimeout' }));
+  });
+
+  it('one word, or words spread over a name the query spells out, are not evidence of a setting', async () => {
+    expect((await entityRetriever(app.store, plan('timeout'), 10)).list).toEqual([]);
+    // the words of `handshakeTimeout` written as one name are looked up as that name (none), not as loose words
+    expect((await entityRetriever(app.store, plan('set options.handshakeTimeoutMs'), 10)).list).toEqual([]);
+  });
+});
+
+describe('expansion and the type prior', () => {
+  it('follows what a hit mentions to the section that defines it, and says so', async () => {
+    const from = section('The relay runs out of memory');
+    const r = await expand(app.store, [{ sectionId: from, score: 1, parts: {} }], plan('the relay runs out of memory'), 10);
+    const flag = section('`--max-heap-mb=SIZE`');
+    expect(r.list.map((s) => s.sectionId)).toContain(flag);
+    expect(r.via.get(flag)).toContainEqual({ kind: 'expansion', from, edge: 'DEFINED_BY', hops: 2 });
+    // an intent that does not ask for settings does not follow them
+    const errors = await expand(app.store, [{ sectionId: from, score: 1, parts: {} }], plan('ERR_RELAY_DOWN'), 10);
+    expect(errors.list.map((s) => s.sectionId)).not.toContain(flag);
+  });
+
+  it('a config question prefers the candidates that define a setting, in proportion to their standing', async () => {
+    const defines = section('`--trace-sync`');
+    const prose = section('Connections are refused');
+    const candidates = [
+      { sectionId: prose, score: 1, parts: {} },
+      { sectionId: defines, score: 0.5, parts: {} },
+    ];
+    const r = await definitionPrior(app.store, candidates, plan('which flag prints a trace on synchronous io'));
+    expect(r.list).toEqual([{ sectionId: defines, score: expect.closeTo(0.125, 6) }]);
+    expect(r.via.get(defines)).toEqual([{ kind: 'entity', entity: '--trace-sync', type: 'ConfigParameter', edge: 'DEFINES' }]);
+    // a concept question has no type prior
+    expect((await definitionPrior(app.store, candidates, plan('what is synchronous io'))).list).toEqual([]);
+  });
+});
