@@ -90,6 +90,11 @@ export async function entityRetriever(store: Store, plan: QueryPlan, limit: numb
   };
   // section → the named entities it mentions (typed edges or untyped names)
   const mentioning = new Map<string, Set<EntityRecord>>();
+  // untyped names of the ranked entities, fetched at once
+  const untyped = new Map<string, { sectionId: string; count: number }[]>();
+  for (const n of await store.sectionsNaming([...new Set(ranked.flatMap(({ e }) => spellings(e)))], ranked.length * 400)) {
+    untyped.set(n.name, [...(untyped.get(n.name) ?? []), n]);
+  }
   for (const { e, w } of ranked) {
     const edges = await store.edgesOf([e.id], 'in', ['DEFINES', 'RESOLVES', 'MENTIONS'], 400);
     const mentions: { sectionId: string; weight: number }[] = [];
@@ -98,7 +103,7 @@ export async function entityRetriever(store: Store, plan: QueryPlan, limit: numb
       if (edge.type === 'MENTIONS') mentions.push({ sectionId: edge.src, weight: edge.weight });
       else if (edge.type === 'DEFINES' || edge.type === 'RESOLVES') add(edge.src, (edge.type === 'RESOLVES' && plan.intent === 'error' ? 1 : EDGE_SCORE[edge.type]) * w, e, edge.type);
     }
-    for (const n of await store.sectionsNaming(spellings(e), 400)) mentions.push({ sectionId: n.sectionId, weight: n.count });
+    for (const sp of spellings(e)) for (const n of untyped.get(sp) ?? []) mentions.push({ sectionId: n.sectionId, weight: n.count });
     if (isNamed(e, named)) for (const m of mentions) mentioning.set(m.sectionId, (mentioning.get(m.sectionId) ?? new Set()).add(e));
     // mentions are weak evidence, except for errors: the sections that mention an error are where it is raised
     if (plan.intent !== 'error') continue;
@@ -146,6 +151,7 @@ export async function expand(store: Store, seeds: readonly FusedCandidate[], pla
   const seedIds = new Set(seeds.map((s) => s.sectionId));
   const top = seeds[0]?.score ?? 1;
   const d = decay(plan.intent);
+  const definitions = await definitionsOfMentioned(store, [...seedIds], PREFERRED[plan.intent]);
   for (const seed of seeds) {
     const base = seed.score / top;
     const out = await store.edgesOf([seed.sectionId], 'out', ['LINKS_TO', 'PARENT_OF'] as EdgeType[], 30);
@@ -154,7 +160,7 @@ export async function expand(store: Store, seeds: readonly FusedCandidate[], pla
       ...into.map((e) => ({ id: e.src, edge: 'PARENT_OF' as const, w: 1 })),
       ...out.filter((e) => e.type === 'PARENT_OF').slice(0, 3).map((e) => ({ id: e.dst, edge: 'CHILD_OF' as const, w: 1 })),
       ...out.filter((e) => e.type === 'LINKS_TO').slice(0, 10).map((e) => ({ id: e.dst, edge: 'LINKS_TO' as const, w: 1 })),
-      ...(await definitionsOfMentioned(store, seed.sectionId, PREFERRED[plan.intent])),
+      ...(definitions.get(seed.sectionId) ?? []),
     ];
     for (const step of steps) {
       if (!step.id.startsWith('s_') || seedIds.has(step.id)) continue;
@@ -171,20 +177,40 @@ export async function expand(store: Store, seeds: readonly FusedCandidate[], pla
  * about (of the types the intent prefers), e.g. the flag a troubleshooting
  * section names in passing. Weighted by how often the seed mentions it.
  */
-async function definitionsOfMentioned(store: Store, sectionId: string, types: readonly EntityType[]): Promise<{ id: string; edge: 'DEFINED_BY'; w: number }[]> {
-  const typed = await store.edgesOf([sectionId], 'out', ['MENTIONS'], 50);
-  const untyped = await store.namesIn([sectionId]);
-  const found = [
-    ...(await store.getEntities(typed.map((m) => m.dst))).map((e) => ({ e, count: typed.find((m) => m.dst === e.id)!.weight })),
-    ...(untyped.length > 0 ? await store.findEntities(untyped.flatMap((n) => [n.name, n.name + '()'])) : []).map((e) => ({ e, count: Math.max(...untyped.filter((n) => spellings(e).includes(n.name)).map((n) => n.count), 1) })),
-  ];
-  const weight = new Map<string, number>();
-  for (const { e, count } of found.sort((a, b) => b.count - a.count || (a.e.id < b.e.id ? -1 : 1))) {
-    if (types.includes(e.type) && !weight.has(e.id) && weight.size < MENTIONED_PER_SEED) weight.set(e.id, Math.min(1, count / 2));
+async function definitionsOfMentioned(store: Store, seeds: readonly string[], types: readonly EntityType[]): Promise<Map<string, { id: string; edge: 'DEFINED_BY'; w: number }[]>> {
+  const out = new Map<string, { id: string; edge: 'DEFINED_BY'; w: number }[]>();
+  // (seed, entity) → occurrences, from typed MENTIONS edges and from untyped names resolved now
+  const typed = await store.edgesOf(seeds, 'out', ['MENTIONS'], seeds.length * 50);
+  const untyped = await store.namesIn(seeds);
+  const entities = new Map((await store.getEntities([...new Set(typed.map((m) => m.dst))])).map((e) => [e.id, e]));
+  const byName = new Map<string, EntityRecord[]>();
+  if (untyped.length > 0) {
+    for (const e of await store.findEntities([...new Set(untyped.flatMap((n) => [n.name, n.name + '()']))], types)) {
+      for (const sp of spellings(e)) byName.set(sp, [...(byName.get(sp) ?? []), e]);
+    }
   }
-  if (weight.size === 0) return [];
-  const defs = await store.edgesOf([...weight.keys()], 'in', ['DEFINES'], 100);
-  return defs.filter((e) => e.src !== sectionId).map((e) => ({ id: e.src, edge: 'DEFINED_BY' as const, w: weight.get(e.dst) ?? 0 }));
+  const mentioned = new Map<string, Map<string, number>>();
+  const note = (seed: string, e: EntityRecord | undefined, count: number): void => {
+    if (!e || !types.includes(e.type)) return;
+    const m = mentioned.get(seed) ?? new Map<string, number>();
+    m.set(e.id, Math.max(m.get(e.id) ?? 0, count));
+    mentioned.set(seed, m);
+  };
+  for (const m of typed) note(m.src, entities.get(m.dst), m.weight);
+  for (const n of untyped) for (const e of byName.get(n.name) ?? []) note(n.sectionId, e, n.count);
+  // the most mentioned few of each seed
+  const followed = new Map<string, Map<string, number>>();
+  for (const [seed, m] of mentioned) {
+    const top = [...m].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1)).slice(0, MENTIONED_PER_SEED);
+    followed.set(seed, new Map(top.map(([id, count]) => [id, Math.min(1, count / 2)])));
+  }
+  const ids = [...new Set([...followed.values()].flatMap((m) => [...m.keys()]))];
+  if (ids.length === 0) return out;
+  const defs = await store.edgesOf(ids, 'in', ['DEFINES'], ids.length * 20);
+  for (const [seed, m] of followed) {
+    out.set(seed, defs.filter((d) => d.src !== seed && m.has(d.dst)).map((d) => ({ id: d.src, edge: 'DEFINED_BY' as const, w: m.get(d.dst)! })));
+  }
+  return out;
 }
 
 /**
