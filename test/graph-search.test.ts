@@ -43,6 +43,10 @@ describe('names resolved across documents', () => {
     const one = await entityRetriever(app.store, plan('what is __basedir'), 10);
     expect(one.list[0]!.sectionId).toBe(section('`__basedir`'));
     expect(one.list.map((s) => s.sectionId)).not.toContain(guide);
+    // lookup_entity lists the guide among the places it is mentioned
+    const view = await app.lookupEntity('__basedir');
+    expect(view.definedIn.map((c) => c.uri)).toEqual(['reference/api.md']);
+    expect(view.mentionedIn).toContainEqual(expect.objectContaining({ uri: 'guides/modules.md', count: 1 }));
     // named together: the section that mentions both is about how they meet
     const both = await entityRetriever(app.store, plan('__basedir and __basefile in an ES module'), 10);
     expect(both.list.map((s) => s.sectionId)).toContain(guide);

@@ -1,4 +1,5 @@
 import { InvalidInputError, NotFoundError } from '../domain/errors.js';
+import { spellings } from '../domain/names.js';
 import { terms } from '../domain/text.js';
 import type { EdgeType, EntityRecord, EntityType, SectionRecord } from '../domain/types.js';
 import { messageName } from '../extract/canonical.js';
@@ -70,7 +71,14 @@ export async function lookupEntity(store: Store, name: string, type?: string): P
   const withDefs = await Promise.all(matches.map(async (e) => ({ e, defs: await store.edgesOf([e.id], 'in', ['DEFINES'], 20) })));
   withDefs.sort((a, b) => b.defs.length - a.defs.length || a.e.type.localeCompare(b.e.type));
   const { e: entity, defs } = withDefs[0]!;
-  const mentions = (await store.edgesOf([entity.id], 'in', ['MENTIONS'], MAX_MENTIONS)).filter((x) => x.src.startsWith('s_'));
+  // typed mentions, and sections of any document that write one of its spellings untyped
+  const counts = new Map<string, number>();
+  for (const m of await store.edgesOf([entity.id], 'in', ['MENTIONS'], MAX_MENTIONS)) if (m.src.startsWith('s_')) counts.set(m.src, m.weight);
+  for (const n of await store.sectionsNaming(spellings(entity), MAX_MENTIONS)) counts.set(n.sectionId, Math.max(counts.get(n.sectionId) ?? 0, n.count));
+  const mentions = [...counts]
+    .map(([src, weight]) => ({ src, weight }))
+    .sort((a, b) => b.weight - a.weight || (a.src < b.src ? -1 : 1))
+    .slice(0, MAX_MENTIONS);
   const relatedEdges = await store.edgesOf([entity.id], 'both', ['RELATED_TO'], 20);
   const relatedIds = relatedEdges.map((x) => (x.src === entity.id ? x.dst : x.src));
   const relatedEntities = new Map((await store.getEntities(relatedIds)).map((r) => [r.id, r]));

@@ -1,4 +1,5 @@
 import { stem, STOPWORDS } from './text.js';
+import type { EntityRecord } from './types.js';
 
 /**
  * Word keys: how a question that describes a setting in words ("the http
@@ -84,4 +85,9 @@ export function wordCoverage(name: string, query: string): number {
   if (ws.length === 0) return 0;
   const qs = new Set(words(query));
   return ws.filter((w) => qs.has(w)).length / ws.length;
+}
+
+/** How an entity may be written in code where extraction could not type it: its name and aliases, without a trailing `()`. */
+export function spellings(e: Pick<EntityRecord, 'name' | 'aliases'>): string[] {
+  return [...new Set([e.name, ...e.aliases].map((n) => n.replace(/\(\)$/, '')))];
 }

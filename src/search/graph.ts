@@ -1,4 +1,4 @@
-import { queryWordKeys, wordCoverage } from '../domain/names.js';
+import { queryWordKeys, spellings, wordCoverage } from '../domain/names.js';
 import type { EdgeType, EntityRecord, EntityType, GraphPath } from '../domain/types.js';
 import { conceptName, flagName, settingName } from '../extract/canonical.js';
 import type { ScoredSection, Store } from '../store/store.js';
@@ -119,11 +119,6 @@ export async function entityRetriever(store: Store, plan: QueryPlan, limit: numb
   }
   const list = [...scores].map(([sectionId, score]) => ({ sectionId, score })).sort(byScore).slice(0, limit);
   return { list, via };
-}
-
-/** How an entity may be written in code where it is not typed: its name and aliases, without a trailing `()`. */
-function spellings(e: EntityRecord): string[] {
-  return [...new Set([e.name, ...e.aliases].map((n) => n.replace(/\(\)$/, '')))];
 }
 
 function isNamed(e: EntityRecord, named: Set<string>): boolean {
