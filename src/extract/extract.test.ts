@@ -142,3 +142,64 @@ describe('resolverFromSections', () => {
     expect(doc.edges.some((e) => e.type === 'LINKS_TO' && e.dst === flag.id)).toBe(true);
   });
 });
+
+describe('Extraction.untypedNames', () => {
+  const LONG_NAME = 'make' + 'Bigger'.repeat(20); // 124 characters: code, not a name
+  const GUIDE = [
+    '# Modules guide',
+    '',
+    '## Paths',
+    '',
+    'Use `__dirname` to find the folder of the current module: `__dirname` never ends with a slash.',
+    'Call `getLogger()` once and pass `getLogger` around.',
+    'Settings take `true`, `123` or `0x1F`; read `./path/file.js` or `https://example.com/x`, and `keep it simple`.',
+    `Do not write \`${LONG_NAME}\`.`,
+    '',
+    '## Files',
+    '',
+    'Join `__dirname` with the file name and put it in a `Buffer`.',
+    '',
+    '## Class: `Buffer`',
+    '',
+    'A `Buffer` holds bytes.',
+  ].join('\n');
+  const doc = extract('guide.md', GUIDE);
+  const paths = doc.section('Paths').id;
+  const files = doc.section('Files').id;
+
+  it('lists a name no rule types and the document does not define, per section, with its count', () => {
+    expect(doc.entities.some((e) => e.name === '__dirname')).toBe(false);
+    expect(doc.untypedNames.filter((m) => m.name === '__dirname')).toEqual(
+      [
+        { sectionId: paths, name: '__dirname', count: 2 },
+        { sectionId: files, name: '__dirname', count: 1 },
+      ].sort((a, b) => (a.sectionId < b.sectionId ? -1 : 1)),
+    );
+  });
+
+  it('counts a call and its bare name as one name', () => {
+    expect(doc.untypedNames.filter((m) => m.name.startsWith('getLogger'))).toEqual([{ sectionId: paths, name: 'getLogger', count: 2 }]);
+  });
+
+  it('leaves out values, numbers, paths, URLs, phrases and spans too long to be a name', () => {
+    expect(doc.untypedNames.map((m) => m.name).sort()).toEqual(['__dirname', '__dirname', 'getLogger']);
+  });
+
+  it('leaves out a name the document itself defines, resolved in the second pass', () => {
+    // the control: without its definition, `Buffer` is an untyped name
+    const alone = extract('guide.md', GUIDE.slice(0, GUIDE.indexOf('## Class')));
+    expect(alone.untypedNames).toContainEqual({ sectionId: alone.section('Files').id, name: 'Buffer', count: 1 });
+
+    const buffer = doc.entity('APISymbol', 'Buffer');
+    expect(doc.edgesOf('MENTIONS', buffer).map((e) => e.src)).toContain(files);
+    expect(doc.untypedNames.map((m) => m.name)).not.toContain('Buffer');
+  });
+
+  it('is sorted by section, then name, and the same on every run', () => {
+    const keys = doc.untypedNames.map((m) => `${m.sectionId} ${m.name}`);
+    expect(keys).toEqual([...keys].sort());
+    const again = extractDocument(structuredClone(doc.input));
+    expect(again.untypedNames).toEqual(doc.untypedNames);
+    expect(JSON.stringify(again.untypedNames)).toBe(JSON.stringify(doc.untypedNames));
+  });
+});
