@@ -32,6 +32,18 @@ describe('nameWords', () => {
   });
 });
 
+describe('flags and stopwords', () => {
+  it('reads a flag with a version number in it as one segment', () => {
+    expect(nameWords('--tls-min-v1.3')).toEqual(['tls', 'min', 'v1']);
+  });
+
+  it('drops stopwords from names as from queries, so both sides make the same keys', () => {
+    expect(nameWords('--no-warnings')).toEqual(nameWords('warnings'));
+    expect(wordKeys('socket.setNoDelay')).toEqual(wordKeys('setDelay'));
+    expect(queryWordKeys('set no delay')).toEqual(expect.arrayContaining(wordKeys('socket.setNoDelay')));
+  });
+});
+
 describe('wordKeys', () => {
   it('gives a name of one word (or none) no key', () => {
     expect(wordKeys('timeout')).toEqual([]);

@@ -9,7 +9,8 @@ import type { EntityRecord } from './types.js';
  *
  * The words of a name are those of its last segment, split at `_`, `-` and
  * camelCase, lower-cased and stemmed the way the lexical index stems plain
- * words. A key is the sorted set of two to four of them behind a prefix no
+ * words, without stopwords (on both sides, so "no warnings" and `--no-warnings`
+ * meet as `warn`, one word and so no key). A key is the sorted set of two to four of them behind a prefix no
  * real name starts with; the store files keys beside an entity's aliases. The
  * query side forms every key its own words can make, so both sides meet on
  * an exact lookup.
@@ -40,8 +41,9 @@ function words(text: string, dropStopwords = false): string[] {
  */
 export function nameWords(name: string): string[] {
   const bare = name.replace(/\(.*$/s, '').replace(/[=[].*$/s, '');
-  const last = bare.split(/[.:\s]+/).filter((s) => s !== '').pop() ?? '';
-  return [...new Set(words(last))];
+  // a flag is one segment even with a dot in it (`--tls-min-v1.3`)
+  const last = /^--?[A-Za-z]/.test(bare.trim()) ? bare.trim() : (bare.split(/[.:\s]+/).filter((s) => s !== '').pop() ?? '');
+  return [...new Set(words(last, true))];
 }
 
 function keyOf(ws: readonly string[]): string {

@@ -155,17 +155,22 @@ function chunkBlocks(blocks: LogicalSection['blocks'], maxTokens: number): Chunk
 function cutLongText(text: string, maxTokens: number): string[] {
   const maxChars = maxTokens * 4;
   const out: string[] = [];
+  // a piece that starts at a line keeps that line's indentation: a nested list entry stays nested
+  const tidy = (piece: string, atLine: boolean): string => (atLine ? piece.replace(/^(?:[ \t]*\n)+/, '') : piece.trimStart()).trimEnd();
   let rest = text;
+  let atLine = false;
   while (rest.length > maxChars) {
     const window = rest.slice(0, maxChars);
     let cut = Math.max(window.lastIndexOf('\n'), window.lastIndexOf('. '));
     if (cut < maxChars / 2) cut = window.lastIndexOf(' ');
     if (cut < maxChars / 4) cut = maxChars - 1;
-    const piece = rest.slice(0, cut + 1).trim();
-    if (piece !== '') out.push(piece);
+    const piece = tidy(rest.slice(0, cut + 1), atLine);
+    if (piece.trim() !== '') out.push(piece);
+    atLine = rest[cut] === '\n';
     rest = rest.slice(cut + 1);
   }
-  if (rest.trim() !== '') out.push(rest.trim());
+  const last = tidy(rest, atLine);
+  if (last.trim() !== '') out.push(last);
   return out;
 }
 

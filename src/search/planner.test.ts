@@ -12,6 +12,10 @@ describe('classifyIntent', () => {
     // a message without a code or a setting cue is still an error
     ['Error: connect timed out', 'error'],
     ['request timed out: what does it mean', 'error'],
+    // a pasted message stays an error even when it names an option or a setting
+    ['Error: unknown option --foo', 'error'],
+    ['Error: Invalid setting for timeout', 'error'],
+    ['Warning: the default flag is deprecated, what does it mean', 'error'],
   ] as const)('%s → %s', (query, intent) => {
     expect(classifyIntent(query)).toBe(intent);
   });
@@ -32,6 +36,11 @@ describe('plan', () => {
 
   it('has no second intent for a config question without a how-to', () => {
     expect(plan('http server keep-alive timeout default')).toEqual({ query: 'http server keep-alive timeout default', intent: 'config', names: [] });
+  });
+
+  it('does not take a shouted English word for an errno name', () => {
+    expect(plan('FATAL ERROR: JavaScript heap out of memory').names).toEqual(['JavaScript']);
+    expect(plan('EADDRINUSE on port 3000').names).toEqual(['EADDRINUSE']);
   });
 
   it('spots the names a setting question writes', () => {

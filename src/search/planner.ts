@@ -18,6 +18,8 @@ export interface QueryPlan {
 const ERROR_CODE = /\b(?:E[A-Z]{2,}[A-Z0-9_]*|ERR_[A-Z0-9_]+|[A-Z][A-Z0-9]*_E\d{2,}|E\d{4})\b/;
 const ERROR_WORDS = /\b(error|errors|exception|fails?|failed|failing|crash(?:es|ed)?|warning|cannot|can't|unable|refused|denied|not found|hang up|timed? ?out)\b/i;
 const HOWTO = /^(how (?:do|can|should|would) (?:i|we|you)|how to|steps? to|what(?:'s| is) the (?:best |right )?way to)\b|^(create|make|run|set ?up|install|configure|enable|disable|add|remove|read|write|get|restart|rotate|deploy|parse|compute|spy|gzip)\b/i;
+/** A pasted message: `Error: …`, `Warning: …`, `FATAL ERROR: …` at the start. */
+const MESSAGE_LEAD = /^\s*(?:[A-Z]\w*)?(?:error|warning|exception|fatal(?: error)?)\b[^:]{0,40}:\s/i;
 /** Words that make a question about a setting rather than about a failure. */
 const CONFIG_CUES = /\b(option|options|setting|settings|default|defaults|env(?:ironment)? var(?:iable)?s?|flag|flags|configure|configuration)\b/i;
 const CONFIG = /\b(option|options|setting|settings|config|configuration|env(?:ironment)? var(?:iable)?s?|default|flag|flags|parameter|limit|timeout|size)\b/i;
@@ -32,7 +34,7 @@ export function classifyIntent(query: string): Intent {
   const q = query.trim();
   if (ERROR_CODE.test(q) || ERROR_NAME.test(q)) return 'error';
   // a quoted or colon-led message, or asking what an error means; not a question about a timeout option
-  const settingQuestion = CONFIG_CUES.test(q);
+  const settingQuestion = CONFIG_CUES.test(q) && !MESSAGE_LEAD.test(q);
   if (ERROR_WORDS.test(q) && !settingQuestion && (/["']|:\s|\b(mean|means|why do i get|fix)\b/i.test(q))) return 'error';
   if (RELATIONSHIP.test(q)) return 'relationship';
   if (CONCEPT.test(q)) return 'concept';
@@ -48,6 +50,9 @@ const BACKTICKED = /`([^`]+)`/g;
 const QUOTED = /"([^"]{3,200})"|'([^']{3,200})'/g;
 const IDENT = /(?:--?)?[A-Za-z_$][\w$]*(?:[.:/-][A-Za-z_$][\w$]*)*(?:\(\))?/g;
 
+/** English words written in capitals that the errno pattern would take for names (`FATAL ERROR:`). */
+const SHOUTED_WORDS = new Set(['ERROR', 'ERRORS', 'EVENT', 'EVENTS', 'EXAMPLE', 'EXAMPLES', 'EMPTY', 'ENABLE', 'ENABLED', 'ENTRY', 'EQUAL', 'EVERY', 'EXPORT', 'EXTRA', 'EXCEPTION', 'EXPECTED']);
+
 /** Does this token look like a name of a thing rather than a plain word? */
 export function looksLikeName(token: string): boolean {
   return (
@@ -55,7 +60,7 @@ export function looksLikeName(token: string): boolean {
     /[._:/]/.test(token.replace(/\(\)$/, '')) || // dotted, snake_case, namespaced
     /[a-z][A-Z]/.test(token) || // camelCase
     /^[A-Z][A-Z0-9]*_[A-Z0-9_]+$/.test(token) || // CONSTANT_NAME or ERROR_CODE
-    /^(?:E[A-Z]{4,}|SIG[A-Z]{3,})$/.test(token) || // errno names, signals
+    (/^(?:E[A-Z]{4,}|SIG[A-Z]{3,})$/.test(token) && !SHOUTED_WORDS.has(token)) || // errno names, signals
     /\(\)$/.test(token) // a call
   );
 }
