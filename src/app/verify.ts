@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { ParseError, UnsupportedFileError } from '../domain/errors.js';
 import { checksum } from '../domain/ids.js';
 import type { SkippedFile } from '../ingest/ingest.js';
+import { relinkDocument } from '../ingest/links.js';
 import { parseFile } from '../parse/parse.js';
 import { scanFolder } from '../sources/filesystem.js';
 import { globMatcher } from '../sources/globs.js';
@@ -17,7 +18,10 @@ import type { SqliteStore } from '../store/sqlite/sqlite-store.js';
 
 export interface DocumentDrift {
   uri: string;
-  /** What is wrong: missing-lexical, missing-vectors, orphan-edges, checksum (the file changed), file-missing, not-indexed. */
+  /**
+   * What is wrong: missing-lexical, missing-vectors, orphan-edges, checksum (the file changed), file-missing,
+   * not-indexed, stale-links (its links do not point where the pages they name are now).
+   */
   problems: string[];
 }
 
@@ -42,7 +46,7 @@ export interface VerifyReport {
   missingRoots: string[];
   /** Jobs pending or running: drift may be work in progress. */
   queued: number;
-  repair?: { jobs: string[]; removedEntities: number; removedLexicalRows: number; removedEdges: number };
+  repair?: { jobs: string[]; removedEntities: number; removedLexicalRows: number; removedEdges: number; relinked: number };
 }
 
 /** What verify needs of the ingestion service. */
@@ -73,6 +77,15 @@ export async function verifyIndex(ingestion: VerifyDeps, o: { repair?: boolean }
     if (p.missingLexical > 0) note(root, p.uri, 'missing-lexical');
     if (p.missingVectors > 0) note(root, p.uri, 'missing-vectors');
     if (p.orphanEdges > 0) note(root, p.uri, 'orphan-edges');
+  }
+  // links left pointing at an old version of their target (a crash between a write and the relinking after it)
+  const stale: { root: string; uri: string; docId: string }[] = [];
+  const targets = new Map<string, Map<string, string> | null>();
+  for (const d of await store.listDocuments()) {
+    if ((await relinkDocument(store, d.id, { check: true, targets })) !== 'stale') continue;
+    const root = sources.get(d.sourceId)?.location ?? d.sourceId;
+    stale.push({ root, uri: d.uri, docId: d.id });
+    note(root, d.uri, 'stale-links');
   }
   const unindexable: SkippedFile[] = [];
   const missingRoots: string[] = [];
@@ -147,12 +160,18 @@ export async function verifyIndex(ingestion: VerifyDeps, o: { repair?: boolean }
   if (o.repair) {
     const jobs: string[] = [];
     const byRoot = new Map<string, string[]>();
-    for (const d of drift) if (!missingRoots.includes(d.root)) byRoot.set(d.root, [...(byRoot.get(d.root) ?? []), d.uri]);
+    // stale links alone are fixed here; anything else is a job's work
+    let relinked = 0;
+    for (const d of stale) if ((await relinkDocument(store, d.docId)) === 'replaced') relinked++;
+    for (const d of drift) {
+      if (missingRoots.includes(d.root) || d.problems.every((p) => p === 'stale-links')) continue;
+      byRoot.set(d.root, [...(byRoot.get(d.root) ?? []), d.uri]);
+    }
     for (const [root, uris] of byRoot) {
       jobs.push(...(await ingestion.requeue(root, uris)));
     }
     const removed = removeUnowned(store.database);
-    report.repair = { jobs, removedEntities: removed.entities, removedLexicalRows: removed.lexicalRows, removedEdges: removed.edges };
+    report.repair = { jobs, removedEntities: removed.entities, removedLexicalRows: removed.lexicalRows, removedEdges: removed.edges, relinked };
   }
   return report;
 }

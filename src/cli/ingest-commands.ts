@@ -457,6 +457,6 @@ function printVerify(r: VerifyReport): void {
   if (r.unindexable.length > 0) out(`  (${r.unindexable.length} files cannot be indexed and are left out: see \`docgraph dlq list\`)\n`);
   if (r.queued > 0) out(`  note: ${r.queued} jobs are queued or running; drift may be work in progress\n`);
   if (r.repair) {
-    out(`  repair: queued ${r.repair.jobs.length} jobs; dropped ${r.repair.removedEntities} entities, ${r.repair.removedLexicalRows} lexical rows, ${r.repair.removedEdges} edges\n`);
+    out(`  repair: queued ${r.repair.jobs.length} jobs; relinked ${r.repair.relinked} documents; dropped ${r.repair.removedEntities} entities, ${r.repair.removedLexicalRows} lexical rows, ${r.repair.removedEdges} edges\n`);
   }
 }

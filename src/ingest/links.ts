@@ -78,17 +78,33 @@ export async function relinkDependents(store: Store, target: { docId: string; be
   let relinked = 0;
   const targets = new Map<string, Map<string, string> | null>();
   for (const docId of [...fromDocs].sort()) {
-    const doc = await store.getDocument(docId);
-    if (!doc) continue;
-    const sections = await store.getDocumentSections(docId);
-    const g = new GraphBuilder();
-    linkEdges(doc.sourceId, doc.uri, sections, g, await linkResolver(store, doc.sourceId, { uri: doc.uri, sections }, undefined, targets));
-    const want = g.build().edges;
-    const have = await store.edgesOf(sections.map((s) => s.id), 'out', ['LINKS_TO'], MAX_INCOMING);
-    if (sameEdges(want, have)) continue;
-    if (await store.replaceLinks(docId, doc.checksum, want)) relinked++;
+    if ((await relinkDocument(store, docId, { targets })) === 'replaced') relinked++;
   }
   return relinked;
+}
+
+/**
+ * Re-resolves one document's links against the index as it is now. `same`:
+ * its stored LINKS_TO edges are what a fresh ingest would write; `stale`:
+ * they are not (and `check` asked not to touch them); `replaced`: they were
+ * not and now are. A document that changed meanwhile, or is gone, is `same`
+ * (its own job writes its links).
+ */
+export async function relinkDocument(
+  store: Store,
+  docId: string,
+  o: { check?: boolean; targets?: Map<string, Map<string, string> | null> } = {},
+): Promise<'same' | 'stale' | 'replaced'> {
+  const doc = await store.getDocument(docId);
+  if (!doc) return 'same';
+  const sections = await store.getDocumentSections(docId);
+  const g = new GraphBuilder();
+  linkEdges(doc.sourceId, doc.uri, sections, g, await linkResolver(store, doc.sourceId, { uri: doc.uri, sections }, undefined, o.targets ?? new Map()));
+  const want = g.build().edges;
+  const have = await store.edgesOf(sections.map((s) => s.id), 'out', ['LINKS_TO'], MAX_INCOMING);
+  if (sameEdges(want, have)) return 'same';
+  if (o.check) return 'stale';
+  return (await store.replaceLinks(docId, doc.checksum, want)) ? 'replaced' : 'same';
 }
 
 function sameEdges(a: readonly EdgeRecord[], b: readonly EdgeRecord[]): boolean {
