@@ -135,4 +135,28 @@ describe('document jobs in the app', () => {
       await app.close();
     }
   });
+  it('a relinking left pending by a crash (marker written, relink not run) is done by the next worker', async () => {
+    const ws = workspace({ worker: { pollMs: 20 } });
+    dirs.push(ws.dir);
+    writeFileSync(join(ws.docs, 'guide.md'), '# Guide\n\n## Setup\n\nSee [the port setting](reference.md#port) first.\n');
+    writeFileSync(join(ws.docs, 'reference.md'), '# Reference\n\n## Port\n\nThe port to listen on.\n');
+    const app = await App.open(loadConfig({ cwd: ws.dir, env: {} }), { create: true });
+    try {
+      await app.ingest(ws.docs);
+      expect(await app.store.pendingRelinks()).toEqual([]); // each job settled its own
+      const db = (app.ingestion.store as SqliteStore).database;
+      const refDoc = db.prepare("SELECT id FROM documents WHERE uri = 'reference.md'").pluck().get() as string;
+      const port = db.prepare("SELECT id FROM sections WHERE doc_id = ? AND anchor = 'port'").pluck().get(refDoc) as string;
+      const src = db.prepare("SELECT src FROM edges WHERE type = 'LINKS_TO' AND dst = ?").pluck().get(port) as string;
+      // the state a SIGKILL right after reference.md's write leaves: its marker, and the guide's link not yet moved
+      db.prepare("UPDATE edges SET dst = ? WHERE src = ? AND type = 'LINKS_TO'").run(refDoc, src);
+      db.prepare('INSERT INTO relink_pending (doc_id, before) VALUES (?, ?)').run(refDoc, JSON.stringify([port]));
+      await app.ingestion.runWorker({ exitWhenIdle: true });
+      expect(db.prepare("SELECT dst FROM edges WHERE src = ? AND type = 'LINKS_TO'").pluck().get(src)).toBe(port);
+      expect(await app.store.pendingRelinks()).toEqual([]);
+      expect(await app.ingestion.verify()).toMatchObject({ driftPercent: 0, wrong: 0 });
+    } finally {
+      await app.close();
+    }
+  });
 });

@@ -24,6 +24,7 @@ import type { Logger } from '../observability/logger.js';
 import { QueueFullError } from '../queue/errors.js';
 import type { BackpressureState, EnqueueOptions, EnqueueResult, Job, JobInput, QueueStats } from '../queue/queue.js';
 import { SqliteJobQueue, type SqliteQueueOptions } from '../queue/sqlite/sqlite-queue.js';
+import { settleRelinks } from '../ingest/links.js';
 import { runWorker, type WorkerEvent, type WorkerSummary } from '../queue/worker.js';
 import { folderRoot } from '../sources/filesystem.js';
 import { globMatcher } from '../sources/globs.js';
@@ -177,10 +178,16 @@ export class Ingestion {
     }
   }
 
-  /** Runs a worker on this index until `signal` aborts (graceful) or, with `exitWhenIdle`, the queue is empty. */
-  runWorker(o: WorkerRunOptions = {}): Promise<WorkerSummary> {
+  /**
+   * Runs a worker on this index until `signal` aborts (graceful) or, with
+   * `exitWhenIdle`, the queue is empty. First runs any relinking left pending
+   * by a worker that stopped between a write and the relinking after it.
+   */
+  async runWorker(o: WorkerRunOptions = {}): Promise<WorkerSummary> {
     const c = this.config;
     const log = o.log;
+    // relinking a crashed worker wrote the marker for but did not run
+    await settleRelinks(this.store);
     return runWorker<DocumentJobPayload>({
       queue: this.queue,
       handler: this.handler(),

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { ParseError, UnsupportedFileError } from '../domain/errors.js';
 import { checksum } from '../domain/ids.js';
 import type { SkippedFile } from '../ingest/ingest.js';
-import { relinkDocument } from '../ingest/links.js';
+import { relinkDocument, settleRelinks } from '../ingest/links.js';
 import { parseFile } from '../parse/parse.js';
 import { scanFolder } from '../sources/filesystem.js';
 import { globMatcher } from '../sources/globs.js';
@@ -161,7 +161,7 @@ export async function verifyIndex(ingestion: VerifyDeps, o: { repair?: boolean }
     const jobs: string[] = [];
     const byRoot = new Map<string, string[]>();
     // stale links alone are fixed here; anything else is a job's work
-    let relinked = 0;
+    let relinked = await settleRelinks(store);
     for (const d of stale) if ((await relinkDocument(store, d.docId)) === 'replaced') relinked++;
     for (const d of drift) {
       if (missingRoots.includes(d.root) || d.problems.every((p) => p === 'stale-links')) continue;

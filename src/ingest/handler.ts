@@ -24,7 +24,7 @@ import type { Job, LeaseRef } from '../queue/queue.js';
 import type { JobContext } from '../queue/worker.js';
 import type { DocumentWrite, Store } from '../store/store.js';
 import { DELETE_DOCUMENT, DELETED, INGEST_DOCUMENT, type DocumentJobPayload, type DocumentOutcome } from './jobs.js';
-import { linkResolver, relinkDependents } from './links.js';
+import { linkResolver, settleRelinks } from './links.js';
 import { toRecords, type DocumentRecords } from './records.js';
 
 /** What a job does to the index when it completes. */
@@ -111,9 +111,8 @@ export function documentJobHandler(o: DocumentHandlerOptions): (ctx: JobContext<
       } catch (e) {
         if (!(e instanceof UnsupportedFileError || e instanceof ParseError)) throw e;
         // Permanent: the old version leaves the index, then the job goes to the DLQ with the reason.
-        const before = await sectionIdsOf(docId);
         const removed = (await o.store.getDocument(docId)) !== undefined && (await o.commit.removeIfCurrent(ctx.lease, docId));
-        if (removed) await relinkDependents(o.store, { docId, before });
+        if (removed) await settleRelinks(o.store, docId);
         const skip = e instanceof UnsupportedFileError ? { uri, reason: e.reason, message: e.message } : { uri, reason: 'parse-error' as const, message: e.message };
         report(ctx, { kind: 'skipped', uri, skip, removed });
         throw e;
@@ -147,10 +146,9 @@ export function documentJobHandler(o: DocumentHandlerOptions): (ctx: JobContext<
     const resolve = await linkResolver(o.store, job.sourceId, { uri, sections: rec.sections }, (target) => o.cache?.anchors(job.sourceId, target));
     const graph = extractDocument({ sourceId: job.sourceId, docId, uri, title: rec.document.title, sections: rec.sections }, resolve);
     const write: DocumentWrite = { document: rec.document, sections: rec.sections, vectors, lexical: rec.lexical, entities: graph.entities, edges: graph.edges, untypedNames: graph.untypedNames };
-    const before = await sectionIdsOf(docId);
     const { state } = await o.commit.complete(ctx.lease, { kind: 'write', write, embedderId: info.id });
     if (state === 'superseded') return report(ctx, { kind: 'superseded', uri });
-    await relinkDependents(o.store, { docId, before });
+    await settleRelinks(o.store, docId);
     report(ctx, { kind: 'indexed', uri, sections: rec.sections.length, embedded: toEmbed.length, embedMs, writeMs: performance.now() - mark });
   };
 
@@ -168,15 +166,9 @@ export function documentJobHandler(o: DocumentHandlerOptions): (ctx: JobContext<
     }
     const mark = performance.now();
     const docId = documentId(job.sourceId, job.uri);
-    const before = await sectionIdsOf(docId);
     const { state, changed } = await o.commit.complete(ctx.lease, { kind: 'delete', docId });
-    if (changed) await relinkDependents(o.store, { docId, before });
+    if (changed) await settleRelinks(o.store, docId);
     report(ctx, state === 'completed' ? { kind: 'deleted', uri: job.uri, existed: changed, deleteMs: performance.now() - mark } : { kind: 'superseded', uri: job.uri });
-  }
-
-  /** The ids a document's sections have now: after it is replaced or removed, links into it are re-resolved (see links.ts). */
-  async function sectionIdsOf(docId: string): Promise<string[]> {
-    return (await o.store.getDocumentSections(docId)).map((s) => s.id);
   }
 
   /** The file is not what the job names any more: queue what it is now, and finish this job as superseded. */

@@ -84,6 +84,21 @@ export async function relinkDependents(store: Store, target: { docId: string; be
 }
 
 /**
+ * Runs the relinking the store recorded as pending (for one document, or for
+ * all): the store writes the marker in the same transaction as the document,
+ * so a crash before this runs leaves it for the next worker. Returns the
+ * documents whose links were replaced.
+ */
+export async function settleRelinks(store: Store, docId?: string): Promise<number> {
+  let relinked = 0;
+  for (const p of await store.pendingRelinks(docId)) {
+    relinked += await relinkDependents(store, p);
+    await store.clearRelink(p.docId, p.before);
+  }
+  return relinked;
+}
+
+/**
  * Re-resolves one document's links against the index as it is now. `same`:
  * its stored LINKS_TO edges are what a fresh ingest would write; `stale`:
  * they are not (and `check` asked not to touch them); `replaced`: they were

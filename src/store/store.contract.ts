@@ -467,6 +467,30 @@ export function storeContract(name: string, makeStore: () => Store | Promise<Sto
         expect((await store.stats()).entities).toBe(0);
       });
 
+      it('records, with each write and delete, the relinking its dependents need, until it is cleared', async () => {
+        const w = documentWrite(guide);
+        const ids = w.sections.map((s) => s.id);
+        await store.writeDocument(w);
+        expect(await store.pendingRelinks()).toEqual([{ docId: w.document.id, before: [] }]); // a new document: links by document id
+        expect(await store.clearRelink(w.document.id, ['not what was read'])).toBe(false);
+        expect(await store.clearRelink(w.document.id, [])).toBe(true);
+        expect(await store.pendingRelinks()).toEqual([]);
+        // a rewrite records the section ids it had; a second one before the clear merges them
+        const next = documentWrite({ ...guide, sections: [{ heading: 'Tuning again', text: 'Other text.' }] });
+        await store.writeDocument(next);
+        expect(await store.pendingRelinks(w.document.id)).toEqual([{ docId: w.document.id, before: [...ids].sort() }]);
+        await store.writeDocument(w);
+        const merged = [...new Set([...ids, ...next.sections.map((s) => s.id)])].sort();
+        expect(await store.pendingRelinks(w.document.id)).toEqual([{ docId: w.document.id, before: merged }]);
+        expect(await store.clearRelink(w.document.id, merged)).toBe(true);
+        // a delete records what the document had; deleting what is not there records nothing
+        expect(await store.deleteDocument(w.document.id)).toBe(true);
+        expect(await store.pendingRelinks()).toEqual([{ docId: w.document.id, before: [...ids].sort() }]);
+        await store.clearRelink(w.document.id, [...ids].sort());
+        expect(await store.deleteDocument(w.document.id)).toBe(false);
+        expect(await store.pendingRelinks()).toEqual([]);
+      });
+
       it('keeps the untyped names of a document until it is rewritten or deleted, found from either side', async () => {
         const g = documentWrite(guide);
         const r = documentWrite(reference);

@@ -102,6 +102,14 @@ export interface Store {
    * changed, when it does not. `edges` must all be LINKS_TO.
    */
   replaceLinks(docId: string, checksum: string, edges: readonly EdgeRecord[]): Promise<boolean>;
+  /**
+   * Documents written or removed whose dependents' links are still to be
+   * re-resolved (see ingest/links.ts), with the section ids each had before.
+   * `writeDocument` and `deleteDocument` record one in their own transaction.
+   */
+  pendingRelinks(docId?: string): Promise<{ docId: string; before: string[] }[]>;
+  /** Clears a pending relink, only if it is still the one read (a newer write keeps it). */
+  clearRelink(docId: string, before: readonly string[]): Promise<boolean>;
   /** Removes a document with its sections, vectors, lexical rows and edges. Returns false if absent. */
   deleteDocument(id: string): Promise<boolean>;
 

@@ -140,6 +140,18 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string; 
       }
     },
   },
+  {
+    version: 5,
+    name: 'documents whose dependents still need their links re-resolved (see ingest/links.ts)',
+    // Written in the same transaction as the document it names, cleared once the
+    // relinking is done: a crash in between leaves the row, and the next worker runs it.
+    sql: `
+      CREATE TABLE relink_pending (
+        doc_id TEXT PRIMARY KEY,
+        before TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 /** Brings the database to the newest schema; refuses a database from a newer docgraph. */

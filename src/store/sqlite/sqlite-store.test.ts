@@ -95,7 +95,7 @@ describe('SqliteStore: schema and files', () => {
     await store.close();
     // the index as schema 2 left it: merged entities, no facts
     const db = new Database(path);
-    db.exec(`DROP TABLE entity_facts; DROP TABLE name_mentions; DELETE FROM entity_aliases WHERE alias LIKE '~words:%';
+    db.exec(`DROP TABLE entity_facts; DROP TABLE name_mentions; DROP TABLE relink_pending; DELETE FROM entity_aliases WHERE alias LIKE '~words:%';
       UPDATE entities SET attributes = '{"default":"64","unit":"megabytes"}'`);
     db.pragma('user_version = 2');
     db.close();

@@ -156,6 +156,7 @@ export class SqliteStore implements Store {
   writeDocumentSync(w: DocumentWrite): void {
     const d = w.document;
     this.db.transaction(() => {
+      this.markRelink(d.id);
       const removed = this.removeDocumentContent(d.id);
       this.db
         .prepare(
@@ -202,6 +203,31 @@ export class SqliteStore implements Store {
     return this.graph.remove(docId);
   }
 
+  /**
+   * Records, in the caller's transaction, that the documents linking to `docId`
+   * must be re-resolved, with the section ids it has before this change (merged
+   * with those of a marker not yet cleared).
+   */
+  private markRelink(docId: string): void {
+    const now = this.db.prepare('SELECT id FROM sections WHERE doc_id = ?').pluck().all(docId) as string[];
+    const old = this.db.prepare('SELECT before FROM relink_pending WHERE doc_id = ?').pluck().get(docId) as string | undefined;
+    const before = [...new Set([...(old ? (JSON.parse(old) as string[]) : []), ...now])].sort();
+    this.db.prepare('INSERT OR REPLACE INTO relink_pending (doc_id, before) VALUES (?, ?)').run(docId, JSON.stringify(before));
+  }
+
+  async pendingRelinks(docId?: string): Promise<{ docId: string; before: string[] }[]> {
+    const rows = (
+      docId === undefined
+        ? this.db.prepare('SELECT doc_id AS docId, before FROM relink_pending ORDER BY doc_id').all()
+        : this.db.prepare('SELECT doc_id AS docId, before FROM relink_pending WHERE doc_id = ?').all(docId)
+    ) as { docId: string; before: string }[];
+    return rows.map((r) => ({ docId: r.docId, before: JSON.parse(r.before) as string[] }));
+  }
+
+  async clearRelink(docId: string, before: readonly string[]): Promise<boolean> {
+    return this.db.prepare('DELETE FROM relink_pending WHERE doc_id = ? AND before = ?').run(docId, JSON.stringify([...before])).changes > 0;
+  }
+
   async replaceLinks(docId: string, checksum: string, edges: readonly EdgeRecord[]): Promise<boolean> {
     const other = edges.find((e) => e.type !== 'LINKS_TO');
     if (other) throw new DocgraphError('INVALID_INPUT', `replaceLinks takes LINKS_TO edges only, got ${other.type}`);
@@ -223,6 +249,7 @@ export class SqliteStore implements Store {
   deleteDocumentSync(id: string): boolean {
     let existed = false;
     this.db.transaction(() => {
+      if (this.db.prepare('SELECT 1 FROM documents WHERE id = ?').get(id)) this.markRelink(id);
       this.graph.refresh(this.removeDocumentContent(id));
       existed = this.db.prepare('DELETE FROM documents WHERE id = ?').run(id).changes > 0;
     })();
