@@ -102,6 +102,12 @@ describe('graph export is deterministic', () => {
     const [jsonl2, graphml2, jsonl3, graphml3] = await Promise.all([cliExport(a, 'jsonl'), cliExport(a, 'graphml'), cliExport(b, 'jsonl'), cliExport(b, 'graphml')]);
     expect(jsonl1.split('\n').length).toBeGreaterThan(40);
     expect(graphml1).toContain('<graphml');
+    // every edge's ends are declared nodes (links to pages the index lacks included)
+    const declared = new Set([...graphml1.matchAll(/<node id="([^"]+)"/g)].map((m) => m[1]));
+    const ends = [...graphml1.matchAll(/<edge id="[^"]+" source="([^"]+)" target="([^"]+)"/g)].flatMap((m) => [m[1], m[2]]);
+    expect(ends.length).toBeGreaterThan(0);
+    expect(ends.filter((id) => !declared.has(id))).toEqual([]);
+    expect(graphml1).toContain('<data key="kind">missing</data>'); // the changelog install.md links to
     expect(jsonl2).toBe(jsonl1);
     expect(graphml2).toBe(graphml1);
     expect(jsonl3).toBe(jsonl1);

@@ -202,7 +202,8 @@ export interface TraverseRequest {
 
 export interface TraverseResult {
   start: { id: string; kind: 'entity' | 'section' | 'document'; label: string }[];
-  nodes: { id: string; kind: 'entity' | 'section' | 'document'; label: string; type?: EntityType; uri?: string; anchor?: string }[];
+  /** Every end of every edge; `missing` is a link target the index does not hold (a page not ingested). */
+  nodes: { id: string; kind: 'entity' | 'section' | 'document' | 'missing'; label: string; type?: EntityType; uri?: string; anchor?: string }[];
   edges: { src: string; dst: string; type: EdgeType; weight: number; depth: number }[];
   truncated: boolean;
 }
@@ -232,7 +233,7 @@ async function resolveStart(store: Store, from: string): Promise<TraverseResult[
   if (f === '') throw new InvalidInputError('from is empty', { field: 'from', allowed: 'an entity name or id (e_…), a section id (s_…), a document id (d_…) or uri#anchor' });
   if (/^[sde]_[0-9a-f]{24}$/.test(f)) {
     const [n] = await describeNodes(store, [f]);
-    if (!n) throw new NotFoundError(`no node with id ${f}`);
+    if (!n || n.kind === 'missing') throw new NotFoundError(`no node with id ${f}`);
     return [{ id: n.id, kind: n.kind, label: n.kind === 'entity' ? `${n.type} ${n.label}` : n.label }];
   }
   const entities = await resolveEntities(store, f);
@@ -264,10 +265,9 @@ async function describeNodes(store: Store, ids: readonly string[]): Promise<Trav
       out.push({ id, kind: 'section', label: s.heading, uri: s.uri, anchor: s.anchor });
       continue;
     }
-    if (id.startsWith('d_')) {
-      const d = await store.getDocument(id);
-      if (d) out.push({ id, kind: 'document', label: d.title, uri: d.uri });
-    }
+    const d = id.startsWith('d_') ? await store.getDocument(id) : undefined;
+    if (d) out.push({ id, kind: 'document', label: d.title, uri: d.uri });
+    else out.push({ id, kind: 'missing', label: '(not in the index)' });
   }
   return out;
 }

@@ -34,7 +34,7 @@ const inputSchema = z.strictObject({
 
 const nodeSchema = z.object({
   id: z.string(),
-  kind: z.enum(['entity', 'section', 'document']),
+  kind: z.enum(['entity', 'section', 'document', 'missing']),
   label: z.string().describe('Entity name, section heading or document title.'),
   type: z.string().optional().describe('Entity type.'),
   ref: z.string().optional().describe('Citation uri#anchor (sections) or uri (documents).'),
