@@ -107,47 +107,46 @@ describe('document jobs in the app', () => {
       await app.close();
     }
   });
-  it('verify finds links left pointing at an old version of their target and --repair relinks them without a job', async () => {
+
+  /** A guide linking to a reference section, ingested; and the ids a crash test needs. */
+  async function linkedPair(): Promise<{ app: App; db: SqliteStore['database']; src: string; port: string; refDoc: string }> {
     const ws = workspace({ worker: { pollMs: 20 } });
     dirs.push(ws.dir);
     writeFileSync(join(ws.docs, 'guide.md'), '# Guide\n\n## Setup\n\nSee [the port setting](reference.md#port) first.\n');
     writeFileSync(join(ws.docs, 'reference.md'), '# Reference\n\n## Port\n\nThe port to listen on.\n');
     const app = await App.open(loadConfig({ cwd: ws.dir, env: {} }), { create: true });
+    await app.ingest(ws.docs);
+    const db = (app.ingestion.store as SqliteStore).database;
+    const refDoc = db.prepare("SELECT id FROM documents WHERE uri = 'reference.md'").pluck().get() as string;
+    const port = db.prepare("SELECT id FROM sections WHERE doc_id = ? AND anchor = 'port'").pluck().get(refDoc) as string;
+    const src = db.prepare("SELECT src FROM edges WHERE type = 'LINKS_TO' AND dst = ?").pluck().get(port) as string;
+    expect(src).toMatch(/^s_/);
+    return { app, db, src, port, refDoc };
+  }
+
+  it('verify finds links left pointing at an old version of their target and --repair relinks them without a job', async () => {
+    const { app, db, src, port, refDoc } = await linkedPair();
     try {
-      await app.ingest(ws.docs);
       expect(await app.ingestion.verify()).toMatchObject({ driftPercent: 0, wrong: 0 });
-      const db = (app.ingestion.store as SqliteStore).database;
-      const link = db.prepare("SELECT e.src, e.dst FROM edges e JOIN documents d ON d.id = e.doc_id WHERE d.uri = 'guide.md' AND e.type = 'LINKS_TO'").get() as { src: string; dst: string };
-      const port = db.prepare("SELECT s.id FROM sections s JOIN documents d ON d.id = s.doc_id WHERE d.uri = 'reference.md' AND s.anchor = 'port'").pluck().get();
-      expect(link.dst).toBe(port);
       // what a crash between the target's write and the relinking after it leaves: the link still names the document
-      const refDoc = db.prepare("SELECT id FROM documents WHERE uri = 'reference.md'").pluck().get() as string;
-      db.prepare("UPDATE edges SET dst = ? WHERE src = ? AND type = 'LINKS_TO'").run(refDoc, link.src);
+      db.prepare("UPDATE edges SET dst = ? WHERE src = ? AND type = 'LINKS_TO'").run(refDoc, src);
 
       const before = await app.ingestion.verify();
       expect(before.drift).toEqual([expect.objectContaining({ uri: 'guide.md', problems: ['stale-links'] })]);
       expect(before.wrong).toBe(1);
       const repair = await app.ingestion.verify({ repair: true });
       expect(repair.repair).toMatchObject({ jobs: [], relinked: 1 });
-      expect(db.prepare("SELECT dst FROM edges WHERE src = ? AND type = 'LINKS_TO'").pluck().get(link.src)).toBe(port);
+      expect(db.prepare("SELECT dst FROM edges WHERE src = ? AND type = 'LINKS_TO'").pluck().get(src)).toBe(port);
       expect(await app.ingestion.verify()).toMatchObject({ driftPercent: 0, wrong: 0 });
     } finally {
       await app.close();
     }
   });
+
   it('a relinking left pending by a crash (marker written, relink not run) is done by the next worker', async () => {
-    const ws = workspace({ worker: { pollMs: 20 } });
-    dirs.push(ws.dir);
-    writeFileSync(join(ws.docs, 'guide.md'), '# Guide\n\n## Setup\n\nSee [the port setting](reference.md#port) first.\n');
-    writeFileSync(join(ws.docs, 'reference.md'), '# Reference\n\n## Port\n\nThe port to listen on.\n');
-    const app = await App.open(loadConfig({ cwd: ws.dir, env: {} }), { create: true });
+    const { app, db, src, port, refDoc } = await linkedPair();
     try {
-      await app.ingest(ws.docs);
       expect(await app.store.pendingRelinks()).toEqual([]); // each job settled its own
-      const db = (app.ingestion.store as SqliteStore).database;
-      const refDoc = db.prepare("SELECT id FROM documents WHERE uri = 'reference.md'").pluck().get() as string;
-      const port = db.prepare("SELECT id FROM sections WHERE doc_id = ? AND anchor = 'port'").pluck().get(refDoc) as string;
-      const src = db.prepare("SELECT src FROM edges WHERE type = 'LINKS_TO' AND dst = ?").pluck().get(port) as string;
       // the state a SIGKILL right after reference.md's write leaves: its marker, and the guide's link not yet moved
       db.prepare("UPDATE edges SET dst = ? WHERE src = ? AND type = 'LINKS_TO'").run(refDoc, src);
       db.prepare('INSERT INTO relink_pending (doc_id, before) VALUES (?, ?)').run(refDoc, JSON.stringify([port]));
