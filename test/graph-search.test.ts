@@ -88,17 +88,50 @@ describe('expansion and the type prior', () => {
     expect(errors.list.map((s) => s.sectionId)).not.toContain(flag);
   });
 
-  it('a config question prefers the candidates that define a setting, in proportion to their standing', async () => {
+  it('a config question prefers the candidates that define a setting, each at its rank in the first fusion', async () => {
     const defines = section('`--trace-sync`');
+    const options = section('`relay.createServer([options])`'); // defines two options: counts 1/√2
     const prose = section('Connections are refused');
     const candidates = [
       { sectionId: prose, score: 1, parts: {} },
+      { sectionId: options, score: 0.8, parts: {} },
       { sectionId: defines, score: 0.5, parts: {} },
     ];
     const r = await definitionPrior(app.store, candidates, plan('which flag prints a trace on synchronous io'));
-    expect(r.list).toEqual([{ sectionId: defines, score: expect.closeTo(0.125, 6) }]);
+    expect(r.list).toEqual([
+      { sectionId: options, score: expect.closeTo(1 / Math.SQRT2, 6), rank: 2 },
+      { sectionId: defines, score: 1, rank: 3 },
+    ]);
     expect(r.via.get(defines)).toEqual([{ kind: 'entity', entity: '--trace-sync', type: 'ConfigParameter', edge: 'DEFINES' }]);
     // a concept question has no type prior
     expect((await definitionPrior(app.store, candidates, plan('what is synchronous io'))).list).toEqual([]);
+  });
+
+  it('the prior nudges close candidates but does not lift a weak one over the clear first hit', async () => {
+    // both retrievers put the deploy section first and its steps second; the upgrade section, another procedure, fourth
+    const r = await app.search('deploy the relay behind a load balancer', { limit: 5 });
+    expect(r.intent).toBe('howto');
+    const headings = r.hits.map((h) => h.heading);
+    // the steps (a procedure) may pass their own parent, one rank above; the upgrade steps stay below both
+    expect(headings.slice(0, 2).sort()).toEqual(['Deploy the relay behind a load balancer', 'Steps']);
+    const upgrade = r.hits.find((h) => h.heading === 'Upgrade the relay')!;
+    expect(upgrade.parts.prior).toEqual({ score: 1, rank: upgrade.parts.lexical!.rank });
+    expect(upgrade.via).toContainEqual(expect.objectContaining({ kind: 'entity', type: 'Procedure', edge: 'DEFINES' }));
+  });
+});
+
+describe('get_procedure', () => {
+  it('finds steps under a generic "Steps" heading as the procedure its parent heading names', async () => {
+    const v = await app.getProcedure('deploy the relay behind a load balancer');
+    expect(v?.procedure.title).toBe('Deploy the relay behind a load balancer');
+    expect(v?.section.headingPath.at(-1)).toBe('Steps');
+    expect(v?.steps.map((st) => st.order)).toEqual([1, 2, 3]);
+    expect(v?.steps[0]!.text).toMatch(/Open port 8443/);
+  });
+
+  it('picks the procedure whose heading and steps cover the task best', async () => {
+    const v = await app.getProcedure('put the host back in the pool after replacing the binary');
+    expect(v?.procedure.title).toBe('Upgrade the relay');
+    expect(await app.getProcedure('bake a sourdough loaf')).toBeUndefined();
   });
 });

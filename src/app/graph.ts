@@ -170,25 +170,35 @@ export interface ProcedureView {
  */
 export async function getProcedure(store: Store, task: string, rankedSectionIds: readonly string[]): Promise<ProcedureView | undefined> {
   const wanted = new Set(terms(task));
-  for (const sid of rankedSectionIds) {
-    const defs = await store.edgesOf([sid], 'out', ['DEFINES'], 50);
-    const procs = (await store.getEntities(defs.map((d) => d.dst))).filter((e) => e.type === 'Procedure');
-    const proc = procs[0];
-    if (!proc) continue;
-    const stepEdges = await store.edgesOf([proc.id], 'out', ['HAS_STEP'], 200);
-    const steps = (await store.getEntities(stepEdges.map((e) => e.dst)))
-      .map((s) => ({ order: Number(s.attributes.order ?? 0), text: String(s.attributes.text ?? s.name) }))
-      .sort((a, b) => a.order - b.order);
-    const cites = await cite(store, [sid]);
-    const section = cites.get(sid)!;
-    const said = new Set(terms([...section.headingPath, String(proc.attributes.title ?? ''), ...steps.map((s) => s.text)].join('\n')));
-    if ([...wanted].filter((t) => said.has(t)).length * 2 < wanted.size) continue;
-    const [sec] = await store.getSections([sid]);
-    const siblings: SectionRecord[] = sec ? (await store.getDocumentSections(sec.docId)).filter((s) => /prerequisite|before you (begin|start)|requirements/i.test(s.heading)) : [];
-    const pre = siblings[0] ? (await cite(store, [siblings[0].id])).get(siblings[0].id) ?? null : null;
-    return { procedure: { id: proc.id, name: proc.name, title: String(proc.attributes.title ?? proc.name) }, section, steps, prerequisites: pre };
+  // candidates: the procedures the ranked sections define, and those of their subsections ("### Steps")
+  let best: { coverage: number; view: Omit<ProcedureView, 'prerequisites'>; sid: string } | undefined;
+  const seen = new Set<string>();
+  for (const hit of rankedSectionIds) {
+    const children = (await store.edgesOf([hit], 'out', ['PARENT_OF'], 20)).map((e) => e.dst);
+    for (const sid of [hit, ...children]) {
+      const defs = await store.edgesOf([sid], 'out', ['DEFINES'], 50);
+      for (const proc of (await store.getEntities(defs.map((d) => d.dst))).filter((e) => e.type === 'Procedure')) {
+        if (seen.has(proc.id)) continue;
+        seen.add(proc.id);
+        const stepEdges = await store.edgesOf([proc.id], 'out', ['HAS_STEP'], 200);
+        const steps = (await store.getEntities(stepEdges.map((e) => e.dst)))
+          .map((st) => ({ order: Number(st.attributes.order ?? 0), text: String(st.attributes.text ?? st.name) }))
+          .sort((x, y) => x.order - y.order);
+        const section = (await cite(store, [sid])).get(sid);
+        if (!section) continue;
+        const said = new Set(terms([...section.headingPath, String(proc.attributes.title ?? ''), ...steps.map((st) => st.text)].join('\n')));
+        const coverage = wanted.size === 0 ? 0 : [...wanted].filter((t) => said.has(t)).length / wanted.size;
+        // at least half the task's words; the best coverage wins, the better-ranked on a tie
+        if (coverage < 0.5 || (best && coverage <= best.coverage)) continue;
+        best = { coverage, sid, view: { procedure: { id: proc.id, name: proc.name, title: String(proc.attributes.title ?? proc.name) }, section, steps } };
+      }
+    }
   }
-  return undefined;
+  if (!best) return undefined;
+  const [sec] = await store.getSections([best.sid]);
+  const siblings: SectionRecord[] = sec ? (await store.getDocumentSections(sec.docId)).filter((x) => /prerequisite|before you (begin|start)|requirements/i.test(x.heading)) : [];
+  const pre = siblings[0] ? ((await cite(store, [siblings[0].id])).get(siblings[0].id) ?? null) : null;
+  return { ...best.view, prerequisites: pre };
 }
 
 export interface TraverseRequest {

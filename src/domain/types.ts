@@ -100,7 +100,12 @@ export interface EdgeRecord {
 }
 
 /** Which retriever produced a score part. */
-export type Retriever = 'lexical' | 'vector' | 'entity' | 'graph';
+/**
+ * What put a hit in the list: `lexical` (BM25), `vector` (embeddings), `entity`
+ * (the things the query names), `graph` (expansion from the best hits), `prior`
+ * (the intent's type prior: the hit defines the kind of thing the question asks for).
+ */
+export type Retriever = 'lexical' | 'vector' | 'entity' | 'graph' | 'prior';
 
 export interface SearchHit {
   sectionId: string;

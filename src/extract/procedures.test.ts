@@ -87,3 +87,36 @@ describe('isHowToHeading', () => {
     expect(isHowToHeading(h)).toBe(false);
   });
 });
+
+describe('steps under a generic heading', () => {
+  const doc = extract(
+    'guides/deploy.md',
+    [
+      '# Deploying',
+      '',
+      '## Deploy the relay behind a load balancer',
+      '',
+      'The relay needs a fixed port.',
+      '',
+      '### Steps',
+      '',
+      '1. Open port 8443 on every host.',
+      '2. Start each relay.',
+      '3. Add the hosts to the pool.',
+      '',
+      '## Reference',
+      '',
+      '### Steps',
+      '',
+      '1. The first value.',
+      '2. The second value.',
+      '',
+    ].join('\n'),
+  );
+
+  it('takes "### Steps" as the procedure its how-to parent heading names', () => {
+    const procs = doc.entities.filter((e) => e.type === 'Procedure');
+    expect(procs.map((p) => p.attributes.title)).toEqual(['Deploy the relay behind a load balancer']);
+    expect(doc.edgesOf('HAS_STEP', procs[0]).map((e) => e.weight)).toEqual([1, 2, 3]);
+  });
+});

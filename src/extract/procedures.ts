@@ -57,6 +57,9 @@ const NOUN_TOO = new Set(
 const OBJECT_START = /^(?:the|a|an|your|our|my|this|that|these|those|it|them|up|down|out|with|to|from|in|into|on|for|all|new|multiple|each|existing|custom|automatic|and)$/i;
 
 /** True when a heading announces a how-to: "How to…", "Installing…", "Configure TLS". */
+/** Headings that only say "here come the steps" of the task their parent heading names. */
+const GENERIC_STEPS = /^(?:(?:the )?steps?|procedure|instructions?|how to do it|walkthrough)$/i;
+
 export function isHowToHeading(heading: string): boolean {
   const h = heading.trim();
   if (HOWTO_HEADING.test(h)) return true;
@@ -123,8 +126,14 @@ export interface ProcedureFinding {
 export function procedures(ctx: SectionContext, before: string): ProcedureFinding[] {
   const lists = orderedLists(ctx);
   if (lists.length === 0) return [];
-  const heading = ctx.section.headingPath[ctx.section.headingPath.length - 1] ?? '';
-  const howTo = isHowToHeading(heading);
+  const hp = ctx.section.headingPath;
+  let heading = hp[hp.length - 1] ?? '';
+  let howTo = isHowToHeading(heading);
+  // "## Deploy behind a load balancer" › "### Steps": the steps are the parent's procedure
+  if (!howTo && GENERIC_STEPS.test(heading.trim()) && hp.length >= 2 && isHowToHeading(hp[hp.length - 2]!)) {
+    heading = hp[hp.length - 2]!;
+    howTo = true;
+  }
   const path = ctx.section.headingPath.length > 0 ? ctx.section.headingPath : [ctx.doc.title];
   const out: ProcedureFinding[] = [];
   let headingUsed = false;

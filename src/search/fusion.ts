@@ -7,6 +7,9 @@ export interface FusedCandidate {
   parts: Partial<Record<Retriever, { score: number; rank: number }>>;
 }
 
+/** A hit that carries its rank from the list it was drawn from, instead of its position in this one. */
+export type RankedSection = ScoredSection & { rank?: number };
+
 export interface FusionWeights {
   /** Weight of each retriever's list. */
   weights: Partial<Record<Retriever, number>>;
@@ -14,10 +17,10 @@ export interface FusionWeights {
   k: number;
 }
 
-const SCALED: ReadonlySet<Retriever> = new Set(['entity', 'graph']);
+const SCALED: ReadonlySet<Retriever> = new Set(['entity', 'graph', 'prior']);
 
 /** Tuned on the development set (docs/benchmarks.md). */
-export const DEFAULT_FUSION: FusionWeights = { weights: { lexical: 1, vector: 0.5, entity: 1, graph: 0.25 }, k: 20 };
+export const DEFAULT_FUSION: FusionWeights = { weights: { lexical: 1, vector: 0.5, entity: 1, graph: 0.25, prior: 0.15 }, k: 20 };
 
 /**
  * Weighted reciprocal-rank fusion: score = Σ w_r / (k + rank_r). Rank-based,
@@ -31,7 +34,8 @@ export function fuse(lists: Partial<Record<Retriever, ScoredSection[]>>, fusion:
   for (const [retriever, list] of Object.entries(lists) as [Retriever, ScoredSection[]][]) {
     const w = fusion.weights[retriever] ?? 0;
     list.forEach((hit, i) => {
-      const rank = i + 1;
+      // a list that re-scores another's candidates (the type prior) keeps their ranks there
+      const rank = (hit as RankedSection).rank ?? i + 1;
       let c = byId.get(hit.sectionId);
       if (!c) {
         c = { sectionId: hit.sectionId, score: 0, parts: {} };

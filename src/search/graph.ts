@@ -2,14 +2,14 @@ import { queryWordKeys, spellings, wordCoverage } from '../domain/names.js';
 import type { EdgeType, EntityRecord, EntityType, GraphPath } from '../domain/types.js';
 import { conceptName, flagName, settingName } from '../extract/canonical.js';
 import type { ScoredSection, Store } from '../store/store.js';
-import type { FusedCandidate } from './fusion.js';
+import type { FusedCandidate, RankedSection } from './fusion.js';
 import type { Intent, QueryPlan } from './planner.js';
 
 /** How a hit was reached through the graph; every graph-found hit carries at least one. */
 export type Via = GraphPath;
 
 export interface GraphList {
-  list: ScoredSection[];
+  list: RankedSection[];
   via: Map<string, Via[]>;
 }
 
@@ -210,15 +210,16 @@ async function definitionsOfMentioned(store: Store, seeds: readonly string[], ty
 
 /**
  * The intent's type prior: among the best candidates of the first fusion, the
- * sections whose heading defines a thing of a type the intent asks for (a
- * setting for a config question, an error code for an error question) gain
- * evidence in proportion to their standing.
+ * sections that define a thing of a type the intent asks for (a setting for a
+ * config question, an error code for an error question). Each keeps its rank
+ * in the first fusion, so the prior nudges close candidates and cannot lift a
+ * weak one over a strong one; a section that defines many (a function's option
+ * list) counts less than one that defines one.
  */
 export async function definitionPrior(store: Store, candidates: readonly FusedCandidate[], plan: QueryPlan): Promise<GraphList> {
   const via = new Map<string, Via[]>();
   const types = [...(PRIOR_TYPES[plan.intent] ?? []), ...(plan.also ? (PRIOR_TYPES[plan.also] ?? []) : [])];
   if (types.length === 0 || candidates.length === 0) return { list: [], via };
-  const top = candidates[0]!.score;
   const ids = candidates.map((c) => c.sectionId);
   const defs = await store.edgesOf(ids, 'out', ['DEFINES'], ids.length * 20);
   const entities = new Map((await store.getEntities([...new Set(defs.map((d) => d.dst))])).map((e) => [e.id, e]));
@@ -231,18 +232,17 @@ export async function definitionPrior(store: Store, candidates: readonly FusedCa
     count.set(d.src, (count.get(d.src) ?? 0) + 1);
     if (!first.has(d.src)) first.set(d.src, e);
   }
-  const scores = new Map<string, number>();
-  for (const [sectionId, n] of count) {
-    const c = candidates.find((x) => x.sectionId === sectionId)!;
-    scores.set(sectionId, (PRIOR * (c.score / top)) / Math.sqrt(n));
-    const e = first.get(sectionId)!;
-    push(via, sectionId, { kind: 'entity', entity: e.name, type: e.type, edge: 'DEFINES' });
-  }
-  return { list: [...scores].map(([sectionId, score]) => ({ sectionId, score })).sort(byScore), via };
+  const list: RankedSection[] = [];
+  candidates.forEach((c, i) => {
+    const n = count.get(c.sectionId);
+    if (n === undefined) return;
+    list.push({ sectionId: c.sectionId, score: 1 / Math.sqrt(n), rank: i + 1 });
+    const e = first.get(c.sectionId)!;
+    push(via, c.sectionId, { kind: 'entity', entity: e.name, type: e.type, edge: 'DEFINES' });
+  });
+  return { list, via };
 }
 
-/** Evidence the type prior gives the best candidate (less for those below it). */
-const PRIOR = 0.25;
 /** What each intent's answer usually is: a how-to is often answered by a procedure or by a setting. */
 const PRIOR_TYPES: Partial<Record<Intent, readonly EntityType[]>> = {
   config: ['ConfigParameter'],

@@ -76,7 +76,7 @@ export async function search(deps: SearchDeps, query: string, options: SearchOpt
     let first = fuse(lists, fusion);
     const prior = await definitionPrior(deps.store, first.slice(0, PRIOR_CANDIDATES), queryPlan);
     if (prior.list.length > 0) {
-      lists.entity = mergeLists(lists.entity, await keepFiltered(deps.store, prior.list, options.filters));
+      lists.prior = prior.list;
       mergeVia(via, prior.via);
       first = fuse(lists, fusion);
     }
@@ -123,7 +123,7 @@ export async function search(deps: SearchDeps, query: string, options: SearchOpt
       snippet: makeSnippet(s.text || s.heading, termSet),
       score: round(c.score),
       parts: Object.fromEntries(Object.entries(c.parts).map(([k, v]) => [k, { score: round(v.score), rank: v.rank }])),
-      ...(via.has(s.id) && (c.parts.entity || c.parts.graph) ? { via: via.get(s.id) } : {}),
+      ...(via.has(s.id) && (c.parts.entity || c.parts.graph || c.parts.prior) ? { via: via.get(s.id) } : {}),
     });
   }
   return { query: q, hits, degraded, tookMs: round(performance.now() - started), ...(mode === 'graph' ? { intent: queryPlan.intent } : {}) };
@@ -131,13 +131,6 @@ export async function search(deps: SearchDeps, query: string, options: SearchOpt
 
 /** Candidates of the first fusion the intent's type prior looks at. */
 const PRIOR_CANDIDATES = 20;
-
-/** Sums two scored lists by section and re-sorts them, best first. */
-function mergeLists(a: ScoredSection[], b: ScoredSection[]): ScoredSection[] {
-  const scores = new Map<string, number>();
-  for (const s of [...a, ...b]) scores.set(s.sectionId, (scores.get(s.sectionId) ?? 0) + s.score);
-  return [...scores].map(([sectionId, score]) => ({ sectionId, score })).sort((x, y) => y.score - x.score || (x.sectionId < y.sectionId ? -1 : 1));
-}
 
 /** Seeds for graph expansion: the best few hits of the first fusion. */
 const EXPANSION_SEEDS = 5;
