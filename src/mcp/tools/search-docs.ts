@@ -39,13 +39,13 @@ const hitSchema = z.object({
   snippet: z.string().describe('Excerpt with the matched terms in **bold**.'),
   score: z.number(),
   why: z.object({
-    retrievers: z.array(z.object({ name: z.string(), rank: z.number().int(), score: z.number() })).describe('Which retrievers found it (lexical = keywords/BM25, vector = meaning), at which rank.'),
+    retrievers: z.array(z.object({ name: z.string(), rank: z.number().int(), score: z.number() })).describe('Which retrievers found it, at which rank: lexical = keywords/BM25, vector = meaning, entity = a thing the query names or describes, graph = a neighbour of a top hit, prior = it defines the kind of thing the question asks for.'),
     terms: z.array(z.string()).describe('Query terms found in the snippet.'),
     graph: z
       .array(
         z.object({
           kind: z.enum(['entity', 'expansion']),
-          edge: z.string().describe('DEFINES, RESOLVES or MENTIONS for an entity; PARENT_OF, CHILD_OF or LINKS_TO for an expansion.'),
+          edge: z.string().describe('DEFINES, RESOLVES or MENTIONS for an entity; PARENT_OF, CHILD_OF, LINKS_TO or DEFINED_BY (defines what that hit mentions) for an expansion.'),
           entity: z.string().optional().describe('The entity named in the query that led here.'),
           type: z.string().optional(),
           from: z.string().optional().describe('Id of the hit this section was reached from.'),
