@@ -36,7 +36,7 @@ import { conceptHeading, conceptsInText } from './concepts.js';
 import { configHeading, configInBlock, configListEntries, configSpan, openParamAfter } from './config.js';
 import { errorHeading, errorListEntries, errorMessages, errorSpan, resolvedErrors } from './errors.js';
 import { keyOf, type DocContext, type EntityKey, type Finding, type SectionContext, type SpanRule } from './finding.js';
-import { GraphBuilder } from './graph.js';
+import { cmp, GraphBuilder } from './graph.js';
 import { procedures, type ProcedureFinding } from './procedures.js';
 import { scan, sentenceAt } from './scan.js';
 import { linkEdges, structureEdges, type SectionResolver } from './structure.js';
@@ -157,7 +157,7 @@ function untypedNames(results: readonly SectionResult[]): NameMention[] {
     }
     for (const [name, count] of counts) out.push({ sectionId: r.ctx.section.id, name, count });
   }
-  return out.sort((a, b) => (a.sectionId < b.sectionId ? -1 : a.sectionId > b.sectionId ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return out.sort((a, b) => cmp(a.sectionId, b.sectionId) || cmp(a.name, b.name));
 }
 
 /** Entities a section's own heading defines; the first rule that recognises the heading wins. */

@@ -84,6 +84,6 @@ function sortKeys(o: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-function cmp(a: string, b: string): number {
+export function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -114,7 +114,8 @@ export async function entityRetriever(store: Store, plan: QueryPlan, limit: numb
   if (namedFound >= 2) {
     for (const [sectionId, set] of mentioning) {
       if (set.size < 2) continue;
-      for (const e of set) add(sectionId, (COVER * set.size) / namedFound / set.size, e, 'MENTIONS');
+      // COVER × the share of the named things it mentions, split among them
+      for (const e of set) add(sectionId, COVER / namedFound, e, 'MENTIONS');
     }
   }
   const list = [...scores].map(([sectionId, score]) => ({ sectionId, score })).sort(byScore).slice(0, limit);

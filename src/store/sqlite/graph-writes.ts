@@ -48,7 +48,7 @@ export function mergeFacts(facts: readonly { defines: boolean; docId: string; al
 }
 
 /** What an entity is filed under in `entity_aliases`: its name, its aliases and, for names made of words, its word keys. */
-export function lookupKeys(type: string, name: string, aliases: readonly string[]): Set<string> {
+export function aliasKeys(type: string, name: string, aliases: readonly string[]): Set<string> {
   return new Set([name, ...aliases, ...(WORD_KEYED_TYPES.has(type) ? wordKeys(name) : [])]);
 }
 
@@ -75,7 +75,7 @@ export class GraphWriter {
       // one fact, merged the same way refresh() merges several
       const own = mergeFacts([{ defines, docId, aliases: e.aliases, attributes: e.attributes }]);
       if (insEntity.run(e.id, e.type, e.name, JSON.stringify(own.aliases), JSON.stringify(own.attributes)).changes === 1) {
-        for (const alias of lookupKeys(e.type, e.name, own.aliases)) insAlias.run(alias, e.id);
+        for (const alias of aliasKeys(e.type, e.name, own.aliases)) insAlias.run(alias, e.id);
       } else existing.add(e.id);
       insFact.run(e.id, docId, defines ? 1 : 0, JSON.stringify(e.aliases), JSON.stringify(e.attributes));
     }
@@ -122,7 +122,7 @@ export class GraphWriter {
       upd.run(JSON.stringify(aliases), JSON.stringify(attributes), id);
       delAliases.run(id);
       const { type, name } = entity.get(id) as { type: string; name: string };
-      for (const alias of lookupKeys(type, name, aliases)) insAlias.run(alias, id);
+      for (const alias of aliasKeys(type, name, aliases)) insAlias.run(alias, id);
     }
   }
 }

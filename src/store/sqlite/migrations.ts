@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { lookupKeys } from './graph-writes.js';
+import { aliasKeys } from './graph-writes.js';
 
 /**
  * Numbered, append-only schema migrations. Never edit one that has shipped:
@@ -136,7 +136,7 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string; 
     run: (db) => {
       const ins = db.prepare('INSERT OR IGNORE INTO entity_aliases (alias, entity_id) VALUES (?, ?)');
       for (const e of db.prepare('SELECT id, type, name, aliases FROM entities').all() as { id: string; type: string; name: string; aliases: string }[]) {
-        for (const key of lookupKeys(e.type, e.name, JSON.parse(e.aliases) as string[])) ins.run(key, e.id);
+        for (const key of aliasKeys(e.type, e.name, JSON.parse(e.aliases) as string[])) ins.run(key, e.id);
       }
     },
   },
