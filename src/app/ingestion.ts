@@ -148,30 +148,19 @@ export class Ingestion {
     const wait = o.wait ?? true;
     const outcomes = new Map<string, DocumentOutcome>();
     const listener = (id: string, outcome: DocumentOutcome): void => void outcomes.set(id, outcome);
-    const stop = new AbortController();
-    const dirty = new Set<string>();
-    let wake: () => void = () => undefined;
-    let worker: Promise<WorkerSummary> | undefined;
+    const worker = this.wakingWorker(o.log);
     const startWorker = (): void => {
       this.listeners.add(listener);
-      worker = this.runWorker({
-        signal: stop.signal,
-        ...(o.log ? { log: o.log } : {}),
-        onEvent: (e) => {
-          if ('jobId' in e && e.jobId) dirty.add(e.jobId);
-          wake();
-        },
-      });
+      worker.start();
     };
     try {
       const { plan, queued } = await this.enqueueFolder(dir, { ...o, cache: wait, ...(wait ? { beforeEnqueue: startWorker } : {}) });
       const finals = wait
-        ? await this.waitFor(queued.ids, { dirty, setWake: (f) => (wake = f), ...(o.signal ? { signal: o.signal } : {}), ...(o.onProgress ? { onProgress: o.onProgress } : {}) })
+        ? await this.waitFor(queued.ids, { dirty: worker.dirty, setWake: worker.setWake, ...(o.signal ? { signal: o.signal } : {}), ...(o.onProgress ? { onProgress: o.onProgress } : {}) })
         : new Map(this.jobsById(queued.ids).map((j) => [j.id, j]));
       return buildReport(plan, queued, finals, outcomes, started);
     } finally {
-      stop.abort();
-      await worker;
+      await worker.stop();
       this.listeners.delete(listener);
       this.records.clear();
       this.anchors.clear();
@@ -260,23 +249,45 @@ export class Ingestion {
 
   /** Waits until the given jobs have ended (see `ingest`), running a worker in this process meanwhile. */
   async drain(ids: readonly string[], o: { signal?: AbortSignal; log?: Logger } = {}): Promise<Map<string, Job>> {
-    const stop = new AbortController();
+    const worker = this.wakingWorker(o.log);
+    worker.start();
+    try {
+      return await this.waitFor(ids, { dirty: worker.dirty, setWake: worker.setWake, ...(o.signal ? { signal: o.signal } : {}) });
+    } finally {
+      await worker.stop();
+    }
+  }
+
+  /**
+   * A worker in this process for a caller that waits on jobs (`ingest`,
+   * `drain`): each event marks its job dirty and wakes the waiter. `stop`
+   * stops it gracefully and waits for it; it is a no-op if never started.
+   */
+  private wakingWorker(log: Logger | undefined): { dirty: Set<string>; setWake: (f: () => void) => void; start: () => void; stop: () => Promise<void> } {
+    const abort = new AbortController();
     const dirty = new Set<string>();
     let wake: () => void = () => undefined;
-    const worker = this.runWorker({
-      signal: stop.signal,
-      ...(o.log ? { log: o.log } : {}),
-      onEvent: (e) => {
-        if ('jobId' in e && e.jobId) dirty.add(e.jobId);
-        wake();
+    let running: Promise<WorkerSummary> | undefined;
+    return {
+      dirty,
+      setWake: (f) => {
+        wake = f;
       },
-    });
-    try {
-      return await this.waitFor(ids, { dirty, setWake: (f) => (wake = f), ...(o.signal ? { signal: o.signal } : {}) });
-    } finally {
-      stop.abort();
-      await worker;
-    }
+      start: () => {
+        running = this.runWorker({
+          signal: abort.signal,
+          ...(log ? { log } : {}),
+          onEvent: (e) => {
+            if ('jobId' in e && e.jobId) dirty.add(e.jobId);
+            wake();
+          },
+        });
+      },
+      stop: async () => {
+        abort.abort();
+        await running;
+      },
+    };
   }
 
   /**
