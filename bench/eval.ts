@@ -1,45 +1,63 @@
 /**
- * Search quality on the Node.js API docs dev set: fetches the corpus
- * (../shared/eval/get-corpus.sh node), ingests it into a fresh temp index and
- * prints the eval table for lexical, vector, fused and graph retrieval, for
- * the shared dev set and for the config set written for issue 4
- * (test/fixtures/eval/node-config-heldout.jsonl).
- *   npm run eval [-- --golden <file> ...] [-- --corpus <dir>] [-- --json]
+ * Search quality on both dev sets: the Node.js API docs (Markdown; the
+ * shared dev set and the config set written for issue 4) and the Python 3.11
+ * docs (Sphinx HTML). Fetches each corpus (../shared/eval/get-corpus.sh),
+ * ingests it into a fresh temp index and prints the eval table for the plain
+ * BM25 floor (page and section) and every search mode. Metrics are defined as
+ * ../shared/eval/score.mjs defines them; the graph mode is what search_docs
+ * returns.
+ *   npm run eval [-- --only node,python] [-- --modes graph,bm25-section] [-- --index-dir DIR] [-- --json]
+ * --index-dir keeps the indexes there and reuses them on the next run (only
+ * for ranking experiments: a reused index is not re-parsed).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { App } from '../src/app/app.js';
 import { loadConfig } from '../src/config/config.js';
 import { formatEval } from '../src/cli/main.js';
-import { readGolden, runEval } from '../src/eval/golden.js';
+import { EVAL_MODES, readGolden, type EvalMode } from '../src/eval/golden.js';
 
 const repo = resolve(import.meta.dirname, '..');
 const shared = resolve(repo, '..', 'shared', 'eval');
+const SETS: Record<string, string[]> = {
+  node: [join(shared, 'node-dev-golden.jsonl'), join(repo, 'test', 'fixtures', 'eval', 'node-config-heldout.jsonl')],
+  python: [join(shared, 'python-dev-golden.jsonl')],
+};
 const { values } = parseArgs({
   options: {
-    golden: { type: 'string', multiple: true, default: [join(shared, 'node-dev-golden.jsonl'), join(repo, 'test', 'fixtures', 'eval', 'node-config-heldout.jsonl')] },
-    corpus: { type: 'string' },
+    only: { type: 'string', default: 'node,python' },
+    modes: { type: 'string', default: EVAL_MODES.join(',') },
+    'index-dir': { type: 'string' },
     json: { type: 'boolean', default: false },
   },
 });
-const corpus = values.corpus ?? execFileSync(join(shared, 'get-corpus.sh'), ['node'], { encoding: 'utf8' }).trim();
-const dir = mkdtempSync(join(tmpdir(), 'dg-eval-'));
+const modes = values.modes!.split(',') as EvalMode[];
+const keep = values['index-dir'];
+const dir = keep ?? mkdtempSync(join(tmpdir(), 'dg-eval-'));
+mkdirSync(dir, { recursive: true });
+const all = [];
 try {
-  const app = await App.open(loadConfig({ overrides: { index: join(dir, 'index.db') } }), { create: true });
-  const ingest = await app.ingest(corpus);
-  const reports = [];
-  for (const golden of values.golden) {
-    reports.push(await runEval(readGolden(golden), ['lexical', 'vector', 'fused', 'graph'], (q, mode) => app.search(q, { mode, limit: 20 }), golden));
+  for (const set of values.only!.split(',')) {
+    const goldens = SETS[set];
+    if (!goldens) throw new Error(`unknown set ${set} (node, python)`);
+    const corpus = execFileSync(join(shared, 'get-corpus.sh'), [set], { encoding: 'utf8' }).trim();
+    const index = join(dir, `${set}.db`);
+    const fresh = !existsSync(index);
+    const app = await App.open(loadConfig({ overrides: { index } }), { create: true });
+    const ingest = fresh ? await app.ingest(corpus) : undefined;
+    const reports = [];
+    for (const golden of goldens) reports.push(await app.evaluate(readGolden(golden), modes, golden));
+    await app.close();
+    all.push({ set, ingest, reports });
+    if (!values.json) {
+      console.log(`\n## ${set}: ${corpus}` + (ingest ? ` — ${ingest.files} files, ${ingest.sections} sections, ingested in ${ingest.seconds.toFixed(1)} s` : ' (index reused)'));
+      for (const report of reports) console.log(`\n${report.golden}\n${formatEval(report)}`);
+    }
   }
-  await app.close();
-  if (values.json) console.log(JSON.stringify({ ingest, reports }, null, 2));
-  else {
-    console.log(`corpus ${corpus}: ${ingest.files} files, ${ingest.sections} sections, ingested in ${ingest.seconds.toFixed(1)} s`);
-    for (const report of reports) console.log(`\n${report.golden}\n${formatEval(report)}`);
-  }
+  if (values.json) console.log(JSON.stringify(all, null, 2));
 } finally {
-  rmSync(dir, { recursive: true, force: true });
+  if (!keep) rmSync(dir, { recursive: true, force: true });
 }

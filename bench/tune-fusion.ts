@@ -25,8 +25,8 @@ const grid =
 for (const k of mode === 'graph' ? [DEFAULT_FUSION.k] : [5, 10, 20, 40, 60]) {
   for (const weights of grid) {
     const fusion = { weights, k };
-    const r = await runEval(golden, [mode], (q, m) => app.search(q, { mode: m, limit: 20, fusion }));
-    const cells = r.rows.map((x) => `${x.intent}=${x.ndcg10.toFixed(3)}/${x.sectionHit5.toFixed(2)}`);
+    const r = await runEval(golden, [mode], async (q) => (await app.search(q, { mode, limit: 10, fusion })).hits);
+    const cells = r.rows.map((x) => `${x.intent}=${x.ndcg10.toFixed(3)}/${(x.sectionHit5 ?? 0).toFixed(2)}`);
     console.log(`k=${k} ${JSON.stringify(weights)}\t${cells.join(' ')}`);
   }
 }

@@ -10,6 +10,8 @@ import { queryEmbedder } from './embedders.js';
 import { Ingestion, type IngestRunOptions } from './ingestion.js';
 import { existsSync } from 'node:fs';
 import { exportJsonl } from './export.js';
+import { Bm25Floor } from '../eval/bm25.js';
+import { runEval, type EvalMode, type EvalReport, type GoldenQuery } from '../eval/golden.js';
 import { explainError, getProcedure, lookupEntity, traverse, type EntityView, type ErrorExplanation, type ProcedureView, type TraverseRequest, type TraverseResult } from './graph.js';
 import { documentText, type DocumentText } from './document-text.js';
 import { getDocumentView, getSection, type DocumentView, type SectionContextOptions, type SectionRef, type SectionView } from './documents.js';
@@ -48,6 +50,34 @@ export class App {
     const report = await this.ingestion.ingest(dir, { ...options, ...(onProgress ? { onProgress } : {}) });
     this.embedderPromise = undefined; // the model may have been (re)fitted
     return report;
+  }
+
+  /**
+   * Scores judged queries (see eval/golden.ts) in each mode: the search modes
+   * as search_docs runs them (ten hits), and the plain BM25 floors.
+   */
+  async evaluate(queries: readonly GoldenQuery[], modes: readonly EvalMode[], goldenName?: string): Promise<EvalReport> {
+    const floors = new Map<string, Promise<Bm25Floor>>();
+    const floor = (level: 'page' | 'section'): Promise<Bm25Floor> => {
+      let f = floors.get(level);
+      if (!f) {
+        f = this.store.listDocuments().then((docs) => {
+          const uris = new Map(docs.map((d) => [d.id, d.uri]));
+          return Bm25Floor.build(this.store.allSections(), (id) => uris.get(id), level);
+        });
+        floors.set(level, f);
+      }
+      return f;
+    };
+    return runEval(
+      queries,
+      modes,
+      async (q, mode) => {
+        if (mode === 'bm25-page' || mode === 'bm25-section') return (await floor(mode === 'bm25-page' ? 'page' : 'section')).search(q, 10);
+        return (await this.search(q, { mode, limit: 10 })).hits;
+      },
+      goldenName,
+    );
   }
 
   /** The job queue, workers, watching and verify on this index (created on first use). */

@@ -4,7 +4,7 @@ import { App } from '../app/app.js';
 import { loadConfig } from '../config/config.js';
 import { InvalidInputError } from '../domain/errors.js';
 import type { SearchResult } from '../domain/types.js';
-import { readGolden, runEval, type EvalReport } from '../eval/golden.js';
+import { EVAL_MODES, readGolden, type EvalMode, type EvalReport } from '../eval/golden.js';
 import { SEARCH_MODES, type SearchMode } from '../search/search.js';
 import { EXIT, reportError } from './errors.js';
 import { registerMcpCommands } from './mcp-commands.js';
@@ -94,19 +94,26 @@ Exit codes: 0 ok, 1 failure, 2 bad arguments or configuration, 3 not found (e.g.
 
   program
     .command('eval')
-    .description('Measure search quality on judged queries (JSONL: {id, intent, query, relevant:[{doc, heading?, grade}]}).')
+    .description('Measure search quality on judged queries (JSONL: {id, intent, query, relevant:[{doc, anchor?, heading?, grade}]}).')
     .argument('<golden>', 'golden queries file, e.g. ../shared/eval/node-dev-golden.jsonl')
-    .option('--modes <modes>', 'comma-separated retrievers to compare', 'lexical,vector,fused,graph')
+    .option('--modes <modes>', `comma-separated modes to compare: ${EVAL_MODES.join(', ')}`, EVAL_MODES.join(','))
     .option('--json', 'print the full report (per query too) as JSON')
-    .addHelpText('after', '\nPrints nDCG@10, Recall@10, MRR@10, Hit@1, Hit@5 (document level), section Hit@5, and p50/p95 latency, overall and per intent.')
+    .addHelpText(
+      'after',
+      '\nPrints nDCG@10, Recall@10, MRR@10, Hit@1, Hit@5 (document level), section Hit@5, and p50/p95 latency, overall and per intent,' +
+        '\ndefined as ../shared/eval/score.mjs defines them (gain = grade; MRR and Hit@k look for a grade-2 document; section Hit@5 counts' +
+        '\nonly queries that name a grade-2 section). bm25-page and bm25-section are the plain BM25 floor: one row per page or per' +
+        '\nsection, the same tokenizer, no field weights, no fusion, no graph.' +
+        '\n\nExamples:\n  $ docgraph eval golden.jsonl\n  $ docgraph eval golden.jsonl --modes bm25-section,graph --json',
+    )
     .action(async (golden: string, opts: { modes: string; json?: boolean }, cmd: Command) => {
-      const modes = opts.modes.split(',').map((m) => m.trim()) as SearchMode[];
+      const modes = opts.modes.split(',').map((m) => m.trim()) as EvalMode[];
       for (const m of modes) {
-        if (!SEARCH_MODES.includes(m)) throw new InvalidInputError(`unknown mode "${m}"`, { field: '--modes', allowed: SEARCH_MODES.join(', ') });
+        if (!EVAL_MODES.includes(m)) throw new InvalidInputError(`unknown mode "${m}"`, { field: '--modes', allowed: EVAL_MODES.join(', ') });
       }
       const queries = readGolden(golden);
       await withApp(cmd, false, async (app) => {
-        const report = await runEval(queries, modes, (q, mode) => app.search(q, { mode, limit: 20 }), golden);
+        const report = await app.evaluate(queries, modes, golden);
         if (opts.json) out(JSON.stringify(report, null, 2) + '\n');
         else out(formatEval(report));
       });
@@ -134,7 +141,7 @@ export function formatEval(report: EvalReport): string {
   const head = ['mode', 'intent', 'n', 'nDCG@10', 'R@10', 'MRR@10', 'Hit@1', 'Hit@5', 'secHit@5', 'p50 ms', 'p95 ms'];
   const rows = report.rows.map((r) => [
     r.mode, r.intent, String(r.queries), r.ndcg10.toFixed(3), r.recall10.toFixed(3), r.mrr10.toFixed(3),
-    r.hit1.toFixed(3), r.hit5.toFixed(3), r.sectionHit5.toFixed(3), r.p50Ms.toFixed(1), r.p95Ms.toFixed(1),
+    r.hit1.toFixed(3), r.hit5.toFixed(3), r.sectionHit5 === null ? '-' : `${r.sectionHit5.toFixed(3)} (${r.sectionQueries})`, r.p50Ms.toFixed(1), r.p95Ms.toFixed(1),
   ]);
   const lines = [head, ...rows].map((cells) => '| ' + cells.join(' | ') + ' |');
   lines.splice(1, 0, '|' + head.map(() => '---').join('|') + '|');

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../domain/errors.js';
-import type { SearchHit, SearchResult } from '../domain/types.js';
-import { normalizeHeading, percentile, readGolden, runEval, scoreQuery, type GoldenQuery } from './golden.js';
+import type { SearchHit } from '../domain/types.js';
+import { percentile, readGolden, runEval, scoreQuery, type GoldenQuery } from './golden.js';
 
 function hit(uri: string, heading = 'Overview'): SearchHit {
   return { sectionId: `s_${uri}_${heading}`, docId: `d_${uri}`, uri, anchor: '', heading, headingPath: [heading], title: uri, snippet: '', score: 0, parts: {} };
@@ -21,15 +21,23 @@ describe('scoreQuery: document-level metrics (graded 2/1)', () => {
   ]);
   const hits = [hit('x.md'), hit('a.md'), hit('a.md', 'Other'), hit('b.md'), hit('y.md')];
 
-  it('nDCG@10 with gains 2^grade − 1 and log2 discounts', () => {
-    const dcg = 3 / Math.log2(3) + 1 / Math.log2(4);
-    const idcg = 3 / Math.log2(2) + 1 / Math.log2(3) + 1 / Math.log2(4);
+  it('nDCG@10 with gain = grade and log2 discounts (as ../shared/eval/score.mjs)', () => {
+    // x, a, a again (a repeat: a non-relevant position), b at rank 4
+    const dcg = 2 / Math.log2(3) + 1 / Math.log2(5);
+    const idcg = 2 / Math.log2(2) + 1 / Math.log2(3) + 1 / Math.log2(4);
     expect(scoreQuery(g, hits).ndcg10).toBeCloseTo(dcg / idcg, 10);
-    expect(scoreQuery(g, hits).ndcg10).toBeCloseTo(0.57924, 4);
+    expect(scoreQuery(g, hits).ndcg10).toBeCloseTo(0.53432, 4);
+  });
+
+  it('MRR and Hit@k look for a grade-2 document, not any relevant one', () => {
+    expect(scoreQuery(g, [hit('b.md'), hit('x.md'), hit('a.md')])).toMatchObject({ mrr10: 1 / 3, hit1: 0, hit5: 1, recall10: 2 / 3 });
+    expect(scoreQuery(g, [hit('b.md'), hit('c.md')])).toMatchObject({ mrr10: 0, hit1: 0, hit5: 0, recall10: 2 / 3 });
   });
 
   it('Recall@10, MRR@10, Hit@1 and Hit@5', () => {
     expect(scoreQuery(g, hits)).toMatchObject({ recall10: 2 / 3, mrr10: 1 / 2, hit1: 0, hit5: 1 });
+    // a repeated document keeps its rank: b is the fourth position, not the third
+    expect(scoreQuery(g, [hit('x.md'), hit('x.md', 'Again'), hit('x.md', 'More'), hit('y.md'), hit('z.md'), hit('a.md')])).toMatchObject({ mrr10: 1 / 6, hit5: 0 });
   });
 
   it('a perfect ranking scores 1 everywhere', () => {
@@ -39,7 +47,7 @@ describe('scoreQuery: document-level metrics (graded 2/1)', () => {
   });
 
   it('nothing relevant found scores 0', () => {
-    expect(scoreQuery(g, [hit('x.md'), hit('y.md')])).toEqual({ ndcg10: 0, recall10: 0, mrr10: 0, hit1: 0, hit5: 0, sectionHit5: 0 });
+    expect(scoreQuery(g, [hit('x.md'), hit('y.md')])).toEqual({ ndcg10: 0, recall10: 0, mrr10: 0, hit1: 0, hit5: 0, sectionHit5: null });
     expect(scoreQuery(g, [])).toMatchObject({ ndcg10: 0, mrr10: 0 });
   });
 
@@ -65,9 +73,18 @@ describe('scoreQuery: section Hit@5', () => {
     { doc: 'api/fs.md', heading: 'File modes', grade: 1 },
   ]);
 
-  it('matches a grade-2 (doc, heading) in the top five, ignoring code marks, case and spacing', () => {
+  it('matches a grade-2 (doc, heading) in the top five, ignoring backticks, case and whitespace', () => {
     const hits = [hit('x.md'), hit('api/fs.md', 'FS.READFILE(path[,  options], callback)')];
     expect(scoreQuery(g, hits).sectionHit5).toBe(1);
+    expect(scoreQuery(g, [hit('api/fs.md', 'fs.readFile(path[,options],callback)')]).sectionHit5).toBe(1);
+  });
+
+  it('matches a grade-2 anchor case-insensitively, and is null when the query names no grade-2 section', () => {
+    const anchored = golden([{ doc: 'library/json.html', anchor: 'json.dumps', grade: 2 }]);
+    const at = (anchor: string): SearchHit => ({ ...hit('library/json.html', 'whatever'), anchor });
+    expect(scoreQuery(anchored, [at('JSON.dumps')]).sectionHit5).toBe(1);
+    expect(scoreQuery(anchored, [at('json.loads')]).sectionHit5).toBe(0);
+    expect(scoreQuery(golden([{ doc: 'a.md', grade: 2 }, { doc: 'b.md', heading: 'Intro', grade: 1 }]), [hit('a.md')]).sectionHit5).toBeNull();
   });
 
   it('needs the same document and a grade-2 heading within the first five hits', () => {
@@ -75,11 +92,6 @@ describe('scoreQuery: section Hit@5', () => {
     expect(scoreQuery(g, [hit('api/fs.md', 'File modes')]).sectionHit5).toBe(0);
     const late = [...Array.from({ length: 5 }, (_, i) => hit(`n${i}.md`)), hit('api/fs.md', 'fs.readFile(path[, options], callback)')];
     expect(scoreQuery(g, late).sectionHit5).toBe(0);
-  });
-
-  it('normalizeHeading strips `, * and _ marks, folds case and spaces', () => {
-    expect(normalizeHeading('  The `acme deploy`   **command** ')).toBe('the acme deploy command');
-    expect(normalizeHeading('worker_connections')).toBe('workerconnections');
   });
 });
 
@@ -125,9 +137,9 @@ describe('runEval', () => {
 
   it('averages metrics overall and per intent, for each mode, after a warm-up pass', async () => {
     const calls: string[] = [];
-    const run = async (query: string, mode: string): Promise<SearchResult> => {
+    const run = async (query: string, mode: string): Promise<SearchHit[]> => {
       calls.push(`${mode}:${query}`);
-      return { query, hits: (mode === 'lexical' ? answers[query]! : []).map((u) => hit(u)), degraded: [], tookMs: 0 };
+      return (mode === 'lexical' ? answers[query]! : []).map((u) => hit(u));
     };
     const report = await runEval(queries, ['lexical', 'vector'], run, 'set.jsonl');
     expect(calls).toHaveLength(8); // 2 modes × 2 queries × (warm-up + measured)

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { InvalidInputError } from '../domain/errors.js';
-import type { SearchHit, SearchResult } from '../domain/types.js';
+import type { SearchHit } from '../domain/types.js';
 import type { SearchMode } from '../search/search.js';
 
 const goldenLine = z.object({
@@ -9,7 +9,7 @@ const goldenLine = z.object({
   intent: z.string().default('all'),
   query: z.string().min(1),
   relevant: z
-    .array(z.object({ doc: z.string().min(1), heading: z.string().optional(), grade: z.number().int().min(1).max(3) }))
+    .array(z.object({ doc: z.string().min(1), anchor: z.string().min(1).optional(), heading: z.string().optional(), grade: z.number().int().min(1).max(3) }))
     .min(1),
 });
 export type GoldenQuery = z.infer<typeof goldenLine>;
@@ -20,7 +20,7 @@ export function readGolden(path: string): GoldenQuery[] {
   try {
     text = readFileSync(path, 'utf8');
   } catch {
-    throw new InvalidInputError(`cannot read ${path}`, { field: 'golden', allowed: 'a JSONL file: one {id, intent, query, relevant:[{doc, heading?, grade}]} per line' });
+    throw new InvalidInputError(`cannot read ${path}`, { field: 'golden', allowed: 'a JSONL file: one {id, intent, query, relevant:[{doc, anchor?, heading?, grade}]} per line' });
   }
   const out: GoldenQuery[] = [];
   text.split('\n').forEach((line, i) => {
@@ -32,7 +32,7 @@ export function readGolden(path: string): GoldenQuery[] {
       throw new InvalidInputError(`${path}:${i + 1} is not valid JSON`);
     }
     const r = goldenLine.safeParse(json);
-    if (!r.success) throw new InvalidInputError(`${path}:${i + 1}: ${r.error.issues[0]!.path.join('.')} ${r.error.issues[0]!.message}`, { allowed: '{id, intent, query, relevant:[{doc, heading?, grade}]}' });
+    if (!r.success) throw new InvalidInputError(`${path}:${i + 1}: ${r.error.issues[0]!.path.join('.')} ${r.error.issues[0]!.message}`, { allowed: '{id, intent, query, relevant:[{doc, anchor?, heading?, grade}]}' });
     out.push(r.data);
   });
   if (out.length === 0) throw new InvalidInputError(`${path} holds no queries`);
@@ -45,51 +45,67 @@ export interface QueryMetrics {
   mrr10: number;
   hit1: number;
   hit5: number;
-  sectionHit5: number;
+  /** null when the query names no grade-2 section (anchor or heading) to find. */
+  sectionHit5: number | null;
 }
 
-/** Comparable form of a heading: no Markdown code/emphasis marks, case or extra space. */
-export function normalizeHeading(h: string): string {
-  return h.replace(/[`*_]/g, '').replace(/\s+/g, ' ').trim().toLowerCase();
-}
+/** What scoring needs of a hit: its document and the section it cites. */
+export type ScoredHit = Pick<SearchHit, 'uri' | 'anchor' | 'heading'>;
 
-/** Document of a hit, as the golden set names it: the uri's file name. */
-function docOf(hit: SearchHit): string {
-  return hit.uri;
+/** The heading comparison of the shared scorer (score.mjs): backticks and all whitespace removed, case folded. */
+function scorerHeading(h: string): string {
+  return h.replace(/[`\s]/g, '').toLowerCase();
 }
 
 /**
- * Metrics for one query. Document-level (graded 2/1): a ranked list of
- * distinct documents in first-hit order. Section-level Hit@5: one of the top
- * five sections is a grade-2 (doc, heading).
+ * Metrics for one query, defined exactly as ../shared/eval/score.mjs defines
+ * them, so `docgraph eval` and the outside scorer agree on the same hits.
+ * Document level: a document counts once, at the rank of its first hit
+ * (later hits on it keep their positions and gain nothing); nDCG@10 with
+ * gain = grade (2 or 1) and a log2 discount; MRR@10, Hit@1 and Hit@5 look for
+ * a grade-2 document. Section Hit@5: one of the first five hits is a grade-2
+ * entry's document and its anchor (case-insensitive) or heading.
  */
-export function scoreQuery(g: GoldenQuery, hits: readonly SearchHit[]): QueryMetrics {
+export function scoreQuery(g: GoldenQuery, hits: readonly ScoredHit[]): QueryMetrics {
   const grades = new Map<string, number>();
   for (const r of g.relevant) grades.set(r.doc, Math.max(grades.get(r.doc) ?? 0, r.grade));
-  const docs: string[] = [];
-  for (const h of hits) if (!docs.includes(docOf(h))) docs.push(docOf(h));
-  const top = docs.slice(0, 10);
-  let dcg = 0;
-  top.forEach((d, i) => (dcg += ((2 ** (grades.get(d) ?? 0)) - 1) / Math.log2(i + 2)));
+  const seen = new Set<string>();
+  const ranked = hits.map((h) => (seen.has(h.uri) ? undefined : (seen.add(h.uri), h.uri)));
+  const gain = (d: string | undefined): number => (d === undefined ? 0 : (grades.get(d) ?? 0));
+  const top = ranked.slice(0, 10);
+  const dcg = top.reduce((s, d, i) => s + gain(d) / Math.log2(i + 2), 0);
   const ideal = [...grades.values()].sort((a, b) => b - a).slice(0, 10);
-  let idcg = 0;
-  ideal.forEach((gr, i) => (idcg += (2 ** gr - 1) / Math.log2(i + 2)));
-  const firstRel = top.findIndex((d) => grades.has(d));
-  const sectionTargets = new Set(g.relevant.filter((r) => r.grade >= 2 && r.heading).map((r) => r.doc + '#' + normalizeHeading(r.heading!)));
+  const idcg = ideal.reduce((s, x, i) => s + x / Math.log2(i + 2), 0);
+  const firstTwo = top.findIndex((d) => gain(d) >= 2);
+  const targets = g.relevant.filter((r) => r.grade >= 2 && (r.anchor || r.heading));
+  const cites = (h: ScoredHit, t: GoldenQuery['relevant'][number]): boolean =>
+    h.uri === t.doc &&
+    ((t.anchor !== undefined && h.anchor !== '' && t.anchor.trim().toLowerCase() === h.anchor.trim().toLowerCase()) ||
+      (t.heading !== undefined && h.heading !== '' && scorerHeading(t.heading) === scorerHeading(h.heading)));
   return {
     ndcg10: idcg > 0 ? dcg / idcg : 0,
-    recall10: top.filter((d) => grades.has(d)).length / grades.size,
-    mrr10: firstRel >= 0 ? 1 / (firstRel + 1) : 0,
-    hit1: firstRel === 0 ? 1 : 0,
-    hit5: firstRel >= 0 && firstRel < 5 ? 1 : 0,
-    sectionHit5: hits.slice(0, 5).some((h) => sectionTargets.has(docOf(h) + '#' + normalizeHeading(h.heading))) ? 1 : 0,
+    recall10: grades.size > 0 ? top.filter((d) => gain(d) >= 1).length / grades.size : 0,
+    mrr10: firstTwo >= 0 ? 1 / (firstTwo + 1) : 0,
+    hit1: firstTwo === 0 ? 1 : 0,
+    hit5: firstTwo >= 0 && firstTwo < 5 ? 1 : 0,
+    sectionHit5: targets.length === 0 ? null : hits.slice(0, 5).some((h) => targets.some((t) => cites(h, t))) ? 1 : 0,
   };
 }
 
+/**
+ * What `docgraph eval` compares: the search modes, and the plain BM25 floor
+ * at page and section level (src/eval/bm25.ts: the same tokenizer, no
+ * field weights, no fusion, no graph).
+ */
+export type EvalMode = SearchMode | 'bm25-page' | 'bm25-section';
+export const EVAL_MODES: readonly EvalMode[] = ['bm25-page', 'bm25-section', 'lexical', 'vector', 'fused', 'graph'];
+
 export interface EvalRow extends QueryMetrics {
-  mode: SearchMode;
+  mode: EvalMode;
   intent: string;
   queries: number;
+  /** Queries with a grade-2 section to find: the ones section Hit@5 averages over. */
+  sectionQueries: number;
   p50Ms: number;
   p95Ms: number;
 }
@@ -98,27 +114,30 @@ export interface EvalReport {
   golden: string;
   queries: number;
   rows: EvalRow[];
-  perQuery: { id: string; mode: SearchMode; metrics: QueryMetrics; ms: number }[];
+  perQuery: { id: string; mode: EvalMode; metrics: QueryMetrics; ms: number }[];
 }
 
 /**
  * Runs every golden query in each mode (after one warm-up pass) and averages
- * the metrics overall and per intent. `run` is the search function under test.
+ * the metrics overall and per intent. `run` is the search function under
+ * test; it returns the hits in rank order (ten are scored).
  */
 export async function runEval(
   golden: readonly GoldenQuery[],
-  modes: readonly SearchMode[],
-  run: (query: string, mode: SearchMode) => Promise<SearchResult>,
+  modes: readonly EvalMode[],
+  run: (query: string, mode: EvalMode) => Promise<readonly ScoredHit[]>,
   goldenName = 'golden',
 ): Promise<EvalReport> {
   const perQuery: EvalReport['perQuery'] = [];
+  const located = new Set<EvalMode>(); // modes whose hits name sections at all (a page-level floor does not)
   for (const mode of modes) {
     for (const g of golden) await run(g.query, mode); // warm caches and the vector index
     for (const g of golden) {
       const t0 = performance.now();
-      const result = await run(g.query, mode);
+      const hits = await run(g.query, mode);
       const ms = performance.now() - t0;
-      perQuery.push({ id: g.id, mode, metrics: scoreQuery(g, result.hits), ms });
+      if (hits.some((h) => h.anchor !== '' || h.heading !== '')) located.add(mode);
+      perQuery.push({ id: g.id, mode, metrics: scoreQuery(g, hits), ms });
     }
   }
   const intents = ['all', ...new Set(golden.map((g) => g.intent))];
@@ -128,18 +147,20 @@ export async function runEval(
     for (const intent of intents) {
       const items = perQuery.filter((p) => p.mode === mode && (intent === 'all' || byId.get(p.id)?.intent === intent));
       if (items.length === 0) continue;
-      const avg = (k: keyof QueryMetrics): number => items.reduce((s, p) => s + p.metrics[k], 0) / items.length;
+      const avg = (k: Exclude<keyof QueryMetrics, 'sectionHit5'>): number => items.reduce((s, p) => s + p.metrics[k], 0) / items.length;
+      const sectioned = items.filter((p) => p.metrics.sectionHit5 !== null);
       const ms = items.map((p) => p.ms).sort((a, b) => a - b);
       rows.push({
         mode,
         intent,
         queries: items.length,
+        sectionQueries: sectioned.length,
         ndcg10: avg('ndcg10'),
         recall10: avg('recall10'),
         mrr10: avg('mrr10'),
         hit1: avg('hit1'),
         hit5: avg('hit5'),
-        sectionHit5: avg('sectionHit5'),
+        sectionHit5: sectioned.length > 0 && located.has(mode) ? sectioned.reduce((s, p) => s + p.metrics.sectionHit5!, 0) / sectioned.length : null,
         p50Ms: percentile(ms, 0.5),
         p95Ms: percentile(ms, 0.95),
       });
