@@ -30,7 +30,7 @@ describe('parseHtml: generators', () => {
     const doc = fixture('sphinx.html');
     expect(doc.title).toBe('Installing Demo');
     expect(doc.format).toBe('html');
-    expect(outline(doc)).toEqual(['1 Installing Demo #installing-demo', '2 From PyPI #from-pypi', '2 Options #options']);
+    expect(outline(doc)).toEqual(['1 Installing Demo #installing-demo', '2 From PyPI #from-pypi', '2 Options #options', '3 `demo.install(prefix)` #demo.install']);
     const text = allText(doc);
     for (const chrome of ['¶', 'Quick search', 'Navigation', 'next', 'Powered by', 'Page source', 'toctree']) expect(text).not.toContain(chrome);
     expect(section(doc, 'From PyPI').text).toContain('```console\n$ python -m pip install demo\n```');
@@ -301,5 +301,56 @@ describe('parseHtml: bad input', () => {
 
   it('is deterministic', () => {
     expect(fixture('doxygen.html')).toEqual(fixture('doxygen.html'));
+  });
+});
+
+describe('parseHtml: definition-list entries with ids are citable sections', () => {
+  const page = `<html><body><main>
+<h1>json</h1><p>Intro.</p>
+<h2 id="basic">Basic usage</h2>
+<p>Before the list.</p>
+<dl class="py class">
+<dt class="sig sig-object py" id="json.JSONEncoder"><span class="sig-name"><span class="pre">json.JSONEncoder</span></span>(<em>skipkeys=False</em>)<a class="headerlink" href="#json.JSONEncoder">¶</a></dt>
+<dd><p>Extensible encoder.</p>
+<dl class="py method"><dt class="sig sig-object py" id="json.JSONEncoder.default"><span class="pre">default</span>(<em>o</em>)</dt><dd><p>Implement in a subclass.</p></dd></dl>
+<p>Back in the class.</p></dd>
+</dl>
+<p>After the list, still basic usage.</p>
+<dl class="variablelist"><dt><span class="term"><a id="guc-work-mem"></a><code class="varname">work_mem</code> (<code>integer</code>)</span></dt><dd><p>Memory for sorts.</p></dd>
+<dt><span class="term">plain term</span></dt><dd><p>No id, stays text.</p></dd></dl>
+<h2 id="next">Next</h2><p>Done.</p>
+</main></body></html>`;
+  const doc = parseHtml('json.html', page);
+
+  it('opens one section per term with an id, nested below the heading and the entry that hold it', () => {
+    expect(outline(doc)).toEqual([
+      '1 json #json',
+      '2 Basic usage #basic',
+      '3 `json.JSONEncoder(skipkeys=False)` #json.JSONEncoder',
+      '4 `default(o)` #json.JSONEncoder.default',
+      '3 `work_mem (integer)` #guc-work-mem',
+      '2 Next #next',
+    ]);
+    const method = section(doc, '`default(o)`');
+    expect(method.text).toBe('Implement in a subclass.');
+    expect(method.headingPath).toEqual(['json', 'Basic usage', 'json.JSONEncoder(skipkeys=False)', 'default(o)']);
+    expect(doc.sections[method.parent]!.anchor).toBe('json.JSONEncoder');
+  });
+
+  it('gives what follows an entry back to the section that holds the list', () => {
+    expect(section(doc, '`json.JSONEncoder(skipkeys=False)`').text).toBe('Extensible encoder.\n\nBack in the class.');
+    const basic = section(doc, 'Basic usage').text;
+    expect(basic).toContain('Before the list.');
+    expect(basic).toContain('After the list, still basic usage.');
+    expect(section(doc, '`work_mem (integer)`').text).toContain('Memory for sorts.');
+    // a term without an id is text of the entry before it, not a section
+    expect(section(doc, '`work_mem (integer)`').text).toContain('No id, stays text.');
+    expect(allText(doc)).not.toContain('¶');
+  });
+
+  it('leaves a definition list without ids as one block of text', () => {
+    const plain = parseHtml('p.html', '<html><body><main><h1>T</h1><dl><dt>term</dt><dd>definition</dd></dl></main></body></html>');
+    expect(outline(plain)).toEqual(['1 T #t']);
+    expect(plain.sections[0]!.text).toContain('definition');
   });
 });

@@ -66,6 +66,8 @@ const MAX_EMPHASIS = 3;
 const EMPHASIS = new Set(['b', 'strong', 'i', 'em', 'u', 's', 'strike', 'del', 'mark', 'cite', 'dfn', 'var']);
 
 const HEADING = /^h[1-6]$/;
+/** Elements that set a definition-list term in code. */
+const CODE_TERM = new Set(['code', 'tt', 'kbd', 'samp', 'var']);
 /** Containers that are descended into, their content re-cut into blocks. */
 const WRAPPERS = new Set(['html', 'body', 'main', 'article', 'section', 'div', 'header', 'hgroup', 'center', 'search', 'li', 'dd', 'dt', 'td', 'th', 'thead', 'tbody', 'tfoot', 'caption', 'figcaption', 'summary']);
 /** Blocks converted whole (unless they hold a heading). */
@@ -348,9 +350,10 @@ function man2htmlBody(body: P5.Element): P5.Element | undefined {
 // hast side: cut the content root into headings and body blocks
 
 type Item =
-  | { kind: 'heading'; el: Element; level: number; plain: string; anchor: string; links: SectionLink[] }
+  | { kind: 'heading'; el: Element; level: number; plain: string; anchor: string; links: SectionLink[]; source?: string }
   | { kind: 'body'; el: Element; links: SectionLink[] }
-  | { kind: 'code'; text: string; links: SectionLink[] };
+  | { kind: 'code'; text: string; links: SectionLink[] }
+  | { kind: 'end'; level: number };
 
 interface Frame {
   el: Element;
@@ -359,6 +362,8 @@ interface Frame {
   run: ElementContent[];
   /** A heading has been seen inside this element. */
   sawHeading: boolean;
+  /** For a definition list whose terms carry ids: the section level its entries open. */
+  entryLevel?: number;
 }
 
 /**
@@ -372,6 +377,8 @@ function collect(root: Element, uri: string): Item[] {
   const items: Item[] = [];
   /** An empty `<a id|name>` seen since the last content: the target of a following heading. */
   let pendingAnchor: string | undefined;
+  /** Level of the last heading: a definition list's entries open sections one below it. */
+  let headingLevel = 0;
   const frames: Frame[] = [{ el: root, next: 0, run: [], sawHeading: false }];
 
   const emitBody = (el: Element): void => {
@@ -399,6 +406,7 @@ function collect(root: Element, uri: string): Item[] {
     if (child === undefined) {
       flush(frame);
       frames.pop();
+      if (frame.entryLevel !== undefined) items.push({ kind: 'end', level: frame.entryLevel });
       continue;
     }
     if (child.type === 'text') {
@@ -413,7 +421,10 @@ function collect(root: Element, uri: string): Item[] {
       const split = child.children.findIndex((c) => c.type === 'element' && BLOCK_LEVEL.has(c.tagName) && c.tagName !== 'br');
       const heading = headingItem(split < 0 ? child : { ...child, children: child.children.slice(0, split) }, frames, pendingAnchor, slugger, uri);
       pendingAnchor = undefined;
-      if (heading) items.push(heading);
+      if (heading?.kind === 'heading') {
+        items.push(heading);
+        headingLevel = heading.level;
+      }
       if (split >= 0) frames.push({ el: element('div', child.children.slice(split)), next: 0, run: [], sawHeading: true });
     } else if (isCodeBlock(child) && !withHeadings.has(child)) {
       flush(frame);
@@ -422,6 +433,16 @@ function collect(root: Element, uri: string): Item[] {
         items.push({ kind: 'code', text: fence(text, codeLanguage(child, frames)), links: linksIn(child, uri) });
         pendingAnchor = undefined;
       }
+    } else if (tag === 'dt' && entryLevelOf(frames) !== undefined && entryTarget(child) !== undefined) {
+      flush(frame);
+      const entry = entryItem(child, entryLevelOf(frames)!, entryTarget(child)!, uri);
+      if (entry) items.push(entry);
+      pendingAnchor = undefined;
+    } else if (tag === 'dl' && !withHeadings.has(child) && hasEntries(child)) {
+      flush(frame);
+      // entries nest one level below the entry or heading that holds the list
+      const outer = entryLevelOf(frames);
+      frames.push({ el: child, next: 0, run: [], sawHeading: false, entryLevel: Math.min(6, (outer ?? headingLevel) + 1) });
     } else if (withHeadings.has(child) || WRAPPERS.has(tag)) {
       flush(frame);
       frames.push({ el: child, next: 0, run: [], sawHeading: false });
@@ -454,6 +475,54 @@ function headingItem(el: Element, frames: Frame[], pendingAnchor: string | undef
   if (plain === '') return undefined;
   const anchor = stringProp(el, 'id') || targetIn(el, true) || pendingAnchor || sectionId || slugger.slug(plain);
   return { kind: 'heading', el, level: Number(el.tagName.slice(1)), plain, anchor, links: linksIn(el, uri) };
+}
+
+/**
+ * The id a definition-list term is cited by: its own id (Sphinx `dt#json.dumps`,
+ * `dt#envvar-PYTHONPATH`), or a target at its start (DocBook
+ * `<dt><span class="term"><a id="guc-work-mem">`, `<span id>` before an option).
+ */
+function entryTarget(dt: Element): string | undefined {
+  const own = stringProp(dt, 'id');
+  if (own) return own;
+  const stack: ElementContent[] = [...dt.children].reverse();
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (n.type === 'text' && n.value.trim() !== '') return undefined; // text came first: a target later in the term is not the term's own
+    if (n.type !== 'element') continue;
+    const id = stringProp(n, 'id') ?? (n.tagName === 'a' && stringProp(n, 'href') === undefined ? stringProp(n, 'name') : undefined);
+    if (id) return id;
+    for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]!);
+  }
+  return undefined;
+}
+
+/** The entry level of the innermost definition list being walked, if it has entries. */
+function entryLevelOf(frames: Frame[]): number | undefined {
+  for (let i = frames.length - 1; i >= 0; i--) if (frames[i]!.entryLevel !== undefined) return frames[i]!.entryLevel;
+  return undefined;
+}
+
+/** A definition list some of whose terms carry an id: each such term opens a citable entry. */
+function hasEntries(dl: Element): boolean {
+  for (const c of dl.children) {
+    if (c.type !== 'element') continue;
+    if (c.tagName === 'dt' && entryTarget(c) !== undefined) return true;
+    // HTML allows <div> around each dt/dd group
+    if (c.tagName === 'div' && c.children.some((d) => d.type === 'element' && d.tagName === 'dt' && entryTarget(d) !== undefined)) return true;
+  }
+  return false;
+}
+
+/** A term with an id as a heading one level below its list's holder; its definition becomes the body. */
+function entryItem(dt: Element, level: number, anchor: string, uri: string): Item | undefined {
+  cleanHeading(dt);
+  const plain = normalizeSpace(textOf(dt));
+  if (plain === '') return undefined;
+  // a term set in code (a signature, an option, a variable) reads as code, like `fs.readFile(path)` headings in Markdown
+  const code = [dt, ...descendants(dt)].some((d) => CODE_TERM.has(d.tagName) || classesOf(d).some((c) => c === 'sig' || c === 'pre' || c === 'option' || c === 'literal'));
+  const source = code && !plain.includes('`') ? '`' + plain + '`' : plain;
+  return { kind: 'heading', el: dt, level, plain, anchor, links: linksIn(dt, uri), source };
 }
 
 /**
@@ -645,13 +714,21 @@ const HANDLERS: Record<string, Handle> = {
 };
 
 function convert(items: Item[]): Block[] {
-  const batch = items.filter((i) => i.kind !== 'code');
+  const batch = items.filter((i): i is Extract<Item, { el: Element }> => (i.kind === 'heading' && i.source === undefined) || i.kind === 'body');
   const pieces = markdownPieces(batch.map((i) => i.el));
   const blocks: Block[] = [];
   let p = 0;
   for (const item of items) {
     if (item.kind === 'code') {
       blocks.push({ kind: 'body', text: item.text, code: true, links: item.links });
+      continue;
+    }
+    if (item.kind === 'end') {
+      blocks.push(item);
+      continue;
+    }
+    if (item.kind === 'heading' && item.source !== undefined) {
+      blocks.push({ kind: 'heading', level: item.level, source: item.source, plain: item.plain, anchor: item.anchor, links: item.links });
       continue;
     }
     const md = pieces[p++] ?? '';

@@ -294,3 +294,26 @@ describe('parseMarkdown: long sections are split at block boundaries', () => {
     expect(doc.sections.map((s) => s.part)).toEqual([0, 0, 0]);
   });
 });
+
+describe('parseMarkdown: anchors', () => {
+  it('drops empty <a id> targets from the text; the heading keeps its slug', () => {
+    const doc = parseMarkdown('errors.md', '# Errors\n\nIntro text. <a id="ERR_OLD"></a>\n\n<a id="ERR_X"></a>\n\n## `ERR_X`\n\nBad x.\n');
+    expect(doc.sections.map((s) => s.anchor)).toEqual(['errors', 'err_x']);
+    expect(doc.sections.map((s) => s.text).join('\n')).not.toMatch(/<a id/);
+    expect(doc.sections[0]!.text).toBe('Intro text.');
+  });
+
+  it('takes a custom heading id written {#id}', () => {
+    const doc = parseMarkdown('c.md', '# Config {#configuration}\n\nText.\n');
+    expect(doc.sections[0]).toMatchObject({ anchor: 'configuration', heading: 'Config', headingPath: ['Config'] });
+  });
+
+  it('makes a list item that opens with an anchor a citable entry, and gives the rest of the list back', () => {
+    const doc = parseMarkdown('o.md', '# Options\n\nThe options:\n\n- <a id="opt-port"></a>`--port`: the port to listen on.\n- <a id="opt-host"></a>`--host` — the address.\n- a note without an anchor\n\nAfter.\n');
+    expect(doc.sections.map((s) => `${s.level} ${s.heading} #${s.anchor}`)).toEqual(['1 Options #options', '2 `--port` #opt-port', '2 `--host` #opt-host']);
+    expect(doc.sections[1]!.text).toBe('the port to listen on.');
+    expect(doc.sections[2]!.text).toBe('the address.');
+    expect(doc.sections[0]!.text).toContain('a note without an anchor');
+    expect(doc.sections[0]!.text).toContain('After.');
+  });
+});

@@ -9,6 +9,13 @@ import { normalizeSpace, sectionize, type Block } from './sectionize.js';
 
 const FRONT_MATTER = /^---[ \t]*\r?\n([\s\S]*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|$)/;
 const COMMENT_ONLY = /^\s*(<!--[\s\S]*?-->\s*)+$/;
+/** An empty `<a id|name>` link target: invisible when rendered, so not text. */
+const EMPTY_ANCHOR = /<a\s+(?:id|name)\s*=\s*(["'])([^"'<>]*)\1\s*>\s*<\/a>/gi;
+const ANCHORS_ONLY = /^\s*(?:<a\s+(?:id|name)\s*=\s*(["'])[^"'<>]*\1\s*>\s*<\/a>\s*)+$/i;
+/** A custom heading id (`## Options {#options}`), as kramdown, Pandoc, MkDocs and Docusaurus write it. */
+const HEADING_ID = /\s*\{#([\w.:-]+)\}\s*$/;
+/** A list item that opens with an empty anchor: `- <a id="opt-x"></a>`--x`: ...`. */
+const ANCHORED_ITEM = /^\s*<a\s+(?:id|name)\s*=\s*(["'])([^"'<>]+)\1\s*>\s*<\/a>\s*/i;
 
 /**
  * Deepest block nesting (blockquotes, lists) docgraph parses. marked re-lexes
@@ -43,21 +50,61 @@ export function parseMarkdown(uri: string, source: string, options: ParseOptions
   const slugger = new GithubSlugger();
   let firstH1: string | undefined;
   const blocks: Block[] = [];
+  let headingLevel = 0;
   for (const token of tokens) {
     if (token.type === 'space' || token.type === 'def') continue;
-    if (token.type === 'html' && COMMENT_ONLY.test(token.raw)) continue;
+    if (token.type === 'html' && (COMMENT_ONLY.test(token.raw) || ANCHORS_ONLY.test(token.raw))) continue;
     if (token.type === 'heading') {
       const h = token as Tokens.Heading;
-      const plain = normalizeSpace(plainText(h.tokens));
+      const custom = HEADING_ID.exec(h.text);
+      const source = custom ? h.text.slice(0, custom.index) : h.text;
+      const plain = normalizeSpace(plainText(h.tokens).replace(HEADING_ID, ''));
       if (h.depth === 1 && firstH1 === undefined) firstH1 = plain;
-      blocks.push({ kind: 'heading', level: h.depth, source: h.text, plain, anchor: slugger.slug(plain), links: linksIn(h, uri) });
+      blocks.push({ kind: 'heading', level: h.depth, source, plain, anchor: custom ? custom[1]! : slugger.slug(plain), links: linksIn(h, uri) });
+      headingLevel = h.depth;
       continue;
     }
-    blocks.push({ kind: 'body', text: token.raw, code: token.type === 'code', links: linksIn(token, uri) });
+    if (token.type === 'list' && (token as Tokens.List).items.some((i) => ANCHORED_ITEM.test(i.text))) {
+      blocks.push(...anchoredItems(token as Tokens.List, Math.min(6, headingLevel + 1), uri));
+      continue;
+    }
+    const code = token.type === 'code';
+    blocks.push({ kind: 'body', text: code ? token.raw : token.raw.replace(EMPTY_ANCHOR, ''), code, links: linksIn(token, uri) });
   }
   const sections = sectionize(blocks, options.maxSectionTokens ?? 400);
   const title = stringField(meta.title) ?? firstH1 ?? baseName(uri);
   return { uri, format: 'markdown', title, meta, sections };
+}
+
+/**
+ * A list whose items open with an empty anchor: each such item is an entry
+ * citable by that id (its first line is the heading, the rest its body);
+ * other items stay text of the section that holds the list.
+ */
+function anchoredItems(list: Tokens.List, level: number, uri: string): Block[] {
+  const blocks: Block[] = [];
+  let inEntry = false;
+  for (const item of list.items) {
+    const m = ANCHORED_ITEM.exec(item.text);
+    if (!m) {
+      if (inEntry) blocks.push({ kind: 'end', level });
+      inEntry = false;
+      blocks.push({ kind: 'body', text: item.raw.replace(EMPTY_ANCHOR, ''), links: linksIn(item, uri) });
+      continue;
+    }
+    const rest = item.text.slice(m[0].length);
+    const newline = rest.indexOf('\n');
+    const first = newline < 0 ? rest : rest.slice(0, newline);
+    // the term: a leading code span, or the text before a colon or dash
+    const term = /^`[^`]+`/.exec(first)?.[0] ?? first.split(/\s*(?::\s|\s[—–-]\s)/)[0]!.slice(0, 120);
+    const plain = normalizeSpace(term.replace(/`/g, ''));
+    blocks.push({ kind: 'heading', level, source: term, plain, anchor: m[2]!, links: [] });
+    inEntry = true;
+    const body = (first.slice(term.length).replace(/^\s*(?::|[—–-])\s*/, '') + (newline < 0 ? '' : rest.slice(newline))).replace(EMPTY_ANCHOR, '').trim();
+    if (body !== '') blocks.push({ kind: 'body', text: body, links: linksIn(item, uri) });
+  }
+  if (inEntry) blocks.push({ kind: 'end', level });
+  return blocks;
 }
 
 /**

@@ -25,6 +25,15 @@ export type Block =
       /** True for fenced/indented code: never cut inside. */
       code?: boolean;
       links: SectionLink[];
+    }
+  | {
+      /**
+       * The end of an entry (a definition-list term with an id, an anchored
+       * list item): sections of this level and deeper close, and the blocks
+       * that follow belong to the section that held the entry.
+       */
+      kind: 'end';
+      level: number;
     };
 
 interface LogicalSection {
@@ -51,6 +60,11 @@ export function sectionize(blocks: Iterable<Block>, maxSectionTokens: number): P
   let current: LogicalSection | undefined;
 
   for (const block of blocks) {
+    if (block.kind === 'end') {
+      while (open.length > 0 && logical[open[open.length - 1]!]!.level >= block.level) open.pop();
+      current = open.length > 0 ? logical[open[open.length - 1]!] : logical[0]?.level === 0 ? logical[0] : undefined;
+      continue;
+    }
     if (block.kind === 'heading') {
       while (open.length > 0 && logical[open[open.length - 1]!]!.level >= block.level) open.pop();
       const parentIdx = open.length > 0 ? open[open.length - 1]! : -1;
