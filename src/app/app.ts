@@ -14,7 +14,7 @@ import { Bm25Floor } from '../eval/bm25.js';
 import { runEval, type EvalMode, type EvalReport, type GoldenQuery } from '../eval/golden.js';
 import { explainError, getProcedure, lookupEntity, traverse, type EntityView, type ErrorExplanation, type ProcedureView, type TraverseRequest, type TraverseResult } from './graph.js';
 import { documentText, type DocumentText } from './document-text.js';
-import { getDocumentView, getSection, type DocumentView, type SectionContextOptions, type SectionRef, type SectionView } from './documents.js';
+import { getDocumentView, getSection, type DocumentRef, type DocumentView, type SectionContextOptions, type SectionRef, type SectionView } from './documents.js';
 
 export interface StatusReport extends StoreStats {
   index: string;
@@ -108,9 +108,9 @@ export class App {
     return getSection(this.store, ref, context);
   }
 
-  /** A document's metadata and outline. */
-  getDocument(uri: string): Promise<DocumentView> {
-    return getDocumentView(this.store, uri);
+  /** A document's metadata and outline, by exact uri or by a citation of it (uri#anchor). */
+  getDocument(ref: DocumentRef): Promise<DocumentView> {
+    return getDocumentView(this.store, ref);
   }
 
   /** Sources (ingested folders) with their document counts. */

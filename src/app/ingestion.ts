@@ -26,7 +26,7 @@ import type { BackpressureState, EnqueueOptions, EnqueueResult, Job, JobInput, Q
 import { SqliteJobQueue, type SqliteQueueOptions } from '../queue/sqlite/sqlite-queue.js';
 import { settleRelinks } from '../ingest/links.js';
 import { runWorker, type WorkerEvent, type WorkerSummary } from '../queue/worker.js';
-import { folderRoot } from '../sources/filesystem.js';
+import { folderRoot, optedOutside } from '../sources/filesystem.js';
 import { globMatcher } from '../sources/globs.js';
 import { watchFolder, type FolderWatch, type WatchBatch } from '../sources/watch.js';
 import type { SqliteStore } from '../store/sqlite/sqlite-store.js';
@@ -54,6 +54,8 @@ export interface EnqueueFolderOptions {
   cache?: boolean;
   /** Called once, right before the first job is queued. */
   beforeEnqueue?: () => void;
+  /** Follow file symlinks out of the folder for this run (flag --follow-symlinks-outside); `ingest.followSymlinksOutside` lists folders that always do. */
+  followOutside?: boolean;
 }
 
 export interface IngestRunOptions {
@@ -64,6 +66,8 @@ export interface IngestRunOptions {
   /** Stops waiting (the jobs stay queued; a worker finishes them). */
   signal?: AbortSignal;
   log?: Logger;
+  /** Follow file symlinks out of the folder (flag --follow-symlinks-outside). */
+  followOutside?: boolean;
 }
 
 export interface WorkerRunOptions {
@@ -80,6 +84,8 @@ export interface WatchOptions {
   onBackpressure?: (e: BackpressureEvent) => void;
   /** After each batch of changes is queued. */
   onBatch?: (e: { uris: string[]; queued: QueuedJobs }) => void;
+  /** Follow file symlinks out of the folder (flag --follow-symlinks-outside). */
+  followOutside?: boolean;
 }
 
 /** Jobs are queued in batches of at most this many (one transaction each), checking backpressure in between. */
@@ -110,6 +116,7 @@ export class Ingestion {
   /** Plans `dir` (or some of its uris) and queues the jobs, pausing while the queue is above its high-water mark. */
   async enqueueFolder(dir: string, o: EnqueueFolderOptions = {}): Promise<{ plan: Plan; queued: QueuedJobs }> {
     const plan = await planFolder(dir, {
+      followOutside: o.followOutside === true || optedOutside(this.config.ingest.followSymlinksOutside, dir),
       store: this.store,
       resolveEmbedder: ingestEmbedderResolver(this.config, this.store),
       maxFileBytes: this.config.ingest.maxFileBytes,
@@ -204,13 +211,14 @@ export class Ingestion {
    */
   async watch(dir: string, o: WatchOptions = {}): Promise<FolderWatch> {
     const root = folderRoot(dir);
+    const follow = o.followOutside ? { followOutside: true } : {};
     const w = await watchFolder(root, {
       ignore: globMatcher(this.config.ingest.ignore),
       debounceMs: this.config.watcher.debounceMs,
       stableMs: this.config.watcher.stableMs,
       onChanges: async (batch) => {
         const uris = await this.expand(root, batch);
-        const { queued } = await this.enqueueFolder(root, { uris, ...(o.onBackpressure ? { onBackpressure: o.onBackpressure } : {}) });
+        const { queued } = await this.enqueueFolder(root, { uris, ...follow, ...(o.onBackpressure ? { onBackpressure: o.onBackpressure } : {}) });
         o.log?.debug({ root, uris, jobs: queued.ids }, 'changes queued');
         o.onBatch?.({ uris, queued });
       },
@@ -219,7 +227,7 @@ export class Ingestion {
     this.watches.add(w);
     try {
       // what changed while nobody watched
-      const { queued } = await this.enqueueFolder(root, o.onBackpressure ? { onBackpressure: o.onBackpressure } : {});
+      const { queued } = await this.enqueueFolder(root, { ...follow, ...(o.onBackpressure ? { onBackpressure: o.onBackpressure } : {}) });
       o.onBatch?.({ uris: [], queued });
     } catch (e) {
       await w.close();
@@ -442,10 +450,11 @@ export class Ingestion {
       embedder: () => this.currentEmbedder(),
       commit: this.commit,
       requeue: async (job, current) => {
+        const payload: DocumentJobPayload = { root: job.payload.root, ...(job.payload.followOutside ? { followOutside: true } : {}) };
         const input: JobInput<DocumentJobPayload> =
           current === DELETED
-            ? { type: DELETE_DOCUMENT, sourceId: job.sourceId, uri: job.uri, checksum: DELETED, payload: { root: job.payload.root } }
-            : { type: INGEST_DOCUMENT, sourceId: job.sourceId, uri: job.uri, checksum: current, payload: { root: job.payload.root } };
+            ? { type: DELETE_DOCUMENT, sourceId: job.sourceId, uri: job.uri, checksum: DELETED, payload }
+            : { type: INGEST_DOCUMENT, sourceId: job.sourceId, uri: job.uri, checksum: current, payload };
         await this.queue.enqueue(input);
       },
       maxFileBytes: this.config.ingest.maxFileBytes,

@@ -4,13 +4,13 @@
  * from the index, entities) that are wrong; `repair` re-queues what a job can
  * fix and drops what nothing owns.
  */
-import { readFileSync } from 'node:fs';
 import { ParseError, UnsupportedFileError } from '../domain/errors.js';
 import { checksum } from '../domain/ids.js';
 import type { SkippedFile } from '../ingest/ingest.js';
 import { relinkDocument, settleRelinks } from '../ingest/links.js';
 import { parseFile } from '../parse/parse.js';
-import { scanFolder } from '../sources/filesystem.js';
+import { optedOutside, scanFolder } from '../sources/filesystem.js';
+import { readSourceFile } from '../sources/source-file.js';
 import { globMatcher } from '../sources/globs.js';
 import { checkIntegrity, removeUnowned } from '../store/sqlite/integrity.js';
 import type { Config } from '../config/config.js';
@@ -94,8 +94,12 @@ export async function verifyIndex(ingestion: VerifyDeps, o: { repair?: boolean }
     if (src.kind !== 'fs') continue;
     const docs = new Map((await store.listDocuments(src.id)).map((d) => [d.uri, d.checksum]));
     let files;
+    const rules = { followOutside: false, maxBytes: ingestion.config.ingest.maxFileBytes };
     try {
-      files = scanFolder(src.location, ignore).files;
+      rules.followOutside = optedOutside(ingestion.config.ingest.followSymlinksOutside, src.location);
+      const scan = scanFolder(src.location, { ignore, ...rules });
+      files = scan.files;
+      unindexable.push(...scan.skipped);
     } catch {
       missingRoots.push(src.location);
       for (const uri of docs.keys()) note(src.location, uri, 'file-missing');
@@ -106,8 +110,12 @@ export async function verifyIndex(ingestion: VerifyDeps, o: { repair?: boolean }
       present.add(f.uri);
       let bytes: Buffer;
       try {
-        bytes = readFileSync(f.path);
-      } catch {
+        bytes = await readSourceFile(src.location, f.uri, rules);
+      } catch (e) {
+        if (e instanceof UnsupportedFileError) {
+          present.delete(f.uri);
+          unindexable.push({ uri: f.uri, reason: e.reason, message: e.message });
+        }
         continue; // unreadable now: nothing to compare
       }
       const stored = docs.get(f.uri);

@@ -118,17 +118,23 @@ export function registerIngestionCommands(program: Command, setExit: (code: numb
     .argument('<dir>', 'folder to index (searched recursively; .git, node_modules and hidden folders are skipped)')
     .option('--json', 'print the report as JSON')
     .option('--no-wait', 'queue the jobs and return at once, printing their ids (a `docgraph worker` or `serve` does them)')
+    .option('--follow-symlinks-outside', 'index files that symlinks point to outside <dir> (default: skipped as outside-root; FIFOs, devices, /proc and /sys are never read)')
     .addHelpText(
       'after',
-      '\nEach new, changed or vanished file becomes a job on the queue in the index. By default ingest waits for its jobs, doing them in this process (with any other workers), with a progress bar on a terminal.\nBad files (binary, not UTF-8, too large, empty) are skipped with a reason; the exit code is non-zero only if nothing could be indexed, or a job failed.',
+      '\nEach new, changed or vanished file becomes a job on the queue in the index. By default ingest waits for its jobs, doing them in this process (with any other workers), with a progress bar on a terminal.\nBad files (binary, not UTF-8, too large, empty, symlinks out of the folder, FIFOs ...) are skipped with a reason; the exit code is non-zero only if nothing could be indexed, or a job failed.',
     )
-    .action(async (dir: string, opts: { json?: boolean; wait: boolean }, cmd: Command) => {
+    .action(async (dir: string, opts: { json?: boolean; wait: boolean; followSymlinksOutside?: boolean }, cmd: Command) => {
       await withApp(cmd, true, async (app) => {
         const bar = ingestProgress(!opts.json && opts.wait);
         const stop = opts.wait ? stopOnSignals('ingest', app.config.worker.graceMs) : undefined;
         let report: IngestReport;
         try {
-          report = await app.ingest(dir, bar.update, { wait: opts.wait, onBackpressure: backpressureNote, ...(stop ? { signal: stop.signal } : {}) });
+          report = await app.ingest(dir, bar.update, {
+            wait: opts.wait,
+            onBackpressure: backpressureNote,
+            ...(opts.followSymlinksOutside ? { followOutside: true } : {}),
+            ...(stop ? { signal: stop.signal } : {}),
+          });
         } finally {
           bar.stop();
           stop?.dispose();
@@ -138,7 +144,7 @@ export function registerIngestionCommands(program: Command, setExit: (code: numb
         const pending = report.jobs?.pending ?? 0;
         const nothing = report.files === 0 || (report.indexed === 0 && report.unchanged === 0 && pending === 0);
         if (nothing) {
-          if (!opts.json) err(report.files === 0 ? `docgraph: no .md or .html files found in ${report.root}\n` : 'docgraph: nothing could be indexed\n');
+          if (!opts.json) err(report.files === 0 ? `docgraph: no .md or .html files found in ${report.root}\n` : 'docgraph: nothing could be indexed (see the reasons above)\n');
           setExit(EXIT.failure);
         } else if (report.failed?.some((f) => f.state === 'dead')) {
           setExit(EXIT.failure);
@@ -180,7 +186,8 @@ export function registerIngestionCommands(program: Command, setExit: (code: numb
     .description('Keep folders indexed as files are created, changed, renamed or deleted (default: the `watch` list of the config). Runs a worker too.')
     .argument('[dirs...]', 'folders to watch')
     .option('--no-worker', 'only queue the changes (another process runs `docgraph worker` or `serve`)')
-    .action(async (dirs: string[], opts: { worker: boolean }, cmd: Command) => {
+    .option('--follow-symlinks-outside', 'index files that symlinks point to outside the folders (default: skipped as outside-root)')
+    .action(async (dirs: string[], opts: { worker: boolean; followSymlinksOutside?: boolean }, cmd: Command) => {
       await withApp(cmd, true, async (app) => {
         const c = app.config;
         const roots = dirs.length > 0 ? dirs : c.watch;
@@ -194,6 +201,7 @@ export function registerIngestionCommands(program: Command, setExit: (code: numb
               await app.ingestion.watch(dir, {
                 log,
                 onBackpressure: backpressureNote,
+                ...(opts.followSymlinksOutside ? { followOutside: true } : {}),
                 onBatch: ({ uris, queued }) => {
                   if (queued.ids.length > 0) err(`docgraph: queued ${queued.ids.length - queued.deduplicated} jobs for ${uris.length > 0 ? `${uris.length} changed files` : 'changes since the last run'} in ${dir}\n`);
                 },

@@ -10,6 +10,7 @@ import { EXIT, reportError } from './errors.js';
 import { registerMcpCommands } from './mcp-commands.js';
 import { registerIngestionCommands } from './ingest-commands.js';
 import { registerGraphCommands } from './graph-commands.js';
+import { formatCitation } from '../app/documents.js';
 
 interface GlobalOptions {
   index?: string;
@@ -128,7 +129,7 @@ function printSearch(r: SearchResult): void {
   const color = process.stdout.isTTY;
   if (r.hits.length === 0) out('no results\n');
   r.hits.forEach((h, i) => {
-    const where = h.anchor ? `${h.uri}#${h.anchor}` : h.uri;
+    const where = formatCitation(h.uri, h.anchor);
     const path = h.headingPath.join(' › ') || h.title;
     const snippet = color ? h.snippet.replace(/\*\*(.+?)\*\*/g, (_m, t: string) => pc.bold(pc.yellow(t))) : h.snippet;
     out(`${color ? pc.bold(`${i + 1}. ${where}`) : `${i + 1}. ${where}`}  ${color ? pc.dim(h.score.toFixed(4)) : h.score.toFixed(4)}\n`);

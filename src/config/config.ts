@@ -92,9 +92,15 @@ export const configSchema = z
         maxFileBytes: z.number().int().positive().default(20 * 1024 * 1024).describe('Files larger than this are skipped (too-large).'),
         maxSectionTokens: z.number().int().min(50).max(8000).default(400).describe('Sections longer than this (≈4 chars/token) are split at paragraph boundaries.'),
         ignore: z.array(z.string().min(1)).default([]).describe('Globs of files and folders (relative to the ingested folder) that ingest, watch and verify leave out, e.g. `drafts/**`, `**/CHANGELOG.md`; `*` stays within a folder, `**` crosses folders. .git, node_modules and hidden folders are always left out.'),
+        followSymlinksOutside: z
+          .array(z.string().min(1))
+          .default([])
+          .describe(
+            'Source folders (relative to the working folder) whose file symlinks may point outside them; by default such links are skipped (outside-root). For one run: `docgraph ingest|watch --follow-symlinks-outside`. FIFOs, sockets, devices and /proc, /sys, /dev are never read.',
+          ),
       })
       .strict()
-      .default({ maxFileBytes: 20 * 1024 * 1024, maxSectionTokens: 400, ignore: [] }),
+      .default({ maxFileBytes: 20 * 1024 * 1024, maxSectionTokens: 400, ignore: [], followSymlinksOutside: [] }),
     queue: queueSchema,
     worker: workerSchema,
     watch: z.array(z.string().min(1)).default([]).describe('Folders `docgraph serve` and `docgraph watch` (without a folder) keep indexed as files change (env DOCGRAPH_WATCH, separated by the path delimiter).'),
@@ -201,6 +207,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const config = result.data;
   config.index = resolve(cwd, config.index);
   config.watch = config.watch.map((p) => resolve(cwd, p));
+  config.ingest.followSymlinksOutside = config.ingest.followSymlinksOutside.map((p) => resolve(cwd, p));
   if (config.queue.lowWater >= config.queue.highWater) {
     throw new ConfigError(`invalid configuration at queue.lowWater: ${config.queue.lowWater} must be below queue.highWater (${config.queue.highWater})`);
   }

@@ -106,7 +106,19 @@ export type SkipReason =
   | 'unsupported-type'
   | 'parse-error'
   | 'unreadable'
-  | 'too-deep';
+  | 'too-deep'
+  /** A symlink whose target lies outside the source folder (followed only when the source opts in). */
+  | 'outside-root'
+  /** Not a regular file: a FIFO, socket or device, or anything under /proc, /sys or /dev. Never read. */
+  | 'special-file'
+  /** A symlink whose target does not exist. */
+  | 'dangling-link'
+  /** A symlink that (through others) points back at itself. */
+  | 'link-loop'
+  /** A symlinked folder: not followed (it could loop or lead out of the source). */
+  | 'linked-folder'
+  /** A file or folder name that is not valid UTF-8, so it has no stable uri. */
+  | 'non-utf8-name';
 
 export function isDocgraphError(e: unknown): e is DocgraphError {
   return e instanceof DocgraphError;

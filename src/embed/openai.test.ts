@@ -24,6 +24,8 @@ function unit(v: number[]): number[] {
 }
 
 interface Received {
+  /** The request target: path and query string. */
+  url: string;
   headers: IncomingHttpHeaders;
   body: { model?: unknown; input?: unknown; dimensions?: unknown; encoding_format?: unknown };
 }
@@ -91,7 +93,8 @@ class FakeEmbeddingServer {
   }
 
   private handle(method: string | undefined, url: string | undefined, headers: IncomingHttpHeaders, raw: string, res: ServerResponse): void {
-    if (method !== 'POST' || url !== '/v1/embeddings') {
+    // Azure-style gateways take the key or an api-version in the query string
+    if (method !== 'POST' || new URL(url ?? '/', 'http://x').pathname !== '/v1/embeddings') {
       res.writeHead(404, { 'content-type': 'text/plain' });
       res.end('404 page not found');
       return;
@@ -103,7 +106,7 @@ class FakeEmbeddingServer {
       sendJson(res, 400, { error: { message: 'We could not parse the JSON body of your request.', type: 'invalid_request_error' } });
       return;
     }
-    const received = { headers, body };
+    const received = { url: url ?? '', headers, body };
     this.requests.push(received);
     const step = this.steps.shift();
     if (step !== undefined) return step(received, res);
@@ -275,6 +278,75 @@ describe('OpenAIEmbedder against a local OpenAI-compatible server', () => {
     const err = await failure(make({ apiKey: key }).embed(['a'], 'document'));
     expect(err.message).toContain('bad request from [redacted]');
     expect(err.message).not.toContain(key);
+  });
+
+  it('keeps a query string of embedder.baseUrl and appends /embeddings to the path', async () => {
+    const vectors = await make({ baseUrl: `${server.baseUrl}?api-version=2024-02-01&api-key=qs-secret-value` }).embed(['a'], 'document');
+    expect(vectors).toHaveLength(1);
+    expect(server.requests[0]!.url).toBe('/v1/embeddings?api-version=2024-02-01&api-key=qs-secret-value');
+    const slash = await make({ baseUrl: `${server.baseUrl}/?api-key=qs-secret-value` }).embed(['b'], 'document');
+    expect(slash).toHaveLength(1);
+    expect(server.requests[1]!.url).toBe('/v1/embeddings?api-key=qs-secret-value');
+  });
+
+  it('never prints a query-string value of embedder.baseUrl in an error', async () => {
+    const secret = 'qs-secret-value';
+    server.script(answer(400, { error: { message: `no deployment for api-key=${secret}` } }));
+    const http = await failure(make({ baseUrl: `${server.baseUrl}?api-key=${secret}` }).embed(['a'], 'document'));
+    expect(http.message).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1\/embeddings\?api-key=\[redacted\] answered HTTP 400/);
+    const port = await closedPort();
+    const refused = await failure(make({ baseUrl: `http://127.0.0.1:${port}/v1?api-key=${secret}`, maxRetries: 0 }).embed(['a'], 'document'));
+    expect(refused.message).toContain(`http://127.0.0.1:${port}/v1/embeddings?api-key=[redacted]`);
+    for (const err of [http, refused]) expect(`${err.message} ${err.hint} ${String(err.stack)} ${JSON.stringify(err)}`).not.toContain(secret);
+  });
+
+  it('redacts a prefix of the key that a server echoes back (any 8 characters or more of it)', async () => {
+    const key = 'sk-proj-abcdefghijklmnopqrstuvwxyz0123456789';
+    const prefix = key.slice(0, 12);
+    server.script(answer(401, { error: { message: `Incorrect API key provided: ${prefix}************6789` } }));
+    server.script(answer(400, { error: { message: `key ${key.slice(10, 22)} is not enabled for this model` } }));
+    const rejected = await failure(make({ apiKey: key }).embed(['a'], 'document'));
+    const bad = await failure(make({ apiKey: key }).embed(['a'], 'document'));
+    expect(bad.message).toContain('key [redacted] is not enabled');
+    for (const err of [rejected, bad]) {
+      const all = `${err.message} ${err.hint} ${String(err.stack)}`;
+      expect(all).not.toContain(prefix);
+      for (let i = 0; i + 8 <= key.length; i++) expect(all).not.toContain(key.slice(i, i + 8));
+    }
+  });
+
+  it('redacts the key from a body that is not JSON', async () => {
+    const key = 'sk-proj-abcdefghijklmnopqrstuvwxyz0123456789';
+    server.script(answer(200, `<html>proxy error for ${key.slice(0, 12)}</html>`));
+    const err = await failure(make({ apiKey: key }).embed(['a'], 'document'));
+    expect(err.message).toContain('not JSON');
+    expect(`${err.message} ${String(err.stack)} ${String((err.cause as Error | undefined)?.message)}`).not.toContain(key.slice(0, 12));
+  });
+
+  it('rejects an all-zero vector as a provider error', async () => {
+    server.script(answer(200, { object: 'list', data: [{ object: 'embedding', index: 0, embedding: [0, 0, 0, 0] }], model: MODEL }));
+    const err = await failure(make().embed(['a'], 'document'));
+    expect(err.code).toBe('EMBEDDER_UNAVAILABLE');
+    expect(err.retryable).toBe(false);
+    expect(err.message).toMatch(/returned an all-zero vector for input 0/);
+  });
+
+  it('rejects NaN and Infinity in a vector as a provider error', async () => {
+    // JSON has no NaN or Infinity, but 1e999 parses as Infinity, and some servers write NaN (Python's json.dumps)
+    server.script(answer(200, '{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.1,1e999,0.2]}]}'));
+    const inf = await failure(make().embed(['a'], 'document'));
+    expect(inf.message).toMatch(/returned a vector that is not finite \(Infinity or NaN\) for input 0/);
+    server.script(answer(200, '{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.1,NaN,0.2]}]}'));
+    const nan = await failure(make().embed(['a'], 'document'));
+    expect(nan.retryable).toBe(false);
+    expect(nan.message).toMatch(/not JSON/);
+    // finite numbers whose squares overflow, or underflow, still have a direction
+    server.script(answer(200, { object: 'list', data: [{ object: 'embedding', index: 0, embedding: [3e200, 4e200] }] }));
+    server.script(answer(200, { object: 'list', data: [{ object: 'embedding', index: 0, embedding: [3e-200, 4e-200] }] }));
+    for (let i = 0; i < 2; i++) {
+      const [v] = await make().embed(['a'], 'document');
+      expect([...v!].map((x) => Math.round(x * 1000) / 1000)).toEqual([0.6, 0.8]);
+    }
   });
 
   it('turns 404 for an unknown model into an error quoting the server', async () => {

@@ -12,10 +12,18 @@ const PROVIDER = 'openai';
 const OPENAI_HOST = 'api.openai.com';
 /** Longest error body text we quote back to the user. */
 const MAX_QUOTED_CHARS = 300;
+/** Server text looked at for quoting: redacted in full before it is cut to MAX_QUOTED_CHARS. */
+const MAX_SCANNED_CHARS = 4096;
+/** A run of this many characters of the API key anywhere in a message is redacted (servers echo key prefixes). */
+const MIN_KEY_FRAGMENT = 8;
+const REDACTED = '[redacted]';
 
 export const openAIEmbedderOptionsSchema = z
   .object({
-    /** The URL up to and including `/v1`, e.g. `http://127.0.0.1:11434/v1` for Ollama. */
+    /**
+     * The URL up to and including `/v1`, e.g. `http://127.0.0.1:11434/v1` for Ollama. A query string
+     * (`?api-version=…`) is kept on every request; its values never appear in errors.
+     */
     baseUrl: z
       .url({ protocol: /^https?$/, error: 'must be an http(s) URL up to and including /v1' })
       .refine((u) => {
@@ -91,20 +99,30 @@ export function parseOpenAIEmbedderOptions(
  *   `Retry-After` up to `retryMaxDelayMs`. When retries run out the
  *   EmbedderError is `retryable: true`; configuration problems (401/403, 404,
  *   400, wrong dimensions, malformed responses) are `retryable: false`.
- * - The API key is sent only in the Authorization header and never appears in
- *   an error message.
+ * - The API key is sent only in the Authorization header. Neither it, nor
+ *   any run of 8 or more of its characters (servers echo key prefixes), nor
+ *   any query-string value of `baseUrl` appears in an error message or hint.
+ * - A vector that is all zeros or holds NaN/Infinity is a provider error
+ *   (non-retryable): it would match nothing, or everything, in search.
  */
 export class OpenAIEmbedder implements Embedder {
   readonly batchSize: number;
   private readonly opts: ResolvedOpenAIEmbedderOptions;
+  /** Where requests go: `baseUrl` with `/embeddings` appended to its path, query string kept. */
   private readonly url: string;
+  /** `url` as errors show it: query-string values redacted. */
+  private readonly shownUrl: string;
+  private readonly secrets: Redactor;
   private learnedDimensions: number | undefined;
   private readonly closing = new AbortController();
 
   constructor(options: OpenAIEmbedderOptions) {
     this.opts = parseOpenAIEmbedderOptions(options, { env: {} });
     this.batchSize = this.opts.batchSize;
-    this.url = `${this.opts.baseUrl.replace(/\/+$/, '')}/embeddings`;
+    const url = endpointUrl(this.opts.baseUrl);
+    this.url = url.href;
+    this.shownUrl = redactQuery(url).href;
+    this.secrets = redactor([...(this.opts.apiKey !== undefined ? [this.opts.apiKey] : []), ...[...url.searchParams.values()]], this.opts.apiKey);
   }
 
   /** Validates raw config (see parseOpenAIEmbedderOptions) and builds the embedder. */
@@ -159,7 +177,7 @@ export class OpenAIEmbedder implements Embedder {
   private assertKeyPresent(): void {
     if (this.opts.apiKey !== undefined) return;
     if (new URL(this.opts.baseUrl).hostname !== OPENAI_HOST) return;
-    throw new EmbedderError(PROVIDER, `no API key configured for ${this.opts.baseUrl}`, {
+    throw new EmbedderError(PROVIDER, `no API key configured for ${this.secrets(this.opts.baseUrl)}`, {
       hint: 'set OPENAI_API_KEY or embedder.apiKey (or point embedder.baseUrl at a local server)',
     });
   }
@@ -172,8 +190,9 @@ export class OpenAIEmbedder implements Embedder {
       const failure = result.failure;
       if (!failure.retryable || attempt >= maxRetries) {
         const suffix = failure.retryable && attempt > 0 ? ` (gave up after ${attempt + 1} attempts)` : '';
-        throw new EmbedderError(PROVIDER, failure.message + suffix, {
-          hint: failure.hint,
+        // Every message passes the redactor on its way out, whatever built it.
+        throw new EmbedderError(PROVIDER, this.secrets(failure.message + suffix), {
+          hint: this.secrets(failure.hint),
           retryable: failure.retryable,
           cause: failure.cause,
         });
@@ -205,6 +224,7 @@ export class OpenAIEmbedder implements Embedder {
     let retryAfter: string | null;
     let text: string;
     try {
+      // the only place the unredacted URL is used
       const res = await fetch(this.url, {
         method: 'POST',
         headers,
@@ -227,7 +247,7 @@ export class OpenAIEmbedder implements Embedder {
   private networkFailure(err: unknown, timedOut: boolean): Failure {
     if (timedOut) {
       return {
-        message: `no answer from ${this.url} within ${this.opts.timeoutMs} ms`,
+        message: `no answer from ${this.shownUrl} within ${this.opts.timeoutMs} ms`,
         hint: 'the server may be overloaded or still loading the model; raise embedder.timeoutMs or lower embedder.batchSize',
         retryable: true,
         cause: err,
@@ -236,7 +256,7 @@ export class OpenAIEmbedder implements Embedder {
     const code = findErrorCode(err);
     const reason = code === undefined ? undefined : NETWORK_REASONS[code];
     return {
-      message: `could not reach ${this.url}: ${reason?.text ?? code ?? (err instanceof Error ? err.message : String(err))}`,
+      message: `could not reach ${this.shownUrl}: ${reason?.text ?? code ?? (err instanceof Error ? err.message : String(err))}`,
       hint: reason?.hint ?? 'check embedder.baseUrl and the network between docgraph and the server',
       retryable: reason?.retryable ?? true,
       cause: err,
@@ -246,7 +266,7 @@ export class OpenAIEmbedder implements Embedder {
   private httpFailure(status: number, text: string, retryAfter: string | null): Failure {
     const serverError = this.serverErrorOf(text);
     const said = serverError.message === undefined ? '' : `: ${serverError.message}`;
-    const where = `${this.url} answered HTTP ${status}`;
+    const where = `${this.shownUrl} answered HTTP ${status}`;
     if (status === 401 || status === 403) {
       return {
         message: `the endpoint rejected the API key (${where})`,
@@ -286,29 +306,34 @@ export class OpenAIEmbedder implements Embedder {
     let json: unknown;
     try {
       json = JSON.parse(text);
-    } catch (err) {
-      return this.badResponse(`${this.url} returned a body that is not JSON: ${this.quote(text)}`, err);
+    } catch {
+      // no cause: JSON.parse's message quotes the body, which may hold what the redactor removes
+      return this.badResponse(`${this.shownUrl} returned a body that is not JSON: ${this.quote(text)}`);
     }
     const parsed = responseSchema.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const at = issue === undefined ? '' : ` (at ${['$', ...issue.path.map(String)].join('.')}: ${issue.message})`;
-      return this.badResponse(`${this.url} returned JSON that is not an embeddings list${at}`);
+      return this.badResponse(`${this.shownUrl} returned JSON that is not an embeddings list${at}`);
     }
     const data = parsed.data.data;
     if (data.length !== expected) {
-      return this.badResponse(`${this.url} returned ${data.length} embeddings for ${expected} inputs`);
+      return this.badResponse(`${this.shownUrl} returned ${data.length} embeddings for ${expected} inputs`);
     }
     const vectors = new Array<Float32Array | undefined>(expected);
     for (const item of data) {
       if (item.index >= expected || vectors[item.index] !== undefined) {
-        return this.badResponse(`${this.url} returned an embedding with a duplicate or out-of-range index ${item.index}`);
+        return this.badResponse(`${this.shownUrl} returned an embedding with a duplicate or out-of-range index ${item.index}`);
       }
-      vectors[item.index] = Float32Array.from(item.embedding);
+      const bad = unusable(item.embedding);
+      if (bad !== undefined) return this.provider(`${this.shownUrl} returned ${bad} for input ${item.index}`, 'the model or server is broken (a failed GPU kernel, an overflow, a model loaded wrongly); check its logs, or try another model');
+      // normalised in double precision first: tiny or huge values would not survive float32
+      const inv = 1 / euclideanLength(item.embedding);
+      vectors[item.index] = Float32Array.from(item.embedding, (x) => x * inv);
     }
     const length = vectors[0]!.length;
     if (vectors.some((v) => v!.length !== length)) {
-      return this.badResponse(`${this.url} returned vectors of different lengths in one response`);
+      return this.badResponse(`${this.shownUrl} returned vectors of different lengths in one response`);
     }
     const mismatch = this.checkDimensions(length);
     if (mismatch !== undefined) return { ok: false, failure: mismatch };
@@ -335,6 +360,10 @@ export class OpenAIEmbedder implements Embedder {
       }
     }
     return undefined;
+  }
+
+  private provider(message: string, hint: string): RequestResult {
+    return { ok: false, failure: { message, hint, retryable: false } };
   }
 
   private badResponse(message: string, cause?: unknown): RequestResult {
@@ -368,12 +397,78 @@ export class OpenAIEmbedder implements Embedder {
     };
   }
 
-  /** Shortens server text for an error message and removes the API key should the server echo it. */
+  /** Shortens server text for an error message, after removing secrets should the server echo them. */
   private quote(text: string): string {
-    let t = text.trim().replace(/\s+/g, ' ');
-    if (this.opts.apiKey !== undefined) t = t.split(this.opts.apiKey).join('[redacted]');
+    const t = this.secrets(text.slice(0, MAX_SCANNED_CHARS).trim().replace(/\s+/g, ' '));
     return t.length > MAX_QUOTED_CHARS ? `${t.slice(0, MAX_QUOTED_CHARS)}…` : t;
   }
+}
+
+/** `baseUrl` with `/embeddings` appended to its path; the query string and fragment-free rest kept. */
+export function endpointUrl(baseUrl: string): URL {
+  const url = new URL(baseUrl);
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}/embeddings`;
+  url.hash = '';
+  return url;
+}
+
+/** The URL with every query-string value replaced by [redacted] (the names stay: they say what was sent). */
+function redactQuery(url: URL): URL {
+  const shown = new URL(url.href);
+  const names = [...shown.searchParams.keys()];
+  if (names.length === 0) return shown;
+  shown.search = names.map((n) => `${encodeURIComponent(n)}=${REDACTED}`).join('&');
+  return shown;
+}
+
+/** Removes secrets from a text. */
+export type Redactor = (text: string) => string;
+
+/**
+ * A redactor for `secrets` (each removed wherever it appears, raw or
+ * percent-encoded) and for `key`, of which any run of MIN_KEY_FRAGMENT or
+ * more characters is removed too: a server that echoes "sk-proj-abcd****"
+ * must not print the start of the key.
+ */
+export function redactor(secrets: readonly string[], key?: string): Redactor {
+  const whole = [...new Set(secrets.flatMap((x) => [x, encodeURIComponent(x)]).filter((x) => x.length > 0))].sort((a, b) => b.length - a.length);
+  const grams = new Set<string>();
+  if (key !== undefined) for (let i = 0; i + MIN_KEY_FRAGMENT <= key.length; i++) grams.add(key.slice(i, i + MIN_KEY_FRAGMENT));
+  return (text) => {
+    let t = text;
+    for (const x of whole) t = t.split(x).join(REDACTED);
+    if (grams.size === 0 || key === undefined) return t;
+    let out = '';
+    for (let i = 0; i < t.length; ) {
+      if (!grams.has(t.slice(i, i + MIN_KEY_FRAGMENT))) {
+        out += t[i];
+        i++;
+        continue;
+      }
+      // the longest run from i that is still a piece of the key
+      let end = i + MIN_KEY_FRAGMENT;
+      while (end < t.length && key.includes(t.slice(i, end + 1))) end++;
+      out += REDACTED;
+      i = end;
+    }
+    return out;
+  };
+}
+
+/** Why an embedding cannot be used, or undefined when it can: it holds NaN or Infinity, or only zeros (it has no direction). */
+function unusable(v: readonly number[]): string | undefined {
+  if (!v.every(Number.isFinite)) return 'a vector that is not finite (Infinity or NaN)';
+  if (v.every((x) => x === 0)) return 'an all-zero vector';
+  return undefined;
+}
+
+/** Euclidean length without overflow or underflow (scaled by the largest magnitude, as hypot does). */
+function euclideanLength(v: readonly number[]): number {
+  let max = 0;
+  for (const x of v) max = Math.max(max, Math.abs(x));
+  let sum = 0;
+  for (const x of v) sum += (x / max) ** 2;
+  return max * Math.sqrt(sum);
 }
 
 /**
@@ -406,7 +501,8 @@ const responseSchema = z.object({
   data: z.array(
     z.object({
       index: z.int().nonnegative(),
-      embedding: z.array(z.number()).min(1),
+      // any number, Infinity included: a non-finite vector gets its own, clearer error after parsing
+      embedding: z.array(z.custom<number>((x) => typeof x === 'number', 'expected a number')).min(1),
     }),
   ),
 });

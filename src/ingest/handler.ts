@@ -1,7 +1,11 @@
 /**
  * The document job handler: does one planned job against the current file.
  *
- * 1. Read the file. Gone, or not the content the job names (it changed after
+ * 1. Read the file, under the source's rules (`sources/source-file.ts`: no
+ *    symlink out of the folder unless the source opted in, no special file,
+ *    size checked before reading), checked on the file actually opened: a
+ *    file swapped for a symlink after planning is refused here (permanent).
+ *    Gone, or not the content the job names (it changed after
  *    planning)? Queue a job for what is there now and finish this one as
  *    superseded: a job only ever writes the content its checksum names, so
  *    the queue's dedupe ("this content is done") stays true.
@@ -13,14 +17,13 @@
  *    (`DocumentCommit.complete`). A file that cannot be parsed fails
  *    permanently (to the DLQ) after its stale document leaves the index.
  */
-import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { DocgraphError, ParseError, UnsupportedFileError } from '../domain/errors.js';
 import { checksum, documentId } from '../domain/ids.js';
 import type { Embedder } from '../embed/embedder.js';
 import { extractDocument } from '../extract/extract.js';
 import { parseFile } from '../parse/parse.js';
 import type { Job, LeaseRef } from '../queue/queue.js';
+import { readSourceFile } from '../sources/source-file.js';
 import type { JobContext } from '../queue/worker.js';
 import type { DocumentWrite, Store } from '../store/store.js';
 import { DELETE_DOCUMENT, DELETED, INGEST_DOCUMENT, type DocumentJobPayload, type DocumentOutcome } from './jobs.js';
@@ -82,6 +85,11 @@ export class UnknownJobError extends DocgraphError {
 /** The handler for `ingest-document` and `delete-document` jobs (pass it to `runWorker`). */
 export function documentJobHandler(o: DocumentHandlerOptions): (ctx: JobContext<DocumentJobPayload>) => Promise<void> {
   const report = (ctx: JobContext<DocumentJobPayload>, outcome: DocumentOutcome): void => o.onOutcome?.(ctx.job.id, outcome);
+  /** How a job reads its file: the planner's rules, carried by the payload. */
+  const readRules = (p: DocumentJobPayload): { followOutside: boolean; maxBytes?: number } => ({
+    followOutside: p.followOutside === true,
+    ...(o.maxFileBytes !== undefined ? { maxBytes: o.maxFileBytes } : {}),
+  });
   return async (ctx) => {
     const { job } = ctx;
     if (job.type === DELETE_DOCUMENT) return deleteDocument(ctx);
@@ -90,8 +98,9 @@ export function documentJobHandler(o: DocumentHandlerOptions): (ctx: JobContext<
     const docId = documentId(job.sourceId, uri);
     let bytes: Buffer;
     try {
-      bytes = await readFile(join(job.payload.root, uri));
+      bytes = await readSourceFile(job.payload.root, uri, readRules(job.payload));
     } catch (e) {
+      if (e instanceof UnsupportedFileError) return refuse(ctx, docId, e);
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return supersede(ctx, DELETED);
       throw e; // I/O errors are retryable
@@ -110,12 +119,7 @@ export function documentJobHandler(o: DocumentHandlerOptions): (ctx: JobContext<
         rec = toRecords(job.sourceId, parsed, sum, bytes.length, (o.now ?? (() => new Date()))().toISOString());
       } catch (e) {
         if (!(e instanceof UnsupportedFileError || e instanceof ParseError)) throw e;
-        // Permanent: the old version leaves the index, then the job goes to the DLQ with the reason.
-        const removed = (await o.store.getDocument(docId)) !== undefined && (await o.commit.removeIfCurrent(ctx.lease, docId));
-        if (removed) await settleRelinks(o.store, docId);
-        const skip = e instanceof UnsupportedFileError ? { uri, reason: e.reason, message: e.message } : { uri, reason: 'parse-error' as const, message: e.message };
-        report(ctx, { kind: 'skipped', uri, skip, removed });
-        throw e;
+        return refuse(ctx, docId, e);
       }
     }
 
@@ -152,18 +156,25 @@ export function documentJobHandler(o: DocumentHandlerOptions): (ctx: JobContext<
     report(ctx, { kind: 'indexed', uri, sections: rec.sections.length, embedded: toEmbed.length, embedMs, writeMs: performance.now() - mark });
   };
 
+  /** Permanent: the old version leaves the index, then the job goes to the DLQ with the reason. */
+  async function refuse(ctx: JobContext<DocumentJobPayload>, docId: string, e: UnsupportedFileError | ParseError): Promise<never> {
+    const uri = ctx.job.uri;
+    const removed = (await o.store.getDocument(docId)) !== undefined && (await o.commit.removeIfCurrent(ctx.lease, docId));
+    if (removed) await settleRelinks(o.store, docId);
+    const skip = e instanceof UnsupportedFileError ? { uri, reason: e.reason, message: e.message } : { uri, reason: 'parse-error' as const, message: e.message };
+    report(ctx, { kind: 'skipped', uri, skip, removed });
+    throw e;
+  }
+
   async function deleteDocument(ctx: JobContext<DocumentJobPayload>): Promise<void> {
     const { job } = ctx;
-    const path = join(job.payload.root, job.uri);
-    const st = await stat(path).catch(() => undefined);
-    if (st?.isFile()) {
-      // The file is back: index what is there instead.
-      const bytes = await readFile(path).catch((e: NodeJS.ErrnoException) => {
-        if (e.code === 'ENOENT') return undefined; // gone again: delete after all
-        throw e;
-      });
-      if (bytes) return supersede(ctx, checksum(bytes));
-    }
+    // The file is back (and may be read): index what is there instead. Refused or gone: delete.
+    const bytes = await readSourceFile(job.payload.root, job.uri, readRules(job.payload)).catch((e: unknown) => {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (e instanceof UnsupportedFileError || code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return undefined;
+      throw e;
+    });
+    if (bytes) return supersede(ctx, checksum(bytes));
     const mark = performance.now();
     const docId = documentId(job.sourceId, job.uri);
     const { state, changed } = await o.commit.complete(ctx.lease, { kind: 'delete', docId });

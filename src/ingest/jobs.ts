@@ -19,6 +19,8 @@ export interface DocumentJobPayload {
   root: string;
   /** Write even when the index already holds this content (verify --repair). */
   force?: boolean;
+  /** The source opted in to file symlinks that lead out of its folder (special files are refused all the same). */
+  followOutside?: boolean;
 }
 
 /** What one job did, for the ingest report. */

@@ -5,7 +5,6 @@
  * every worker embeds in the same space) and re-embeds stored sections when
  * the embedder changed. It writes no document: the job handler does.
  */
-import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ParseError, UnsupportedFileError } from '../domain/errors.js';
 import { checksum, documentId, sourceId as makeSourceId } from '../domain/ids.js';
@@ -13,6 +12,7 @@ import type { Embedder } from '../embed/embedder.js';
 import { formatOf } from '../parse/input.js';
 import { parseFile } from '../parse/parse.js';
 import { folderRoot, isIgnoredDirName, scanFolder, type ScannedFile } from '../sources/filesystem.js';
+import { checkFile, readSourceFile } from '../sources/source-file.js';
 import type { Store } from '../store/store.js';
 import type { EnqueueOptions, JobInput } from '../queue/queue.js';
 import { reembedStored, type EmbedderResolver, type IngestProgress, type SkippedFile } from './ingest.js';
@@ -36,6 +36,8 @@ export interface PlanOptions {
   uris?: readonly string[];
   /** Queue these uris even if the index holds their content (verify --repair). */
   force?: ReadonlySet<string>;
+  /** Follow file symlinks out of the folder (the source opted in); the jobs carry it. Default false. */
+  followOutside?: boolean;
 }
 
 /** A new or changed file, parsed (or found bad) while planning. */
@@ -54,12 +56,19 @@ export interface PlannedFile {
 export interface Plan {
   root: string;
   sourceId: string;
-  /** Indexable files looked at. */
+  /** Symlinks out of the folder are followed (the jobs read with the same rule). */
+  followOutside: boolean;
+  /** Files looked at: indexable ones, and documents skipped while scanning (see `skipped`). */
   files: number;
   ignored: number;
   /** Files whose content the index already holds. */
   unchanged: number;
-  /** Files that cannot be indexed, with why (their jobs go to the DLQ). */
+  /**
+   * Files (and folders) that cannot be indexed, with why. Those found bad by
+   * their content get a job that goes to the DLQ; those refused before
+   * reading (outside the root, special, too large, dangling ...) get none,
+   * and an indexed version of them is deleted.
+   */
   skipped: SkippedFile[];
   /** Files to (re)index, bad ones included, in uri order. */
   changes: PlannedFile[];
@@ -81,40 +90,39 @@ export async function planFolder(dir: string, options: PlanOptions): Promise<Pla
   const { store } = options;
   const progress = options.onProgress ?? (() => undefined);
   const ignore = options.ignore ?? (() => false);
+  const rules = { followOutside: options.followOutside ?? false, ...(options.maxFileBytes !== undefined ? { maxBytes: options.maxFileBytes } : {}) };
   progress({ phase: 'scan', done: 0, total: 0 });
   let root: string;
   let files: ScannedFile[];
   let ignored = 0;
   const gone: string[] = [];
+  /** Refused before reading: no job; an indexed version leaves. */
+  const refused: SkippedFile[] = [];
   if (options.uris) {
     root = folderRoot(dir);
     files = [];
     for (const uri of [...new Set(options.uris)].sort()) {
       if (!formatOf(uri) || ignore(uri) || uri.split('/').slice(0, -1).some(isIgnoredDirName)) continue;
-      const path = join(root, uri);
-      let st;
-      try {
-        st = statSync(path);
-      } catch {
-        gone.push(uri);
-        continue;
-      }
-      if (st.isFile()) files.push({ uri, path, size: st.size, mtimeMs: st.mtimeMs });
+      const c = checkFile(root, uri, rules);
+      if (c.kind === 'file') files.push({ uri, path: join(root, uri), size: c.size, mtimeMs: c.mtimeMs });
+      else if (c.kind === 'skip') refused.push(c.skip);
       else gone.push(uri);
     }
   } else {
-    const scan = scanFolder(dir, ignore);
+    const scan = scanFolder(dir, { ignore, ...rules });
     root = scan.root;
     files = scan.files;
     ignored = scan.ignored;
+    refused.push(...scan.skipped);
   }
+  const fileCount = files.length + refused.length;
   const srcId = makeSourceId('fs', root);
   const now = (options.now ?? (() => new Date()))().toISOString();
   await store.upsertSource({ id: srcId, kind: 'fs', location: root, createdAt: now });
 
   const existing = new Map<string, string>();
   if (options.uris) {
-    for (const uri of [...files.map((f) => f.uri), ...gone]) {
+    for (const uri of [...files.map((f) => f.uri), ...gone, ...refused.map((r) => r.uri)]) {
       const doc = await store.getDocument(documentId(srcId, uri));
       if (doc) existing.set(uri, doc.checksum);
     }
@@ -122,24 +130,31 @@ export async function planFolder(dir: string, options: PlanOptions): Promise<Pla
     for (const d of await store.listDocuments(srcId)) existing.set(d.uri, d.checksum);
   }
 
-  const skipped: SkippedFile[] = [];
+  const skipped: SkippedFile[] = [...refused];
   const changes: PlannedFile[] = [];
   let unchanged = 0;
-  files.forEach((file, i) => {
+  for (const [i, file] of files.entries()) {
     progress({ phase: 'parse', done: i, total: files.length, uri: file.uri });
     let bytes: Buffer;
     try {
-      bytes = readFileSync(file.path);
+      bytes = await readSourceFile(root, file.uri, rules);
     } catch (e) {
+      if (e instanceof UnsupportedFileError) {
+        // refused on a closer look (the file changed since the scan)
+        const skip = { uri: file.uri, reason: e.reason, message: e.message };
+        skipped.push(skip);
+        refused.push(skip);
+        continue;
+      }
       // Gone or unreadable now: the job reads it again and retries (or deletes it, if it is gone).
       skipped.push({ uri: file.uri, reason: 'unreadable', message: `${file.uri} could not be read: ${(e as NodeJS.ErrnoException).code ?? String(e)}` });
-      return;
+      continue;
     }
     const sum = checksum(bytes);
     const force = options.force?.has(file.uri) ?? false;
     if (existing.get(file.uri) === sum && !force) {
       unchanged++;
-      return;
+      continue;
     }
     try {
       const parsed = parseFile(file.uri, bytes, { maxFileBytes: options.maxFileBytes, maxSectionTokens: options.maxSectionTokens });
@@ -152,7 +167,7 @@ export async function planFolder(dir: string, options: PlanOptions): Promise<Pla
       skipped.push(skip);
       changes.push({ uri: file.uri, checksum: sum, skip, force, replaces: existing.has(file.uri) });
     }
-  });
+  }
   progress({ phase: 'parse', done: files.length, total: files.length });
   const parseMs = performance.now() - started;
 
@@ -180,12 +195,17 @@ export async function planFolder(dir: string, options: PlanOptions): Promise<Pla
   }
   const reembedMs = performance.now() - mark;
 
-  const present = new Set(files.map((f) => f.uri));
-  const deletions = options.uris ? gone.filter((u) => existing.has(u)) : [...existing.keys()].filter((u) => !present.has(u));
+  const refusedUris = new Set(refused.map((s) => s.uri));
+  const present = new Set(files.map((f) => f.uri).filter((u) => !refusedUris.has(u)));
+  // A folder that cannot be read now keeps what was indexed from it: nothing is known to be gone.
+  const unreadableDirs = refused.filter((s) => s.reason === 'unreadable' && s.uri.endsWith('/')).map((s) => s.uri);
+  const kept = (u: string): boolean => present.has(u) || unreadableDirs.some((d) => u.startsWith(d));
+  const deletions = options.uris ? [...gone, ...refusedUris].filter((u) => existing.has(u)).sort() : [...existing.keys()].filter((u) => !kept(u));
   return {
     root,
     sourceId: srcId,
-    files: files.length,
+    followOutside: rules.followOutside,
+    files: fileCount,
     ignored,
     unchanged,
     skipped,
@@ -205,7 +225,7 @@ export async function planFolder(dir: string, options: PlanOptions): Promise<Pla
  * one per changed file.
  */
 export function planJobs(plan: Plan): { job: JobInput<DocumentJobPayload>; options?: EnqueueOptions }[] {
-  const payload = (force: boolean): DocumentJobPayload => (force ? { root: plan.root, force } : { root: plan.root });
+  const payload = (force: boolean): DocumentJobPayload => ({ root: plan.root, ...(force ? { force } : {}), ...(plan.followOutside ? { followOutside: true } : {}) });
   return [
     ...plan.deletions.map((uri) => ({ job: { type: DELETE_DOCUMENT, sourceId: plan.sourceId, uri, checksum: DELETED, payload: payload(false) } })),
     ...plan.changes.map((c) => ({

@@ -1,14 +1,15 @@
 import { z } from 'zod';
 import type { SectionCitation } from '../app/graph.js';
 import { clip } from './budget.js';
+import { formatCitation } from '../app/documents.js';
 
 /** How graph tools cite a section: its id for get_section, uri#anchor, and a short heading path. */
 export const citationSchema = z.object({
   id: z.string().describe('Section id for get_section.'),
-  ref: z.string().describe('Citation: uri#anchor.'),
+  ref: z.string().describe('Citation: uri#anchor (in the uri, %, #, ? and spaces are percent-encoded).'),
   heading_path: z.array(z.string()),
 });
 
 export function cite(c: SectionCitation): z.infer<typeof citationSchema> {
-  return { id: c.id, ref: c.anchor ? `${c.uri}#${c.anchor}` : c.uri, heading_path: c.headingPath.slice(-4).map((h) => clip(h, 80)) };
+  return { id: c.id, ref: formatCitation(c.uri, c.anchor), heading_path: c.headingPath.slice(-4).map((h) => clip(h, 80)) };
 }

@@ -28,9 +28,7 @@ export const DEFAULT_MAX_FILE_BYTES = 20 * 1024 * 1024;
  * UnsupportedFileError with a reason: empty, too-large, binary, invalid-utf8.
  */
 export function decodeText(uri: string, bytes: Uint8Array, maxBytes = DEFAULT_MAX_FILE_BYTES): string {
-  if (bytes.length > maxBytes) {
-    throw new UnsupportedFileError(uri, 'too-large', `${uri} is ${formatBytes(bytes.length)}, over the ${formatBytes(maxBytes)} limit (ingest.maxFileBytes)`);
-  }
+  if (bytes.length > maxBytes) throw tooLarge(uri, bytes.length, maxBytes);
   if (looksBinary(bytes)) {
     throw new UnsupportedFileError(uri, 'binary', `${uri} looks like a binary file (it holds NUL or control bytes), not Markdown or HTML text`);
   }
@@ -45,6 +43,11 @@ export function decodeText(uri: string, bytes: Uint8Array, maxBytes = DEFAULT_MA
     throw new UnsupportedFileError(uri, 'empty', `${uri} is empty`);
   }
   return text;
+}
+
+/** The `too-large` refusal of a file of `size` bytes (callers check the size before they read). */
+export function tooLarge(uri: string, size: number, maxBytes: number): UnsupportedFileError {
+  return new UnsupportedFileError(uri, 'too-large', `${uri} is ${formatBytes(size)}, over the ${formatBytes(maxBytes)} limit (ingest.maxFileBytes)`);
 }
 
 function looksBinary(bytes: Uint8Array): boolean {
@@ -78,5 +81,6 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+  if (n < 1024 * 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)} MB`;
+  return `${(n / 1024 / 1024 / 1024).toFixed(1)} GB`;
 }

@@ -5,6 +5,7 @@ import { InvalidInputError } from '../../domain/errors.js';
 import { clip } from '../budget.js';
 import { fittedResult, guarded, READ_ONLY, type McpContext } from '../context.js';
 import { decodeCursor, encodeCursor, queryHash } from '../cursor.js';
+import { formatCitation } from '../../app/documents.js';
 
 const DEFAULT_LIMIT = 10;
 const MAX_LIMIT = 50;
@@ -87,7 +88,7 @@ function shape(found: ErrorExplanation, page: ErrorExplanation['sections'], offs
     sections: page.slice(0, n).map((s, i) => ({
       rank: offset + i + 1,
       id: s.id,
-      ref: s.anchor ? `${s.uri}#${s.anchor}` : s.uri,
+      ref: formatCitation(s.uri, s.anchor),
       heading_path: s.headingPath.slice(-4).map((h) => clip(h, 80)),
       score: s.score,
       why: s.why,

@@ -5,7 +5,7 @@ import { InvalidInputError } from '../../domain/errors.js';
 import { clip, largestFitting, responseTokens } from '../budget.js';
 import { budgetTooSmall, guarded, READ_ONLY, toolResult, type McpContext } from '../context.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
-import { stripResourceScheme } from '../resources.js';
+import { DOC_SCHEME, stripResourceScheme } from '../resources.js';
 
 const inputSchema = z.strictObject({
   uri: z
@@ -59,14 +59,16 @@ export function registerGetDocument(server: McpServer, ctx: McpContext): void {
     },
     (args) =>
       guarded(ctx, async () => {
-        const uri = stripResourceScheme(args.uri.trim()).replace(/#.*$/, '');
+        const ref = args.uri.trim();
+        // a resource uri names the document exactly; anything else is read as a citation (an anchor is ignored)
+        const view = await ctx.app.getDocument(ref.startsWith(DOC_SCHEME) ? { uri: stripResourceScheme(ref) } : { citation: ref });
+        const uri = view.document.uri;
         let start = 0;
         if (args.cursor !== undefined) {
           const c = decodeCursor(args.cursor, 'outline', 'get_document');
           if (c.u !== uri) throw new InvalidInputError(`this cursor continues the outline of ${c.u}`, { field: 'cursor', allowed: `uri "${c.u}" with this cursor, or no cursor` });
           start = c.o;
         }
-        const view = await ctx.app.getDocument(uri);
         const nodes = flatten(view.outline);
         start = Math.min(start, nodes.length);
         const build = (n: number): { out: Output; md: string } => {

@@ -1,10 +1,10 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { parseCitation, type SectionBrief, type SectionRef, type SectionView } from '../../app/documents.js';
+import { formatCitation, type SectionBrief, type SectionRef, type SectionView } from '../../app/documents.js';
 import { clip, largestFitting, responseTokens } from '../budget.js';
 import { budgetTooSmall, guarded, READ_ONLY, toolResult, type McpContext } from '../context.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
-import { stripResourceScheme } from '../resources.js';
+import { DOC_SCHEME, stripResourceScheme } from '../resources.js';
 
 const SECTION_ID = /^s_[0-9a-f]{24}$/;
 /** Context lists are navigation aids; a section with hundreds of children lists the first ones. */
@@ -49,10 +49,11 @@ const outputSchema = z.object({
 
 type Output = z.infer<typeof outputSchema>;
 
-/** A ref as the tool accepts it: section id, uri#anchor, or a docgraph:// resource uri. */
+/** A ref as the tool accepts it: section id, uri#anchor (the citation search_docs gives, or the uri as on disk), or a docgraph:// resource uri. */
 export function parseSectionRef(ref: string): SectionRef {
-  const r = stripResourceScheme(ref.trim());
-  return SECTION_ID.test(r) ? { id: r } : parseCitation(r);
+  const t = ref.trim();
+  if (t.startsWith(DOC_SCHEME)) return { uri: stripResourceScheme(t), anchor: '' };
+  return SECTION_ID.test(t) ? { id: t } : { citation: t };
 }
 
 export function registerGetSection(server: McpServer, ctx: McpContext): void {
@@ -114,7 +115,7 @@ function shape(view: SectionView, text: string, offset: number, n: number, withC
   const cursor = end < text.length ? encodeCursor('section', { id: s.id, c: end }) : next ? encodeCursor('section', { id: next.id, c: 0 }) : undefined;
   const out: Output = {
     id: s.id,
-    ref: s.anchor ? `${view.document.uri}#${s.anchor}` : view.document.uri,
+    ref: formatCitation(view.document.uri, s.anchor),
     uri: view.document.uri,
     anchor: s.anchor,
     document_title: clip(view.document.title, 160),

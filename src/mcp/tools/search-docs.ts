@@ -6,6 +6,7 @@ import type { SearchFilters } from '../../store/store.js';
 import { clip, largestFitting, responseTokens } from '../budget.js';
 import { budgetTooSmall, guarded, READ_ONLY, toolResult, type McpContext } from '../context.js';
 import { decodeCursor, encodeCursor, queryHash } from '../cursor.js';
+import { formatCitation } from '../../app/documents.js';
 
 export const DEFAULT_LIMIT = 10;
 const MAX_LIMIT = 50;
@@ -153,7 +154,7 @@ function toHit(h: SearchHit, rank: number): Hit {
   return {
     rank,
     id: h.sectionId,
-    ref: h.anchor ? `${h.uri}#${h.anchor}` : h.uri,
+    ref: formatCitation(h.uri, h.anchor),
     uri: h.uri,
     anchor: h.anchor,
     title: clip(h.title, 160),

@@ -6,6 +6,7 @@ import type { EdgeType } from '../../domain/types.js';
 import { clip } from '../budget.js';
 import { fittedResult, guarded, READ_ONLY, type McpContext } from '../context.js';
 import { decodeCursor, encodeCursor, queryHash } from '../cursor.js';
+import { formatCitation } from '../../app/documents.js';
 
 const DEFAULT_DEPTH = 1;
 const DEFAULT_LIMIT = 50;
@@ -107,7 +108,7 @@ function toNode(n: TraverseResult['nodes'][number]): Node {
     kind: n.kind,
     label: clip(n.label, 120),
     ...(n.type ? { type: n.type } : {}),
-    ...(n.uri !== undefined ? { ref: n.anchor ? `${n.uri}#${n.anchor}` : n.uri } : {}),
+    ...(n.uri !== undefined ? { ref: formatCitation(n.uri, n.anchor ?? '') } : {}),
   };
 }
 
