@@ -105,7 +105,7 @@ export interface EdgeRecord {
  * (the things the query names), `graph` (expansion from the best hits), `prior`
  * (the intent's type prior: the hit defines the kind of thing the question asks for).
  */
-export type Retriever = 'lexical' | 'vector' | 'entity' | 'graph' | 'prior';
+export type Retriever = 'lexical' | 'vector' | 'entity' | 'graph' | 'prior' | 'page';
 
 export interface SearchHit {
   sectionId: string;

@@ -24,6 +24,8 @@ export interface SearchOptions {
   mode?: SearchMode;
   filters?: SearchFilters;
   fusion?: FusionWeights;
+  /** Per-document diversity decay, 0–1 (1 = none). Default DOC_DIVERSITY. */
+  diversity?: number;
 }
 
 export interface SearchDeps {
@@ -67,6 +69,8 @@ export async function search(deps: SearchDeps, query: string, options: SearchOpt
   const lists: Partial<Record<Retriever, ScoredSection[]>> = {};
   if (lexical) lists.lexical = await lexical;
   if (vector) lists.vector = await vector;
+  // pages: whole-page lexical evidence, so the page that answers ranks above pages that mention a word once
+  if (lists.lexical && mode !== 'lexical') lists.page = await pageList(deps.store, lists.lexical);
   const via = new Map<string, Via[]>();
   let fused: FusedCandidate[];
   if (entity) {
@@ -88,19 +92,19 @@ export async function search(deps: SearchDeps, query: string, options: SearchOpt
     fused = fuse(lists, fusion);
   }
   // one hit per section: the best-scoring part of a split section stands for all its parts
-  const window = fused.slice(0, (offset + limit) * 3);
+  const window = fused.slice(0, Math.max(WINDOW_MIN, (offset + limit) * 3));
   const sections = new Map((await deps.store.getSections(window.map((c) => c.sectionId))).map((s) => [s.id, s]));
   const seenSections = new Set<string>();
-  const kept: FusedCandidate[] = [];
+  const distinct: FusedCandidate[] = [];
   for (const c of window) {
     const s = sections.get(c.sectionId);
     if (!s) continue; // deleted between retrieval and fetch
     const key = `${s.docId}#${s.anchor}#${s.headingPath.join('\u001f')}`;
     if (seenSections.has(key)) continue;
     seenSections.add(key);
-    kept.push(c);
-    if (kept.length >= offset + limit) break;
+    distinct.push(c);
   }
+  const kept = diversify(distinct, (c) => sections.get(c.sectionId)!.docId, options.diversity ?? DOC_DIVERSITY, offset + limit);
   const page = kept.slice(offset, offset + limit);
 
   const docs = new Map<string, DocumentRecord | undefined>();
@@ -127,6 +131,71 @@ export async function search(deps: SearchDeps, query: string, options: SearchOpt
     });
   }
   return { query: q, hits, degraded, tookMs: round(performance.now() - started), ...(mode === 'graph' ? { intent: queryPlan.intent } : {}) };
+}
+
+/**
+ * Pages ranked by the lexical evidence of all their sections in the lexical
+ * list (a page's best section counts fully, each further one half as much as
+ * the one before), each page represented by its best section. A page that
+ * answers a question usually matches it in several sections; a page that
+ * mentions one query word in one short section does not.
+ */
+async function pageList(store: Store, lexical: ScoredSection[]): Promise<ScoredSection[]> {
+  const sections = new Map((await store.getSections(lexical.map((l) => l.sectionId))).map((s) => [s.id, s]));
+  const byDoc = new Map<string, { score: number; n: number; best: string }>();
+  for (const l of lexical) {
+    const s = sections.get(l.sectionId);
+    if (!s) continue;
+    const d = byDoc.get(s.docId);
+    if (!d) byDoc.set(s.docId, { score: l.score, n: 1, best: l.sectionId });
+    else {
+      d.score += l.score * 0.5 ** d.n;
+      d.n++;
+    }
+  }
+  return [...byDoc.values()].sort((a, b) => b.score - a.score || (a.best < b.best ? -1 : 1)).map((d) => ({ sectionId: d.best, score: d.score }));
+}
+
+/** Fused candidates looked at for the page: enough that diversity can reach past one long document. */
+const WINDOW_MIN = 60;
+
+/**
+ * Past the first DIVERSITY_FREE hits of a document, each further hit from it
+ * has its score multiplied by this once more (d, d², ...): a long single-page
+ * manual cannot fill the list, while a page that holds a few strong answers
+ * still shows them. A stronger discount, or one from the second hit on,
+ * costs section Hit@5 on both dev sets (docs/benchmarks.md).
+ */
+export const DOC_DIVERSITY = 0.6;
+/** Hits per document before the diversity discount starts. */
+export const DIVERSITY_FREE = 4;
+
+/**
+ * Greedy re-ranking for per-document diversity: repeatedly takes the
+ * candidate with the best score after the discount for the hits its document
+ * already has. Stable: ties keep fusion order.
+ */
+export function diversify<T extends { score: number }>(candidates: readonly T[], docOf: (c: T) => string, decay: number, want: number): T[] {
+  if (decay >= 1) return candidates.slice(0, want);
+  const left = [...candidates];
+  const shown = new Map<string, number>();
+  const out: T[] = [];
+  while (out.length < want && left.length > 0) {
+    let best = 0;
+    let bestScore = -Infinity;
+    for (let i = 0; i < left.length; i++) {
+      const c = left[i]!;
+      const adjusted = c.score * decay ** Math.max(0, (shown.get(docOf(c)) ?? 0) + 1 - DIVERSITY_FREE);
+      if (adjusted > bestScore) {
+        best = i;
+        bestScore = adjusted;
+      }
+    }
+    const [c] = left.splice(best, 1);
+    out.push(c!);
+    shown.set(docOf(c!), (shown.get(docOf(c!)) ?? 0) + 1);
+  }
+  return out;
 }
 
 /** Candidates of the first fusion the intent's type prior looks at. */

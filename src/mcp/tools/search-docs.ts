@@ -40,7 +40,7 @@ const hitSchema = z.object({
   snippet: z.string().describe('Excerpt with the matched terms in **bold**.'),
   score: z.number(),
   why: z.object({
-    retrievers: z.array(z.object({ name: z.string(), rank: z.number().int(), score: z.number() })).describe('Which retrievers found it, at which rank: lexical = keywords/BM25, vector = meaning, entity = a thing the query names or describes, graph = a neighbour of a top hit, prior = it defines the kind of thing the question asks for.'),
+    retrievers: z.array(z.object({ name: z.string(), rank: z.number().int(), score: z.number() })).describe('Which retrievers found it, at which rank: lexical = keywords/BM25, vector = meaning, entity = a thing the query names or describes, graph = a neighbour of a top hit, prior = it defines the kind of thing the question asks for, page = its page matches the query as a whole (in several sections).'),
     terms: z.array(z.string()).describe('Query terms found in the snippet.'),
     graph: z
       .array(
@@ -69,7 +69,7 @@ const outputSchema = z.object({
 type Output = z.infer<typeof outputSchema>;
 type Hit = z.infer<typeof hitSchema>;
 
-const RETRIEVER_LABEL: Record<string, string> = { lexical: 'keywords', vector: 'meaning', entity: 'entity', graph: 'graph' };
+const RETRIEVER_LABEL: Record<string, string> = { lexical: 'keywords', vector: 'meaning', entity: 'entity', graph: 'graph', page: 'page' };
 
 export function registerSearchDocs(server: McpServer, ctx: McpContext): void {
   server.registerTool(
