@@ -111,7 +111,7 @@ describe('docgraph search', () => {
   it.concurrent('prints uri#anchor, heading path and snippet, without colour codes when not a terminal', async () => {
     const r = await docgraph('--index', index, 'search', 'rotate the TLS certificate', '--limit', '3');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^1\. guides\/rotate-tls-certificate\.md#[\w-]+ {2}\d\.\d{4}\n {3}Rotate the TLS certificate.*\n {3}.*\*\*/);
+    expect(r.stdout).toMatch(/^1\. guides\/rotate-tls-certificate\.md#[\w-]+ {2}confidence \d\.\d{2}\n {3}Rotate the TLS certificate.*\n {3}.*\*\*/);
     expect(r.stdout.match(/^\d\. /gm)).toHaveLength(3);
     expect(r.stdout).not.toMatch(/\u001b\[/);
   });

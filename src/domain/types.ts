@@ -117,7 +117,10 @@ export interface SearchHit {
   title: string;
   /** Text excerpt with matched terms wrapped in `**`. */
   snippet: string;
+  /** Fused rank score: orders hits within one result, not comparable across queries. */
   score: number;
+  /** Estimated probability (0–1) that this hit's page answers the query; comparable across queries (search.ts `confidence`). */
+  confidence: number;
   /** Contribution of each retriever to `score`, and its rank in that retriever's list. */
   parts: Partial<Record<Retriever, { score: number; rank: number }>>;
   /** For hits the graph brought in: the entities and edges that led here. */
@@ -142,6 +145,8 @@ export interface SearchResult {
   hits: SearchHit[];
   /** Retrievers that failed and were left out (the query still answered). */
   degraded: Retriever[];
+  /** True when even the best hit is unlikely to answer the query (its confidence is below 0.5): nothing relevant may be indexed. */
+  weak: boolean;
   tookMs: number;
   /** The intent the planner saw in the query (graph mode). */
   intent?: string;

@@ -126,11 +126,20 @@ export async function search(deps: SearchDeps, query: string, options: SearchOpt
       title: doc.title,
       snippet: makeSnippet(s.text || s.heading, termSet),
       score: round(c.score),
+      confidence: Math.round(confidence(hitFeatures(queryTerms, s, doc.title, c.parts), offset + hits.length + 1) * 1000) / 1000,
       parts: Object.fromEntries(Object.entries(c.parts).map(([k, v]) => [k, { score: round(v.score), rank: v.rank }])),
       ...(via.has(s.id) && (c.parts.entity || c.parts.graph || c.parts.prior) ? { via: via.get(s.id) } : {}),
     });
   }
-  return { query: q, hits, degraded, tookMs: round(performance.now() - started), ...(mode === 'graph' ? { intent: queryPlan.intent } : {}) };
+  // judged on the best hit of the whole list, so every page of one search says the same
+  let weak = true;
+  const first = kept[0] && sections.get(kept[0].sectionId);
+  if (first) {
+    if (!docs.has(first.docId)) docs.set(first.docId, await deps.store.getDocument(first.docId));
+    const title = docs.get(first.docId)?.title ?? '';
+    weak = confidence(hitFeatures(queryTerms, first, title, kept[0]!.parts), 1) < WEAK_BELOW;
+  }
+  return { query: q, hits, degraded, weak, tookMs: round(performance.now() - started), ...(mode === 'graph' ? { intent: queryPlan.intent } : {}) };
 }
 
 /**
@@ -154,6 +163,50 @@ async function pageList(store: Store, lexical: ScoredSection[]): Promise<ScoredS
     }
   }
   return [...byDoc.values()].sort((a, b) => b.score - a.score || (a.best < b.best ? -1 : 1)).map((d) => ({ sectionId: d.best, score: d.score }));
+}
+
+/** What a hit's confidence is computed from (all in 0–1). */
+export interface HitFeatures {
+  /** Share of the query's distinct terms found in the section (heading path and text). */
+  coverage: number;
+  /** Share of the query's distinct terms found in the section's title and headings. */
+  headingCoverage: number;
+  /** Cosine similarity of the query and section vectors (0 when the vector retriever did not list it). */
+  cosine: number;
+}
+
+export function hitFeatures(queryTerms: readonly string[], section: { heading: string; headingPath: readonly string[]; text: string }, title: string, parts: FusedCandidate['parts']): HitFeatures {
+  const q = new Set(queryTerms);
+  if (q.size === 0) return { coverage: 0, headingCoverage: 0, cosine: 0 };
+  const head = new Set(terms([title, ...section.headingPath, section.heading].join(' ')));
+  const body = new Set(terms(section.text));
+  let inHead = 0;
+  let inAny = 0;
+  for (const t of q) {
+    if (head.has(t)) inHead++;
+    if (head.has(t) || body.has(t)) inAny++;
+  }
+  return { coverage: inAny / q.size, headingCoverage: inHead / q.size, cosine: Math.max(0, parts.vector?.score ?? 0) };
+}
+
+/**
+ * Logistic weights of hit confidence: bias, coverage, heading coverage,
+ * cosine, 1/rank. Fitted by bench/calibrate.ts on both dev sets (the label:
+ * the hit's page is judged relevant); its calibration error is in
+ * docs/benchmarks.md.
+ */
+const CONFIDENCE = [-3.825, 1.315, 1.64, 4.502, 1.28] as const;
+/** A result whose best hit has less confidence than this is flagged `weak`. */
+export const WEAK_BELOW = 0.5;
+
+/**
+ * Estimated probability (0–1) that a hit's page answers the query, from
+ * features that mean the same in every query: how much of the query the
+ * section and its headings contain, how close its vector is, and its rank.
+ */
+export function confidence(f: HitFeatures, rank: number): number {
+  const [b, cov, head, cos, r] = CONFIDENCE;
+  return 1 / (1 + Math.exp(-(b + cov * f.coverage + head * f.headingCoverage + cos * f.cosine + r / rank)));
 }
 
 /** Fused candidates looked at for the page: enough that diversity can reach past one long document. */

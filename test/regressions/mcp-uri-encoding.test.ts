@@ -38,7 +38,7 @@ interface Hit {
 
 describe('uris with #, ?, % and spaces over MCP', () => {
   it.each(NAMES.map((name, i) => [name, i] as const))('%s: search_docs refs open with get_section and get_document', async (name, i) => {
-    const found = await call(client, 'search_docs', { query: `${token(i)} setup steps`, limit: 3 });
+    const found = await call(client, 'search_docs', { query: `${token(i)} setup steps`, limit: 10 });
     expect(found.isError, text(found)).toBeFalsy();
     const hits = (found.structuredContent as { hits: Hit[] }).hits.filter((h) => h.uri === name);
     const hit = hits.find((h) => h.anchor === 'setup-steps');

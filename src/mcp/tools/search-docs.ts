@@ -38,7 +38,8 @@ const hitSchema = z.object({
   title: z.string().describe('Document title.'),
   heading_path: z.array(z.string()).describe('Breadcrumb from the document title down to the section heading.'),
   snippet: z.string().describe('Excerpt with the matched terms in **bold**.'),
-  score: z.number(),
+  score: z.number().describe('Fused rank score: orders the hits of this result; not comparable across queries.'),
+  confidence: z.number().describe('Estimated probability (0–1) that this hit answers the query; comparable across queries.'),
   why: z.object({
     retrievers: z.array(z.object({ name: z.string(), rank: z.number().int(), score: z.number() })).describe('Which retrievers found it, at which rank: lexical = keywords/BM25, vector = meaning, entity = a thing the query names or describes, graph = a neighbour of a top hit, prior = it defines the kind of thing the question asks for, page = its page matches the query as a whole (in several sections).'),
     terms: z.array(z.string()).describe('Query terms found in the snippet.'),
@@ -64,6 +65,7 @@ const outputSchema = z.object({
   partial: z.boolean().describe('True when hits were left out of this page to stay within the token budget.'),
   nextCursor: z.string().optional().describe('Present when more hits follow: call search_docs again with the same query and this cursor.'),
   degraded: z.array(z.string()).describe('Retrievers that were unavailable (the search still answered without them).'),
+  weak: z.boolean().describe('True when even the best hit is unlikely to answer the query: the docs may not cover it; say so rather than guess.'),
 });
 
 type Output = z.infer<typeof outputSchema>;
@@ -111,6 +113,7 @@ export function registerSearchDocs(server: McpServer, ctx: McpContext): void {
             partial: n < all.length,
             ...(more ? { nextCursor: encodeCursor('search', { h: bound, o: offset + n }) } : {}),
             degraded: result.degraded,
+            weak: result.weak,
           };
           return { out, md: render(out) };
         };
@@ -161,6 +164,7 @@ function toHit(h: SearchHit, rank: number): Hit {
     heading_path: h.headingPath.slice(-6).map((p) => clip(p, 100)),
     snippet: clip(h.snippet, 400),
     score: h.score,
+    confidence: h.confidence,
     why: { retrievers, terms, ...(h.via?.length ? { graph: h.via.slice(0, 5).map((v) => ({ ...v })) } : {}) },
   };
 }
@@ -168,10 +172,11 @@ function toHit(h: SearchHit, rank: number): Hit {
 function render(out: Output): string {
   const lines: string[] = [];
   if (out.hits.length === 0) lines.push(`No sections match "${out.query}".`);
+  else if (out.weak) lines.push(`Weak match: even the best hit is unlikely to answer "${out.query}"; the docs may not cover it.\n`);
   for (const h of out.hits) {
     const graph = (h.why.graph ?? []).map((g) => (g.kind === 'entity' ? `${g.type ?? 'entity'} ${g.entity} (${g.edge})` : `${g.edge} of \`${g.from}\``));
     const why = [...h.why.retrievers.map((r) => `${RETRIEVER_LABEL[r.name] ?? r.name} #${r.rank}`), ...graph.map((g) => `graph: ${g}`)].join(', ');
-    lines.push(`${h.rank}. **${h.heading_path.join(' › ') || h.title}** — \`${h.ref}\` (id \`${h.id}\`, score ${h.score})`);
+    lines.push(`${h.rank}. **${h.heading_path.join(' › ') || h.title}** — \`${h.ref}\` (id \`${h.id}\`, confidence ${h.confidence})`);
     lines.push(`   ${h.snippet}`);
     lines.push(`   matched by ${why || 'nothing'}${h.why.terms.length ? `; terms: ${h.why.terms.join(', ')}` : ''}`);
   }

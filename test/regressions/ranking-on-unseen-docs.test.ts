@@ -54,3 +54,17 @@ describe('diversify', () => {
     expect(diversify(list, (x) => x.doc, 0.5, 2)).toEqual(list.slice(0, 2));
   });
 });
+
+describe('confidence and weak', () => {
+  it('means the same across queries: a query the docs answer scores above one they do not, and only the latter is weak', async () => {
+    const answered = await app.search('retry delay milliseconds', { limit: 5 });
+    const unanswered = await app.search('kubernetes ingress annotations for gzip', { limit: 5 });
+    expect(answered.weak).toBe(false);
+    expect(answered.hits[0]!.confidence).toBeGreaterThan(0.5);
+    expect(unanswered.weak).toBe(true);
+    expect(unanswered.hits.every((h) => h.confidence < 0.5)).toBe(true);
+    for (const h of [...answered.hits, ...unanswered.hits]) expect(h.confidence).toBeGreaterThanOrEqual(0), expect(h.confidence).toBeLessThanOrEqual(1);
+    // every page of one search says the same
+    expect((await app.search('retry delay milliseconds', { limit: 2, offset: 2 })).weak).toBe(false);
+  });
+});
