@@ -63,7 +63,10 @@ describe('confidence and weak', () => {
     expect(answered.hits[0]!.confidence).toBeGreaterThan(0.5);
     expect(unanswered.weak).toBe(true);
     expect(unanswered.hits.every((h) => h.confidence < 0.5)).toBe(true);
-    for (const h of [...answered.hits, ...unanswered.hits]) expect(h.confidence).toBeGreaterThanOrEqual(0), expect(h.confidence).toBeLessThanOrEqual(1);
+    for (const h of [...answered.hits, ...unanswered.hits]) {
+      expect(h.confidence).toBeGreaterThanOrEqual(0);
+      expect(h.confidence).toBeLessThanOrEqual(1);
+    }
     // every page of one search says the same
     expect((await app.search('retry delay milliseconds', { limit: 2, offset: 2 })).weak).toBe(false);
   });
