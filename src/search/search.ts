@@ -70,7 +70,7 @@ export async function search(deps: SearchDeps, query: string, options: SearchOpt
   if (lexical) lists.lexical = await lexical;
   if (vector) lists.vector = await vector;
   // pages: whole-page lexical evidence, so the page that answers ranks above pages that mention a word once
-  if (lists.lexical && mode !== 'lexical') lists.page = await pageList(deps.store, lists.lexical);
+  if (lists.lexical && mode !== 'lexical' && (fusion.weights.page ?? 0) > 0) lists.page = await pageList(deps.store, lists.lexical);
   const via = new Map<string, Via[]>();
   let fused: FusedCandidate[];
   if (entity) {
@@ -150,13 +150,14 @@ export async function search(deps: SearchDeps, query: string, options: SearchOpt
  * mentions one query word in one short section does not.
  */
 async function pageList(store: Store, lexical: ScoredSection[]): Promise<ScoredSection[]> {
-  const sections = new Map((await store.getSections(lexical.map((l) => l.sectionId))).map((s) => [s.id, s]));
+  const unknown = lexical.filter((l) => l.docId === undefined).map((l) => l.sectionId);
+  const docOf = new Map((unknown.length > 0 ? await store.getSections(unknown) : []).map((s) => [s.id, s.docId]));
   const byDoc = new Map<string, { score: number; n: number; best: string }>();
   for (const l of lexical) {
-    const s = sections.get(l.sectionId);
-    if (!s) continue;
-    const d = byDoc.get(s.docId);
-    if (!d) byDoc.set(s.docId, { score: l.score, n: 1, best: l.sectionId });
+    const docId = l.docId ?? docOf.get(l.sectionId);
+    if (docId === undefined) continue;
+    const d = byDoc.get(docId);
+    if (!d) byDoc.set(docId, { score: l.score, n: 1, best: l.sectionId });
     else {
       d.score += l.score * 0.5 ** d.n;
       d.n++;

@@ -12,6 +12,8 @@ export interface SearchFilters {
 export interface ScoredSection {
   sectionId: string;
   score: number;
+  /** The section's document, where the retriever has it at no cost (lexical search does). */
+  docId?: string;
 }
 
 export interface SourceRecord {

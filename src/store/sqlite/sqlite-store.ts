@@ -316,14 +316,17 @@ export class SqliteStore implements Store {
         .all(match, limit + LEXICAL_TIE_MARGIN) as { rowid: number; score: number }[];
       const cut = top[Math.min(limit, top.length) - 1]?.score ?? Infinity;
       if (top.length < limit + LEXICAL_TIE_MARGIN || top[top.length - 1]!.score < cut) {
-        const idOf = this.db.prepare('SELECT id FROM sections WHERE rowid = ?').pluck();
-        const hits = top.filter((r) => r.score >= cut).map((r) => ({ sectionId: idOf.get(r.rowid) as string | undefined, score: r.score }));
-        if (hits.every((h): h is ScoredSection => h.sectionId !== undefined)) {
+        const idOf = this.db.prepare('SELECT id, doc_id AS docId FROM sections WHERE rowid = ?');
+        const hits = top.filter((r) => r.score >= cut).map((r) => {
+          const row = idOf.get(r.rowid) as { id: string; docId: string } | undefined;
+          return { sectionId: row?.id, docId: row?.docId, score: r.score };
+        });
+        if (hits.every((h): h is ScoredSection & { docId: string } => h.sectionId !== undefined)) {
           return hits.sort((x, y) => y.score - x.score || (x.sectionId < y.sectionId ? -1 : x.sectionId > y.sectionId ? 1 : 0)).slice(0, limit);
         }
       }
     }
-    const sql = `SELECT s.id AS sectionId, -bm25(sections_fts, ${heading}, ${context}, ${body}) AS score
+    const sql = `SELECT s.id AS sectionId, s.doc_id AS docId, -bm25(sections_fts, ${heading}, ${context}, ${body}) AS score
                  FROM sections_fts JOIN sections s ON s.rowid = sections_fts.rowid
                  ${where ? 'JOIN documents d ON d.id = s.doc_id' : ''}
                  WHERE sections_fts MATCH ? ${where ? 'AND ' + where : ''}
