@@ -57,3 +57,20 @@ describe('makeSnippet', () => {
     expect(makeSnippet('', q('anything'))).toBe('');
   });
 });
+
+describe('makeSnippet: readable cuts', () => {
+  it('never ends inside a word', () => {
+    const text = 'alpha '.repeat(30) + 'needle ' + 'incomprehensibilities '.repeat(30);
+    const s = makeSnippet(text, new Set(['needl']), 120);
+    const body = s.replace(/^…/, '').replace(/…$/, '');
+    expect(text.replace(/\*\*/g, '')).toContain(body.replace(/\*\*/g, ''));
+    expect(body.replace(/\*\*/g, '')).toMatch(/(^|\s)\S+$/);
+    expect(text.includes(body.replace(/\*\*/g, '') + ' ') || text.endsWith(body.replace(/\*\*/g, ''))).toBe(true);
+  });
+
+  it('keeps the line breaks of a code block', () => {
+    const s = makeSnippet('Rotate the key:\n\n```sh\nacme keys rotate\nacme keys list\n```\n\nThen restart.', new Set(['rotat']));
+    expect(s).toContain('```sh\nacme keys **rotate**\nacme keys list\n```');
+    expect(s.startsWith('**Rotate** the key:')).toBe(true);
+  });
+});

@@ -8,7 +8,7 @@ const TOKEN = /(?:--?)?[\p{L}\p{N}_$][\p{L}\p{N}_$.\-:/]*[\p{L}\p{N}_$]|[\p{L}\p
  * the text when nothing matches.
  */
 export function makeSnippet(text: string, queryTerms: ReadonlySet<string>, width = 240): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
+  const flat = flatten(text);
   const matches: { start: number; end: number }[] = [];
   for (const m of flat.matchAll(TOKEN)) {
     if (terms(m[0]).some((t) => queryTerms.has(t))) matches.push({ start: m.index, end: m.index + m[0].length });
@@ -29,7 +29,7 @@ export function makeSnippet(text: string, queryTerms: ReadonlySet<string>, width
   let start = Math.max(0, first.start - Math.floor(width / 4));
   const space = flat.lastIndexOf(' ', start);
   if (start > 0 && space >= 0 && first.start - space < width / 2) start = space + 1;
-  const end = Math.min(flat.length, start + width);
+  const end = wordEnd(flat, Math.min(flat.length, start + width), start + Math.floor(width / 2));
   let out = '';
   let at = start;
   for (const m of matches) {
@@ -43,6 +43,27 @@ export function makeSnippet(text: string, queryTerms: ReadonlySet<string>, width
 
 function clip(s: string, start: number, width: number): string {
   if (s.length <= width) return s;
-  const cut = s.lastIndexOf(' ', width);
-  return s.slice(start, cut > width / 2 ? cut : width) + '…';
+  return s.slice(start, wordEnd(s, width, Math.floor(width / 2))) + '…';
+}
+
+const FENCE = /(`{3,}|~{3,})[^\n]*\n[\s\S]*?(?:\n\1[^\n]*|$)/g;
+
+/** Prose on one line; code blocks keep their line breaks (a snippet of code stays readable). */
+function flatten(text: string): string {
+  let out = '';
+  let at = 0;
+  for (const m of text.matchAll(FENCE)) {
+    out += text.slice(at, m.index).replace(/\s+/g, ' ');
+    const code = m[0].split('\n').map((l) => l.trimEnd()).filter((l, i, all) => l !== '' || (i > 0 && all[i - 1] !== ''));
+    out += (out.endsWith(' ') || out === '' ? '' : ' ') + code.join('\n') + ' ';
+    at = m.index + m[0].length;
+  }
+  return (out + text.slice(at).replace(/\s+/g, ' ')).replace(/ +/g, ' ').trim();
+}
+
+/** `end` moved back to a word boundary (not before `min`), so a snippet never ends inside a word. */
+function wordEnd(s: string, end: number, min: number): number {
+  if (end >= s.length || /\s/.test(s[end]!) || /\s/.test(s[end - 1]!)) return end;
+  for (let i = end - 1; i > min; i--) if (/\s/.test(s[i]!)) return i;
+  return end;
 }
