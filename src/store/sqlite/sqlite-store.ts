@@ -16,8 +16,10 @@ import type {
   StoredEmbedder,
   StoreStats,
 } from '../store.js';
+import { indexFailure } from './failures.js';
 import { GraphWriter } from './graph-writes.js';
 import { migrate } from './migrations.js';
+import { integrityCheck, markOpen, quickCheck, type OpenMarker } from './open-marker.js';
 import { FlatVectorIndex } from './vector-index.js';
 
 /** BM25 column weights: heading, context (title + parent headings), body. */
@@ -75,25 +77,47 @@ export class SqliteStore implements Store {
   private writes = 0;
   private closed = false;
   private readonly graph: GraphWriter;
+  private readonly marker: OpenMarker | undefined;
 
   private constructor(private readonly path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     try {
       this.db = new Database(path);
     } catch (e) {
-      throw new DocgraphError('STORE_FAILED', `cannot open the index at ${path}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      throw indexFailure(e, path) ?? new DocgraphError('STORE_FAILED', `cannot open the index at ${path}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 10000');
     try {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma('foreign_keys = ON');
+      this.db.pragma('busy_timeout = 10000');
       migrate(this.db);
+      if (path !== ':memory:') {
+        try {
+          this.marker = markOpen(this.db);
+        } catch (e) {
+          // a read-only index can still be searched; it just gets no marker
+          if (indexFailure(e, path)?.code !== 'INDEX_UNAVAILABLE') throw e;
+        }
+        if (this.marker?.unclean) quickCheck(this.db, path);
+      }
     } catch (e) {
+      this.marker?.clear();
       this.db.close();
-      throw new DocgraphError('STORE_FAILED', `cannot use the index at ${path}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      if (e instanceof DocgraphError) throw e;
+      throw indexFailure(e, path) ?? new DocgraphError('STORE_FAILED', `cannot use the index at ${path}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
     this.graph = new GraphWriter(this.db);
+  }
+
+  /** Full SQLite integrity check of the index file (`docgraph verify`): the problems found, empty when whole. */
+  integrityProblems(max = 100): string[] {
+    return integrityCheck(this.db, max);
+  }
+
+  /** The index file's path (`:memory:` for a throwaway store). */
+  get location(): string {
+    return this.path;
   }
 
   /** Opens (creating if needed) the index file at `path`; `:memory:` for a throwaway store. */
@@ -514,6 +538,7 @@ export class SqliteStore implements Store {
     if (this.closed) return;
     this.closed = true;
     this.vectors = undefined;
+    this.marker?.clear();
     this.db.close();
   }
 }
