@@ -4,7 +4,8 @@
  * SQLITE_IOERR_WRITE, ...); we branch on them, never on message text.
  */
 import Database from 'better-sqlite3';
-import { DocgraphError, IndexCorruptError, IndexUnavailableError, type IndexUnavailableReason } from '../../domain/errors.js';
+import type { DocgraphError} from '../../domain/errors.js';
+import { IndexCorruptError, IndexUnavailableError, type IndexUnavailableReason } from '../../domain/errors.js';
 
 /** Primary result code → why the index cannot be used. Codes not listed are not about the index file itself. */
 const UNAVAILABLE: Record<string, IndexUnavailableReason> = {
