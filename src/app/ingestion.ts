@@ -449,8 +449,8 @@ export class Ingestion {
       store: this.store,
       embedder: () => this.currentEmbedder(),
       commit: this.commit,
-      requeue: async (job, current) => {
-        const payload: DocumentJobPayload = { root: job.payload.root, ...(job.payload.followOutside ? { followOutside: true } : {}) };
+      requeue: async (job, current, supersedes) => {
+        const payload: DocumentJobPayload = { root: job.payload.root, ...(job.payload.followOutside ? { followOutside: true } : {}), supersedes };
         const input: JobInput<DocumentJobPayload> =
           current === DELETED
             ? { type: DELETE_DOCUMENT, sourceId: job.sourceId, uri: job.uri, checksum: DELETED, payload }
