@@ -313,14 +313,19 @@ export class SqliteStore implements Store {
     for (const row of this.db.prepare('SELECT * FROM sections ORDER BY doc_id, seq').iterate() as Iterable<SectionRow>) yield toSection(row);
   }
 
-  async putVectors(vectors: Map<string, Float32Array>): Promise<void> {
+  async putVectors(vectors: Map<string, Float32Array>, embedderId?: string): Promise<boolean> {
     const ins = this.db.prepare(
       'INSERT INTO section_vectors (section_rowid, vec) SELECT rowid, ? FROM sections WHERE id = ? ON CONFLICT(section_rowid) DO UPDATE SET vec = excluded.vec',
     );
-    this.db.transaction(() => {
-      for (const [id, vec] of vectors) ins.run(Buffer.from(vec.buffer, vec.byteOffset, vec.byteLength), id);
-    })();
+    const written = this.db
+      .transaction(() => {
+        if (embedderId !== undefined && this.getEmbedderSync()?.id !== embedderId) return false;
+        for (const [id, vec] of vectors) ins.run(Buffer.from(vec.buffer, vec.byteOffset, vec.byteLength), id);
+        return true;
+      })
+      .immediate();
     this.writes++;
+    return written;
   }
 
   async lexicalSearch(terms: readonly string[], limit: number, filters?: SearchFilters): Promise<ScoredSection[]> {
@@ -492,12 +497,13 @@ export class SqliteStore implements Store {
     return this.getEmbedderSync();
   }
 
-  async setEmbedder(e: StoredEmbedder): Promise<void> {
+  async setEmbedder(e: StoredEmbedder, blobs: Readonly<Record<string, Uint8Array>> = {}): Promise<void> {
     this.db.transaction(() => {
+      for (const [key, value] of Object.entries(blobs)) this.putBlobSync(key, value);
       const prev = this.getEmbedderSync();
       if (prev && prev.id !== e.id) this.db.prepare('DELETE FROM section_vectors').run();
       this.db.prepare("INSERT INTO kv (key, value) VALUES ('embedder', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(Buffer.from(JSON.stringify(e)));
-    })();
+    }).immediate();
     this.writes++;
   }
 
@@ -507,6 +513,10 @@ export class SqliteStore implements Store {
   }
 
   async putBlob(key: string, value: Uint8Array): Promise<void> {
+    this.putBlobSync(key, value);
+  }
+
+  private putBlobSync(key: string, value: Uint8Array): void {
     this.db.prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run('blob:' + key, Buffer.from(value));
   }
 
