@@ -151,7 +151,7 @@ const UNAVAILABLE_HINTS: Record<IndexUnavailableReason, string> = {
   'read-only': 'make the index file, its -wal and -shm files and its folder writable by this user again, then run the command again; queued jobs are kept',
   'cannot-open': 'check that the index file and its folder exist and are readable and writable by this user',
   'disk-full': 'free disk space on the volume that holds the index, then run the command again; queued jobs are kept',
-  'io-error': 'the disk reported an error: check the volume (dmesg, fsck); if the file is damaged, `docgraph verify` says so',
+  'io-error': 'the system refused a write or read: check that the volume has space and is writable, the permissions and immutable attributes (lsattr) of the index file, its -wal file and folder, and dmesg; queued jobs are kept',
   permission: 'check the permissions (and immutable attributes, lsattr) of the index file, its -wal and -shm files and its folder',
 };
 
