@@ -1,6 +1,5 @@
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { InvalidInputError } from '../domain/errors.js';
-import { estimateTokens } from '../parse/model.js';
 import type { McpContext } from './context.js';
 import { protocolError } from './errors.js';
 
