@@ -49,7 +49,8 @@ export function ingestEmbedderResolver(config: Config, store: Store): EmbedderRe
       const info = embedder.info();
       const changed = stored?.id !== info.id;
       if (changed) await store.setEmbedder({ id: info.id, provider: info.provider, model: info.model, dimensions: info.dimensions });
-      return { embedder, reembedAll: changed && stats.sections > 0 };
+      // whatever is stored now (another process may have written since `stats`) must be re-embedded
+      return { embedder, reembedAll: changed };
     }
     const blob = await store.getBlob(MODEL_BLOB);
     const current = blob ? deserializeModel(blob) : undefined;
@@ -61,9 +62,11 @@ export function ingestEmbedderResolver(config: Config, store: Store): EmbedderRe
     const model = fitModel(texts);
     const embedder = new BuiltinEmbedder(model);
     const info = embedder.info();
-    await store.putBlob(MODEL_BLOB, new Uint8Array(serializeModel(model)));
-    await store.setEmbedder({ id: info.id, provider: info.provider, model: info.model, dimensions: info.dimensions });
-    return { embedder, reembedAll: stats.sections > 0 };
+    // the model and the id in one transaction: a job never loads one embedder's model under another's id
+    await store.setEmbedder({ id: info.id, provider: info.provider, model: info.model, dimensions: info.dimensions }, { [MODEL_BLOB]: new Uint8Array(serializeModel(model)) });
+    // Always re-embed what is stored at the switch, not what `stats` saw before fitting: another
+    // process's jobs may have written since, and the switch just deleted their vectors.
+    return { embedder, reembedAll: true };
   };
 }
 

@@ -31,6 +31,7 @@ import { globMatcher } from '../sources/globs.js';
 import { watchFolder, type FolderWatch, type WatchBatch } from '../sources/watch.js';
 import type { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { ingestEmbedderResolver, queryEmbedder } from './embedders.js';
+import { fatalIndexFailure } from './failures.js';
 import { verifyIndex, type VerifyReport } from './verify.js';
 
 /** The vectors were computed with an embedder the index no longer uses. Retryable: the next attempt embeds with the current one. */
@@ -163,7 +164,7 @@ export class Ingestion {
     try {
       const { plan, queued } = await this.enqueueFolder(dir, { ...o, cache: wait, ...(wait ? { beforeEnqueue: startWorker } : {}) });
       const finals = wait
-        ? await this.waitFor(queued.ids, { dirty: worker.dirty, setWake: worker.setWake, ...(o.signal ? { signal: o.signal } : {}), ...(o.onProgress ? { onProgress: o.onProgress } : {}) })
+        ? await this.waitFor(queued.ids, { dirty: worker.dirty, setWake: worker.setWake, failure: worker.failure, ...(o.signal ? { signal: o.signal } : {}), ...(o.onProgress ? { onProgress: o.onProgress } : {}) })
         : new Map(this.jobsById(queued.ids).map((j) => [j.id, j]));
       return buildReport(plan, queued, finals, outcomes, started);
     } finally {
@@ -197,6 +198,8 @@ export class Ingestion {
       exitWhenIdle: o.exitWhenIdle ?? false,
       types: DOCUMENT_JOB_TYPES,
       ...(o.signal ? { signal: o.signal } : {}),
+      // the index made read-only, removed, full or damaged: stop and say so, instead of retrying forever
+      fatalError: (e) => fatalIndexFailure(e, c.index),
       onEvent: (e) => {
         if (log) logEvent(log, e);
         o.onEvent?.(e);
@@ -260,7 +263,7 @@ export class Ingestion {
     const worker = this.wakingWorker(o.log);
     worker.start();
     try {
-      return await this.waitFor(ids, { dirty: worker.dirty, setWake: worker.setWake, ...(o.signal ? { signal: o.signal } : {}) });
+      return await this.waitFor(ids, { dirty: worker.dirty, setWake: worker.setWake, failure: worker.failure, ...(o.signal ? { signal: o.signal } : {}) });
     } finally {
       await worker.stop();
     }
@@ -271,13 +274,22 @@ export class Ingestion {
    * `drain`): each event marks its job dirty and wakes the waiter. `stop`
    * stops it gracefully and waits for it; it is a no-op if never started.
    */
-  private wakingWorker(log: Logger | undefined): { dirty: Set<string>; setWake: (f: () => void) => void; start: () => void; stop: () => Promise<void> } {
+  private wakingWorker(log: Logger | undefined): {
+    dirty: Set<string>;
+    setWake: (f: () => void) => void;
+    /** Why the worker stopped on its own (the index cannot be used), if it did. */
+    failure: () => unknown;
+    start: () => void;
+    stop: () => Promise<void>;
+  } {
     const abort = new AbortController();
     const dirty = new Set<string>();
     let wake: () => void = () => undefined;
-    let running: Promise<WorkerSummary> | undefined;
+    let running: Promise<WorkerSummary | undefined> | undefined;
+    let failure: unknown;
     return {
       dirty,
+      failure: () => failure,
       setWake: (f) => {
         wake = f;
       },
@@ -289,6 +301,10 @@ export class Ingestion {
             if ('jobId' in e && e.jobId) dirty.add(e.jobId);
             wake();
           },
+        }).catch((e: unknown) => {
+          failure = e;
+          wake();
+          return undefined;
         });
       },
       stop: async () => {
@@ -312,7 +328,12 @@ export class Ingestion {
       for (const w of watches) await w.close();
       throw e;
     }
-    const worker = o.worker ? this.runWorker({ signal: stop.signal, ...(o.log ? { log: o.log } : {}) }) : undefined;
+    const worker = o.worker
+      ? this.runWorker({ signal: stop.signal, ...(o.log ? { log: o.log } : {}) }).catch((e: unknown) => {
+          // the index cannot be written: serving reads goes on, ingesting stops until a restart
+          o.log?.error({ err: e }, 'worker stopped: the index cannot be written');
+        })
+      : undefined;
     return {
       stop: async () => {
         for (const w of watches) await w.close();
@@ -340,7 +361,7 @@ export class Ingestion {
   /** Waits until each job has ended, following supersededBy to the job that replaced it. Returns the final job per given id. */
   private async waitFor(
     ids: readonly string[],
-    o: { dirty: Set<string>; setWake: (f: () => void) => void; signal?: AbortSignal; onProgress?: (p: IngestProgress) => void },
+    o: { dirty: Set<string>; setWake: (f: () => void) => void; failure?: () => unknown; signal?: AbortSignal; onProgress?: (p: IngestProgress) => void },
   ): Promise<Map<string, Job>> {
     const current = new Map(ids.map((id) => [id, id]));
     const open = new Set(ids);
@@ -348,6 +369,9 @@ export class Ingestion {
     let lastFull = 0;
     const total = open.size;
     for (;;) {
+      // the worker gave up (the index cannot be written): waiting longer would be forever
+      const failed = o.failure?.();
+      if (failed !== undefined) throw failed;
       const full = Date.now() - lastFull >= 1_000;
       if (full) lastFull = Date.now();
       const targets = [...open].filter((id) => full || o.dirty.has(current.get(id)!));
@@ -449,8 +473,8 @@ export class Ingestion {
       store: this.store,
       embedder: () => this.currentEmbedder(),
       commit: this.commit,
-      requeue: async (job, current) => {
-        const payload: DocumentJobPayload = { root: job.payload.root, ...(job.payload.followOutside ? { followOutside: true } : {}) };
+      requeue: async (job, current, supersedes) => {
+        const payload: DocumentJobPayload = { root: job.payload.root, ...(job.payload.followOutside ? { followOutside: true } : {}), supersedes };
         const input: JobInput<DocumentJobPayload> =
           current === DELETED
             ? { type: DELETE_DOCUMENT, sourceId: job.sourceId, uri: job.uri, checksum: DELETED, payload }

@@ -2,9 +2,10 @@
  * `docgraph verify`: does the index match the files, and is it whole? Drift
  * is the share of checked items (indexed documents, indexable files missing
  * from the index, entities) that are wrong; `repair` re-queues what a job can
- * fix and drops what nothing owns.
+ * fix and drops what nothing owns. It starts with SQLite's full integrity
+ * check of the file and throws IndexCorruptError when that fails.
  */
-import { ParseError, UnsupportedFileError } from '../domain/errors.js';
+import { IndexCorruptError, ParseError, UnsupportedFileError } from '../domain/errors.js';
 import { checksum } from '../domain/ids.js';
 import type { SkippedFile } from '../ingest/ingest.js';
 import { relinkDocument, settleRelinks } from '../ingest/links.js';
@@ -61,6 +62,12 @@ export interface VerifyDeps {
 
 export async function verifyIndex(ingestion: VerifyDeps, o: { repair?: boolean } = {}): Promise<VerifyReport> {
   const store = ingestion.store;
+  // The file itself first: on damaged pages every other check is meaningless (or throws half-way).
+  const damage = store.integrityProblems();
+  if (damage.length > 0) {
+    const more = damage.length > 3 ? ` (and ${damage.length - 3} more)` : '';
+    throw new IndexCorruptError(`PRAGMA integrity_check found ${damage.length} problem(s): ${damage.slice(0, 3).join('; ')}${more}`, { path: store.location });
+  }
   const embedder = await store.getEmbedder();
   const integrity = checkIntegrity(store.database, embedder?.dimensions);
   const ignore = globMatcher(ingestion.config.ingest.ignore);

@@ -1,3 +1,4 @@
+import { explainFailure } from '../app/failures.js';
 import { isDocgraphError, type ErrorCode } from '../domain/errors.js';
 
 /** Exit codes scripts can rely on (also in docs/cli.md). */
@@ -10,7 +11,8 @@ const EXIT_BY_CODE: Partial<Record<ErrorCode, number>> = {
 };
 
 /** The one place that maps an error to what the CLI prints and its exit code. */
-export function reportError(e: unknown, verbose: boolean, write: (s: string) => void): number {
+export function reportError(error: unknown, verbose: boolean, write: (s: string) => void): number {
+  const e = explainFailure(error);
   if (isDocgraphError(e)) {
     write(`docgraph: ${e.message}\n`);
     if (e.hint) write(`  hint: ${e.hint}\n`);

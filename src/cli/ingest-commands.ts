@@ -131,6 +131,8 @@ export function registerIngestionCommands(program: Command, setExit: (code: numb
         try {
           report = await app.ingest(dir, bar.update, {
             wait: opts.wait,
+            // worker errors (a job failing, the index not writable) go to stderr
+            log: createLogger(app.config.logLevel),
             onBackpressure: backpressureNote,
             ...(opts.followSymlinksOutside ? { followOutside: true } : {}),
             ...(stop ? { signal: stop.signal } : {}),

@@ -14,10 +14,22 @@ const serverSchema = z
     apiKey: z.string().min(16).regex(/^[A-Za-z0-9._~+/-]+=*$/, 'letters, digits and ._~+/- only').optional().describe('Bearer token required on /mcp when set: at least 16 characters of A–Z, a–z, 0–9 and ._~+/- (env DOCGRAPH_API_KEY).'),
     allowedHosts: z.array(z.string()).default([]).describe('Host header names accepted besides localhost, 127.0.0.1 and [::1] (DNS-rebinding protection).'),
     allowedOrigins: z.array(z.string()).default([]).describe('Browser Origins accepted besides http(s)://localhost, 127.0.0.1 and [::1] on any port.'),
-    tokenBudget: z.number().int().min(1000).max(100_000).default(4000).describe('Most tokens (≈4 chars each) one MCP tool response may hold; longer results come with partial: true and a cursor (env DOCGRAPH_TOKEN_BUDGET).'),
+    tokenBudget: z
+      .number()
+      .int()
+      .min(1000)
+      .max(100_000)
+      .default(4000)
+      .describe('Most tokens (≈4 chars each) one MCP tool response or resource read may hold; longer results come with partial: true and a cursor, longer documents in pages (docgraph://doc/{uri}?page=N) (env DOCGRAPH_TOKEN_BUDGET).'),
+    eventStoreMaxBytes: z
+      .number()
+      .int()
+      .min(64 * 1024)
+      .default(32 * 1024 * 1024)
+      .describe('Most bytes of MCP messages `docgraph serve` keeps so clients can resume a lost stream (Last-Event-ID), across all sessions; the oldest go first (env DOCGRAPH_EVENT_STORE_MAX_BYTES).'),
   })
   .strict()
-  .default({ host: '127.0.0.1', port: 7700, allowedHosts: [], allowedOrigins: [], tokenBudget: 4000 });
+  .default({ host: '127.0.0.1', port: 7700, allowedHosts: [], allowedOrigins: [], tokenBudget: 4000, eventStoreMaxBytes: 32 * 1024 * 1024 });
 
 /** The job queue behind ingest (docs/architecture.md, "Queue and workers"). */
 const queueSchema = z
@@ -172,6 +184,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   if (env.DOCGRAPH_PORT) server.port = parseNumber('DOCGRAPH_PORT', env.DOCGRAPH_PORT);
   if (env.DOCGRAPH_API_KEY) server.apiKey = env.DOCGRAPH_API_KEY;
   if (env.DOCGRAPH_TOKEN_BUDGET) server.tokenBudget = parseNumber('DOCGRAPH_TOKEN_BUDGET', env.DOCGRAPH_TOKEN_BUDGET);
+  if (env.DOCGRAPH_EVENT_STORE_MAX_BYTES) server.eventStoreMaxBytes = parseNumber('DOCGRAPH_EVENT_STORE_MAX_BYTES', env.DOCGRAPH_EVENT_STORE_MAX_BYTES);
   if (options.overrides?.server?.host !== undefined) server.host = options.overrides.server.host;
   if (options.overrides?.server?.port !== undefined) server.port = options.overrides.server.port;
   if (Object.keys(server).length > 0) raw.server = server;

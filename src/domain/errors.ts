@@ -15,6 +15,10 @@ export type ErrorCode =
   | 'LEASE_LOST'
   /** The job queue is at its maximum size; retry later (HTTP 503 with Retry-After). */
   | 'QUEUE_FULL'
+  /** The index file is damaged (SQLite reports corruption or a failed integrity check). */
+  | 'INDEX_CORRUPT'
+  /** The index cannot be written or opened (read-only, permissions, disk full, I/O error); retrying will not help. */
+  | 'INDEX_UNAVAILABLE'
   | 'INTERNAL';
 
 export interface DocgraphErrorOptions {
@@ -97,6 +101,60 @@ export class ConfigError extends DocgraphError {
   }
 }
 
+/**
+ * The index file is damaged: SQLite found corrupt pages, or an integrity
+ * check failed. Never retryable; the hint says how to recover.
+ */
+export class IndexCorruptError extends DocgraphError {
+  /** The index file, when known. */
+  readonly path: string | undefined;
+  /** What SQLite reported (the first problems of an integrity check, or the driver's message). */
+  readonly detail: string;
+  constructor(detail: string, opts: DocgraphErrorOptions & { path?: string } = {}) {
+    const where = opts.path ? ` at ${opts.path}` : '';
+    super('INDEX_CORRUPT', `the index${where} is damaged: ${detail}`, {
+      ...opts,
+      retryable: false,
+      hint:
+        opts.hint ??
+        'restore a backup copy of the index file, or see the damage with `docgraph verify`, or re-ingest into a new index (`docgraph ingest <folder> --index <new file>`) and remove the damaged one',
+    });
+    this.path = opts.path;
+    this.detail = detail;
+  }
+}
+
+/** Why the index cannot be used: a stable string for logs and JSON. */
+export type IndexUnavailableReason = 'read-only' | 'cannot-open' | 'disk-full' | 'io-error' | 'permission';
+
+/**
+ * The index cannot be opened or written, and retrying will not help until
+ * someone fixes the cause (file or folder made read-only, disk full, the
+ * file gone or unreadable, an I/O error).
+ */
+export class IndexUnavailableError extends DocgraphError {
+  readonly reason: IndexUnavailableReason;
+  readonly path: string | undefined;
+  constructor(reason: IndexUnavailableReason, detail: string, opts: DocgraphErrorOptions & { path?: string } = {}) {
+    const where = opts.path ? ` at ${opts.path}` : '';
+    super('INDEX_UNAVAILABLE', `the index${where} cannot be written (${reason}): ${detail}`, {
+      ...opts,
+      retryable: false,
+      hint: opts.hint ?? UNAVAILABLE_HINTS[reason],
+    });
+    this.reason = reason;
+    this.path = opts.path;
+  }
+}
+
+const UNAVAILABLE_HINTS: Record<IndexUnavailableReason, string> = {
+  'read-only': 'make the index file, its -wal and -shm files and its folder writable by this user again, then run the command again; queued jobs are kept',
+  'cannot-open': 'check that the index file and its folder exist and are readable and writable by this user',
+  'disk-full': 'free disk space on the volume that holds the index, then run the command again; queued jobs are kept',
+  'io-error': 'the system refused a write or read: check that the volume has space and is writable, the permissions and immutable attributes (lsattr) of the index file, its -wal file and folder, and dmesg; queued jobs are kept',
+  permission: 'check the permissions (and immutable attributes, lsattr) of the index file, its -wal and -shm files and its folder',
+};
+
 /** Why a file was skipped during ingest; stable strings used in summaries and JSON. */
 export type SkipReason =
   | 'binary'
@@ -118,7 +176,9 @@ export type SkipReason =
   /** A symlinked folder: not followed (it could loop or lead out of the source). */
   | 'linked-folder'
   /** A file or folder name that is not valid UTF-8, so it has no stable uri. */
-  | 'non-utf8-name';
+  | 'non-utf8-name'
+  /** The file's content changed every time it was read (rewritten continuously), so no version could be indexed. */
+  | 'unstable';
 
 export function isDocgraphError(e: unknown): e is DocgraphError {
   return e instanceof DocgraphError;

@@ -1,6 +1,6 @@
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
-import { SessionEventStore } from './event-store.js';
+import { EventLog, SessionEventStore } from './event-store.js';
 
 const msg = (id: number): JSONRPCMessage => ({ jsonrpc: '2.0', id, result: {} });
 
@@ -25,5 +25,22 @@ describe('SessionEventStore', () => {
     for (let i = 2; i <= 4; i++) await store.storeEvent('a', msg(i));
     expect(await store.getStreamIdForEventId(oldest)).toBeUndefined();
     expect(await store.replayEventsAfter(oldest, { send: async () => undefined })).toBe('');
+  });
+
+  it('caps bytes across sessions, dropping the oldest event of any session, and each session replays only its own', async () => {
+    const log = new EventLog(10_000);
+    const a = log.session();
+    const b = log.session();
+    const big = (id: number): JSONRPCMessage => ({ jsonrpc: '2.0', id, result: { text: 'x'.repeat(3_000) } });
+    const a1 = await a.storeEvent('s', big(1));
+    const b1 = await b.storeEvent('s', big(2));
+    await a.storeEvent('s', big(3));
+    await b.storeEvent('s', big(4));
+    expect(log.stats().bytes).toBeLessThanOrEqual(10_000);
+    expect(await a.getStreamIdForEventId(a1)).toBeUndefined(); // the oldest went first
+    expect(await b.getStreamIdForEventId(b1)).toBe('s');
+    expect(await a.getStreamIdForEventId(b1)).toBeUndefined(); // not a's event
+    b.forget();
+    expect(log.stats().events).toBe(1);
   });
 });

@@ -4,18 +4,21 @@ import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { Context } from 'hono';
 import { createMcpServer, type McpContext } from '../mcp/server.js';
-import { SessionEventStore } from './event-store.js';
+import { EventLog, type EventLogStats, type SessionEventStore } from './event-store.js';
 
 export interface McpSessionLimits {
   /** Open sessions at most; beyond it new sessions get 503. Default 100. */
   maxSessions?: number;
   /** A session unused this long is closed. Default 30 minutes. */
   idleMs?: number;
+  /** Bytes of SSE events kept for resumption, across all sessions (oldest dropped first). Default 32 MiB (config server.eventStoreMaxBytes). */
+  eventStoreMaxBytes?: number;
 }
 
 interface Session {
   transport: WebStandardStreamableHTTPServerTransport;
   server: McpServer;
+  events: SessionEventStore;
   lastSeen: number;
 }
 
@@ -33,6 +36,7 @@ export class McpSessions {
   private readonly maxSessions: number;
   private readonly idleMs: number;
   private readonly sweeper: NodeJS.Timeout;
+  private readonly events: EventLog;
   private closed = false;
 
   constructor(
@@ -41,11 +45,17 @@ export class McpSessions {
   ) {
     this.maxSessions = limits.maxSessions ?? 100;
     this.idleMs = limits.idleMs ?? 30 * 60_000;
+    this.events = new EventLog(limits.eventStoreMaxBytes);
     this.sweeper = setInterval(() => void this.sweep(), Math.min(60_000, this.idleMs)).unref();
   }
 
   get size(): number {
     return this.sessions.size;
+  }
+
+  /** Events (and their bytes) held for resumption across all sessions. */
+  eventStats(): EventLogStats {
+    return this.events.stats();
   }
 
   /** Handles any request to /mcp (POST messages, GET the SSE stream, DELETE the session). */
@@ -83,19 +93,22 @@ export class McpSessions {
 
   private async open(req: Request, body: unknown): Promise<Response> {
     const server = createMcpServer(this.ctx);
+    const events = this.events.session();
     const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
-      eventStore: new SessionEventStore(),
+      eventStore: events,
       onsessioninitialized: (id) => {
-        this.sessions.set(id, { transport, server, lastSeen: Date.now() });
+        this.sessions.set(id, { transport, server, events, lastSeen: Date.now() });
         this.ctx.log?.debug({ session: id, open: this.sessions.size }, 'MCP session opened');
       },
       onsessionclosed: (id) => {
         this.sessions.delete(id);
+        events.forget();
       },
     });
     transport.onclose = () => {
       if (transport.sessionId) this.sessions.delete(transport.sessionId);
+      events.forget();
       void server.close();
     };
     await server.connect(transport);
@@ -107,6 +120,7 @@ export class McpSessions {
     for (const [id, s] of this.sessions) {
       if (s.lastSeen < cutoff) {
         this.sessions.delete(id);
+        s.events.forget();
         await s.transport.close().catch(() => undefined);
       }
     }

@@ -25,10 +25,10 @@ export interface HttpAppOptions {
  */
 export function createHttpApp(ctx: McpContext, opts: HttpAppOptions): { app: Hono; sessions: McpSessions } {
   const { server } = opts;
-  const sessions = new McpSessions(ctx, opts.sessions);
+  const sessions = new McpSessions(ctx, { eventStoreMaxBytes: server.eventStoreMaxBytes, ...opts.sessions });
   const app = new Hono();
   app.use('*', rebindingGuard({ bindHost: server.host, allowedHosts: server.allowedHosts, allowedOrigins: server.allowedOrigins }));
-  app.get('/health', (c) => c.json({ status: 'ok', version: VERSION, mcpSessions: sessions.size }));
+  app.get('/health', (c) => c.json({ status: 'ok', version: VERSION, mcpSessions: sessions.size, event_store: sessions.eventStats() }));
   if (server.apiKey) app.use('/mcp', bearerGuard(server.apiKey));
   app.use(
     '/mcp',

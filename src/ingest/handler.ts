@@ -26,7 +26,7 @@ import type { Job, LeaseRef } from '../queue/queue.js';
 import { readSourceFile } from '../sources/source-file.js';
 import type { JobContext } from '../queue/worker.js';
 import type { DocumentWrite, Store } from '../store/store.js';
-import { DELETE_DOCUMENT, DELETED, INGEST_DOCUMENT, type DocumentJobPayload, type DocumentOutcome } from './jobs.js';
+import { DELETE_DOCUMENT, DELETED, INGEST_DOCUMENT, MAX_SUPERSEDES, type DocumentJobPayload, type DocumentOutcome } from './jobs.js';
 import { linkResolver, settleRelinks } from './links.js';
 import { toRecords, type DocumentRecords } from './records.js';
 
@@ -61,8 +61,8 @@ export interface DocumentHandlerOptions {
   /** The embedder the index holds vectors of now. */
   embedder: () => Promise<Embedder>;
   commit: DocumentCommit;
-  /** Queues a job for a document's current state (its file's checksum, or `deleted`). */
-  requeue: (job: Job<DocumentJobPayload>, current: string) => Promise<void>;
+  /** Queues a job for a document's current state (its file's checksum, or `deleted`), carrying `supersedes` in its payload. */
+  requeue: (job: Job<DocumentJobPayload>, current: string, supersedes: number) => Promise<void>;
   maxFileBytes?: number;
   maxSectionTokens?: number;
   cache?: PlanCache;
@@ -182,10 +182,26 @@ export function documentJobHandler(o: DocumentHandlerOptions): (ctx: JobContext<
     report(ctx, state === 'completed' ? { kind: 'deleted', uri: job.uri, existed: changed, deleteMs: performance.now() - mark } : { kind: 'superseded', uri: job.uri });
   }
 
-  /** The file is not what the job names any more: queue what it is now, and finish this job as superseded. */
+  /**
+   * The file is not what the job names any more: queue what it is now, and
+   * finish this job as superseded. A file that keeps changing under its jobs
+   * (MAX_SUPERSEDES times in a row) is being rewritten continuously: it is
+   * skipped as `unstable` (the job goes to the DLQ; an indexed version stays).
+   */
   async function supersede(ctx: JobContext<DocumentJobPayload>, current: string): Promise<void> {
     if (current === DELETED && ctx.job.type === DELETE_DOCUMENT) return;
-    await o.requeue(ctx.job, current);
+    const supersedes = (ctx.job.payload.supersedes ?? 0) + 1;
+    if (supersedes > MAX_SUPERSEDES && current !== DELETED) {
+      const uri = ctx.job.uri;
+      const e = new UnsupportedFileError(
+        uri,
+        'unstable',
+        `${uri} changed every time it was read (${supersedes} reads in a row, each with other content): it is being rewritten continuously; it is indexed once it stops changing (run ingest again, or \`docgraph dlq retry\`)`,
+      );
+      report(ctx, { kind: 'skipped', uri, skip: { uri, reason: e.reason, message: e.message }, removed: false });
+      throw e;
+    }
+    await o.requeue(ctx.job, current, supersedes);
     await o.commit.complete(ctx.lease, { kind: 'none' });
     report(ctx, { kind: 'superseded', uri: ctx.job.uri });
   }

@@ -90,22 +90,30 @@ export interface IngestTimings {
  */
 export type EmbedderResolver = (newTexts: readonly string[]) => Promise<{ embedder: Embedder; reembedAll: boolean }>;
 
-/** Re-embeds every stored section outside `skipDocs` (after the embedder changed). Returns the count. */
+/**
+ * Re-embeds every stored section outside `skipDocs` (after the embedder
+ * changed), a document at a time. Each batch is written only while
+ * `embedder` is still the index's embedder: if another writer switches it
+ * meanwhile, this stops (that writer re-embeds everything in its own
+ * space). Returns the count written.
+ */
 export async function reembedStored(store: Store, embedder: Embedder, skipDocs: Set<string> = new Set()): Promise<number> {
+  const embedderId = embedder.info().id;
   let batch: { id: string; text: string }[] = [];
   let count = 0;
-  const docs = new Map((await store.listDocuments()).map((d) => [d.id, d.title]));
+  let current = true;
   const flush = async (): Promise<void> => {
     if (batch.length === 0) return;
     const out = await embedder.embed(batch.map((b) => b.text), 'document');
-    await store.putVectors(new Map(batch.map((b, i) => [b.id, out[i]!])));
-    count += batch.length;
+    current = await store.putVectors(new Map(batch.map((b, i) => [b.id, out[i]!])), embedderId);
+    if (current) count += batch.length;
     batch = [];
   };
-  for await (const s of store.allSections()) {
-    if (skipDocs.has(s.docId)) continue;
-    batch.push({ id: s.id, text: embedTextOf(s.headingPath, docs.get(s.docId) ?? '', s.text) });
+  for (const d of await store.listDocuments()) {
+    if (skipDocs.has(d.id)) continue;
+    for (const s of await store.getDocumentSections(d.id)) batch.push({ id: s.id, text: embedTextOf(s.headingPath, d.title, s.text) });
     if (batch.length >= embedder.batchSize * 4) await flush();
+    if (!current) return count;
   }
   await flush();
   return count;

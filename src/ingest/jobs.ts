@@ -21,7 +21,20 @@ export interface DocumentJobPayload {
   force?: boolean;
   /** The source opted in to file symlinks that lead out of its folder (special files are refused all the same). */
   followOutside?: boolean;
+  /**
+   * How many jobs before this one, in a row, found the file changed since it
+   * was read and handed over to a job for the new content. Past
+   * MAX_SUPERSEDES the file is skipped as `unstable`.
+   */
+  supersedes?: number;
 }
+
+/**
+ * A file read this many times in a row with different content each time is
+ * being rewritten continuously: it is skipped as `unstable` instead of
+ * superseding itself forever.
+ */
+export const MAX_SUPERSEDES = 3;
 
 /** What one job did, for the ingest report. */
 export type DocumentOutcome =

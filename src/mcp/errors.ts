@@ -1,4 +1,5 @@
 import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { explainFailure } from '../app/failures.js';
 import { InvalidInputError, isDocgraphError } from '../domain/errors.js';
 import type { Logger } from '../observability/logger.js';
 
@@ -23,7 +24,7 @@ export const RESOURCE_NOT_FOUND = -32002;
  * message: never a stack trace or internal detail.
  */
 export function toolErrorResult(e: unknown, log?: Logger): CallToolResult {
-  return { isError: true, content: [{ type: 'text', text: describe(e, log) }] };
+  return { isError: true, content: [{ type: 'text', text: describe(explainFailure(e), log) }] };
 }
 
 /**
@@ -43,7 +44,8 @@ export class ProtocolError extends Error {
 }
 
 /** A protocol error for resource reads and prompts (see toolErrorResult for tools). */
-export function protocolError(e: unknown, log?: Logger): Error {
+export function protocolError(error: unknown, log?: Logger): Error {
+  const e = explainFailure(error);
   if (e instanceof McpError || e instanceof ProtocolError) return e;
   if (isDocgraphError(e)) {
     if (e.code === 'INVALID_INPUT') {

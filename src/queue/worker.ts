@@ -84,6 +84,17 @@ export interface WorkerOptions<P = unknown> {
   /** Only claim these job types. */
   types?: readonly string[];
   onEvent?: (event: WorkerEvent) => void;
+  /**
+   * Tells errors of the queue's backend that retrying will not fix (the
+   * database made read-only, gone, full, damaged) from transient ones:
+   * returns the error to report for those, undefined for the rest. After
+   * `maxFatalErrors` of them in a row (nothing succeeding in between) the
+   * worker stops as on a signal and `runWorker` rejects with the last one.
+   * Default: nothing is fatal (the loop retries every `pollMs`).
+   */
+  fatalError?: (error: unknown) => Error | undefined;
+  /** Fatal errors in a row before the worker gives up. Default 3. */
+  maxFatalErrors?: number;
 }
 
 export interface WorkerSummary {
@@ -136,7 +147,25 @@ export async function runWorker<P = unknown>(options: WorkerOptions<P>): Promise
   const maintenanceEveryMs = options.maintenanceEveryMs ?? 60_000;
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be a positive integer (got ${concurrency})`);
   if (!(heartbeatMs < leaseMs)) throw new RangeError(`heartbeatMs (${heartbeatMs}) must be shorter than leaseMs (${leaseMs})`);
+  const maxFatal = options.maxFatalErrors ?? 3;
+  /** Set once `maxFatal` errors the backend cannot recover from came in a row: the loop stops and this is thrown. */
+  let fatal: Error | undefined;
+  let fatalInARow = 0;
+  const fatalStop = new AbortController();
   const emit = (e: WorkerEvent): void => {
+    if (e.type === 'error') {
+      const f = options.fatalError?.(e.error);
+      if (f) {
+        fatalInARow++;
+        if (fatalInARow >= maxFatal && !fatal) {
+          fatal = f;
+          fatalStop.abort();
+          wake?.();
+        }
+      }
+    } else if (e.type === 'completed' || e.type === 'claimed') {
+      fatalInARow = 0;
+    }
     try {
       options.onEvent?.(e);
     } catch {
@@ -147,7 +176,8 @@ export async function runWorker<P = unknown>(options: WorkerOptions<P>): Promise
   const claimOptions = options.types ? { types: options.types } : {};
   const summary: WorkerSummary = { worker, completed: 0, failed: 0, released: 0, leaseLost: 0 };
   const inFlight = new Map<string, InFlight>();
-  const stop = options.signal;
+  // the caller's signal, or the backend failing for good
+  const stop = options.signal ? AbortSignal.any([options.signal, fatalStop.signal]) : fatalStop.signal;
   let wake: (() => void) | undefined;
   const nudge = (): void => {
     wake?.();
@@ -330,6 +360,7 @@ export async function runWorker<P = unknown>(options: WorkerOptions<P>): Promise
       }
     }
   }
+  if (fatal) throw fatal;
   return summary;
 }
 

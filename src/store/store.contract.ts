@@ -422,6 +422,23 @@ export function storeContract(name: string, makeStore: () => Store | Promise<Sto
         expect((await store.stats()).sections).toBe(3);
         expect(await store.lexicalSearch(terms('downtime'), 10)).toHaveLength(1);
       });
+
+      it('records the embedder and its blobs together', async () => {
+        await store.setEmbedder(EMBEDDER, { model: Uint8Array.from([4, 5, 6]) });
+        expect(await store.getEmbedder()).toEqual(EMBEDDER);
+        expect(await store.getBlob('model')).toEqual(Uint8Array.from([4, 5, 6]));
+      });
+
+      it('refuses vectors computed for an embedder the index no longer uses', async () => {
+        await store.setEmbedder(EMBEDDER);
+        const w = await write({ uri: 'plain.md', sections: [{ heading: 'A', text: 'alpha' }] });
+        const next: StoredEmbedder = { id: 'test:v2', provider: 'test', model: 'fixed-4d', dimensions: 4 };
+        await store.setEmbedder(next);
+        expect(await store.putVectors(new Map([[w.sections[0]!.id, unit([1, 0, 0, 0])]]), EMBEDDER.id)).toBe(false);
+        expect((await store.stats()).vectors).toBe(0);
+        expect(await store.putVectors(new Map([[w.sections[0]!.id, unit([1, 0, 0, 0])]]), next.id)).toBe(true);
+        expect((await store.stats()).vectors).toBe(1);
+      });
     });
 
     describe('graph', () => {

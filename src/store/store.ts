@@ -124,8 +124,14 @@ export interface Store {
 
   /** Every stored section, in document order (for re-embedding after an embedder change). */
   allSections(): AsyncIterable<SectionRecord>;
-  /** Adds or replaces the vectors of existing sections (by section id); ids that do not exist are ignored. */
-  putVectors(vectors: Map<string, Float32Array>): Promise<void>;
+  /**
+   * Adds or replaces the vectors of existing sections (by section id); ids
+   * that do not exist are ignored. With `embedderId`, writes only if that is
+   * still the index's embedder (checked in the same transaction): returns
+   * false and writes nothing when another writer switched the embedder
+   * since the vectors were computed.
+   */
+  putVectors(vectors: Map<string, Float32Array>, embedderId?: string): Promise<boolean>;
 
   /** The subset of `ids` whose documents pass `filters`. */
   sectionsMatching(ids: readonly string[], filters: SearchFilters): Promise<Set<string>>;
@@ -152,8 +158,13 @@ export interface Store {
   traverse(from: readonly string[], options: TraverseOptions): Promise<TraversalStep[]>;
 
   getEmbedder(): Promise<StoredEmbedder | undefined>;
-  /** Records the embedder that built the vectors. Changing it deletes all vectors (they are from another space). */
-  setEmbedder(embedder: StoredEmbedder): Promise<void>;
+  /**
+   * Records the embedder that built the vectors, with the blobs it needs
+   * (e.g. a fitted model), in one transaction: a reader never sees the id of
+   * one embedder with the model of another. Changing the id deletes all
+   * vectors (they are from another space).
+   */
+  setEmbedder(embedder: StoredEmbedder, blobs?: Readonly<Record<string, Uint8Array>>): Promise<void>;
   getBlob(key: string): Promise<Uint8Array | undefined>;
   putBlob(key: string, value: Uint8Array): Promise<void>;
 

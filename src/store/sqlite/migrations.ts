@@ -152,6 +152,18 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string; 
       );
     `,
   },
+  {
+    version: 6,
+    name: 'connections open on the index, to tell an unclean shutdown at the next open (see store/sqlite/open-marker.ts)',
+    sql: `
+      CREATE TABLE open_connections (
+        token TEXT PRIMARY KEY,
+        host TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        opened_at TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 /** Brings the database to the newest schema; refuses a database from a newer docgraph. */

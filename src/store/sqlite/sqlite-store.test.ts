@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { isDocgraphError } from '../../domain/errors.js';
+import { isDocgraphError, type IndexUnavailableError } from '../../domain/errors.js';
 import { wordKeys } from '../../domain/names.js';
 import { documentWrite, storeContract, unit } from '../store.contract.js';
 import { MIGRATIONS } from './migrations.js';
@@ -67,14 +67,15 @@ describe('SqliteStore: schema and files', () => {
     expect((err as Error).message).toMatch(/upgrade/);
   });
 
-  it('reports a file it cannot open as STORE_FAILED with the path', () => {
+  it('reports a file it cannot open as INDEX_UNAVAILABLE (cannot-open) with the path', () => {
     let err: unknown;
     try {
       track(SqliteStore.open(join(dir)));
     } catch (e) {
       err = e;
     }
-    expect(isDocgraphError(err) && err.code).toBe('STORE_FAILED');
+    expect(isDocgraphError(err) && err.code).toBe('INDEX_UNAVAILABLE');
+    expect((err as IndexUnavailableError).reason).toBe('cannot-open');
     expect((err as Error).message).toContain(dir);
   });
 
@@ -95,7 +96,7 @@ describe('SqliteStore: schema and files', () => {
     await store.close();
     // the index as schema 2 left it: merged entities, no facts
     const db = new Database(path);
-    db.exec(`DROP TABLE entity_facts; DROP TABLE name_mentions; DROP TABLE relink_pending; DELETE FROM entity_aliases WHERE alias LIKE '~words:%';
+    db.exec(`DROP TABLE entity_facts; DROP TABLE name_mentions; DROP TABLE relink_pending; DROP TABLE open_connections; DELETE FROM entity_aliases WHERE alias LIKE '~words:%';
       UPDATE entities SET attributes = '{"default":"64","unit":"megabytes"}'`);
     db.pragma('user_version = 2');
     db.close();

@@ -16,8 +16,10 @@ import type {
   StoredEmbedder,
   StoreStats,
 } from '../store.js';
+import { indexFailure } from './failures.js';
 import { GraphWriter } from './graph-writes.js';
 import { migrate } from './migrations.js';
+import { integrityCheck, markOpen, quickCheck, type OpenMarker } from './open-marker.js';
 import { FlatVectorIndex } from './vector-index.js';
 
 /** BM25 column weights: heading, context (title + parent headings), body. */
@@ -75,25 +77,47 @@ export class SqliteStore implements Store {
   private writes = 0;
   private closed = false;
   private readonly graph: GraphWriter;
+  private readonly marker: OpenMarker | undefined;
 
   private constructor(private readonly path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     try {
       this.db = new Database(path);
     } catch (e) {
-      throw new DocgraphError('STORE_FAILED', `cannot open the index at ${path}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      throw indexFailure(e, path) ?? new DocgraphError('STORE_FAILED', `cannot open the index at ${path}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 10000');
     try {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma('foreign_keys = ON');
+      this.db.pragma('busy_timeout = 10000');
       migrate(this.db);
+      if (path !== ':memory:') {
+        try {
+          this.marker = markOpen(this.db);
+        } catch (e) {
+          // a read-only index can still be searched; it just gets no marker
+          if (indexFailure(e, path)?.code !== 'INDEX_UNAVAILABLE') throw e;
+        }
+        if (this.marker?.unclean) quickCheck(this.db, path);
+      }
     } catch (e) {
+      this.marker?.clear();
       this.db.close();
-      throw new DocgraphError('STORE_FAILED', `cannot use the index at ${path}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      if (e instanceof DocgraphError) throw e;
+      throw indexFailure(e, path) ?? new DocgraphError('STORE_FAILED', `cannot use the index at ${path}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
     this.graph = new GraphWriter(this.db);
+  }
+
+  /** Full SQLite integrity check of the index file (`docgraph verify`): the problems found, empty when whole. */
+  integrityProblems(max = 100): string[] {
+    return integrityCheck(this.db, max);
+  }
+
+  /** The index file's path (`:memory:` for a throwaway store). */
+  get location(): string {
+    return this.path;
   }
 
   /** Opens (creating if needed) the index file at `path`; `:memory:` for a throwaway store. */
@@ -289,14 +313,19 @@ export class SqliteStore implements Store {
     for (const row of this.db.prepare('SELECT * FROM sections ORDER BY doc_id, seq').iterate() as Iterable<SectionRow>) yield toSection(row);
   }
 
-  async putVectors(vectors: Map<string, Float32Array>): Promise<void> {
+  async putVectors(vectors: Map<string, Float32Array>, embedderId?: string): Promise<boolean> {
     const ins = this.db.prepare(
       'INSERT INTO section_vectors (section_rowid, vec) SELECT rowid, ? FROM sections WHERE id = ? ON CONFLICT(section_rowid) DO UPDATE SET vec = excluded.vec',
     );
-    this.db.transaction(() => {
-      for (const [id, vec] of vectors) ins.run(Buffer.from(vec.buffer, vec.byteOffset, vec.byteLength), id);
-    })();
+    const written = this.db
+      .transaction(() => {
+        if (embedderId !== undefined && this.getEmbedderSync()?.id !== embedderId) return false;
+        for (const [id, vec] of vectors) ins.run(Buffer.from(vec.buffer, vec.byteOffset, vec.byteLength), id);
+        return true;
+      })
+      .immediate();
     this.writes++;
+    return written;
   }
 
   async lexicalSearch(terms: readonly string[], limit: number, filters?: SearchFilters): Promise<ScoredSection[]> {
@@ -471,12 +500,13 @@ export class SqliteStore implements Store {
     return this.getEmbedderSync();
   }
 
-  async setEmbedder(e: StoredEmbedder): Promise<void> {
+  async setEmbedder(e: StoredEmbedder, blobs: Readonly<Record<string, Uint8Array>> = {}): Promise<void> {
     this.db.transaction(() => {
+      for (const [key, value] of Object.entries(blobs)) this.putBlobSync(key, value);
       const prev = this.getEmbedderSync();
       if (prev && prev.id !== e.id) this.db.prepare('DELETE FROM section_vectors').run();
       this.db.prepare("INSERT INTO kv (key, value) VALUES ('embedder', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(Buffer.from(JSON.stringify(e)));
-    })();
+    }).immediate();
     this.writes++;
   }
 
@@ -486,6 +516,10 @@ export class SqliteStore implements Store {
   }
 
   async putBlob(key: string, value: Uint8Array): Promise<void> {
+    this.putBlobSync(key, value);
+  }
+
+  private putBlobSync(key: string, value: Uint8Array): void {
     this.db.prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run('blob:' + key, Buffer.from(value));
   }
 
@@ -517,6 +551,7 @@ export class SqliteStore implements Store {
     if (this.closed) return;
     this.closed = true;
     this.vectors = undefined;
+    this.marker?.clear();
     this.db.close();
   }
 }
