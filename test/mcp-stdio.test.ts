@@ -49,6 +49,16 @@ describe('docgraph mcp (stdio)', () => {
     expect(paged.ids).toEqual(whole.ids);
   });
 
+  it('gives the model hits with their citation, confidence and snippet; why they matched stays in the structured content', async () => {
+    const r = await call(client, 'search_docs', { query: 'rotate the TLS certificate', limit: 3 });
+    const hits = (r.structuredContent as { hits: { ref: string; confidence: number; why: { retrievers: unknown[] } }[]; weak: boolean }).hits;
+    expect(hits.length).toBeGreaterThan(0);
+    expect(hits[0]!.why.retrievers.length).toBeGreaterThan(0);
+    expect(text(r)).toContain(`\`${hits[0]!.ref}\``);
+    expect(text(r)).toContain(`confidence ${hits[0]!.confidence}`);
+    expect(text(r)).not.toMatch(/matched by|keywords #|meaning #/);
+  });
+
   it('refuses a cursor from another query', async () => {
     const first = await call(small, 'search_docs', { query: 'certificate' });
     const cursor = (first.structuredContent as { nextCursor: string }).nextCursor;

@@ -71,7 +71,6 @@ const outputSchema = z.object({
 type Output = z.infer<typeof outputSchema>;
 type Hit = z.infer<typeof hitSchema>;
 
-const RETRIEVER_LABEL: Record<string, string> = { lexical: 'keywords', vector: 'meaning', entity: 'entity', graph: 'graph', page: 'page' };
 
 export function registerSearchDocs(server: McpServer, ctx: McpContext): void {
   server.registerTool(
@@ -173,12 +172,10 @@ function render(out: Output): string {
   const lines: string[] = [];
   if (out.hits.length === 0) lines.push(`No sections match "${out.query}".`);
   else if (out.weak) lines.push(`Weak match: even the best hit is unlikely to answer "${out.query}"; the docs may not cover it.\n`);
+  // why each hit matched stays in the structured content: the text is what a model reads to answer
   for (const h of out.hits) {
-    const graph = (h.why.graph ?? []).map((g) => (g.kind === 'entity' ? `${g.type ?? 'entity'} ${g.entity} (${g.edge})` : `${g.edge} of \`${g.from}\``));
-    const why = [...h.why.retrievers.map((r) => `${RETRIEVER_LABEL[r.name] ?? r.name} #${r.rank}`), ...graph.map((g) => `graph: ${g}`)].join(', ');
     lines.push(`${h.rank}. **${h.heading_path.join(' › ') || h.title}** — \`${h.ref}\` (id \`${h.id}\`, confidence ${h.confidence})`);
     lines.push(`   ${h.snippet}`);
-    lines.push(`   matched by ${why || 'nothing'}${h.why.terms.length ? `; terms: ${h.why.terms.join(', ')}` : ''}`);
   }
   if (out.degraded.length) lines.push(`\nNote: answered without ${out.degraded.join(', ')} retrieval.`);
   if (out.partial) lines.push('\nMore hits were left out to stay within the token budget.');
