@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -18,5 +18,13 @@ describe('docgraph CLI (smoke)', () => {
     const { stdout } = await run('node', ['--import', 'tsx', cli, '--index', index, 'search', 'rotate certificate', '--json']);
     const result = JSON.parse(stdout) as { hits: { uri: string; anchor: string }[] };
     expect(result.hits[0]).toMatchObject({ uri: 'tls.md', anchor: 'rotate-the-certificate' });
+  });
+});
+
+describe('docgraph --version', () => {
+  it.each(['--version', '-V'])('%s prints the package version and exits 0', async (flag) => {
+    const { stdout } = await run('node', ['--import', 'tsx', cli, flag]);
+    const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { version: string };
+    expect(stdout.trim()).toBe(pkg.version);
   });
 });

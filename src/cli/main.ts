@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import pc from 'picocolors';
 import { App } from '../app/app.js';
@@ -41,6 +42,16 @@ async function withApp<T>(cmd: Command, create: boolean, fn: (app: App) => Promi
   }
 }
 
+/** The version in the package.json beside the code (src/ under tsx, dist/ when built). */
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
 /** Builds the command tree; `main` runs it. Exported for tests and `--help` docs. */
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('docgraph')
@@ -49,6 +60,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--config <file>', 'config file (default: docgraph.config.yaml|yml|json in this folder)')
     .option('--allow-download', 'let the transformers embedder download model files once (off by default)')
     .option('--verbose', 'show stack traces on errors')
+    .version(packageVersion(), '-V, --version', 'print the docgraph version')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: out, writeErr: err })
     .addHelpText(
