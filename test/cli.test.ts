@@ -142,6 +142,15 @@ describe('docgraph search', () => {
   });
 });
 
+describe('docgraph entity', () => {
+  it.concurrent('looks up a name that starts with dashes, as written, without `--`', async () => {
+    const r = await docgraph('--index', index, 'entity', '--group', '--json');
+    expect(r.stderr).not.toMatch(/unknown option/);
+    expect(r.code, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as { entity: { name: string } }).entity.name).toBe('--group');
+  });
+});
+
 describe('docgraph status', () => {
   it.concurrent('--json reports counts, the embedder and the index size', async () => {
     const r = await docgraph('--index', index, 'status', '--json');

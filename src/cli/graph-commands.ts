@@ -15,7 +15,12 @@ export function registerGraphCommands(program: Command, withApp: WithApp): void 
     .argument('<name>', 'exact name as the docs write it, e.g. ERR_REQUIRE_ESM, NODE_OPTIONS, --max-old-space-size, fs.readFile')
     .addOption(new Option('--type <type>', 'only this entity type').choices(ENTITY_TYPES as string[]))
     .option('--json', 'print as JSON')
-    .addHelpText('after', '\nExamples:\n  $ docgraph entity ERR_REQUIRE_ESM\n  $ docgraph entity worker-connections --type ConfigParameter --json')
+    // a name may itself look like an option (--max-old-space-size): an unknown option is the name
+    .allowUnknownOption()
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ docgraph entity ERR_REQUIRE_ESM\n  $ docgraph entity --max-old-space-size     a flag is looked up as written\n  $ docgraph entity worker-connections --type ConfigParameter --json',
+    )
     .action(async (name: string, opts: { type?: string; json?: boolean }, cmd: Command) => {
       await withApp(cmd, false, async (app) => {
         const v = await app.lookupEntity(name, opts.type);
