@@ -107,6 +107,23 @@ export function parseHtml(uri: string, source: string, options: ParseOptions = {
   return { uri, format: 'html', title, meta: head.meta, sections };
 }
 
+/**
+ * The text a reader of the page sees: `<body>` without what is never
+ * rendered (script, style, noscript, template, `[hidden]`) and without the
+ * page furniture that `parseHtml` removes before it looks for the content
+ * (the CHROME table: nav, aside, footer, landmarks, sidebars, skip and edit
+ * links, header banners). Block elements end lines. It is the denominator
+ * of the coverage measure (eval/coverage.ts): what `parseHtml` drops beyond
+ * this is content lost.
+ */
+export function visibleText(source: string): string {
+  const html = childElement(parse(source), 'html');
+  const body = html ? (childElement(html, 'body') ?? html) : undefined;
+  if (!body) return '';
+  clean(body, 2);
+  return textP5(body, true);
+}
+
 // ---------------------------------------------------------------------------
 // Selectors
 
