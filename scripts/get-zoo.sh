@@ -46,9 +46,12 @@ unpack() {
 }
 
 need() {
+  local tool
   for tool in "$@"; do
     command -v "$tool" >/dev/null || { echo "get-zoo: $tool is missing (apt-get install asciidoctor pandoc texinfo man2html-base groff)" >&2; exit 2; }
   done
+  # groff-base has the groff command but not its html device
+  [[ $* != *groff* ]] || groff -Thtml </dev/null >/dev/null 2>&1 || { echo "get-zoo: groff cannot write HTML (apt-get install groff)" >&2; exit 2; }
 }
 
 # copy SRC_DIR OUT_DIR < relative paths: copies each listed file, keeping subfolders.
@@ -94,7 +97,7 @@ build() {
       (cd "$p" && ls java/util/*.html java/util/concurrent/*.html | copy "$p" "$out") ;;
     doxygen)
       p=$(unpack libsdl2-doc)/usr/share/doc/libsdl2-doc/html
-      (cd "$p" && ls ./*.html | sed 's|^\./||' | copy "$p" "$out") ;;
+      (cd "$p" && find . -name '*.html' ! -path './search/*' | sed 's|^\./||' | copy "$p" "$out") ;;
     mkdocs)
       p=$(unpack mkdocs-doc)/usr/share/doc/mkdocs/html
       (cd "$p" && find . -name '*.html' ! -name 404.html ! -path './search/*' | sed 's|^\./||' | copy "$p" "$out") ;;

@@ -7,8 +7,8 @@ import type { ParsedDocument } from '../parse/model.js';
  *   parse/html.ts: `<body>` without script, style, noscript, template,
  *   hidden elements and the page furniture the parser is declared to drop).
  * - The indexed words are the words of every parsed section's heading and
- *   text (Markdown, so link targets and syntax add words a page never shows;
- *   they cannot raise coverage, see below).
+ *   text (Markdown, without link destinations; what syntax remains adds no
+ *   letters or digits).
  * - Words are maximal runs of letters and digits (Unicode), lowercased, and
  *   are counted as multisets: a word seen 5 times on the page and 3 times in
  *   the index covers 3.
@@ -52,9 +52,16 @@ export function wordsOf(text: string): string[] {
   return Array.from(text.matchAll(WORD), (m) => m[0].toLowerCase());
 }
 
-/** What of a parsed document reaches the index: every section's heading and text. */
+/** A Markdown link or image destination, `](url "title")`: words a reader never sees on the page. */
+const DESTINATION = /\]\((?:<[^>\n]*>|(?:[^()\s]|\([^()\s]*\))*)(?:\s+"[^"]*")?\)/g;
+
+/**
+ * What of a parsed document reaches the index, as a reader would see it:
+ * every section's heading and text, without Markdown link destinations (a
+ * page's `json` must not be matched by `library/json.html` in a link).
+ */
 export function indexedText(doc: ParsedDocument): string {
-  return doc.sections.map((s) => `${s.heading}\n${s.text}`).join('\n');
+  return doc.sections.map((s) => `${s.heading}\n${s.text}`.replace(DESTINATION, ']')).join('\n');
 }
 
 /**
