@@ -10,6 +10,7 @@ import { EXIT, reportError } from './errors.js';
 import { registerMcpCommands } from './mcp-commands.js';
 import { registerIngestionCommands } from './ingest-commands.js';
 import { registerGraphCommands } from './graph-commands.js';
+import { registerCoverageCommand } from './coverage-command.js';
 
 interface GlobalOptions {
   index?: string;
@@ -59,6 +60,7 @@ Examples:
   $ docgraph search "ERR_REQUIRE_ESM" --json --limit 3
   $ docgraph status
   $ docgraph eval golden.jsonl             measure search quality on judged queries
+  $ docgraph coverage ./site               how much of each HTML page's text reaches the index
 
 Exit codes: 0 ok, 1 failure, 2 bad arguments or configuration, 3 not found (e.g. no index yet).`,
     );
@@ -114,6 +116,7 @@ Exit codes: 0 ok, 1 failure, 2 bad arguments or configuration, 3 not found (e.g.
 
   registerMcpCommands(program);
   registerGraphCommands(program, withApp);
+  registerCoverageCommand(program, setExit);
   return program;
 }
 

@@ -72,10 +72,10 @@ describe('parseHtml: the main content', () => {
 });
 
 describe('visibleText', () => {
-  it('is the body a reader sees: no script, style, template, hidden, nav or footer', () => {
+  it('is the body a reader sees: no script, style, template, hidden, iframe fallback, nav or footer', () => {
     const t = visibleText(page(`
       <script>var secret = 1</script><style>.x{}</style><template><p>later</p></template>
-      <nav>Menu</nav><p hidden>hidden words</p><p>Shown <b>words</b>.</p><footer>Copyright</footer>`));
+      <nav>Menu</nav><p hidden>hidden words</p><p>Shown <b>words</b>.</p><iframe src="x.html">fallback</iframe><footer>Copyright</footer>`));
     expect(t.split(/\s+/).filter(Boolean)).toEqual(['Shown', 'words.']);
   });
 

@@ -75,6 +75,8 @@ const WRAPPERS = new Set(['html', 'body', 'main', 'article', 'section', 'div', '
 const LEAF_BLOCKS = new Set(['p', 'ul', 'ol', 'dl', 'menu', 'dir', 'table', 'blockquote', 'figure', 'details', 'address', 'fieldset', 'listing', 'xmp', 'plaintext']);
 /** Block-level elements, where flattened text gets a line break. */
 const BLOCK_LEVEL = new Set([...WRAPPERS, ...LEAF_BLOCKS, 'pre', 'tr', 'hr', 'br', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'nav', 'aside', 'footer']);
+/** Elements whose text is a fallback no current browser shows (parse5 keeps it as raw text). */
+const UNRENDERED_TEXT = new Set(['iframe', 'noembed', 'noframes']);
 /** Elements that count as content even without text. */
 const MEDIA = new Set(['img', 'picture', 'video', 'audio', 'iframe', 'math']);
 const CODE_LANG = /^(?:language|lang|highlight|brush)-(.+)$/;
@@ -315,7 +317,7 @@ function textP5(root: P5.Element, lines = false): string {
     if (n === '\n') out += n;
     else if (n.nodeName === '#text') out += (n as P5.TextNode).value;
     else if (isElement(n) && n.tagName !== 'template') {
-      if (lines && isChrome(n)) continue;
+      if (lines && (isChrome(n) || UNRENDERED_TEXT.has(n.tagName))) continue;
       const block = lines && BLOCK_LEVEL.has(n.tagName);
       if (block) stack.push('\n');
       for (let i = n.childNodes.length - 1; i >= 0; i--) stack.push(n.childNodes[i]!);
