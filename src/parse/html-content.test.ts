@@ -71,6 +71,17 @@ describe('parseHtml: the main content', () => {
   });
 });
 
+describe('parseHtml: emphasis edges', () => {
+  it('white space at the edges of emphasis moves out, so names after it stay whole (Sphinx signatures)', () => {
+    const doc = parseHtml('a.html', page(`<main><p class="sig"><em class="property"><span class="pre">exception</span><span class="w"> </span></em><span class="sig-prename">asyncio.</span><span class="sig-name">TimeoutError</span></p>
+      <p>A <b>deprecated </b>alias.</p></main>`));
+    const text = doc.sections.map((s) => s.text).join('\n');
+    expect(text).toContain('*exception* asyncio.TimeoutError');
+    expect(text).toContain('A **deprecated** alias.');
+    expect(text).not.toContain('&#x');
+  });
+});
+
 describe('visibleText', () => {
   it('is the body a reader sees: no script, style, template, hidden, iframe fallback, nav or footer', () => {
     const t = visibleText(page(`

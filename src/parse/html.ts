@@ -278,6 +278,40 @@ function clean(root: P5.Element, rootDepth: number): void {
     el.childNodes = kept;
     for (const c of kept) if (isElement(c)) stack.push([c, depth + 1, emphasis + (EMPHASIS.has(c.tagName) ? 1 : 0)]);
   }
+  hoistEmphasisSpace(root);
+}
+
+/**
+ * Moves white space at the edges of emphasis out of it (`<em>class </em>x`
+ * becomes `<em>class</em> x`), as a reader sees it: Markdown cannot open or
+ * close emphasis next to a space, so the converter would write
+ * `*class&#x20;*&#x78;` and the index would hold `x78` where the page says
+ * `x` (every Sphinx signature: `<em class="property">class </em>`).
+ */
+function hoistEmphasisSpace(root: P5.Element): void {
+  const edge = (el: P5.Element, last: boolean): P5.TextNode | undefined => {
+    let n: P5.Node = el;
+    while (isElement(n) && n.childNodes.length > 0) n = n.childNodes[last ? n.childNodes.length - 1 : 0]!;
+    return n.nodeName === '#text' ? (n as P5.TextNode) : undefined;
+  };
+  const space = (parent: P5.Element): P5.TextNode => ({ nodeName: '#text', value: ' ', parentNode: parent });
+  const stack: P5.Element[] = [root];
+  while (stack.length > 0) {
+    const el = stack.pop()!;
+    if (el.childNodes.some((c) => isElement(c) && EMPHASIS.has(c.tagName))) {
+      el.childNodes = el.childNodes.flatMap((c): P5.ChildNode[] => {
+        if (!isElement(c) || !EMPHASIS.has(c.tagName)) return [c];
+        const [head, tail] = [edge(c, false), edge(c, true)];
+        if (!head || !tail || textP5(c).trim() === '') return [c];
+        const before = /^\s/.test(head.value);
+        const after = /\s$/.test(tail.value);
+        head.value = head.value.trimStart();
+        tail.value = tail.value.trimEnd();
+        return [...(before ? [space(el)] : []), c, ...(after ? [space(el)] : [])];
+      });
+    }
+    for (const c of el.childNodes) if (isElement(c)) stack.push(c);
+  }
 }
 
 function isChrome(el: P5.Element): boolean {
