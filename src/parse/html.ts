@@ -114,7 +114,8 @@ export function parseHtml(uri: string, source: string, options: ParseOptions = {
 
 /**
  * The text a reader of the page sees: `<body>` without what is never
- * rendered (script, style, noscript, template, `[hidden]`) and without the
+ * rendered (script, style, noscript, template, `[hidden]`, the fallback
+ * text of iframe, noembed and noframes) and without the
  * page furniture that `parseHtml` removes before it looks for the content
  * (the CHROME table: nav, aside, footer, landmarks, sidebars, skip and edit
  * links, header banners). Block elements end lines. It is the denominator
