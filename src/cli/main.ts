@@ -12,6 +12,7 @@ import { registerMcpCommands } from './mcp-commands.js';
 import { registerIngestionCommands } from './ingest-commands.js';
 import { registerGraphCommands } from './graph-commands.js';
 import { formatCitation } from '../app/documents.js';
+import { registerCoverageCommand } from './coverage-command.js';
 
 interface GlobalOptions {
   index?: string;
@@ -72,6 +73,7 @@ Examples:
   $ docgraph search "ERR_REQUIRE_ESM" --json --limit 3
   $ docgraph status
   $ docgraph eval golden.jsonl             measure search quality on judged queries
+  $ docgraph coverage ./site               how much of each HTML page's text reaches the index
 
 Exit codes: 0 ok, 1 failure, 2 bad arguments or configuration, 3 not found (e.g. no index yet).`,
     );
@@ -134,6 +136,7 @@ Exit codes: 0 ok, 1 failure, 2 bad arguments or configuration, 3 not found (e.g.
 
   registerMcpCommands(program);
   registerGraphCommands(program, withApp);
+  registerCoverageCommand(program, setExit);
   return program;
 }
 

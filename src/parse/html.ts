@@ -18,9 +18,10 @@ import { normalizeSpace, sectionize, type Block } from './sectionize.js';
 // and recurses.
 
 /**
- * Where generators put the documentation body. Tried in order: the first
- * rule with a matching element that holds text wins (the first such element
- * in document order). Then man2html's layout, then `<body>`.
+ * Where generators put the documentation body: hints for `contentRoot`,
+ * tried in order. The first rule with a matching element that holds text
+ * names the candidates; the root is what all of them have in common, widened
+ * to every heading and to most of the body's text. No match: `<body>`.
  */
 const CONTENT_ROOTS = rules([
   '.theme-doc-markdown', // Docusaurus: the doc body without breadcrumbs, TOC and footer
@@ -38,10 +39,12 @@ const CONTENT_ROOTS = rules([
 const CHROME = rules([
   'nav, aside, footer, script, style, noscript, template, title, form, button, select, textarea, svg, dialog, object, embed, canvas',
   '[role=navigation], [role=banner], [role=contentinfo], [role=search], [role=complementary], [hidden]',
-  '[class*=skip], [class*=breadcrumb], [class*=edit-this-page], .pagination-nav, .prev-next-area, .related-pages, .rst-footer-buttons, .footer',
+  '[class*=skip], [class*=breadcrumb], [class*=edit-this-page], .pagination-nav, .prev-next-area, .related-pages, .rst-footer-buttons, .footer, #footer', // #footer: asciidoc, asciidoctor
+  '.navbar, .modal', // Bootstrap's navigation bar and dialogs (hidden until opened): MkDocs' default theme, many Sphinx and Jekyll themes
   'a.headerlink, a.hash-link, span.permalink, .linenos, .linenodiv, .lineno', // permalinks, line numbers in code
   'div.sphinxsidebar, div.related, .bd-sidebar-primary, .bd-sidebar-secondary', // Sphinx, its PyData theme
   '.md-sidebar, .md-header, .md-footer, .md-tabs, a.md-content__button', // MkDocs Material
+  '#menu-bar', // mdBook: the book's name over every page, and its buttons
   '.theme-doc-toc-desktop, .theme-doc-toc-mobile, .table-of-contents, .theme-doc-version-badge, .theme-doc-version-banner', // Docusaurus
   'div.navheader, div.navfooter, div.toc', // DocBook
   '.topNav, .subNav, .bottomNav, .skipNav, .legalCopy, .top-nav, .sub-nav', // Javadoc
@@ -74,6 +77,8 @@ const WRAPPERS = new Set(['html', 'body', 'main', 'article', 'section', 'div', '
 const LEAF_BLOCKS = new Set(['p', 'ul', 'ol', 'dl', 'menu', 'dir', 'table', 'blockquote', 'figure', 'details', 'address', 'fieldset', 'listing', 'xmp', 'plaintext']);
 /** Block-level elements, where flattened text gets a line break. */
 const BLOCK_LEVEL = new Set([...WRAPPERS, ...LEAF_BLOCKS, 'pre', 'tr', 'hr', 'br', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'nav', 'aside', 'footer']);
+/** Elements whose text is a fallback no current browser shows (parse5 keeps it as raw text). */
+const UNRENDERED_TEXT = new Set(['iframe', 'noembed', 'noframes']);
 /** Elements that count as content even without text. */
 const MEDIA = new Set(['img', 'picture', 'video', 'audio', 'iframe', 'math']);
 const CODE_LANG = /^(?:language|lang|highlight|brush)-(.+)$/;
@@ -107,6 +112,24 @@ export function parseHtml(uri: string, source: string, options: ParseOptions = {
   const firstH1 = blocks.find((b) => b.kind === 'heading' && b.level === 1);
   const title = head.title || (firstH1?.kind === 'heading' ? normalizeSpace(firstH1.plain) : '') || baseName(uri);
   return { uri, format: 'html', title, meta: head.meta, sections };
+}
+
+/**
+ * The text a reader of the page sees: `<body>` without what is never
+ * rendered (script, style, noscript, template, `[hidden]`, the fallback
+ * text of iframe, noembed and noframes) and without the
+ * page furniture that `parseHtml` removes before it looks for the content
+ * (the CHROME table: nav, aside, footer, landmarks, sidebars, skip and edit
+ * links, header banners). Block elements end lines. It is the denominator
+ * of the coverage measure (eval/coverage.ts): what `parseHtml` drops beyond
+ * this is content lost.
+ */
+export function visibleText(source: string): string {
+  const html = childElement(parse(source), 'html');
+  const body = html ? (childElement(html, 'body') ?? html) : undefined;
+  if (!body) return '';
+  clean(body, 2);
+  return textP5(body, true);
 }
 
 // ---------------------------------------------------------------------------
@@ -229,11 +252,13 @@ function trimTitle(title: string): string {
 }
 
 /**
- * Removes comments and page furniture below `root`, and flattens whatever
+ * Removes comments and page furniture below `root` (on a `<body>`, also
+ * man2html's header and index), and flattens whatever
  * nests deeper than MAX_DEPTH into its text. Iterative: the tree may be
  * arbitrarily deep here.
  */
 function clean(root: P5.Element, rootDepth: number): void {
+  if (root.tagName === 'body') dropMan2htmlFurniture(root);
   const stack: [el: P5.Element, depth: number, emphasis: number][] = [[root, rootDepth, 0]];
   while (stack.length > 0) {
     const [el, depth, emphasis] = stack.pop()!;
@@ -255,6 +280,40 @@ function clean(root: P5.Element, rootDepth: number): void {
     }
     el.childNodes = kept;
     for (const c of kept) if (isElement(c)) stack.push([c, depth + 1, emphasis + (EMPHASIS.has(c.tagName) ? 1 : 0)]);
+  }
+  hoistEmphasisSpace(root);
+}
+
+/**
+ * Moves white space at the edges of emphasis out of it (`<em>class </em>x`
+ * becomes `<em>class</em> x`), as a reader sees it: Markdown cannot open or
+ * close emphasis next to a space, so the converter would write
+ * `*class&#x20;*&#x78;` and the index would hold `x78` where the page says
+ * `x` (every Sphinx signature: `<em class="property">class </em>`).
+ */
+function hoistEmphasisSpace(root: P5.Element): void {
+  const edge = (el: P5.Element, last: boolean): P5.TextNode | undefined => {
+    let n: P5.Node = el;
+    while (isElement(n) && n.childNodes.length > 0) n = n.childNodes[last ? n.childNodes.length - 1 : 0]!;
+    return n.nodeName === '#text' ? (n as P5.TextNode) : undefined;
+  };
+  const space = (parent: P5.Element): P5.TextNode => ({ nodeName: '#text', value: ' ', parentNode: parent });
+  const stack: P5.Element[] = [root];
+  while (stack.length > 0) {
+    const el = stack.pop()!;
+    if (el.childNodes.some((c) => isElement(c) && EMPHASIS.has(c.tagName))) {
+      el.childNodes = el.childNodes.flatMap((c): P5.ChildNode[] => {
+        if (!isElement(c) || !EMPHASIS.has(c.tagName)) return [c];
+        const [head, tail] = [edge(c, false), edge(c, true)];
+        if (!head || !tail || textP5(c).trim() === '') return [c];
+        const before = /^\s/.test(head.value);
+        const after = /\s$/.test(tail.value);
+        head.value = head.value.trimStart();
+        tail.value = tail.value.trimEnd();
+        return [...(before ? [space(el)] : []), c, ...(after ? [space(el)] : [])];
+      });
+    }
+    for (const c of el.childNodes) if (isElement(c)) stack.push(c);
   }
 }
 
@@ -295,7 +354,7 @@ function textP5(root: P5.Element, lines = false): string {
     if (n === '\n') out += n;
     else if (n.nodeName === '#text') out += (n as P5.TextNode).value;
     else if (isElement(n) && n.tagName !== 'template') {
-      if (lines && isChrome(n)) continue;
+      if (lines && (isChrome(n) || UNRENDERED_TEXT.has(n.tagName))) continue;
       const block = lines && BLOCK_LEVEL.has(n.tagName);
       if (block) stack.push('\n');
       for (let i = n.childNodes.length - 1; i >= 0; i--) stack.push(n.childNodes[i]!);
@@ -305,45 +364,132 @@ function textP5(root: P5.Element, lines = false): string {
   return out;
 }
 
-function hasText(root: P5.Element): boolean {
-  return hasDescendant(root, (el) => MEDIA.has(el.tagName) || el.childNodes.some((c) => c.nodeName === '#text' && (c as P5.TextNode).value.trim() !== ''));
+/**
+ * The main content never holds less than this share of the body's text
+ * (after chrome removal): a smaller root is widened. The same figure as the
+ * per-page coverage bar (docs/benchmarks.md), so a rule can never by itself
+ * push a page below it.
+ */
+const MIN_ROOT_SHARE = 0.8;
+
+/**
+ * The element holding the documentation body (after `clean`), chosen by the
+ * page's structure; the CONTENT_ROOTS rules are hints, not the answer:
+ * 1. the first rule that matches an element with text names the candidates,
+ *    and the root is what they have in common (their lowest common
+ *    ancestor), never just the first: asciidoc repeats `div.sect1`, a blog
+ *    index repeats `article`;
+ * 2. it is widened to take in every heading left on the page: a heading
+ *    outside it is content outside it (asciidoc puts the title and NAME in
+ *    `div#header`, beside `div#content`);
+ * 3. it is widened while it holds less than MIN_ROOT_SHARE of the body's text.
+ * Without a matching rule the body (minus chrome) is the content. Iterative;
+ * one pass over the tree, and widening walks at most the tree's depth per
+ * heading, which `clean` bounds.
+ */
+function contentRoot(body: P5.Element): P5.Element {
+  const tree = layout(body);
+  const inside = (el: P5.Element, root: P5.Element): boolean => {
+    const [r, d] = [tree.info.get(root)!, tree.info.get(el)!];
+    return r.pre <= d.pre && d.pre <= r.end;
+  };
+  let root: P5.Element | undefined;
+  for (const el of tree.matches) root = root === undefined ? el : commonAncestor(root, el, tree.info);
+  if (root === undefined) return body;
+  for (const h of tree.headings) if (!inside(h, root)) root = commonAncestor(root, h, tree.info);
+  const total = tree.info.get(body)!.ink;
+  while (root !== body && tree.info.get(root)!.ink < MIN_ROOT_SHARE * total) root = tree.info.get(root)!.parent ?? body;
+  return root;
 }
 
-/** The element holding the documentation body (after `clean`). */
-function contentRoot(body: P5.Element): P5.Element {
-  let best: P5.Element | undefined;
-  let bestRule = CONTENT_ROOTS.size;
-  const stack: P5.Element[] = [body];
-  while (stack.length > 0 && bestRule > 0) {
-    const el = stack.pop()!;
-    const i = ruleIndex(el, CONTENT_ROOTS, bestRule);
-    if (i >= 0 && hasText(el)) {
-      best = el;
-      bestRule = i;
-    }
-    for (let j = el.childNodes.length - 1; j >= 0; j--) {
-      const c = el.childNodes[j]!;
-      if (isElement(c)) stack.push(c);
-    }
-  }
-  return best ?? man2htmlBody(body) ?? body;
+interface NodeInfo {
+  parent?: P5.Element;
+  depth: number;
+  /** Preorder index, and the largest preorder index in the subtree: `a` holds `d` iff a.pre ≤ d.pre ≤ a.end. */
+  pre: number;
+  end: number;
+  /** Non-blank characters of text below, plus one per media element: how much a reader sees. */
+  ink: number;
 }
 
 /**
- * man2html pages have no containers: a header (title, section, "Return to
- * Main Contents"), an <hr>, the manual's sections, then an <hr>, an Index of
- * in-page links and a "created by man2html" trailer. Keeps the middle part.
+ * One pass over the tree: where each element sits, how much text it holds,
+ * the headings with text, and the outermost elements with text that the
+ * first matching CONTENT_ROOTS rule names, in document order.
  */
-function man2htmlBody(body: P5.Element): P5.Element | undefined {
+function layout(body: P5.Element): { info: Map<P5.Element, NodeInfo>; headings: P5.Element[]; matches: P5.Element[] } {
+  const info = new Map<P5.Element, NodeInfo>();
+  const order: P5.Element[] = [];
+  const ruleOf = new Map<P5.Element, number>();
+  const stack: [P5.Element, P5.Element | undefined, number][] = [[body, undefined, 0]];
+  while (stack.length > 0) {
+    const [el, parent, depth] = stack.pop()!;
+    info.set(el, { parent, depth, pre: order.length, end: order.length, ink: MEDIA.has(el.tagName) ? 1 : 0 });
+    order.push(el);
+    const rule = ruleIndex(el, CONTENT_ROOTS);
+    if (rule >= 0) ruleOf.set(el, rule);
+    for (let i = el.childNodes.length - 1; i >= 0; i--) {
+      const c = el.childNodes[i]!;
+      if (isElement(c)) stack.push([c, el, depth + 1]);
+      else if (c.nodeName === '#text') info.get(el)!.ink += ink((c as P5.TextNode).value);
+    }
+  }
+  // reverse preorder visits children before parents: sum ink and subtree ends upwards
+  for (let i = order.length - 1; i > 0; i--) {
+    const n = info.get(order[i]!)!;
+    const p = info.get(n.parent!)!;
+    p.ink += n.ink;
+    p.end = Math.max(p.end, n.end);
+  }
+  const headings = order.filter((el) => HEADING.test(el.tagName) && info.get(el)!.ink > 0);
+  let best = CONTENT_ROOTS.size;
+  for (const [el, rule] of ruleOf) if (rule < best && info.get(el)!.ink > 0) best = rule;
+  const matches: P5.Element[] = [];
+  for (const el of order) {
+    if (ruleOf.get(el) !== best || info.get(el)!.ink === 0) continue;
+    const last = matches[matches.length - 1];
+    if (last === undefined || info.get(el)!.pre > info.get(last)!.end) matches.push(el); // outermost only
+  }
+  return { info, headings, matches };
+}
+
+function commonAncestor(a: P5.Element, b: P5.Element, info: Map<P5.Element, NodeInfo>): P5.Element {
+  let [x, y] = [a, b];
+  while (x !== y) {
+    const [nx, ny] = [info.get(x)!, info.get(y)!];
+    if (nx.depth >= ny.depth) x = nx.parent ?? x;
+    if (ny.depth >= nx.depth) y = ny.parent ?? y;
+    if (nx.parent === undefined && ny.parent === undefined) break; // unreachable: one tree, one root
+  }
+  return x;
+}
+
+/** Non-blank characters in a text. */
+function ink(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 32 && c !== 160) n++;
+  }
+  return n;
+}
+
+/**
+ * man2html pages have no containers: a header (a CGI line, the title,
+ * section and date, "Return to Main Contents"), an <hr>, the manual's
+ * sections, then an <hr>, an Index of in-page links and a "created by
+ * man2html" trailer. Page furniture, like CHROME: drops all but the middle.
+ */
+function dropMan2htmlFurniture(body: P5.Element): void {
   const kids = body.childNodes;
   const credit = kids.some((c) => isElement(c) && c.tagName === 'a' && (attr(c, 'href') ?? '').includes('man2html'));
-  if (!credit) return undefined;
+  if (!credit) return;
   const start = kids.findIndex((c) => isElement(c) && c.tagName === 'hr');
   let end = kids.findIndex((c) => isElement(c) && c.tagName === 'a' && attr(c, 'name') === 'index');
   if (end < 0) end = kids.length;
   while (end > start + 1 && isElement(kids[end - 1]!) && (kids[end - 1] as P5.Element).tagName === 'hr') end--;
-  if (start < 0 || end <= start + 1) return undefined;
-  return { ...body, nodeName: 'div', tagName: 'div', attrs: [], childNodes: kids.slice(start + 1, end) };
+  if (start < 0 || end <= start + 1) return;
+  body.childNodes = kids.slice(start + 1, end);
 }
 
 // ---------------------------------------------------------------------------

@@ -1,0 +1,122 @@
+import type { ParsedDocument } from '../parse/model.js';
+
+/**
+ * Coverage: how much of what a reader sees on a page reaches the index.
+ *
+ * - The page's words are the words of its visible text (`visibleText` in
+ *   parse/html.ts: `<body>` without script, style, noscript, template,
+ *   hidden elements and the page furniture the parser is declared to drop).
+ * - The indexed words are the words of every parsed section's heading and
+ *   text (Markdown, without link destinations; what syntax remains adds no
+ *   letters or digits).
+ * - Words are maximal runs of letters and digits (Unicode), lowercased, and
+ *   are counted as multisets: a word seen 5 times on the page and 3 times in
+ *   the index covers 3.
+ *
+ * coverage = Σ min(page count, index count) / Σ page count, per page; a
+ * corpus figure weights pages by their words (Σ covered / Σ visible).
+ */
+export interface PageCoverage {
+  uri: string;
+  /** Words a reader sees on the page. */
+  visibleWords: number;
+  /** Of those, words that reach the index. */
+  coveredWords: number;
+  /** coveredWords / visibleWords; 1 for a page with no visible words. */
+  coverage: number;
+  /** The first lost words in page order (at most `sample`), to show where content went missing. */
+  lost: string[];
+}
+
+export interface CorpusCoverage {
+  /** Pages measured (pages with no visible words are counted in `emptyPages` only). */
+  pages: number;
+  emptyPages: number;
+  visibleWords: number;
+  coveredWords: number;
+  /** Word-weighted coverage over the measured pages; 1 when there are none. */
+  coverage: number;
+  /** The per-page bar that `pagesAtLeast` counts against, e.g. 0.8. */
+  threshold: number;
+  pagesAtLeast: number;
+  /** pagesAtLeast / pages; 1 when there are none. */
+  shareAtLeast: number;
+  /** The lowest-coverage pages, worst first (ties: more words first, then uri). */
+  worst: PageCoverage[];
+}
+
+const WORD = /[\p{L}\p{N}]+/gu;
+
+/** The words of a text in order: maximal runs of letters and digits, lowercased. */
+export function wordsOf(text: string): string[] {
+  return Array.from(text.matchAll(WORD), (m) => m[0].toLowerCase());
+}
+
+/** A Markdown link or image destination, `](url "title")`: words a reader never sees on the page. */
+const DESTINATION = /\]\((?:<[^>\n]*>|(?:[^()\s]|\([^()\s]*\))*)(?:\s+"[^"]*")?\)/g;
+
+/**
+ * What of a parsed document reaches the index, as a reader would see it:
+ * every section's heading and text, without Markdown link destinations (a
+ * page's `json` must not be matched by `library/json.html` in a link).
+ */
+export function indexedText(doc: ParsedDocument): string {
+  return doc.sections.map((s) => `${s.heading}\n${s.text}`.replace(DESTINATION, ']')).join('\n');
+}
+
+/**
+ * Coverage of one page: `visible` is the page's visible text, `indexed`
+ * what reached the index. `sample` caps the lost words reported (default 12).
+ */
+export function pageCoverage(uri: string, visible: string, indexed: string, sample = 12): PageCoverage {
+  const budget = new Map<string, number>();
+  for (const w of wordsOf(indexed)) budget.set(w, (budget.get(w) ?? 0) + 1);
+  const seen = wordsOf(visible);
+  let covered = 0;
+  const lost: string[] = [];
+  for (const w of seen) {
+    const left = budget.get(w) ?? 0;
+    if (left > 0) {
+      budget.set(w, left - 1);
+      covered++;
+    } else if (lost.length < sample) {
+      lost.push(w);
+    }
+  }
+  return { uri, visibleWords: seen.length, coveredWords: covered, coverage: seen.length === 0 ? 1 : covered / seen.length, lost };
+}
+
+/**
+ * Corpus figures from per-page results. `threshold` (default 0.8) is the
+ * per-page bar; `worst` (default 10) how many of the worst pages to keep.
+ * Throws RangeError for a threshold outside [0, 1] or a negative `worst`.
+ */
+export function corpusCoverage(pages: PageCoverage[], options: { threshold?: number; worst?: number } = {}): CorpusCoverage {
+  const threshold = options.threshold ?? 0.8;
+  const worstCount = options.worst ?? 10;
+  if (!(threshold >= 0 && threshold <= 1)) throw new RangeError(`threshold must be from 0 to 1, got ${threshold}`);
+  if (!Number.isInteger(worstCount) || worstCount < 0) throw new RangeError(`worst must be a whole number ≥ 0, got ${worstCount}`);
+  const measured = pages.filter((p) => p.visibleWords > 0);
+  let visibleWords = 0;
+  let coveredWords = 0;
+  let pagesAtLeast = 0;
+  for (const p of measured) {
+    visibleWords += p.visibleWords;
+    coveredWords += p.coveredWords;
+    if (p.coverage >= threshold) pagesAtLeast++;
+  }
+  const worst = [...measured]
+    .sort((a, b) => a.coverage - b.coverage || b.visibleWords - a.visibleWords || (a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : 0))
+    .slice(0, worstCount);
+  return {
+    pages: measured.length,
+    emptyPages: pages.length - measured.length,
+    visibleWords,
+    coveredWords,
+    coverage: visibleWords === 0 ? 1 : coveredWords / visibleWords,
+    threshold,
+    pagesAtLeast,
+    shareAtLeast: measured.length === 0 ? 1 : pagesAtLeast / measured.length,
+    worst,
+  };
+}

@@ -1,0 +1,63 @@
+// One real page per documentation generator (test/fixtures/zoo/README.md says
+// where each comes from): the parser must keep what a reader sees. Each case
+// names content from late in the page, after the sibling sections an
+// element-picking parser loses (asciidoc's div.sect1s, texinfo's chapters).
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { indexedText, pageCoverage } from '../src/eval/coverage.js';
+import { parseHtml, visibleText } from '../src/parse/html.js';
+
+const ZOO = new URL('./fixtures/zoo/', import.meta.url);
+
+interface Case {
+  generator: string;
+  file: string;
+  /** A late section and a phrase of its text. */
+  heading: string;
+  phrase: string;
+}
+
+const CASES: Case[] = [
+  { generator: 'sphinx', file: 'fnmatch.html', heading: '`fnmatch` — Unix filename pattern matching', phrase: 'Unix shell-style path expansion.' },
+  { generator: 'asciidoc', file: 'git-stripspace.html', heading: 'EXAMPLES', phrase: '|The end.$' },
+  { generator: 'asciidoctor', file: 'git-stripspace.html', heading: 'EXAMPLES', phrase: '|The end.$' },
+  { generator: 'texinfo', file: 'R-FAQ.html', heading: '10 Acknowledgments', phrase: 'More to come soon' },
+  { generator: 'javadoc', file: 'Callable.html', heading: 'call', phrase: '`Exception` - if unable to compute a result' },
+  { generator: 'doxygen', file: 'struct_s_d_l___renderer_info.html', heading: 'texture_formats', phrase: 'The available texture formats' },
+  { generator: 'mkdocs', file: 'installation.html', heading: 'Installing MkDocs', phrase: 'python win_add2path.py' },
+  { generator: 'pandoc', file: 'tty.html', heading: '`tty.isatty(fd)`', phrase: 'is not a non-negative integer' },
+  { generator: 'rustdoc', file: 'enum.TryReserveErrorKind.html', heading: 'Auto Trait Implementations', phrase: 'RefUnwindSafe' },
+  { generator: 'mdbook', file: 'ch19-00-advanced-features.html', heading: 'Advanced Features', phrase: 'Let’s dive in!' },
+  { generator: 'man2html', file: 'shells.5.html', heading: 'SEE ALSO', phrase: 'pam_shells' },
+  { generator: 'groff', file: 'shells.5.html', heading: 'SEE ALSO', phrase: 'pam_shells' },
+  { generator: 'docbook', file: 'sql-droptable.html', heading: 'Compatibility', phrase: 'PostgreSQL extension' },
+];
+
+describe('parseHtml keeps what a reader sees, on one real page per generator', () => {
+  it.each(CASES)('$generator: $file', ({ generator, file, heading, phrase }) => {
+    const uri = `${generator}/${file}`;
+    const html = readFileSync(new URL(uri, ZOO), 'utf8');
+    const doc = parseHtml(uri, html);
+    const coverage = pageCoverage(uri, visibleText(html), indexedText(doc));
+    expect(coverage.visibleWords).toBeGreaterThan(50); // the fixture is a real page, not an empty shell
+    expect(coverage.coverage, `lost: ${coverage.lost.join(' ')}`).toBeGreaterThanOrEqual(0.95);
+    const late = doc.sections.filter((s) => s.heading === heading);
+    expect(late.length, `no section "${heading}" in: ${doc.sections.map((s) => s.heading).join(' | ')}`).toBeGreaterThan(0);
+    expect(late.map((s) => s.text).join('\n')).toContain(phrase);
+  });
+
+  it('asciidoc and asciidoctor: the title and NAME beside div#content are kept, the footer is not', () => {
+    for (const generator of ['asciidoc', 'asciidoctor']) {
+      const doc = parseHtml('git-stripspace.html', readFileSync(new URL(`${generator}/git-stripspace.html`, ZOO), 'utf8'));
+      expect(doc.sections.map((s) => s.heading)).toEqual([expect.stringMatching(/^git-stripspace\(1\)/), 'NAME', 'SYNOPSIS', 'DESCRIPTION', 'OPTIONS', 'EXAMPLES', 'GIT']);
+      expect(doc.sections.find((s) => s.heading === 'NAME')!.text).toBe('git-stripspace - Remove unnecessary whitespace');
+      expect(doc.sections.map((s) => s.text).join('\n')).not.toContain('Last updated');
+    }
+  });
+
+  it('texinfo (one page): every chapter, not the first', () => {
+    const doc = parseHtml('R-FAQ.html', readFileSync(new URL('texinfo/R-FAQ.html', ZOO), 'utf8'));
+    const chapters = doc.sections.filter((s) => /^\d+ /.test(s.heading) && s.level === 2).map((s) => s.heading);
+    expect(chapters).toEqual(['1 Introduction', '10 Acknowledgments']); // the fixture keeps the first and the last
+  });
+});
