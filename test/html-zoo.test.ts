@@ -61,3 +61,35 @@ describe('parseHtml keeps what a reader sees, on one real page per generator', (
     expect(chapters).toEqual(['1 Introduction', '10 Acknowledgments']); // the fixture keeps the first and the last
   });
 });
+
+describe('entries with ids are sections cited by that id, on real pages', () => {
+  const parse = (generator: string, file: string) => parseHtml(file, readFileSync(new URL(`${generator}/${file}`, ZOO), 'utf8'));
+  const at = (doc: ReturnType<typeof parse>, anchor: string) => {
+    const s = doc.sections.find((x) => x.anchor === anchor);
+    if (!s) throw new Error(`no section #${anchor} in ${doc.uri}: ${doc.sections.map((x) => x.anchor).join(' ')}`);
+    return s;
+  };
+
+  it('Sphinx: dt#fnmatch.fnmatch is its own section below the module heading', () => {
+    const doc = parse('sphinx', 'fnmatch.html');
+    const s = at(doc, 'fnmatch.fnmatch');
+    expect(s.heading).toBe('`fnmatch.fnmatch(filename, pattern)`');
+    expect(s.text).toMatch(/^Test whether the \*filename\* string matches the \*pattern\* string/);
+    expect(doc.sections[s.parent]!.anchor).toBe('module-fnmatch');
+    expect(at(doc, 'fnmatch.translate').text).toContain('regular expression');
+  });
+
+  it('DocBook: each variablelist setting (dt#GUC-…) is its own section, one level below its heading', () => {
+    const doc = parse('docbook', 'runtime-config-resource.html');
+    const workMem = at(doc, 'GUC-WORK-MEM');
+    expect(workMem.heading).toBe('`work_mem (integer)`');
+    expect(workMem.text).toMatch(/^Sets the base maximum amount of memory to be used by a query operation/);
+    expect(workMem.text).not.toContain('maintenance_work_mem (integer)'); // the next entry is its own section
+    expect(doc.sections[workMem.parent]!.anchor).toBe('RUNTIME-CONFIG-RESOURCE-MEMORY');
+    expect(workMem.level).toBe(doc.sections[workMem.parent]!.level + 1);
+  });
+
+  it('Javadoc: a member detail is cited by its id (call())', () => {
+    expect(at(parse('javadoc', 'Callable.html'), 'call()').text).toContain('Computes a result');
+  });
+});
