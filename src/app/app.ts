@@ -9,6 +9,7 @@ import type { Store, StoreStats, StoredEmbedder } from '../store/store.js';
 import { queryEmbedder } from './embedders.js';
 import { Ingestion, type IngestRunOptions } from './ingestion.js';
 import { existsSync } from 'node:fs';
+import { folderRoot } from '../sources/filesystem.js';
 import { exportJsonl } from './export.js';
 import { Bm25Floor } from '../eval/bm25.js';
 import { runEval, type EvalMode, type EvalReport, type GoldenQuery } from '../eval/golden.js';
@@ -36,6 +37,11 @@ export class App {
     readonly store: Store,
     private readonly sqlite: SqliteStore,
   ) {}
+
+  /** The real path of a folder to ingest or watch; INVALID_INPUT (nothing created) when it is missing or not a folder. */
+  static checkSourceFolder(dir: string): string {
+    return folderRoot(dir);
+  }
 
   /** Opens the index named by the config (creating it when `create`), ready to serve. */
   static async open(config: Config, opts: { create?: boolean } = {}): Promise<App> {

@@ -124,6 +124,7 @@ export function registerIngestionCommands(program: Command, setExit: (code: numb
       '\nEach new, changed or vanished file becomes a job on the queue in the index. By default ingest waits for its jobs, doing them in this process (with any other workers), with a progress bar on a terminal.\nBad files (binary, not UTF-8, too large, empty, symlinks out of the folder, FIFOs ...) are skipped with a reason; the exit code is non-zero only if nothing could be indexed, or a job failed.',
     )
     .action(async (dir: string, opts: { json?: boolean; wait: boolean; followSymlinksOutside?: boolean }, cmd: Command) => {
+      App.checkSourceFolder(dir); // nothing is created for a folder that is not there
       await withApp(cmd, true, async (app) => {
         const bar = ingestProgress(!opts.json && opts.wait);
         const stop = opts.wait ? stopOnSignals('ingest', app.config.worker.graceMs) : undefined;
@@ -163,9 +164,10 @@ export function registerIngestionCommands(program: Command, setExit: (code: numb
     .option('-c, --concurrency <n>', 'jobs at once (default: worker.concurrency, 1)', intArg('--concurrency', 1, 64))
     .option('--exit-when-idle', 'exit 0 once the queue is empty (for batch use and scripts)')
     .action(async (opts: { concurrency?: number; exitWhenIdle?: boolean }, cmd: Command) => {
+      // a worker never creates an index: jobs only exist in one that `ingest` made
       await withApp(
         cmd,
-        true,
+        false,
         async (app) => {
           const c = app.config;
           const log = createLogger(c.logLevel);
@@ -190,6 +192,7 @@ export function registerIngestionCommands(program: Command, setExit: (code: numb
     .option('--no-worker', 'only queue the changes (another process runs `docgraph worker` or `serve`)')
     .option('--follow-symlinks-outside', 'index files that symlinks point to outside the folders (default: skipped as outside-root)')
     .action(async (dirs: string[], opts: { worker: boolean; followSymlinksOutside?: boolean }, cmd: Command) => {
+      for (const d of dirs) App.checkSourceFolder(d);
       await withApp(cmd, true, async (app) => {
         const c = app.config;
         const roots = dirs.length > 0 ? dirs : c.watch;
