@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { App } from '../src/app/app.js';
+import { NotFoundError } from '../src/domain/errors.js';
 import { loadConfig } from '../src/config/config.js';
 import { DEFAULT_FUSION } from '../src/search/fusion.js';
 import type { SectionRecord } from '../src/domain/types.js';
@@ -136,5 +137,19 @@ describe('get_procedure', () => {
     const v = await app.getProcedure('put the host back in the pool after replacing the binary');
     expect(v?.procedure.title).toBe('Upgrade the relay');
     expect(await app.getProcedure('bake a sourdough loaf')).toBeUndefined();
+  });
+});
+
+describe('lookup_entity: any case, and suggestions when not found', () => {
+  it('finds a name written in another case', async () => {
+    expect((await app.lookupEntity('--TRACE-SYNC')).entity.name).toBe('--trace-sync');
+  });
+
+  it('suggests the closest names and the search command, not only the MCP tool', async () => {
+    const e = await app.lookupEntity('--trace-synk').catch((err: unknown) => err);
+    expect(e).toBeInstanceOf(NotFoundError);
+    const hint = (e as NotFoundError).hint ?? '';
+    expect(hint).toMatch(/did you mean --trace-sync/);
+    expect(hint).toContain('docgraph search');
   });
 });

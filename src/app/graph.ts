@@ -1,3 +1,4 @@
+import { distance } from 'fastest-levenshtein';
 import { InvalidInputError, NotFoundError } from '../domain/errors.js';
 import { spellings } from '../domain/names.js';
 import { terms } from '../domain/text.js';
@@ -60,12 +61,20 @@ export const MAX_MENTIONS = 100;
 /** An entity by name (any spelling the docs use), with where it is defined and mentioned and what it relates to. */
 export async function lookupEntity(store: Store, name: string, type?: string): Promise<EntityView> {
   const wanted = checkType(type);
-  const all = await resolveEntities(store, name);
+  let all = await resolveEntities(store, name);
+  if (all.length === 0) {
+    // names are looked up as written first; then in any case (err_require_esm, readfile)
+    const near = await nearNames(store, name.trim());
+    if (near.sameFolded) all = await resolveEntities(store, near.sameFolded);
+    if (all.length === 0) {
+      throw new NotFoundError(`no ${wanted ?? 'entity'} named "${name}" in the index`, {
+        hint: `${near.suggestions.length ? `did you mean ${near.suggestions.join(', ')}? ` : ''}For free text, search the docs instead (\`docgraph search "${name.trim()}"\`, or the search_docs tool).`,
+      });
+    }
+  }
   const matches = wanted ? all.filter((e) => e.type === wanted) : all;
   if (matches.length === 0) {
-    throw new NotFoundError(`no ${wanted ?? 'entity'} named "${name}" in the index`, {
-      hint: all.length > 0 ? `found it as ${all.map((e) => e.type).join(', ')}; drop or change the type` : 'try search_docs for free text; entity names are exact (e.g. ERR_REQUIRE_ESM, NODE_OPTIONS, fs.readFile)',
-    });
+    throw new NotFoundError(`no ${wanted} named "${name}" in the index`, { hint: `found it as ${all.map((e) => e.type).join(', ')}; drop or change the type` });
   }
   // prefer an entity with a definition
   const withDefs = await Promise.all(matches.map(async (e) => ({ e, defs: await store.edgesOf([e.id], 'in', ['DEFINES'], 20) })));
@@ -93,6 +102,33 @@ export async function lookupEntity(store: Store, name: string, type?: string): P
     related: mergeRelated(relatedEdges.map((x, i) => ({ id: relatedIds[i]!, weight: x.weight })), relatedEntities),
     alternatives: withDefs.slice(1).map(({ e }) => ({ id: e.id, type: e.type, name: e.name })),
   };
+}
+
+/** Most names a not-found lookup suggests. */
+const MAX_SUGGESTIONS = 5;
+
+/**
+ * For a name the index does not hold as written: an entity name or alias
+ * equal to it in another case, and the closest names by edit distance
+ * (Levenshtein on lower case, at most a third of the name's length) or
+ * containing it. Scans the entities once; only runs on the not-found path.
+ */
+async function nearNames(store: Store, name: string): Promise<{ sameFolded?: string; suggestions: string[] }> {
+  const folded = name.toLowerCase();
+  const budget = Math.max(1, Math.floor(folded.length / 3));
+  const scored: { name: string; d: number }[] = [];
+  let sameFolded: string | undefined;
+  for await (const e of store.allEntities()) {
+    for (const spelling of [e.name, ...e.aliases]) {
+      const lower = spelling.toLowerCase();
+      if (lower === folded) sameFolded ??= spelling;
+      if (Math.abs(lower.length - folded.length) > budget && !lower.includes(folded)) continue;
+      const d = lower.includes(folded) ? Math.min(budget, distance(lower, folded)) : distance(lower, folded);
+      if (d <= budget) scored.push({ name: e.name, d });
+    }
+  }
+  scored.sort((a, b) => a.d - b.d || a.name.length - b.name.length || (a.name < b.name ? -1 : 1));
+  return { ...(sameFolded ? { sameFolded } : {}), suggestions: [...new Set(scored.map((x) => x.name))].slice(0, MAX_SUGGESTIONS) };
 }
 
 /** One entry per related entity (edges in both directions summed), strongest first. */
