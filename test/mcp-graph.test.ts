@@ -95,7 +95,7 @@ describe('graph tools over MCP (stdio)', () => {
     });
 
     it('answers bad arguments with what is allowed', async () => {
-      expectToolError(await call(client, 'lookup_entity', { name: 'no_such_setting_anywhere' }), /^Not found: .*Hint: try search_docs/s);
+      expectToolError(await call(client, 'lookup_entity', { name: 'no_such_setting_anywhere' }), /^Not found: .*Hint: .*search_docs tool/s);
       expectToolError(await call(client, 'lookup_entity', { name: '' }), /name/);
       expectToolError(await call(client, 'lookup_entity', { name: 'cache_size', type: 'Setting' }), /ConfigParameter/);
       expectToolError(await call(client, 'lookup_entity', { name: 'cache_size', kind: 'x' }), /kind/);
