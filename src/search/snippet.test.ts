@@ -74,3 +74,10 @@ describe('makeSnippet: readable cuts', () => {
     expect(s.startsWith('**Rotate** the key:')).toBe(true);
   });
 });
+
+describe('makeSnippet: starts at a word', () => {
+  it('goes back to the beginning rather than cut the first word', () => {
+    const s = makeSnippet('`acme-server` serves its API and the agent channel over HTTPS with the certificate in a file. Rotate it before it expires.', new Set(['certif']));
+    expect(s.startsWith('`acme-server` serves')).toBe(true);
+  });
+});

@@ -27,8 +27,9 @@ export function makeSnippet(text: string, queryTerms: ReadonlySet<string>, width
   }
   const first = matches[best]!;
   let start = Math.max(0, first.start - Math.floor(width / 4));
+  // start at a word: after the space before the window, or at the very beginning
   const space = flat.lastIndexOf(' ', start);
-  if (start > 0 && space >= 0 && first.start - space < width / 2) start = space + 1;
+  if (start > 0 && first.start - (space + 1) < width / 2) start = space + 1;
   const end = wordEnd(flat, Math.min(flat.length, start + width), start + Math.floor(width / 2));
   let out = '';
   let at = start;
