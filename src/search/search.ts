@@ -196,7 +196,7 @@ export function hitFeatures(queryTerms: readonly string[], section: { heading: s
  * the hit's page is judged relevant); its calibration error is in
  * docs/benchmarks.md.
  */
-const CONFIDENCE = [-3.825, 1.315, 1.64, 4.502, 1.28] as const;
+const CONFIDENCE = [-3.751, 1.177, 1.688, 4.469, 1.306] as const;
 /** A result whose best hit has less confidence than this is flagged `weak`. */
 export const WEAK_BELOW = 0.5;
 
