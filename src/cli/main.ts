@@ -149,7 +149,7 @@ function printSearch(r: SearchResult): void {
     const snippet = color ? h.snippet.replace(/\*\*(.+?)\*\*/g, (_m, t: string) => pc.bold(pc.yellow(t))) : h.snippet;
     const conf = `confidence ${h.confidence.toFixed(2)}`;
     out(`${color ? pc.bold(`${i + 1}. ${where}`) : `${i + 1}. ${where}`}  ${color ? pc.dim(conf) : conf}\n`);
-    out(`   ${color ? pc.cyan(path) : path}\n   ${snippet}\n\n`);
+    out(`   ${color ? pc.cyan(path) : path}\n   ${snippet.replace(/\n/g, '\n   ')}\n\n`);
   });
   if (r.degraded.length > 0) err(`note: answered without ${r.degraded.join(', ')} retrieval (degraded)\n`);
   if (r.hits.length > 0 && r.weak) err('note: weak match — even the best hit is unlikely to answer this; the docs may not cover it\n');
