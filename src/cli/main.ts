@@ -13,6 +13,7 @@ import { registerIngestionCommands } from './ingest-commands.js';
 import { registerGraphCommands } from './graph-commands.js';
 import { formatCitation } from '../app/documents.js';
 import { registerCoverageCommand } from './coverage-command.js';
+import { addExamples } from './examples.js';
 
 interface GlobalOptions {
   index?: string;
@@ -137,6 +138,7 @@ Exit codes: 0 ok, 1 failure, 2 bad arguments or configuration, 3 not found (e.g.
   registerMcpCommands(program);
   registerGraphCommands(program, withApp);
   registerCoverageCommand(program, setExit);
+  addExamples(program);
   return program;
 }
 
