@@ -94,14 +94,35 @@ export async function lookupEntity(store: Store, name: string, type?: string): P
   const cites = await cite(store, [...defs.map((d) => d.src), ...mentions.map((m) => m.src)]);
   return {
     entity,
-    definedIn: defs.map((d) => cites.get(d.src)).filter((c): c is SectionCitation => c !== undefined),
-    mentionedIn: mentions.flatMap((m) => {
-      const c = cites.get(m.src);
-      return c ? [{ ...c, count: m.weight }] : [];
-    }),
+    // the parts of a split section share its citation: list each place once (mentions summed)
+    definedIn: onePerPlace(defs.map((d) => cites.get(d.src)).filter((c): c is SectionCitation => c !== undefined), () => undefined),
+    mentionedIn: onePerPlace(
+      mentions.flatMap((m) => {
+        const c = cites.get(m.src);
+        return c ? [{ ...c, count: m.weight }] : [];
+      }),
+      (a, b) => ({ ...a, count: a.count + b.count }),
+    ),
     related: mergeRelated(relatedEdges.map((x, i) => ({ id: relatedIds[i]!, weight: x.weight })), relatedEntities),
     alternatives: withDefs.slice(1).map(({ e }) => ({ id: e.id, type: e.type, name: e.name })),
   };
+}
+
+/** Keeps the first citation of each uri#anchor (order kept); `merge` folds a later one into it. */
+function onePerPlace<T extends SectionCitation>(list: T[], merge: (kept: T, later: T) => T | undefined): T[] {
+  const at = new Map<string, number>();
+  const out: T[] = [];
+  for (const c of list) {
+    const key = `${c.uri}#${c.anchor}`;
+    const i = at.get(key);
+    if (i === undefined) {
+      at.set(key, out.length);
+      out.push(c);
+    } else {
+      out[i] = merge(out[i]!, c) ?? out[i]!;
+    }
+  }
+  return out;
 }
 
 /** Most names a not-found lookup suggests. */
