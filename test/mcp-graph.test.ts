@@ -129,6 +129,15 @@ describe('graph tools over MCP (stdio)', () => {
       expectToolError(await call(client, 'explain_error', { code_or_message: 'ERR_POOL_EXHAUSTED', cursor: p1.nextCursor }), /cursor continues another explain_error call/);
     });
 
+    it('answers a message that names no known error with search hits for its text (fallback)', async () => {
+      const r = await call(client, 'explain_error', { code_or_message: 'another process already listens on the port' });
+      expect(r.isError, text(r)).toBeFalsy();
+      const out = r.structuredContent as { fallback: boolean; errors: unknown[]; sections: { ref: string; why: string[] }[] };
+      expect(out).toMatchObject({ fallback: true, errors: [] });
+      expect(out.sections[0]).toMatchObject({ ref: 'guides/troubleshooting.md#eaddrinuse', why: ['SEARCH'] });
+      expect(text(r)).toMatch(/best search hits for the text/);
+    });
+
     it('answers an unknown error and bad arguments with a hint or what is allowed', async () => {
       expectToolError(await call(client, 'explain_error', { code_or_message: 'ERR_NOT_IN_THESE_DOCS' }), /^Not found: no error code or message matching .*Hint: .*search_docs/s);
       expectToolError(await call(client, 'explain_error', { code_or_message: '   ' }), /^Invalid arguments: the error code or message is empty\. Field: code_or_message\. Allowed: /);

@@ -2,7 +2,7 @@ import type { Config } from '../config/config.js';
 import { NotFoundError } from '../domain/errors.js';
 import type { Embedder } from '../embed/embedder.js';
 import type { IngestProgress, IngestReport } from '../ingest/ingest.js';
-import { search, type SearchOptions } from '../search/search.js';
+import { MAX_QUERY_CHARS, search, type SearchOptions } from '../search/search.js';
 import type { SearchResult } from '../domain/types.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { Store, StoreStats, StoredEmbedder } from '../store/store.js';
@@ -130,8 +130,22 @@ export class App {
   }
 
   /** Sections that define, resolve or mention an error code or message. */
-  explainError(codeOrMessage: string, limit?: number): Promise<ErrorExplanation> {
-    return explainError(this.store, codeOrMessage, limit);
+  async explainError(codeOrMessage: string, limit = 10): Promise<ErrorExplanation> {
+    // a search for the text orders sections of equal evidence, and answers when no error entity matches
+    const q = codeOrMessage.trim();
+    const found = q === '' || q.length > MAX_QUERY_CHARS ? undefined : await this.search(q, { limit: Math.min(100, Math.max(limit, 50)) });
+    const order = new Map((found?.hits ?? []).map((h, i) => [h.sectionId, i]));
+    try {
+      return await explainError(this.store, codeOrMessage, limit, order);
+    } catch (e) {
+      if (!(e instanceof NotFoundError) || !found || found.hits.length === 0 || found.weak) throw e;
+      return {
+        query: q,
+        errors: [],
+        fallback: true,
+        sections: found.hits.slice(0, limit).map((h) => ({ id: h.sectionId, uri: h.uri, anchor: h.anchor, heading: h.heading, headingPath: h.headingPath, score: h.confidence, why: ['SEARCH' as const] })),
+      };
+    }
   }
 
   /** The ordered steps of the procedure that best answers a task, or undefined when the docs hold none. */

@@ -167,13 +167,21 @@ function mergeRelated(pairs: { id: string; weight: number }[], entities: Map<str
 export interface ErrorExplanation {
   query: string;
   errors: { id: string; type: EntityType; name: string }[];
-  sections: (SectionCitation & { score: number; why: ('DEFINES' | 'RESOLVES' | 'MENTIONS')[] })[];
+  /** SEARCH: no error entity matched, and this section is a search hit for the text instead. */
+  sections: (SectionCitation & { score: number; why: ('DEFINES' | 'RESOLVES' | 'MENTIONS' | 'SEARCH')[] })[];
+  /** True when no error code or message of the index matched and the sections come from a search for the text. */
+  fallback: boolean;
 }
 
 const ERROR_EDGE_SCORE = { DEFINES: 1, RESOLVES: 0.8, MENTIONS: 0.3 } as const;
 
-/** The sections that define, resolve or mention an error code or message, best first. */
-export async function explainError(store: Store, codeOrMessage: string, limit = 10): Promise<ErrorExplanation> {
+/**
+ * The sections that define, resolve or mention an error code or message,
+ * best first. Sections with equal evidence keep the order of `order` (a
+ * search for the text: rank by section id), so five mentions of the same
+ * weight come in the order that fits the question, not by id.
+ */
+export async function explainError(store: Store, codeOrMessage: string, limit = 10, order: ReadonlyMap<string, number> = new Map()): Promise<ErrorExplanation> {
   const q = codeOrMessage.trim();
   if (q === '') throw new InvalidInputError('the error code or message is empty', { field: 'code_or_message', allowed: 'an error code such as ERR_REQUIRE_ESM or EADDRINUSE, or the message text' });
   if (q.length > 2000) throw new InvalidInputError(`the error text is ${q.length} characters long`, { field: 'code_or_message', allowed: 'at most 2000 characters' });
@@ -197,10 +205,12 @@ export async function explainError(store: Store, codeOrMessage: string, limit = 
       scores.set(edge.src, cur);
     }
   }
-  const ranked = [...scores].sort((a, b) => b[1].score - a[1].score || (a[0] < b[0] ? -1 : 1)).slice(0, limit);
+  const rankIn = (id: string): number => order.get(id) ?? Infinity;
+  const ranked = [...scores].sort((a, b) => b[1].score - a[1].score || rankIn(a[0]) - rankIn(b[0]) || (a[0] < b[0] ? -1 : 1)).slice(0, limit);
   const cites = await cite(store, ranked.map(([id]) => id));
   return {
     query: q,
+    fallback: false,
     errors: [...found.values()].map((e) => ({ id: e.id, type: e.type, name: e.name })),
     sections: ranked.flatMap(([id, v]) => {
       const c = cites.get(id);

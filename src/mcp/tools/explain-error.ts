@@ -26,13 +26,14 @@ const sectionSchema = z.object({
   ref: z.string().describe('Citation: uri#anchor.'),
   heading_path: z.array(z.string()),
   score: z.number(),
-  why: z.array(z.enum(['DEFINES', 'RESOLVES', 'MENTIONS'])).describe('DEFINES: the section explains the error; RESOLVES: it says how to fix it; MENTIONS: it names it.'),
+  why: z.array(z.enum(['DEFINES', 'RESOLVES', 'MENTIONS', 'SEARCH'])).describe('DEFINES: the section explains the error; RESOLVES: it says how to fix it; MENTIONS: it names it; SEARCH: no known error matched, this is a search hit for the text.'),
 });
 
 const outputSchema = z.object({
   query: z.string(),
   errors: z.array(z.object({ id: z.string(), type: z.string(), name: z.string() })).describe('The error codes and messages of the index that matched.'),
   sections: z.array(sectionSchema).describe('Best first: definitions, then resolutions, then mentions.'),
+  fallback: z.boolean().describe('True when no error code or message of the index matched: the sections are search results for the text (score = confidence).'),
   partial: z.boolean().describe('True when sections were left out of this page (for the token budget); nextCursor continues.'),
   nextCursor: z.string().optional(),
 });
@@ -48,7 +49,7 @@ export function registerExplainError(server: McpServer, ctx: McpContext): void {
         'Find where the docs explain an error: pass an error code (ERR_REQUIRE_ESM, EADDRINUSE) or the message as printed. ' +
         'Returns the sections that define the error, say how to resolve it, or mention it, ranked with the definition first, each with a citation (uri#anchor) and why it was chosen. ' +
         'Use it first whenever the question is about an error a user hit; then read the top sections with get_section. ' +
-        'It matches codes and messages the docs name exactly; when it finds nothing, use search_docs with the message text.',
+        'It matches codes and messages the docs name exactly; when none matches, it answers with the best search_docs hits for the text (fallback: true), and when those are weak too, with not found.',
       inputSchema,
       outputSchema,
       annotations: { title: 'Explain an error from the docs', ...READ_ONLY },
@@ -85,6 +86,7 @@ function shape(found: ErrorExplanation, page: ErrorExplanation['sections'], offs
   return {
     query: clip(found.query, 300),
     errors: found.errors.slice(0, 10).map((e) => ({ id: e.id, type: e.type, name: clip(e.name, 200) })),
+    fallback: found.fallback,
     sections: page.slice(0, n).map((s, i) => ({
       rank: offset + i + 1,
       id: s.id,
@@ -98,10 +100,12 @@ function shape(found: ErrorExplanation, page: ErrorExplanation['sections'], offs
   };
 }
 
-const WHY: Record<string, string> = { DEFINES: 'defines it', RESOLVES: 'how to resolve it', MENTIONS: 'mentions it' };
+const WHY: Record<string, string> = { DEFINES: 'defines it', RESOLVES: 'how to resolve it', MENTIONS: 'mentions it', SEARCH: 'search hit' };
 
 function render(out: Output): string {
-  const lines = [`Errors matched: ${out.errors.map((e) => `${e.type} \`${e.name}\``).join(', ')}`, ''];
+  const lines = out.fallback
+    ? ['No error code or message in the docs matches this exactly; these sections are the best search hits for the text.', '']
+    : [`Errors matched: ${out.errors.map((e) => `${e.type} \`${e.name}\``).join(', ')}`, ''];
   if (out.sections.length === 0) lines.push('No section of this page defines, resolves or mentions it.');
   for (const s of out.sections) {
     lines.push(`${s.rank}. **${s.heading_path.join(' › ')}** — \`${s.ref}\` (id \`${s.id}\`, score ${s.score}): ${s.why.map((w) => WHY[w]).join(', ')}`);
