@@ -166,20 +166,26 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string; 
   },
 ];
 
-/** Brings the database to the newest schema; refuses a database from a newer docgraph. */
+/**
+ * Brings the database to the newest schema; refuses a database from a newer
+ * docgraph. Safe against concurrent openers: the version is read again
+ * under the write lock (BEGIN IMMEDIATE), so two processes that open a new
+ * index at once apply each migration once — the second finds it done.
+ */
 export function migrate(db: Database.Database): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
   const latest = MIGRATIONS[MIGRATIONS.length - 1]!.version;
-  if (current > latest) {
-    throw new Error(`the index was written by a newer docgraph (schema ${current}, this build knows ${latest}); upgrade docgraph`);
-  }
-  const pending = MIGRATIONS.filter((m) => m.version > current);
-  if (pending.length === 0) return;
+  const version = (): number => {
+    const current = db.pragma('user_version', { simple: true }) as number;
+    if (current > latest) throw new Error(`the index was written by a newer docgraph (schema ${current}, this build knows ${latest}); upgrade docgraph`);
+    return current;
+  };
+  if (version() === latest) return; // the common case takes no write lock
   db.transaction(() => {
-    for (const m of pending) {
+    const current = version();
+    for (const m of MIGRATIONS.filter((x) => x.version > current)) {
       db.exec(m.sql);
       m.run?.(db);
       db.pragma(`user_version = ${m.version}`);
     }
-  })();
+  }).immediate();
 }

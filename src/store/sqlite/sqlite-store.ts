@@ -87,10 +87,11 @@ export class SqliteStore implements Store {
       throw indexFailure(e, path) ?? new DocgraphError('STORE_FAILED', `cannot open the index at ${path}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
     try {
+      // the busy timeout first: another process may be creating or migrating the same file right now
+      this.db.pragma('busy_timeout = 10000');
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
       this.db.pragma('foreign_keys = ON');
-      this.db.pragma('busy_timeout = 10000');
       migrate(this.db);
       if (path !== ':memory:') {
         try {

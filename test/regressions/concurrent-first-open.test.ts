@@ -1,0 +1,31 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, expect, it } from 'vitest';
+
+// Two `docgraph ingest` processes that opened a new index at once failed with "table sources already exists":
+// migrate read the schema version before taking the write lock (issue 13 "Why now", seen in the concurrent ingest test).
+const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+const opener = join(import.meta.dirname, '..', 'helpers', 'open-index.ts');
+const dir = mkdtempSync(join(tmpdir(), 'dg-first-open-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function open(index: string): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('node', ['--import', tsx, opener, index], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stderr }));
+  });
+}
+
+it('six processes opening the same new index at once all succeed, five times over', async () => {
+  for (let round = 0; round < 5; round++) {
+    const index = join(dir, `round-${round}`, 'index.db');
+    const results = await Promise.all(Array.from({ length: 6 }, () => open(index)));
+    for (const r of results) expect(r.code, r.stderr).toBe(0);
+  }
+}, 120_000);
