@@ -92,6 +92,13 @@ export interface WatchOptions {
 /** Jobs are queued in batches of at most this many (one transaction each), checking backpressure in between. */
 const MAX_ENQUEUE_BATCH = 100;
 
+/** The queue's figures as an operator reads them. */
+export interface QueueStatus extends Omit<QueueStats, 'workers'> {
+  workers: (QueueStats['workers'][number] & { alive: boolean })[];
+  /** What needs doing, e.g. jobs pending with no live worker. */
+  warnings: string[];
+}
+
 export class Ingestion {
   private q: SqliteJobQueue | undefined;
   private embedder: Embedder | undefined;
@@ -343,9 +350,21 @@ export class Ingestion {
     };
   }
 
-  /** Queue depth by state, oldest pending age, stale leases, workers seen, DLQ and backpressure. */
-  status(): Promise<QueueStats> {
-    return this.queue.stats();
+  /**
+   * Queue depth by state, oldest pending age, stale leases, workers seen
+   * (alive: seen within one lease, which a working or idle worker always
+   * is), DLQ and backpressure, and warnings an operator must act on.
+   */
+  async status(): Promise<QueueStatus> {
+    const stats = await this.queue.stats();
+    const now = Date.now();
+    const workers = stats.workers.map((w) => ({ ...w, alive: now - w.lastSeenAt <= this.config.queue.leaseMs }));
+    const warnings: string[] = [];
+    if (stats.counts.pending > 0 && !workers.some((w) => w.alive)) {
+      const n = stats.counts.pending;
+      warnings.push(`${n} ${n === 1 ? 'job is' : 'jobs are'} pending and no worker is running: start \`docgraph worker\` (or \`docgraph serve\`, which runs one)`);
+    }
+    return { ...stats, workers, warnings };
   }
 
   /** Jobs, newest first, optionally in some states. */

@@ -6,14 +6,14 @@ import { hostname } from 'node:os';
 import { createInterface } from 'node:readline/promises';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { App } from '../app/app.js';
-import type { BackpressureEvent } from '../app/ingestion.js';
+import type { BackpressureEvent, QueueStatus } from '../app/ingestion.js';
 import type { VerifyReport } from '../app/verify.js';
 import { loadConfig, type Config } from '../config/config.js';
 import { InvalidInputError, NotFoundError } from '../domain/errors.js';
 import type { IngestReport } from '../ingest/ingest.js';
 import { createLogger } from '../observability/logger.js';
 import { formatBytes } from '../parse/input.js';
-import { JOB_STATES, type Job, type JobDetails, type JobState, type QueueStats } from '../queue/queue.js';
+import { JOB_STATES, type Job, type JobDetails, type JobState } from '../queue/queue.js';
 import { EXIT } from './errors.js';
 import { ingestProgress } from './progress.js';
 
@@ -447,7 +447,7 @@ function printJob(j: JobDetails): void {
   );
 }
 
-function queueLines(q: QueueStats): string[] {
+function queueLines(q: QueueStatus): string[] {
   const c = q.counts;
   const bp = q.backpressure;
   const now = Date.now();
@@ -455,7 +455,8 @@ function queueLines(q: QueueStats): string[] {
     `queue      ${c.pending} pending (${q.ready} ready, ${q.delayed} backing off), ${c.running} running, ${c.completed} completed, ${c.dead} dead, ${c.superseded} superseded`,
     `           oldest pending ${age(q.oldestPendingAgeMs)}; ${q.staleLeases} stale leases; DLQ ${q.dlq.size}`,
     `           backpressure ${bp.paused ? 'PAUSED' : 'open'} (depth ${bp.depth}; pauses at ${bp.highWater}, resumes at ${bp.lowWater}, max ${bp.maxSize})`,
-    `workers    ${q.workers.length === 0 ? 'none seen' : q.workers.map((w) => `${w.worker} (seen ${age(now - w.lastSeenAt)} ago, ${w.running} running)`).join(', ')}`,
+    `workers    ${q.workers.length === 0 ? 'none seen' : q.workers.map((w) => `${w.worker} (${w.alive ? 'alive' : 'gone'}, seen ${age(now - w.lastSeenAt)} ago, ${w.running} running)`).join(', ')}`,
+    ...q.warnings.map((w) => `warning    ${w}`),
   ];
 }
 
