@@ -25,7 +25,7 @@ describe('dead letter queue', () => {
     symlinkSync('flaky.md', flaky);
     const w = await run(ws.dir, ['worker', '--exit-when-idle']);
     expect(w.code, w.stderr).toBe(0);
-    expect(w.stderr).toMatch(/1 completed, 3 failed/);
+    expect(w.stderr).toMatch(/1 completed, 0 skipped, 3 failed/);
 
     const dead = await withQueue(ws.index, (q) => q.dlq.list());
     expect(dead).toEqual([expect.objectContaining({ uri: 'flaky.md', deadReason: 'max-attempts', attempts: 3 })]);

@@ -14,7 +14,7 @@ import type { Config } from '../config/config.js';
 import { DocgraphError, EmbedderError } from '../domain/errors.js';
 import { sourceId } from '../domain/ids.js';
 import type { Embedder } from '../embed/embedder.js';
-import { documentJobHandler, type DocumentCommit, type PlanCache } from '../ingest/handler.js';
+import { documentJobHandler, stillUnindexable, type DocumentCommit, type PlanCache } from '../ingest/handler.js';
 import type { IngestProgress, IngestReport } from '../ingest/ingest.js';
 import { DELETE_DOCUMENT, DELETED, DOCUMENT_JOB_TYPES, INGEST_DOCUMENT, type DocumentJobPayload, type DocumentOutcome } from '../ingest/jobs.js';
 import { planFolder, planJobs, type Plan } from '../ingest/plan.js';
@@ -351,6 +351,38 @@ export class Ingestion {
   }
 
   /**
+   * Puts dead jobs back on the queue (one by id, or all), except those whose
+   * file still cannot be indexed and has not changed since: retrying them
+   * cannot help (ingest and watch queue the file again once it changes).
+   */
+  async retryDead(id?: string): Promise<{ requeued: string[]; superseded: string[]; kept: { id: string; uri: string; reason: string }[]; notFound: boolean }> {
+    const out = { requeued: [] as string[], superseded: [] as string[], kept: [] as { id: string; uri: string; reason: string }[], notFound: false };
+    const jobs: Job<DocumentJobPayload>[] = [];
+    if (id !== undefined) {
+      const job = (await this.queue.dlq.show(id)) as Job<DocumentJobPayload> | undefined;
+      if (!job || job.state !== 'dead') return { ...out, notFound: true };
+      jobs.push(job);
+    } else {
+      for (let offset = 0; ; offset += 1000) {
+        const page = (await this.queue.dlq.list({ limit: 1000, offset })) as Job<DocumentJobPayload>[];
+        jobs.push(...page.slice(0, 1000));
+        if (page.length < 1000) break;
+      }
+    }
+    for (const job of jobs) {
+      const reason = await stillUnindexable(job, this.config.ingest.maxFileBytes);
+      if (reason !== undefined) {
+        out.kept.push({ id: job.id, uri: job.uri, reason });
+        continue;
+      }
+      const r = await this.queue.dlq.retry(job.id);
+      if (r === 'requeued') out.requeued.push(job.id);
+      else if (r === 'superseded') out.superseded.push(job.id);
+    }
+    return out;
+  }
+
+  /**
    * Queue depth by state, oldest pending age, stale leases, workers seen
    * (alive: seen within one lease, which a working or idle worker always
    * is), DLQ and backpressure, and warnings an operator must act on.
@@ -592,7 +624,9 @@ function logEvent(log: Logger, e: WorkerEvent): void {
       log.info({ job: e.jobId }, 'job completed');
       break;
     case 'failed':
-      log.warn({ job: e.jobId, state: e.state, err: e.error }, 'job failed');
+      // a file that cannot be indexed is an ingest outcome (skipped, with its reason), not a fault with a stack
+      if (e.error instanceof DocgraphError && (e.error.code === 'UNSUPPORTED_FILE' || e.error.code === 'PARSE_FAILED')) log.info({ job: e.jobId, reason: e.error.message }, 'skipped');
+      else log.warn({ job: e.jobId, state: e.state, err: e.error }, 'job failed');
       break;
     case 'released':
       log.info({ job: e.jobId }, 'job released');

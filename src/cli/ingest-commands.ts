@@ -9,11 +9,12 @@ import { App } from '../app/app.js';
 import type { BackpressureEvent, QueueStatus } from '../app/ingestion.js';
 import type { VerifyReport } from '../app/verify.js';
 import { loadConfig, type Config } from '../config/config.js';
-import { InvalidInputError, NotFoundError } from '../domain/errors.js';
+import { DocgraphError, InvalidInputError, NotFoundError } from '../domain/errors.js';
 import type { IngestReport } from '../ingest/ingest.js';
 import { createLogger } from '../observability/logger.js';
 import { formatBytes } from '../parse/input.js';
 import { JOB_STATES, type Job, type JobDetails, type JobState } from '../queue/queue.js';
+import type { WorkerEvent } from '../queue/worker.js';
 import { EXIT } from './errors.js';
 import { ingestProgress } from './progress.js';
 
@@ -99,6 +100,11 @@ function backpressureNote(e: BackpressureEvent): void {
   else err(`docgraph: the queue is down to ${s.depth} jobs: queuing again\n`);
 }
 
+/** "1 job", "2 jobs". */
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 async function confirm(question: string, yes: boolean | undefined, flag: string): Promise<boolean> {
   if (yes) return true;
   if (!process.stdin.isTTY) throw new InvalidInputError(`refusing to ${question} without confirmation`, { field: '--yes', allowed: `${flag} to confirm (or --dry-run to look first)` });
@@ -175,8 +181,16 @@ export function registerIngestionCommands(program: Command, setExit: (code: numb
           try {
             const worker = workerId();
             err(`docgraph: worker ${worker} started on ${c.index} (concurrency ${c.worker.concurrency}${opts.exitWhenIdle ? ', exits when idle' : ''})\n`);
-            const s = await app.ingestion.runWorker({ worker, exitWhenIdle: opts.exitWhenIdle ?? false, signal: stop.signal, log });
-            err(`docgraph: worker stopped: ${s.completed} completed, ${s.failed} failed, ${s.released} handed back, ${s.leaseLost} leases lost\n`);
+            let skipped = 0;
+            const onEvent = (e: WorkerEvent): void => {
+              // a file that cannot be indexed is reported as ingest reports it: skipped, one line, its reason
+              if (e.type === 'failed' && e.error instanceof DocgraphError && (e.error.code === 'UNSUPPORTED_FILE' || e.error.code === 'PARSE_FAILED')) {
+                skipped++;
+                err(`  skipped ${e.error.message}\n`);
+              }
+            };
+            const s = await app.ingestion.runWorker({ worker, exitWhenIdle: opts.exitWhenIdle ?? false, signal: stop.signal, log, onEvent });
+            err(`docgraph: worker stopped: ${s.completed} completed, ${skipped} skipped, ${s.failed - skipped} failed, ${s.released} handed back, ${s.leaseLost} leases lost\n`);
           } finally {
             stop.dispose();
           }
@@ -306,14 +320,13 @@ export function registerIngestionCommands(program: Command, setExit: (code: numb
     .action(async (id: string | undefined, opts: { all?: boolean }, cmd: Command) => {
       if (!id && !opts.all) throw new InvalidInputError('name a job id or pass --all', { field: 'id', allowed: 'a dead job id (docgraph dlq list), or --all' });
       await withApp(cmd, false, async (app) => {
-        if (opts.all) {
-          const r = await app.ingestion.queue.dlq.retryAll();
-          out(`requeued ${r.requeued}; ${r.superseded} were superseded by newer content\n`);
-          return;
-        }
-        const r = await app.ingestion.queue.dlq.retry(id!);
-        if (r === 'not-found') throw new NotFoundError(`no dead job ${id}`, { hint: 'list dead jobs with `docgraph dlq list`' });
-        out(r === 'requeued' ? `requeued job ${id}\n` : `job ${id} was superseded by newer content of the same document; not retried\n`);
+        const r = await app.ingestion.retryDead(opts.all ? undefined : id);
+        if (r.notFound) throw new NotFoundError(`no dead job ${id}`, { hint: 'list dead jobs with `docgraph dlq list`' });
+        if (!opts.all && r.requeued.length === 1) out(`requeued job ${id}\n`);
+        else if (!opts.all && r.superseded.length === 1) out(`job ${id} was superseded by newer content of the same document; not retried\n`);
+        else if (opts.all) out(`requeued ${plural(r.requeued.length, 'job')}${r.superseded.length ? `; ${r.superseded.length} superseded by newer content of the same document, not retried` : ''}\n`);
+        for (const k of r.kept) out(`  kept ${k.uri} (job ${k.id}): it still cannot be indexed and has not changed: ${k.reason}\n`);
+        if (r.kept.length > 0) out('  (change the file and `docgraph ingest` or `watch` queues it again)\n');
       });
     });
   dlq

@@ -240,3 +240,22 @@ function fromBase64(s: string): Float32Array {
   new Uint8Array(out.buffer).set(buf);
   return out;
 }
+
+/**
+ * For a dead ingest job that failed because its file cannot be indexed
+ * (binary, too large, not UTF-8, unparseable ...): the reason, when the file
+ * still holds the content that failed — retrying it cannot help until the
+ * file changes. Undefined when a retry may succeed (the file changed or
+ * went, or the job died of something else).
+ */
+export async function stillUnindexable(job: Job<DocumentJobPayload>, maxFileBytes?: number): Promise<string | undefined> {
+  const code = job.lastError?.code;
+  if (job.type !== INGEST_DOCUMENT || job.deadReason !== 'permanent-error' || (code !== 'UNSUPPORTED_FILE' && code !== 'PARSE_FAILED')) return undefined;
+  try {
+    const bytes = await readSourceFile(job.payload.root, job.uri, { followOutside: job.payload.followOutside === true, ...(maxFileBytes !== undefined ? { maxBytes: maxFileBytes } : {}) });
+    return checksum(bytes) === job.checksum ? job.lastError!.message : undefined;
+  } catch (e) {
+    // refused before reading (too large, outside the folder, ...): as permanent as before
+    return e instanceof UnsupportedFileError ? e.message : undefined;
+  }
+}
