@@ -89,4 +89,13 @@ describe('examples/sample-docs: demo searches', () => {
     const { hits } = await app.search(query, { limit: 3 });
     expect(hits.map((h) => `${h.uri}#${h.anchor}`)).toContain(expected);
   });
+
+  it('learns the docs\' own error codes from how they present them, and takes no dashboard id for one (issue 12 #20)', async () => {
+    const e = await app.lookupEntity('ACME_E1042');
+    expect(e.entity).toMatchObject({ type: 'ErrorCode', name: 'ACME_E1042' });
+    expect(e.entity.attributes).toMatchObject({ title: 'Health check timed out' });
+    expect(e.definedIn.map((c) => `${c.uri}#${c.anchor}`)).toEqual(['reference/errors.md#acme_e1042-health-check-timed-out']);
+    for (const code of ['ACME_E1050', 'ACME_E2003', 'ACME_E3100', 'ACME_E4001']) expect((await app.lookupEntity(code)).entity.type).toBe('ErrorCode');
+    await expect(app.lookupEntity('21042')).rejects.toThrow(/no entity named "21042"/);
+  });
 });

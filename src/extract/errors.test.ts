@@ -143,3 +143,10 @@ describe('error messages', () => {
     expect(doc.edgesOf('RESOLVES', doc.entity('ErrorMessage', 'cannot find module node-gyp'))).toHaveLength(1);
   });
 });
+
+describe('error codes as the docs present them (issue 12 #20)', () => {
+  it('a SQLSTATE needs its cue right before it, not anywhere in the sentence', () => {
+    expect(errorCode('21042', () => 'A Grafana dashboard (ID 21042) shows release rate, failure rate by error code, release duration percentiles.', false)).toBeUndefined();
+    expect(errorCode('23505', () => 'The insert fails with SQLSTATE 23505 .', false)?.attributes?.kind).toBe('sqlstate');
+  });
+});

@@ -48,11 +48,20 @@ export function errorCode(raw: string, sentence: () => string, errorContext: boo
   else if (ERRNO.has(code)) kind = 'errno';
   else if (/^DEP\d{4}$/.test(code)) kind = 'deprecation';
   else if (/^E\d{4}$/.test(code)) kind = 'compiler';
-  else if (/^[0-9A-Z]{5}$/.test(code) && /\d.*\d/.test(code) && SQLSTATE_CLASS.has(code.slice(0, 2)) && /\bsqlstate\b|\berror\b|\bcode\b/i.test(sentence())) kind = 'sqlstate';
+  else if (/^[0-9A-Z]{5}$/.test(code) && /\d.*\d/.test(code) && SQLSTATE_CLASS.has(code.slice(0, 2)) && sqlstateCue(code).test(sentence())) kind = 'sqlstate';
   else if (/^E[A-Z]{3,}$/.test(code) && (errorContext || /\b(?:errno|error code|system error|code)\b/i.test(sentence()))) kind = 'errno';
   else if (/^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$/.test(code) && ((listEntry && errorContext) || (ERRORISH.test(code) && (errorContext || /\berror codes?\b|\bcode\b[^.]{0,20}\berror|\berror\b[^.]{0,20}\bcode\b/i.test(sentence()))))) kind = 'code';
   if (!kind) return undefined;
   return { type: 'ErrorCode', name: code, role: 'mentions', surfaces: raw === code ? [] : [raw.trim()], attributes: { kind } };
+}
+
+/**
+ * A five-character code is a SQLSTATE only where the text names it as one,
+ * right before it (`SQLSTATE 42P01`, `error code 23505`, `code: 23505`):
+ * "a dashboard (ID 21042) shows … failure rate by error code" is not one.
+ */
+function sqlstateCue(code: string): RegExp {
+  return new RegExp(`\\b(?:sqlstate|error(?:\\s+code)?|code)\\s*[:=]?\\s*[\`'"]?${code}\\b`, 'i');
 }
 
 /** True when the section or one of its ancestors is about errors. */
@@ -224,6 +233,15 @@ export function errorHeading(heading: string, plain: string, ctx: SectionContext
   if (dep) {
     out.push({ type: 'ErrorCode', name: dep[1]!, role: 'defines', attributes: { kind: 'deprecation', title: collapseSpace(dep[2]!) } });
     return out;
+  }
+  // `ACME_E1042: Health check timed out` under an errors heading: the docs present a code of their own with its title
+  const titled = /^`?([A-Z][A-Z0-9_]{3,})`?\s*(?::|—|–|\s-)\s*(\S.*)$/.exec(plain);
+  if (titled) {
+    const known = errorCode(titled[1]!, () => plain, errorContext);
+    const ownCode = errorContext && /_/.test(titled[1]!) && /\d/.test(titled[1]!);
+    if (known || ownCode) {
+      return [{ type: 'ErrorCode', name: titled[1]!, role: 'defines', attributes: { kind: known?.attributes?.kind ?? 'code', title: collapseSpace(titled[2]!) } }];
+    }
   }
   if (codes.length === 1 && heading.trim() === '`' + codes[0] + '`') {
     const c = errorCode(codes[0]!, () => plain, errorContext);

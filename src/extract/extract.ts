@@ -201,8 +201,8 @@ function firstPass(ctx: SectionContext, before: string): SectionResult {
   findings.push(...errorListEntries(ctx), ...configListEntries(ctx), ...conceptsInText(ctx));
   for (const span of view.spans) {
     let sentence: string | undefined;
-    // cue words are looked for in running text, not in other code spans
-    const around = (): string => (sentence ??= sentenceAt(view.plain, span.start, span.end));
+    // cue words are looked for in running text, not in other code spans; the span itself stands where it was
+    const around = (): string => (sentence ??= sentenceAt(view.plain, span.start, span.end, ` ${span.code} `));
     const found = classifySpan(span.code, around, ctx);
     if (found) findings.push(...found);
     else unclaimed.push(span.code);

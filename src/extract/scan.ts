@@ -183,9 +183,10 @@ const SENTENCE_END = /[.!?](?=\s)|\n\s*\n|\n\s*(?:[*+-]|\d{1,3}[.)])\s/g;
 
 /**
  * The sentence (or list item line, or paragraph) around [start, end) in
- * `source`, at most ~300 characters either side.
+ * `source`, at most ~300 characters either side. `middle`, when given, stands
+ * in for `source[start, end)` (a code span the prose view left out).
  */
-export function sentenceAt(source: string, start: number, end: number): string {
+export function sentenceAt(source: string, start: number, end: number, middle?: string): string {
   const from = Math.max(0, start - 300);
   const before = source.slice(from, start);
   let s = 0;
@@ -195,7 +196,7 @@ export function sentenceAt(source: string, start: number, end: number): string {
   const next = SENTENCE_END.exec(after);
   SENTENCE_END.lastIndex = 0;
   const e = next ? next.index + 1 : after.length;
-  return (before.slice(s) + source.slice(start, end) + after.slice(0, e)).replace(/\s+/g, ' ').trim();
+  return (before.slice(s) + (middle ?? source.slice(start, end)) + after.slice(0, e)).replace(/\s+/g, ' ').trim();
 }
 
 /** The first sentence of a text's running prose (code spans kept), or ''. */
