@@ -18,8 +18,8 @@ describe('backpressure', () => {
     expect(paused.pending).toBeGreaterThanOrEqual(5);
     expect(paused.pending).toBeLessThanOrEqual(MAX);
     const status = await run(ws.dir, ['status', '--json']);
-    const bp = (JSON.parse(status.stdout) as { queue: { backpressure: { paused: boolean; depth: number; highWater: number; lowWater: number; maxSize: number } } }).queue.backpressure;
-    expect(bp).toMatchObject({ paused: true, highWater: 5, lowWater: 2, maxSize: MAX });
+    const bp = (JSON.parse(status.stdout) as { queue: { backpressure: { paused: boolean; depth: number; high_water: number; low_water: number; max_size: number } } }).queue.backpressure;
+    expect(bp).toMatchObject({ paused: true, high_water: 5, low_water: 2, max_size: MAX });
     expect(producer.child.exitCode).toBeNull(); // still waiting
 
     // a worker drains the queue; the producer resumes and finishes queuing

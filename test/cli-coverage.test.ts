@@ -42,7 +42,7 @@ describe('docgraph coverage', () => {
 
     const json = await docgraph('coverage', site, '--json');
     const report = JSON.parse(json.stdout) as FolderCoverage;
-    expect(report).toMatchObject({ pages: 2, visibleWords: 9, coveredWords: 9, coverage: 1, shareAtLeast: 1, skipped: [] });
+    expect(report).toMatchObject({ pages: 2, visible_words: 9, covered_words: 9, coverage: 1, share_at_least: 1, skipped: [] });
     expect(report.worst.map((p) => p.uri).sort()).toEqual(['guide/full.html', 'plain.html']);
   });
 

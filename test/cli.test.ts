@@ -56,7 +56,7 @@ describe('docgraph ingest', () => {
     const n = sampleFiles.length;
     expect(n).toBeGreaterThanOrEqual(10);
     expect(ingest.code).toBe(0);
-    expect(ingest.stdout).toMatch(new RegExp(`^${n} files: ${n} indexed, 0 unchanged, 0 removed, 0 skipped; \\d+ sections \\(\\d+ embedded\\) in \\d+\\.\\d s\\n$`));
+    expect(ingest.stdout).toMatch(new RegExp(`^${n} files: ${n} indexed, 0 unchanged, 0 deleted, 0 skipped; \\d+ sections \\(\\d+ embedded\\) in \\d+\\.\\d s\\n$`));
     expect(ingest.stderr).toBe('');
   });
 
@@ -76,7 +76,7 @@ describe('docgraph ingest', () => {
     cpSync(join(repo, 'test', 'fixtures', 'bad-files'), bad, { recursive: true });
     const r = await docgraph('--index', join(root, 'bad.db'), 'ingest', bad);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/^4 files: 0 indexed, 0 unchanged, 0 removed, 4 skipped \(/);
+    expect(r.stdout).toMatch(/^4 files: 0 indexed, 0 unchanged, 0 deleted, 4 skipped \(/);
     expect(r.stderr).toMatch(/skipped binary\.md: .*binary/);
     expect(r.stderr).toMatch(/skipped latin1\.md: .*not valid UTF-8/);
     expect(r.stderr).toMatch(/skipped whitespace-only\.md: .*empty/);
@@ -90,7 +90,8 @@ describe('docgraph search', () => {
   it.concurrent('--json hits carry uri, anchor, heading path, marked snippet, score and parts', async () => {
     const r = await docgraph('--index', index, 'search', 'ACME_E1042 health check timed out', '--json', '--limit', '5');
     expect(r.code).toBe(0);
-    const result = JSON.parse(r.stdout) as SearchResult;
+    // the CLI's JSON speaks the MCP vocabulary: snake_case fields
+    const result = JSON.parse(r.stdout) as { query: string; degraded: string[]; weak: boolean; took_ms: number; hits: { uri: string; anchor: string; heading_path: string[]; title: string; snippet: string; score: number; confidence: number; section_id: string; parts: SearchResult['hits'][number]['parts'] }[] };
     expect(result.query).toBe('ACME_E1042 health check timed out');
     expect(result.degraded).toEqual([]);
     expect(result.hits).toHaveLength(5);
@@ -98,10 +99,13 @@ describe('docgraph search', () => {
     expect(top).toMatchObject({
       uri: 'reference/errors.md',
       anchor: 'acme_e1042-health-check-timed-out',
-      headingPath: ['Errors and troubleshooting', 'ACME_E1042: Health check timed out'],
+      heading_path: ['Errors and troubleshooting', 'ACME_E1042: Health check timed out'],
       title: 'Errors and troubleshooting',
     });
     expect(top.snippet).toMatch(/\*\*ACME_E1042\*\*/);
+    expect(top.section_id).toMatch(/^s_/);
+    expect(result.took_ms).toBeGreaterThan(0);
+    expect(r.stdout).not.toMatch(/"[a-z]+[A-Z][a-zA-Z]*":/); // no camelCase field anywhere
     expect(top.score).toBeGreaterThan(0);
     expect(top.parts.lexical).toMatchObject({ rank: expect.any(Number), score: expect.any(Number) });
     expect(top.parts.vector).toMatchObject({ rank: expect.any(Number), score: expect.any(Number) });
@@ -155,15 +159,16 @@ describe('docgraph status', () => {
   it.concurrent('--json reports counts, the embedder and the index size', async () => {
     const r = await docgraph('--index', index, 'status', '--json');
     expect(r.code).toBe(0);
-    const s = JSON.parse(r.stdout) as { index: string; documents: number; sections: number; vectors: number; bytes: number; embedder: { id: string; dimensions: number } | null; configuredProvider: string; lastIndexedAt: string | null };
+    const s = JSON.parse(r.stdout) as { index: string; documents: number; sections: number; vectors: number; bytes: number; embedder: { id: string; dimensions: number } | null; configured_provider: string; last_indexed_at: string | null };
     expect(s.index).toBe(index);
     expect(s.documents).toBe(sampleFiles.length);
     expect(s.sections).toBeGreaterThan(50);
     expect(s.vectors).toBe(s.sections);
     expect(s.bytes).toBeGreaterThan(0);
     expect(s.embedder).toMatchObject({ id: expect.stringMatching(/^builtin:/), dimensions: 384 });
-    expect(s.configuredProvider).toBe('builtin');
-    expect(Date.parse(s.lastIndexedAt ?? '')).not.toBeNaN();
+    expect(s.configured_provider).toBe('builtin');
+    expect(Date.parse(s.last_indexed_at ?? '')).not.toBeNaN();
+    expect(r.stdout).not.toMatch(/"[a-z]+[A-Z][a-zA-Z]*":/);
   });
 });
 

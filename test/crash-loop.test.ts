@@ -72,7 +72,7 @@ describe('crash loop: SIGKILL a worker at random moments while it ingests', () =
 
     const verify = await run(ws.dir, ['verify', '--json']);
     expect(verify.code, verify.stdout + verify.stderr).toBe(0);
-    const report = JSON.parse(verify.stdout) as { driftPercent: number; documents: number; queued: number };
-    expect(report).toMatchObject({ driftPercent: 0, documents: DOCS, queued: 0 });
+    const report = JSON.parse(verify.stdout) as { drift_percent: number; documents: number; queued: number };
+    expect(report).toMatchObject({ drift_percent: 0, documents: DOCS, queued: 0 });
   });
 });

@@ -44,7 +44,7 @@ describe('dedupe and supersede', () => {
 
     const w = await run(ws.dir, ['worker', '--exit-when-idle']);
     expect(w.code, w.stderr).toBe(0);
-    expect(w.stderr).toMatch(/worker stopped: 3 completed, 0 failed/);
+    expect(w.stderr).toMatch(/worker stopped: 3 completed, 0 skipped, 0 failed/);
     await withQueue(ws.index, async (q) => {
       expect(await q.counts()).toMatchObject({ pending: 0, running: 0, completed: 3, superseded: 1, dead: 0 });
       for (const id of third.jobs!.ids) expect(await q.get(id)).toMatchObject({ state: 'completed', attempts: 1 });

@@ -72,7 +72,7 @@ describe('dead letter queue', () => {
     const purge = await run(ws.dir, ['dlq', 'purge']);
     expect(purge.code).toBe(2); // not a terminal: needs --yes
     expect(purge.stderr).toMatch(/--yes/);
-    expect((await run(ws.dir, ['dlq', 'purge', '--yes'])).stdout).toBe('deleted 1 dead jobs\n');
+    expect((await run(ws.dir, ['dlq', 'purge', '--yes'])).stdout).toBe('deleted 1 dead job\n');
     expect(jobCounts(ws.index).dead).toBe(0);
   });
 });

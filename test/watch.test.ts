@@ -85,6 +85,6 @@ describe('docgraph watch', () => {
     watch.signal('SIGTERM');
     expect(await watch.exited).toBe(0);
     const v = await run(ws.dir, ['verify', '--json']);
-    expect(JSON.parse(v.stdout)).toMatchObject({ driftPercent: 0, documents: 2 });
+    expect(JSON.parse(v.stdout)).toMatchObject({ drift_percent: 0, documents: 2 });
   });
 });

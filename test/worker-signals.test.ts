@@ -56,7 +56,7 @@ describe('docgraph worker and signals', () => {
     expect(jobCounts(ws.index).running).toBe(0);
     // it stopped claiming: the other two were left for another worker
     expect(jobCounts(ws.index).pending).toBe(2);
-    expect(w.stderr()).toMatch(/worker stopped: 1 completed, 0 failed, 0 handed back/);
+    expect(w.stderr()).toMatch(/worker stopped: 1 completed, 0 skipped, 0 failed, 0 handed back/);
   });
 
   it('SIGTERM mid-job past the grace period: hands the job back (attempt not counted), exits 0; the next worker finishes it', async () => {

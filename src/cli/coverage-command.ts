@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { measureFolderCoverage, type FolderCoverage } from '../eval/coverage-folder.js';
+import { jsonText } from './json.js';
 import { EXIT } from './errors.js';
 
 const out = (s: string): void => void process.stdout.write(s);
@@ -46,7 +47,7 @@ Examples:
     )
     .action((dir: string, opts: { worst: number; pageBar: number; failUnder?: number; json?: boolean }) => {
       const report = measureFolderCoverage(dir, { threshold: opts.pageBar, worst: opts.worst });
-      out(opts.json ? JSON.stringify(report, null, 2) + '\n' : formatCoverage(report));
+      out(opts.json ? jsonText(report) : formatCoverage(report));
       if (opts.failUnder !== undefined && report.coverage < opts.failUnder) setExit(EXIT.failure);
     });
 }

@@ -3,6 +3,7 @@ import { Option } from 'commander';
 import type { App } from '../app/app.js';
 import { exportGraphJsonl, exportGraphml } from '../app/export.js';
 import { ENTITY_TYPES } from '../app/graph.js';
+import { jsonText } from './json.js';
 
 type WithApp = <T>(cmd: Command, create: boolean, fn: (app: App) => Promise<T>) => Promise<T>;
 const out = (s: string): void => void process.stdout.write(s);
@@ -25,7 +26,7 @@ export function registerGraphCommands(program: Command, withApp: WithApp): void 
       await withApp(cmd, false, async (app) => {
         const v = await app.lookupEntity(name, opts.type);
         if (opts.json) {
-          out(JSON.stringify(v, null, 2) + '\n');
+          out(jsonText(v));
           return;
         }
         const attrs = Object.entries(v.entity.attributes).map(([k, val]) => `${k}=${typeof val === 'string' ? val : JSON.stringify(val)}`);

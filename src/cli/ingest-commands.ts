@@ -15,6 +15,7 @@ import { createLogger } from '../observability/logger.js';
 import { formatBytes } from '../parse/input.js';
 import { JOB_STATES, type Job, type JobDetails, type JobState } from '../queue/queue.js';
 import type { WorkerEvent } from '../queue/worker.js';
+import { jsonText } from './json.js';
 import { EXIT } from './errors.js';
 import { ingestProgress } from './progress.js';
 
@@ -148,7 +149,7 @@ export function registerIngestionCommands(program: Command, setExit: (code: numb
           bar.stop();
           stop?.dispose();
         }
-        if (opts.json) out(JSON.stringify(report, null, 2) + '\n');
+        if (opts.json) out(jsonText(report));
         else printIngest(report, opts.wait);
         const pending = report.jobs?.pending ?? 0;
         const nothing = report.files === 0 || (report.indexed === 0 && report.unchanged === 0 && pending === 0);
@@ -247,7 +248,7 @@ export function registerIngestionCommands(program: Command, setExit: (code: numb
     .action(async (opts: { state?: JobState[]; limit: number; json?: boolean }, cmd: Command) => {
       await withApp(cmd, false, async (app) => {
         const list = app.ingestion.listJobs({ ...(opts.state ? { states: opts.state } : {}), limit: opts.limit });
-        if (opts.json) out(JSON.stringify(list, null, 2) + '\n');
+        if (opts.json) out(jsonText(list));
         else printJobs(list);
       });
     });
@@ -260,7 +261,7 @@ export function registerIngestionCommands(program: Command, setExit: (code: numb
       await withApp(cmd, false, async (app) => {
         const job = await app.ingestion.queue.get(id);
         if (!job) throw new NotFoundError(`no job ${id}`, { hint: 'list jobs with `docgraph jobs list`' });
-        if (opts.json) out(JSON.stringify(job, null, 2) + '\n');
+        if (opts.json) out(jsonText(job));
         else printJob(job);
       });
     });
@@ -294,7 +295,7 @@ export function registerIngestionCommands(program: Command, setExit: (code: numb
     .action(async (opts: { limit: number; json?: boolean }, cmd: Command) => {
       await withApp(cmd, false, async (app) => {
         const list = await app.ingestion.queue.dlq.list({ limit: opts.limit });
-        if (opts.json) out(JSON.stringify(list, null, 2) + '\n');
+        if (opts.json) out(jsonText(list));
         else if (list.length === 0) out('the dead letter queue is empty\n');
         else printJobs(list);
       });
@@ -308,7 +309,7 @@ export function registerIngestionCommands(program: Command, setExit: (code: numb
       await withApp(cmd, false, async (app) => {
         const job = await app.ingestion.queue.dlq.show(id);
         if (!job) throw new NotFoundError(`no job ${id}`, { hint: 'list dead jobs with `docgraph dlq list`' });
-        if (opts.json) out(JSON.stringify(job, null, 2) + '\n');
+        if (opts.json) out(jsonText(job));
         else printJob(job);
       });
     });
@@ -344,7 +345,7 @@ export function registerIngestionCommands(program: Command, setExit: (code: numb
         }
         const what = olderThan > 0 ? `dead jobs older than ${age(olderThan)}` : `all ${size} dead jobs`;
         if (!(await confirm(`delete ${what}`, opts.yes, '--yes'))) return;
-        out(`deleted ${await app.ingestion.queue.dlq.purge(olderThan)} dead jobs\n`);
+        out(`deleted ${plural(await app.ingestion.queue.dlq.purge(olderThan), 'dead job')}\n`);
       });
     });
 
@@ -357,7 +358,7 @@ export function registerIngestionCommands(program: Command, setExit: (code: numb
         const s = await app.status();
         const queue = await app.ingestion.status();
         if (opts.json) {
-          out(JSON.stringify({ ...s, queue }, null, 2) + '\n');
+          out(jsonText({ ...s, queue }));
           return;
         }
         out(
@@ -395,7 +396,7 @@ export function registerIngestionCommands(program: Command, setExit: (code: numb
           }
           after = await app.ingestion.verify();
         }
-        if (opts.json) out(JSON.stringify(after ? { ...report, after } : report, null, 2) + '\n');
+        if (opts.json) out(jsonText(after ? { ...report, after } : report));
         else {
           printVerify(report);
           if (after) {
@@ -416,7 +417,7 @@ function workerId(): string {
 function printIngest(r: IngestReport, waited: boolean): void {
   if (!waited) {
     const j = r.jobs!;
-    out(`${r.files} files: ${r.unchanged} unchanged, ${r.skipped.length} skipped; queued ${j.queued - j.deduplicated} jobs (${j.deduplicated} already queued or done)\n`);
+    out(`${plural(r.files, 'file')}: ${r.unchanged} unchanged, ${r.skipped.length} skipped; queued ${plural(j.queued - j.deduplicated, 'job')} (${j.deduplicated} already queued or done)\n`);
     if (j.ids.length > 0) out(`job ids: ${j.ids.join(' ')}\n`);
     for (const s of r.skipped) err(`  skipped ${s.uri}: ${s.message}\n`);
     return;
@@ -425,8 +426,8 @@ function printIngest(r: IngestReport, waited: boolean): void {
   for (const s of r.skipped) reasons.set(s.reason, (reasons.get(s.reason) ?? 0) + 1);
   const skipped = r.skipped.length === 0 ? '0 skipped' : `${r.skipped.length} skipped (${[...reasons].map(([k, v]) => `${v} ${k}`).join(', ')})`;
   out(
-    `${r.files} files: ${r.indexed} indexed, ${r.unchanged} unchanged, ${r.deleted} removed, ${skipped}; ` +
-      `${r.sections} sections (${r.embedded} embedded) in ${r.seconds.toFixed(1)} s\n`,
+    `${plural(r.files, 'file')}: ${r.indexed} indexed, ${r.unchanged} unchanged, ${r.deleted} deleted, ${skipped}; ` +
+      `${plural(r.sections, 'section')} (${r.embedded} embedded) in ${r.seconds.toFixed(1)} s\n`,
   );
   for (const s of r.skipped) err(`  skipped ${s.uri}: ${s.message}\n`);
   for (const f of r.failed ?? []) err(`  failed ${f.uri} (job ${f.jobId}, ${f.state === 'dead' ? 'in the DLQ' : 'will retry'}): ${f.message}\n`);

@@ -7,6 +7,7 @@ import { InvalidInputError } from '../domain/errors.js';
 import type { SearchResult } from '../domain/types.js';
 import { EVAL_MODES, readGolden, type EvalMode, type EvalReport } from '../eval/golden.js';
 import { SEARCH_MODES, type SearchMode } from '../search/search.js';
+import { jsonText } from './json.js';
 import { EXIT, reportError } from './errors.js';
 import { registerMcpCommands } from './mcp-commands.js';
 import { registerIngestionCommands } from './ingest-commands.js';
@@ -94,7 +95,7 @@ Exit codes: 0 ok, 1 failure, 2 bad arguments or configuration, 3 not found (e.g.
       await withApp(cmd, false, async (app) => {
         const filters = { ...(opts.uriPrefix ? { uriPrefix: opts.uriPrefix } : {}), ...(opts.tag ? { tags: opts.tag } : {}) };
         const result = await app.search(query, { limit: opts.limit, mode: opts.mode, filters });
-        if (opts.json) out(JSON.stringify(result, null, 2) + '\n');
+        if (opts.json) out(jsonText(result));
         else printSearch(result);
       });
     });
@@ -130,7 +131,7 @@ Exit codes: 0 ok, 1 failure, 2 bad arguments or configuration, 3 not found (e.g.
       const queries = readGolden(golden);
       await withApp(cmd, false, async (app) => {
         const report = await app.evaluate(queries, modes, golden);
-        if (opts.json) out(JSON.stringify(report, null, 2) + '\n');
+        if (opts.json) out(jsonText(report));
         else out(formatEval(report));
       });
     });

@@ -87,7 +87,7 @@ describe('every skip has a reason', () => {
   it('ingest prints each skip on stderr and counts them by reason', async () => {
     const r = await docgraph(['ingest', 'docs']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/0 indexed, 2 unchanged, 0 removed, 7 skipped \(/);
+    expect(r.stdout).toMatch(/0 indexed, 2 unchanged, 0 deleted, 7 skipped \(/);
     for (const [uri, reason] of Object.entries(EXPECTED)) {
       expect(r.stdout).toMatch(new RegExp(`\\d ${reason}`));
       expect(r.stderr).toContain(`skipped ${uri}: `);
