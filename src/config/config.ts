@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { delimiter, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -15,9 +16,30 @@ const serverSchema = z
     allowedHosts: z.array(z.string()).default([]).describe('Host header names accepted besides localhost, 127.0.0.1 and [::1] (DNS-rebinding protection).'),
     allowedOrigins: z.array(z.string()).default([]).describe('Browser Origins accepted besides http(s)://localhost, 127.0.0.1 and [::1] on any port.'),
     tokenBudget: z.number().int().min(1000).max(100_000).default(4000).describe('Most tokens (≈4 chars each) one MCP tool response may hold; longer results come with partial: true and a cursor (env DOCGRAPH_TOKEN_BUDGET).'),
+    maxConcurrent: z
+      .number()
+      .int()
+      .min(1)
+      .max(1024)
+      .optional()
+      .describe('MCP requests that do work (tools/call, resources/read) `docgraph serve` runs at once; more wait in the queue. Default: 2 × the CPU cores (env DOCGRAPH_MAX_CONCURRENT).'),
+    maxQueue: z
+      .number()
+      .int()
+      .min(0)
+      .max(100_000)
+      .optional()
+      .describe('Requests that may wait for a free slot; beyond it they get 503 with Retry-After at once. Default: 50 × the CPU cores (env DOCGRAPH_MAX_QUEUE).'),
+    queueDeadlineMs: z
+      .number()
+      .int()
+      .min(1)
+      .max(600_000)
+      .default(1000)
+      .describe('Longest a request waits in the queue, in ms; past it, it gets 503 with Retry-After (env DOCGRAPH_QUEUE_DEADLINE_MS).'),
   })
   .strict()
-  .default({ host: '127.0.0.1', port: 7700, allowedHosts: [], allowedOrigins: [], tokenBudget: 4000 });
+  .default({ host: '127.0.0.1', port: 7700, allowedHosts: [], allowedOrigins: [], tokenBudget: 4000, queueDeadlineMs: 1000 });
 
 /** The job queue behind ingest (docs/architecture.md, "Queue and workers"). */
 const queueSchema = z
@@ -57,6 +79,27 @@ const watcherSchema = z
   })
   .strict()
   .default({ debounceMs: 150, stableMs: 200 });
+
+/** The load-shedding limits of `docgraph serve`, with the machine-derived defaults filled in. */
+export interface ServerLimits {
+  maxConcurrent: number;
+  maxQueue: number;
+  queueDeadlineMs: number;
+}
+
+/**
+ * server.maxConcurrent, maxQueue and queueDeadlineMs with their defaults:
+ * 2 slots and 50 queue places per CPU core (`cores`, default
+ * os.availableParallelism()). Search is mostly CPU work on one event loop,
+ * so more slots than that only interleave requests and stretch each one.
+ */
+export function serverLimits(server: Config['server'], cores: number = availableParallelism()): ServerLimits {
+  return {
+    maxConcurrent: server.maxConcurrent ?? Math.max(2, 2 * cores),
+    maxQueue: server.maxQueue ?? 50 * Math.max(1, cores),
+    queueDeadlineMs: server.queueDeadlineMs,
+  };
+}
 
 /** True for addresses only this machine can reach. */
 export function isLoopbackHost(host: string): boolean {
@@ -172,6 +215,9 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   if (env.DOCGRAPH_PORT) server.port = parseNumber('DOCGRAPH_PORT', env.DOCGRAPH_PORT);
   if (env.DOCGRAPH_API_KEY) server.apiKey = env.DOCGRAPH_API_KEY;
   if (env.DOCGRAPH_TOKEN_BUDGET) server.tokenBudget = parseNumber('DOCGRAPH_TOKEN_BUDGET', env.DOCGRAPH_TOKEN_BUDGET);
+  if (env.DOCGRAPH_MAX_CONCURRENT) server.maxConcurrent = parseNumber('DOCGRAPH_MAX_CONCURRENT', env.DOCGRAPH_MAX_CONCURRENT);
+  if (env.DOCGRAPH_MAX_QUEUE) server.maxQueue = parseNumber('DOCGRAPH_MAX_QUEUE', env.DOCGRAPH_MAX_QUEUE);
+  if (env.DOCGRAPH_QUEUE_DEADLINE_MS) server.queueDeadlineMs = parseNumber('DOCGRAPH_QUEUE_DEADLINE_MS', env.DOCGRAPH_QUEUE_DEADLINE_MS);
   if (options.overrides?.server?.host !== undefined) server.host = options.overrides.server.host;
   if (options.overrides?.server?.port !== undefined) server.port = options.overrides.server.port;
   if (Object.keys(server).length > 0) raw.server = server;

@@ -15,6 +15,8 @@ export type ErrorCode =
   | 'LEASE_LOST'
   /** The job queue is at its maximum size; retry later (HTTP 503 with Retry-After). */
   | 'QUEUE_FULL'
+  /** The server sheds load: too many requests waiting, or one waited past its deadline; retry later (HTTP 503 with Retry-After). */
+  | 'SERVER_BUSY'
   | 'INTERNAL';
 
 export interface DocgraphErrorOptions {

@@ -1,0 +1,199 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import PQueue from 'p-queue';
+import type { ServerLimits } from '../config/config.js';
+import { DocgraphError } from '../domain/errors.js';
+import type { Logger } from '../observability/logger.js';
+
+/** Why a request was shed: the queue was full, it waited past its deadline, or the server is stopping. */
+export type ShedReason = 'queue_full' | 'deadline' | 'closed';
+
+/** Answered with HTTP 503 and Retry-After: the server is at capacity (or stopping); retry later. */
+export class ServerBusyError extends DocgraphError {
+  readonly reason: ShedReason;
+  /** Whole seconds after which a retry is likely to be served (the Retry-After header). */
+  readonly retryAfterSeconds: number;
+  constructor(reason: ShedReason, retryAfterSeconds: number) {
+    const what = {
+      queue_full: 'too many requests are waiting',
+      deadline: 'the request waited in the queue past its deadline',
+      closed: 'the server is shutting down',
+    }[reason];
+    super('SERVER_BUSY', `server busy: ${what}`, { retryable: true, hint: `retry after ${retryAfterSeconds} s` });
+    this.reason = reason;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** Gives a slot back. Idempotent. */
+export type Release = () => void;
+
+/** Counters of a WorkLimiter, as /health shows them (snake_case). */
+export interface WorkLimiterStats {
+  max_concurrent: number;
+  max_queue: number;
+  queue_deadline_ms: number;
+  /** Requests holding a slot now. */
+  running: number;
+  /** Requests waiting for a slot now. */
+  queued: number;
+  /** Requests that got a slot since start. */
+  admitted_total: number;
+  /** Of those, the ones that had to wait in the queue first. */
+  queued_total: number;
+  shed_queue_full_total: number;
+  shed_deadline_total: number;
+  /** Slots given back by the hold timeout rather than by the request finishing (a request that hung). */
+  hold_timeouts_total: number;
+}
+
+export interface WorkLimiterOptions extends ServerLimits {
+  /** A slot not given back after this long is taken back (and logged), so a hung request cannot hold it forever. Default 120 s. */
+  maxHoldMs?: number;
+  log?: Logger;
+}
+
+/**
+ * A bounded FIFO queue with a deadline in front of the work `docgraph serve`
+ * does for its clients. `acquire()` gives a slot at once while fewer than
+ * maxConcurrent are taken, else waits in line; it fails with ServerBusyError
+ * when maxQueue requests already wait (at once) or when the wait reaches
+ * queueDeadlineMs (then, not later: the waiter leaves the queue). The
+ * queue is p-queue's; a waiter's deadline is its abort signal, which removes it.
+ *
+ * A slot is handed out on the event loop's next turn, after it has polled
+ * for I/O, never in the same turn it came free or was asked for. Search is
+ * mostly synchronous CPU work: without that turn a request read from a socket
+ * would run to its end before the loop read the next one, so the backlog would
+ * pile up unseen in the sockets (no queue here to bound or shed), and /health
+ * would wait behind it. With it, each turn reads every request that arrived
+ * (queueing or shedding it) and answers /health before the next piece of work.
+ */
+export class WorkLimiter {
+  private readonly queue: PQueue;
+  private readonly limits: ServerLimits;
+  private readonly maxHoldMs: number;
+  private readonly waiting = new Set<AbortController>();
+  private readonly log: Logger | undefined;
+  private closed = false;
+  /** Mean time a slot is held, ms (moving average), for Retry-After. */
+  private holdMs = 20;
+  private readonly counts = { admitted: 0, queued: 0, shedFull: 0, shedDeadline: 0, holdTimeouts: 0 };
+
+  constructor(options: WorkLimiterOptions) {
+    this.limits = { maxConcurrent: options.maxConcurrent, maxQueue: options.maxQueue, queueDeadlineMs: options.queueDeadlineMs };
+    this.maxHoldMs = options.maxHoldMs ?? 120_000;
+    this.log = options.log;
+    this.queue = new PQueue({ concurrency: options.maxConcurrent });
+  }
+
+  /**
+   * Waits for a slot; call the returned Release when the work is done.
+   * Throws ServerBusyError (`queue_full`, `deadline` or `closed`).
+   */
+  acquire(): Promise<Release> {
+    if (this.closed) return Promise.reject(new ServerBusyError('closed', 5));
+    const { maxConcurrent, maxQueue, queueDeadlineMs } = this.limits;
+    const busy = this.queue.pending >= maxConcurrent;
+    if (busy && this.queue.size >= maxQueue) {
+      this.counts.shedFull++;
+      return Promise.reject(new ServerBusyError('queue_full', this.retryAfter()));
+    }
+    if (busy) this.counts.queued++;
+    const ac = new AbortController();
+    const queuedAt = performance.now();
+    const deadline = setTimeout(() => ac.abort(), queueDeadlineMs);
+    this.waiting.add(ac);
+    return new Promise<Release>((resolve, reject) => {
+      this.queue
+        .add(
+          // the task is the slot: it starts when one is free and ends when the holder releases it
+          () =>
+            new Promise<void>((done) => {
+              clearTimeout(deadline);
+              this.waiting.delete(ac);
+              // hand the slot out on the loop's next turn, after it has polled I/O (see the class comment)
+              void nextTurn().then(() => {
+                // the deadline timer may not have had its turn when the slot came free
+                if (busy && performance.now() - queuedAt >= queueDeadlineMs) {
+                  this.counts.shedDeadline++;
+                  reject(new ServerBusyError('deadline', this.retryAfter()));
+                  done();
+                } else resolve(this.holder(done));
+              });
+            }),
+          { signal: ac.signal },
+        )
+        .catch((e: unknown) => {
+          clearTimeout(deadline);
+          this.waiting.delete(ac);
+          // the signal is ours and aborts only on the deadline or close(); anything else is a bug worth its stack
+          if (!ac.signal.aborted) reject(e instanceof Error ? e : new Error(String(e)));
+          else if (this.closed) reject(new ServerBusyError('closed', 5));
+          else {
+            this.counts.shedDeadline++;
+            reject(new ServerBusyError('deadline', this.retryAfter()));
+          }
+        });
+    });
+  }
+
+  /** Runs `work` in a slot (see acquire). */
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    const release = await this.acquire();
+    try {
+      return await work();
+    } finally {
+      release();
+    }
+  }
+
+  stats(): WorkLimiterStats {
+    return {
+      max_concurrent: this.limits.maxConcurrent,
+      max_queue: this.limits.maxQueue,
+      queue_deadline_ms: this.limits.queueDeadlineMs,
+      running: this.queue.pending,
+      queued: this.queue.size,
+      admitted_total: this.counts.admitted,
+      queued_total: this.counts.queued,
+      shed_queue_full_total: this.counts.shedFull,
+      shed_deadline_total: this.counts.shedDeadline,
+      hold_timeouts_total: this.counts.holdTimeouts,
+    };
+  }
+
+  /** Refuses new requests and sheds the waiting ones ('closed'); slots in use stay until released. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const ac of this.waiting) ac.abort();
+    this.waiting.clear();
+  }
+
+  /** The slot's release function, armed with the hold timeout. */
+  private holder(done: () => void): Release {
+    this.counts.admitted++;
+    const started = performance.now();
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      clearTimeout(hold);
+      this.holdMs += (performance.now() - started - this.holdMs) / 16;
+      done();
+    };
+    const hold = setTimeout(() => {
+      this.counts.holdTimeouts++;
+      this.log?.warn({ held_ms: this.maxHoldMs }, 'a request held its work slot past the hold timeout; slot taken back');
+      release();
+    }, this.maxHoldMs);
+    hold.unref();
+    return release;
+  }
+
+  /** Seconds until the queue ahead has likely drained: 1–60. */
+  private retryAfter(): number {
+    const aheadMs = ((this.queue.size + this.queue.pending) * this.holdMs) / this.limits.maxConcurrent;
+    return Math.min(60, Math.max(1, Math.ceil(aheadMs / 1000)));
+  }
+}
