@@ -1,4 +1,3 @@
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import PQueue from 'p-queue';
 import type { ServerLimits } from '../config/config.js';
 import { DocgraphError } from '../domain/errors.js';
@@ -60,19 +59,24 @@ export interface WorkLimiterOptions extends ServerLimits {
  * queueDeadlineMs (then, not later: the waiter leaves the queue). The
  * queue is p-queue's; a waiter's deadline is its abort signal, which removes it.
  *
- * A slot is handed out on the event loop's next turn, after it has polled
- * for I/O, never in the same turn it came free or was asked for. Search is
- * mostly synchronous CPU work: without that turn a request read from a socket
- * would run to its end before the loop read the next one, so the backlog would
- * pile up unseen in the sockets (no queue here to bound or shed), and /health
- * would wait behind it. With it, each turn reads every request that arrived
- * (queueing or shedding it) and answers /health before the next piece of work.
+ * Slots are handed out one per turn of the event loop, each after the loop
+ * has polled for I/O, never in the turn a slot came free or was asked for.
+ * Search is mostly synchronous CPU work: without that, a request read from a
+ * socket would run to its end before the loop read the next one, so the
+ * backlog would pile up unseen in the sockets (no queue here to bound or
+ * shed), and /health would wait behind it; and several slots freed in one
+ * turn would start several searches back to back. With it, every turn reads
+ * the requests that arrived (queueing or shedding them), answers /health and
+ * takes on a new connection between two pieces of work.
  */
 export class WorkLimiter {
   private readonly queue: PQueue;
   private readonly limits: ServerLimits;
   private readonly maxHoldMs: number;
   private readonly waiting = new Set<AbortController>();
+  /** Slots to hand out, one per loop turn (see the class comment). */
+  private readonly grants: (() => void)[] = [];
+  private granting = false;
   private readonly log: Logger | undefined;
   private closed = false;
   /** Mean time a slot is held, ms (moving average), for Retry-After. */
@@ -111,8 +115,7 @@ export class WorkLimiter {
             new Promise<void>((done) => {
               clearTimeout(deadline);
               this.waiting.delete(ac);
-              // hand the slot out on the loop's next turn, after it has polled I/O (see the class comment)
-              void nextTurn().then(() => {
+              this.grantOnNextTurn(() => {
                 // the deadline timer may not have had its turn when the slot came free
                 if (busy && performance.now() - queuedAt >= queueDeadlineMs) {
                   this.counts.shedDeadline++;
@@ -168,6 +171,19 @@ export class WorkLimiter {
     this.closed = true;
     for (const ac of this.waiting) ac.abort();
     this.waiting.clear();
+  }
+
+  /** Runs `grant` on a later turn of the loop, after those asked for before it, one per turn. */
+  private grantOnNextTurn(grant: () => void): void {
+    this.grants.push(grant);
+    if (this.granting) return;
+    this.granting = true;
+    const next = (): void => {
+      this.grants.shift()?.();
+      if (this.grants.length > 0) setImmediate(next);
+      else this.granting = false;
+    };
+    setImmediate(next);
   }
 
   /** The slot's release function, armed with the hold timeout. */
