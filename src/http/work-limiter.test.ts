@@ -50,6 +50,28 @@ describe('WorkLimiter', () => {
     next();
   });
 
+  it('under a standing queue sheds waiters after a short wait, and gives the whole deadline again once the queue drains', async () => {
+    const l = limiter(1, 10, 60_000);
+    const hold = await l.acquire();
+    const [first, ...rest] = [l.acquire(), l.acquire(), l.acquire(), l.acquire()];
+    await sleep(150); // longer than the overload window and its longest wait
+    hold();
+    // the window so far had a request that did not wait (the first one): no standing queue yet
+    const served = await first!;
+    expect(l.stats().overloaded).toBe(false);
+    await sleep(120);
+    served();
+    // a whole window in which nobody got a slot quickly: the rest waited too long for a queue that never drained
+    for (const w of rest) expect(await busyReason(w)).toBe('deadline');
+    expect(l.stats()).toMatchObject({ overloaded: true, queued: 0, shed_deadline_total: 3 });
+    await sleep(150);
+    const quiet = await l.acquire(); // a request that found a free slot ends the overload window
+    expect(l.stats().overloaded).toBe(false);
+    const late = l.acquire();
+    quiet();
+    (await late)(); // served, although it waited: the queue had drained
+  });
+
   it('sheds waiters and refuses new requests once closed', async () => {
     const l = limiter(1, 10);
     const hold: Release = await l.acquire();

@@ -43,6 +43,10 @@ export interface WorkLimiterStats {
   shed_deadline_total: number;
   /** Slots given back by the hold timeout rather than by the request finishing (a request that hung). */
   hold_timeouts_total: number;
+  /** True while the queue has not drained for a while: waiters are then shed after a short wait (see WorkLimiter). */
+  overloaded: boolean;
+  /** 100 ms windows found overloaded since start. */
+  overload_windows_total: number;
 }
 
 export interface WorkLimiterOptions extends ServerLimits {
@@ -59,6 +63,15 @@ export interface WorkLimiterOptions extends ServerLimits {
  * queueDeadlineMs (then, not later: the waiter leaves the queue). The
  * queue is p-queue's; a waiter's deadline is its abort signal, which removes it.
  *
+ * Standing queues (CoDel, as in Nichols and Jacobson's "Controlling Queue
+ * Delay"): a FIFO queue under sustained overload fills up and stays full, so
+ * every request served has waited nearly the whole deadline. So when no
+ * request in the last OVERLOAD_INTERVAL_MS waited less than OVERLOAD_TARGET_MS
+ * (the queue never drained), the limiter is overloaded and a waiter that
+ * reaches the head after more than OVERLOAD_MAX_WAIT_MS is shed ('deadline')
+ * instead of served: the excess gets its 503 sooner, and those served wait
+ * little. A burst after a quiet spell still gets the whole queueDeadlineMs.
+ *
  * Slots are handed out one per turn of the event loop, each after the loop
  * has polled for I/O, never in the turn a slot came free or was asked for.
  * Search is mostly synchronous CPU work: without that, a request read from a
@@ -69,11 +82,19 @@ export interface WorkLimiterOptions extends ServerLimits {
  * the requests that arrived (queueing or shedding them), answers /health and
  * takes on a new connection between two pieces of work.
  */
+/** How long a window the overload test looks at, ms. */
+const OVERLOAD_INTERVAL_MS = 100;
+/** Overloaded when the shortest wait in the last window was longer than this, ms. */
+const OVERLOAD_TARGET_MS = 50;
+/** Longest wait while overloaded, ms (never more than queueDeadlineMs). */
+const OVERLOAD_MAX_WAIT_MS = 100;
+
 export class WorkLimiter {
   private readonly queue: PQueue;
   private readonly limits: ServerLimits;
   private readonly maxHoldMs: number;
-  private readonly waiting = new Set<AbortController>();
+  /** Waiters in arrival order, with the time each arrived (performance.now()). */
+  private readonly waiting = new Map<AbortController, number>();
   /** Slots to hand out, one per loop turn (see the class comment). */
   private readonly grants: (() => void)[] = [];
   private granting = false;
@@ -81,7 +102,11 @@ export class WorkLimiter {
   private closed = false;
   /** Mean time a slot is held, ms (moving average), for Retry-After. */
   private holdMs = 20;
-  private readonly counts = { admitted: 0, queued: 0, shedFull: 0, shedDeadline: 0, holdTimeouts: 0 };
+  private readonly counts = { admitted: 0, queued: 0, shedFull: 0, shedDeadline: 0, holdTimeouts: 0, overloadIntervals: 0 };
+  /** The overload test (see the class comment): the current window's start and shortest wait, and the verdict of the last window. */
+  private windowStart = performance.now();
+  private windowMinWait = Infinity;
+  private overloaded = false;
 
   constructor(options: WorkLimiterOptions) {
     this.limits = { maxConcurrent: options.maxConcurrent, maxQueue: options.maxQueue, queueDeadlineMs: options.queueDeadlineMs };
@@ -106,7 +131,7 @@ export class WorkLimiter {
     const ac = new AbortController();
     const queuedAt = performance.now();
     const deadline = setTimeout(() => ac.abort(), queueDeadlineMs);
-    this.waiting.add(ac);
+    this.waiting.set(ac, queuedAt);
     return new Promise<Release>((resolve, reject) => {
       this.queue
         .add(
@@ -116,8 +141,10 @@ export class WorkLimiter {
               clearTimeout(deadline);
               this.waiting.delete(ac);
               this.grantOnNextTurn(() => {
+                const waited = performance.now() - queuedAt;
                 // the deadline timer may not have had its turn when the slot came free
-                if (busy && performance.now() - queuedAt >= queueDeadlineMs) {
+                const limit = this.maxWait(waited); // every grant feeds the overload test, queued or not
+                if (busy && waited >= limit) {
                   this.counts.shedDeadline++;
                   reject(new ServerBusyError('deadline', this.retryAfter()));
                   done();
@@ -162,6 +189,8 @@ export class WorkLimiter {
       shed_queue_full_total: this.counts.shedFull,
       shed_deadline_total: this.counts.shedDeadline,
       hold_timeouts_total: this.counts.holdTimeouts,
+      overloaded: this.overloaded,
+      overload_windows_total: this.counts.overloadIntervals,
     };
   }
 
@@ -169,8 +198,32 @@ export class WorkLimiter {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const ac of this.waiting) ac.abort();
+    for (const ac of this.waiting.keys()) ac.abort();
     this.waiting.clear();
+  }
+
+  /**
+   * The longest a waiter may have waited when it reaches the head of the
+   * queue: queueDeadlineMs, or OVERLOAD_MAX_WAIT_MS while overloaded. Feeds
+   * `waited` to the overload test first.
+   */
+  private maxWait(waited: number): number {
+    const now = performance.now();
+    this.windowMinWait = Math.min(this.windowMinWait, waited);
+    if (now - this.windowStart >= OVERLOAD_INTERVAL_MS) {
+      this.overloaded = this.windowMinWait > OVERLOAD_TARGET_MS;
+      if (this.overloaded) this.counts.overloadIntervals++;
+      this.windowStart = now;
+      this.windowMinWait = Infinity;
+    }
+    if (!this.overloaded) return this.limits.queueDeadlineMs;
+    const limit = Math.min(this.limits.queueDeadlineMs, OVERLOAD_MAX_WAIT_MS);
+    // shed every waiter already past it now, in one go, rather than one per turn as each reaches the head
+    for (const [ac, queuedAt] of this.waiting) {
+      if (now - queuedAt < limit) break;
+      ac.abort();
+    }
+    return limit;
   }
 
   /** Runs `grant` on a later turn of the loop, after those asked for before it, one per turn. */

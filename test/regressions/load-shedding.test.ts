@@ -91,10 +91,11 @@ async function burstWithHealth(url: string, session: Session): Promise<{ answers
   return { answers: await answers, healthStatuses };
 }
 
-function expectShed(a: Answer, reason: string): void {
+function expectShed(a: Answer, reason: string | RegExp): void {
   expect(a.retryAfter, `answer ${a.id}: Retry-After`).toMatch(/^[1-9]\d*$/);
   const json = JSON.parse(a.body) as { jsonrpc: string; id: unknown; error: { code: number; message: string; data: { reason: string; retry_after_s: number } } };
-  expect(json).toMatchObject({ jsonrpc: '2.0', id: a.id, error: { code: -32003, data: { reason, retry_after_s: Number(a.retryAfter) } } });
+  expect(json).toMatchObject({ jsonrpc: '2.0', id: a.id, error: { code: -32003, data: { retry_after_s: Number(a.retryAfter) } } });
+  expect(json.error.data.reason).toMatch(reason);
   expect(json.error.message).toMatch(/server busy/);
 }
 
@@ -130,14 +131,16 @@ describe('load shedding in docgraph serve', () => {
     const { answers, healthStatuses } = await burstWithHealth(full.url, session);
     const statuses = new Set(answers.map((a) => a.status));
     expect([...statuses].sort()).toEqual([200, 503]);
+    // mostly queue_full; on a slow machine the burst may also be long enough to count as a standing queue (deadline)
     for (const a of answers) {
-      if (a.status === 503) expectShed(a, 'queue_full');
+      if (a.status === 503) expectShed(a, /^(queue_full|deadline)$/);
       else expectServed(a);
     }
     expect(healthStatuses.every((s) => s === 200)).toBe(true);
     const after = await health(full.url);
-    expect(after.json.load).toMatchObject({ max_concurrent: 1, max_queue: 1, shed_deadline_total: 0, running: 0, queued: 0 });
-    expect(after.json.load.shed_queue_full_total).toBe(answers.filter((a) => a.status === 503).length);
+    expect(after.json.load).toMatchObject({ max_concurrent: 1, max_queue: 1, running: 0, queued: 0 });
+    expect(after.json.load.shed_queue_full_total).toBeGreaterThan(0);
+    expect(after.json.load.shed_queue_full_total + after.json.load.shed_deadline_total).toBe(answers.filter((a) => a.status === 503).length);
     // the session is still usable after the burst
     const r = await session.client.callTool({ name: 'search_docs', arguments: { query: 'tls' } });
     expect(r.isError).not.toBe(true);
@@ -150,7 +153,7 @@ describe('load shedding in docgraph serve', () => {
     const shed = answers.filter((a) => a.status === 503);
     expect(shed.length).toBeGreaterThan(0);
     for (const a of answers) {
-      if (a.status === 503) expectShed(a, 'deadline');
+      if (a.status === 503) expectShed(a, /^deadline$/);
       else expectServed(a);
     }
     expect(healthStatuses.every((s) => s === 200)).toBe(true);
