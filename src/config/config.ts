@@ -22,7 +22,7 @@ const serverSchema = z
       .min(1)
       .max(1024)
       .optional()
-      .describe('MCP requests that do work (tools/call, resources/read) `docgraph serve` runs at once; more wait in the queue. Default: 2 × the CPU cores (env DOCGRAPH_MAX_CONCURRENT).'),
+      .describe('MCP requests that do work (tools/call, resources/read) `docgraph serve` runs at once; more wait in the queue. Default: 1 with the builtin embedder (search is CPU work on one thread), else 4 × the CPU cores (env DOCGRAPH_MAX_CONCURRENT).'),
     maxQueue: z
       .number()
       .int()
@@ -88,15 +88,20 @@ export interface ServerLimits {
 }
 
 /**
- * server.maxConcurrent, maxQueue and queueDeadlineMs with their defaults:
- * 2 slots and 50 queue places per CPU core (`cores`, default
- * os.availableParallelism()). Search is mostly CPU work on one event loop,
- * so more slots than that only interleave requests and stretch each one.
+ * server.maxConcurrent, maxQueue and queueDeadlineMs with their defaults.
+ * With the builtin embedder a search is CPU work on the server's one event
+ * loop from start to end, so one slot: more only interleave searches and
+ * stretch each one (measured in docs/benchmarks.md, "Load and shedding").
+ * With another embedder a search also waits on it (a remote API, or ONNX
+ * threads), so 4 slots per CPU core (`cores`, default
+ * os.availableParallelism()). The queue holds 50 places per core.
  */
-export function serverLimits(server: Config['server'], cores: number = availableParallelism()): ServerLimits {
+export function serverLimits(config: Pick<Config, 'server' | 'embedder'>, cores: number = availableParallelism()): ServerLimits {
+  const { server } = config;
+  const n = Math.max(1, cores);
   return {
-    maxConcurrent: server.maxConcurrent ?? Math.max(2, 2 * cores),
-    maxQueue: server.maxQueue ?? 50 * Math.max(1, cores),
+    maxConcurrent: server.maxConcurrent ?? (config.embedder.provider === 'builtin' ? 1 : 4 * n),
+    maxQueue: server.maxQueue ?? 50 * n,
     queueDeadlineMs: server.queueDeadlineMs,
   };
 }

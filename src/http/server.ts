@@ -3,7 +3,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
-import { isLoopbackHost, serverLimits, type Config } from '../config/config.js';
+import { isLoopbackHost, serverLimits, type Config, type ServerLimits } from '../config/config.js';
 import { ConfigError } from '../domain/errors.js';
 import type { McpContext } from '../mcp/server.js';
 import { VERSION } from '../mcp/server.js';
@@ -16,6 +16,8 @@ const MAX_BODY_BYTES = 1024 * 1024;
 
 export interface HttpAppOptions {
   server: Config['server'];
+  /** Load shedding (config serverLimits()). */
+  limits: ServerLimits;
   sessions?: McpSessionLimits;
 }
 
@@ -28,7 +30,7 @@ export interface HttpAppOptions {
  */
 export function createHttpApp(ctx: McpContext, opts: HttpAppOptions): { app: Hono; sessions: McpSessions; limiter: WorkLimiter } {
   const { server } = opts;
-  const limiter = new WorkLimiter({ ...serverLimits(server), ...(ctx.log ? { log: ctx.log } : {}) });
+  const limiter = new WorkLimiter({ ...opts.limits, ...(ctx.log ? { log: ctx.log } : {}) });
   const sessions = new McpSessions(ctx, opts.sessions, limiter);
   const app = new Hono();
   app.use('*', rebindingGuard({ bindHost: server.host, allowedHosts: server.allowedHosts, allowedOrigins: server.allowedOrigins }));
@@ -68,7 +70,7 @@ export async function startHttpServer(ctx: McpContext, config: Config): Promise<
   if (!isLoopbackHost(host) && !config.server.apiKey) {
     throw new ConfigError(`refusing to serve on ${host} without an API key`, { hint: 'set DOCGRAPH_API_KEY (or server.apiKey), or bind 127.0.0.1' });
   }
-  const { app, sessions, limiter } = createHttpApp(ctx, { server: config.server });
+  const { app, sessions, limiter } = createHttpApp(ctx, { server: config.server, limits: serverLimits(config) });
   const node = await new Promise<ServerType>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(s));
     s.once('error', reject);
