@@ -4,12 +4,13 @@
  *
  *   node --import tsx bench/load.ts [--rate 100] [--seconds 60] [--sessions 10] [--runs 1]
  *        [--max-concurrent N] [--max-queue N] [--deadline-ms N] [--timeout-ms 30000]
- *        [--index /tmp/docgraph-bench/node.db] [--json]
+ *        [--index /tmp/docgraph-bench/node.db] [--docgraph path/to/bin/docgraph.js] [--json]
  *
  * The server is a real child process (`node bin/docgraph.js serve`, the
  * built CLI: run `npm run build` first) on a random loopback port, over an
  * index of the Node.js API docs (built from `../shared/eval/get-corpus.sh
- * node` when missing). Clients are the SDK's Client over
+ * node` when missing); `--docgraph` runs another build instead (a checkout
+ * of an older commit, to compare). Clients are the SDK's Client over
  * StreamableHTTPClientTransport, `--sessions` of them; calls go to them in
  * turn, with queries drawn from the dev golden set.
  *
@@ -53,6 +54,7 @@ const { values: opts } = parseArgs({
     'deadline-ms': { type: 'string' },
     'timeout-ms': { type: 'string', default: '30000' },
     index: { type: 'string', default: '/tmp/docgraph-bench/node.db' },
+    docgraph: { type: 'string' },
     json: { type: 'boolean', default: false },
   },
   strict: true,
@@ -78,9 +80,9 @@ if (opts['max-concurrent'] !== undefined) serverEnv.DOCGRAPH_MAX_CONCURRENT = St
 if (opts['max-queue'] !== undefined) serverEnv.DOCGRAPH_MAX_QUEUE = String(intOption('max-queue', opts['max-queue'], 0, 100_000));
 if (opts['deadline-ms'] !== undefined) serverEnv.DOCGRAPH_QUEUE_DEADLINE_MS = String(intOption('deadline-ms', opts['deadline-ms'], 1, 600_000));
 
-const bin = join(root, 'bin', 'docgraph.js');
-if (!existsSync(join(root, 'dist', 'cli', 'main.js'))) {
-  log('bench/load: the built CLI is missing; run `npm run build` first');
+const bin = opts.docgraph !== undefined ? resolve(opts.docgraph) : join(root, 'bin', 'docgraph.js');
+if (!existsSync(join(dirname(bin), '..', 'dist', 'cli', 'main.js'))) {
+  log(`bench/load: the built CLI is missing beside ${bin}; run \`npm run build\` there first`);
   process.exit(2);
 }
 
