@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../domain/errors.js';
-import { loadConfig, parseBool } from './config.js';
+import { loadConfig, parseBool, serverLimits } from './config.js';
 import { configKeys, configTable } from './reference.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'dg-config-'));
@@ -47,6 +47,22 @@ describe('loadConfig', () => {
     expect(loadConfig({ cwd: tmp(), env: { DOCGRAPH_PORT: '9000' }, overrides: { server: { port: 0, host: '0.0.0.0' } } }).server).toMatchObject({ port: 0, host: '0.0.0.0' });
     expect(() => loadConfig({ cwd: tmp(), env: { DOCGRAPH_PORT: 'http' } })).toThrow(/DOCGRAPH_PORT/);
     expect(() => loadConfig({ cwd: tmp(), env: { DOCGRAPH_PORT: '70000' } })).toThrow(/server\.port/);
+  });
+
+  it('reads the load-shedding limits from file and env, derives their defaults from the cores, and refuses bad ones', () => {
+    const defaults = loadConfig({ cwd: tmp(), env: {} });
+    expect(serverLimits(defaults, 2)).toEqual({ maxConcurrent: 1, maxQueue: 100, queueDeadlineMs: 1000 });
+    expect(serverLimits(defaults, 1)).toEqual({ maxConcurrent: 1, maxQueue: 50, queueDeadlineMs: 1000 });
+    const remote = loadConfig({ cwd: tmp(), env: { DOCGRAPH_EMBEDDER: 'openai' } });
+    expect(serverLimits(remote, 2)).toEqual({ maxConcurrent: 8, maxQueue: 100, queueDeadlineMs: 1000 });
+    const cwd = tmp();
+    writeFileSync(join(cwd, 'docgraph.config.yaml'), 'server:\n  maxConcurrent: 3\n  maxQueue: 0\n');
+    const c = loadConfig({ cwd, env: { DOCGRAPH_QUEUE_DEADLINE_MS: '250' } });
+    expect(serverLimits(c, 8)).toEqual({ maxConcurrent: 3, maxQueue: 0, queueDeadlineMs: 250 });
+    expect(serverLimits(loadConfig({ cwd: tmp(), env: { DOCGRAPH_MAX_CONCURRENT: '7', DOCGRAPH_MAX_QUEUE: '9' } }), 2)).toMatchObject({ maxConcurrent: 7, maxQueue: 9 });
+    expect(() => loadConfig({ cwd: tmp(), env: { DOCGRAPH_MAX_CONCURRENT: '0' } })).toThrow(/server\.maxConcurrent/);
+    expect(() => loadConfig({ cwd: tmp(), env: { DOCGRAPH_MAX_QUEUE: 'lots' } })).toThrow(/DOCGRAPH_MAX_QUEUE/);
+    expect(() => loadConfig({ cwd: tmp(), env: { DOCGRAPH_QUEUE_DEADLINE_MS: '0' } })).toThrow(/server\.queueDeadlineMs/);
   });
 
   it('reads queue, worker and watch settings from file, env and flags, and checks the marks and the heartbeat', () => {

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { delimiter, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -27,9 +28,30 @@ const serverSchema = z
       .min(64 * 1024)
       .default(32 * 1024 * 1024)
       .describe('Most bytes of MCP messages `docgraph serve` keeps so clients can resume a lost stream (Last-Event-ID), across all sessions; the oldest go first (env DOCGRAPH_EVENT_STORE_MAX_BYTES).'),
+    maxConcurrent: z
+      .number()
+      .int()
+      .min(1)
+      .max(1024)
+      .optional()
+      .describe('MCP requests that do work (tools/call, resources/read) `docgraph serve` runs at once; more wait in the queue. Default: 1 with the builtin embedder (search is CPU work on one thread), else 4 × the CPU cores (env DOCGRAPH_MAX_CONCURRENT).'),
+    maxQueue: z
+      .number()
+      .int()
+      .min(0)
+      .max(100_000)
+      .optional()
+      .describe('Requests that may wait for a free slot; beyond it they get 503 with Retry-After at once. Default: 50 × the CPU cores (env DOCGRAPH_MAX_QUEUE).'),
+    queueDeadlineMs: z
+      .number()
+      .int()
+      .min(1)
+      .max(600_000)
+      .default(1000)
+      .describe('Longest a request waits in the queue, in ms; past it, it gets 503 with Retry-After (env DOCGRAPH_QUEUE_DEADLINE_MS).'),
   })
   .strict()
-  .default({ host: '127.0.0.1', port: 7700, allowedHosts: [], allowedOrigins: [], tokenBudget: 4000, eventStoreMaxBytes: 32 * 1024 * 1024 });
+  .default({ host: '127.0.0.1', port: 7700, allowedHosts: [], allowedOrigins: [], tokenBudget: 4000, eventStoreMaxBytes: 32 * 1024 * 1024, queueDeadlineMs: 1000 });
 
 /** The job queue behind ingest (docs/architecture.md, "Queue and workers"). */
 const queueSchema = z
@@ -69,6 +91,32 @@ const watcherSchema = z
   })
   .strict()
   .default({ debounceMs: 150, stableMs: 200 });
+
+/** The load-shedding limits of `docgraph serve`, with the machine-derived defaults filled in. */
+export interface ServerLimits {
+  maxConcurrent: number;
+  maxQueue: number;
+  queueDeadlineMs: number;
+}
+
+/**
+ * server.maxConcurrent, maxQueue and queueDeadlineMs with their defaults.
+ * With the builtin embedder a search is CPU work on the server's one event
+ * loop from start to end, so one slot: more only interleave searches and
+ * stretch each one (measured in docs/benchmarks.md, "Load and shedding").
+ * With another embedder a search also waits on it (a remote API, or ONNX
+ * threads), so 4 slots per CPU core (`cores`, default
+ * os.availableParallelism()). The queue holds 50 places per core.
+ */
+export function serverLimits(config: Pick<Config, 'server' | 'embedder'>, cores: number = availableParallelism()): ServerLimits {
+  const { server } = config;
+  const n = Math.max(1, cores);
+  return {
+    maxConcurrent: server.maxConcurrent ?? (config.embedder.provider === 'builtin' ? 1 : 4 * n),
+    maxQueue: server.maxQueue ?? 50 * n,
+    queueDeadlineMs: server.queueDeadlineMs,
+  };
+}
 
 /** True for addresses only this machine can reach. */
 export function isLoopbackHost(host: string): boolean {
@@ -185,6 +233,9 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   if (env.DOCGRAPH_API_KEY) server.apiKey = env.DOCGRAPH_API_KEY;
   if (env.DOCGRAPH_TOKEN_BUDGET) server.tokenBudget = parseNumber('DOCGRAPH_TOKEN_BUDGET', env.DOCGRAPH_TOKEN_BUDGET);
   if (env.DOCGRAPH_EVENT_STORE_MAX_BYTES) server.eventStoreMaxBytes = parseNumber('DOCGRAPH_EVENT_STORE_MAX_BYTES', env.DOCGRAPH_EVENT_STORE_MAX_BYTES);
+  if (env.DOCGRAPH_MAX_CONCURRENT) server.maxConcurrent = parseNumber('DOCGRAPH_MAX_CONCURRENT', env.DOCGRAPH_MAX_CONCURRENT);
+  if (env.DOCGRAPH_MAX_QUEUE) server.maxQueue = parseNumber('DOCGRAPH_MAX_QUEUE', env.DOCGRAPH_MAX_QUEUE);
+  if (env.DOCGRAPH_QUEUE_DEADLINE_MS) server.queueDeadlineMs = parseNumber('DOCGRAPH_QUEUE_DEADLINE_MS', env.DOCGRAPH_QUEUE_DEADLINE_MS);
   if (options.overrides?.server?.host !== undefined) server.host = options.overrides.server.host;
   if (options.overrides?.server?.port !== undefined) server.port = options.overrides.server.port;
   if (Object.keys(server).length > 0) raw.server = server;

@@ -19,6 +19,8 @@ export type ErrorCode =
   | 'INDEX_CORRUPT'
   /** The index cannot be written or opened (read-only, permissions, disk full, I/O error); retrying will not help. */
   | 'INDEX_UNAVAILABLE'
+  /** The server sheds load: too many requests waiting, or one waited past its deadline; retry later (HTTP 503 with Retry-After). */
+  | 'SERVER_BUSY'
   | 'INTERNAL';
 
 export interface DocgraphErrorOptions {

@@ -4,7 +4,9 @@ import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { Context } from 'hono';
 import { createMcpServer, type McpContext } from '../mcp/server.js';
+import { needsWorkSlot, requestId } from '../mcp/work.js';
 import { EventLog, type EventLogStats, type SessionEventStore } from './event-store.js';
+import { ServerBusyError, type Release, type WorkLimiter } from './work-limiter.js';
 
 export interface McpSessionLimits {
   /** Open sessions at most; beyond it new sessions get 503. Default 100. */
@@ -22,8 +24,50 @@ interface Session {
   lastSeen: number;
 }
 
-function rpcError(status: number, code: number, message: string, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }), { status, headers: { 'content-type': 'application/json', ...headers } });
+function rpcError(status: number, code: number, message: string, headers: Record<string, string> = {}, id: string | number | null = null, data?: unknown): Response {
+  const error = data === undefined ? { code, message } : { code, message, data };
+  return new Response(JSON.stringify({ jsonrpc: '2.0', error, id }), { status, headers: { 'content-type': 'application/json', ...headers } });
+}
+
+/** JSON-RPC code of a shed request (implementation-defined server error range). */
+export const SERVER_BUSY = -32003;
+
+/** The 503 answer to a request the limiter shed: Retry-After, and a JSON-RPC error naming the request and the reason. */
+function busyResponse(e: ServerBusyError, id: string | number | null): Response {
+  const message = `${e.message}; retry after ${e.retryAfterSeconds} s`;
+  return rpcError(503, SERVER_BUSY, message, { 'retry-after': String(e.retryAfterSeconds) }, id, { reason: e.reason, retry_after_s: e.retryAfterSeconds });
+}
+
+/**
+ * The response with its body passed through, calling `release` once the body
+ * has been read to the end, failed, or been cancelled (the client went away):
+ * a tool call's SSE stream ends when its result has been sent.
+ */
+function releasedWhenSent(res: Response, release: Release): Response {
+  if (!res.body) {
+    release();
+    return res;
+  }
+  const reader = res.body.getReader();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read();
+        if (done) {
+          release();
+          controller.close();
+        } else controller.enqueue(value);
+      } catch (e) {
+        release();
+        controller.error(e);
+      }
+    },
+    cancel(reason) {
+      release();
+      return reader.cancel(reason);
+    },
+  });
+  return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
 }
 
 /**
@@ -42,6 +86,7 @@ export class McpSessions {
   constructor(
     private readonly ctx: McpContext,
     limits: McpSessionLimits = {},
+    private readonly limiter?: WorkLimiter,
   ) {
     this.maxSessions = limits.maxSessions ?? 100;
     this.idleMs = limits.idleMs ?? 30 * 60_000;
@@ -78,6 +123,7 @@ export class McpSessions {
       const session = this.sessions.get(sessionId);
       if (!session) return rpcError(404, -32001, 'Session not found: it expired or was closed; initialize a new one');
       session.lastSeen = Date.now();
+      if (method === 'POST' && this.limiter && needsWorkSlot(body)) return this.handleWork(session, c.req.raw, body, this.limiter);
       return session.transport.handleRequest(c.req.raw, method === 'POST' ? { parsedBody: body } : undefined);
     }
     const initializes = Array.isArray(body) ? body.some((m) => isInitializeRequest(m)) : isInitializeRequest(body);
@@ -89,6 +135,31 @@ export class McpSessions {
       if (this.sessions.size >= this.maxSessions) return rpcError(503, -32000, 'Too many open MCP sessions; retry later', { 'retry-after': '30' });
     }
     return this.open(c.req.raw, body);
+  }
+
+  /**
+   * A request that does work waits for a slot of the limiter before the
+   * transport sees it; when shed it gets 503 + Retry-After from here, and the
+   * session never learns of it. The slot is held until the response is sent.
+   */
+  private async handleWork(session: Session, req: Request, body: unknown, limiter: WorkLimiter): Promise<Response> {
+    let release: Release;
+    try {
+      release = await limiter.acquire();
+    } catch (e) {
+      if (e instanceof ServerBusyError) return busyResponse(e, requestId(body));
+      throw e;
+    }
+    if (this.closed) {
+      release();
+      return rpcError(503, -32000, 'Server is shutting down');
+    }
+    try {
+      return releasedWhenSent(await session.transport.handleRequest(req, { parsedBody: body }), release);
+    } catch (e) {
+      release();
+      throw e;
+    }
   }
 
   private async open(req: Request, body: unknown): Promise<Response> {

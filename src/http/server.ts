@@ -3,32 +3,38 @@ import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
-import { isLoopbackHost, type Config } from '../config/config.js';
+import { isLoopbackHost, serverLimits, type Config, type ServerLimits } from '../config/config.js';
 import { ConfigError } from '../domain/errors.js';
 import type { McpContext } from '../mcp/server.js';
 import { VERSION } from '../mcp/server.js';
 import { bearerGuard, rebindingGuard } from './guard.js';
 import { McpSessions, type McpSessionLimits } from './mcp-endpoint.js';
+import { WorkLimiter } from './work-limiter.js';
 
 /** Largest request body /mcp accepts. */
 const MAX_BODY_BYTES = 1024 * 1024;
 
 export interface HttpAppOptions {
   server: Config['server'];
+  /** Load shedding (config serverLimits()). */
+  limits: ServerLimits;
   sessions?: McpSessionLimits;
 }
 
 /**
  * The HTTP surface as a Hono app: /health and the MCP Streamable HTTP endpoint
  * at /mcp. Every route is behind the DNS-rebinding guard; /mcp also behind the
- * bearer token when one is configured.
+ * bearer token when one is configured. MCP requests that do work go through
+ * the load-shedding limiter (server.maxConcurrent, maxQueue, queueDeadlineMs);
+ * /health never waits for it.
  */
-export function createHttpApp(ctx: McpContext, opts: HttpAppOptions): { app: Hono; sessions: McpSessions } {
+export function createHttpApp(ctx: McpContext, opts: HttpAppOptions): { app: Hono; sessions: McpSessions; limiter: WorkLimiter } {
   const { server } = opts;
-  const sessions = new McpSessions(ctx, { eventStoreMaxBytes: server.eventStoreMaxBytes, ...opts.sessions });
+  const limiter = new WorkLimiter({ ...opts.limits, ...(ctx.log ? { log: ctx.log } : {}) });
+  const sessions = new McpSessions(ctx, { eventStoreMaxBytes: server.eventStoreMaxBytes, ...opts.sessions }, limiter);
   const app = new Hono();
   app.use('*', rebindingGuard({ bindHost: server.host, allowedHosts: server.allowedHosts, allowedOrigins: server.allowedOrigins }));
-  app.get('/health', (c) => c.json({ status: 'ok', version: VERSION, mcpSessions: sessions.size, event_store: sessions.eventStats() }));
+  app.get('/health', (c) => c.json({ status: 'ok', version: VERSION, mcp_sessions: sessions.size, event_store: sessions.eventStats(), load: limiter.stats() }));
   if (server.apiKey) app.use('/mcp', bearerGuard(server.apiKey));
   app.use(
     '/mcp',
@@ -44,7 +50,7 @@ export function createHttpApp(ctx: McpContext, opts: HttpAppOptions): { app: Hon
     ctx.log?.error({ err: e, path: c.req.path }, 'HTTP handler failed');
     return c.json({ error: 'internal error' }, 500);
   });
-  return { app, sessions };
+  return { app, sessions, limiter };
 }
 
 export interface RunningHttpServer {
@@ -64,7 +70,7 @@ export async function startHttpServer(ctx: McpContext, config: Config): Promise<
   if (!isLoopbackHost(host) && !config.server.apiKey) {
     throw new ConfigError(`refusing to serve on ${host} without an API key`, { hint: 'set DOCGRAPH_API_KEY (or server.apiKey), or bind 127.0.0.1' });
   }
-  const { app, sessions } = createHttpApp(ctx, { server: config.server });
+  const { app, sessions, limiter } = createHttpApp(ctx, { server: config.server, limits: serverLimits(config) });
   const node = await new Promise<ServerType>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(s));
     s.once('error', reject);
@@ -77,6 +83,7 @@ export async function startHttpServer(ctx: McpContext, config: Config): Promise<
     port: address.port,
     close: () =>
       (closing ??= (async () => {
+        limiter.close();
         await sessions.close();
         await new Promise<void>((resolve) => {
           node.close(() => resolve());
