@@ -176,7 +176,7 @@ describe('docgraph serve (Streamable HTTP)', () => {
   it('requires the bearer token when one is configured', async () => {
     const none = await post(locked.url, initialize);
     expect(none.status).toBe(401);
-    expect(none.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    expect(none.headers.get('www-authenticate')).toBe('Bearer realm="docgraph"');
     const wrong = await post(locked.url, initialize, { authorization: 'Bearer wrong-key-0123456789' });
     expect(wrong.status).toBe(401);
     await expect(connect(locked.url)).rejects.toThrow();

@@ -69,6 +69,7 @@ export function bearerGuard(apiKey: string): MiddlewareHandler {
   const body = (message: string) => ({ jsonrpc: '2.0', error: { code: -32000, message }, id: null });
   return bearerAuth({
     token: apiKey,
+    realm: 'docgraph',
     noAuthenticationHeader: { message: body('Unauthorized: send Authorization: Bearer <DOCGRAPH_API_KEY>') },
     invalidAuthenticationHeader: { message: body('Bad Request: the Authorization header must be "Bearer <token>"') },
     invalidToken: { message: body('Unauthorized: wrong bearer token') },
