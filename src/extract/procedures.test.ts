@@ -35,7 +35,7 @@ describe('procedures under how-to headings', () => {
     const steps = doc.edgesOf('HAS_STEP', p).map((e) => ({ order: e.weight, text: doc.entities.find((x) => x.id === e.dst)?.attributes.text }));
     expect(steps.sort((a, b) => a.order - b.order)).toEqual([
       { order: 1, text: 'Update the package index with `apt-get update`.' },
-      { order: 2, text: 'Install the package:' },
+      { order: 2, text: 'Install the package:\n\n```console\n$ sudo apt-get install nginx\n```' },
       { order: 3, text: 'Check that it runs with `systemctl status nginx`.' },
     ]);
   });
@@ -44,7 +44,7 @@ describe('procedures under how-to headings', () => {
     expect(doc.entity('Step', 'Guide > Installing nginx > step 2')?.attributes).toEqual({
       order: 2,
       procedure: 'Guide > Installing nginx',
-      text: 'Install the package:',
+      text: 'Install the package:\n\n```console\n$ sudo apt-get install nginx\n```',
     });
   });
 
@@ -118,5 +118,45 @@ describe('steps under a generic heading', () => {
     const procs = doc.entities.filter((e) => e.type === 'Procedure');
     expect(procs.map((p) => p.attributes.title)).toEqual(['Deploy the relay behind a load balancer']);
     expect(doc.edgesOf('HAS_STEP', procs[0]).map((e) => e.weight)).toEqual([1, 2, 3]);
+  });
+});
+
+describe('steps keep the code they carry', () => {
+  const doc = extract(
+    'keys.md',
+    [
+      '# Keys',
+      '',
+      '## Rotate the signing key',
+      '',
+      '1. Generate a new key:',
+      '',
+      '        openssl genpkey -algorithm ed25519 -out new.key',
+      '',
+      '2. Rotate:',
+      '',
+      '   ```sh',
+      '   acme keys rotate --key new.key',
+      '   ```',
+      '',
+      '3. Restart the agents.',
+      '',
+      '```sh',
+      'acme status',
+      '```',
+    ].join('\n'),
+  );
+  const text = (n: number): unknown => doc.entity('Step', `Keys > Rotate the signing key > step ${n}`)?.attributes.text;
+
+  it('an indented code block', () => {
+    expect(text(1)).toBe('Generate a new key:\n\n```\nopenssl genpkey -algorithm ed25519 -out new.key\n```');
+  });
+
+  it('a fenced code block indented under the step', () => {
+    expect(text(2)).toBe('Rotate:\n\n```sh\nacme keys rotate --key new.key\n```');
+  });
+
+  it('not a code block after the list', () => {
+    expect(text(3)).toBe('Restart the agents.');
   });
 });

@@ -1,6 +1,6 @@
 import { collapseSpace } from './canonical.js';
 import type { Finding, SectionContext } from './finding.js';
-import type { ListItem } from './scan.js';
+import type { CodeBlock, ListItem } from './scan.js';
 
 /**
  * Procedure and Step rules: an ordered list is a procedure when a how-to
@@ -21,7 +21,7 @@ const VERBS = new Set(
     'grant allocate launch execute invoke obtain get put find locate identify read send listen reload fix resolve troubleshoot ' +
     'clean uncomment comment insert declare expose map link unlink include visit browse access upload create open tell keep ' +
     'try perform follow place drag drop fill complete submit verify validate inspect profile measure benchmark convert ' +
-    'encrypt decrypt issue renew revoke store cache index reindex vacuum analyze backup snapshot schedule trigger'
+    'encrypt decrypt issue renew revoke store cache index reindex vacuum analyze backup snapshot schedule trigger roll list'
   ).split(' '),
 );
 
@@ -51,7 +51,7 @@ const NOUN_TOO = new Set(
     'open link comment find change copy move backup snapshot use call pass load mount scale monitor review push pull commit ' +
     'merge fetch checkout extract select save restore apply access upload import export handle set get put read send listen ' +
     'tell keep place drag drop fill complete submit measure benchmark convert define include map expose declare insert attach ' +
-    'wait confirm clean fix resolve debug sign start stop run'
+    'wait confirm clean fix resolve debug sign start stop run list'
   ).split(' '),
 );
 const OBJECT_START = /^(?:the|a|an|your|our|my|this|that|these|those|it|them|up|down|out|with|to|from|in|into|on|for|all|new|multiple|each|existing|custom|automatic|and)$/i;
@@ -97,6 +97,7 @@ function orderedLists(ctx: SectionContext): OrderedList[] {
   return lists.filter((l) => l.items.length >= 2);
 }
 
+/** The first paragraph of a step, links and emphasis reduced to their text, at most 200 characters. */
 function cleanStep(text: string): string {
   const firstPara = text.split(/\n\s*\n|\n\s*```/)[0] ?? text;
   // emphasis goes; underscores inside words and code (`pg_reload_conf`) stay
@@ -107,6 +108,58 @@ function cleanStep(text: string): string {
       .replace(/(^|[^\w`])_([^_`]+)_(?=[^\w`]|$)/g, '$1$2'),
   );
   return t.length > 200 ? t.slice(0, 197).trimEnd() + '…' : t;
+}
+
+/** The code a step carries, as fenced blocks: what "3. Rotate:" asks you to run. */
+const MAX_STEP_CODE = 1200;
+
+/**
+ * Code blocks of a top-level item: fenced blocks indented under it before the
+ * next item (`until`), and indented (four-space) blocks inside its text.
+ */
+function stepCode(ctx: SectionContext, item: ListItem, until: number): string[] {
+  const text = ctx.view.text;
+  const prose = ctx.view.prose;
+  const code: { lang: string; body: string }[] = [];
+  for (const block of ctx.view.blocks) {
+    if (block.start <= item.start || block.start >= until || !ownsFence(text, item, block)) continue;
+    // a fence after the item's last line belongs to it only when nothing but blank lines comes between
+    if (block.start > item.end && prose.slice(item.end, block.start).trim() !== '') continue;
+    code.push({ lang: block.lang, body: block.lines.join('\n').trimEnd() });
+  }
+  for (const para of item.text.split(/\n\s*\n/).slice(1)) {
+    const lines = para.split('\n');
+    if (!lines.every((l) => /^ {4}/.test(l))) continue;
+    const depth = Math.min(...lines.map((l) => l.length - l.trimStart().length));
+    code.push({ lang: '', body: lines.map((l) => l.slice(depth)).join('\n').trimEnd() });
+  }
+  const out: string[] = [];
+  let size = 0;
+  for (const c of code) {
+    if (c.body === '') continue;
+    const fenced = '```' + c.lang + '\n' + c.body + '\n```';
+    if (size + fenced.length > MAX_STEP_CODE) break;
+    out.push(fenced);
+    size += fenced.length;
+  }
+  return out;
+}
+
+/** True when the fence line is indented past the item's marker (it is part of the item, not a block after the list). */
+function ownsFence(text: string, item: ListItem, block: CodeBlock): boolean {
+  const lineEnd = text.indexOf('\n', block.start);
+  const line = text.slice(block.start, lineEnd === -1 ? undefined : lineEnd);
+  return line.length - line.trimStart().length > item.indent;
+}
+
+/** A step's text: its first paragraph, then the code blocks it carries. */
+function stepText(ctx: SectionContext, item: ListItem, until: number): string {
+  return [cleanStep(item.text), ...stepCode(ctx, item, until)].join('\n\n');
+}
+
+/** Where the next top-level item after `item` starts, or the end of the section. */
+function nextTopItem(ctx: SectionContext, item: ListItem): number {
+  return ctx.view.items.find((i) => i.parent === -1 && i.start > item.start)?.start ?? ctx.view.text.length;
 }
 
 function sentenceCase(s: string): string {
@@ -167,7 +220,7 @@ export function procedures(ctx: SectionContext, before: string): ProcedureFindin
         type: 'Step' as const,
         name: `${name} > step ${i + 1}`,
         role: 'defines' as const,
-        attributes: { order: i + 1, procedure: name, text: cleanStep(item.text) },
+        attributes: { order: i + 1, procedure: name, text: stepText(ctx, item, list.items[i + 1]?.start ?? nextTopItem(ctx, item)) },
       },
     }));
     out.push({ procedure, steps });
