@@ -10,10 +10,16 @@ import type { Store } from '../store/store.js';
 import { embedTextOf } from './records.js';
 
 export interface IngestProgress {
-  /** `write`: jobs finished (by any worker) out of the jobs this ingest queued. */
-  phase: 'scan' | 'parse' | 'embed' | 'write';
+  /**
+   * `parse`: files read out of the files found; `fit`: the embedder being
+   * prepared (the builtin one is fitted) on `total` section texts;
+   * `write`: jobs finished (by any worker) out of the jobs this ingest queued.
+   */
+  phase: 'scan' | 'parse' | 'fit' | 'embed' | 'write';
   done: number;
   total: number;
+  /** Sections parsed so far (from the parse phase on). */
+  sections?: number;
   /** The file being worked on, when there is one. */
   uri?: string;
 }

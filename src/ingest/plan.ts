@@ -133,8 +133,9 @@ export async function planFolder(dir: string, options: PlanOptions): Promise<Pla
   const skipped: SkippedFile[] = [...refused];
   const changes: PlannedFile[] = [];
   let unchanged = 0;
+  let sections = 0;
   for (const [i, file] of files.entries()) {
-    progress({ phase: 'parse', done: i, total: files.length, uri: file.uri });
+    progress({ phase: 'parse', done: i, total: files.length, uri: file.uri, sections });
     let bytes: Buffer;
     try {
       bytes = await readSourceFile(root, file.uri, rules);
@@ -158,7 +159,9 @@ export async function planFolder(dir: string, options: PlanOptions): Promise<Pla
     }
     try {
       const parsed = parseFile(file.uri, bytes, { maxFileBytes: options.maxFileBytes, maxSectionTokens: options.maxSectionTokens });
-      changes.push({ uri: file.uri, checksum: sum, records: toRecords(srcId, parsed, sum, bytes.length, now), force, replaces: existing.has(file.uri) });
+      const records = toRecords(srcId, parsed, sum, bytes.length, now);
+      sections += records.sections.length;
+      changes.push({ uri: file.uri, checksum: sum, records, force, replaces: existing.has(file.uri) });
     } catch (e) {
       let skip: SkippedFile;
       if (e instanceof UnsupportedFileError) skip = { uri: file.uri, reason: e.reason, message: e.message };
@@ -168,7 +171,7 @@ export async function planFolder(dir: string, options: PlanOptions): Promise<Pla
       changes.push({ uri: file.uri, checksum: sum, skip, force, replaces: existing.has(file.uri) });
     }
   }
-  progress({ phase: 'parse', done: files.length, total: files.length });
+  progress({ phase: 'parse', done: files.length, total: files.length, sections });
   const parseMs = performance.now() - started;
 
   const anchors = new Map<string, Map<string, string>>();
@@ -185,7 +188,10 @@ export async function planFolder(dir: string, options: PlanOptions): Promise<Pla
   const stored = await store.getEmbedder();
   let embedder: Embedder | undefined;
   let reembedAll = false;
-  if (newTexts.length > 0 || !stored) ({ embedder, reembedAll } = await options.resolveEmbedder(newTexts));
+  if (newTexts.length > 0 || !stored) {
+    progress({ phase: 'fit', done: 0, total: newTexts.length, sections });
+    ({ embedder, reembedAll } = await options.resolveEmbedder(newTexts));
+  }
   const fitMs = performance.now() - mark;
   mark = performance.now();
   let reembedded = 0;
