@@ -99,20 +99,26 @@ const MARKDOWN_OPTIONS: ToMarkdownOptions = { extensions: [gfmToMarkdown()], bul
  * Never throws on malformed or pathologically nested HTML.
  */
 export function parseHtml(uri: string, source: string, options: ParseOptions = {}): ParsedDocument {
-  const document = parse(source);
-  const html = childElement(document, 'html');
-  const head = html ? headInfo(html) : { meta: {} };
-  const body = html ? (childElement(html, 'body') ?? html) : undefined;
-  const blocks: Block[] = [];
-  if (body) {
-    clean(body, 2);
-    const root = fromParse5(contentRoot(body)) as Element;
-    append(blocks, convert(collect(root, uri)));
-  }
+  const { head, root } = readPage(source);
+  const blocks = root ? convert(collect(root, uri)) : [];
   const sections = sectionize(blocks, options.maxSectionTokens ?? 400);
   const firstH1 = blocks.find((b) => b.kind === 'heading' && b.level === 1);
   const title = head.title || (firstH1?.kind === 'heading' ? normalizeSpace(firstH1.plain) : '') || baseName(uri);
   return { uri, format: 'html', title, meta: head.meta, sections };
+}
+
+/**
+ * The page's head and its content root as hast. The parse5 tree, the
+ * largest structure of the parse (about 18 times the size of a flat page),
+ * is garbage once this returns, before conversion starts.
+ */
+function readPage(source: string): { head: { title?: string; meta: DocumentMeta }; root?: Element } {
+  const html = childElement(parse(source), 'html');
+  const head = html ? headInfo(html) : { meta: {} };
+  const body = html ? (childElement(html, 'body') ?? html) : undefined;
+  if (!body) return { head };
+  clean(body, 2);
+  return { head, root: fromParse5(contentRoot(body)) as Element };
 }
 
 /**
