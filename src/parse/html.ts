@@ -998,8 +998,47 @@ function markdownPieces(elements: Element[]): string[] {
   return pieces;
 }
 
+/**
+ * Inline elements hast-util-to-mdast keeps only the children of (its `all`
+ * handler), and `<a>` without href (ours): they leave adjacent text nodes,
+ * which it then merges one by one, appending to the first and re-scanning it
+ * (quadratic: 100,000 spans in one paragraph took minutes).
+ */
+const TRANSPARENT = new Set(['abbr', 'acronym', 'bdi', 'bdo', 'big', 'blink', 'cite', 'data', 'dfn', 'font', 'ins', 'label', 'nobr', 'small', 'span', 'sub', 'sup', 'time']);
+
+/**
+ * Unwraps TRANSPARENT elements below `root` and joins adjacent text nodes
+ * in one pass, so the converter finds nothing to merge; the Markdown is the
+ * same. Iterative, linear.
+ */
+function mergeInlineText(root: Element): void {
+  const stack: Element[] = [root];
+  while (stack.length > 0) {
+    const el = stack.pop()!;
+    const kept: ElementContent[] = [];
+    let texts: string[] = [];
+    const pending = el.children.slice().reverse(); // popped in document order
+    while (pending.length > 0) {
+      const c = pending.pop()!;
+      if (c.type === 'element' && (TRANSPARENT.has(c.tagName) || (c.tagName === 'a' && c.properties.href === undefined))) {
+        for (let k = c.children.length - 1; k >= 0; k--) pending.push(c.children[k]!);
+      } else if (c.type === 'text') {
+        texts.push(c.value);
+      } else {
+        if (texts.length > 0) kept.push({ type: 'text', value: texts.join('') });
+        texts = [];
+        kept.push(c);
+        if (c.type === 'element') stack.push(c);
+      }
+    }
+    if (texts.length > 0) kept.push({ type: 'text', value: texts.join('') });
+    el.children = kept;
+  }
+}
+
 function batchPieces(elements: Element[]): string[] {
   if (elements.length === 0) return [];
+  for (const el of elements) mergeInlineText(el);
   const marker = (): Element => ({ type: 'element', tagName: 'hr', properties: { dataDocgraphSplit: true }, children: [] });
   const root: Root = { type: 'root', children: elements.flatMap((el) => [el, marker()]) };
   const md = toMarkdown(toMdast(root, { handlers: HANDLERS }) as MdastRoot, MARKDOWN_OPTIONS);
