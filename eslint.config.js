@@ -11,6 +11,19 @@ export default tseslint.config(
     },
   },
   {
+    // Documents can be flat and huge (a 150,000-line code block, 100,000 code spans in a paragraph):
+    // a spread into a call puts every element on the stack and throws RangeError. Use append() (domain/arrays.ts).
+    files: ['src/parse/**', 'src/extract/**', 'src/ingest/**'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'CallExpression > SpreadElement', message: 'A spread into a call overflows the stack on large input: use append() from domain/arrays.ts, or a loop.' },
+        { selector: 'NewExpression > SpreadElement', message: 'A spread into a call overflows the stack on large input: use a loop.' },
+      ],
+    },
+  },
+  {
     // Only the CLI, benchmarks and scripts print; everything else logs to stderr through the logger.
     files: ['src/cli/**', 'bench/**', 'scripts/**', 'bin/**'],
     rules: { 'no-console': 'off' },

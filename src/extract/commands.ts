@@ -1,3 +1,4 @@
+import { append } from '../domain/arrays.js';
 import { collapseSpace, isFilePath, settingAliases, settingName } from './canonical.js';
 import { envFinding, envName, flagFinding } from './config.js';
 import type { Finding, SectionContext } from './finding.js';
@@ -163,7 +164,7 @@ export function invocationFindings(inv: Invocation): Finding[] {
 export function commandsInBlock(block: CodeBlock): Finding[] {
   if (SQL_LANGS.has(block.lang)) return sqlStatements(block.lines.join('\n'), true);
   const out: Finding[] = [];
-  for (const line of commandLines(block)) for (const inv of parseCommandLine(line)) out.push(...invocationFindings(inv));
+  for (const line of commandLines(block)) for (const inv of parseCommandLine(line)) append(out, invocationFindings(inv));
   return out;
 }
 

@@ -1,3 +1,4 @@
+import { append } from '../domain/arrays.js';
 import { collapseSpace, conceptAliases, conceptName } from './canonical.js';
 import type { Finding, SectionContext } from './finding.js';
 import { firstSentence } from './scan.js';
@@ -115,7 +116,7 @@ export function conceptsInText(ctx: SectionContext): Finding[] {
       if (f) out.push(f);
     }
   }
-  out.push(...definitionList(ctx));
+  append(out, definitionList(ctx));
   return out;
 }
 

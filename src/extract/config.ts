@@ -1,3 +1,4 @@
+import { append } from '../domain/arrays.js';
 import { collapseSpace, flagName, isNoise, settingAliases, settingName, stripQuotes } from './canonical.js';
 import type { EntityKey, Finding, SectionContext } from './finding.js';
 import type { CodeBlock, ListItem } from './scan.js';
@@ -192,7 +193,7 @@ export function configListEntries(ctx: SectionContext): Finding[] {
       out.push(f);
       continue;
     }
-    out.push(...definitionEntry(item, ctx));
+    append(out, definitionEntry(item, ctx));
   }
   return out;
 }

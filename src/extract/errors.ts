@@ -1,3 +1,4 @@
+import { append } from '../domain/arrays.js';
 import { collapseSpace, messageName, stripQuotes } from './canonical.js';
 import type { EntityKey, Finding, SectionContext } from './finding.js';
 import type { CodeBlock, SectionView } from './scan.js';
@@ -179,7 +180,7 @@ export function messagesInBlock(block: CodeBlock): Finding[] {
   if (OUTPUT_LANGS.has(block.lang)) {
     for (const line of block.lines) {
       const found = messageLine(line.replace(/^\s*[$>#]\s+/, ''));
-      if (found) out.push(...found);
+      if (found) append(out, found);
     }
   } else if (JS_LANGS.has(block.lang)) {
     const lines = block.lines;
@@ -197,7 +198,7 @@ export function messagesInBlock(block: CodeBlock): Finding[] {
       // only messages that carry a code: a comment with a bare message is usually the example's own text
       if (!/\[[A-Z][A-Z0-9_]+\]/.test(text)) continue;
       const found = messageLine(text);
-      if (found) out.push(...found);
+      if (found) append(out, found);
     }
   }
   return out;
@@ -216,7 +217,7 @@ export function quotedMessages(plainWithSpans: string): Finding[] {
     if (!FAILURE_WORDS.test(text) || text.split(/\s+/).length < 3) continue;
     const line = messageLine(text);
     if (line) {
-      out.push(...line);
+      append(out, line);
       continue;
     }
     out.push({ type: 'ErrorMessage', name: messageName(text), role: 'mentions' });

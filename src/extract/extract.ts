@@ -28,6 +28,7 @@
  * entity (`entityId(type, canonical name)`). Aliases and attributes are what
  * this document says; a definition's attributes win over a mention's.
  */
+import { append } from '../domain/arrays.js';
 import type { EdgeRecord, EntityRecord, NameMention, SectionRecord } from '../domain/types.js';
 import { apiHeading, apiSpan, eventMentions, LOWER_DOTTED } from './api.js';
 import { isNoise, settingAliases } from './canonical.js';
@@ -114,7 +115,7 @@ export function extractDocument(input: ExtractInput, resolveSection?: SectionRes
   const results: SectionResult[] = sections.map((section, i) => {
     const view = views[i]!;
     const ancestorDefs: Finding[] = [];
-    for (let p = section.parentId; p !== null; p = byId.get(p)?.parentId ?? null) ancestorDefs.push(...(headingDefs.get(p) ?? []));
+    for (let p = section.parentId; p !== null; p = byId.get(p)?.parentId ?? null) append(ancestorDefs, headingDefs.get(p) ?? []);
     const base: SectionContext = {
       doc,
       section,
@@ -189,26 +190,31 @@ function firstPass(ctx: SectionContext, before: string): SectionResult {
   const findings: Finding[] = [];
   const unclaimed: string[] = [];
   if (ctx.first) {
-    findings.push(...ctx.headingDefs);
+    append(findings, ctx.headingDefs);
     if (ctx.headingDefs.length === 0) {
       for (const m of section.heading.matchAll(/`([^`]+)`/g)) {
         const found = classifySpan(m[1]!.trim(), () => section.heading, ctx);
-        if (found) findings.push(...found);
+        if (found) append(findings, found);
         else unclaimed.push(m[1]!.trim());
       }
     }
   }
-  findings.push(...errorListEntries(ctx), ...configListEntries(ctx), ...conceptsInText(ctx));
+  append(findings, errorListEntries(ctx));
+  append(findings, configListEntries(ctx));
+  append(findings, conceptsInText(ctx));
   for (const span of view.spans) {
     let sentence: string | undefined;
     // cue words are looked for in running text, not in other code spans; the span itself stands where it was
     const around = (): string => (sentence ??= sentenceAt(view.plain, span.start, span.end, ` ${span.code} `));
     const found = classifySpan(span.code, around, ctx);
-    if (found) findings.push(...found);
+    if (found) append(findings, found);
     else unclaimed.push(span.code);
   }
-  for (const block of view.blocks) findings.push(...commandsInBlock(block), ...configInBlock(block));
-  findings.push(...errorMessages(view));
+  for (const block of view.blocks) {
+    append(findings, commandsInBlock(block));
+    append(findings, configInBlock(block));
+  }
+  append(findings, errorMessages(view));
   return { ctx, findings, unclaimed, untyped: [], procedures: procedures(ctx, before) };
 }
 
@@ -304,7 +310,7 @@ function secondPass(r: SectionResult, { table, events, phrases, receivers }: Kno
     else if (LOWER_DOTTED.test(code) && receivers.has(code.split('.')[0]!)) r.findings.push({ type: 'APISymbol', name: code, role: 'mentions', attributes: { kind: 'property' } });
     else r.untyped.push(code);
   }
-  r.findings.push(...eventMentions(r.ctx, events));
+  append(r.findings, eventMentions(r.ctx, events));
   if (phrases.size > 0) {
     const plain = r.ctx.view.plain.toLowerCase();
     for (const [phrase, k] of phrases) {

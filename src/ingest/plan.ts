@@ -5,6 +5,7 @@
  * every worker embeds in the same space) and re-embeds stored sections when
  * the embedder changed. It writes no document: the job handler does.
  */
+import { append } from '../domain/arrays.js';
 import { join } from 'node:path';
 import { ParseError, UnsupportedFileError } from '../domain/errors.js';
 import { checksum, documentId, sourceId as makeSourceId } from '../domain/ids.js';
@@ -113,7 +114,7 @@ export async function planFolder(dir: string, options: PlanOptions): Promise<Pla
     root = scan.root;
     files = scan.files;
     ignored = scan.ignored;
-    refused.push(...scan.skipped);
+    append(refused, scan.skipped);
   }
   const fileCount = files.length + refused.length;
   const srcId = makeSourceId('fs', root);

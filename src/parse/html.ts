@@ -6,6 +6,7 @@ import type { Root as MdastRoot } from 'mdast';
 import { gfmToMarkdown } from 'mdast-util-gfm';
 import { toMarkdown, type Options as ToMarkdownOptions } from 'mdast-util-to-markdown';
 import { parse, type DefaultTreeAdapterTypes as P5 } from 'parse5';
+import { append } from '../domain/arrays.js';
 import type { DocumentMeta, SectionLink } from '../domain/types.js';
 import { resolveLink } from './links.js';
 import { baseName } from './markdown.js';
@@ -98,20 +99,26 @@ const MARKDOWN_OPTIONS: ToMarkdownOptions = { extensions: [gfmToMarkdown()], bul
  * Never throws on malformed or pathologically nested HTML.
  */
 export function parseHtml(uri: string, source: string, options: ParseOptions = {}): ParsedDocument {
-  const document = parse(source);
-  const html = childElement(document, 'html');
-  const head = html ? headInfo(html) : { meta: {} };
-  const body = html ? (childElement(html, 'body') ?? html) : undefined;
-  const blocks: Block[] = [];
-  if (body) {
-    clean(body, 2);
-    const root = fromParse5(contentRoot(body)) as Element;
-    blocks.push(...convert(collect(root, uri)));
-  }
+  const { head, root } = readPage(source);
+  const blocks = root ? convert(collect(root, uri)) : [];
   const sections = sectionize(blocks, options.maxSectionTokens ?? 400);
   const firstH1 = blocks.find((b) => b.kind === 'heading' && b.level === 1);
   const title = head.title || (firstH1?.kind === 'heading' ? normalizeSpace(firstH1.plain) : '') || baseName(uri);
   return { uri, format: 'html', title, meta: head.meta, sections };
+}
+
+/**
+ * The page's head and its content root as hast. The parse5 tree, the
+ * largest structure of the parse (about 18 times the size of a flat page),
+ * is garbage once this returns, before conversion starts.
+ */
+function readPage(source: string): { head: { title?: string; meta: DocumentMeta }; root?: Element } {
+  const html = childElement(parse(source), 'html');
+  const head = html ? headInfo(html) : { meta: {} };
+  const body = html ? (childElement(html, 'body') ?? html) : undefined;
+  if (!body) return { head };
+  clean(body, 2);
+  return { head, root: fromParse5(contentRoot(body)) as Element };
 }
 
 /**
@@ -130,6 +137,22 @@ export function visibleText(source: string): string {
   if (!body) return '';
   clean(body, 2);
   return textP5(body, true);
+}
+
+/**
+ * The deepest element nesting of a page as parse5 builds it (iterative).
+ * `parseFile` asks when conversion ran out of stack, to tell deep input from
+ * a flat input that should have parsed.
+ */
+export function elementNesting(source: string): number {
+  let deepest = 0;
+  const stack: [P5.ParentNode, number][] = [[parse(source), 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    deepest = Math.max(deepest, depth);
+    for (const c of node.childNodes) if (isElement(c)) stack.push([c, depth + 1]);
+  }
+  return deepest;
 }
 
 // ---------------------------------------------------------------------------
@@ -267,13 +290,14 @@ function clean(root: P5.Element, rootDepth: number): void {
       continue;
     }
     const kept: P5.ChildNode[] = [];
-    const queue = el.childNodes;
-    for (let i = 0; i < queue.length; i++) {
-      const c = queue[i]!;
+    const pending = el.childNodes.slice().reverse(); // popped in document order
+    while (pending.length > 0) {
+      const c = pending.pop()!;
       if (!isElement(c)) {
         if (c.nodeName === '#text') kept.push(c);
       } else if (emphasis >= MAX_EMPHASIS && EMPHASIS.has(c.tagName)) {
-        queue.splice(i + 1, 0, ...c.childNodes); // unwrap: a reader sees no difference past bold italic
+        // unwrap: a reader sees no difference past bold italic
+        for (let k = c.childNodes.length - 1; k >= 0; k--) pending.push(c.childNodes[k]!);
       } else if (!isChrome(c)) {
         kept.push(c);
       }
@@ -529,7 +553,7 @@ function collect(root: Element, uri: string): Item[] {
 
   const emitBody = (el: Element): void => {
     if (hasContent(el)) {
-      items.push({ kind: 'body', el, links: linksIn(el, uri) });
+      for (const part of inlineParts(el)) items.push({ kind: 'body', el: part, links: linksIn(part, uri) });
       pendingAnchor = undefined;
     } else {
       pendingAnchor = targetIn(el, false) ?? pendingAnchor;
@@ -605,6 +629,54 @@ function collect(root: Element, uri: string): Item[] {
     }
   }
   return items;
+}
+
+/**
+ * A paragraph (or run of inline content) converted in one piece holds at
+ * most this many child nodes and characters of text. hast-util-to-mdast
+ * merges adjacent text nodes by appending to the first and re-scanning it,
+ * so its work grows with the square of a paragraph's size (100,000 spans in
+ * one `<p>` took minutes); bounding the piece bounds that work. Real
+ * paragraphs stay far below both.
+ */
+const MAX_INLINE_NODES = 1000;
+const MAX_INLINE_CHARS = 64 * 1024;
+
+/**
+ * `el` cut between its children into paragraphs within MAX_INLINE_NODES and
+ * MAX_INLINE_CHARS (only `<p>` and runs of inline content; a single child is
+ * never cut). A paragraph within both comes back as it is.
+ */
+function inlineParts(el: Element): Element[] {
+  if (el.tagName !== 'p' && el.tagName !== 'div') return [el];
+  if (el.children.length <= MAX_INLINE_NODES && textLength(el, MAX_INLINE_CHARS) <= MAX_INLINE_CHARS) return [el];
+  const parts: Element[] = [];
+  let children: ElementContent[] = [];
+  let chars = 0;
+  for (const c of el.children) {
+    const n = textLength(c, Infinity);
+    if (children.length > 0 && (children.length >= MAX_INLINE_NODES || chars + n > MAX_INLINE_CHARS)) {
+      parts.push({ ...el, properties: parts.length === 0 ? el.properties : {}, children });
+      children = [];
+      chars = 0;
+    }
+    children.push(c);
+    chars += n;
+  }
+  parts.push({ ...el, properties: parts.length === 0 ? el.properties : {}, children });
+  return parts;
+}
+
+/** Characters of text below `node`, counting stopped once past `limit`. */
+function textLength(node: ElementContent | Element, limit: number): number {
+  let n = 0;
+  const stack: (ElementContent | Element)[] = [node];
+  while (stack.length > 0 && n <= limit) {
+    const c = stack.pop()!;
+    if (c.type === 'text') n += c.value.length;
+    else if (c.type === 'element') append(stack, c.children);
+  }
+  return n;
 }
 
 function headingItem(el: Element, frames: Frame[], pendingAnchor: string | undefined, slugger: GithubSlugger, uri: string): Item | undefined {
@@ -772,7 +844,7 @@ function hasContent(node: ElementContent): boolean {
     if (n.type === 'text' && n.value.trim() !== '') return true;
     if (n.type !== 'element') continue;
     if (MEDIA.has(n.tagName)) return true;
-    stack.push(...n.children);
+    append(stack, n.children);
   }
   return false;
 }
@@ -888,8 +960,85 @@ function convert(items: Item[]): Block[] {
   return blocks;
 }
 
+/**
+ * One toMdast + toMarkdown call converts at most this many blocks or this
+ * many characters of text (a block over it goes alone): the mdast and the
+ * Markdown of a whole 20 MB page at once took 1.4 GB, and a batch's
+ * setup (~0.2 ms) is paid once per BATCH_BLOCKS blocks of an ordinary page.
+ */
+const BATCH_BLOCKS = 2000;
+const BATCH_CHARS = 256 * 1024;
+
+/**
+ * The elements in consecutive batches of at most BATCH_BLOCKS elements and
+ * (unless a single element is larger) BATCH_CHARS characters of text.
+ * Exported for tests: the number of batches grows linearly with the page.
+ */
+export function conversionBatches<T extends Element>(elements: T[]): T[][] {
+  const batches: T[][] = [];
+  let batch: T[] = [];
+  let chars = 0;
+  for (const el of elements) {
+    const n = textLength(el, BATCH_CHARS);
+    if (batch.length > 0 && (batch.length >= BATCH_BLOCKS || chars + n > BATCH_CHARS)) {
+      batches.push(batch);
+      batch = [];
+      chars = 0;
+    }
+    batch.push(el);
+    chars += n;
+  }
+  if (batch.length > 0) batches.push(batch);
+  return batches;
+}
+
 function markdownPieces(elements: Element[]): string[] {
+  const pieces: string[] = [];
+  for (const batch of conversionBatches(elements)) append(pieces, batchPieces(batch));
+  return pieces;
+}
+
+/**
+ * Inline elements hast-util-to-mdast keeps only the children of (its `all`
+ * handler), and `<a>` without href (ours): they leave adjacent text nodes,
+ * which it then merges one by one, appending to the first and re-scanning it
+ * (quadratic: 100,000 spans in one paragraph took minutes).
+ */
+const TRANSPARENT = new Set(['abbr', 'acronym', 'bdi', 'bdo', 'big', 'blink', 'cite', 'data', 'dfn', 'font', 'ins', 'label', 'nobr', 'small', 'span', 'sub', 'sup', 'time']);
+
+/**
+ * Unwraps TRANSPARENT elements below `root` and joins adjacent text nodes
+ * in one pass, so the converter finds nothing to merge; the Markdown is the
+ * same. Iterative, linear.
+ */
+function mergeInlineText(root: Element): void {
+  const stack: Element[] = [root];
+  while (stack.length > 0) {
+    const el = stack.pop()!;
+    const kept: ElementContent[] = [];
+    let texts: string[] = [];
+    const pending = el.children.slice().reverse(); // popped in document order
+    while (pending.length > 0) {
+      const c = pending.pop()!;
+      if (c.type === 'element' && (TRANSPARENT.has(c.tagName) || (c.tagName === 'a' && c.properties.href === undefined))) {
+        for (let k = c.children.length - 1; k >= 0; k--) pending.push(c.children[k]!);
+      } else if (c.type === 'text') {
+        texts.push(c.value);
+      } else {
+        if (texts.length > 0) kept.push({ type: 'text', value: texts.join('') });
+        texts = [];
+        kept.push(c);
+        if (c.type === 'element') stack.push(c);
+      }
+    }
+    if (texts.length > 0) kept.push({ type: 'text', value: texts.join('') });
+    el.children = kept;
+  }
+}
+
+function batchPieces(elements: Element[]): string[] {
   if (elements.length === 0) return [];
+  for (const el of elements) mergeInlineText(el);
   const marker = (): Element => ({ type: 'element', tagName: 'hr', properties: { dataDocgraphSplit: true }, children: [] });
   const root: Root = { type: 'root', children: elements.flatMap((el) => [el, marker()]) };
   const md = toMarkdown(toMdast(root, { handlers: HANDLERS }) as MdastRoot, MARKDOWN_OPTIONS);

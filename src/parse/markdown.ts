@@ -1,6 +1,7 @@
 import { Lexer, type Token, type Tokens } from 'marked';
 import GithubSlugger from 'github-slugger';
 import { isScalar, parseDocument } from 'yaml';
+import { append } from '../domain/arrays.js';
 import { UnsupportedFileError } from '../domain/errors.js';
 import type { DocumentMeta, SectionLink } from '../domain/types.js';
 import { resolveLink } from './links.js';
@@ -23,7 +24,7 @@ const ANCHORED_ITEM = /^\s*<a\s+(?:id|name)\s*=\s*(["'])([^"'<>]+)\1\s*>\s*<\/a>
  * of the depth: a 4 MB file of 2,000 nested list items took minutes, 6,000
  * nested quotes ran out of memory. Real documents stay near 10 levels.
  */
-const MAX_NESTING = 100;
+export const MAX_NESTING = 100;
 /** Container markers opening a line, with the indentation around them. */
 const CONTAINER_PREFIX = /^(?:[ \t]*(?:>|(?:[-+*]|\d{1,9}[.)])(?=[ \t]|$)))+/gm;
 const MARKER = />|[-+*]|\d{1,9}[.)]/g;
@@ -46,7 +47,7 @@ export function parseMarkdown(uri: string, source: string, options: ParseOptions
     bodyLine = fm[0].split('\n').length;
   }
   checkNesting(uri, body, bodyLine);
-  const tokens = Lexer.lex(body, { gfm: true });
+  const tokens = Lexer.lex(boundRuns(body), { gfm: true });
   const slugger = new GithubSlugger();
   let firstH1: string | undefined;
   const blocks: Block[] = [];
@@ -65,7 +66,7 @@ export function parseMarkdown(uri: string, source: string, options: ParseOptions
       continue;
     }
     if (token.type === 'list' && (token as Tokens.List).items.some((i) => ANCHORED_ITEM.test(i.text))) {
-      blocks.push(...anchoredItems(token as Tokens.List, Math.min(6, headingLevel + 1), uri));
+      append(blocks, anchoredItems(token as Tokens.List, Math.min(6, headingLevel + 1), uri));
       continue;
     }
     const code = token.type === 'code';
@@ -127,6 +128,128 @@ function checkNesting(uri: string, body: string, firstLine: number): void {
   }
 }
 
+/**
+ * Longest run of text lines (outside fenced code) handed to marked in one
+ * piece, in characters. marked's block rules (lheading, paragraph, def,
+ * space) match a whole paragraph with regexes that take one backtracking
+ * step per character, and V8's regex stack overflows near 8.4 million: an
+ * 8.5 MB paragraph or line threw RangeError. Longer runs are cut into
+ * paragraphs, at line ends, a line longer than this at a space. Real
+ * paragraphs, even tables of a few thousand rows, stay far below it.
+ */
+const MAX_RUN = 1 << 20;
+const FENCE_OPEN = /^[ \t]*(`{3,}|~{3,})/;
+const FENCE_CLOSE = /^[ \t]*(`{3,}|~{3,})[ \t]*$/;
+const BLANK_LINE = /^[ \t]*$/;
+
+/**
+ * The body with every run of text lines outside fenced code (and of blank
+ * lines) bounded by MAX_RUN: a run is ended by a blank line where it would
+ * grow past it, a longer line is cut at spaces into paragraphs, and blank
+ * lines past MAX_RUN characters in a row are dropped. Code inside fences is
+ * never touched (marked's fence rule has no such limit). A body shorter than
+ * MAX_RUN is returned as it is. Linear in the body's length.
+ */
+function boundRuns(body: string): string {
+  if (body.length <= MAX_RUN) return body;
+  // marked reads \r\n and \r as \n too
+  const text = body.replace(/\r\n?/g, '\n');
+  const out: string[] = [];
+  let fence: string | undefined;
+  let run = 0;
+  let blank = 0;
+  for (let start = 0; start <= text.length; ) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    const line = text.slice(start, end);
+    start = end + 1;
+    if (fence !== undefined) {
+      const close = FENCE_CLOSE.exec(line)?.[1];
+      if (close !== undefined && close[0] === fence[0] && close.length >= fence.length) fence = undefined;
+      out.push(line);
+      continue;
+    }
+    const open = FENCE_OPEN.exec(line)?.[1];
+    if (open !== undefined) {
+      fence = open;
+      run = blank = 0;
+      out.push(line);
+      continue;
+    }
+    if (BLANK_LINE.test(line)) {
+      run = 0;
+      blank += line.length + 1;
+      if (blank <= MAX_RUN) out.push(line);
+      continue;
+    }
+    blank = 0;
+    if (run > 0 && run + line.length + 1 > MAX_RUN) {
+      out.push('');
+      run = 0;
+    }
+    if (line.length <= MAX_RUN) {
+      out.push(line);
+      run += line.length + 1;
+      continue;
+    }
+    for (const piece of cutLine(line)) {
+      if (run > 0) out.push('');
+      out.push(piece);
+      run = piece.length + 1;
+    }
+  }
+  return out.join('\n');
+}
+
+/** A line longer than MAX_RUN in pieces of at most MAX_RUN characters, cut at a space where there is one in the second half. */
+function cutLine(line: string): string[] {
+  const pieces: string[] = [];
+  let from = 0;
+  while (line.length - from > MAX_RUN) {
+    let cut = line.lastIndexOf(' ', from + MAX_RUN);
+    if (cut < from + MAX_RUN / 2) {
+      cut = from + MAX_RUN;
+      if (/[\uD800-\uDBFF]/.test(line[cut - 1]!)) cut--; // never between the halves of a surrogate pair
+    }
+    pieces.push(line.slice(from, cut));
+    from = cut;
+    while (line[from] === ' ') from++;
+  }
+  pieces.push(line.slice(from));
+  return pieces;
+}
+
+/**
+ * How deeply the body nests inline constructs, estimated without parsing:
+ * the longest run of emphasis delimiters (`*`, `_`, `~`) and the deepest
+ * unclosed `[` or `(` within a paragraph, with the line where it is deepest.
+ * marked recurses once per level of these; `parseFile` asks when the lexer
+ * ran out of stack, to tell deep input from a flat input that should have
+ * parsed. Linear.
+ */
+export function inlineNesting(body: string): { depth: number; line: number } {
+  let depth = 0;
+  let at = 1;
+  let line = 1;
+  let run = 0;
+  let open = 0;
+  for (let i = 0; i < body.length; i++) {
+    const c = body.charCodeAt(i);
+    run = c === 42 || c === 95 || c === 126 ? run + 1 : 0; // * _ ~
+    if (c === 91 || c === 40) open++; // [ (
+    else if ((c === 93 || c === 41) && open > 0) open--; // ] )
+    else if (c === 10) {
+      line++;
+      if (body.charCodeAt(i + 1) === 10) open = 0; // a blank line ends the paragraph
+    }
+    if (run > depth || open > depth) {
+      depth = Math.max(run, open);
+      at = line;
+    }
+  }
+  return { depth, line: at };
+}
+
 /** Text a reader sees in inline tokens: code spans without backticks, no HTML tags. */
 function plainText(tokens: Token[] | undefined): string {
   if (!tokens) return '';
@@ -162,10 +285,10 @@ function linksIn(root: Token, uri: string): SectionLink[] {
     }
     const rec = t as { tokens?: Token[]; items?: Token[]; header?: { tokens: Token[] }[]; rows?: { tokens: Token[] }[][] };
     const children: Token[] = [];
-    if (rec.tokens) children.push(...rec.tokens);
-    if (rec.items) children.push(...rec.items);
-    if (rec.header) for (const cell of rec.header) children.push(...cell.tokens);
-    if (rec.rows) for (const row of rec.rows) for (const cell of row) children.push(...cell.tokens);
+    if (rec.tokens) append(children, rec.tokens);
+    if (rec.items) append(children, rec.items);
+    if (rec.header) for (const cell of rec.header) append(children, cell.tokens);
+    if (rec.rows) for (const row of rec.rows) for (const cell of row) append(children, cell.tokens);
     // pushed last-first so they pop in document order
     for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
   }

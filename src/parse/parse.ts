@@ -1,7 +1,8 @@
 import { ParseError, UnsupportedFileError } from '../domain/errors.js';
+import type { DocFormat } from '../domain/types.js';
 import { decodeText, formatOf } from './input.js';
-import { parseMarkdown } from './markdown.js';
-import { parseHtml } from './html.js';
+import { inlineNesting, MAX_NESTING, parseMarkdown } from './markdown.js';
+import { elementNesting, parseHtml } from './html.js';
 import type { ParsedDocument, ParseOptions } from './model.js';
 
 export interface ParseFileOptions extends ParseOptions {
@@ -20,11 +21,30 @@ export function parseFile(uri: string, bytes: Uint8Array, options: ParseFileOpti
   try {
     return format === 'markdown' ? parseMarkdown(uri, text, options) : parseHtml(uri, text, options);
   } catch (e) {
-    // RangeError is what V8 throws when a parser runs out of stack on pathological nesting
-    if (e instanceof RangeError) {
-      throw new UnsupportedFileError(uri, 'too-deep', `${uri} nests its elements too deeply to parse (${e.message})`);
-    }
+    if (e instanceof RangeError) throw outOfStack(uri, format, text, e);
     if (e instanceof UnsupportedFileError || e instanceof ParseError) throw e;
     throw new ParseError(uri, `${uri} could not be parsed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
+}
+
+/**
+ * What a RangeError from a parser means. V8 throws it when a recursive
+ * parser runs out of stack: on input nested past MAX_NESTING that is the
+ * input's fault (`too-deep`, saying where and the limit). On flat input it is
+ * ours (a recursion or a spread that grows with the input's size), so it is
+ * not reported as depth: a ParseError that names the nesting actually found.
+ */
+function outOfStack(uri: string, format: DocFormat, text: string, e: RangeError): UnsupportedFileError | ParseError {
+  if (format === 'markdown') {
+    const { depth, line } = inlineNesting(text);
+    if (depth > MAX_NESTING) {
+      return new UnsupportedFileError(uri, 'too-deep', `${uri} nests emphasis, links or brackets too deeply to parse (about ${depth} levels at line ${line}; the limit is ${MAX_NESTING})`);
+    }
+    return new ParseError(uri, `${uri} could not be parsed (${e.message}) although it nests inline markup only about ${depth} levels deep (the limit is ${MAX_NESTING}); this is a docgraph bug, please report it with the file`, { cause: e });
+  }
+  const depth = elementNesting(text);
+  if (depth > MAX_NESTING) {
+    return new UnsupportedFileError(uri, 'too-deep', `${uri} nests its elements too deeply to parse (${depth} levels; the limit is ${MAX_NESTING})`);
+  }
+  return new ParseError(uri, `${uri} could not be parsed (${e.message}) although its elements nest only ${depth} levels deep (the limit is ${MAX_NESTING}); this is a docgraph bug, please report it with the file`, { cause: e });
 }

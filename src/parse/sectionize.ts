@@ -1,3 +1,4 @@
+import { append } from '../domain/arrays.js';
 import type { SectionLink } from '../domain/types.js';
 import { estimateTokens, type ParsedSection } from './model.js';
 
@@ -158,7 +159,7 @@ function chunkBlocks(blocks: LogicalSection['blocks'], maxTokens: number): Chunk
       const t = estimateTokens(piece);
       if (tokens > 0 && tokens + t > maxTokens) flush();
       texts.push(piece);
-      if (i === 0) links.push(...block.links);
+      if (i === 0) append(links, block.links);
       tokens += t;
     });
   }
