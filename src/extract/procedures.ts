@@ -130,7 +130,7 @@ function stepCode(ctx: SectionContext, item: ListItem, until: number): string[] 
   for (const para of item.text.split(/\n\s*\n/).slice(1)) {
     const lines = para.split('\n');
     if (!lines.every((l) => /^ {4}/.test(l))) continue;
-    const depth = Math.min(...lines.map((l) => l.length - l.trimStart().length));
+    const depth = lines.reduce((d, l) => Math.min(d, l.length - l.trimStart().length), Infinity);
     code.push({ lang: '', body: lines.map((l) => l.slice(depth)).join('\n').trimEnd() });
   }
   const out: string[] = [];
