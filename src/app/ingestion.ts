@@ -11,7 +11,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../config/config.js';
-import { DocgraphError, EmbedderError } from '../domain/errors.js';
+import { DocgraphError, EmbedderError, isUnindexable } from '../domain/errors.js';
 import { sourceId } from '../domain/ids.js';
 import type { Embedder } from '../embed/embedder.js';
 import { documentJobHandler, stillUnindexable, type DocumentCommit, type PlanCache } from '../ingest/handler.js';
@@ -625,7 +625,7 @@ function logEvent(log: Logger, e: WorkerEvent): void {
       break;
     case 'failed':
       // a file that cannot be indexed is an ingest outcome (skipped, with its reason), not a fault with a stack
-      if (e.error instanceof DocgraphError && (e.error.code === 'UNSUPPORTED_FILE' || e.error.code === 'PARSE_FAILED')) log.info({ job: e.jobId, reason: e.error.message }, 'skipped');
+      if (isUnindexable(e.error)) log.info({ job: e.jobId, reason: e.error.message }, 'skipped');
       else log.warn({ job: e.jobId, state: e.state, err: e.error }, 'job failed');
       break;
     case 'released':

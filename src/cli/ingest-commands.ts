@@ -9,7 +9,7 @@ import { App } from '../app/app.js';
 import type { BackpressureEvent, QueueStatus } from '../app/ingestion.js';
 import type { VerifyReport } from '../app/verify.js';
 import { loadConfig, type Config } from '../config/config.js';
-import { DocgraphError, InvalidInputError, NotFoundError } from '../domain/errors.js';
+import { InvalidInputError, isUnindexable, NotFoundError } from '../domain/errors.js';
 import type { IngestReport } from '../ingest/ingest.js';
 import { createLogger } from '../observability/logger.js';
 import { formatBytes } from '../parse/input.js';
@@ -185,7 +185,7 @@ export function registerIngestionCommands(program: Command, setExit: (code: numb
             let skipped = 0;
             const onEvent = (e: WorkerEvent): void => {
               // a file that cannot be indexed is reported as ingest reports it: skipped, one line, its reason
-              if (e.type === 'failed' && e.error instanceof DocgraphError && (e.error.code === 'UNSUPPORTED_FILE' || e.error.code === 'PARSE_FAILED')) {
+              if (e.type === 'failed' && isUnindexable(e.error)) {
                 skipped++;
                 err(`  skipped ${e.error.message}\n`);
               }

@@ -185,3 +185,11 @@ export type SkipReason =
 export function isDocgraphError(e: unknown): e is DocgraphError {
   return e instanceof DocgraphError;
 }
+
+/** Codes of a file that cannot be indexed as it is (binary, too large, not UTF-8, unparseable ...): an ingest outcome, not a fault. */
+export const UNINDEXABLE_CODES: ReadonlySet<string> = new Set(['UNSUPPORTED_FILE', 'PARSE_FAILED']);
+
+/** True for an error that says a file cannot be indexed as it is (see UNINDEXABLE_CODES). */
+export function isUnindexable(e: unknown): e is DocgraphError {
+  return e instanceof DocgraphError && UNINDEXABLE_CODES.has(e.code);
+}

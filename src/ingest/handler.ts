@@ -17,7 +17,7 @@
  *    (`DocumentCommit.complete`). A file that cannot be parsed fails
  *    permanently (to the DLQ) after its stale document leaves the index.
  */
-import { DocgraphError, ParseError, UnsupportedFileError } from '../domain/errors.js';
+import { DocgraphError, ParseError, UNINDEXABLE_CODES, UnsupportedFileError } from '../domain/errors.js';
 import { checksum, documentId } from '../domain/ids.js';
 import type { Embedder } from '../embed/embedder.js';
 import { extractDocument } from '../extract/extract.js';
@@ -250,7 +250,7 @@ function fromBase64(s: string): Float32Array {
  */
 export async function stillUnindexable(job: Job<DocumentJobPayload>, maxFileBytes?: number): Promise<string | undefined> {
   const code = job.lastError?.code;
-  if (job.type !== INGEST_DOCUMENT || job.deadReason !== 'permanent-error' || (code !== 'UNSUPPORTED_FILE' && code !== 'PARSE_FAILED')) return undefined;
+  if (job.type !== INGEST_DOCUMENT || job.deadReason !== 'permanent-error' || code === undefined || !UNINDEXABLE_CODES.has(code)) return undefined;
   try {
     const bytes = await readSourceFile(job.payload.root, job.uri, { followOutside: job.payload.followOutside === true, ...(maxFileBytes !== undefined ? { maxBytes: maxFileBytes } : {}) });
     return checksum(bytes) === job.checksum ? job.lastError!.message : undefined;
