@@ -1020,7 +1020,7 @@ function mergeInlineText(root: Element): void {
     const pending = el.children.slice().reverse(); // popped in document order
     while (pending.length > 0) {
       const c = pending.pop()!;
-      if (c.type === 'element' && (TRANSPARENT.has(c.tagName) || (c.tagName === 'a' && c.properties.href === undefined))) {
+      if (c.type === 'element' && (TRANSPARENT.has(c.tagName) || (c.tagName === 'a' && (c.properties.href === undefined || linkCopies(c) > MAX_LINK_COPIES)))) {
         for (let k = c.children.length - 1; k >= 0; k--) pending.push(c.children[k]!);
       } else if (c.type === 'text') {
         texts.push(c.value);
@@ -1034,6 +1034,23 @@ function mergeInlineText(root: Element): void {
     if (texts.length > 0) kept.push({ type: 'text', value: texts.join('') });
     el.children = kept;
   }
+}
+
+/**
+ * A link that holds blocks is written once per block (hast-util-to-mdast
+ * splits it around them), href and title each time: 50,000 list items in
+ * an `<a>` with a 300 KB href made 15 GB of Markdown. Past this many
+ * characters of copies the link is dropped and its text kept. A card link
+ * (a heading and a paragraph under a short href) stays far below it.
+ */
+const MAX_LINK_COPIES = 256 * 1024;
+
+/** Characters hast-util-to-mdast would write for `a`'s href and title: once per block inside it. */
+function linkCopies(a: Element): number {
+  const size = String(a.properties.href ?? '').length + String(a.properties.title ?? '').length;
+  let blocks = 0;
+  for (const d of descendants(a)) if (BLOCK_LEVEL.has(d.tagName)) blocks++;
+  return Math.max(1, blocks) * size;
 }
 
 function batchPieces(elements: Element[]): string[] {

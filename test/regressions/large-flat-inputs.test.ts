@@ -83,6 +83,16 @@ describe('regression: large flat input indexes', () => {
     expect(text.split(/\n\n/).length).toBeGreaterThan(10);
   }, 60_000);
 
+  it('a link around 5,000 list items with a 50 KB href (found by the parser fuzz)', () => {
+    // hast-util-to-mdast writes such a link once per block inside it: 250 MB of Markdown from 300 KB (the fuzz's 2 MB page ran out of heap)
+    const page = `<html><body><h1>Linked</h1><a href="https://example.com/${'v'.repeat(50_000)}">` + Array.from({ length: 5_000 }, (_, i) => `<li>entry${i}`).join('') + '</a></body></html>';
+    const doc = index('linked.html', page);
+    const text = allText(doc);
+    expect(text).toContain('entry0');
+    expect(text).toContain('entry4999');
+    expect(text.length).toBeLessThan(2 * page.length);
+  }, 60_000);
+
   it('a stack overflow on truly deep input stays too-deep, with the limit', () => {
     let error: unknown;
     try {
