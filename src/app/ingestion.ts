@@ -365,7 +365,7 @@ export class Ingestion {
     } else {
       for (let offset = 0; ; offset += 1000) {
         const page = (await this.queue.dlq.list({ limit: 1000, offset })) as Job<DocumentJobPayload>[];
-        jobs.push(...page.slice(0, 1000));
+        for (const job of page) jobs.push(job);
         if (page.length < 1000) break;
       }
     }

@@ -33,7 +33,11 @@ export class Bm25Floor {
       if (uri === undefined) continue;
       const text = `${s.heading}\n${s.text}`;
       if (level === 'section') floor.add({ uri, anchor: s.anchor, heading: s.heading }, terms(text));
-      else pages.set(uri, [...(pages.get(uri) ?? []), text]);
+      else {
+        let texts = pages.get(uri);
+        if (!texts) pages.set(uri, (texts = []));
+        texts.push(text);
+      }
     }
     for (const [uri, texts] of [...pages].sort((a, b) => (a[0] < b[0] ? -1 : 1))) floor.add({ uri, anchor: '', heading: '' }, terms(texts.join('\n')));
     floor.avgLength = floor.rows.reduce((s, r) => s + r.length, 0) / Math.max(1, floor.rows.length);

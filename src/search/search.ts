@@ -110,12 +110,15 @@ export async function search(deps: SearchDeps, query: string, options: SearchOpt
   const docs = new Map<string, DocumentRecord | undefined>();
   const termSet = new Set(queryTerms);
   const hits: SearchHit[] = [];
+  const confidenceOf = new Map<string, number>(); // unrounded, for `weak` below
   for (const c of page) {
     const s = sections.get(c.sectionId);
     if (!s) continue; // deleted between retrieval and fetch
     if (!docs.has(s.docId)) docs.set(s.docId, await deps.store.getDocument(s.docId));
     const doc = docs.get(s.docId);
     if (!doc) continue;
+    const conf = confidence(hitFeatures(queryTerms, s, doc.title, c.parts), offset + hits.length + 1);
+    confidenceOf.set(s.id, conf);
     hits.push({
       sectionId: s.id,
       docId: s.docId,
@@ -126,7 +129,7 @@ export async function search(deps: SearchDeps, query: string, options: SearchOpt
       title: doc.title,
       snippet: makeSnippet(s.text || s.heading, termSet),
       score: round(c.score),
-      confidence: Math.round(confidence(hitFeatures(queryTerms, s, doc.title, c.parts), offset + hits.length + 1) * 1000) / 1000,
+      confidence: Math.round(conf * 1000) / 1000,
       parts: Object.fromEntries(Object.entries(c.parts).map(([k, v]) => [k, { score: round(v.score), rank: v.rank }])),
       ...(via.has(s.id) && (c.parts.entity || c.parts.graph || c.parts.prior) ? { via: via.get(s.id) } : {}),
     });
@@ -135,9 +138,13 @@ export async function search(deps: SearchDeps, query: string, options: SearchOpt
   let weak = true;
   const first = kept[0] && sections.get(kept[0].sectionId);
   if (first) {
-    if (!docs.has(first.docId)) docs.set(first.docId, await deps.store.getDocument(first.docId));
-    const title = docs.get(first.docId)?.title ?? '';
-    weak = confidence(hitFeatures(queryTerms, first, title, kept[0]!.parts), 1) < WEAK_BELOW;
+    // on the first page the best hit's confidence was just computed (at rank 1)
+    let best = offset === 0 ? confidenceOf.get(first.id) : undefined;
+    if (best === undefined) {
+      if (!docs.has(first.docId)) docs.set(first.docId, await deps.store.getDocument(first.docId));
+      best = confidence(hitFeatures(queryTerms, first, docs.get(first.docId)?.title ?? '', kept[0]!.parts), 1);
+    }
+    weak = best < WEAK_BELOW;
   }
   return { query: q, hits, degraded, weak, tookMs: round(performance.now() - started), ...(mode === 'graph' ? { intent: queryPlan.intent } : {}) };
 }
