@@ -10,8 +10,15 @@ const TOKEN = /(?:--?)?[\p{L}\p{N}_$][\p{L}\p{N}_$.\-:/]*[\p{L}\p{N}_$]|[\p{L}\p
 export function makeSnippet(text: string, queryTerms: ReadonlySet<string>, width = 240): string {
   const flat = flatten(text);
   const matches: { start: number; end: number }[] = [];
+  // a long section repeats its words: each distinct token is tokenized once
+  const isMatch = new Map<string, boolean>();
   for (const m of flat.matchAll(TOKEN)) {
-    if (terms(m[0]).some((t) => queryTerms.has(t))) matches.push({ start: m.index, end: m.index + m[0].length });
+    let hit = isMatch.get(m[0]);
+    if (hit === undefined) {
+      hit = terms(m[0]).some((t) => queryTerms.has(t));
+      isMatch.set(m[0], hit);
+    }
+    if (hit) matches.push({ start: m.index, end: m.index + m[0].length });
   }
   if (matches.length === 0) return clip(flat, 0, width);
   // slide a window over match starts; keep the one covering the most matches
