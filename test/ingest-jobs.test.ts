@@ -10,6 +10,8 @@ import { loadConfig } from '../src/config/config.js';
 import { FakeEmbeddings } from './helpers/fake-embeddings.js';
 import { doc, until, workspace, writeDocs } from './helpers/docgraph.js';
 import type { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import { settleRelinks } from '../src/ingest/links.js';
+import type { Store } from '../src/store/store.js';
 
 let server: FakeEmbeddings;
 const dirs: string[] = [];
@@ -146,13 +148,57 @@ describe('document jobs in the app', () => {
   it('a relinking left pending by a crash (marker written, relink not run) is done by the next worker', async () => {
     const { app, db, src, port, refDoc } = await linkedPair();
     try {
-      expect(await app.store.pendingRelinks()).toEqual([]); // each job settled its own
+      expect(await app.store.pendingRelinks()).toEqual([]); // the run settled them at its end
       // the state a SIGKILL right after reference.md's write leaves: its marker, and the guide's link not yet moved
       db.prepare("UPDATE edges SET dst = ? WHERE src = ? AND type = 'LINKS_TO'").run(refDoc, src);
       db.prepare('INSERT INTO relink_pending (doc_id, before) VALUES (?, ?)').run(refDoc, JSON.stringify([port]));
       await app.ingestion.runWorker({ exitWhenIdle: true });
       expect(db.prepare("SELECT dst FROM edges WHERE src = ? AND type = 'LINKS_TO'").pluck().get(src)).toBe(port);
       expect(await app.store.pendingRelinks()).toEqual([]);
+      expect(await app.ingestion.verify()).toMatchObject({ driftPercent: 0, wrong: 0 });
+    } finally {
+      await app.close();
+    }
+  });
+  it('settles the links of a whole run at once: each document and each link target is read once, not once per link', async () => {
+    const ws = workspace({ worker: { pollMs: 20 } });
+    dirs.push(ws.dir);
+    const n = 24;
+    // a ring where every page links to the next five
+    for (let i = 0; i < n; i++) {
+      const links = [1, 2, 3, 4, 5].map((k) => `[page ${(i + k) % n}](p${(i + k) % n}.md#part-${(i + k) % n})`).join(', ');
+      writeFileSync(join(ws.docs, `p${i}.md`), `# Page ${i}\n\n## Part ${i}\n\nSee ${links}.\n`);
+    }
+    const app = await App.open(loadConfig({ cwd: ws.dir, env: {} }), { create: true });
+    try {
+      await app.ingest(ws.docs);
+      expect(await app.store.pendingRelinks()).toEqual([]);
+      const db = (app.ingestion.store as SqliteStore).database;
+      const edges = () => db.prepare("SELECT src, dst FROM edges WHERE type = 'LINKS_TO' ORDER BY src, dst").all();
+      const settled = edges();
+      expect(settled).toHaveLength(5 * n);
+      // what a run of writes leaves before it settles: a marker per document, and links still naming documents
+      for (const d of db.prepare('SELECT id FROM documents').pluck().all() as string[]) {
+        const ids = db.prepare('SELECT id FROM sections WHERE doc_id = ? ORDER BY id').pluck().all(d) as string[];
+        db.prepare('INSERT INTO relink_pending (doc_id, before) VALUES (?, ?)').run(d, JSON.stringify(ids));
+      }
+      db.prepare("UPDATE edges SET dst = (SELECT doc_id FROM sections WHERE id = edges.dst) WHERE type = 'LINKS_TO'").run();
+      expect(edges()).not.toEqual(settled);
+
+      // the real store, with its document reads counted
+      let reads = 0;
+      const counted = new Proxy(app.store, {
+        get(target, key) {
+          const v = Reflect.get(target, key) as unknown;
+          if (key === 'getDocumentSections') reads++;
+          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+        },
+      }) as Store;
+      expect(await settleRelinks(counted)).toBe(n);
+      expect(edges()).toEqual(settled);
+      expect(await app.store.pendingRelinks()).toEqual([]);
+      // each page once as a linking document and once as a link target; one relink per link would read 5 × 6 per page
+      expect(reads).toBeLessThanOrEqual(2 * n);
       expect(await app.ingestion.verify()).toMatchObject({ driftPercent: 0, wrong: 0 });
     } finally {
       await app.close();

@@ -13,7 +13,7 @@ import { repo, run } from './helpers/docgraph.js';
 describe('renderFrame', () => {
   it('names the phase and its step, and counts files and sections', () => {
     const line = renderFrame({ phase: 'parse', done: 12, total: 40, sections: 340, phaseMs: 2000, width: 10 });
-    expect(line).toMatch(/^2\/4 parsing \[[█░]{10}\] +\d+%/);
+    expect(line).toMatch(/^2\/5 parsing \[[█░]{10}\] +\d+%/);
     expect(line).toContain('12/40 files');
     expect(line).toContain('340 sections');
   });
@@ -27,7 +27,7 @@ describe('renderFrame', () => {
 
   it('says the embedder is being fitted, with no count to wait on', () => {
     const line = renderFrame({ phase: 'fit', done: 0, total: 900, sections: 900, phaseMs: 0 });
-    expect(line).toMatch(/^3\/4 fitting the embedder /);
+    expect(line).toMatch(/^3\/5 fitting the embedder /);
     expect(line).toContain('working…');
     expect(line).not.toContain('ETA');
   });
@@ -41,6 +41,8 @@ describe('renderFrame', () => {
       { phase: 'write', done: 0, total: 40 },
       { phase: 'write', done: 20, total: 40 },
       { phase: 'write', done: 40, total: 40 },
+      { phase: 'link', done: 0, total: 12 },
+      { phase: 'link', done: 12, total: 12 },
     ];
     const fractions = run.map(overallFraction);
     expect(fractions).toEqual([...fractions].sort((a, b) => a - b));
@@ -73,7 +75,7 @@ describe('docgraph ingest', () => {
   it('draws one bar through the named phases on a terminal', async () => {
     const r = await ingestInTerminal(join(root, 'tty.db'));
     expect(r.code).toBe(0);
-    for (const phase of ['1/4 scanning', '2/4 parsing', '3/4 fitting the embedder', '4/4 indexing']) expect(r.terminal).toContain(phase);
+    for (const phase of ['1/5 scanning', '2/5 parsing', '3/5 fitting the embedder', '4/5 indexing']) expect(r.terminal).toContain(phase);
     expect(r.terminal).toMatch(/\d+\/\d+ files · \d+ sections/);
     expect(r.terminal).toMatch(/files: \d+ indexed/);
   });

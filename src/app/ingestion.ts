@@ -173,6 +173,11 @@ export class Ingestion {
       const finals = wait
         ? await this.waitFor(queued.ids, { dirty: worker.dirty, setWake: worker.setWake, failure: worker.failure, ...(o.signal ? { signal: o.signal } : {}), ...(o.onProgress ? { onProgress: o.onProgress } : {}) })
         : new Map(this.jobsById(queued.ids).map((j) => [j.id, j]));
+      if (wait) {
+        // the jobs deferred their relinking: settle it once for the whole run, after the worker stopped
+        await worker.stop();
+        await settleRelinks(this.store, undefined, (done, total) => o.onProgress?.({ phase: 'link', done, total }));
+      }
       return buildReport(plan, queued, finals, outcomes, started);
     } finally {
       await worker.stop();
@@ -204,6 +209,10 @@ export class Ingestion {
       graceMs: c.worker.graceMs,
       exitWhenIdle: o.exitWhenIdle ?? false,
       types: DOCUMENT_JOB_TYPES,
+      // the handler defers relinking: links among the documents of a run are settled once, when the queue runs dry
+      onIdle: async () => {
+        await settleRelinks(this.store);
+      },
       ...(o.signal ? { signal: o.signal } : {}),
       // the index made read-only, removed, full or damaged: stop and say so, instead of retrying forever
       fatalError: (e) => fatalIndexFailure(e, c.index),
@@ -270,7 +279,10 @@ export class Ingestion {
     const worker = this.wakingWorker(o.log);
     worker.start();
     try {
-      return await this.waitFor(ids, { dirty: worker.dirty, setWake: worker.setWake, failure: worker.failure, ...(o.signal ? { signal: o.signal } : {}) });
+      const finals = await this.waitFor(ids, { dirty: worker.dirty, setWake: worker.setWake, failure: worker.failure, ...(o.signal ? { signal: o.signal } : {}) });
+      await worker.stop();
+      await settleRelinks(this.store);
+      return finals;
     } finally {
       await worker.stop();
     }
@@ -536,6 +548,7 @@ export class Ingestion {
       maxSectionTokens: this.config.ingest.maxSectionTokens,
       cache,
       checkpointVectors: this.config.embedder.provider !== 'builtin',
+      deferRelinks: true,
       onOutcome: (id, outcome) => {
         for (const l of this.listeners) l(id, outcome);
       },

@@ -3,7 +3,7 @@ import type { IngestProgress } from '../ingest/ingest.js';
 
 /**
  * The ingest progress bar: one bar for the whole run, through named phases
- * (scanning, parsing, fitting the embedder, indexing), each owning a slice of
+ * (scanning, parsing, fitting the embedder, indexing, linking), each owning a slice of
  * the bar so it never runs back to zero. On stderr, and only when stdout and
  * stderr are terminals; otherwise silent (the command prints a one-line
  * summary at the end instead).
@@ -25,9 +25,10 @@ const PHASES: Record<Phase, PhaseShape> = {
   parse: { label: 'parsing', from: 0.02, to: 0.4, unit: 'files' },
   fit: { label: 'fitting the embedder', from: 0.4, to: 0.5, unit: '' },
   embed: { label: 'fitting the embedder', from: 0.4, to: 0.5, unit: '' },
-  write: { label: 'indexing', from: 0.5, to: 1, unit: 'files' },
+  write: { label: 'indexing', from: 0.5, to: 0.97, unit: 'files' },
+  link: { label: 'linking', from: 0.97, to: 1, unit: 'documents' },
 };
-const ORDER: readonly Phase[] = ['scan', 'parse', 'fit', 'write'];
+const ORDER: readonly Phase[] = ['scan', 'parse', 'fit', 'write', 'link'];
 
 /** One frame of the bar: where the run is and how long the current phase has taken. */
 export interface ProgressFrame {

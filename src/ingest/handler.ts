@@ -66,6 +66,14 @@ export interface DocumentHandlerOptions {
   maxFileBytes?: number;
   maxSectionTokens?: number;
   cache?: PlanCache;
+  /**
+   * Leave the relinking after a write or removal to the caller, which runs
+   * `settleRelinks` when it runs out of jobs (the worker's `onIdle`): links
+   * between documents written in one run are then settled once for the whole
+   * run instead of after every document. The store keeps the pending marker
+   * with the write, so a crash in between loses nothing. Default false.
+   */
+  deferRelinks?: boolean;
   /** Checkpoint embedded vectors so a retried job does not embed them again (worth it for remote embedders). */
   checkpointVectors?: boolean;
   now?: () => Date;
@@ -152,7 +160,7 @@ export function documentJobHandler(o: DocumentHandlerOptions): (ctx: JobContext<
     const write: DocumentWrite = { document: rec.document, sections: rec.sections, vectors, lexical: rec.lexical, entities: graph.entities, edges: graph.edges, untypedNames: graph.untypedNames };
     const { state } = await o.commit.complete(ctx.lease, { kind: 'write', write, embedderId: info.id });
     if (state === 'superseded') return report(ctx, { kind: 'superseded', uri });
-    await settleRelinks(o.store, docId);
+    if (!o.deferRelinks) await settleRelinks(o.store, docId);
     report(ctx, { kind: 'indexed', uri, sections: rec.sections.length, embedded: toEmbed.length, embedMs, writeMs: performance.now() - mark });
   };
 
@@ -160,7 +168,7 @@ export function documentJobHandler(o: DocumentHandlerOptions): (ctx: JobContext<
   async function refuse(ctx: JobContext<DocumentJobPayload>, docId: string, e: UnsupportedFileError | ParseError): Promise<never> {
     const uri = ctx.job.uri;
     const removed = (await o.store.getDocument(docId)) !== undefined && (await o.commit.removeIfCurrent(ctx.lease, docId));
-    if (removed) await settleRelinks(o.store, docId);
+    if (removed && !o.deferRelinks) await settleRelinks(o.store, docId);
     const skip = e instanceof UnsupportedFileError ? { uri, reason: e.reason, message: e.message } : { uri, reason: 'parse-error' as const, message: e.message };
     report(ctx, { kind: 'skipped', uri, skip, removed });
     throw e;
@@ -178,7 +186,7 @@ export function documentJobHandler(o: DocumentHandlerOptions): (ctx: JobContext<
     const mark = performance.now();
     const docId = documentId(job.sourceId, job.uri);
     const { state, changed } = await o.commit.complete(ctx.lease, { kind: 'delete', docId });
-    if (changed) await settleRelinks(o.store, docId);
+    if (changed && !o.deferRelinks) await settleRelinks(o.store, docId);
     report(ctx, state === 'completed' ? { kind: 'deleted', uri: job.uri, existed: changed, deleteMs: performance.now() - mark } : { kind: 'superseded', uri: job.uri });
   }
 

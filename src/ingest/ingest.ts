@@ -13,9 +13,10 @@ export interface IngestProgress {
   /**
    * `parse`: files read out of the files found; `fit`: the embedder being
    * prepared (the builtin one is fitted) on `total` section texts;
-   * `write`: jobs finished (by any worker) out of the jobs this ingest queued.
+   * `write`: jobs finished (by any worker) out of the jobs this ingest queued;
+   * `link`: documents whose links to the run's documents were re-resolved.
    */
-  phase: 'scan' | 'parse' | 'fit' | 'embed' | 'write';
+  phase: 'scan' | 'parse' | 'fit' | 'embed' | 'write' | 'link';
   done: number;
   total: number;
   /** Sections parsed so far (from the parse phase on). */

@@ -63,6 +63,19 @@ export async function linkResolver(
 }
 
 /**
+ * The documents other than the target that link to it: every link into the
+ * target points at one of the ids its sections had `before`, or at its
+ * document id. Each re-resolves its own links when it is relinked.
+ */
+async function dependents(store: Store, target: { docId: string; before: readonly string[] }): Promise<Set<string>> {
+  const incoming = await store.edgesOf([target.docId, ...target.before], 'in', ['LINKS_TO'], MAX_INCOMING);
+  if (incoming.length === 0) return new Set();
+  const fromDocs = new Set((await store.getSections([...new Set(incoming.map((e) => e.src))])).map((s) => s.docId));
+  fromDocs.delete(target.docId);
+  return fromDocs;
+}
+
+/**
  * After a document was written or removed: re-resolves the links of every
  * other document that links to it, and replaces their LINKS_TO edges where
  * the answer changed. `before` are the ids the target's sections had before
@@ -71,30 +84,40 @@ export async function linkResolver(
  * job. Returns the documents whose links were replaced.
  */
 export async function relinkDependents(store: Store, target: { docId: string; before: readonly string[] }): Promise<number> {
-  const incoming = await store.edgesOf([target.docId, ...target.before], 'in', ['LINKS_TO'], MAX_INCOMING);
-  if (incoming.length === 0) return 0;
-  const fromDocs = new Set((await store.getSections([...new Set(incoming.map((e) => e.src))])).map((s) => s.docId));
-  fromDocs.delete(target.docId);
+  return relinkAll(store, await dependents(store, target));
+}
+
+/** Relinks each document once, reading each link target once for all of them. */
+async function relinkAll(store: Store, docIds: ReadonlySet<string>, onProgress?: (done: number, total: number) => void): Promise<number> {
   let relinked = 0;
+  let done = 0;
   const targets = new Map<string, Map<string, string> | null>();
-  for (const docId of [...fromDocs].sort()) {
+  for (const docId of [...docIds].sort()) {
+    onProgress?.(done++, docIds.size);
     if ((await relinkDocument(store, docId, { targets })) === 'replaced') relinked++;
   }
+  onProgress?.(done, docIds.size);
   return relinked;
 }
 
 /**
  * Runs the relinking the store recorded as pending (for one document, or for
  * all): the store writes the marker in the same transaction as the document,
- * so a crash before this runs leaves it for the next worker. Returns the
- * documents whose links were replaced.
+ * so a crash before this runs leaves it for the next worker. All pending
+ * targets are settled together: a document that links to several of them is
+ * relinked once, and each link target is read once. So a run that writes N
+ * cross-linked documents and settles at the end (the worker does so when it
+ * runs out of jobs) reads each document a bounded number of times, where
+ * settling after every write re-read the documents linking to it each time.
+ * Returns the documents whose links were replaced.
  */
-export async function settleRelinks(store: Store, docId?: string): Promise<number> {
-  let relinked = 0;
-  for (const p of await store.pendingRelinks(docId)) {
-    relinked += await relinkDependents(store, p);
-    await store.clearRelink(p.docId, p.before);
-  }
+export async function settleRelinks(store: Store, docId?: string, onProgress?: (done: number, total: number) => void): Promise<number> {
+  const pending = await store.pendingRelinks(docId);
+  if (pending.length === 0) return 0;
+  const linking = new Set<string>();
+  for (const p of pending) for (const d of await dependents(store, p)) linking.add(d);
+  const relinked = await relinkAll(store, linking, onProgress);
+  for (const p of pending) await store.clearRelink(p.docId, p.before);
   return relinked;
 }
 

@@ -81,6 +81,36 @@ describe('runWorker', () => {
       expect(await q.counts()).toMatchObject({ completed: 40, pending: 0, running: 0 });
     });
 
+    it('runs onIdle once per idle spell, after the jobs before it and before exiting; an error in it is reported, not fatal', async () => {
+      const q = queue();
+      for (let i = 0; i < 5; i++) await q.enqueue(job(`d${i}.md`));
+      const log: string[] = [];
+      const events: WorkerEvent[] = [];
+      let idles = 0;
+      const summary = await runWorker({
+        queue: q,
+        concurrency: 2,
+        pollMs: 5,
+        exitWhenIdle: true,
+        onEvent: (e) => events.push(e),
+        handler: async (ctx) => {
+          log.push(ctx.job.uri);
+          await sleep(1);
+        },
+        onIdle: async () => {
+          idles++;
+          log.push(`idle ${idles}`);
+          // work that arrives during the idle hook is claimed before the worker exits, then the hook runs again
+          if (idles === 1) await q.enqueue(job('late.md'));
+          if (idles === 2) throw new Error('relinking failed');
+        },
+      });
+      expect(log.slice(0, 5).sort()).toEqual(['d0.md', 'd1.md', 'd2.md', 'd3.md', 'd4.md']);
+      expect(log.slice(5)).toEqual(['idle 1', 'late.md', 'idle 2']);
+      expect(summary).toMatchObject({ completed: 6, failed: 0 });
+      expect(events.some((e) => e.type === 'error' && String((e as { error: unknown }).error).includes('relinking failed'))).toBe(true);
+    });
+
     it('retries a failed job and resumes it after its last finished step', async () => {
       const q = queue();
       await q.enqueue(job('a.md'));
