@@ -9,7 +9,8 @@ import { queryWordKeys, wordKeys } from '../domain/names.js';
 import { checksum, documentId, entityId, sectionId, sourceId as makeSourceId } from '../domain/ids.js';
 import { terms } from '../domain/text.js';
 import type { DocumentMeta, DocumentRecord, SectionLink, SectionRecord } from '../domain/types.js';
-import type { DocumentWrite, Store, StoredEmbedder } from './store.js';
+import { matchesFilters } from './filters.js';
+import type { DocumentWrite, SearchFilters, Store, StoredEmbedder } from './store.js';
 
 const SRC_A = makeSourceId('fs', '/docs/a');
 const SRC_B = makeSourceId('fs', '/docs/b');
@@ -337,6 +338,34 @@ export function storeContract(name: string, makeStore: () => Store | Promise<Sto
         expect(await docsOf({ tags: ['missing'] })).toEqual([]);
         expect(await docsOf({ sourceId: SRC_B })).toEqual([other.document.id]);
         expect(await docsOf({ sourceId: SRC_A, uriPrefix: 'guides/' })).toEqual([guide.document.id]);
+      });
+
+      it('filters as the shared reference says (store/filters.ts), in lexical search and sectionsMatching alike', async () => {
+        const docs = [
+          await write(tlsGuide),
+          await write(errorsRef),
+          await write({ ...errorsRef, sourceId: SRC_B, uri: 'guides/errors.md', meta: { tags: ['how-to'] } }),
+          await write({ ...errorsRef, uri: 'guides/tls.md.bak', meta: {} }),
+        ];
+        const ids = docs.flatMap(sectionIdsOf);
+        const q = terms('certificate health process rotate release');
+        const cases: SearchFilters[] = [
+          {},
+          { uriPrefix: '' },
+          { uriPrefix: 'guides/tls.md' },
+          { uriPrefix: '_uides/' },
+          { tags: [] },
+          { tags: ['how-to'] },
+          { tags: ['how-to', 'reference'] },
+          { sourceId: SRC_B, tags: ['how-to'] },
+          { sourceId: '', uriPrefix: 'reference/' },
+        ];
+        for (const f of cases) {
+          const expected = docs.filter((d) => matchesFilters(d.document, f)).flatMap(sectionIdsOf).sort();
+          expect([...(await store.sectionsMatching(ids, f))].sort(), JSON.stringify(f)).toEqual(expected);
+          const lexical = (await store.lexicalSearch(q, 50, f)).map((h) => h.sectionId);
+          expect(lexical.every((id) => expected.includes(id)), JSON.stringify(f)).toBe(true);
+        }
       });
     });
 

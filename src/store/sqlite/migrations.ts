@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { aliasKeys } from './graph-writes.js';
+import { aliasKeys } from '../../domain/names.js';
 
 /**
  * Numbered, append-only schema migrations. Never edit one that has shipped:

@@ -16,6 +16,8 @@ import type {
   StoredEmbedder,
   StoreStats,
 } from '../store.js';
+import { filterClauses } from '../filters.js';
+import { traverseEdges } from '../traverse.js';
 import { indexFailure } from './failures.js';
 import { GraphWriter } from './graph-writes.js';
 import { migrate } from './migrations.js';
@@ -472,29 +474,7 @@ export class SqliteStore implements Store {
   }
 
   async traverse(from: readonly string[], options: TraverseOptions): Promise<TraversalStep[]> {
-    const seenNodes = new Set(from);
-    const seenEdges = new Set<string>();
-    const out: TraversalStep[] = [];
-    let frontier = [...from];
-    for (let depth = 1; depth <= options.depth && frontier.length > 0 && out.length < options.limit; depth++) {
-      const edges = await this.edgesOf(frontier, options.direction, options.types, options.limit * 4);
-      const next: string[] = [];
-      for (const e of edges) {
-        const key = `${e.src}|${e.dst}|${e.type}`;
-        if (seenEdges.has(key)) continue;
-        seenEdges.add(key);
-        out.push({ ...e, depth });
-        if (out.length >= options.limit) break;
-        for (const node of [e.src, e.dst]) {
-          if (!seenNodes.has(node)) {
-            seenNodes.add(node);
-            next.push(node);
-          }
-        }
-      }
-      frontier = next;
-    }
-    return out;
+    return traverseEdges((ids, direction, types, limit) => this.edgesOf(ids, direction, types, limit), from, options);
   }
 
   async getEmbedder(): Promise<StoredEmbedder | undefined> {
@@ -557,20 +537,21 @@ export class SqliteStore implements Store {
   }
 }
 
+/** The filter clauses (store/filters.ts) as SQL over `documents d`. */
 function filterSql(filters: SearchFilters | undefined): { where: string; params: unknown[] } {
   const parts: string[] = [];
   const params: unknown[] = [];
-  if (filters?.sourceId) {
-    parts.push('d.source_id = ?');
-    params.push(filters.sourceId);
-  }
-  if (filters?.uriPrefix) {
-    parts.push('substr(d.uri, 1, ?) = ?');
-    params.push(filters.uriPrefix.length, filters.uriPrefix);
-  }
-  for (const tag of filters?.tags ?? []) {
-    parts.push("EXISTS (SELECT 1 FROM json_each(d.meta, '$.tags') WHERE value = ?)");
-    params.push(tag);
+  for (const c of filterClauses(filters)) {
+    if (c.field === 'source') {
+      parts.push('d.source_id = ?');
+      params.push(c.value);
+    } else if (c.field === 'uriPrefix') {
+      parts.push('substr(d.uri, 1, ?) = ?');
+      params.push(c.value.length, c.value);
+    } else {
+      parts.push("EXISTS (SELECT 1 FROM json_each(d.meta, '$.tags') WHERE value = ?)");
+      params.push(c.value);
+    }
   }
   return { where: parts.join(' AND '), params };
 }
