@@ -247,7 +247,7 @@ export function registerIngestionCommands(program: Command, setExit: (code: numb
     .option('--json', 'print as JSON')
     .action(async (opts: { state?: JobState[]; limit: number; json?: boolean }, cmd: Command) => {
       await withApp(cmd, false, async (app) => {
-        const list = app.ingestion.listJobs({ ...(opts.state ? { states: opts.state } : {}), limit: opts.limit });
+        const list = await app.ingestion.listJobs({ ...(opts.state ? { states: opts.state } : {}), limit: opts.limit });
         if (opts.json) out(jsonText(list));
         else printJobs(list);
       });
@@ -274,14 +274,14 @@ export function registerIngestionCommands(program: Command, setExit: (code: numb
     .action(async (opts: { olderThan?: number; dryRun?: boolean; yes?: boolean }, cmd: Command) => {
       const olderThan = opts.olderThan ?? 600_000;
       await withApp(cmd, false, async (app) => {
-        const { stale } = app.ingestion.cleanStale(olderThan, false);
+        const { stale } = await app.ingestion.cleanStale(olderThan, false);
         if (stale.length === 0) {
           out('no stale leases\n');
           return;
         }
         printJobs(stale);
         if (opts.dryRun || !(await confirm(`requeue or dead-letter these ${stale.length} jobs`, opts.yes, '--yes'))) return;
-        const { reaped } = app.ingestion.cleanStale(olderThan, true);
+        const { reaped } = await app.ingestion.cleanStale(olderThan, true);
         out(`requeued ${reaped!.requeued.length}, dead-lettered ${reaped!.dead.length}, superseded ${reaped!.superseded.length}\n`);
       });
     });

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DocgraphError } from '../../domain/errors.js';
+import { DocgraphError, EmbedderChangedError } from '../../domain/errors.js';
 import type { DocumentRecord, EdgeRecord, EdgeType, EntityRecord, EntityType, NameMention, SectionRecord } from '../../domain/types.js';
 import type {
   DocumentSummary,
@@ -9,6 +9,7 @@ import type {
   TraversalStep,
   TraverseOptions,
   DocumentWrite,
+  IndexChange,
   ScoredSection,
   SearchFilters,
   SourceRecord,
@@ -171,16 +172,33 @@ export class SqliteStore implements Store {
     return (sourceId === undefined ? stmt.all() : stmt.all(sourceId)) as DocumentSummary[];
   }
 
+  /**
+   * Applies a job's change to the index, synchronously, inside the caller's
+   * transaction on this connection (the queue's `commitJob`, see
+   * queue/sqlite): a write first checks, in that transaction, that its vectors
+   * are of the index's embedder. Returns whether the index changed.
+   */
+  applyChange(change: IndexChange): boolean {
+    if (change.kind === 'write') {
+      const now = this.getEmbedderSync();
+      if (now?.id !== change.embedderId) throw new EmbedderChangedError(change.embedderId, now?.id);
+      this.writeDocumentSync(change.write);
+      return true;
+    }
+    if (change.kind === 'delete') return this.deleteDocumentSync(change.docId);
+    return false;
+  }
+
   async writeDocument(w: DocumentWrite): Promise<void> {
     this.writeDocumentSync(w);
   }
 
   /**
    * `writeDocument`, synchronously, for a caller that must write inside its
-   * own transaction on this connection (the job queue's `completeWith`): it
-   * then nests as a savepoint and commits with the caller's transaction.
+   * own transaction on this connection (`applyChange`): it then nests as a
+   * savepoint and commits with the caller's transaction.
    */
-  writeDocumentSync(w: DocumentWrite): void {
+  private writeDocumentSync(w: DocumentWrite): void {
     const d = w.document;
     this.db.transaction(() => {
       this.markRelink(d.id);
@@ -273,7 +291,7 @@ export class SqliteStore implements Store {
   }
 
   /** `deleteDocument`, synchronously (see `writeDocumentSync`). */
-  deleteDocumentSync(id: string): boolean {
+  private deleteDocumentSync(id: string): boolean {
     let existed = false;
     this.db.transaction(() => {
       if (this.db.prepare('SELECT 1 FROM documents WHERE id = ?').get(id)) this.markRelink(id);
