@@ -253,6 +253,7 @@ export class Ingestion {
       {
         config: this.config,
         store: this.store,
+        integrity: this.store.integrity,
         depth: () => this.queue.depth(),
         requeue: async (root, uris) => (await this.enqueueFolder(root, { uris, force: new Set(uris) })).queued.ids,
       },

@@ -22,7 +22,9 @@ import { traverseEdges } from '../traverse.js';
 import { indexFailure } from './failures.js';
 import { GraphWriter } from './graph-writes.js';
 import { migrate } from './migrations.js';
-import { integrityCheck, markOpen, quickCheck, type OpenMarker } from './open-marker.js';
+import { markOpen, quickCheck, type OpenMarker } from './open-marker.js';
+import { sqliteIntegrity } from './integrity.js';
+import type { IndexIntegrity } from '../integrity.js';
 import { FlatVectorIndex } from './vector-index.js';
 
 /** BM25 column weights: heading, context (title + parent headings), body. */
@@ -114,9 +116,9 @@ export class SqliteStore implements Store {
     this.graph = new GraphWriter(this.db);
   }
 
-  /** Full SQLite integrity check of the index file (`docgraph verify`): the problems found, empty when whole. */
-  integrityProblems(max = 100): string[] {
-    return integrityCheck(this.db, max);
+  /** The IndexIntegrity port on this index (`docgraph verify`). */
+  get integrity(): IndexIntegrity {
+    return sqliteIntegrity(this.db, this.path);
   }
 
   /** The index file's path (`:memory:` for a throwaway store). */
