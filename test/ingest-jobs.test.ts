@@ -45,17 +45,17 @@ describe('document jobs in the app', () => {
       await until(() => server.heldCount > 0, 'the slow page to be mid-embedding');
       await app.store.setEmbedder({ id: 'other:model:8', provider: 'other', model: 'model', dimensions: 8 });
       server.release();
-      await until(async () => (await app.ingestion.queue.get(slowJob))?.lastError?.code === 'EMBEDDER_MISMATCH', 'the write to be refused');
-      const failed = (await app.ingestion.queue.get(slowJob))!;
+      await until(async () => (await app.ingestion.job(slowJob))?.lastError?.code === 'EMBEDDER_MISMATCH', 'the write to be refused');
+      const failed = (await app.ingestion.job(slowJob))!;
       expect(failed).toMatchObject({ state: 'pending', attempts: 1, lastError: { retryable: true } });
       expect(failed.checkpoints.map((c) => c.step)).toEqual(['vectors:1:0']);
       expect(await app.store.getDocumentByUri('slow.md')).toBeUndefined();
 
       // back to the embedder the vectors came from: the retry writes without embedding again
       await app.store.setEmbedder(original);
-      await until(async () => (await app.ingestion.queue.get(slowJob))?.state === 'completed', 'the retry to complete', 20_000);
+      await until(async () => (await app.ingestion.job(slowJob))?.state === 'completed', 'the retry to complete', 20_000);
       expect(server.markedRequests).toBe(1);
-      const done = (await app.ingestion.queue.get(slowJob))!;
+      const done = (await app.ingestion.job(slowJob))!;
       expect(done.history.map((h) => h.outcome)).toEqual(['failed', 'completed']);
       expect(done.checkpoints).toEqual([]);
       const stored = await app.store.getDocumentByUri('slow.md');

@@ -24,14 +24,14 @@ import type { DocumentRecords } from '../ingest/records.js';
 import { buildReport, type QueuedJobs } from '../ingest/report.js';
 import type { Logger } from '../observability/logger.js';
 import { QueueFullError } from '../queue/errors.js';
-import type { BackpressureState, EnqueueOptions, EnqueueResult, Job, JobInput, JobListOptions, QueueStats, StaleLeases } from '../queue/queue.js';
-import { SqliteJobQueue, type SqliteQueueOptions } from '../queue/sqlite/sqlite-queue.js';
+import type { BackpressureState, EnqueueOptions, EnqueueResult, Job, JobDetails, JobInput, JobListOptions, JobQueue, QueueOptions, QueueStats, StaleLeases } from '../queue/queue.js';
 import { settleRelinks } from '../ingest/links.js';
 import { runWorker, type WorkerEvent, type WorkerSummary } from '../queue/worker.js';
 import { folderRoot, optedOutside } from '../sources/filesystem.js';
 import { globMatcher } from '../sources/globs.js';
 import { watchFolder, type FolderWatch, type WatchBatch } from '../sources/watch.js';
-import type { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import type { Store } from '../store/store.js';
+import type { Backend } from './backend.js';
 import { ingestEmbedderResolver, queryEmbedder } from './embedders.js';
 import { fatalIndexFailure } from './failures.js';
 import { verifyIndex, type VerifyReport } from './verify.js';
@@ -95,7 +95,7 @@ export interface QueueStatus extends Omit<QueueStats, 'workers'> {
 }
 
 export class Ingestion {
-  private q: SqliteJobQueue | undefined;
+  private q: JobQueue | undefined;
   private embedder: Embedder | undefined;
   private readonly retired: Embedder[] = [];
   private readonly records = new Map<string, DocumentRecords>();
@@ -104,16 +104,45 @@ export class Ingestion {
   private readonly watches = new Set<FolderWatch>();
   private closed = false;
 
+  readonly store: Store;
+
   constructor(
     readonly config: Config,
-    readonly store: SqliteStore,
-  ) {}
+    private readonly backend: Backend,
+  ) {
+    this.store = backend.store;
+  }
 
-  /** The job queue, in the index file (its tables are created on first use). */
-  get queue(): SqliteJobQueue {
+  /** The job queue beside the index (opened on first use). */
+  private get queue(): JobQueue {
     if (this.closed) throw new DocgraphError('INTERNAL', 'the ingestion service is closed');
-    this.q ??= SqliteJobQueue.open({ index: this.store, ...queueOptions(this.config) });
+    this.q ??= this.backend.openQueue(queueOptions(this.config));
     return this.q;
+  }
+
+  /** A job with its attempt history and checkpoints, in any state (`docgraph jobs show`). */
+  job(id: string): Promise<JobDetails | undefined> {
+    return this.queue.get(id);
+  }
+
+  /** Dead jobs, most recently dead first (`docgraph dlq list`). */
+  deadJobs(limit: number): Promise<Job[]> {
+    return this.queue.dlq.list({ limit });
+  }
+
+  /** A dead job with its error and history (`docgraph dlq show`). */
+  deadJob(id: string): Promise<JobDetails | undefined> {
+    return this.queue.dlq.show(id);
+  }
+
+  /** How many jobs the DLQ holds. */
+  deadCount(): Promise<number> {
+    return this.queue.dlq.size();
+  }
+
+  /** Deletes dead jobs that died at least `olderThanMs` ago (0: all); returns how many. */
+  purgeDead(olderThanMs: number): Promise<number> {
+    return this.queue.dlq.purge(olderThanMs);
   }
 
   /** Plans `dir` (or some of its uris) and queues the jobs, pausing while the queue is above its high-water mark. */
@@ -253,7 +282,7 @@ export class Ingestion {
       {
         config: this.config,
         store: this.store,
-        integrity: this.store.integrity,
+        integrity: this.backend.integrity,
         depth: () => this.queue.depth(),
         requeue: async (root, uris) => (await this.enqueueFolder(root, { uris, force: new Set(uris) })).queued.ids,
       },
@@ -586,7 +615,7 @@ function key(...parts: string[]): string {
 }
 
 /** Queue options from the configuration. */
-export function queueOptions(c: Config): Omit<SqliteQueueOptions, 'db' | 'path'> {
+export function queueOptions(c: Config): QueueOptions {
   const q = c.queue;
   const highWater = Math.max(1, Math.floor(q.maxSize * q.highWater));
   const lowWater = Math.min(highWater - 1, Math.floor(q.maxSize * q.lowWater));
