@@ -1,5 +1,21 @@
 import tseslint from 'typescript-eslint';
 
+/** The import boundary of the ports (see the block that uses it; src/app/boundary.test.ts proves it fires). */
+export const BACKEND_BOUNDARY = {
+  paths: [
+    { name: 'better-sqlite3', message: 'SQLite stays inside src/store/sqlite, src/queue/sqlite and the backend factory (src/app/backend.ts): use the Store, JobQueue and IndexIntegrity ports.' },
+    { name: 'pg', message: 'Optional drivers load lazily, with import(), in their adapter: an embedded user never needs them.' },
+    { name: 'ioredis', message: 'Optional drivers load lazily, with import(), in their adapter: an embedded user never needs them.' },
+  ],
+  patterns: [
+    {
+      regex: '(^|/)sqlite/',
+      message: 'Adapters are wired only by the backend factory (src/app/backend.ts): depend on the ports (store/store.ts, queue/queue.ts, store/integrity.ts).',
+    },
+    { regex: '^(pg|ioredis)/', message: 'Optional drivers load lazily, with import(), in their adapter.' },
+  ],
+};
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bench/.out/**', 'web/dist/**'] },
   ...tseslint.configs.recommended,
@@ -21,6 +37,25 @@ export default tseslint.config(
         { selector: 'CallExpression > SpreadElement', message: 'A spread into a call overflows the stack on large input: use append() from domain/arrays.ts, or a loop.' },
         { selector: 'NewExpression > SpreadElement', message: 'A spread into a call overflows the stack on large input: use a loop.' },
       ],
+    },
+  },
+  {
+    // Ports carry no backend (docs/architecture.md, "Ports and the backend factory"): outside the
+    // SQLite adapters and the backend factory nothing imports better-sqlite3 or an adapter module, so
+    // no SQLite type (Database, Statement, SqliteStore ...) can reach app/, ingest/, search/, cli/,
+    // mcp/, http/ or the end-to-end tests; and the drivers of optional backends load lazily (import()).
+    files: ['src/**/*.ts', 'test/**/*.ts'],
+    ignores: [
+      'src/store/sqlite/**',
+      'src/queue/sqlite/**',
+      'src/app/backend.ts',
+      // the one helper that damages an index file on purpose, for the verify and recovery tests
+      'test/helpers/sqlite-index.ts',
+      // a child process of the SQLite queue adapter's own race tests (src/queue/sqlite/sqlite-queue.test.ts)
+      'test/fixtures/queue/claim-child.ts',
+    ],
+    rules: {
+      'no-restricted-imports': ['error', BACKEND_BOUNDARY],
     },
   },
   {

@@ -9,7 +9,7 @@ import { App } from '../src/app/app.js';
 import { loadConfig } from '../src/config/config.js';
 import { FakeEmbeddings } from './helpers/fake-embeddings.js';
 import { doc, until, workspace, writeDocs } from './helpers/docgraph.js';
-import type { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import { onIndexFile } from './helpers/sqlite-index.js';
 
 let server: FakeEmbeddings;
 const dirs: string[] = [];
@@ -76,12 +76,14 @@ describe('document jobs in the app', () => {
       await app.ingest(ws.docs);
       expect(await app.ingestion.verify()).toMatchObject({ driftPercent: 0, wrong: 0, documents: 6 });
 
-      const db = (app.ingestion.store as SqliteStore).database;
-      const docOf = (uri: string): string => db.prepare('SELECT id FROM documents WHERE uri = ?').pluck().get(uri) as string;
-      // a vector and a lexical row lost, an entity nothing refers to, a file changed, one deleted, one added
-      db.prepare('DELETE FROM section_vectors WHERE section_rowid = (SELECT rowid FROM sections WHERE doc_id = ? LIMIT 1)').run(docOf(uris[0]!));
-      db.prepare('DELETE FROM sections_fts WHERE rowid = (SELECT rowid FROM sections WHERE doc_id = ? LIMIT 1)').run(docOf(uris[1]!));
-      db.prepare("INSERT INTO entities (id, type, name, aliases, attributes) VALUES ('e_orphan', 'Concept', 'orphan', '[]', '{}')").run();
+      const docOf = async (uri: string): Promise<string> => (await app.store.getDocumentByUri(uri))!.id;
+      const [doc0, doc1] = [await docOf(uris[0]!), await docOf(uris[1]!)];
+      // a vector and a lexical row lost, an entity nothing refers to (damage no port can do), a file changed, one deleted, one added
+      onIndexFile(ws.index, (db) => {
+        db.prepare('DELETE FROM section_vectors WHERE section_rowid = (SELECT rowid FROM sections WHERE doc_id = ? LIMIT 1)').run(doc0);
+        db.prepare('DELETE FROM sections_fts WHERE rowid = (SELECT rowid FROM sections WHERE doc_id = ? LIMIT 1)').run(doc1);
+        db.prepare("INSERT INTO entities (id, type, name, aliases, attributes) VALUES ('e_orphan', 'Concept', 'orphan', '[]', '{}')").run();
+      });
       appendFileSync(join(ws.docs, uris[2]!), '\nOne more line.\n');
       unlinkSync(join(ws.docs, uris[3]!));
       writeFileSync(join(ws.docs, 'new.md'), doc(99));
@@ -109,34 +111,43 @@ describe('document jobs in the app', () => {
   });
 
   /** A guide linking to a reference section, ingested; and the ids a crash test needs. */
-  async function linkedPair(): Promise<{ app: App; db: SqliteStore['database']; src: string; port: string; refDoc: string }> {
+  async function linkedPair(): Promise<{ app: App; index: string; src: string; port: string; refDoc: string }> {
     const ws = workspace({ worker: { pollMs: 20 } });
     dirs.push(ws.dir);
     writeFileSync(join(ws.docs, 'guide.md'), '# Guide\n\n## Setup\n\nSee [the port setting](reference.md#port) first.\n');
     writeFileSync(join(ws.docs, 'reference.md'), '# Reference\n\n## Port\n\nThe port to listen on.\n');
     const app = await App.open(loadConfig({ cwd: ws.dir, env: {} }), { create: true });
     await app.ingest(ws.docs);
-    const db = (app.ingestion.store as SqliteStore).database;
-    const refDoc = db.prepare("SELECT id FROM documents WHERE uri = 'reference.md'").pluck().get() as string;
-    const port = db.prepare("SELECT id FROM sections WHERE doc_id = ? AND anchor = 'port'").pluck().get(refDoc) as string;
-    const src = db.prepare("SELECT src FROM edges WHERE type = 'LINKS_TO' AND dst = ?").pluck().get(port) as string;
+    const refDoc = (await app.store.getDocumentByUri('reference.md'))!.id;
+    const port = (await app.store.getDocumentSections(refDoc)).find((s) => s.anchor === 'port')!.id;
+    const src = (await app.store.edgesOf([port], 'in', ['LINKS_TO']))[0]!.src;
     expect(src).toMatch(/^s_/);
-    return { app, db, src, port, refDoc };
+    return { app, index: ws.index, src, port, refDoc };
+  }
+
+  /** Where a section's LINKS_TO edges point. */
+  async function linkTargets(app: App, src: string): Promise<string[]> {
+    return (await app.store.edgesOf([src], 'out', ['LINKS_TO'])).map((e) => e.dst);
+  }
+
+  /** What a crash between the target's write and the relinking after it leaves: the link still names the document (damage no port can do). */
+  function pointLinkAtDocument(index: string, src: string, refDoc: string): void {
+    onIndexFile(index, (db) => db.prepare("UPDATE edges SET dst = ? WHERE src = ? AND type = 'LINKS_TO'").run(refDoc, src));
   }
 
   it('verify finds links left pointing at an old version of their target and --repair relinks them without a job', async () => {
-    const { app, db, src, port, refDoc } = await linkedPair();
+    const { app, index, src, port, refDoc } = await linkedPair();
     try {
       expect(await app.ingestion.verify()).toMatchObject({ driftPercent: 0, wrong: 0 });
-      // what a crash between the target's write and the relinking after it leaves: the link still names the document
-      db.prepare("UPDATE edges SET dst = ? WHERE src = ? AND type = 'LINKS_TO'").run(refDoc, src);
+      pointLinkAtDocument(index, src, refDoc);
+      expect(await linkTargets(app, src)).toEqual([refDoc]);
 
       const before = await app.ingestion.verify();
       expect(before.drift).toEqual([expect.objectContaining({ uri: 'guide.md', problems: ['stale-links'] })]);
       expect(before.wrong).toBe(1);
       const repair = await app.ingestion.verify({ repair: true });
       expect(repair.repair).toMatchObject({ jobs: [], relinked: 1 });
-      expect(db.prepare("SELECT dst FROM edges WHERE src = ? AND type = 'LINKS_TO'").pluck().get(src)).toBe(port);
+      expect(await linkTargets(app, src)).toEqual([port]);
       expect(await app.ingestion.verify()).toMatchObject({ driftPercent: 0, wrong: 0 });
     } finally {
       await app.close();
@@ -144,14 +155,15 @@ describe('document jobs in the app', () => {
   });
 
   it('a relinking left pending by a crash (marker written, relink not run) is done by the next worker', async () => {
-    const { app, db, src, port, refDoc } = await linkedPair();
+    const { app, index, src, port, refDoc } = await linkedPair();
     try {
       expect(await app.store.pendingRelinks()).toEqual([]); // each job settled its own
       // the state a SIGKILL right after reference.md's write leaves: its marker, and the guide's link not yet moved
-      db.prepare("UPDATE edges SET dst = ? WHERE src = ? AND type = 'LINKS_TO'").run(refDoc, src);
-      db.prepare('INSERT INTO relink_pending (doc_id, before) VALUES (?, ?)').run(refDoc, JSON.stringify([port]));
+      pointLinkAtDocument(index, src, refDoc);
+      onIndexFile(index, (db) => db.prepare('INSERT INTO relink_pending (doc_id, before) VALUES (?, ?)').run(refDoc, JSON.stringify([port])));
+      expect(await app.store.pendingRelinks()).toEqual([{ docId: refDoc, before: [port] }]);
       await app.ingestion.runWorker({ exitWhenIdle: true });
-      expect(db.prepare("SELECT dst FROM edges WHERE src = ? AND type = 'LINKS_TO'").pluck().get(src)).toBe(port);
+      expect(await linkTargets(app, src)).toEqual([port]);
       expect(await app.store.pendingRelinks()).toEqual([]);
       expect(await app.ingestion.verify()).toMatchObject({ driftPercent: 0, wrong: 0 });
     } finally {

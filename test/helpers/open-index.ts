@@ -1,5 +1,5 @@
 // Opens (creating and migrating) the index at argv[2] and closes it: a process for concurrency tests.
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { openBackend } from '../../src/app/backend.js';
 
-const store = SqliteStore.open(process.argv[2]!);
-await store.close();
+const backend = await openBackend({ store: process.argv[2]! }, { create: true });
+await backend.close();
