@@ -79,10 +79,6 @@ describe('SqliteStore: schema and files', () => {
     expect((err as Error).message).toContain(dir);
   });
 
-  it('numbers migrations 1..n without gaps (append-only)', () => {
-    expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
-  });
-
   it('migration 3 gives each document with an edge to an entity the merged entity as what it said', async () => {
     const path = freshPath();
     const store = SqliteStore.open(path);
