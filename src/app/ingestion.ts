@@ -1,8 +1,8 @@
 /**
- * The ingestion service on one index (DESIGN §6), composed here because only
- * the composition root knows that the store and the queue share one SQLite
- * file: planner → queue → workers → the index, plus watching, the operator's
- * view of the queue and the DLQ.
+ * The ingestion service on one index (DESIGN §6), on the ports the backend
+ * factory (backend.ts) hands it — Store, JobQueue, IndexIntegrity: planner →
+ * queue → workers → the index, plus watching, the operator's view of the
+ * queue and the DLQ.
  *
  * Consistency: a job's index write and its completion commit in one atomic
  * step (`JobQueue.commitJob`), and the write is refused if the index has

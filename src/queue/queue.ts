@@ -1,5 +1,5 @@
 /**
- * The JobQueue port (DESIGN §6). Every implementation (SQLite now, Redis/BullMQ
+ * The JobQueue port (DESIGN §6). Every implementation (SQLite now, PostgreSQL
  * later) passes the shared suite in `queue.contract.ts`.
  *
  * Life of a job:
