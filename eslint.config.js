@@ -1,5 +1,27 @@
 import tseslint from 'typescript-eslint';
 
+/** The import boundary of the ports (see the block that uses it; src/app/boundary.test.ts proves it fires). */
+export const BACKEND_BOUNDARY = {
+  paths: [
+    { name: 'better-sqlite3', message: 'SQLite stays inside src/store/sqlite, src/queue/sqlite and the backend factory (src/app/backend.ts): use the Store, JobQueue and IndexIntegrity ports.' },
+    { name: 'pg', message: 'Optional drivers load lazily, with import(), in their adapter: an embedded user never needs them.' },
+    { name: 'ioredis', message: 'Optional drivers load lazily, with import(), in their adapter: an embedded user never needs them.' },
+  ],
+  patterns: [
+    {
+      regex: '(^|/)sqlite/',
+      message: 'Adapters are wired only by the backend factory (src/app/backend.ts): depend on the ports (store/store.ts, queue/queue.ts, store/integrity.ts).',
+    },
+    { regex: '^(pg|ioredis)/', message: 'Optional drivers load lazily, with import(), in their adapter.' },
+  ],
+};
+
+/** The same boundary for `import()`, which no-restricted-imports does not see. */
+export const DYNAMIC_ADAPTER_IMPORT = {
+  selector: 'ImportExpression[source.value=/(^|\\/)sqlite\\/|^better-sqlite3$/]',
+  message: 'Adapters are wired only by the backend factory (src/app/backend.ts), statically or with import(): depend on the ports.',
+};
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bench/.out/**', 'web/dist/**'] },
   ...tseslint.configs.recommended,
@@ -11,8 +33,29 @@ export default tseslint.config(
     },
   },
   {
+    // Ports carry no backend (docs/architecture.md, "Ports and the backend factory"): outside the
+    // SQLite adapters and the backend factory nothing imports better-sqlite3 or an adapter module, so
+    // no SQLite type (Database, Statement, SqliteStore ...) can reach app/, ingest/, search/, cli/,
+    // mcp/, http/ or the end-to-end tests; and the drivers of optional backends load lazily (import()).
+    files: ['src/**/*.ts', 'test/**/*.ts'],
+    ignores: [
+      'src/store/sqlite/**',
+      'src/queue/sqlite/**',
+      'src/app/backend.ts',
+      // the one helper that damages an index file on purpose, for the verify and recovery tests
+      'test/helpers/sqlite-index.ts',
+      // a child process of the SQLite queue adapter's own race tests (src/queue/sqlite/sqlite-queue.test.ts)
+      'test/fixtures/queue/claim-child.ts',
+    ],
+    rules: {
+      'no-restricted-imports': ['error', BACKEND_BOUNDARY],
+      'no-restricted-syntax': ['error', DYNAMIC_ADAPTER_IMPORT],
+    },
+  },
+  {
     // Documents can be flat and huge (a 150,000-line code block, 100,000 code spans in a paragraph):
     // a spread into a call puts every element on the stack and throws RangeError. Use append() (domain/arrays.ts).
+    // (After the boundary block: a later no-restricted-syntax replaces an earlier one, so this one repeats its selector.)
     files: ['src/parse/**', 'src/extract/**', 'src/ingest/**'],
     ignores: ['**/*.test.ts'],
     rules: {
@@ -20,6 +63,7 @@ export default tseslint.config(
         'error',
         { selector: 'CallExpression > SpreadElement', message: 'A spread into a call overflows the stack on large input: use append() from domain/arrays.ts, or a loop.' },
         { selector: 'NewExpression > SpreadElement', message: 'A spread into a call overflows the stack on large input: use a loop.' },
+        DYNAMIC_ADAPTER_IMPORT,
       ],
     },
   },

@@ -3,7 +3,7 @@
 // has brought the queue down to the low-water mark.
 import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { jobCounts, readIndex, run, start, until, workspace, writeDocs } from './helpers/docgraph.js';
+import { jobCounts, run, start, until, withStore, workspace, writeDocs } from './helpers/docgraph.js';
 
 const MAX = 10;
 const ws = workspace({ queue: { maxSize: MAX, highWater: 0.5, lowWater: 0.2 }, worker: { pollMs: 20 } });
@@ -14,7 +14,7 @@ describe('backpressure', () => {
     writeDocs(ws.docs, 30);
     const producer = start(ws.dir, ['ingest', 'docs', '--no-wait']);
     await producer.waitFor(/waiting for workers to bring it down to 2/);
-    const paused = jobCounts(ws.index);
+    const paused = await jobCounts(ws.index);
     expect(paused.pending).toBeGreaterThanOrEqual(5);
     expect(paused.pending).toBeLessThanOrEqual(MAX);
     const status = await run(ws.dir, ['status', '--json']);
@@ -25,17 +25,17 @@ describe('backpressure', () => {
     // a worker drains the queue; the producer resumes and finishes queuing
     const worker = start(ws.dir, ['worker']);
     let maxDepth = 0;
-    await until(() => {
-      const c = jobCounts(ws.index);
+    await until(async () => {
+      const c = await jobCounts(ws.index);
       maxDepth = Math.max(maxDepth, c.pending! + c.running!);
       return producer.child.exitCode !== null;
     }, 'the producer to finish');
     expect(await producer.exited).toBe(0);
     expect(producer.stderr()).toMatch(/queuing again/);
     expect(maxDepth).toBeLessThanOrEqual(MAX);
-    await until(() => jobCounts(ws.index).completed === 30, 'all 30 jobs to complete');
+    await until(async () => (await jobCounts(ws.index)).completed === 30, 'all 30 jobs to complete');
     worker.signal('SIGTERM');
     expect(await worker.exited).toBe(0);
-    expect(readIndex(ws.index, (db) => db.prepare('SELECT COUNT(*) FROM documents').pluck().get())).toBe(30);
+    expect((await withStore(ws.index, (s) => s.stats())).documents).toBe(30);
   });
 });

@@ -172,6 +172,24 @@ describe('docgraph status', () => {
   });
 });
 
+describe('docgraph --store', () => {
+  it.concurrent('takes a file path like --index', async () => {
+    const r = await docgraph('--store', index, 'status', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as { index: string; documents: number })).toMatchObject({ index, documents: sampleFiles.length });
+  });
+
+  it.concurrent('refuses a postgres:// URL with a clear message and exit code 2 (configuration), creating nothing', async () => {
+    const r = await docgraph('--store', 'postgres://docgraph:hunter2@127.0.0.1:5432/docs', 'ingest', docs);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^docgraph: PostgreSQL store is not available yet/);
+    expect(r.stderr).toMatch(/hint: set --store \/ DOCGRAPH_STORE to a file path/);
+    expect(r.stderr).not.toContain('hunter2');
+    expect(r.stdout).toBe('');
+    noStackTrace(r.stderr);
+  });
+});
+
 describe('docgraph --help', () => {
   it.concurrent('the top-level help shows examples and exit codes', async () => {
     const r = await docgraph('--help');

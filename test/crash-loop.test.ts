@@ -5,7 +5,7 @@
 import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
-import { jobCounts, queueDocs, readIndex, run, start, workspace, writeDocs } from './helpers/docgraph.js';
+import { integrityOf, jobCounts, queueDocs, run, start, withQueue, withStore, workspace, writeDocs } from './helpers/docgraph.js';
 
 const DOCS = 300;
 const SECTIONS = 8;
@@ -39,7 +39,7 @@ describe('crash loop: SIGKILL a worker at random moments while it ingests', () =
         const w = start(ws.dir, ['worker'], { DOCGRAPH_LOG_LEVEL: 'info' });
         await w.waitFor(/job claimed|worker stopped/);
         await sleep(between(0, 200));
-        if (jobCounts(ws.index).running! > 0) killedMidWork++;
+        if ((await jobCounts(ws.index)).running > 0) killedMidWork++;
         w.signal('SIGKILL');
         expect(await w.exited).toBe(-1); // killed by the signal, not exited
         kills++;
@@ -53,22 +53,20 @@ describe('crash loop: SIGKILL a worker at random moments while it ingests', () =
     const last = await run(ws.dir, ['worker', '--exit-when-idle']);
     expect(last.code, last.stderr).toBe(0);
 
-    const counts = jobCounts(ws.index);
+    const counts = await jobCounts(ws.index);
     expect(counts).toMatchObject({ pending: 0, running: 0, dead: 0, superseded: 0, completed: DOCS });
-    readIndex(ws.index, (db) => {
-      // one completed job per document, and the kills did land mid-job: some attempts expired
-      const perUri = db.prepare("SELECT uri, COUNT(*) AS n FROM queue_jobs WHERE state = 'completed' GROUP BY uri").all() as { uri: string; n: number }[];
-      expect(perUri.map((r) => r.uri).sort()).toEqual([...uris].sort());
-      expect(perUri.every((r) => r.n === 1)).toBe(true);
-      const expired = db.prepare("SELECT COUNT(*) FROM queue_attempts WHERE outcome = 'expired'").pluck().get() as number;
-      expect(expired).toBeGreaterThan(0);
-      // each document once, with all its sections, each section once with its vector and lexical row
-      expect(db.prepare('SELECT COUNT(*) FROM documents').pluck().get()).toBe(DOCS);
-      expect(db.prepare('SELECT COUNT(DISTINCT uri) FROM documents').pluck().get()).toBe(DOCS);
-      expect(db.prepare('SELECT COUNT(*) FROM sections').pluck().get()).toBe(DOCS * SECTIONS);
-      expect(db.prepare('SELECT COUNT(*) FROM section_vectors').pluck().get()).toBe(DOCS * SECTIONS);
-      expect(db.prepare('SELECT COUNT(*) FROM sections_fts').pluck().get()).toBe(DOCS * SECTIONS);
+    // one completed job per document, and the kills did land mid-job: some attempts expired
+    const completed = await withQueue(ws.index, async (q) => {
+      const jobs = await q.list({ states: ['completed'], limit: 10_000 });
+      return Promise.all(jobs.map(async (j) => ({ uri: j.uri, outcomes: (await q.get(j.id))!.history.map((h) => h.outcome) })));
     });
+    expect(completed.map((j) => j.uri).sort()).toEqual([...uris].sort()); // each uri once
+    expect(completed.flatMap((j) => j.outcomes).filter((o) => o === 'expired').length).toBeGreaterThan(0);
+    // each document once, with all its sections, each section once with its vector and lexical row
+    const stats = await withStore(ws.index, (s) => s.stats());
+    expect(stats).toMatchObject({ documents: DOCS, sections: DOCS * SECTIONS, vectors: DOCS * SECTIONS });
+    expect(new Set((await withStore(ws.index, (s) => s.listDocuments())).map((d) => d.uri)).size).toBe(DOCS);
+    expect(await integrityOf(ws.index)).toMatchObject({ documents: DOCS, sections: DOCS * SECTIONS, problems: [], orphanLexicalRows: 0, orphanEntities: 0, docklessEdges: 0 });
 
     const verify = await run(ws.dir, ['verify', '--json']);
     expect(verify.code, verify.stdout + verify.stderr).toBe(0);

@@ -4,7 +4,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { IngestReport } from '../src/ingest/ingest.js';
-import { doc, queueDocs, readIndex, run, token, withQueue, workspace, writeDocs } from './helpers/docgraph.js';
+import { doc, queueDocs, run, token, withQueue, withStore, workspace, writeDocs } from './helpers/docgraph.js';
 
 const ws = workspace({ worker: { pollMs: 20 } });
 afterAll(() => rmSync(ws.dir, { recursive: true, force: true }));
@@ -50,7 +50,7 @@ describe('dedupe and supersede', () => {
       for (const id of third.jobs!.ids) expect(await q.get(id)).toMatchObject({ state: 'completed', attempts: 1 });
     });
     // the index holds the new content of the changed file
-    const stored = readIndex(ws.index, (db) => db.prepare("SELECT group_concat(text, ' ') FROM sections s JOIN documents d ON d.id = s.doc_id WHERE d.uri = ?").pluck().get(uris[0]) as string);
+    const stored = await withStore(ws.index, async (s) => (await s.getDocumentSections((await s.getDocumentByUri(uris[0]!))!.id)).map((x) => x.text).join(' '));
     expect(stored).toContain('revision 2');
     expect(readFileSync(changed, 'utf8')).toContain('revision 2');
     expect(stored).toContain(token(0));

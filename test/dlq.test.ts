@@ -5,12 +5,12 @@ import { readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { IngestReport } from '../src/ingest/ingest.js';
-import { doc, jobCounts, queueDocs, readIndex, run, withQueue, workspace } from './helpers/docgraph.js';
+import { doc, jobCounts, queueDocs, run, withQueue, withStore, workspace } from './helpers/docgraph.js';
 
 const ws = workspace({ queue: { maxAttempts: 3, backoffBaseMs: 10, backoffMaxMs: 50, leaseMs: 5000 }, worker: { pollMs: 20 } });
 afterAll(() => rmSync(ws.dir, { recursive: true, force: true }));
 
-const indexed = (uri: string): boolean => readIndex(ws.index, (db) => db.prepare('SELECT 1 FROM documents WHERE uri = ?').get(uri) !== undefined);
+const indexed = (uri: string): Promise<boolean> => withStore(ws.index, async (s) => (await s.getDocumentByUri(uri)) !== undefined);
 
 describe('dead letter queue', () => {
   it('a job that keeps failing ends in the DLQ after maxAttempts with its history; dlq retry brings it back and it succeeds once the cause is fixed', async () => {
@@ -36,22 +36,22 @@ describe('dead letter queue', () => {
     const human = await run(ws.dir, ['dlq', 'show', dead[0]!.id]);
     expect(human.stdout).toMatch(/state +dead \(max-attempts\)/);
     expect(human.stdout).toMatch(/#3 .* → failed: .*ELOOP/);
-    expect(indexed('good.md')).toBe(true);
-    expect(indexed('flaky.md')).toBe(false);
+    expect(await indexed('good.md')).toBe(true);
+    expect(await indexed('flaky.md')).toBe(false);
 
     // fixed: the same content is back; retrying the dead job indexes it
     unlinkSync(flaky);
     writeFileSync(flaky, original);
     const retry = await run(ws.dir, ['dlq', 'retry', dead[0]!.id]);
     expect(retry.stdout).toBe(`requeued job ${dead[0]!.id}\n`);
-    expect(jobCounts(ws.index)).toMatchObject({ dead: 0, pending: 1 });
+    expect(await jobCounts(ws.index)).toMatchObject({ dead: 0, pending: 1 });
     const w2 = await run(ws.dir, ['worker', '--exit-when-idle']);
     expect(w2.code, w2.stderr).toBe(0);
-    expect(indexed('flaky.md')).toBe(true);
+    expect(await indexed('flaky.md')).toBe(true);
     const after = (await withQueue(ws.index, (q) => q.get(dead[0]!.id)))!;
     expect(after).toMatchObject({ state: 'completed', attempts: 1 });
     expect(after.history.map((h) => h.outcome)).toEqual(['failed', 'failed', 'failed', 'completed']);
-    expect(jobCounts(ws.index).dead).toBe(0);
+    expect((await jobCounts(ws.index)).dead).toBe(0);
   });
 
   it('a file that cannot be parsed goes to the DLQ at once (permanent), and the ingest report lists it as skipped', async () => {
@@ -67,12 +67,12 @@ describe('dead letter queue', () => {
     const again = JSON.parse((await run(ws.dir, ['ingest', 'docs', '--json'])).stdout) as IngestReport;
     expect(again.skipped.map((s) => s.uri)).toEqual(['binary.md']);
     expect(again.jobs).toMatchObject({ queued: 1, deduplicated: 1 });
-    expect(jobCounts(ws.index).dead).toBe(1);
+    expect((await jobCounts(ws.index)).dead).toBe(1);
 
     const purge = await run(ws.dir, ['dlq', 'purge']);
     expect(purge.code).toBe(2); // not a terminal: needs --yes
     expect(purge.stderr).toMatch(/--yes/);
     expect((await run(ws.dir, ['dlq', 'purge', '--yes'])).stdout).toBe('deleted 1 dead job\n');
-    expect(jobCounts(ws.index).dead).toBe(0);
+    expect((await jobCounts(ws.index)).dead).toBe(0);
   });
 });

@@ -9,7 +9,7 @@ import { App } from '../src/app/app.js';
 import { loadConfig } from '../src/config/config.js';
 import { FakeEmbeddings } from './helpers/fake-embeddings.js';
 import { doc, until, workspace, writeDocs } from './helpers/docgraph.js';
-import type { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import { onIndexFile } from './helpers/sqlite-index.js';
 import { settleRelinks } from '../src/ingest/links.js';
 import type { Store } from '../src/store/store.js';
 
@@ -47,17 +47,17 @@ describe('document jobs in the app', () => {
       await until(() => server.heldCount > 0, 'the slow page to be mid-embedding');
       await app.store.setEmbedder({ id: 'other:model:8', provider: 'other', model: 'model', dimensions: 8 });
       server.release();
-      await until(async () => (await app.ingestion.queue.get(slowJob))?.lastError?.code === 'EMBEDDER_MISMATCH', 'the write to be refused');
-      const failed = (await app.ingestion.queue.get(slowJob))!;
+      await until(async () => (await app.ingestion.job(slowJob))?.lastError?.code === 'EMBEDDER_MISMATCH', 'the write to be refused');
+      const failed = (await app.ingestion.job(slowJob))!;
       expect(failed).toMatchObject({ state: 'pending', attempts: 1, lastError: { retryable: true } });
       expect(failed.checkpoints.map((c) => c.step)).toEqual(['vectors:1:0']);
       expect(await app.store.getDocumentByUri('slow.md')).toBeUndefined();
 
       // back to the embedder the vectors came from: the retry writes without embedding again
       await app.store.setEmbedder(original);
-      await until(async () => (await app.ingestion.queue.get(slowJob))?.state === 'completed', 'the retry to complete', 20_000);
+      await until(async () => (await app.ingestion.job(slowJob))?.state === 'completed', 'the retry to complete', 20_000);
       expect(server.markedRequests).toBe(1);
-      const done = (await app.ingestion.queue.get(slowJob))!;
+      const done = (await app.ingestion.job(slowJob))!;
       expect(done.history.map((h) => h.outcome)).toEqual(['failed', 'completed']);
       expect(done.checkpoints).toEqual([]);
       const stored = await app.store.getDocumentByUri('slow.md');
@@ -78,12 +78,14 @@ describe('document jobs in the app', () => {
       await app.ingest(ws.docs);
       expect(await app.ingestion.verify()).toMatchObject({ driftPercent: 0, wrong: 0, documents: 6 });
 
-      const db = (app.ingestion.store as SqliteStore).database;
-      const docOf = (uri: string): string => db.prepare('SELECT id FROM documents WHERE uri = ?').pluck().get(uri) as string;
-      // a vector and a lexical row lost, an entity nothing refers to, a file changed, one deleted, one added
-      db.prepare('DELETE FROM section_vectors WHERE section_rowid = (SELECT rowid FROM sections WHERE doc_id = ? LIMIT 1)').run(docOf(uris[0]!));
-      db.prepare('DELETE FROM sections_fts WHERE rowid = (SELECT rowid FROM sections WHERE doc_id = ? LIMIT 1)').run(docOf(uris[1]!));
-      db.prepare("INSERT INTO entities (id, type, name, aliases, attributes) VALUES ('e_orphan', 'Concept', 'orphan', '[]', '{}')").run();
+      const docOf = async (uri: string): Promise<string> => (await app.store.getDocumentByUri(uri))!.id;
+      const [doc0, doc1] = [await docOf(uris[0]!), await docOf(uris[1]!)];
+      // a vector and a lexical row lost, an entity nothing refers to (damage no port can do), a file changed, one deleted, one added
+      onIndexFile(ws.index, (db) => {
+        db.prepare('DELETE FROM section_vectors WHERE section_rowid = (SELECT rowid FROM sections WHERE doc_id = ? LIMIT 1)').run(doc0);
+        db.prepare('DELETE FROM sections_fts WHERE rowid = (SELECT rowid FROM sections WHERE doc_id = ? LIMIT 1)').run(doc1);
+        db.prepare("INSERT INTO entities (id, type, name, aliases, attributes) VALUES ('e_orphan', 'Concept', 'orphan', '[]', '{}')").run();
+      });
       appendFileSync(join(ws.docs, uris[2]!), '\nOne more line.\n');
       unlinkSync(join(ws.docs, uris[3]!));
       writeFileSync(join(ws.docs, 'new.md'), doc(99));
@@ -111,34 +113,43 @@ describe('document jobs in the app', () => {
   });
 
   /** A guide linking to a reference section, ingested; and the ids a crash test needs. */
-  async function linkedPair(): Promise<{ app: App; db: SqliteStore['database']; src: string; port: string; refDoc: string }> {
+  async function linkedPair(): Promise<{ app: App; index: string; src: string; port: string; refDoc: string }> {
     const ws = workspace({ worker: { pollMs: 20 } });
     dirs.push(ws.dir);
     writeFileSync(join(ws.docs, 'guide.md'), '# Guide\n\n## Setup\n\nSee [the port setting](reference.md#port) first.\n');
     writeFileSync(join(ws.docs, 'reference.md'), '# Reference\n\n## Port\n\nThe port to listen on.\n');
     const app = await App.open(loadConfig({ cwd: ws.dir, env: {} }), { create: true });
     await app.ingest(ws.docs);
-    const db = (app.ingestion.store as SqliteStore).database;
-    const refDoc = db.prepare("SELECT id FROM documents WHERE uri = 'reference.md'").pluck().get() as string;
-    const port = db.prepare("SELECT id FROM sections WHERE doc_id = ? AND anchor = 'port'").pluck().get(refDoc) as string;
-    const src = db.prepare("SELECT src FROM edges WHERE type = 'LINKS_TO' AND dst = ?").pluck().get(port) as string;
+    const refDoc = (await app.store.getDocumentByUri('reference.md'))!.id;
+    const port = (await app.store.getDocumentSections(refDoc)).find((s) => s.anchor === 'port')!.id;
+    const src = (await app.store.edgesOf([port], 'in', ['LINKS_TO']))[0]!.src;
     expect(src).toMatch(/^s_/);
-    return { app, db, src, port, refDoc };
+    return { app, index: ws.index, src, port, refDoc };
+  }
+
+  /** Where a section's LINKS_TO edges point. */
+  async function linkTargets(app: App, src: string): Promise<string[]> {
+    return (await app.store.edgesOf([src], 'out', ['LINKS_TO'])).map((e) => e.dst);
+  }
+
+  /** What a crash between the target's write and the relinking after it leaves: the link still names the document (damage no port can do). */
+  function pointLinkAtDocument(index: string, src: string, refDoc: string): void {
+    onIndexFile(index, (db) => db.prepare("UPDATE edges SET dst = ? WHERE src = ? AND type = 'LINKS_TO'").run(refDoc, src));
   }
 
   it('verify finds links left pointing at an old version of their target and --repair relinks them without a job', async () => {
-    const { app, db, src, port, refDoc } = await linkedPair();
+    const { app, index, src, port, refDoc } = await linkedPair();
     try {
       expect(await app.ingestion.verify()).toMatchObject({ driftPercent: 0, wrong: 0 });
-      // what a crash between the target's write and the relinking after it leaves: the link still names the document
-      db.prepare("UPDATE edges SET dst = ? WHERE src = ? AND type = 'LINKS_TO'").run(refDoc, src);
+      pointLinkAtDocument(index, src, refDoc);
+      expect(await linkTargets(app, src)).toEqual([refDoc]);
 
       const before = await app.ingestion.verify();
       expect(before.drift).toEqual([expect.objectContaining({ uri: 'guide.md', problems: ['stale-links'] })]);
       expect(before.wrong).toBe(1);
       const repair = await app.ingestion.verify({ repair: true });
       expect(repair.repair).toMatchObject({ jobs: [], relinked: 1 });
-      expect(db.prepare("SELECT dst FROM edges WHERE src = ? AND type = 'LINKS_TO'").pluck().get(src)).toBe(port);
+      expect(await linkTargets(app, src)).toEqual([port]);
       expect(await app.ingestion.verify()).toMatchObject({ driftPercent: 0, wrong: 0 });
     } finally {
       await app.close();
@@ -146,20 +157,22 @@ describe('document jobs in the app', () => {
   });
 
   it('a relinking left pending by a crash (marker written, relink not run) is done by the next worker', async () => {
-    const { app, db, src, port, refDoc } = await linkedPair();
+    const { app, index, src, port, refDoc } = await linkedPair();
     try {
       expect(await app.store.pendingRelinks()).toEqual([]); // the run settled them at its end
       // the state a SIGKILL right after reference.md's write leaves: its marker, and the guide's link not yet moved
-      db.prepare("UPDATE edges SET dst = ? WHERE src = ? AND type = 'LINKS_TO'").run(refDoc, src);
-      db.prepare('INSERT INTO relink_pending (doc_id, before) VALUES (?, ?)').run(refDoc, JSON.stringify([port]));
+      pointLinkAtDocument(index, src, refDoc);
+      onIndexFile(index, (db) => db.prepare('INSERT INTO relink_pending (doc_id, before) VALUES (?, ?)').run(refDoc, JSON.stringify([port])));
+      expect(await app.store.pendingRelinks()).toEqual([{ docId: refDoc, before: [port] }]);
       await app.ingestion.runWorker({ exitWhenIdle: true });
-      expect(db.prepare("SELECT dst FROM edges WHERE src = ? AND type = 'LINKS_TO'").pluck().get(src)).toBe(port);
+      expect(await linkTargets(app, src)).toEqual([port]);
       expect(await app.store.pendingRelinks()).toEqual([]);
       expect(await app.ingestion.verify()).toMatchObject({ driftPercent: 0, wrong: 0 });
     } finally {
       await app.close();
     }
   });
+
   it('settles the links of a whole run at once: each document and each link target is read once, not once per link', async () => {
     const ws = workspace({ worker: { pollMs: 20 } });
     dirs.push(ws.dir);
@@ -173,17 +186,23 @@ describe('document jobs in the app', () => {
     try {
       await app.ingest(ws.docs);
       expect(await app.store.pendingRelinks()).toEqual([]);
-      const db = (app.ingestion.store as SqliteStore).database;
-      const edges = () => db.prepare("SELECT src, dst FROM edges WHERE type = 'LINKS_TO' ORDER BY src, dst").all();
-      const settled = edges();
+      const sectionIds = async (): Promise<string[]> => {
+        const out: string[] = [];
+        for (const d of await app.store.listDocuments()) for (const s of await app.store.getDocumentSections(d.id)) out.push(s.id);
+        return out.sort();
+      };
+      const edges = async (): Promise<string[]> => (await app.store.edgesOf(await sectionIds(), 'out', ['LINKS_TO'])).map((e) => `${e.src} ${e.dst}`).sort();
+      const settled = await edges();
       expect(settled).toHaveLength(5 * n);
       // what a run of writes leaves before it settles: a marker per document, and links still naming documents
-      for (const d of db.prepare('SELECT id FROM documents').pluck().all() as string[]) {
-        const ids = db.prepare('SELECT id FROM sections WHERE doc_id = ? ORDER BY id').pluck().all(d) as string[];
-        db.prepare('INSERT INTO relink_pending (doc_id, before) VALUES (?, ?)').run(d, JSON.stringify(ids));
-      }
-      db.prepare("UPDATE edges SET dst = (SELECT doc_id FROM sections WHERE id = edges.dst) WHERE type = 'LINKS_TO'").run();
-      expect(edges()).not.toEqual(settled);
+      const docs = await app.store.listDocuments();
+      const markers = await Promise.all(docs.map(async (d) => ({ docId: d.id, before: (await app.store.getDocumentSections(d.id)).map((s) => s.id).sort() })));
+      onIndexFile(ws.index, (db) => {
+        for (const m of markers) db.prepare('INSERT INTO relink_pending (doc_id, before) VALUES (?, ?)').run(m.docId, JSON.stringify(m.before));
+        db.prepare("UPDATE edges SET dst = (SELECT doc_id FROM sections WHERE id = edges.dst) WHERE type = 'LINKS_TO'").run();
+      });
+      expect(await app.store.pendingRelinks()).toHaveLength(n);
+      expect(await edges()).not.toEqual(settled);
 
       // the real store, with its document reads counted
       let reads = 0;
@@ -195,7 +214,7 @@ describe('document jobs in the app', () => {
         },
       }) as Store;
       expect(await settleRelinks(counted)).toBe(n);
-      expect(edges()).toEqual(settled);
+      expect(await edges()).toEqual(settled);
       expect(await app.store.pendingRelinks()).toEqual([]);
       // each page once as a linking document and once as a link target; one relink per link would read 5 × 6 per page
       expect(reads).toBeLessThanOrEqual(2 * n);

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { doc, readIndex, run, start, until, workspace, type Child } from './helpers/docgraph.js';
+import { doc, indexedUris, run, start, until, withStore, workspace, type Child } from './helpers/docgraph.js';
 
 const ws = workspace({ ingest: { ignore: ['drafts/**'] }, watcher: { debounceMs: 50, stableMs: 100 }, worker: { pollMs: 20 } });
 let watch: Child;
@@ -25,10 +25,9 @@ afterAll(async () => {
 
 const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
 /** The checksum the index holds for a uri, or undefined. */
-const stored = (uri: string): string | undefined =>
-  readIndex(ws.index, (db) => db.prepare('SELECT checksum FROM documents WHERE uri = ?').pluck().get(uri) as string | undefined);
-const holds = (uri: string, text: string): Promise<void> => until(() => stored(uri) === sha(text), `${uri} to be indexed with its new content`);
-const gone = (uri: string): Promise<void> => until(() => stored(uri) === undefined, `${uri} to leave the index`);
+const stored = (uri: string): Promise<string | undefined> => withStore(ws.index, async (s) => (await s.getDocumentByUri(uri))?.checksum);
+const holds = (uri: string, text: string): Promise<void> => until(async () => (await stored(uri)) === sha(text), `${uri} to be indexed with its new content`);
+const gone = (uri: string): Promise<void> => until(async () => (await stored(uri)) === undefined, `${uri} to leave the index`);
 
 describe('docgraph watch', () => {
   it('indexes what was there when it started', async () => {
@@ -77,7 +76,7 @@ describe('docgraph watch', () => {
     await holds('sub/deeper/d.md', d);
     rmSync(join(ws.docs, 'sub'), { recursive: true });
     await gone('sub/deeper/d.md');
-    const uris = readIndex(ws.index, (db) => db.prepare('SELECT uri FROM documents ORDER BY uri').pluck().all());
+    const uris = await indexedUris(ws.index);
     expect(uris).toEqual(['c.md', 'existing.md']);
   });
 

@@ -5,7 +5,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeEmbeddings } from './helpers/fake-embeddings.js';
-import { doc, jobCounts, queueDocs, readIndex, run, start, until, workspace } from './helpers/docgraph.js';
+import { doc, jobCounts, queueDocs, run, start, until, withQueue, workspace } from './helpers/docgraph.js';
 
 let server: FakeEmbeddings;
 const dirs: string[] = [];
@@ -33,12 +33,15 @@ async function queued(): Promise<{ dir: string; index: string; slowJob: string }
   return { dir: ws.dir, index: ws.index, slowJob: ids[0]! };
 }
 
-function job(index: string, id: string): { state: string; attempts: number } {
-  return readIndex(index, (db) => db.prepare('SELECT state, attempts FROM queue_jobs WHERE id = ?').get(Number(id)) as { state: string; attempts: number });
+async function job(index: string, id: string): Promise<{ state: string; attempts: number }> {
+  const j = (await withQueue(index, (q) => q.get(id)))!;
+  return { state: j.state, attempts: j.attempts };
 }
 
-function outcomes(index: string, id: string): string[] {
-  return readIndex(index, (db) => db.prepare('SELECT outcome FROM queue_attempts WHERE job_id = ? ORDER BY n').pluck().all(Number(id)) as string[]);
+/** How each finished attempt of a job ended, oldest first. */
+async function outcomes(index: string, id: string): Promise<string[]> {
+  const j = (await withQueue(index, (q) => q.get(id)))!;
+  return j.history.flatMap((h) => (h.outcome === null ? [] : [h.outcome]));
 }
 
 describe('docgraph worker and signals', () => {
@@ -52,10 +55,10 @@ describe('docgraph worker and signals', () => {
     await w.waitFor(/stopping on SIGTERM/);
     server.release(); // the job can finish now
     expect(await w.exited).toBe(0);
-    expect(job(ws.index, ws.slowJob)).toMatchObject({ state: 'completed', attempts: 1 });
-    expect(jobCounts(ws.index).running).toBe(0);
+    expect(await job(ws.index, ws.slowJob)).toMatchObject({ state: 'completed', attempts: 1 });
+    expect((await jobCounts(ws.index)).running).toBe(0);
     // it stopped claiming: the other two were left for another worker
-    expect(jobCounts(ws.index).pending).toBe(2);
+    expect((await jobCounts(ws.index)).pending).toBe(2);
     expect(w.stderr()).toMatch(/worker stopped: 1 completed, 0 skipped, 0 failed, 0 handed back/);
   });
 
@@ -67,16 +70,16 @@ describe('docgraph worker and signals', () => {
     w.signal('SIGTERM');
     expect(await w.exited).toBe(0);
     expect(w.stderr()).toMatch(/1 handed back/);
-    expect(job(ws.index, ws.slowJob)).toMatchObject({ state: 'pending', attempts: 0 });
-    expect(outcomes(ws.index, ws.slowJob)).toEqual(['released']);
-    expect(jobCounts(ws.index).running).toBe(0);
+    expect(await job(ws.index, ws.slowJob)).toMatchObject({ state: 'pending', attempts: 0 });
+    expect(await outcomes(ws.index, ws.slowJob)).toEqual(['released']);
+    expect((await jobCounts(ws.index)).running).toBe(0);
 
     server.release();
     const again = await run(ws.dir, ['worker', '--exit-when-idle']);
     expect(again.code, again.stderr).toBe(0);
-    expect(job(ws.index, ws.slowJob)).toMatchObject({ state: 'completed', attempts: 1 });
-    expect(outcomes(ws.index, ws.slowJob)).toEqual(['released', 'completed']);
-    expect(jobCounts(ws.index)).toMatchObject({ pending: 0, running: 0, completed: 3 });
+    expect(await job(ws.index, ws.slowJob)).toMatchObject({ state: 'completed', attempts: 1 });
+    expect(await outcomes(ws.index, ws.slowJob)).toEqual(['released', 'completed']);
+    expect(await jobCounts(ws.index)).toMatchObject({ pending: 0, running: 0, completed: 3 });
   });
 
   it('a second signal exits at once; the lease brings the job back to the next worker', async () => {
@@ -89,18 +92,18 @@ describe('docgraph worker and signals', () => {
     w.signal('SIGTERM');
     expect(await w.exited).toBe(143);
     expect(w.stderr()).toMatch(/exiting at once/);
-    expect(job(ws.index, ws.slowJob).state).toBe('running'); // still leased by the dead worker
+    expect((await job(ws.index, ws.slowJob)).state).toBe('running'); // still leased by the dead worker
     // an operator sees the stale lease (held longer than --older-than, or expired)
     const clean = await run(ws.dir, ['jobs', 'clean', '--older-than', '0s', '--dry-run']);
     expect(clean.stdout).toMatch(new RegExp(`^${ws.slowJob} +running +ingest-document .* a-slow\\.md`, 'm'));
-    expect(job(ws.index, ws.slowJob).state).toBe('running'); // a dry run changes nothing
+    expect((await job(ws.index, ws.slowJob)).state).toBe('running'); // a dry run changes nothing
 
     server.release();
     const again = await run(ws.dir, ['worker', '--exit-when-idle']);
     expect(again.code, again.stderr).toBe(0);
-    expect(job(ws.index, ws.slowJob)).toMatchObject({ state: 'completed', attempts: 2 });
-    expect(outcomes(ws.index, ws.slowJob)).toEqual(['expired', 'completed']);
-    expect(jobCounts(ws.index)).toMatchObject({ pending: 0, running: 0, completed: 3 });
+    expect(await job(ws.index, ws.slowJob)).toMatchObject({ state: 'completed', attempts: 2 });
+    expect(await outcomes(ws.index, ws.slowJob)).toEqual(['expired', 'completed']);
+    expect(await jobCounts(ws.index)).toMatchObject({ pending: 0, running: 0, completed: 3 });
     const verify = await run(ws.dir, ['verify']);
     expect(verify.stdout).toMatch(/^0\.00% drift/);
   });

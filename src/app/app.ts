@@ -1,14 +1,13 @@
 import type { Config } from '../config/config.js';
 import { NotFoundError } from '../domain/errors.js';
+import { openBackend, type Backend } from './backend.js';
 import type { Embedder } from '../embed/embedder.js';
 import type { IngestProgress, IngestReport } from '../ingest/ingest.js';
 import { MAX_QUERY_CHARS, search, type SearchOptions } from '../search/search.js';
 import type { SearchResult } from '../domain/types.js';
-import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { Store, StoreStats, StoredEmbedder } from '../store/store.js';
 import { queryEmbedder } from './embedders.js';
 import { Ingestion, type IngestRunOptions } from './ingestion.js';
-import { existsSync } from 'node:fs';
 import { folderRoot } from '../sources/filesystem.js';
 import { exportJsonl } from './export.js';
 import { Bm25Floor } from '../eval/bm25.js';
@@ -32,24 +31,24 @@ export class App {
   private embedderId: string | undefined;
   private ingestionService: Ingestion | undefined;
 
+  readonly store: Store;
+
   private constructor(
     readonly config: Config,
-    readonly store: Store,
-    private readonly sqlite: SqliteStore,
-  ) {}
+    private readonly backend: Backend,
+  ) {
+    this.store = backend.store;
+  }
 
   /** The real path of a folder to ingest or watch; INVALID_INPUT (nothing created) when it is missing or not a folder. */
   static checkSourceFolder(dir: string): string {
     return folderRoot(dir);
   }
 
-  /** Opens the index named by the config (creating it when `create`), ready to serve. */
+  /** Opens the index named by the config (`store`, else `index`; creating it when `create`), ready to serve. */
   static async open(config: Config, opts: { create?: boolean } = {}): Promise<App> {
-    if (!opts.create && config.index !== ':memory:' && !existsSync(config.index)) {
-      throw new NotFoundError(`no index at ${config.index}`, { hint: 'run `docgraph ingest <folder>` first, or point --index / DOCGRAPH_INDEX at an existing index' });
-    }
-    const store = SqliteStore.open(config.index);
-    return new App(config, store, store);
+    const backend = await openBackend({ store: config.store ?? config.index, redis: config.redis }, opts);
+    return new App(config, backend);
   }
 
   async ingest(dir: string, onProgress?: (p: IngestProgress) => void, options: IngestRunOptions = {}): Promise<IngestReport> {
@@ -88,7 +87,7 @@ export class App {
 
   /** The job queue, workers, watching and verify on this index (created on first use). */
   get ingestion(): Ingestion {
-    this.ingestionService ??= new Ingestion(this.config, this.sqlite);
+    this.ingestionService ??= new Ingestion(this.config, this.backend);
     return this.ingestionService;
   }
 
@@ -168,7 +167,7 @@ export class App {
     await this.ingestionService?.close();
     const e = await this.embedderPromise?.catch(() => undefined);
     await e?.close();
-    await this.store.close();
+    await this.backend.close();
   }
 
   /** Every indexed document (uri, title, section count), in uri order. */

@@ -1,14 +1,14 @@
-import { asIndexFailure } from '../store/sqlite/failures.js';
 import { DocgraphError } from '../domain/errors.js';
+import { driverFailure } from './backend.js';
 
 /**
  * An error as the interfaces should report it: a driver failure about the
  * index file (damaged, read-only, disk full, ...) becomes the docgraph error
  * that says what happened and what to do; anything else is returned as it is.
- * The composition root owns this because only it knows the store is SQLite.
+ * The composition root owns this because only it knows the adapters (backend.ts).
  */
 export function explainFailure(e: unknown, path?: string): unknown {
-  return asIndexFailure(e, path);
+  return driverFailure(e, path);
 }
 
 /**
@@ -17,6 +17,6 @@ export function explainFailure(e: unknown, path?: string): unknown {
  * anything retrying may fix (a busy database, a failing embedder, ...).
  */
 export function fatalIndexFailure(e: unknown, path?: string): Error | undefined {
-  const f = asIndexFailure(e, path);
+  const f = driverFailure(e, path);
   return f instanceof DocgraphError && (f.code === 'INDEX_UNAVAILABLE' || f.code === 'INDEX_CORRUPT') ? f : undefined;
 }

@@ -1,17 +1,19 @@
 /**
- * The ingestion service on one index (DESIGN §6), composed here because only
- * the composition root knows that the store and the queue share one SQLite
- * file: planner → queue → workers → the index, plus watching, the operator's
- * view of the queue and the DLQ.
+ * The ingestion service on one index (DESIGN §6), on the ports the backend
+ * factory (backend.ts) hands it — Store, JobQueue, IndexIntegrity: planner →
+ * queue → workers → the index, plus watching, the operator's view of the
+ * queue and the DLQ.
  *
- * Consistency: a job's index write and its completion commit in one
- * transaction (`SqliteJobQueue.completeWith` on the store's connection), and
- * the write is refused if the index has moved to another embedder since the
- * vectors were computed (the job is retried with the new one).
+ * Consistency: a job's index write and its completion commit in one atomic
+ * step (`JobQueue.commitJob`), and the write is refused if the index has
+ * moved to another embedder since the vectors were computed (the job is
+ * retried with the new one).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../config/config.js';
-import { DocgraphError, EmbedderError, isUnindexable } from '../domain/errors.js';
+import { DocgraphError, EmbedderChangedError, EmbedderError, isUnindexable } from '../domain/errors.js';
+
+export { EmbedderChangedError };
 import { sourceId } from '../domain/ids.js';
 import type { Embedder } from '../embed/embedder.js';
 import { documentJobHandler, stillUnindexable, type DocumentCommit, type PlanCache } from '../ingest/handler.js';
@@ -22,24 +24,17 @@ import type { DocumentRecords } from '../ingest/records.js';
 import { buildReport, type QueuedJobs } from '../ingest/report.js';
 import type { Logger } from '../observability/logger.js';
 import { QueueFullError } from '../queue/errors.js';
-import type { BackpressureState, EnqueueOptions, EnqueueResult, Job, JobInput, QueueStats } from '../queue/queue.js';
-import { SqliteJobQueue, type SqliteQueueOptions } from '../queue/sqlite/sqlite-queue.js';
+import type { BackpressureState, EnqueueOptions, EnqueueResult, Job, JobDetails, JobInput, JobListOptions, JobQueue, QueueOptions, QueueStats, StaleLeases } from '../queue/queue.js';
 import { settleRelinks } from '../ingest/links.js';
 import { runWorker, type WorkerEvent, type WorkerSummary } from '../queue/worker.js';
 import { folderRoot, optedOutside } from '../sources/filesystem.js';
 import { globMatcher } from '../sources/globs.js';
 import { watchFolder, type FolderWatch, type WatchBatch } from '../sources/watch.js';
-import type { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import type { Store } from '../store/store.js';
+import type { Backend } from './backend.js';
 import { ingestEmbedderResolver, queryEmbedder } from './embedders.js';
 import { fatalIndexFailure } from './failures.js';
 import { verifyIndex, type VerifyReport } from './verify.js';
-
-/** The vectors were computed with an embedder the index no longer uses. Retryable: the next attempt embeds with the current one. */
-export class EmbedderChangedError extends DocgraphError {
-  constructor(was: string, now: string | undefined) {
-    super('EMBEDDER_MISMATCH', `the index moved from embedder ${was} to ${now ?? 'none'} while the job ran`, { retryable: true });
-  }
-}
 
 export type BackpressureEvent = { type: 'paused' | 'resumed'; state: BackpressureState };
 
@@ -100,7 +95,7 @@ export interface QueueStatus extends Omit<QueueStats, 'workers'> {
 }
 
 export class Ingestion {
-  private q: SqliteJobQueue | undefined;
+  private q: JobQueue | undefined;
   private embedder: Embedder | undefined;
   private readonly retired: Embedder[] = [];
   private readonly records = new Map<string, DocumentRecords>();
@@ -109,16 +104,45 @@ export class Ingestion {
   private readonly watches = new Set<FolderWatch>();
   private closed = false;
 
+  readonly store: Store;
+
   constructor(
     readonly config: Config,
-    readonly store: SqliteStore,
-  ) {}
+    private readonly backend: Backend,
+  ) {
+    this.store = backend.store;
+  }
 
-  /** The job queue, in the index file (its tables are created on first use). */
-  get queue(): SqliteJobQueue {
+  /** The job queue beside the index (opened on first use). */
+  private get queue(): JobQueue {
     if (this.closed) throw new DocgraphError('INTERNAL', 'the ingestion service is closed');
-    this.q ??= SqliteJobQueue.open({ db: this.store.database, ...queueOptions(this.config) });
+    this.q ??= this.backend.openQueue(queueOptions(this.config));
     return this.q;
+  }
+
+  /** A job with its attempt history and checkpoints, in any state (`docgraph jobs show`). */
+  job(id: string): Promise<JobDetails | undefined> {
+    return this.queue.get(id);
+  }
+
+  /** Dead jobs, most recently dead first (`docgraph dlq list`). */
+  deadJobs(limit: number): Promise<Job[]> {
+    return this.queue.dlq.list({ limit });
+  }
+
+  /** A dead job with its error and history (`docgraph dlq show`). */
+  deadJob(id: string): Promise<JobDetails | undefined> {
+    return this.queue.dlq.show(id);
+  }
+
+  /** How many jobs the DLQ holds. */
+  deadCount(): Promise<number> {
+    return this.queue.dlq.size();
+  }
+
+  /** Deletes dead jobs that died at least `olderThanMs` ago (0: all); returns how many. */
+  purgeDead(olderThanMs: number): Promise<number> {
+    return this.queue.dlq.purge(olderThanMs);
   }
 
   /** Plans `dir` (or some of its uris) and queues the jobs, pausing while the queue is above its high-water mark. */
@@ -172,7 +196,7 @@ export class Ingestion {
       const { plan, queued } = await this.enqueueFolder(dir, { ...o, cache: wait, ...(wait ? { beforeEnqueue: startWorker } : {}) });
       const finals = wait
         ? await this.waitFor(queued.ids, { dirty: worker.dirty, setWake: worker.setWake, failure: worker.failure, ...(o.signal ? { signal: o.signal } : {}), ...(o.onProgress ? { onProgress: o.onProgress } : {}) })
-        : new Map(this.jobsById(queued.ids).map((j) => [j.id, j]));
+        : new Map((await this.jobsById(queued.ids)).map((j) => [j.id, j]));
       if (wait) {
         // the jobs deferred their relinking: settle it once for the whole run, after the worker stopped
         await worker.stop();
@@ -267,6 +291,7 @@ export class Ingestion {
       {
         config: this.config,
         store: this.store,
+        integrity: this.backend.integrity,
         depth: () => this.queue.depth(),
         requeue: async (root, uris) => (await this.enqueueFolder(root, { uris, force: new Set(uris) })).queued.ids,
       },
@@ -412,12 +437,12 @@ export class Ingestion {
   }
 
   /** Jobs, newest first, optionally in some states. */
-  listJobs(options: Parameters<SqliteJobQueue['list']>[0] = {}): Job[] {
+  listJobs(options: JobListOptions = {}): Promise<Job[]> {
     return this.queue.list(options);
   }
 
   /** Stale leases (expired, or held longer than `olderThanMs`); with `apply`, requeued or sent to the DLQ per their retry budget. */
-  cleanStale(olderThanMs: number, apply: boolean): ReturnType<SqliteJobQueue['expireStale']> {
+  cleanStale(olderThanMs: number, apply: boolean): Promise<StaleLeases> {
     return this.queue.expireStale(olderThanMs, apply);
   }
 
@@ -441,7 +466,7 @@ export class Ingestion {
       o.dirty.clear();
       for (let i = 0; i < targets.length; i += 500) {
         const chunk = targets.slice(i, i + 500);
-        const byId = new Map(this.jobsById(chunk.map((id) => current.get(id)!)).map((j) => [j.id, j]));
+        const byId = new Map((await this.jobsById(chunk.map((id) => current.get(id)!))).map((j) => [j.id, j]));
         for (const id of chunk) {
           const job = byId.get(current.get(id)!);
           if (!job) {
@@ -470,9 +495,9 @@ export class Ingestion {
     }
   }
 
-  private jobsById(ids: readonly string[]): Job[] {
+  private async jobsById(ids: readonly string[]): Promise<Job[]> {
     const out: Job[] = [];
-    for (let i = 0; i < ids.length; i += 500) out.push(...this.queue.list({ ids: ids.slice(i, i + 500), limit: 500 }));
+    for (let i = 0; i < ids.length; i += 500) out.push(...(await this.queue.list({ ids: ids.slice(i, i + 500), limit: 500 })));
     return out;
   }
 
@@ -557,22 +582,13 @@ export class Ingestion {
 
   private readonly commit: DocumentCommit = {
     complete: async (lease, effect) => {
-      const r = this.queue.completeWith(lease, () => {
-        if (effect.kind === 'write') {
-          const now = this.store.getEmbedderSync();
-          if (now?.id !== effect.embedderId) throw new EmbedderChangedError(effect.embedderId, now?.id);
-          this.store.writeDocumentSync(effect.write);
-          return true;
-        }
-        if (effect.kind === 'delete') return this.store.deleteDocumentSync(effect.docId);
-        return false;
-      });
-      return r.outcome === 'completed' ? { state: 'completed', changed: r.value } : { state: 'superseded', changed: false };
+      const r = await this.queue.commitJob(lease, effect);
+      return r.state === 'completed' ? r : { state: 'superseded', changed: false };
     },
     removeIfCurrent: async (lease, docId) => {
       // The heartbeat proves the lease valid for another leaseMs and no newer job queued; the delete follows at once.
       const hb = await this.queue.heartbeat(lease);
-      return hb.supersededBy === null && this.store.deleteDocumentSync(docId);
+      return hb.supersededBy === null && (await this.store.deleteDocument(docId));
     },
   };
 
@@ -612,7 +628,7 @@ function key(...parts: string[]): string {
 }
 
 /** Queue options from the configuration. */
-export function queueOptions(c: Config): Omit<SqliteQueueOptions, 'db' | 'path'> {
+export function queueOptions(c: Config): QueueOptions {
   const q = c.queue;
   const highWater = Math.max(1, Math.floor(q.maxSize * q.highWater));
   const lowWater = Math.min(highWater - 1, Math.floor(q.maxSize * q.lowWater));

@@ -2,8 +2,9 @@
  * `docgraph verify`: does the index match the files, and is it whole? Drift
  * is the share of checked items (indexed documents, indexable files missing
  * from the index, entities) that are wrong; `repair` re-queues what a job can
- * fix and drops what nothing owns. It starts with SQLite's full integrity
- * check of the file and throws IndexCorruptError when that fails.
+ * fix and drops what nothing owns. It starts with the storage engine's own
+ * check (IndexIntegrity.storageProblems) and throws IndexCorruptError when
+ * that fails.
  */
 import { IndexCorruptError, ParseError, UnsupportedFileError } from '../domain/errors.js';
 import { checksum } from '../domain/ids.js';
@@ -13,9 +14,9 @@ import { parseFile } from '../parse/parse.js';
 import { optedOutside, scanFolder } from '../sources/filesystem.js';
 import { readSourceFile } from '../sources/source-file.js';
 import { globMatcher } from '../sources/globs.js';
-import { checkIntegrity, removeUnowned } from '../store/sqlite/integrity.js';
 import type { Config } from '../config/config.js';
-import type { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import type { IndexIntegrity } from '../store/integrity.js';
+import type { Store } from '../store/store.js';
 
 export interface DocumentDrift {
   uri: string;
@@ -53,7 +54,8 @@ export interface VerifyReport {
 /** What verify needs of the ingestion service. */
 export interface VerifyDeps {
   config: Config;
-  store: SqliteStore;
+  store: Store;
+  integrity: IndexIntegrity;
   /** Jobs pending or running. */
   depth(): Promise<number>;
   /** Re-queues these uris of a source folder (forced: even when the index holds their content). */
@@ -61,15 +63,15 @@ export interface VerifyDeps {
 }
 
 export async function verifyIndex(ingestion: VerifyDeps, o: { repair?: boolean } = {}): Promise<VerifyReport> {
-  const store = ingestion.store;
-  // The file itself first: on damaged pages every other check is meaningless (or throws half-way).
-  const damage = store.integrityProblems();
+  const { store } = ingestion;
+  // The storage itself first: on damaged pages every other check is meaningless (or throws half-way).
+  const damage = await ingestion.integrity.storageProblems();
   if (damage.length > 0) {
     const more = damage.length > 3 ? ` (and ${damage.length - 3} more)` : '';
-    throw new IndexCorruptError(`PRAGMA integrity_check found ${damage.length} problem(s): ${damage.slice(0, 3).join('; ')}${more}`, { path: store.location });
+    throw new IndexCorruptError(`${ingestion.integrity.storageCheck} found ${damage.length} problem(s): ${damage.slice(0, 3).join('; ')}${more}`, { path: ingestion.integrity.location });
   }
   const embedder = await store.getEmbedder();
-  const integrity = checkIntegrity(store.database, embedder?.dimensions);
+  const integrity = await ingestion.integrity.check(embedder?.dimensions);
   const ignore = globMatcher(ingestion.config.ingest.ignore);
   const problems = new Map<string, string[]>(); // key root \u001f uri
   const note = (root: string, uri: string, what: string): void => {
@@ -185,7 +187,7 @@ export async function verifyIndex(ingestion: VerifyDeps, o: { repair?: boolean }
     for (const [root, uris] of byRoot) {
       jobs.push(...(await ingestion.requeue(root, uris)));
     }
-    const removed = removeUnowned(store.database);
+    const removed = await ingestion.integrity.removeUnowned();
     report.repair = { jobs, removedEntities: removed.entities, removedLexicalRows: removed.lexicalRows, removedEdges: removed.edges, relinked };
   }
   return report;

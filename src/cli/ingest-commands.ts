@@ -21,6 +21,8 @@ import { ingestProgress } from './progress.js';
 
 interface GlobalOptions {
   index?: string;
+  store?: string;
+  redis?: string;
   config?: string;
   allowDownload?: boolean;
 }
@@ -30,7 +32,7 @@ const err = (s: string): void => void process.stderr.write(s);
 
 function configFor(cmd: Command, extra: { concurrency?: number } = {}): Config {
   const g = cmd.optsWithGlobals<GlobalOptions>();
-  return loadConfig({ file: g.config, overrides: { index: g.index, allowDownload: g.allowDownload, ...extra } });
+  return loadConfig({ file: g.config, overrides: { index: g.index, store: g.store, redis: g.redis, allowDownload: g.allowDownload, ...extra } });
 }
 
 async function withApp<T>(cmd: Command, create: boolean, fn: (app: App) => Promise<T>, extra: { concurrency?: number } = {}): Promise<T> {
@@ -247,7 +249,7 @@ export function registerIngestionCommands(program: Command, setExit: (code: numb
     .option('--json', 'print as JSON')
     .action(async (opts: { state?: JobState[]; limit: number; json?: boolean }, cmd: Command) => {
       await withApp(cmd, false, async (app) => {
-        const list = app.ingestion.listJobs({ ...(opts.state ? { states: opts.state } : {}), limit: opts.limit });
+        const list = await app.ingestion.listJobs({ ...(opts.state ? { states: opts.state } : {}), limit: opts.limit });
         if (opts.json) out(jsonText(list));
         else printJobs(list);
       });
@@ -259,7 +261,7 @@ export function registerIngestionCommands(program: Command, setExit: (code: numb
     .option('--json', 'print as JSON')
     .action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
       await withApp(cmd, false, async (app) => {
-        const job = await app.ingestion.queue.get(id);
+        const job = await app.ingestion.job(id);
         if (!job) throw new NotFoundError(`no job ${id}`, { hint: 'list jobs with `docgraph jobs list`' });
         if (opts.json) out(jsonText(job));
         else printJob(job);
@@ -274,14 +276,14 @@ export function registerIngestionCommands(program: Command, setExit: (code: numb
     .action(async (opts: { olderThan?: number; dryRun?: boolean; yes?: boolean }, cmd: Command) => {
       const olderThan = opts.olderThan ?? 600_000;
       await withApp(cmd, false, async (app) => {
-        const { stale } = app.ingestion.cleanStale(olderThan, false);
+        const { stale } = await app.ingestion.cleanStale(olderThan, false);
         if (stale.length === 0) {
           out('no stale leases\n');
           return;
         }
         printJobs(stale);
         if (opts.dryRun || !(await confirm(`requeue or dead-letter these ${stale.length} jobs`, opts.yes, '--yes'))) return;
-        const { reaped } = app.ingestion.cleanStale(olderThan, true);
+        const { reaped } = await app.ingestion.cleanStale(olderThan, true);
         out(`requeued ${reaped!.requeued.length}, dead-lettered ${reaped!.dead.length}, superseded ${reaped!.superseded.length}\n`);
       });
     });
@@ -294,7 +296,7 @@ export function registerIngestionCommands(program: Command, setExit: (code: numb
     .option('--json', 'print as JSON')
     .action(async (opts: { limit: number; json?: boolean }, cmd: Command) => {
       await withApp(cmd, false, async (app) => {
-        const list = await app.ingestion.queue.dlq.list({ limit: opts.limit });
+        const list = await app.ingestion.deadJobs(opts.limit);
         if (opts.json) out(jsonText(list));
         else if (list.length === 0) out('the dead letter queue is empty\n');
         else printJobs(list);
@@ -307,7 +309,7 @@ export function registerIngestionCommands(program: Command, setExit: (code: numb
     .option('--json', 'print as JSON')
     .action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
       await withApp(cmd, false, async (app) => {
-        const job = await app.ingestion.queue.dlq.show(id);
+        const job = await app.ingestion.deadJob(id);
         if (!job) throw new NotFoundError(`no job ${id}`, { hint: 'list dead jobs with `docgraph dlq list`' });
         if (opts.json) out(jsonText(job));
         else printJob(job);
@@ -338,14 +340,14 @@ export function registerIngestionCommands(program: Command, setExit: (code: numb
     .action(async (opts: { olderThan?: number; yes?: boolean }, cmd: Command) => {
       const olderThan = opts.olderThan ?? 0;
       await withApp(cmd, false, async (app) => {
-        const size = await app.ingestion.queue.dlq.size();
+        const size = await app.ingestion.deadCount();
         if (size === 0) {
           out('the dead letter queue is empty\n');
           return;
         }
         const what = olderThan > 0 ? `dead jobs older than ${age(olderThan)}` : `all ${size} dead jobs`;
         if (!(await confirm(`delete ${what}`, opts.yes, '--yes'))) return;
-        out(`deleted ${plural(await app.ingestion.queue.dlq.purge(olderThan), 'dead job')}\n`);
+        out(`deleted ${plural(await app.ingestion.purgeDead(olderThan), 'dead job')}\n`);
       });
     });
 

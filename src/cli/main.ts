@@ -18,6 +18,8 @@ import { addExamples } from './examples.js';
 
 interface GlobalOptions {
   index?: string;
+  store?: string;
+  redis?: string;
   config?: string;
   verbose?: boolean;
   allowDownload?: boolean;
@@ -36,7 +38,7 @@ function intArg(name: string, min: number, max: number) {
 
 async function withApp<T>(cmd: Command, create: boolean, fn: (app: App) => Promise<T>): Promise<T> {
   const g = cmd.optsWithGlobals<GlobalOptions>();
-  const config = loadConfig({ file: g.config, overrides: { index: g.index, allowDownload: g.allowDownload } });
+  const config = loadConfig({ file: g.config, overrides: { index: g.index, store: g.store, redis: g.redis, allowDownload: g.allowDownload } });
   const app = await App.open(config, { create });
   try {
     return await fn(app);
@@ -60,6 +62,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('docgraph')
     .description('Index technical documentation (Markdown, HTML) into a searchable knowledge graph and answer with citable sections.')
     .option('--index <path>', 'index file (default ./.docgraph/index.db, env DOCGRAPH_INDEX)')
+    .option('--store <path|url>', 'where the index and job queue live: a SQLite file (as --index) or a postgres:// URL (env DOCGRAPH_STORE)')
+    .option('--redis <url>', 'Redis shared by replicas, redis://... (env DOCGRAPH_REDIS)')
     .option('--config <file>', 'config file (default: docgraph.config.yaml|yml|json in this folder)')
     .option('--allow-download', 'let the transformers embedder download model files once (off by default)')
     .option('--verbose', 'show stack traces on errors')

@@ -9,6 +9,8 @@ import { MCP_CLIENTS, mcpClientSnippet, type LaunchSpec, type McpClient } from '
 
 interface GlobalOptions {
   index?: string;
+  store?: string;
+  redis?: string;
   config?: string;
 }
 
@@ -25,7 +27,7 @@ function portArg(value: string): number {
 
 function configFor(cmd: Command, server?: { host?: string; port?: number }): Config {
   const g = cmd.optsWithGlobals<GlobalOptions>();
-  return loadConfig({ file: g.config, overrides: { index: g.index, ...(server ? { server } : {}) } });
+  return loadConfig({ file: g.config, overrides: { index: g.index, store: g.store, redis: g.redis, ...(server ? { server } : {}) } });
 }
 
 /** Resolves when the process is asked to stop (SIGINT, SIGTERM) or `extra` fires. */

@@ -26,6 +26,17 @@ describe('loadConfig', () => {
     expect(loadConfig({ cwd, env: { DOCGRAPH_INDEX: 'from-env.db' }, overrides: { index: 'flag.db' } }).index).toBe(join(cwd, 'flag.db'));
   });
 
+  it('store names the index: a path overrides index (resolved), a URL is kept as it is; redis must be a redis:// URL', () => {
+    const cwd = tmp();
+    expect(loadConfig({ cwd, env: {} }).store).toBe(join(cwd, '.docgraph/index.db'));
+    const byPath = loadConfig({ cwd, env: { DOCGRAPH_INDEX: 'ignored.db', DOCGRAPH_STORE: 'data/store.db' } });
+    expect(byPath).toMatchObject({ index: join(cwd, 'data/store.db'), store: join(cwd, 'data/store.db') });
+    expect(loadConfig({ cwd, env: { DOCGRAPH_STORE: 'env.db' }, overrides: { store: 'flag.db' } }).index).toBe(join(cwd, 'flag.db'));
+    const byUrl = loadConfig({ cwd, env: { DOCGRAPH_STORE: 'postgres://127.0.0.1/docs', DOCGRAPH_REDIS: 'redis://127.0.0.1:6379' } });
+    expect(byUrl).toMatchObject({ store: 'postgres://127.0.0.1/docs', redis: 'redis://127.0.0.1:6379', index: join(cwd, '.docgraph/index.db') });
+    expect(() => loadConfig({ cwd, env: { DOCGRAPH_REDIS: '127.0.0.1:6379' } })).toThrow(/invalid configuration at redis: a redis:\/\/ or rediss:\/\/ URL/);
+  });
+
   it('names the bad key and refuses unknown keys', () => {
     const cwd = tmp();
     writeFileSync(join(cwd, 'docgraph.config.json'), JSON.stringify({ ingest: { maxSectionTokens: 5 } }));

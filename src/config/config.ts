@@ -132,6 +132,16 @@ export function isLoopbackHost(host: string): boolean {
 export const configSchema = z
   .object({
     index: z.string().min(1).default('.docgraph/index.db').describe('Path of the SQLite index file (env DOCGRAPH_INDEX, flag --index).'),
+    store: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Where the index and the job queue live: a SQLite file path (then the same as index, which it overrides) or a postgres:// URL (not available yet) (env DOCGRAPH_STORE, flag --store). Default: the index file.'),
+    redis: z
+      .string()
+      .regex(/^rediss?:\/\/\S+$/, 'a redis:// or rediss:// URL')
+      .optional()
+      .describe('Redis for what replicas share (sessions, cache, change notifications): a redis:// URL (not available yet) (env DOCGRAPH_REDIS, flag --redis).'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn').describe('Log level for stderr logs (env DOCGRAPH_LOG_LEVEL).'),
     embedder: z
       .object({
@@ -173,6 +183,11 @@ export type Config = z.infer<typeof configSchema>;
 
 const CONFIG_FILES = ['docgraph.config.yaml', 'docgraph.config.yml', 'docgraph.config.json'];
 
+/** True for `scheme://...` (a server to connect to), false for a file path. */
+export function isUrl(location: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(location);
+}
+
 /** Strict boolean parsing for env values: true/1/on/yes and false/0/off/no. */
 export function parseBool(name: string, value: string): boolean {
   const v = value.trim().toLowerCase();
@@ -193,7 +208,7 @@ export interface LoadConfigOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   /** Highest-priority overrides from flags. */
-  overrides?: { index?: string; allowDownload?: boolean; server?: { host?: string; port?: number }; concurrency?: number };
+  overrides?: { index?: string; store?: string; redis?: string; allowDownload?: boolean; server?: { host?: string; port?: number }; concurrency?: number };
 }
 
 /** Loads and validates the configuration; throws ConfigError naming the bad key and what is allowed. */
@@ -227,6 +242,10 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   if (options.overrides?.allowDownload) embedder.allowDownload = true;
   if (Object.keys(embedder).length > 0) raw.embedder = embedder;
   if (options.overrides?.index) raw.index = options.overrides.index;
+  if (env.DOCGRAPH_STORE) raw.store = env.DOCGRAPH_STORE;
+  if (options.overrides?.store) raw.store = options.overrides.store;
+  if (env.DOCGRAPH_REDIS) raw.redis = env.DOCGRAPH_REDIS;
+  if (options.overrides?.redis) raw.redis = options.overrides.redis;
   const server = { ...((raw.server as Record<string, unknown> | undefined) ?? {}) };
   if (env.DOCGRAPH_HOST) server.host = env.DOCGRAPH_HOST;
   if (env.DOCGRAPH_PORT) server.port = parseNumber('DOCGRAPH_PORT', env.DOCGRAPH_PORT);
@@ -269,7 +288,10 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     });
   }
   const config = result.data;
+  // `store` names the index when set: a URL as it is, a path like `index`
+  if (config.store !== undefined && !isUrl(config.store)) config.index = config.store;
   config.index = resolve(cwd, config.index);
+  config.store = config.store !== undefined && isUrl(config.store) ? config.store : config.index;
   config.watch = config.watch.map((p) => resolve(cwd, p));
   config.ingest.followSymlinksOutside = config.ingest.followSymlinksOutside.map((p) => resolve(cwd, p));
   if (config.queue.lowWater >= config.queue.highWater) {

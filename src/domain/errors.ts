@@ -97,6 +97,13 @@ export class EmbedderMismatchError extends DocgraphError {
   }
 }
 
+/** Vectors were computed with an embedder the index no longer uses (another writer switched it). Retryable: the next attempt embeds with the current one. */
+export class EmbedderChangedError extends DocgraphError {
+  constructor(was: string, now: string | undefined) {
+    super('EMBEDDER_MISMATCH', `the index moved from embedder ${was} to ${now ?? 'none'} while the job ran`, { retryable: true });
+  }
+}
+
 export class ConfigError extends DocgraphError {
   constructor(message: string, opts: DocgraphErrorOptions = {}) {
     super('CONFIG_INVALID', message, opts);

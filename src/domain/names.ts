@@ -81,6 +81,14 @@ export function queryWordKeys(query: string): string[] {
 /** Entity types whose names are identifiers made of words (settings, options, API members). */
 export const WORD_KEYED_TYPES: ReadonlySet<string> = new Set(['ConfigParameter']);
 
+/**
+ * What an entity is filed under for exact lookup (Store.findEntities): its
+ * name, its aliases and, for names made of words, its word keys.
+ */
+export function aliasKeys(type: string, name: string, aliases: readonly string[]): Set<string> {
+  return new Set([name, ...aliases, ...(WORD_KEYED_TYPES.has(type) ? wordKeys(name) : [])]);
+}
+
 /** Share of a name's words that the query has (0–1). */
 export function wordCoverage(name: string, query: string): number {
   const ws = nameWords(name);

@@ -25,21 +25,18 @@ import { parseFile } from '../parse/parse.js';
 import type { Job, LeaseRef } from '../queue/queue.js';
 import { readSourceFile } from '../sources/source-file.js';
 import type { JobContext } from '../queue/worker.js';
-import type { DocumentWrite, Store } from '../store/store.js';
+import type { DocumentWrite, IndexChange, Store } from '../store/store.js';
 import { DELETE_DOCUMENT, DELETED, INGEST_DOCUMENT, MAX_SUPERSEDES, type DocumentJobPayload, type DocumentOutcome } from './jobs.js';
 import { linkResolver, settleRelinks } from './links.js';
 import { toRecords, type DocumentRecords } from './records.js';
 
-/** What a job does to the index when it completes. */
-export type DocumentEffect =
-  | { kind: 'write'; write: DocumentWrite; /** the embedder the vectors come from: the write is refused if the index moved to another */ embedderId: string }
-  | { kind: 'delete'; docId: string }
-  | { kind: 'none' };
+/** What a job does to the index when it completes (see `IndexChange`). */
+export type DocumentEffect = IndexChange;
 
 /**
- * How effects reach the index. The SQLite composition commits the effect and
- * the job's completion in one transaction (`SqliteJobQueue.completeWith`);
- * another backend writes first and completes after (the handler is idempotent).
+ * How effects reach the index: with the job's completion, atomically
+ * (`JobQueue.commitJob`; one transaction where the queue and the index share
+ * a database, write-then-complete elsewhere — the handler is idempotent).
  */
 export interface DocumentCommit {
   /** Applies `effect` and completes the job; a superseded job completes as such without the effect. `changed`: the effect changed the index. */

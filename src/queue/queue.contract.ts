@@ -7,6 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DocgraphError, InvalidInputError, ParseError } from '../domain/errors.js';
 import { backoffBounds, backoffDelay } from './backoff.js';
 import { LeaseLostError, QueueFullError } from './errors.js';
+import { documentWrite } from '../store/store.contract.js';
+import type { Store } from '../store/store.js';
 import type { Clock, JobInput, JobQueue, Lease, QueueOptions } from './queue.js';
 
 /** A clock that moves only when told to. */
@@ -26,8 +28,21 @@ export class ManualClock implements Clock {
  */
 export interface QueueHarness {
   open(options: QueueOptions): Promise<JobQueue>;
+  /**
+   * With the `index` capability: a Store on the index that the queues `open`
+   * returns commit job changes to (a handle of its own is fine).
+   */
+  index?(): Promise<Store>;
   /** Closes what the harness opened and deletes the store. */
   cleanup(): Promise<void>;
+}
+
+/** What an implementation declares it can do beyond the core contract; the suite runs or skips the tests that need it. */
+export interface QueueCapabilities {
+  /** Jobs survive closing every handle and opening again (a file or a server, not process memory). */
+  durable: boolean;
+  /** `commitJob` applies index changes (write, delete) in the same atomic step as the completion; the harness implements `index()`. Without it, `commitJob` takes only `{ kind: 'none' }`. */
+  index: boolean;
 }
 
 const LEASE = 30_000;
@@ -47,7 +62,7 @@ async function rejection(p: Promise<unknown>): Promise<unknown> {
   throw new Error('expected a rejection');
 }
 
-export function queueContract(name: string, factory: () => Promise<QueueHarness>): void {
+export function queueContract(name: string, factory: () => Promise<QueueHarness>, capabilities: QueueCapabilities): void {
   describe(`JobQueue contract: ${name}`, () => {
     let harness: QueueHarness;
     let clock: ManualClock;
@@ -764,7 +779,7 @@ export function queueContract(name: string, factory: () => Promise<QueueHarness>
         expect((await q.stats()).workers).toEqual([]);
       });
 
-      it('keeps its state across close and reopen', async () => {
+      it.skipIf(!capabilities.durable)('keeps its state across close and reopen', async () => {
         const { job } = await q.enqueue(doc('a.md'));
         await q.enqueue(doc('b.md'), { runAt: clock.now() + 1_000 });
         const lease = await claim();
@@ -777,6 +792,130 @@ export function queueContract(name: string, factory: () => Promise<QueueHarness>
         await q.complete(lease);
         clock.advance(1_000);
         expect((await claim()).job.uri).toBe('b.md');
+      });
+    });
+    describe('operator views', () => {
+      it('list: newest first, by state or by ids, bounded', async () => {
+        const ids: string[] = [];
+        for (let i = 0; i < 5; i++) ids.push((await q.enqueue(doc(`d${i}.md`))).job.id);
+        await claim();
+        expect((await q.list()).map((j) => j.id)).toEqual([...ids].reverse());
+        expect((await q.list({ states: ['running'] })).map((j) => j.uri)).toEqual(['d0.md']);
+        expect((await q.list({ states: ['pending'], limit: 2 })).map((j) => j.uri)).toEqual(['d4.md', 'd3.md']);
+        expect((await q.list({ states: ['pending'], limit: 2, offset: 2 })).map((j) => j.uri)).toEqual(['d2.md', 'd1.md']);
+        expect((await q.list({ ids: [ids[1]!, ids[3]!, 'nope', '999'] })).map((j) => j.uri)).toEqual(['d3.md', 'd1.md']);
+        expect(await q.list({ ids: ['nope'] })).toEqual([]);
+        expect(await rejection(q.list({ states: ['lost' as never] }))).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/unknown job state "lost"/) });
+      });
+
+      it('expireStale: finds expired leases and leases held too long; with apply, requeues or dead-letters them per their attempts', async () => {
+        await reopen({ maxAttempts: 2, backoff: { baseMs: 10, jitter: 'none' } });
+        await q.enqueue(doc('hung.md'));
+        await q.enqueue(doc('dead-worker.md'));
+        await q.enqueue(doc('fresh.md'));
+        const hung = await claim('w1');
+        const died = (await q.claim('w2', 1_000))!;
+        clock.advance(5_000); // w2's lease has expired; w1's is valid but old
+        await q.heartbeat(hung);
+        const fresh = await claim('w3');
+
+        expect((await q.expireStale(60_000, false)).stale.map((j) => j.uri)).toEqual(['dead-worker.md']);
+        const look = await q.expireStale(4_000, false);
+        expect(look.stale.map((j) => j.uri)).toEqual(['hung.md', 'dead-worker.md']);
+        expect(look.reaped).toBeUndefined();
+        expect((await q.counts()).running).toBe(3); // looking changes nothing
+
+        const { reaped } = await q.expireStale(4_000, true);
+        expect(reaped).toEqual({ requeued: [hung.jobId, died.jobId], dead: [], superseded: [] });
+        expect(await rejection(q.heartbeat(hung))).toBeInstanceOf(LeaseLostError); // the hung holder is told to stop
+        await q.heartbeat(fresh); // untouched
+
+        // the next time they are stale, their second attempt is used up: to the DLQ
+        clock.advance(100);
+        const again = [await claim('w1'), await claim('w1')];
+        clock.advance(10_000);
+        expect((await q.expireStale(5_000, true)).reaped!.dead.sort()).toEqual(again.map((l) => l.jobId).sort());
+        expect((await q.dlq.list()).map((j) => j.deadReason)).toEqual(['max-attempts', 'max-attempts']);
+      });
+    });
+
+    describe('commitJob', () => {
+      it('completes the job; the same lease cannot commit twice', async () => {
+        const { job } = await q.enqueue(doc('a.md'));
+        const lease = await claim();
+        expect(await q.commitJob(lease, { kind: 'none' })).toEqual({ state: 'completed', changed: false });
+        expect(await q.get(job.id)).toMatchObject({ state: 'completed', lease: null });
+        expect(await rejection(q.commitJob(lease, { kind: 'none' }))).toBeInstanceOf(LeaseLostError);
+        await q.complete(lease); // the worker loop's own complete afterwards is a no-op
+        expect((await q.get(job.id))!.history.map((h) => h.outcome)).toEqual(['completed']);
+      });
+
+      it('finishes a superseded job as superseded, and refuses a lost lease', async () => {
+        await q.enqueue(doc('a.md', 'v1'));
+        const old = await claim();
+        await q.enqueue(doc('a.md', 'v2'));
+        expect(await q.commitJob(old, { kind: 'none' })).toEqual({ state: 'superseded' });
+        expect((await q.get(old.jobId))!.state).toBe('superseded');
+        const next = await claim();
+        clock.advance(LEASE);
+        expect(await rejection(q.commitJob(next, { kind: 'none' }))).toBeInstanceOf(LeaseLostError);
+        expect((await q.get(next.jobId))!.state).toBe('running');
+      });
+
+      it.skipIf(capabilities.index)('without an index, refuses a change it cannot apply and leaves the job running', async () => {
+        await q.enqueue(doc('a.md'));
+        const lease = await claim();
+        const w = documentWrite({ uri: 'a.md', sections: [{ heading: 'A', text: 'a' }] });
+        expect(await rejection(q.commitJob(lease, { kind: 'write', write: w, embedderId: 'e' }))).toMatchObject({ code: 'INTERNAL' });
+        expect((await q.get(lease.jobId))!.state).toBe('running');
+      });
+
+      describe.skipIf(!capabilities.index)('with the index: the change and the completion are one atomic step', () => {
+        const EMBEDDER = { id: 'test:v1', provider: 'test', model: 'fixed-4d', dimensions: 4 };
+        let store: Store;
+        const write = documentWrite({ uri: 'a.md', sections: [{ heading: 'Alpha', text: 'alpha text', vector: [1, 0, 0, 0] }] });
+        beforeEach(async () => {
+          store = await harness.index!();
+          await store.upsertSource({ id: write.document.sourceId, kind: 'fs', location: '/docs/a', createdAt: '2025-01-01T00:00:00.000Z' });
+          await store.setEmbedder(EMBEDDER);
+        });
+
+        it('writes the document and completes the job together; a delete says whether the document was there', async () => {
+          await q.enqueue(doc('a.md'));
+          const lease = await claim();
+          expect(await q.commitJob(lease, { kind: 'write', write, embedderId: EMBEDDER.id })).toEqual({ state: 'completed', changed: true });
+          expect(await store.getDocument(write.document.id)).toEqual(write.document);
+          expect((await q.get(lease.jobId))!.state).toBe('completed');
+          await q.enqueue(doc('a.md', 'deleted'));
+          expect(await q.commitJob(await claim(), { kind: 'delete', docId: write.document.id })).toEqual({ state: 'completed', changed: true });
+          expect(await store.getDocument(write.document.id)).toBeUndefined();
+          await q.enqueue(doc('a.md', 'deleted'), { force: true });
+          expect(await q.commitJob(await claim(), { kind: 'delete', docId: write.document.id })).toEqual({ state: 'completed', changed: false });
+        });
+
+        it('commits neither when the change is refused (vectors of an embedder the index left), and keeps the lease', async () => {
+          await q.enqueue(doc('a.md'));
+          const lease = await claim();
+          const err = await rejection(q.commitJob(lease, { kind: 'write', write, embedderId: 'other:v9' }));
+          expect(err).toMatchObject({ code: 'EMBEDDER_MISMATCH', retryable: true });
+          expect(await store.getDocument(write.document.id)).toBeUndefined();
+          expect((await q.get(lease.jobId))!.state).toBe('running');
+          expect((await q.fail(lease, err)).state).toBe('pending');
+        });
+
+        it('writes nothing for a lost lease (a worker that hung past it) or a superseded job', async () => {
+          await q.enqueue(doc('a.md', 'v1'));
+          const zombie = await claim();
+          clock.advance(LEASE);
+          expect(await rejection(q.commitJob(zombie, { kind: 'write', write, embedderId: EMBEDDER.id }))).toBeInstanceOf(LeaseLostError);
+          await q.reap();
+          clock.advance(600_000);
+          const old = await claim();
+          await q.enqueue(doc('a.md', 'v2'));
+          expect(await q.commitJob(old, { kind: 'write', write, embedderId: EMBEDDER.id })).toEqual({ state: 'superseded' });
+          expect(await store.getDocument(write.document.id)).toBeUndefined();
+          expect((await store.stats()).documents).toBe(0);
+        });
       });
     });
   });

@@ -1,5 +1,5 @@
 /**
- * The JobQueue port (DESIGN §6). Every implementation (SQLite now, Redis/BullMQ
+ * The JobQueue port (DESIGN §6). Every implementation (SQLite now, PostgreSQL
  * later) passes the shared suite in `queue.contract.ts`.
  *
  * Life of a job:
@@ -31,25 +31,31 @@
  * expiresAt`; otherwise they throw `LeaseLostError` (code `LEASE_LOST`) and
  * change nothing, and the holder must stop without writing.
  *
- * Consistency with the index write (a job's effect is a document write):
+ * Consistency with the index write (a job's effect is a change to the index):
+ * `commitJob(lease, change)` applies the change and completes the job as one
+ * atomic step, after checking that the lease is still valid and the job not
+ * superseded. The change is a value (`IndexChange`: write a document, delete
+ * one, or nothing), never a connection or transaction: each backend makes the
+ * step atomic its own way.
  *
- * - Same SQLite file and connection (embedded mode): `SqliteJobQueue.completeWith`
- *   runs the write and the completion in one `BEGIN IMMEDIATE` transaction,
- *   after checking that the lease is still valid and the job not superseded.
- *   They commit together or not at all, so a crash can leave neither "written
- *   but still running" nor "completed but not written"; and a worker that hung
- *   past its lease cannot write (its lease check fails inside the transaction).
- * - Any backend: the write happens before `complete`. A crash between them
- *   leaves the job running; its lease expires, the reaper puts it back, and
- *   the next attempt redoes it. That is safe because the handler is idempotent:
- *   the document write replaces the whole document with deterministic ids, and
- *   the handler first compares the stored document's checksum with
- *   `job.checksum` and, if equal, completes without writing again. Nothing is
- *   lost (completion only follows a durable write) and nothing is written
- *   twice in effect. A stale writer (lease expired while it hung) is fenced by
- *   `generation`: store it with the document and refuse a write whose
- *   generation is lower than the stored one.
+ * - Queue and index in one database (SQLite embedded mode; PostgreSQL): one
+ *   transaction. They commit together or not at all, so a crash can leave
+ *   neither "written but still running" nor "completed but not written"; and a
+ *   worker that hung past its lease cannot write (its lease check fails inside
+ *   the transaction).
+ * - Queue apart from the index (a Redis queue): the write happens before the
+ *   completion. A crash between them leaves the job running; its lease
+ *   expires, the reaper puts it back, and the next attempt redoes it. That is
+ *   safe because the handler is idempotent: the document write replaces the
+ *   whole document with deterministic ids, and the handler first compares the
+ *   stored document's checksum with `job.checksum` and, if equal, completes
+ *   without writing again. A stale writer (lease expired while it hung) is
+ *   fenced by `generation`: store it with the document and refuse a write
+ *   whose generation is lower than the stored one.
+ *
+ * The port exposes no connection, statement or transaction type.
  */
+import type { IndexChange } from '../store/store.js';
 import type { BackoffPolicy } from './backoff.js';
 
 /** Where a job is in its life. `completed`, `superseded` and `dead` are final (`dead` until a DLQ retry). */
@@ -305,6 +311,26 @@ export interface DeadLetterQueue {
   size(): Promise<number>;
 }
 
+/** The result of `commitJob`: the change was applied and the job completed, or the job was superseded and the change not applied. */
+export type CommitResult = { state: 'completed'; /** the change altered the index (a delete of a document that was there ...) */ changed: boolean } | { state: 'superseded' };
+
+export interface JobListOptions {
+  /** Only jobs in these states (all when absent or empty). */
+  states?: readonly JobState[];
+  /** Only these jobs (unknown ids are skipped). */
+  ids?: readonly string[];
+  /** Default 50, at most 10,000. */
+  limit?: number;
+  offset?: number;
+}
+
+/** Running jobs whose leases are stale, and what `apply` did with them. */
+export interface StaleLeases {
+  stale: Job[];
+  /** With `apply`: where they went (as a reap reports it). */
+  reaped?: ReapResult;
+}
+
 /** Options every implementation accepts; each adds its own connection options. */
 export interface QueueOptions {
   clock?: Clock;
@@ -375,6 +401,16 @@ export interface JobQueue {
   completeAndClaim<P = unknown>(lease: LeaseRef, worker: string, leaseMs: number, options?: ClaimOptions): Promise<Lease<P> | undefined>;
 
   /**
+   * Applies `change` to the index and completes the job, atomically (see the
+   * header): with a lease that is no longer valid it throws `LeaseLostError`
+   * and changes nothing; for a superseded job it applies nothing, finishes
+   * the job as `superseded` and says so; when applying the change throws
+   * (e.g. `EmbedderChangedError`), nothing is committed and the lease stays
+   * (call `fail`). A queue opened without an index accepts only `{ kind: 'none' }`.
+   */
+  commitJob(lease: LeaseRef, change: IndexChange): Promise<CommitResult>;
+
+  /**
    * Records a failed attempt. A retryable error with attempts left goes back
    * to pending at `now + backoff`; otherwise the job goes to the DLQ with the
    * error. A superseded job is not retried.
@@ -391,6 +427,19 @@ export interface JobQueue {
    * expired lease is handled once.
    */
   reap(): Promise<ReapResult>;
+
+  /**
+   * Stale leases (`docgraph jobs clean`): running jobs whose lease has
+   * expired, or whose attempt started at least `olderThanMs` ago (a hung
+   * handler whose heartbeat still beats), at most 1,000. With `apply`, their
+   * leases end now and they are reaped: back to pending after backoff, or to
+   * the DLQ when their attempts are used up; the old holder's next call gets
+   * `LeaseLostError`.
+   */
+  expireStale(olderThanMs: number, apply: boolean): Promise<StaleLeases>;
+
+  /** Jobs for operators (`docgraph jobs list`), newest first. Throws INVALID_INPUT for an unknown state. */
+  list(options?: JobListOptions): Promise<Job[]>;
 
   /** A job with its history, in any state. */
   get<P = unknown>(id: string): Promise<JobDetails<P> | undefined>;

@@ -7,8 +7,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ParseError } from '../domain/errors.js';
 import { LeaseLostError } from './errors.js';
 import { ManualClock } from './queue.contract.js';
-import type { JobInput } from './queue.js';
-import { SqliteJobQueue, type SqliteQueueOptions } from './sqlite/sqlite-queue.js';
+import { openBackend, type Backend } from '../app/backend.js';
+import { effects as effectsIn } from '../../test/fixtures/queue/effect.js';
+import type { JobInput, JobQueue, QueueOptions } from './queue.js';
 import { runWorker, SupersededError, WorkerStoppingError, type WorkerEvent } from './worker.js';
 
 const WORKER_CHILD = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'queue', 'worker-child.ts');
@@ -34,9 +35,13 @@ function latch(): { promise: Promise<void>; open: () => void } {
 describe('runWorker', () => {
   let dir: string;
   let path: string;
-  const opened: SqliteJobQueue[] = [];
-  const queue = (options: SqliteQueueOptions = {}): SqliteJobQueue => {
-    const q = SqliteJobQueue.open({ path, backoff: { baseMs: 1, jitter: 'none' }, ...options });
+  const opened: JobQueue[] = [];
+  const backends: Backend[] = [];
+  /** A queue handle on the test's index (through the backend factory, as the app opens one). */
+  const queue = async (options: QueueOptions = {}): Promise<JobQueue> => {
+    const backend = await openBackend({ store: path }, { create: true });
+    backends.push(backend);
+    const q = backend.openQueue({ backoff: { baseMs: 1, jitter: 'none' }, ...options });
     opened.push(q);
     return q;
   };
@@ -47,12 +52,13 @@ describe('runWorker', () => {
   });
   afterEach(async () => {
     for (const q of opened.splice(0)) await q.close();
+    for (const b of backends.splice(0)) await b.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
   describe('in process', () => {
     it('runs jobs concurrently, each once, and returns when the queue is drained', async () => {
-      const q = queue();
+      const q = await queue();
       for (let i = 0; i < 40; i++) await q.enqueue(job(`d${i}.md`));
       const seen: string[] = [];
       let running = 0;
@@ -82,7 +88,7 @@ describe('runWorker', () => {
     });
 
     it('runs onIdle once per idle spell, after the jobs before it and before exiting; an error in it is reported, not fatal', async () => {
-      const q = queue();
+      const q = await queue();
       for (let i = 0; i < 5; i++) await q.enqueue(job(`d${i}.md`));
       const log: string[] = [];
       const events: WorkerEvent[] = [];
@@ -112,7 +118,7 @@ describe('runWorker', () => {
     });
 
     it('retries a failed job and resumes it after its last finished step', async () => {
-      const q = queue();
+      const q = await queue();
       await q.enqueue(job('a.md'));
       const steps: string[] = [];
       const summary = await runWorker({
@@ -134,7 +140,7 @@ describe('runWorker', () => {
     });
 
     it('sends a permanent failure to the DLQ and carries on', async () => {
-      const q = queue();
+      const q = await queue();
       await q.enqueue(job('bad.md'));
       await q.enqueue(job('good.md'));
       const events: WorkerEvent['type'][] = [];
@@ -153,7 +159,7 @@ describe('runWorker', () => {
     });
 
     it('stops claiming when told to stop and lets the job in flight finish', async () => {
-      const q = queue();
+      const q = await queue();
       await q.enqueue(job('a.md'));
       await q.enqueue(job('b.md'));
       const stop = new AbortController();
@@ -175,7 +181,7 @@ describe('runWorker', () => {
     });
 
     it('releases a job that outlives the grace period and aborts its handler', async () => {
-      const q = queue();
+      const q = await queue();
       const { job: queued } = await q.enqueue(job('slow.md'));
       const stop = new AbortController();
       let reason: unknown;
@@ -200,7 +206,7 @@ describe('runWorker', () => {
     });
 
     it('aborts a handler whose job was superseded, then runs the newer job', async () => {
-      const q = queue();
+      const q = await queue();
       await q.enqueue(job('a.md', 'v1'));
       const started = latch();
       const handled: string[] = [];
@@ -235,8 +241,8 @@ describe('runWorker', () => {
 
     it('aborts a handler whose lease was lost and lets the retry complete', async () => {
       const clock = new ManualClock();
-      const q = queue({ clock });
-      const reaper = queue({ clock });
+      const q = await queue({ clock });
+      const reaper = await queue({ clock });
       const { job: queued } = await q.enqueue(job('a.md'));
       const started = latch();
       let reason: unknown;
@@ -304,13 +310,11 @@ describe('runWorker', () => {
         exit: new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal }))),
       };
     };
-    const effects = (q: SqliteJobQueue): { job_id: string; worker: string }[] => {
-      q.database.exec('CREATE TABLE IF NOT EXISTS effects (job_id TEXT NOT NULL, worker TEXT NOT NULL)');
-      return q.database.prepare('SELECT job_id, worker FROM effects').all() as { job_id: string; worker: string }[];
-    };
+    /** The effects the workers committed (see test/fixtures/queue/effect.ts). */
+    const effects = async (): Promise<{ job_id: string; worker: string }[]> => effectsIn(backends[0]!);
 
     it('SIGTERM mid-job: stops claiming, finishes the job, exits 0 with nothing leased', async () => {
-      const q = queue();
+      const q = await queue();
       const first = await q.enqueue(job('a.md'));
       await q.enqueue(job('b.md'));
       const child = spawnWorker({ worker: 'term-finish', wait: 'message' });
@@ -320,11 +324,11 @@ describe('runWorker', () => {
       child.proc.send('finish');
       expect(await child.exit).toEqual({ code: 0, signal: null });
       expect(await q.counts()).toMatchObject({ completed: 1, pending: 1, running: 0 });
-      expect(effects(q)).toEqual([{ job_id: first.job.id, worker: 'term-finish' }]);
+      expect(await effects()).toEqual([{ job_id: first.job.id, worker: 'term-finish' }]);
     });
 
     it('SIGTERM mid-job past the grace period: releases the job, exits 0 with nothing leased', async () => {
-      const q = queue();
+      const q = await queue();
       const { job: queued } = await q.enqueue(job('a.md'));
       const child = spawnWorker({ worker: 'term-release', wait: 'forever', graceMs: 200 });
       await child.next('started');
@@ -332,11 +336,11 @@ describe('runWorker', () => {
       expect(await child.exit).toEqual({ code: 0, signal: null });
       expect(await q.get(queued.id)).toMatchObject({ state: 'pending', attempts: 0, lease: null });
       expect((await q.get(queued.id))!.history.map((h) => h.outcome)).toEqual(['released']);
-      expect(effects(q)).toEqual([]);
+      expect(await effects()).toEqual([]);
     });
 
     it('SIGKILL mid-job: after the lease expires another worker completes it, exactly once', async () => {
-      const q = queue();
+      const q = await queue();
       const { job: queued } = await q.enqueue(job('a.md'));
       const doomed = spawnWorker({ worker: 'doomed', wait: 'forever', leaseMs: 1_000, heartbeatMs: 200 });
       await doomed.next('started');
@@ -353,7 +357,7 @@ describe('runWorker', () => {
         ['doomed', 'expired'],
         ['rescuer', 'completed'],
       ]);
-      expect(effects(q)).toEqual([{ job_id: queued.id, worker: 'rescuer' }]);
+      expect(await effects()).toEqual([{ job_id: queued.id, worker: 'rescuer' }]);
       expect((await q.stats()).staleLeases).toBe(0);
     });
   });

@@ -40,7 +40,7 @@ export interface JobContext<P = unknown> {
 
 /**
  * Does the work of one job. Resolving completes the job (a job the handler
- * already completed itself, e.g. with `SqliteJobQueue.completeWith`, is left
+ * already completed itself, e.g. with `JobQueue.commitJob`, is left
  * as it is); throwing fails it, classified by the error's `retryable` field.
  */
 export type JobHandler<P = unknown> = (ctx: JobContext<P>) => Promise<void>;

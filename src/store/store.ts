@@ -55,6 +55,19 @@ export interface DocumentWrite {
   untypedNames?: NameMention[];
 }
 
+/**
+ * A change to the index that a job commits together with its completion
+ * (`JobQueue.commitJob`): a value, so each backend applies it in its own
+ * transaction.
+ */
+export type IndexChange =
+  /** Replace the document (`Store.writeDocument`), refused with EmbedderChangedError if the index's embedder is no longer `embedderId` (the vectors are of another space). */
+  | { kind: 'write'; write: DocumentWrite; embedderId: string }
+  /** Remove the document (`Store.deleteDocument`); `changed` tells whether it was there. */
+  | { kind: 'delete'; docId: string }
+  /** Only complete the job. */
+  | { kind: 'none' };
+
 /** Which way to follow edges from a node. */
 export type EdgeDirection = 'out' | 'in' | 'both';
 

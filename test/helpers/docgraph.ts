@@ -1,7 +1,8 @@
 /**
  * Shared by the queue end-to-end tests: the docgraph CLI as real child
  * processes in a temp folder with its own config file, small generated
- * Markdown folders, and read-only looks at the index file.
+ * Markdown folders, and looks at the index through the ports (Store,
+ * JobQueue), as the CLI itself looks: never at tables.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -10,12 +11,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
-import Database from 'better-sqlite3';
 import { stringify } from 'yaml';
 import { App } from '../../src/app/app.js';
 import { loadConfig } from '../../src/config/config.js';
 import type { IngestReport } from '../../src/ingest/ingest.js';
-import { SqliteJobQueue } from '../../src/queue/sqlite/sqlite-queue.js';
+import { openBackend } from '../../src/app/backend.js';
+import type { JobQueue, QueueCounts } from '../../src/queue/queue.js';
+import type { IntegrityReport } from '../../src/store/integrity.js';
+import type { Store } from '../../src/store/store.js';
 
 export const repo = join(import.meta.dirname, '..', '..');
 const cli = join(repo, 'src', 'cli', 'run.ts');
@@ -114,20 +117,34 @@ export function writeDocs(dir: string, n: number, sections = 4): string[] {
   return uris;
 }
 
-/** Runs `fn` on a read-only connection to the index (closed after). */
-export function readIndex<T>(index: string, fn: (db: Database.Database) => T): T {
-  const db = new Database(index, { readonly: true, fileMustExist: true });
+/** Runs `fn` with the Store on the index (through the backend factory; closed after). */
+export async function withStore<T>(index: string, fn: (store: Store) => Promise<T>): Promise<T> {
+  const backend = await openBackend({ store: index });
   try {
-    db.pragma('busy_timeout = 10000');
-    return fn(db);
+    return await fn(backend.store);
   } finally {
-    db.close();
+    await backend.close();
   }
 }
 
-/** Job counts by state. */
-export function jobCounts(index: string): Record<string, number> {
-  return readIndex(index, (db) => Object.fromEntries((db.prepare('SELECT state, n FROM queue_state_counts').all() as { state: string; n: number }[]).map((r) => [r.state, r.n])));
+/** The index's own consistency report (IndexIntegrity.check, what `docgraph verify` starts from), for the current embedder. */
+export async function integrityOf(index: string): Promise<IntegrityReport> {
+  const backend = await openBackend({ store: index });
+  try {
+    return await backend.integrity.check((await backend.store.getEmbedder())?.dimensions);
+  } finally {
+    await backend.close();
+  }
+}
+
+/** Job counts by state, as `docgraph status` shows them. */
+export function jobCounts(index: string): Promise<QueueCounts> {
+  return withQueue(index, (q) => q.counts());
+}
+
+/** The uris of the indexed documents, in order. */
+export function indexedUris(index: string): Promise<string[]> {
+  return withStore(index, async (s) => (await s.listDocuments()).map((d) => d.uri));
 }
 
 /** Resolves once `predicate` holds, polling; a bound, not a timing assertion. */
@@ -139,13 +156,15 @@ export async function until(predicate: () => boolean | Promise<boolean>, what: s
   }
 }
 
-/** Runs `fn` with a queue handle on the index file (closed after): to look at jobs the way `docgraph jobs` does. */
-export async function withQueue<T>(index: string, fn: (q: SqliteJobQueue) => Promise<T>): Promise<T> {
-  const q = SqliteJobQueue.open({ path: index });
+/** Runs `fn` with a queue handle on the index (closed after): to look at jobs the way `docgraph jobs` does. */
+export async function withQueue<T>(index: string, fn: (q: JobQueue) => Promise<T>): Promise<T> {
+  const backend = await openBackend({ store: index });
+  const q = backend.openQueue();
   try {
     return await fn(q);
   } finally {
     await q.close();
+    await backend.close();
   }
 }
 

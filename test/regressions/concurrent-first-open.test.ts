@@ -22,7 +22,7 @@ function open(index: string): Promise<{ code: number | null; stderr: string }> {
   });
 }
 
-it('six processes opening the same new index at once all succeed, five times over', async () => {
+it('six processes opening the same new index (store and queue) at once all succeed, five times over', async () => {
   for (let round = 0; round < 5; round++) {
     const index = join(dir, `round-${round}`, 'index.db');
     const results = await Promise.all(Array.from({ length: 6 }, () => open(index)));

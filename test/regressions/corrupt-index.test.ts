@@ -7,14 +7,15 @@
 import { copyFileSync, openSync, closeSync, statSync, writeSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readIndex, run, start, workspace, writeDocs } from '../helpers/docgraph.js';
+import { run, start, workspace, writeDocs } from '../helpers/docgraph.js';
+import { onIndexFile } from '../helpers/sqlite-index.js';
 
 const ws = workspace({}, 'dg-corrupt-');
 let clean: string;
 
 /** Overwrites the start of a few pages in the middle of the file (page headers and cell pointers) with garbage. */
 function corrupt(file: string): void {
-  const pageSize = readIndex(file, (db) => db.pragma('page_size', { simple: true }) as number);
+  const pageSize = onIndexFile(file, (db) => db.pragma('page_size', { simple: true }) as number, { readonly: true });
   const pages = Math.floor(statSync(file).size / pageSize);
   const fd = openSync(file, 'r+');
   try {

@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readIndex, start, until, workspace, writeDocs } from '../helpers/docgraph.js';
+import { start, until, workspace, writeDocs, withStore } from '../helpers/docgraph.js';
 
 const ws = workspace({}, 'dg-readonly-');
 const files = [ws.index, ws.index + '-wal'];
@@ -41,9 +41,9 @@ describe.skipIf(!canChattr)('the index made read-only during ingest', () => {
     writeDocs(ws.docs, 800, 6);
     const ingest = start(ws.dir, ['ingest', 'docs']);
     // mid-ingest: some documents are written, most are not
-    const written = (): boolean => {
+    const written = async (): Promise<boolean> => {
       try {
-        return readIndex(ws.index, (db) => (db.prepare('SELECT COUNT(*) FROM documents').pluck().get() as number) > 0);
+        return (await withStore(ws.index, (s) => s.stats())).documents > 0;
       } catch {
         return false; // not created yet
       }

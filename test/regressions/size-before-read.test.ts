@@ -55,7 +55,7 @@ describe('size before read', () => {
       const before = peak();
       await app.ingestion.runWorker({ exitWhenIdle: true });
       expect(peak() - before).toBeLessThan(300 * 1024 ** 2);
-      const [dead] = await app.ingestion.queue.dlq.list();
+      const [dead] = await app.ingestion.deadJobs(50);
       expect(dead).toMatchObject({ uri: 'grows.md', lastError: { code: 'UNSUPPORTED_FILE', message: expect.stringMatching(/1\.9 GB, over the 20\.0 MB limit/) } });
     } finally {
       await app.close();

@@ -10,7 +10,15 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { IngestReport } from '../../src/ingest/ingest.js';
-import { doc, readIndex, run, start, until, workspace } from '../helpers/docgraph.js';
+import { doc, indexedUris, run, start, until, withStore, workspace } from '../helpers/docgraph.js';
+
+/** The text of every indexed section. */
+const sectionTexts = (index: string): Promise<string[]> =>
+  withStore(index, async (s) => {
+    const out: string[] = [];
+    for await (const sec of s.allSections()) out.push(sec.text);
+    return out;
+  });
 import { call, cli, serverEnv, text } from '../helpers/mcp.js';
 
 const SECRET = 'zqsecretkeyzq';
@@ -95,7 +103,7 @@ describe('file symlinks out of the ingested folder', () => {
     symlinkSync('../credentials', join(ws.docs, 'notes.md'));
     const w = await run(ws.dir, ['worker', '--exit-when-idle']);
     expect(w.code, w.stderr).toBe(0);
-    const texts = readIndex(ws.index, (db) => db.prepare('SELECT text FROM sections').pluck().all() as string[]);
+    const texts = await sectionTexts(ws.index);
     expect(texts.join('\n')).not.toContain(SECRET);
     expect(await searchJson(ws.dir, SECRET)).not.toContain(SECRET);
     const dead = await run(ws.dir, ['dlq', 'list', '--json']);
@@ -113,16 +121,16 @@ describe('file symlinks out of the ingested folder', () => {
     const watch = start(ws.dir, ['watch', 'docs']);
     try {
       await watch.waitFor(/watching docs/);
-      const count = (): number => readIndex(ws.index, (db) => db.prepare('SELECT count(*) FROM documents').pluck().get() as number);
-      await until(() => count() === 1, 'guide.md to be indexed');
+      const count = async (): Promise<number> => (await withStore(ws.index, (s) => s.stats())).documents;
+      await until(async () => (await count()) === 1, 'guide.md to be indexed');
       symlinkSync('../credentials', join(ws.docs, 'leak.md'));
       writeFileSync(join(ws.docs, 'after.md'), doc(3));
-      await until(() => count() >= 2, 'after.md to be indexed');
+      await until(async () => (await count()) >= 2, 'after.md to be indexed');
       // the link and after.md were made together: by now the watcher has looked at both
       await new Promise((resolve) => setTimeout(resolve, 500));
-      const uris = readIndex(ws.index, (db) => db.prepare('SELECT uri FROM documents ORDER BY uri').pluck().all() as string[]);
+      const uris = await indexedUris(ws.index);
       expect(uris).toEqual(['after.md', 'guide.md']);
-      const texts = readIndex(ws.index, (db) => db.prepare('SELECT text FROM sections').pluck().all() as string[]);
+      const texts = await sectionTexts(ws.index);
       expect(texts.join('\n')).not.toContain(SECRET);
     } finally {
       watch.signal('SIGKILL');

@@ -38,7 +38,7 @@ queueContract('sqlite (file)', async () => {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-});
+}, { durable: true, index: false });
 
 describe('SqliteJobQueue (SQLite specifics)', () => {
   let dir: string;

@@ -33,7 +33,9 @@ import {
   type Job,
   type JobDetails,
   type JobError,
+  type CommitResult,
   type JobInput,
+  type JobListOptions,
   type JobQueue,
   type JobState,
   type Lease,
@@ -44,8 +46,20 @@ import {
   type QueueStats,
   type ReapResult,
   type ReleaseOptions,
+  type StaleLeases,
 } from '../queue.js';
+import type { IndexChange } from '../../store/store.js';
 import { migrateQueue } from './migrations.js';
+
+/**
+ * The index a queue commits job changes to, on the connection the queue
+ * shares (SqliteStore is one): `applyChange` runs synchronously inside the
+ * queue's transaction.
+ */
+export interface SqliteIndex {
+  readonly database: Database.Database;
+  applyChange(change: IndexChange): boolean;
+}
 
 export interface SqliteQueueOptions extends QueueOptions {
   /** The database file to open (its own connection, closed by `close`). Created if missing. */
@@ -56,16 +70,14 @@ export interface SqliteQueueOptions extends QueueOptions {
    * completion in the same transaction as the index write. Not closed by `close`.
    */
   db?: Database.Database;
+  /**
+   * The index in the same file (the store), whose connection the queue then
+   * shares (instead of `db`): `commitJob` applies a job's change to it in the
+   * transaction that completes the job. Not closed by `close`.
+   */
+  index?: SqliteIndex;
   /** How long a write waits for another process's lock, in ms. Default 10,000. Only for `path`. */
   busyTimeoutMs?: number;
-}
-
-export interface JobListOptions {
-  states?: readonly JobState[];
-  ids?: readonly string[];
-  /** Default 50, at most 10,000. */
-  limit?: number;
-  offset?: number;
 }
 
 /** The result of `completeWith`: the write ran and the job completed, or the job was superseded and the write did not run. */
@@ -125,6 +137,7 @@ const SEEN_RESOLUTION_MS = 1_000;
 export class SqliteJobQueue implements JobQueue {
   readonly dlq: DeadLetterQueue;
   private readonly db: Database.Database;
+  private readonly index: SqliteIndex | undefined;
   private readonly ownsDb: boolean;
   private readonly o: ResolvedQueueOptions;
   private readonly hysteresis: Hysteresis;
@@ -136,8 +149,13 @@ export class SqliteJobQueue implements JobQueue {
   private constructor(options: SqliteQueueOptions) {
     this.o = resolveQueueOptions(options);
     this.hysteresis = new Hysteresis(this.o.highWater, this.o.lowWater);
-    if (options.db) {
-      this.db = options.db;
+    this.index = options.index;
+    if (options.index && options.db && options.index.database !== options.db) {
+      throw new InvalidInputError('SqliteJobQueue.open: index and db must be the same connection', { field: 'db' });
+    }
+    const shared = options.index?.database ?? options.db;
+    if (shared) {
+      this.db = shared;
       this.ownsDb = false;
     } else {
       const path = options.path;
@@ -251,8 +269,9 @@ export class SqliteJobQueue implements JobQueue {
   /**
    * Runs `write` and completes the job in one immediate transaction on this
    * queue's connection, so the index write and the completion commit together
-   * or not at all. Share the store's connection (`open({ db: store.database })`)
-   * and do the index write inside `write`, synchronously (work after an
+   * or not at all: how this adapter makes `commitJob` atomic (adapter-level;
+   * the port takes an `IndexChange`, not a callback). The write runs
+   * synchronously (work after an
    * `await` would run outside the transaction; a returned promise is refused).
    *
    * - lease no longer valid: throws `LeaseLostError`, `write` does not run;
@@ -284,6 +303,16 @@ export class SqliteJobQueue implements JobQueue {
     });
   }
 
+  async commitJob(lease: LeaseRef, change: IndexChange): Promise<CommitResult> {
+    this.live();
+    const index = this.index;
+    if (!index && change.kind !== 'none') {
+      throw new DocgraphError('INTERNAL', `this job queue was opened without the index it commits to; cannot apply a ${change.kind}`);
+    }
+    const r = this.completeWith(lease, () => (index ? index.applyChange(change) : false));
+    return r.outcome === 'completed' ? { state: 'completed', changed: r.value } : { state: 'superseded' };
+  }
+
   async fail(lease: LeaseRef, error: unknown, options: FailOptions = {}): Promise<FailResult> {
     this.live();
     if (options.delayMs !== undefined && !(options.delayMs >= 0)) throw new InvalidInputError('delayMs must be >= 0', { field: 'delayMs' });
@@ -306,11 +335,7 @@ export class SqliteJobQueue implements JobQueue {
     });
   }
 
-  /**
-   * Jobs for operators (`docgraph jobs list`), newest first: in `states` (all
-   * when absent) or with the given `ids`. SQLite-specific, like `completeWith`.
-   */
-  list(options: JobListOptions = {}): Job[] {
+  async list(options: JobListOptions = {}): Promise<Job[]> {
     this.live();
     const limit = Math.min(Math.max(Math.floor(options.limit ?? 50), 0), 10_000);
     const offset = Math.max(Math.floor(options.offset ?? 0), 0);
@@ -331,14 +356,7 @@ export class SqliteJobQueue implements JobQueue {
     return (this.db.prepare(sql).all(...params, limit, offset) as JobRow[]).map((r) => toJob(r));
   }
 
-  /**
-   * Stale leases (`docgraph jobs clean`): running jobs whose lease has
-   * expired, or whose attempt started at least `olderThanMs` ago (a hung
-   * handler whose heartbeat still beats). With `apply`, their leases end now
-   * and they are reaped: back to pending after backoff, or to the DLQ when
-   * their attempts are used up; the old holder's next call gets `LeaseLostError`.
-   */
-  expireStale(olderThanMs: number, apply: boolean): { stale: Job[]; reaped?: ReapResult } {
+  async expireStale(olderThanMs: number, apply: boolean): Promise<StaleLeases> {
     this.live();
     if (!(olderThanMs >= 0)) throw new InvalidInputError('olderThanMs must be >= 0', { field: 'olderThanMs' });
     return this.tx(() => {

@@ -1,6 +1,7 @@
 // The JobQueue contract again, the way docgraph runs the queue: its tables in
 // the index file, on the store's own connection (each `open` is another
-// SqliteStore on the same file, like another process).
+// SqliteStore on the same file, like another process), committing job
+// changes to the index with the completion.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,9 +19,14 @@ queueContract('sqlite (index file, store connection)', async () => {
     async open(options) {
       const store = SqliteStore.open(path);
       stores.push(store);
-      const q = SqliteJobQueue.open({ ...options, db: store.database });
+      const q = SqliteJobQueue.open({ ...options, index: store });
       opened.push(q);
       return q;
+    },
+    async index() {
+      const store = SqliteStore.open(path);
+      stores.push(store);
+      return store;
     },
     async cleanup() {
       for (const q of opened) await q.close();
@@ -28,4 +34,4 @@ queueContract('sqlite (index file, store connection)', async () => {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-});
+}, { durable: true, index: true });

@@ -7,49 +7,19 @@
  * facts of the documents that hold it now. So the entity does not depend on
  * the order documents were written in, and a changed or deleted document
  * takes back what it said: an incremental re-ingest ends with the same graph
- * as a fresh one. An entity lives as long as one document holds it.
+ * as a fresh one. An entity lives as long as one document holds it. The
+ * rules (how facts merge, what an entity is filed under) are the domain's
+ * (domain/entity-facts.ts, domain/names.ts); this file only stores them.
  */
 import type Database from 'better-sqlite3';
-import { WORD_KEYED_TYPES, wordKeys } from '../../domain/names.js';
+import { mergeFacts } from '../../domain/entity-facts.js';
+import { aliasKeys } from '../../domain/names.js';
 import type { EdgeRecord, EntityRecord, NameMention } from '../../domain/types.js';
 
 interface FactRow {
   defines: number;
   aliases: string;
   attributes: string;
-}
-
-/**
- * The entity as the documents that hold it describe it, in a fixed order:
- * documents that define it first, then by document id. A key's value comes
- * from the first document that states it, except arrays, which are unioned
- * and sorted (as within one document, see extract/graph.ts); aliases are
- * unioned. Keys come out sorted.
- */
-export function mergeFacts(facts: readonly { defines: boolean; docId: string; aliases: readonly string[]; attributes: Record<string, unknown> }[]): {
-  aliases: string[];
-  attributes: Record<string, unknown>;
-} {
-  const ordered = [...facts].sort((a, b) => Number(b.defines) - Number(a.defines) || (a.docId < b.docId ? -1 : a.docId > b.docId ? 1 : 0));
-  const aliases = new Set<string>();
-  const merged: Record<string, unknown> = {};
-  for (const f of ordered) {
-    for (const a of f.aliases) aliases.add(a);
-    for (const [k, v] of Object.entries(f.attributes)) {
-      if (v === undefined) continue;
-      const old = merged[k];
-      if (Array.isArray(old) && Array.isArray(v)) merged[k] = [...new Set([...old, ...v].map(String))].sort();
-      else if (old === undefined) merged[k] = v;
-    }
-  }
-  const attributes: Record<string, unknown> = {};
-  for (const k of Object.keys(merged).sort()) attributes[k] = merged[k];
-  return { aliases: [...aliases].sort(), attributes };
-}
-
-/** What an entity is filed under in `entity_aliases`: its name, its aliases and, for names made of words, its word keys. */
-export function aliasKeys(type: string, name: string, aliases: readonly string[]): Set<string> {
-  return new Set([name, ...aliases, ...(WORD_KEYED_TYPES.has(type) ? wordKeys(name) : [])]);
 }
 
 /** Graph writes on one connection; every method runs inside the caller's transaction. */

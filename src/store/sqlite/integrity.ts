@@ -1,36 +1,12 @@
 /**
- * Consistency checks of the SQLite index for `docgraph verify`: every section
+ * The IndexIntegrity port on SQLite (`docgraph verify`): every section
  * has its lexical row and a vector of the current embedder, edges and
  * entities hang off something that exists. Read-only except the `remove*`
  * functions, which drop rows nothing owns (re-queuing a document cannot).
  */
 import type Database from 'better-sqlite3';
-
-export interface DocumentProblems {
-  docId: string;
-  uri: string;
-  sourceId: string;
-  /** Sections without a row in the lexical (FTS5) index. */
-  missingLexical: number;
-  /** Sections without a vector, or with one of the wrong size for the current embedder. */
-  missingVectors: number;
-  /** Edges of this document whose source or target does not exist (a LINKS_TO to a document not ingested yet is fine). */
-  orphanEdges: number;
-}
-
-export interface IntegrityReport {
-  documents: number;
-  sections: number;
-  entities: number;
-  /** Documents with at least one problem. */
-  problems: DocumentProblems[];
-  /** Entities no edge refers to. */
-  orphanEntities: number;
-  /** Lexical rows whose section is gone. */
-  orphanLexicalRows: number;
-  /** Edges whose document is gone. */
-  docklessEdges: number;
-}
+import type { DocumentProblems, IndexIntegrity, IntegrityReport } from '../integrity.js';
+import { integrityCheck } from './open-marker.js';
 
 /** Checks the whole index; `dimensions` is the current embedder's (undefined: no embedder, every section lacks a vector). */
 export function checkIntegrity(db: Database.Database, dimensions: number | undefined): IntegrityReport {
@@ -104,4 +80,15 @@ export function removeUnowned(db: Database.Database): { entities: number; lexica
     }
     return { entities: ids.length, lexicalRows, edges };
   }).immediate();
+}
+
+/** The IndexIntegrity port over one connection to the index file at `location`. */
+export function sqliteIntegrity(db: Database.Database, location: string): IndexIntegrity {
+  return {
+    location,
+    storageCheck: 'PRAGMA integrity_check',
+    storageProblems: async (max = 100) => integrityCheck(db, max),
+    check: async (dimensions) => checkIntegrity(db, dimensions),
+    removeUnowned: async () => removeUnowned(db),
+  };
 }

@@ -1,11 +1,12 @@
 import type Database from 'better-sqlite3';
-import { aliasKeys } from './graph-writes.js';
+import { aliasKeys } from '../../domain/names.js';
 
 /**
- * Numbered, append-only schema migrations. Never edit one that has shipped:
- * add a new one. Applied in one transaction at open.
+ * Numbered, append-only schema migrations: SQL only, frozen once shipped
+ * (migrations.test.ts pins each one's checksum; never edit one, add a new
+ * one). Applied in one transaction at open, with the backfills below.
  */
-export const MIGRATIONS: readonly { version: number; name: string; sql: string; run?: (db: Database.Database) => void }[] = [
+export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
   {
     version: 1,
     name: 'core model: sources, documents, sections, lexical, vectors, graph',
@@ -121,6 +122,7 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string; 
     version: 4,
     name: 'names sections write that extraction could not type, resolved across documents when read',
     // An index written before this has none: a document gets its names when it is next re-ingested.
+    // The word keys of the entities already there are derived data: BACKFILLS[4].
     sql: `
       CREATE TABLE name_mentions (
         doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
@@ -132,13 +134,6 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string; 
       CREATE INDEX name_mentions_name ON name_mentions(name);
       CREATE INDEX name_mentions_doc ON name_mentions(doc_id);
     `,
-    // word keys (domain/names.ts) for the entities already there
-    run: (db) => {
-      const ins = db.prepare('INSERT OR IGNORE INTO entity_aliases (alias, entity_id) VALUES (?, ?)');
-      for (const e of db.prepare('SELECT id, type, name, aliases FROM entities').all() as { id: string; type: string; name: string; aliases: string }[]) {
-        for (const key of aliasKeys(e.type, e.name, JSON.parse(e.aliases) as string[])) ins.run(key, e.id);
-      }
-    },
   },
   {
     version: 5,
@@ -167,6 +162,28 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string; 
 ];
 
 /**
+ * Backfills of derived data, run right after the migration of the same
+ * version, in its transaction. They are not schema: they recompute rows that
+ * are a function of other rows with the rule every write uses, and that rule
+ * cannot be SQL — alias keys need Porter stemming and Unicode word splitting
+ * (domain/names.ts, aliasKeys). So a backfill is code by nature; each is
+ * idempotent (INSERT OR IGNORE of what the rule derives) and applies today's
+ * rule, which is the rule every later write of those entities applies too. A
+ * backend created at the newest schema (PostgreSQL) has nothing to backfill.
+ */
+export const BACKFILLS: Readonly<Record<number, { name: string; run: (db: Database.Database) => void }>> = {
+  4: {
+    name: 'word keys (domain/names.ts) for the entities already there',
+    run: (db) => {
+      const ins = db.prepare('INSERT OR IGNORE INTO entity_aliases (alias, entity_id) VALUES (?, ?)');
+      for (const e of db.prepare('SELECT id, type, name, aliases FROM entities').all() as { id: string; type: string; name: string; aliases: string }[]) {
+        for (const key of aliasKeys(e.type, e.name, JSON.parse(e.aliases) as string[])) ins.run(key, e.id);
+      }
+    },
+  },
+};
+
+/**
  * Brings the database to the newest schema; refuses a database from a newer
  * docgraph. Safe against concurrent openers: the version is read again
  * under the write lock (BEGIN IMMEDIATE), so two processes that open a new
@@ -184,7 +201,7 @@ export function migrate(db: Database.Database): void {
     const current = version();
     for (const m of MIGRATIONS.filter((x) => x.version > current)) {
       db.exec(m.sql);
-      m.run?.(db);
+      BACKFILLS[m.version]?.run(db);
       db.pragma(`user_version = ${m.version}`);
     }
   }).immediate();

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DocgraphError } from '../../domain/errors.js';
+import { DocgraphError, EmbedderChangedError } from '../../domain/errors.js';
 import type { DocumentRecord, EdgeRecord, EdgeType, EntityRecord, EntityType, NameMention, SectionRecord } from '../../domain/types.js';
 import type {
   DocumentSummary,
@@ -9,6 +9,7 @@ import type {
   TraversalStep,
   TraverseOptions,
   DocumentWrite,
+  IndexChange,
   ScoredSection,
   SearchFilters,
   SourceRecord,
@@ -16,10 +17,14 @@ import type {
   StoredEmbedder,
   StoreStats,
 } from '../store.js';
+import { filterClauses } from '../filters.js';
+import { traverseEdges } from '../traverse.js';
 import { indexFailure } from './failures.js';
 import { GraphWriter } from './graph-writes.js';
 import { migrate } from './migrations.js';
-import { integrityCheck, markOpen, quickCheck, type OpenMarker } from './open-marker.js';
+import { markOpen, quickCheck, type OpenMarker } from './open-marker.js';
+import { sqliteIntegrity } from './integrity.js';
+import type { IndexIntegrity } from '../integrity.js';
 import { FlatVectorIndex } from './vector-index.js';
 
 /** BM25 column weights: heading, context (title + parent headings), body. */
@@ -111,9 +116,9 @@ export class SqliteStore implements Store {
     this.graph = new GraphWriter(this.db);
   }
 
-  /** Full SQLite integrity check of the index file (`docgraph verify`): the problems found, empty when whole. */
-  integrityProblems(max = 100): string[] {
-    return integrityCheck(this.db, max);
+  /** The IndexIntegrity port on this index (`docgraph verify`). */
+  get integrity(): IndexIntegrity {
+    return sqliteIntegrity(this.db, this.path);
   }
 
   /** The index file's path (`:memory:` for a throwaway store). */
@@ -169,16 +174,33 @@ export class SqliteStore implements Store {
     return (sourceId === undefined ? stmt.all() : stmt.all(sourceId)) as DocumentSummary[];
   }
 
+  /**
+   * Applies a job's change to the index, synchronously, inside the caller's
+   * transaction on this connection (the queue's `commitJob`, see
+   * queue/sqlite): a write first checks, in that transaction, that its vectors
+   * are of the index's embedder. Returns whether the index changed.
+   */
+  applyChange(change: IndexChange): boolean {
+    if (change.kind === 'write') {
+      const now = this.getEmbedderSync();
+      if (now?.id !== change.embedderId) throw new EmbedderChangedError(change.embedderId, now?.id);
+      this.writeDocumentSync(change.write);
+      return true;
+    }
+    if (change.kind === 'delete') return this.deleteDocumentSync(change.docId);
+    return false;
+  }
+
   async writeDocument(w: DocumentWrite): Promise<void> {
     this.writeDocumentSync(w);
   }
 
   /**
    * `writeDocument`, synchronously, for a caller that must write inside its
-   * own transaction on this connection (the job queue's `completeWith`): it
-   * then nests as a savepoint and commits with the caller's transaction.
+   * own transaction on this connection (`applyChange`): it then nests as a
+   * savepoint and commits with the caller's transaction.
    */
-  writeDocumentSync(w: DocumentWrite): void {
+  private writeDocumentSync(w: DocumentWrite): void {
     const d = w.document;
     this.db.transaction(() => {
       this.markRelink(d.id);
@@ -271,7 +293,7 @@ export class SqliteStore implements Store {
   }
 
   /** `deleteDocument`, synchronously (see `writeDocumentSync`). */
-  deleteDocumentSync(id: string): boolean {
+  private deleteDocumentSync(id: string): boolean {
     let existed = false;
     this.db.transaction(() => {
       if (this.db.prepare('SELECT 1 FROM documents WHERE id = ?').get(id)) this.markRelink(id);
@@ -472,29 +494,7 @@ export class SqliteStore implements Store {
   }
 
   async traverse(from: readonly string[], options: TraverseOptions): Promise<TraversalStep[]> {
-    const seenNodes = new Set(from);
-    const seenEdges = new Set<string>();
-    const out: TraversalStep[] = [];
-    let frontier = [...from];
-    for (let depth = 1; depth <= options.depth && frontier.length > 0 && out.length < options.limit; depth++) {
-      const edges = await this.edgesOf(frontier, options.direction, options.types, options.limit * 4);
-      const next: string[] = [];
-      for (const e of edges) {
-        const key = `${e.src}|${e.dst}|${e.type}`;
-        if (seenEdges.has(key)) continue;
-        seenEdges.add(key);
-        out.push({ ...e, depth });
-        if (out.length >= options.limit) break;
-        for (const node of [e.src, e.dst]) {
-          if (!seenNodes.has(node)) {
-            seenNodes.add(node);
-            next.push(node);
-          }
-        }
-      }
-      frontier = next;
-    }
-    return out;
+    return traverseEdges((ids, direction, types, limit) => this.edgesOf(ids, direction, types, limit), from, options);
   }
 
   async getEmbedder(): Promise<StoredEmbedder | undefined> {
@@ -557,20 +557,21 @@ export class SqliteStore implements Store {
   }
 }
 
+/** The filter clauses (store/filters.ts) as SQL over `documents d`. */
 function filterSql(filters: SearchFilters | undefined): { where: string; params: unknown[] } {
   const parts: string[] = [];
   const params: unknown[] = [];
-  if (filters?.sourceId) {
-    parts.push('d.source_id = ?');
-    params.push(filters.sourceId);
-  }
-  if (filters?.uriPrefix) {
-    parts.push('substr(d.uri, 1, ?) = ?');
-    params.push(filters.uriPrefix.length, filters.uriPrefix);
-  }
-  for (const tag of filters?.tags ?? []) {
-    parts.push("EXISTS (SELECT 1 FROM json_each(d.meta, '$.tags') WHERE value = ?)");
-    params.push(tag);
+  for (const c of filterClauses(filters)) {
+    if (c.field === 'source') {
+      parts.push('d.source_id = ?');
+      params.push(c.value);
+    } else if (c.field === 'uriPrefix') {
+      parts.push('substr(d.uri, 1, ?) = ?');
+      params.push(c.value.length, c.value);
+    } else {
+      parts.push("EXISTS (SELECT 1 FROM json_each(d.meta, '$.tags') WHERE value = ?)");
+      params.push(c.value);
+    }
   }
   return { where: parts.join(' AND '), params };
 }

@@ -1,0 +1,77 @@
+// The backend factory: which adapter a configuration names, and a clear
+// refusal for the backends this build does not have yet.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError, NotFoundError } from '../domain/errors.js';
+import { documentWrite } from '../store/store.contract.js';
+import { openBackend, redact, storeKind } from './backend.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'dg-backend-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function refusal(p: Promise<unknown>): Promise<unknown> {
+  return p.then(
+    () => {
+      throw new Error('expected a refusal');
+    },
+    (e: unknown) => e,
+  );
+}
+
+describe('backend factory', () => {
+  it('takes a path for SQLite and a postgres:// URL for PostgreSQL; refuses other schemes', () => {
+    expect(storeKind('/var/lib/docgraph/index.db')).toBe('sqlite');
+    expect(storeKind('relative/index.db')).toBe('sqlite');
+    expect(storeKind(':memory:')).toBe('sqlite');
+    expect(storeKind('postgres://127.0.0.1/docs')).toBe('postgres');
+    expect(storeKind('postgresql://127.0.0.1/docs')).toBe('postgres');
+    expect(() => storeKind('mysql://127.0.0.1/docs')).toThrow(ConfigError);
+  });
+
+  it('refuses PostgreSQL clearly, without loading a driver or showing the password', async () => {
+    const e = await refusal(openBackend({ store: 'postgres://docgraph:s3cret@127.0.0.1:5432/docs' }));
+    expect(e).toBeInstanceOf(ConfigError);
+    expect((e as ConfigError).message).toMatch(/^PostgreSQL store is not available yet \(postgres:\/\/docgraph:\*\*\*@127\.0\.0\.1:5432\/docs\)/);
+    expect((e as ConfigError).message).not.toContain('s3cret');
+    expect((e as ConfigError).hint).toMatch(/--store \/ DOCGRAPH_STORE/);
+  });
+
+  it('refuses Redis clearly (nothing uses it yet)', async () => {
+    const e = await refusal(openBackend({ store: join(dir, 'r.db'), redis: 'redis://:pw@127.0.0.1:6379' }));
+    expect(e).toBeInstanceOf(ConfigError);
+    expect((e as ConfigError).message).toMatch(/^Redis is not available yet \(redis:\/\/:\*\*\*@127\.0\.0\.1:6379\)/);
+  });
+
+  it('does not create a SQLite index unless asked to', async () => {
+    const path = join(dir, 'missing', 'index.db');
+    expect(await refusal(openBackend({ store: path }))).toBeInstanceOf(NotFoundError);
+  });
+
+  it('gives SQLite ports whose queue commits job changes to the index in one step', async () => {
+    const backend = await openBackend({ store: join(dir, 'index.db') }, { create: true });
+    const queue = backend.openQueue();
+    try {
+      const w = documentWrite({ uri: 'a.md', sections: [{ heading: 'A', text: 'alpha', vector: [1, 0, 0, 0] }] });
+      await backend.store.upsertSource({ id: w.document.sourceId, kind: 'fs', location: '/docs', createdAt: '2025-01-01T00:00:00.000Z' });
+      await backend.store.setEmbedder({ id: 'e:1', provider: 'test', model: 'm', dimensions: 4 });
+      await queue.enqueue({ type: 'ingest-document', sourceId: w.document.sourceId, uri: 'a.md', checksum: w.document.checksum });
+      const lease = (await queue.claim('w', 10_000))!;
+      expect(await queue.commitJob(lease, { kind: 'write', write: w, embedderId: 'e:1' })).toEqual({ state: 'completed', changed: true });
+      expect((await backend.store.getDocument(w.document.id))?.checksum).toBe(w.document.checksum);
+      expect(await backend.integrity.check(4)).toMatchObject({ documents: 1, sections: 1, problems: [] });
+      expect(backend).toMatchObject({ kind: 'sqlite', location: join(dir, 'index.db') });
+    } finally {
+      await queue.close();
+      await backend.close();
+      await backend.close();
+    }
+  });
+
+  it('redacts only the password of a URL', () => {
+    expect(redact('postgres://u:p@h/db')).toBe('postgres://u:***@h/db');
+    expect(redact('postgres://h/db')).toBe('postgres://h/db');
+    expect(redact('/a/b.db')).toBe('/a/b.db');
+  });
+});

@@ -1,0 +1,112 @@
+/**
+ * The backend factory: the one module of the application that knows which
+ * adapters exist (DESIGN §3, "only app wires adapters"). It reads where the
+ * index lives — `store`: a SQLite file path (the default) or a postgres://
+ * URL; `redis`: a redis:// URL — and hands back the ports, `Store`,
+ * `JobQueue` and `IndexIntegrity`, with nothing of the adapter showing.
+ * Everything else in app/, ingest/, search/, cli/, mcp/ and http/ sees only
+ * those ports (eslint enforces it: see eslint.config.js).
+ *
+ * Drivers of optional backends (pg, ioredis) are never imported statically
+ * anywhere (eslint refuses it): when their adapters exist they are loaded
+ * here with `import()`, so an embedded user never needs them installed.
+ */
+import { existsSync } from 'node:fs';
+import { ConfigError, NotFoundError } from '../domain/errors.js';
+import type { JobQueue, QueueOptions } from '../queue/queue.js';
+import { SqliteJobQueue } from '../queue/sqlite/sqlite-queue.js';
+import { asIndexFailure } from '../store/sqlite/failures.js';
+import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import type { IndexIntegrity } from '../store/integrity.js';
+import type { Store } from '../store/store.js';
+
+/** The kinds of store a location can name. */
+export type StoreKind = 'sqlite' | 'postgres';
+
+/** A running backend: the ports over one index and the queue beside it. */
+export interface Backend {
+  readonly kind: StoreKind;
+  /** Where the index lives, for messages: a file path, or a server URL without its password. */
+  readonly location: string;
+  readonly store: Store;
+  readonly integrity: IndexIntegrity;
+  /**
+   * A handle on the job queue that lives beside the index (in the same
+   * database, so `commitJob` is one transaction), creating its tables on
+   * first use. The caller closes it, before `close()`.
+   */
+  openQueue(options?: QueueOptions): JobQueue;
+  /** Closes the store. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Where the backend's parts live (from the configuration: `store`, falling back to `index`; `redis`). */
+export interface BackendSettings {
+  /** A SQLite file path (or `:memory:`), or a postgres:// URL. */
+  store: string;
+  redis?: string | undefined;
+}
+
+/** Which adapter a store location names; CONFIG_INVALID for a URL scheme no adapter speaks. */
+export function storeKind(location: string): StoreKind {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(location)?.[1]?.toLowerCase();
+  if (scheme === undefined) return 'sqlite';
+  if (scheme === 'postgres' || scheme === 'postgresql') return 'postgres';
+  throw new ConfigError(`unknown store ${redact(location)}: expected a file path (SQLite) or a postgres:// URL`, { hint: 'set --store / DOCGRAPH_STORE to a file path, e.g. ./.docgraph/index.db' });
+}
+
+/**
+ * Opens the backend the settings name. Without `create`, a SQLite index that
+ * does not exist yet is NOT_FOUND (nothing is created). Backends this build
+ * does not have yet (PostgreSQL, Redis) are CONFIG_INVALID, saying so.
+ */
+export async function openBackend(settings: BackendSettings, opts: { create?: boolean } = {}): Promise<Backend> {
+  const kind = storeKind(settings.store);
+  if (kind === 'postgres') {
+    throw new ConfigError(`PostgreSQL store is not available yet (${redact(settings.store)}): this build keeps the index in a SQLite file`, {
+      hint: 'set --store / DOCGRAPH_STORE to a file path (or leave it unset for ./.docgraph/index.db); the PostgreSQL store and queue are planned (issue 13, step 2)',
+    });
+  }
+  if (settings.redis !== undefined) {
+    throw new ConfigError(`Redis is not available yet (${redact(settings.redis)}): nothing in this build shares state through Redis`, {
+      hint: 'unset --redis / DOCGRAPH_REDIS; shared sessions, cache and change notifications are planned (issue 13, step 4)',
+    });
+  }
+  return openSqlite(settings.store, opts.create ?? false);
+}
+
+function openSqlite(path: string, create: boolean): Backend {
+  if (!create && path !== ':memory:' && !existsSync(path)) {
+    throw new NotFoundError(`no index at ${path}`, { hint: 'run `docgraph ingest <folder>` first, or point --index / DOCGRAPH_INDEX at an existing index' });
+  }
+  const store = SqliteStore.open(path);
+  return {
+    kind: 'sqlite',
+    location: path,
+    store,
+    integrity: store.integrity,
+    // the queue's tables live in the index file, on the store's connection: commitJob is one transaction
+    openQueue: (options = {}) => SqliteJobQueue.open({ ...options, index: store }),
+    close: () => store.close(),
+  };
+}
+
+/**
+ * A driver error that is about the index itself (damaged, read-only, disk
+ * full, cannot be opened ...) as the docgraph error that says so; anything
+ * else unchanged. Each adapter knows its driver's error codes; this asks them.
+ */
+export function driverFailure(e: unknown, location?: string): unknown {
+  return asIndexFailure(e, location);
+}
+
+/** A location fit for messages and logs: a URL loses its password. */
+export function redact(location: string): string {
+  try {
+    const u = new URL(location);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return location;
+  }
+}

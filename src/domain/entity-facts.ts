@@ -1,0 +1,48 @@
+/**
+ * What several documents say about one entity, merged into the entity.
+ *
+ * Several documents describe one entity (a setting defined in the reference
+ * and mentioned in a guide). A store keeps each document's description apart
+ * (its *facts*) and derives the entity (aliases, attributes) from the facts of
+ * the documents that hold it now, with `mergeFacts`: so the entity does not
+ * depend on the order documents were written in, and a changed or deleted
+ * document takes back what it said. Every Store implementation merges with
+ * this one function, so the backends cannot disagree.
+ */
+
+/** One document's description of an entity. */
+export interface EntityFact {
+  /** The document defines the entity (a DEFINES edge to it), rather than only mentioning it. */
+  defines: boolean;
+  docId: string;
+  aliases: readonly string[];
+  attributes: Record<string, unknown>;
+}
+
+/**
+ * The entity as the documents that hold it describe it, in a fixed order:
+ * documents that define it first, then by document id. A key's value comes
+ * from the first document that states it, except arrays, which are unioned
+ * and sorted (as within one document, see extract/graph.ts); aliases are
+ * unioned. Keys come out sorted.
+ */
+export function mergeFacts(facts: readonly EntityFact[]): {
+  aliases: string[];
+  attributes: Record<string, unknown>;
+} {
+  const ordered = [...facts].sort((a, b) => Number(b.defines) - Number(a.defines) || (a.docId < b.docId ? -1 : a.docId > b.docId ? 1 : 0));
+  const aliases = new Set<string>();
+  const merged: Record<string, unknown> = {};
+  for (const f of ordered) {
+    for (const a of f.aliases) aliases.add(a);
+    for (const [k, v] of Object.entries(f.attributes)) {
+      if (v === undefined) continue;
+      const old = merged[k];
+      if (Array.isArray(old) && Array.isArray(v)) merged[k] = [...new Set([...old, ...v].map(String))].sort();
+      else if (old === undefined) merged[k] = v;
+    }
+  }
+  const attributes: Record<string, unknown> = {};
+  for (const k of Object.keys(merged).sort()) attributes[k] = merged[k];
+  return { aliases: [...aliases].sort(), attributes };
+}
