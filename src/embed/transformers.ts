@@ -9,6 +9,7 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError, EmbedderError } from '../domain/errors.js';
+import { docsPath } from '../domain/docs-path.js';
 import { normalize, type EmbedPurpose, type Embedder, type EmbedderInfo } from './embedder.js';
 
 const PROVIDER = 'transformers';
@@ -81,7 +82,7 @@ export function parseTransformersEmbedderOptions(
     return `${at}: ${issue.message}`;
   });
   throw new ConfigError(`invalid transformers embedder configuration: ${problems.join('; ')}`, {
-    hint: 'see the embedder section of docs/configuration.md',
+    hint: `see the embedder section of ${docsPath('configuration.md')}`,
   });
 }
 
