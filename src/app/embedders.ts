@@ -1,5 +1,5 @@
 import type { Config } from '../config/config.js';
-import { ConfigError, EmbedderMismatchError } from '../domain/errors.js';
+import { ConfigError, EmbedderMismatchError, isDocgraphError } from '../domain/errors.js';
 import { BuiltinEmbedder } from '../embed/builtin/builtin.js';
 import { deserializeModel, fitModel, serializeModel } from '../embed/builtin/model.js';
 import type { Embedder } from '../embed/embedder.js';
@@ -46,6 +46,7 @@ export function ingestEmbedderResolver(config: Config, store: Store): EmbedderRe
     const stats = await store.stats();
     if (config.embedder.provider !== 'builtin') {
       const embedder = await externalEmbedder(config);
+      await failIfUnusable(embedder);
       const info = embedder.info();
       const changed = stored?.id !== info.id;
       if (changed) await store.setEmbedder({ id: info.id, provider: info.provider, model: info.model, dimensions: info.dimensions });
@@ -68,6 +69,23 @@ export function ingestEmbedderResolver(config: Config, store: Store): EmbedderRe
     // process's jobs may have written since, and the switch just deleted their vectors.
     return { embedder, reembedAll: true };
   };
+}
+
+/**
+ * Embeds one text so that a provider which cannot work at all (its package or
+ * model files missing, a wrong key: a non-retryable error) fails the ingest
+ * run once, before any job is queued or the index switches embedders, rather
+ * than every job of it. A passing outage (retryable) is left to the jobs'
+ * retries.
+ */
+async function failIfUnusable(embedder: Embedder): Promise<void> {
+  try {
+    await embedder.embed(['docgraph'], 'query');
+  } catch (e) {
+    if (isDocgraphError(e) && e.retryable) return;
+    await embedder.close();
+    throw e;
+  }
 }
 
 async function storedTexts(store: Store): Promise<string[]> {

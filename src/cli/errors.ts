@@ -1,7 +1,7 @@
 import { explainFailure } from '../app/failures.js';
 import { isDocgraphError, type ErrorCode } from '../domain/errors.js';
 
-/** Exit codes scripts can rely on (also in docs/cli.md). */
+/** Exit codes scripts can rely on (also in the README, "Usage"). */
 export const EXIT = { ok: 0, failure: 1, usage: 2, notFound: 3 } as const;
 
 const EXIT_BY_CODE: Partial<Record<ErrorCode, number>> = {

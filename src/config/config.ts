@@ -4,6 +4,7 @@ import { delimiter, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../domain/errors.js';
+import { docsPath } from '../domain/docs-path.js';
 
 const LOOPBACK = ['127.0.0.1', 'localhost', '::1'];
 
@@ -284,7 +285,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     const issue = result.error.issues[0]!;
     const key = issue.path.join('.') || '(top level)';
     throw new ConfigError(`invalid configuration at ${key}: ${issue.message}${file ? ` (from ${file} or the environment)` : ''}`, {
-      hint: 'see docs/configuration.md for every key and its allowed values',
+      hint: `see ${docsPath('configuration.md')} for every key and its allowed values`,
     });
   }
   const config = result.data;

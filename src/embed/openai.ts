@@ -6,6 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { ConfigError, EmbedderError } from '../domain/errors.js';
+import { docsPath } from '../domain/docs-path.js';
 import { normalize, type EmbedPurpose, type Embedder, type EmbedderInfo } from './embedder.js';
 
 const PROVIDER = 'openai';
@@ -85,7 +86,7 @@ export function parseOpenAIEmbedderOptions(
     return `${key} ${issue.message}`;
   });
   throw new ConfigError(`invalid OpenAI-compatible embedder configuration: ${problems.join('; ')}`, {
-    hint: 'see the embedder section of docs/configuration.md',
+    hint: `see the embedder section of ${docsPath('configuration.md')}`,
   });
 }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError, EmbedderError } from '../domain/errors.js';
 import { embedderContract } from './embedder.contract.js';
-import { TransformersEmbedder, parseTransformersEmbedderOptions, type TransformersEmbedderOptions } from './transformers.js';
+import { TRANSFORMERS_VERSION, TransformersEmbedder, parseTransformersEmbedderOptions, type TransformersEmbedderOptions } from './transformers.js';
 
 const MODEL = 'Xenova/all-MiniLM-L6-v2';
 const FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx'];
@@ -262,12 +262,15 @@ describe('TransformersEmbedder offline', () => {
     expect(err.message).toMatch(/^the ONNX Runtime native library could not be loaded: /);
   });
 
-  it('says so when the optional package is not installed', async () => {
-    placeJunkModel(path.join(cacheDir, MODEL));
+  it('says so when the optional package is not installed, naming the command that installs the tested version', async () => {
+    // No model files either: the package is what a user sets up first, so it is what they hear about first.
     const absent = '@huggingface/transformers-not-installed';
     const err = await failure(make({}, () => import(absent)).embed(['hello'], 'document'));
-    expect(err.message).toContain('@huggingface/transformers (an optional dependency) is not installed');
-    expect(err.hint).toContain('npm install @huggingface/transformers');
+    expect(err.message).toBe('the transformers embedder needs @huggingface/transformers, which is not installed (docgraph does not install it by default)');
+    const tested = (JSON.parse(readFileSync(path.join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies['@huggingface/transformers'];
+    expect(tested).toBe(TRANSFORMERS_VERSION);
+    expect(err.hint).toContain(`npm install @huggingface/transformers@${tested}`);
+    expect(err.retryable).toBe(false);
   });
 
   it('returns [] for no texts without loading anything', async () => {

@@ -1,17 +1,30 @@
 /**
  * Embedder that runs a sentence-transformers ONNX model in-process with
- * transformers.js (`@huggingface/transformers`, an optional dependency).
- * The library, and the ONNX Runtime native binding it pulls in, load only on
- * first use, so users of other providers never pay for them.
+ * transformers.js (`@huggingface/transformers`, an optional peer dependency
+ * that users install themselves: see TRANSFORMERS_INSTALL). The library, and
+ * the ONNX Runtime native binding it pulls in, load only on first use, so
+ * users of other providers never install or load them.
  */
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError, EmbedderError } from '../domain/errors.js';
+import { docsPath } from '../domain/docs-path.js';
 import { normalize, type EmbedPurpose, type Embedder, type EmbedderInfo } from './embedder.js';
 
 const PROVIDER = 'transformers';
 const PACKAGE = '@huggingface/transformers';
+/** The version the tests run against (package.json devDependencies; a test keeps the two equal). */
+export const TRANSFORMERS_VERSION = '4.3.1';
+/**
+ * The command that installs the library beside docgraph. On Linux x64,
+ * onnxruntime-node's post-install fetches CUDA libraries from outside the npm
+ * registry (it fails on a machine that reaches only the registry); CPU
+ * inference does not need them, and the variable skips that step.
+ */
+export const TRANSFORMERS_INSTALL =
+  (process.platform === 'linux' && process.arch === 'x64' ? 'ONNXRUNTIME_NODE_INSTALL=skip ' : '') +
+  `npm install ${PACKAGE}@${TRANSFORMERS_VERSION}`;
 export const DEFAULT_TRANSFORMERS_MODEL = 'Xenova/all-MiniLM-L6-v2';
 /** Output sizes of models we know, so `info()` is right before the model loads. */
 const KNOWN_DIMENSIONS: Readonly<Record<string, number>> = { [DEFAULT_TRANSFORMERS_MODEL]: 384 };
@@ -69,7 +82,7 @@ export function parseTransformersEmbedderOptions(
     return `${at}: ${issue.message}`;
   });
   throw new ConfigError(`invalid transformers embedder configuration: ${problems.join('; ')}`, {
-    hint: 'see the embedder section of docs/configuration.md',
+    hint: `see the embedder section of ${docsPath('configuration.md')}`,
   });
 }
 
@@ -221,12 +234,13 @@ export class TransformersEmbedder implements Embedder {
     const modelDir = isPath ? modelRef : path.join(this.cacheDir, model);
     const files = requiredFiles(dtype);
 
+    // The package first: it is the first thing a user sets up, so its absence is the first thing to hear about.
+    const lib = await this.loadLibrary();
     if (!allowDownload || isPath) {
       const missing = await missingFiles(modelDir, files);
       if (missing.length > 0) throw this.modelMissing(modelDir, files, missing, isPath);
     }
 
-    const lib = await this.loadLibrary();
     lib.env.allowLocalModels = true;
     lib.env.localModelPath = this.cacheDir;
     lib.env.cacheDir = this.cacheDir;
@@ -258,8 +272,8 @@ export class TransformersEmbedder implements Embedder {
     } catch (err) {
       if (isNativeRuntimeFailure(err)) throw nativeRuntimeMissing(err);
       if (isModuleNotFound(err)) {
-        throw new EmbedderError(PROVIDER, `${PACKAGE} (an optional dependency) is not installed: ${messageOf(err)}`, {
-          hint: `install the optional dependency (npm install ${PACKAGE}), or use embedder.provider "builtin" or "openai"`,
+        throw new EmbedderError(PROVIDER, `the transformers embedder needs ${PACKAGE}, which is not installed (docgraph does not install it by default)`, {
+          hint: `install it beside docgraph: ${TRANSFORMERS_INSTALL}; or use embedder.provider "builtin" or "openai"`,
           cause: err,
         });
       }
@@ -267,7 +281,7 @@ export class TransformersEmbedder implements Embedder {
     }
     if (!isTransformersModule(mod)) {
       throw new EmbedderError(PROVIDER, `${PACKAGE} did not export pipeline() and env as expected`, {
-        hint: `reinstall the version in package.json`,
+        hint: `install the version docgraph is tested with: ${TRANSFORMERS_INSTALL}`,
       });
     }
     return mod;

@@ -3,10 +3,10 @@ import type { SectionCitation } from '../app/graph.js';
 import { clip } from './budget.js';
 import { formatCitation } from '../app/documents.js';
 
-/** How graph tools cite a section: its id for get_section, uri#anchor, and a short heading path. */
+/** How graph tools cite a section: its id for get_section, uri#anchor (`ref`), and a short heading path. */
 export const citationSchema = z.object({
-  id: z.string().describe('Section id for get_section.'),
-  ref: z.string().describe('Citation: uri#anchor (in the uri, %, #, ? and spaces are percent-encoded).'),
+  id: z.string(),
+  ref: z.string(),
   heading_path: z.array(z.string()),
 });
 

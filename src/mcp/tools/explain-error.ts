@@ -5,6 +5,7 @@ import { InvalidInputError } from '../../domain/errors.js';
 import { clip } from '../budget.js';
 import { fittedResult, guarded, READ_ONLY, type McpContext } from '../context.js';
 import { decodeCursor, encodeCursor, queryHash } from '../cursor.js';
+import { cursorInput, int, paging } from '../schemas.js';
 import { formatCitation } from '../../app/documents.js';
 
 const DEFAULT_LIMIT = 10;
@@ -15,27 +16,26 @@ const inputSchema = z.strictObject({
     .string()
     .min(1)
     .max(2000)
-    .describe('The error as the user saw it: a code (ERR_REQUIRE_ESM, EADDRINUSE, ORA-12154), an error class (TypeError), or the message text. A whole log line works: codes in it are picked out.'),
-  limit: z.number().int().min(1).max(MAX_LIMIT).optional().describe(`Sections per page, 1–${MAX_LIMIT} (default ${DEFAULT_LIMIT}).`),
-  cursor: z.string().min(1).max(1000).optional().describe('nextCursor from a previous explain_error response, for more sections. Send the same code_or_message with it.'),
+    .describe('The error as the user saw it: a code (ERR_REQUIRE_ESM, EADDRINUSE, ORA-12154), an error class (TypeError) or the message text. A whole log line works: codes in it are picked out.'),
+  limit: z.number().int().min(1).max(MAX_LIMIT).optional().describe(`Sections per page (default ${DEFAULT_LIMIT}).`),
+  cursor: cursorInput,
 });
 
 const sectionSchema = z.object({
-  rank: z.number().int(),
-  id: z.string().describe('Section id for get_section.'),
-  ref: z.string().describe('Citation: uri#anchor.'),
+  rank: int(),
+  id: z.string(),
+  ref: z.string(),
   heading_path: z.array(z.string()),
   score: z.number(),
-  why: z.array(z.enum(['DEFINES', 'RESOLVES', 'MENTIONS', 'SEARCH'])).describe('DEFINES: the section explains the error; RESOLVES: it says how to fix it; MENTIONS: it names it; SEARCH: no known error matched, this is a search hit for the text.'),
+  why: z.array(z.enum(['DEFINES', 'RESOLVES', 'MENTIONS', 'SEARCH'])),
 });
 
 const outputSchema = z.object({
   query: z.string(),
   errors: z.array(z.object({ id: z.string(), type: z.string(), name: z.string() })).describe('The error codes and messages of the index that matched.'),
-  sections: z.array(sectionSchema).describe('Best first: definitions, then resolutions, then mentions.'),
-  fallback: z.boolean().describe('True when no error code or message of the index matched: the sections are search results for the text (score = confidence).'),
-  partial: z.boolean().describe('True when sections were left out of this page (for the token budget); nextCursor continues.'),
-  nextCursor: z.string().optional(),
+  sections: z.array(sectionSchema),
+  fallback: z.boolean(),
+  ...paging,
 });
 
 type Output = z.infer<typeof outputSchema>;
@@ -47,9 +47,9 @@ export function registerExplainError(server: McpServer, ctx: McpContext): void {
       title: 'Explain an error from the docs',
       description:
         'Find where the docs explain an error: pass an error code (ERR_REQUIRE_ESM, EADDRINUSE) or the message as printed. ' +
-        'Returns the sections that define the error, say how to resolve it, or mention it, ranked with the definition first, each with a citation (uri#anchor) and why it was chosen. ' +
+        'Returns the sections ranked with the definition first, each with a citation (uri#anchor) and why: DEFINES (explains the error), RESOLVES (says how to fix it), MENTIONS (names it). ' +
         'Use it first whenever the question is about an error a user hit; then read the top sections with get_section. ' +
-        'It matches codes and messages the docs name exactly; when none matches, it answers with the best search_docs hits for the text (fallback: true), and when those are weak too, with not found.',
+        'It matches codes and messages the docs name exactly; when none matches, it answers with the best search_docs hits for the text (fallback: true, why SEARCH, score = confidence), and when those are weak too, with not found.',
       inputSchema,
       outputSchema,
       annotations: { title: 'Explain an error from the docs', ...READ_ONLY },

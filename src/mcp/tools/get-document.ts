@@ -5,6 +5,7 @@ import { InvalidInputError } from '../../domain/errors.js';
 import { clip, largestFitting, responseTokens } from '../budget.js';
 import { budgetTooSmall, guarded, READ_ONLY, toolResult, type McpContext } from '../context.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
+import { cursorInput, int, paging } from '../schemas.js';
 import { DOC_SCHEME, stripResourceScheme } from '../resources.js';
 
 const inputSchema = z.strictObject({
@@ -12,18 +13,18 @@ const inputSchema = z.strictObject({
     .string()
     .min(1)
     .max(2000)
-    .describe('The document uri as search_docs cites it (the part before #), e.g. "guides/rotate-tls-certificate.md". A docgraph://doc/ resource uri works too.'),
-  cursor: z.string().min(1).max(1000).optional().describe('nextCursor from a previous get_document response, to get the rest of a long outline.'),
+    .describe('The document uri as search_docs cites it (before the #), e.g. "guides/rotate-tls-certificate.md", or a docgraph://doc/ resource uri.'),
+  cursor: cursorInput,
 });
 
 const nodeSchema = z.object({
-  id: z.string().describe('Section id for get_section.'),
+  id: z.string(),
   anchor: z.string(),
   heading: z.string(),
-  level: z.number().int(),
-  depth: z.number().int().describe('Nesting depth in the outline, 0 for top-level sections.'),
+  level: int(),
+  depth: int(),
   parent_id: z.string().nullable(),
-  tokens: z.number().int().describe('Approximate length of the section text in tokens.'),
+  tokens: int(),
 });
 
 const outputSchema = z.object({
@@ -32,14 +33,13 @@ const outputSchema = z.object({
   title: z.string(),
   format: z.string(),
   source_id: z.string(),
-  bytes: z.number().int(),
+  bytes: int(),
   indexed_at: z.string(),
-  meta: z.record(z.string(), z.unknown()).describe('Front matter and other document metadata (tags, version, ...).'),
-  sections: z.number().int().describe('Number of sections in the document (long sections count once per part).'),
-  outline: z.array(nodeSchema).describe('The section tree in document order, flattened: depth and parent_id give the nesting.'),
-  outline_offset: z.number().int().describe('Index of the first outline entry in this page.'),
-  partial: z.boolean().describe('True when outline entries were left out to stay within the token budget.'),
-  nextCursor: z.string().optional(),
+  meta: z.record(z.string(), z.unknown()).describe('Front matter (tags, version, ...).'),
+  sections: int(),
+  outline: z.array(nodeSchema).describe('The section tree in document order, flattened: depth (0 = top) and parent_id give the nesting.'),
+  outline_offset: int(),
+  ...paging,
 });
 
 type Output = z.infer<typeof outputSchema>;
@@ -51,7 +51,7 @@ export function registerGetDocument(server: McpServer, ctx: McpContext): void {
     {
       title: 'Outline a document',
       description:
-        "One document's metadata (title, front matter, when it was indexed) and its outline: the tree of sections with ids and anchors. " +
+        "One document's metadata (title, front matter, when it was indexed) and its outline: the tree of sections with ids, anchors and sizes in tokens. " +
         'Use it to see what a page covers or to find the section to read; then read sections with get_section.',
       inputSchema,
       outputSchema,

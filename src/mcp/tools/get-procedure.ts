@@ -6,6 +6,7 @@ import { InvalidInputError, NotFoundError } from '../../domain/errors.js';
 import { clip } from '../budget.js';
 import { fittedResult, guarded, READ_ONLY, type McpContext } from '../context.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
+import { cursorInput, int, paging } from '../schemas.js';
 
 /** One step's text; longer steps are clipped (the section holds the whole). */
 const MAX_STEP_CHARS = 1500;
@@ -16,19 +17,18 @@ const inputSchema = z.strictObject({
     .min(1)
     .max(2000)
     .describe('The task in words, e.g. "rotate the TLS certificate", "upgrade a cluster", "install on Windows".'),
-  cursor: z.string().min(1).max(1000).optional().describe('nextCursor from a previous get_procedure response, for the remaining steps. Send the same task with it.'),
+  cursor: cursorInput,
 });
 
 const outputSchema = z.object({
   task: z.string(),
   procedure: z.object({ id: z.string(), name: z.string(), title: z.string() }),
-  section: citationSchema.describe('The section the steps come from: cite it.'),
-  prerequisites: citationSchema.nullable().describe('A section of the same page that lists prerequisites, when there is one: read it before the steps.'),
-  steps: z.array(z.object({ order: z.number().int(), text: z.string() })).describe('The steps of this page, in order.'),
-  steps_offset: z.number().int().describe('Index of the first step of this page.'),
-  total_steps: z.number().int(),
-  partial: z.boolean().describe('True when steps were left out of this page (for the token budget); nextCursor continues.'),
-  nextCursor: z.string().optional(),
+  section: citationSchema.describe('Where the steps come from: cite it.'),
+  prerequisites: citationSchema.nullable().describe('A section of the same page to read before the steps, when there is one.'),
+  steps: z.array(z.object({ order: int(), text: z.string() })),
+  steps_offset: int(),
+  total_steps: int(),
+  ...paging,
 });
 
 type Output = z.infer<typeof outputSchema>;

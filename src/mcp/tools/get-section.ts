@@ -4,6 +4,7 @@ import { formatCitation, type SectionBrief, type SectionRef, type SectionView } 
 import { clip, largestFitting, responseTokens } from '../budget.js';
 import { budgetTooSmall, guarded, READ_ONLY, toolResult, type McpContext } from '../context.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
+import { cursorInput, int, paging } from '../schemas.js';
 import { DOC_SCHEME, stripResourceScheme } from '../resources.js';
 
 const SECTION_ID = /^s_[0-9a-f]{24}$/;
@@ -15,36 +16,35 @@ const inputSchema = z.strictObject({
     .string()
     .min(1)
     .max(2000)
-    .describe('The section: its id from search_docs or get_document (s_ followed by 24 hex digits), or its citation uri#anchor, e.g. "guides/tls.md#rotate-the-certificate". A bare uri means the document\'s first section.'),
+    .describe('A section id (s_…) from search_docs or get_document, or a citation uri#anchor, e.g. "guides/tls.md#rotate-the-certificate". A bare uri means the first section.'),
   with_context: z
     .array(z.enum(['parent', 'children', 'siblings']))
     .max(3)
     .optional()
-    .describe('Also list these neighbours (ids and headings) to navigate the document: parent, children, siblings.'),
-  cursor: z.string().min(1).max(1000).optional().describe('nextCursor from a previous get_section response, to read the rest of a long section. When given, it decides what is read.'),
+    .describe('Also list these neighbours (id, heading, anchor) to move around the document.'),
+  cursor: cursorInput,
 });
 
 const briefSchema = z.object({ id: z.string(), heading: z.string(), anchor: z.string() });
 
 const outputSchema = z.object({
   id: z.string(),
-  ref: z.string().describe('Citation: uri#anchor.'),
+  ref: z.string(),
   uri: z.string(),
   anchor: z.string(),
   document_title: z.string(),
   heading: z.string(),
   heading_path: z.array(z.string()),
-  level: z.number().int().describe('Heading level 1–6; 0 for the text before the first heading.'),
-  part: z.object({ n: z.number().int(), of: z.number().int() }).optional().describe('When the index split a long section: which part this is.'),
-  text: z.string().describe('Markdown text of the section (or of this page of it).'),
-  offset: z.number().int().describe('Character offset of text within this section part.'),
-  total_chars: z.number().int().describe('Length of this section part in characters.'),
-  partial: z.boolean().describe('True when more text of the section follows: call get_section with nextCursor.'),
-  nextCursor: z.string().optional(),
+  level: int().describe('0 for the text before the first heading.'),
+  part: z.object({ n: int(), of: int() }).optional().describe('Which part of a section the index split.'),
+  text: z.string(),
+  offset: int().describe('Where text starts in this part, in characters of total_chars.'),
+  total_chars: int(),
+  ...paging,
   parent: briefSchema.nullable().optional(),
   children: z.array(briefSchema).optional(),
   siblings: z.array(briefSchema).optional(),
-  context_omitted: z.boolean().optional().describe('True when the requested context did not fit in the token budget; ask again without with_context or with fewer kinds.'),
+  context_omitted: z.boolean().optional().describe('The neighbours asked for did not fit the token budget.'),
 });
 
 type Output = z.infer<typeof outputSchema>;
@@ -64,7 +64,7 @@ export function registerGetSection(server: McpServer, ctx: McpContext): void {
       description:
         'Read the full text (Markdown, code blocks whole) of one documentation section, by the id or uri#anchor that search_docs or get_document gave. ' +
         'Optionally list its parent, children and siblings to move around the document. Cite what you use as uri#anchor. ' +
-        'Long sections come in pages: when partial is true, call again with the same ref and nextCursor.',
+        'A long section comes in pages: when partial is true, call again with the same ref and nextCursor.',
       inputSchema,
       outputSchema,
       annotations: { title: 'Read a documentation section', ...READ_ONLY },

@@ -2,30 +2,31 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { largestFitting, responseTokens } from '../budget.js';
 import { guarded, READ_ONLY, toolResult, type McpContext } from '../context.js';
+import { int } from '../schemas.js';
 
 const sourceSchema = z.object({
-  id: z.string().describe('Use as filters.source in search_docs.'),
+  id: z.string(),
   kind: z.string(),
-  location: z.string().describe('Where the documents come from (folder path, repository ...).'),
-  documents: z.number().int(),
+  location: z.string(),
+  documents: int(),
   created_at: z.string(),
 });
 
 const sourcesOutput = z.object({
   sources: z.array(sourceSchema),
-  partial: z.boolean().describe('True when sources were left out to stay within the token budget.'),
+  partial: z.boolean(),
 });
 
 const statusOutput = z.object({
-  sources: z.number().int(),
-  documents: z.number().int(),
-  sections: z.number().int(),
-  vectors: z.number().int().describe('Sections with an embedding vector (for search by meaning).'),
-  entities: z.number().int(),
-  edges: z.number().int(),
-  index_bytes: z.number().int(),
-  last_ingest: z.string().nullable().describe('When a document was last indexed (ISO 8601), or null if never.'),
-  embedder: z.object({ id: z.string(), provider: z.string(), model: z.string(), dimensions: z.number().int() }).nullable().describe('The embedder that built the stored vectors.'),
+  sources: int(),
+  documents: int(),
+  sections: int(),
+  vectors: int(),
+  entities: int(),
+  edges: int(),
+  index_bytes: int(),
+  last_ingest: z.string().nullable(),
+  embedder: z.object({ id: z.string(), provider: z.string(), model: z.string(), dimensions: int() }).nullable().describe('The one that built the stored vectors.'),
   configured_embedder: z.string(),
 });
 
@@ -58,7 +59,7 @@ export function registerIndexInfo(server: McpServer, ctx: McpContext): void {
     'index_status',
     {
       title: 'Index status',
-      description: 'Size and freshness of the documentation index: counts of sources, documents, sections and vectors, the embedder that built the vectors, and when documents were last ingested. Use it to check that the docs you need are indexed and current.',
+      description: 'Size and freshness of the documentation index: counts of sources, documents, sections, vectors (sections searchable by meaning), entities and edges, the embedder, and when a document was last indexed (last_ingest, ISO 8601). Use it to check that the docs you need are indexed and current.',
       inputSchema: z.strictObject({}),
       outputSchema: statusOutput,
       annotations: { title: 'Index status', ...READ_ONLY },

@@ -7,6 +7,7 @@ import type { EntityType } from '../../domain/types.js';
 import { clip } from '../budget.js';
 import { fittedResult, guarded, READ_ONLY, type McpContext } from '../context.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
+import { cursorInput, int, paging } from '../schemas.js';
 
 /** The lists besides mentions are short by nature; these caps keep one page's header small enough for the smallest budget. */
 const MAX_DEFINITIONS = 5;
@@ -19,32 +20,31 @@ const inputSchema = z.strictObject({
     .string()
     .min(1)
     .max(500)
-    .describe('The exact name as the docs write it: an error code (ERR_REQUIRE_ESM), a command (git rebase), a flag (--max-old-space-size), a setting or env var (worker_connections, NODE_OPTIONS), an API symbol (fs.readFile) or a defined term.'),
+    .describe('The name as the docs write it: an error code (ERR_REQUIRE_ESM), a command (git rebase), a flag (--max-old-space-size), a setting or env var (worker_connections, NODE_OPTIONS), an API symbol (fs.readFile) or a defined term.'),
   type: z
     .enum(ENTITY_TYPES as [EntityType, ...EntityType[]])
     .optional()
-    .describe('Only an entity of this type, when the same name is several things (a command and a setting, say).'),
-  cursor: z.string().min(1).max(1000).optional().describe('nextCursor from a previous lookup_entity response, to list more mentions. Send the same name and type with it.'),
+    .describe('Only this type, when one name is several things (a command and a setting, say).'),
+  cursor: cursorInput,
 });
 
 const outputSchema = z.object({
   entity: z.object({
-    id: z.string().describe('Entity id (a traverse start).'),
+    id: z.string(),
     type: z.string(),
-    name: z.string().describe('Canonical name.'),
-    aliases: z.array(z.string()).describe('Other spellings the docs use.'),
-    attributes: z.record(z.string(), z.unknown()).describe('What the docs say about it (kind, default, unit, owner ...).'),
+    name: z.string(),
+    aliases: z.array(z.string()),
+    attributes: z.record(z.string(), z.unknown()),
   }),
-  default: z.string().nullable().describe('Default value, when a defining section states one.'),
-  unit: z.string().nullable().describe('Unit of the value, when stated.'),
-  defined_in: z.array(citationSchema).describe('Sections that define it: read these first.'),
-  mentioned_in: z.array(citationSchema.extend({ count: z.number().describe('How often the section mentions it.') })).describe('Sections that mention it, most mentions first (this page).'),
-  mentions_offset: z.number().int().describe('Index of the first mention of this page.'),
-  mentions_total: z.number().int().describe('Mentions listed in all pages (at most 100, the strongest).'),
-  related: z.array(z.object({ id: z.string(), type: z.string(), name: z.string(), weight: z.number() })).describe('Entities the docs relate to it (a flag of a command, an option of a function ...), strongest first.'),
-  alternatives: z.array(z.object({ id: z.string(), type: z.string(), name: z.string() })).describe('Other entities with the same name but another type: ask again with type.'),
-  partial: z.boolean().describe('True when mentions were left out of this page (for the token budget); nextCursor continues.'),
-  nextCursor: z.string().optional(),
+  default: z.string().nullable(),
+  unit: z.string().nullable(),
+  defined_in: z.array(citationSchema),
+  mentioned_in: z.array(citationSchema.extend({ count: z.number() })).describe('Most mentions first; this page of at most 100.'),
+  mentions_offset: int(),
+  mentions_total: int(),
+  related: z.array(z.object({ id: z.string(), type: z.string(), name: z.string(), weight: z.number() })).describe('Strongest first: a flag of a command, an option of a function ...'),
+  alternatives: z.array(z.object({ id: z.string(), type: z.string(), name: z.string() })).describe('Same name, another type: ask again with type.'),
+  ...paging,
 });
 
 type Output = z.infer<typeof outputSchema>;

@@ -6,6 +6,7 @@ import type { SearchFilters } from '../../store/store.js';
 import { clip, largestFitting, responseTokens } from '../budget.js';
 import { budgetTooSmall, guarded, READ_ONLY, toolResult, type McpContext } from '../context.js';
 import { decodeCursor, encodeCursor, queryHash } from '../cursor.js';
+import { cursorInput, int, paging } from '../schemas.js';
 import { formatCitation } from '../../app/documents.js';
 
 export const DEFAULT_LIMIT = 10;
@@ -16,56 +17,55 @@ const inputSchema = z.strictObject({
     .string()
     .min(1)
     .max(2000)
-    .describe('What to look for: a question ("how do I read a file line by line"), keywords, or an exact identifier such as fs.readFile, a config key or an error code like ERR_REQUIRE_ESM.'),
-  limit: z.number().int().min(1).max(MAX_LIMIT).optional().describe(`Hits per page, 1–${MAX_LIMIT} (default ${DEFAULT_LIMIT}). Fewer come back when the response token budget is reached.`),
+    .describe('A question ("how do I read a file line by line"), keywords, or an exact identifier: fs.readFile, a config key, an error code like ERR_REQUIRE_ESM.'),
+  limit: z.number().int().min(1).max(MAX_LIMIT).optional().describe(`Hits per page (default ${DEFAULT_LIMIT}); fewer when the token budget is reached.`),
   filters: z
     .strictObject({
-      source: z.string().min(1).optional().describe('Only this source: an id (or folder location) from list_sources.'),
-      uri_prefix: z.string().min(1).optional().describe('Only documents whose uri starts with this, e.g. "api/" or "guides/tls".'),
-      tags: z.array(z.string().min(1)).min(1).max(10).optional().describe('Only documents whose front matter has all of these tags.'),
+      source: z.string().min(1).optional().describe('A source id or location from list_sources.'),
+      uri_prefix: z.string().min(1).optional().describe('Only uris starting with this, e.g. "api/".'),
+      tags: z.array(z.string().min(1)).min(1).max(10).optional().describe('Front-matter tags the document must all have.'),
     })
     .optional()
-    .describe('Narrow the search; all given filters must hold.'),
-  cursor: z.string().min(1).max(1000).optional().describe('nextCursor from a previous search_docs response, to get the next page. Send the same query and filters with it.'),
+    .describe('All given filters must hold.'),
+  cursor: cursorInput,
 });
 
 const hitSchema = z.object({
-  rank: z.number().int().describe('1-based position in the whole result list (continues across pages).'),
-  id: z.string().describe('Section id: pass it to get_section to read the full text.'),
-  ref: z.string().describe('Citation: uri#anchor.'),
+  rank: int(),
+  id: z.string(),
+  ref: z.string(),
   uri: z.string(),
   anchor: z.string(),
-  title: z.string().describe('Document title.'),
-  heading_path: z.array(z.string()).describe('Breadcrumb from the document title down to the section heading.'),
-  snippet: z.string().describe('Excerpt with the matched terms in **bold**.'),
-  score: z.number().describe('Fused rank score: orders the hits of this result; not comparable across queries.'),
-  confidence: z.number().describe('Estimated probability (0–1) that this hit answers the query; comparable across queries.'),
+  title: z.string(),
+  heading_path: z.array(z.string()),
+  snippet: z.string(),
+  score: z.number(),
+  confidence: z.number(),
+  // why it matched: for programs and people debugging ranking, not for answering
   why: z.object({
-    retrievers: z.array(z.object({ name: z.string(), rank: z.number().int(), score: z.number() })).describe('Which retrievers found it, at which rank: lexical = keywords/BM25, vector = meaning, entity = a thing the query names or describes, graph = a neighbour of a top hit, prior = it defines the kind of thing the question asks for, page = its page matches the query as a whole (in several sections).'),
-    terms: z.array(z.string()).describe('Query terms found in the snippet.'),
+    retrievers: z.array(z.object({ name: z.string(), rank: int(), score: z.number() })),
+    terms: z.array(z.string()),
     graph: z
       .array(
         z.object({
           kind: z.enum(['entity', 'expansion']),
-          edge: z.string().describe('DEFINES, RESOLVES or MENTIONS for an entity; PARENT_OF, CHILD_OF, LINKS_TO or DEFINED_BY (defines what that hit mentions) for an expansion.'),
-          entity: z.string().optional().describe('The entity named in the query that led here.'),
+          edge: z.string(),
+          entity: z.string().optional(),
           type: z.string().optional(),
-          from: z.string().optional().describe('Id of the hit this section was reached from.'),
-          hops: z.number().int().optional(),
+          from: z.string().optional(),
+          hops: int().optional(),
         }),
       )
-      .optional()
-      .describe('For sections the knowledge graph brought in: the entity or the neighbouring hit that led here.'),
+      .optional(),
   }),
 });
 
 const outputSchema = z.object({
   query: z.string(),
   hits: z.array(hitSchema),
-  partial: z.boolean().describe('True when hits were left out of this page to stay within the token budget.'),
-  nextCursor: z.string().optional().describe('Present when more hits follow: call search_docs again with the same query and this cursor.'),
-  degraded: z.array(z.string()).describe('Retrievers that were unavailable (the search still answered without them).'),
-  weak: z.boolean().describe('True when even the best hit is unlikely to answer the query: the docs may not cover it; say so rather than guess.'),
+  ...paging,
+  degraded: z.array(z.string()).describe('Retrievers that were down; the search answered without them.'),
+  weak: z.boolean(),
 });
 
 type Output = z.infer<typeof outputSchema>;
@@ -78,9 +78,10 @@ export function registerSearchDocs(server: McpServer, ctx: McpContext): void {
     {
       title: 'Search the documentation',
       description:
-        'Search the indexed technical documentation. Returns ranked sections, each with a citation (uri#anchor), its heading path, ' +
-        'a snippet with the matched terms in bold, a score and why it matched. Use it first for any question the docs may answer, ' +
-        'then read the best hits in full with get_section (by id). When nextCursor is set, more hits follow: call again with the same query and that cursor.',
+        'Search the indexed technical documentation. Returns ranked sections, each with its id, citation (ref: uri#anchor), heading path ' +
+        'and a snippet with the matched terms in bold. Use it first for any question the docs may answer, then read the best hits in full with get_section (by id). ' +
+        'confidence (0–1) is comparable across queries, score only orders this result; weak: true means even the best hit is unlikely to answer: ' +
+        'the docs may not cover the question, so say so rather than guess.',
       inputSchema,
       outputSchema,
       annotations: { title: 'Search the documentation', ...READ_ONLY },

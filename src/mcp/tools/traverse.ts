@@ -6,6 +6,7 @@ import type { EdgeType } from '../../domain/types.js';
 import { clip } from '../budget.js';
 import { fittedResult, guarded, READ_ONLY, type McpContext } from '../context.js';
 import { decodeCursor, encodeCursor, queryHash } from '../cursor.js';
+import { cursorInput, int, paging } from '../schemas.js';
 import { formatCitation } from '../../app/documents.js';
 
 const DEFAULT_DEPTH = 1;
@@ -27,28 +28,27 @@ const inputSchema = z.strictObject({
         'MENTIONS and DEFINES section→entity; RESOLVES section→error it fixes; LINKS_TO section→section or document it links to; ' +
         'HAS_STEP procedure→step; RELATED_TO entity→entity.',
     ),
-  direction: z.enum(['out', 'in', 'both']).optional().describe('Follow edges out of the nodes (src→dst), into them, or both (default both).'),
-  depth: z.number().int().min(1).max(TRAVERSE_LIMITS.maxDepth).optional().describe(`Hops from the start, 1–${TRAVERSE_LIMITS.maxDepth} (default ${DEFAULT_DEPTH}).`),
-  limit: z.number().int().min(1).max(TRAVERSE_LIMITS.maxLimit).optional().describe(`Most edges to return, 1–${TRAVERSE_LIMITS.maxLimit} (default ${DEFAULT_LIMIT}); nearer edges come first.`),
-  cursor: z.string().min(1).max(1000).optional().describe('nextCursor from a previous traverse response, for the rest of the edges. Send the same other arguments with it.'),
+  direction: z.enum(['out', 'in', 'both']).optional().describe('Follow edges out of the nodes (src→dst), into them, or both (default).'),
+  depth: z.number().int().min(1).max(TRAVERSE_LIMITS.maxDepth).optional().describe(`Hops from the start (default ${DEFAULT_DEPTH}).`),
+  limit: z.number().int().min(1).max(TRAVERSE_LIMITS.maxLimit).optional().describe(`Most edges to return (default ${DEFAULT_LIMIT}); nearer edges first.`),
+  cursor: cursorInput,
 });
 
 const nodeSchema = z.object({
   id: z.string(),
   kind: z.enum(['entity', 'section', 'document', 'missing']),
   label: z.string().describe('Entity name, section heading or document title.'),
-  type: z.string().optional().describe('Entity type.'),
-  ref: z.string().optional().describe('Citation uri#anchor (sections) or uri (documents).'),
+  type: z.string().optional(),
+  ref: z.string().optional().describe('uri#anchor (sections) or uri (documents).'),
 });
 
 const outputSchema = z.object({
   start: z.array(z.object({ id: z.string(), kind: z.string(), label: z.string() })).describe('The nodes `from` named (one name can be several entities).'),
-  edges: z.array(z.object({ src: z.string(), dst: z.string(), type: z.string(), weight: z.number(), depth: z.number().int().describe('Hop at which the edge was reached.') })),
+  edges: z.array(z.object({ src: z.string(), dst: z.string(), type: z.string(), weight: z.number(), depth: int() })),
   nodes: z.array(nodeSchema).describe('The nodes the edges of this page touch.'),
-  edges_offset: z.number().int().describe('Index of the first edge of this page.'),
-  truncated: z.boolean().describe('True when the traversal stopped at `limit` edges: more exist; narrow relations or raise limit (at most 100).'),
-  partial: z.boolean().describe('True when edges were left out of this page (for the token budget); nextCursor continues.'),
-  nextCursor: z.string().optional(),
+  edges_offset: int(),
+  truncated: z.boolean().describe('The walk stopped at limit edges: narrow relations or raise limit.'),
+  ...paging,
 });
 
 type Output = z.infer<typeof outputSchema>;
