@@ -11,7 +11,7 @@
  * rules (how facts merge, what an entity is filed under) are the domain's
  * (domain/entity-facts.ts, domain/names.ts); this file only stores them.
  */
-import type Database from 'better-sqlite3';
+import type { StatementCache } from './statements.js';
 import { mergeFacts } from '../../domain/entity-facts.js';
 import { aliasKeys } from '../../domain/names.js';
 import type { EdgeRecord, EntityRecord, NameMention } from '../../domain/types.js';
@@ -24,7 +24,7 @@ interface FactRow {
 
 /** Graph writes on one connection; every method runs inside the caller's transaction. */
 export class GraphWriter {
-  constructor(private readonly db: Database.Database) {}
+  constructor(private readonly statements: StatementCache) {}
 
   /**
    * Adds a document's entities (as its facts) and edges. An entity new to the
@@ -33,9 +33,9 @@ export class GraphWriter {
    */
   write(docId: string, entities: readonly EntityRecord[], edges: readonly EdgeRecord[]): Set<string> {
     const defined = new Set(edges.filter((e) => e.type === 'DEFINES').map((e) => e.dst));
-    const insEntity = this.db.prepare('INSERT OR IGNORE INTO entities (id, type, name, aliases, attributes) VALUES (?, ?, ?, ?, ?)');
-    const insAlias = this.db.prepare('INSERT OR IGNORE INTO entity_aliases (alias, entity_id) VALUES (?, ?)');
-    const insFact = this.db.prepare(
+    const insEntity = this.statements.prepare('INSERT OR IGNORE INTO entities (id, type, name, aliases, attributes) VALUES (?, ?, ?, ?, ?)');
+    const insAlias = this.statements.prepare('INSERT OR IGNORE INTO entity_aliases (alias, entity_id) VALUES (?, ?)');
+    const insFact = this.statements.prepare(
       `INSERT INTO entity_facts (entity_id, doc_id, defines, aliases, attributes) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT(entity_id, doc_id) DO UPDATE SET defines = excluded.defines, aliases = excluded.aliases, attributes = excluded.attributes`,
     );
@@ -49,7 +49,7 @@ export class GraphWriter {
       } else existing.add(e.id);
       insFact.run(e.id, docId, defines ? 1 : 0, JSON.stringify(e.aliases), JSON.stringify(e.attributes));
     }
-    const insEdge = this.db.prepare(
+    const insEdge = this.statements.prepare(
       `INSERT INTO edges (doc_id, src, dst, type, weight, evidence) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT(doc_id, src, dst, type) DO UPDATE SET weight = excluded.weight, evidence = excluded.evidence`,
     );
@@ -60,26 +60,26 @@ export class GraphWriter {
   /** Removes a document's edges and facts. Returns the entities it held, to refresh. */
   /** Adds a document's untyped names (see Extraction.untypedNames). */
   writeNames(docId: string, names: readonly NameMention[]): void {
-    const ins = this.db.prepare('INSERT OR REPLACE INTO name_mentions (doc_id, section_id, name, count) VALUES (?, ?, ?, ?)');
+    const ins = this.statements.prepare('INSERT OR REPLACE INTO name_mentions (doc_id, section_id, name, count) VALUES (?, ?, ?, ?)');
     for (const n of names) ins.run(docId, n.sectionId, n.name, n.count);
   }
 
   remove(docId: string): Set<string> {
-    this.db.prepare('DELETE FROM name_mentions WHERE doc_id = ?').run(docId);
-    const held = this.db.prepare('SELECT entity_id FROM entity_facts WHERE doc_id = ?').pluck().all(docId) as string[];
-    this.db.prepare('DELETE FROM entity_facts WHERE doc_id = ?').run(docId);
-    this.db.prepare('DELETE FROM edges WHERE doc_id = ?').run(docId);
+    this.statements.prepare('DELETE FROM name_mentions WHERE doc_id = ?').run(docId);
+    const held = this.statements.prepare('SELECT entity_id FROM entity_facts WHERE doc_id = ?').pluck().all(docId) as string[];
+    this.statements.prepare('DELETE FROM entity_facts WHERE doc_id = ?').run(docId);
+    this.statements.prepare('DELETE FROM edges WHERE doc_id = ?').run(docId);
     return new Set(held);
   }
 
   /** Re-derives entities from their facts; deletes those no document holds any more (aliases go with them). */
   refresh(ids: Iterable<string>): void {
-    const facts = this.db.prepare('SELECT doc_id AS docId, defines, aliases, attributes FROM entity_facts WHERE entity_id = ?');
-    const entity = this.db.prepare('SELECT type, name FROM entities WHERE id = ?');
-    const del = this.db.prepare('DELETE FROM entities WHERE id = ?');
-    const upd = this.db.prepare('UPDATE entities SET aliases = ?, attributes = ? WHERE id = ?');
-    const delAliases = this.db.prepare('DELETE FROM entity_aliases WHERE entity_id = ?');
-    const insAlias = this.db.prepare('INSERT OR IGNORE INTO entity_aliases (alias, entity_id) VALUES (?, ?)');
+    const facts = this.statements.prepare('SELECT doc_id AS docId, defines, aliases, attributes FROM entity_facts WHERE entity_id = ?');
+    const entity = this.statements.prepare('SELECT type, name FROM entities WHERE id = ?');
+    const del = this.statements.prepare('DELETE FROM entities WHERE id = ?');
+    const upd = this.statements.prepare('UPDATE entities SET aliases = ?, attributes = ? WHERE id = ?');
+    const delAliases = this.statements.prepare('DELETE FROM entity_aliases WHERE entity_id = ?');
+    const insAlias = this.statements.prepare('INSERT OR IGNORE INTO entity_aliases (alias, entity_id) VALUES (?, ?)');
     for (const id of ids) {
       const rows = facts.all(id) as (FactRow & { docId: string })[];
       if (rows.length === 0) {

@@ -20,6 +20,7 @@ import type {
 import { filterClauses } from '../filters.js';
 import { traverseEdges } from '../traverse.js';
 import { indexFailure } from './failures.js';
+import { StatementCache } from './statements.js';
 import { GraphWriter } from './graph-writes.js';
 import { migrate } from './migrations.js';
 import { markOpen, quickCheck, type OpenMarker } from './open-marker.js';
@@ -83,6 +84,7 @@ export class SqliteStore implements Store {
   private closed = false;
   private readonly graph: GraphWriter;
   private readonly marker: OpenMarker | undefined;
+  private readonly statements: StatementCache;
 
   private constructor(private readonly path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -113,7 +115,8 @@ export class SqliteStore implements Store {
       if (e instanceof DocgraphError) throw e;
       throw indexFailure(e, path) ?? new DocgraphError('STORE_FAILED', `cannot use the index at ${path}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
-    this.graph = new GraphWriter(this.db);
+    this.statements = new StatementCache(this.db);
+    this.graph = new GraphWriter(this.statements);
   }
 
   /** The IndexIntegrity port on this index (`docgraph verify`). */
@@ -137,13 +140,13 @@ export class SqliteStore implements Store {
   }
 
   async upsertSource(s: SourceRecord): Promise<void> {
-    this.db
+    this.statements
       .prepare('INSERT INTO sources (id, kind, location, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET location = excluded.location')
       .run(s.id, s.kind, s.location, s.createdAt);
   }
 
   async listSources(): Promise<(SourceRecord & { documents: number })[]> {
-    const rows = this.db
+    const rows = this.statements
       .prepare(
         `SELECT s.id, s.kind, s.location, s.created_at AS createdAt, COUNT(d.id) AS documents
          FROM sources s LEFT JOIN documents d ON d.source_id = s.id GROUP BY s.id ORDER BY s.created_at, s.id`,
@@ -153,15 +156,15 @@ export class SqliteStore implements Store {
   }
 
   async getDocument(id: string): Promise<DocumentRecord | undefined> {
-    const row = this.db.prepare('SELECT * FROM documents WHERE id = ?').get(id) as DocumentRow | undefined;
+    const row = this.statements.prepare('SELECT * FROM documents WHERE id = ?').get(id) as DocumentRow | undefined;
     return row && toDocument(row);
   }
 
   async getDocumentByUri(uri: string, sourceId?: string): Promise<DocumentRecord | undefined> {
     const row = (
       sourceId === undefined
-        ? this.db.prepare('SELECT * FROM documents WHERE uri = ? ORDER BY source_id LIMIT 1').get(uri)
-        : this.db.prepare('SELECT * FROM documents WHERE uri = ? AND source_id = ?').get(uri, sourceId)
+        ? this.statements.prepare('SELECT * FROM documents WHERE uri = ? ORDER BY source_id LIMIT 1').get(uri)
+        : this.statements.prepare('SELECT * FROM documents WHERE uri = ? AND source_id = ?').get(uri, sourceId)
     ) as DocumentRow | undefined;
     return row && toDocument(row);
   }
@@ -170,7 +173,7 @@ export class SqliteStore implements Store {
     const sql = `SELECT d.id, d.source_id AS sourceId, d.uri, d.title, d.checksum, d.indexed_at AS indexedAt,
                    (SELECT COUNT(*) FROM sections s WHERE s.doc_id = d.id) AS sections
                  FROM documents d ${sourceId === undefined ? '' : 'WHERE d.source_id = ?'} ORDER BY d.uri, d.source_id`;
-    const stmt = this.db.prepare(sql);
+    const stmt = this.statements.prepare(sql);
     return (sourceId === undefined ? stmt.all() : stmt.all(sourceId)) as DocumentSummary[];
   }
 
@@ -205,7 +208,7 @@ export class SqliteStore implements Store {
     this.db.transaction(() => {
       this.markRelink(d.id);
       const removed = this.removeDocumentContent(d.id);
-      this.db
+      this.statements
         .prepare(
           `INSERT INTO documents (id, source_id, uri, title, format, checksum, bytes, meta, indexed_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -213,12 +216,12 @@ export class SqliteStore implements Store {
              bytes = excluded.bytes, meta = excluded.meta, indexed_at = excluded.indexed_at`,
         )
         .run(d.id, d.sourceId, d.uri, d.title, d.format, d.checksum, d.bytes, JSON.stringify(d.meta), d.indexedAt);
-      const insSection = this.db.prepare(
+      const insSection = this.statements.prepare(
         `INSERT INTO sections (id, doc_id, parent_id, seq, ordinal, level, heading, anchor, heading_path, text, part, tokens, checksum, links)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       );
-      const insFts = this.db.prepare('INSERT INTO sections_fts (rowid, heading, context, body) VALUES (?, ?, ?, ?)');
-      const insVec = this.db.prepare('INSERT INTO section_vectors (section_rowid, vec) VALUES (?, ?)');
+      const insFts = this.statements.prepare('INSERT INTO sections_fts (rowid, heading, context, body) VALUES (?, ?, ?, ?)');
+      const insVec = this.statements.prepare('INSERT INTO section_vectors (section_rowid, vec) VALUES (?, ?)');
       for (const s of w.sections) {
         const info = insSection.run(
           s.id, s.docId, s.parentId, s.seq, s.ordinal, s.level, s.heading, s.anchor,
@@ -243,10 +246,10 @@ export class SqliteStore implements Store {
    * entities the document held: the caller refreshes them (see graph-writes.ts).
    */
   private removeDocumentContent(docId: string): Set<string> {
-    const rowids = this.db.prepare('SELECT rowid FROM sections WHERE doc_id = ?').pluck().all(docId) as number[];
-    const delFts = this.db.prepare('DELETE FROM sections_fts WHERE rowid = ?');
+    const rowids = this.statements.prepare('SELECT rowid FROM sections WHERE doc_id = ?').pluck().all(docId) as number[];
+    const delFts = this.statements.prepare('DELETE FROM sections_fts WHERE rowid = ?');
     for (const r of rowids) delFts.run(r);
-    this.db.prepare('DELETE FROM sections WHERE doc_id = ?').run(docId);
+    this.statements.prepare('DELETE FROM sections WHERE doc_id = ?').run(docId);
     return this.graph.remove(docId);
   }
 
@@ -256,23 +259,23 @@ export class SqliteStore implements Store {
    * with those of a marker not yet cleared).
    */
   private markRelink(docId: string): void {
-    const now = this.db.prepare('SELECT id FROM sections WHERE doc_id = ?').pluck().all(docId) as string[];
-    const old = this.db.prepare('SELECT before FROM relink_pending WHERE doc_id = ?').pluck().get(docId) as string | undefined;
+    const now = this.statements.prepare('SELECT id FROM sections WHERE doc_id = ?').pluck().all(docId) as string[];
+    const old = this.statements.prepare('SELECT before FROM relink_pending WHERE doc_id = ?').pluck().get(docId) as string | undefined;
     const before = [...new Set([...(old ? (JSON.parse(old) as string[]) : []), ...now])].sort();
-    this.db.prepare('INSERT OR REPLACE INTO relink_pending (doc_id, before) VALUES (?, ?)').run(docId, JSON.stringify(before));
+    this.statements.prepare('INSERT OR REPLACE INTO relink_pending (doc_id, before) VALUES (?, ?)').run(docId, JSON.stringify(before));
   }
 
   async pendingRelinks(docId?: string): Promise<{ docId: string; before: string[] }[]> {
     const rows = (
       docId === undefined
-        ? this.db.prepare('SELECT doc_id AS docId, before FROM relink_pending ORDER BY doc_id').all()
-        : this.db.prepare('SELECT doc_id AS docId, before FROM relink_pending WHERE doc_id = ?').all(docId)
+        ? this.statements.prepare('SELECT doc_id AS docId, before FROM relink_pending ORDER BY doc_id').all()
+        : this.statements.prepare('SELECT doc_id AS docId, before FROM relink_pending WHERE doc_id = ?').all(docId)
     ) as { docId: string; before: string }[];
     return rows.map((r) => ({ docId: r.docId, before: JSON.parse(r.before) as string[] }));
   }
 
   async clearRelink(docId: string, before: readonly string[]): Promise<boolean> {
-    return this.db.prepare('DELETE FROM relink_pending WHERE doc_id = ? AND before = ?').run(docId, JSON.stringify([...before])).changes > 0;
+    return this.statements.prepare('DELETE FROM relink_pending WHERE doc_id = ? AND before = ?').run(docId, JSON.stringify([...before])).changes > 0;
   }
 
   async replaceLinks(docId: string, checksum: string, edges: readonly EdgeRecord[]): Promise<boolean> {
@@ -280,8 +283,8 @@ export class SqliteStore implements Store {
     if (other) throw new DocgraphError('INVALID_INPUT', `replaceLinks takes LINKS_TO edges only, got ${other.type}`);
     let replaced = false;
     this.db.transaction(() => {
-      if (this.db.prepare('SELECT checksum FROM documents WHERE id = ?').pluck().get(docId) !== checksum) return;
-      this.db.prepare("DELETE FROM edges WHERE doc_id = ? AND type = 'LINKS_TO'").run(docId);
+      if (this.statements.prepare('SELECT checksum FROM documents WHERE id = ?').pluck().get(docId) !== checksum) return;
+      this.statements.prepare("DELETE FROM edges WHERE doc_id = ? AND type = 'LINKS_TO'").run(docId);
       this.graph.write(docId, [], edges);
       replaced = true;
     })();
@@ -296,9 +299,9 @@ export class SqliteStore implements Store {
   private deleteDocumentSync(id: string): boolean {
     let existed = false;
     this.db.transaction(() => {
-      if (this.db.prepare('SELECT 1 FROM documents WHERE id = ?').get(id)) this.markRelink(id);
+      if (this.statements.prepare('SELECT 1 FROM documents WHERE id = ?').get(id)) this.markRelink(id);
       this.graph.refresh(this.removeDocumentContent(id));
-      existed = this.db.prepare('DELETE FROM documents WHERE id = ?').run(id).changes > 0;
+      existed = this.statements.prepare('DELETE FROM documents WHERE id = ?').run(id).changes > 0;
     })();
     this.writes++;
     return existed;
@@ -307,7 +310,7 @@ export class SqliteStore implements Store {
   async getSections(ids: readonly string[]): Promise<SectionRecord[]> {
     if (ids.length === 0) return [];
     const rows: SectionRow[] = [];
-    const stmt = this.db.prepare('SELECT * FROM sections WHERE id = ?');
+    const stmt = this.statements.prepare('SELECT * FROM sections WHERE id = ?');
     for (const id of ids) {
       const row = stmt.get(id) as SectionRow | undefined;
       if (row) rows.push(row);
@@ -316,28 +319,28 @@ export class SqliteStore implements Store {
   }
 
   async getDocumentSections(docId: string): Promise<SectionRecord[]> {
-    return (this.db.prepare('SELECT * FROM sections WHERE doc_id = ? ORDER BY seq').all(docId) as SectionRow[]).map(toSection);
+    return (this.statements.prepare('SELECT * FROM sections WHERE doc_id = ? ORDER BY seq').all(docId) as SectionRow[]).map(toSection);
   }
 
   async sectionAnchors(sourceId: string): Promise<{ uri: string; anchor: string; id: string }[]> {
-    return this.db
+    return this.statements
       .prepare('SELECT d.uri, s.anchor, s.id FROM sections s JOIN documents d ON d.id = s.doc_id WHERE d.source_id = ? AND s.part <= 1 ORDER BY d.uri, s.seq')
       .all(sourceId) as { uri: string; anchor: string; id: string }[];
   }
 
   async getSectionVectors(docId: string): Promise<Map<string, Float32Array>> {
-    const rows = this.db
+    const rows = this.statements
       .prepare('SELECT s.checksum, v.vec FROM sections s JOIN section_vectors v ON v.section_rowid = s.rowid WHERE s.doc_id = ?')
       .all(docId) as { checksum: string; vec: Buffer }[];
     return new Map(rows.map((r) => [r.checksum, toFloat32(r.vec)]));
   }
 
   async *allSections(): AsyncIterable<SectionRecord> {
-    for (const row of this.db.prepare('SELECT * FROM sections ORDER BY doc_id, seq').iterate() as Iterable<SectionRow>) yield toSection(row);
+    for (const row of this.statements.prepare('SELECT * FROM sections ORDER BY doc_id, seq').iterate() as Iterable<SectionRow>) yield toSection(row);
   }
 
   async putVectors(vectors: Map<string, Float32Array>, embedderId?: string): Promise<boolean> {
-    const ins = this.db.prepare(
+    const ins = this.statements.prepare(
       'INSERT INTO section_vectors (section_rowid, vec) SELECT rowid, ? FROM sections WHERE id = ? ON CONFLICT(section_rowid) DO UPDATE SET vec = excluded.vec',
     );
     const written = this.db
@@ -363,12 +366,12 @@ export class SqliteStore implements Store {
       // time at 100k sections. Rows past the limit show every row tied with the last one kept,
       // so ties are broken by id exactly as the joined query does; only a tie longer than the
       // margin falls back to it.
-      const top = this.db
+      const top = this.statements
         .prepare(`SELECT rowid, -bm25(sections_fts, ${heading}, ${context}, ${body}) AS score FROM sections_fts WHERE sections_fts MATCH ? ORDER BY score DESC LIMIT ?`)
         .all(match, limit + LEXICAL_TIE_MARGIN) as { rowid: number; score: number }[];
       const cut = top[Math.min(limit, top.length) - 1]?.score ?? Infinity;
       if (top.length < limit + LEXICAL_TIE_MARGIN || top[top.length - 1]!.score < cut) {
-        const idOf = this.db.prepare('SELECT id, doc_id AS docId FROM sections WHERE rowid = ?');
+        const idOf = this.statements.prepare('SELECT id, doc_id AS docId FROM sections WHERE rowid = ?');
         const hits = top.filter((r) => r.score >= cut).map((r) => {
           const row = idOf.get(r.rowid) as { id: string; docId: string } | undefined;
           return { sectionId: row?.id, docId: row?.docId, score: r.score };
@@ -383,14 +386,14 @@ export class SqliteStore implements Store {
                  ${where ? 'JOIN documents d ON d.id = s.doc_id' : ''}
                  WHERE sections_fts MATCH ? ${where ? 'AND ' + where : ''}
                  ORDER BY score DESC, s.id LIMIT ?`;
-    return this.db.prepare(sql).all(match, ...params, limit) as ScoredSection[];
+    return this.statements.prepare(sql).all(match, ...params, limit) as ScoredSection[];
   }
 
   async sectionsMatching(ids: readonly string[], filters: SearchFilters): Promise<Set<string>> {
     const { where, params } = filterSql(filters);
     if (ids.length === 0) return new Set();
     if (!where) return new Set(ids);
-    const stmt = this.db.prepare(`SELECT 1 FROM sections s JOIN documents d ON d.id = s.doc_id WHERE s.id = ? AND ${where}`).pluck();
+    const stmt = this.statements.prepare(`SELECT 1 FROM sections s JOIN documents d ON d.id = s.doc_id WHERE s.id = ? AND ${where}`).pluck();
     return new Set(ids.filter((id) => stmt.get(id, ...params) !== undefined));
   }
 
@@ -404,11 +407,11 @@ export class SqliteStore implements Store {
     const { where, params } = filterSql(filters);
     if (where) {
       allow = new Set(
-        this.db.prepare(`SELECT s.rowid FROM sections s JOIN documents d ON d.id = s.doc_id WHERE ${where}`).pluck().all(...params) as number[],
+        this.statements.prepare(`SELECT s.rowid FROM sections s JOIN documents d ON d.id = s.doc_id WHERE ${where}`).pluck().all(...params) as number[],
       );
     }
     const top = index.search(vector, limit, allow);
-    const idOf = this.db.prepare('SELECT id FROM sections WHERE rowid = ?').pluck();
+    const idOf = this.statements.prepare('SELECT id FROM sections WHERE rowid = ?').pluck();
     return top.map((t) => ({ sectionId: idOf.get(t.rowid) as string, score: t.score }));
   }
 
@@ -418,9 +421,9 @@ export class SqliteStore implements Store {
     if (this.vectors && version === this.vectorsVersion) return this.vectors;
     const embedder = this.getEmbedderSync();
     if (!embedder) return undefined;
-    const count = this.db.prepare('SELECT COUNT(*) FROM section_vectors').pluck().get() as number;
+    const count = this.statements.prepare('SELECT COUNT(*) FROM section_vectors').pluck().get() as number;
     const index = new FlatVectorIndex(embedder.dimensions);
-    index.load(this.db.prepare('SELECT section_rowid AS rowid, vec FROM section_vectors').iterate() as Iterable<{ rowid: number; vec: Uint8Array }>, count);
+    index.load(this.statements.prepare('SELECT section_rowid AS rowid, vec FROM section_vectors').iterate() as Iterable<{ rowid: number; vec: Uint8Array }>, count);
     this.vectors = index;
     this.vectorsVersion = version;
     return index;
@@ -428,23 +431,23 @@ export class SqliteStore implements Store {
 
   /** The embedder recorded now, synchronously: lets a writer check inside its transaction that its vectors are still of this space. */
   getEmbedderSync(): StoredEmbedder | undefined {
-    const raw = this.db.prepare("SELECT value FROM kv WHERE key = 'embedder'").pluck().get() as Buffer | undefined;
+    const raw = this.statements.prepare("SELECT value FROM kv WHERE key = 'embedder'").pluck().get() as Buffer | undefined;
     return raw ? (JSON.parse(raw.toString('utf8')) as StoredEmbedder) : undefined;
   }
 
   async *allEntities(): AsyncIterable<EntityRecord> {
-    for (const row of this.db.prepare('SELECT * FROM entities ORDER BY id').iterate() as Iterable<EntityRow>) yield toEntity(row);
+    for (const row of this.statements.prepare('SELECT * FROM entities ORDER BY id').iterate() as Iterable<EntityRow>) yield toEntity(row);
   }
 
   async *allEdges(): AsyncIterable<EdgeRecord & { docId: string }> {
-    const rows = this.db.prepare('SELECT doc_id AS docId, src, dst, type, weight, evidence FROM edges ORDER BY type, src, dst, doc_id').iterate();
+    const rows = this.statements.prepare('SELECT doc_id AS docId, src, dst, type, weight, evidence FROM edges ORDER BY type, src, dst, doc_id').iterate();
     for (const row of rows as Iterable<EdgeRecord & { docId: string }>) yield row;
   }
 
   async findEntities(keys: readonly string[], types?: readonly EntityType[]): Promise<EntityRecord[]> {
     if (keys.length === 0) return [];
     const typeSql = types && types.length > 0 ? `AND e.type IN (${types.map(() => '?').join(',')})` : '';
-    const rows = this.db
+    const rows = this.statements
       .prepare(
         `SELECT DISTINCT e.* FROM entity_aliases a JOIN entities e ON e.id = a.entity_id
          WHERE a.alias IN (${keys.map(() => '?').join(',')}) ${typeSql} ORDER BY e.type, e.name, e.id`,
@@ -456,7 +459,7 @@ export class SqliteStore implements Store {
   async sectionsNaming(names: readonly string[], limit = 1000): Promise<NameMention[]> {
     if (names.length === 0) return [];
     const list = names.map(() => '?').join(',');
-    return this.db
+    return this.statements
       .prepare(`SELECT section_id AS sectionId, name, count FROM name_mentions WHERE name IN (${list}) ORDER BY count DESC, section_id, name LIMIT ?`)
       .all(...names, limit) as NameMention[];
   }
@@ -464,13 +467,13 @@ export class SqliteStore implements Store {
   async namesIn(sectionIds: readonly string[]): Promise<NameMention[]> {
     if (sectionIds.length === 0) return [];
     const list = sectionIds.map(() => '?').join(',');
-    return this.db
+    return this.statements
       .prepare(`SELECT section_id AS sectionId, name, count FROM name_mentions WHERE section_id IN (${list}) ORDER BY section_id, count DESC, name`)
       .all(...sectionIds) as NameMention[];
   }
 
   async getEntities(ids: readonly string[]): Promise<EntityRecord[]> {
-    const stmt = this.db.prepare('SELECT * FROM entities WHERE id = ?');
+    const stmt = this.statements.prepare('SELECT * FROM entities WHERE id = ?');
     return ids.map((id) => stmt.get(id) as EntityRow | undefined).filter((r): r is EntityRow => r !== undefined).map(toEntity);
   }
 
@@ -490,7 +493,7 @@ export class SqliteStore implements Store {
       params.push(...ids, ...tp);
     }
     const sql = `SELECT * FROM (${parts.join(' UNION ')}) ORDER BY weight DESC, type, src, dst LIMIT ?`;
-    return this.db.prepare(sql).all(...params, limit) as EdgeRecord[];
+    return this.statements.prepare(sql).all(...params, limit) as EdgeRecord[];
   }
 
   async traverse(from: readonly string[], options: TraverseOptions): Promise<TraversalStep[]> {
@@ -505,14 +508,14 @@ export class SqliteStore implements Store {
     this.db.transaction(() => {
       for (const [key, value] of Object.entries(blobs)) this.putBlobSync(key, value);
       const prev = this.getEmbedderSync();
-      if (prev && prev.id !== e.id) this.db.prepare('DELETE FROM section_vectors').run();
-      this.db.prepare("INSERT INTO kv (key, value) VALUES ('embedder', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(Buffer.from(JSON.stringify(e)));
+      if (prev && prev.id !== e.id) this.statements.prepare('DELETE FROM section_vectors').run();
+      this.statements.prepare("INSERT INTO kv (key, value) VALUES ('embedder', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(Buffer.from(JSON.stringify(e)));
     }).immediate();
     this.writes++;
   }
 
   async getBlob(key: string): Promise<Uint8Array | undefined> {
-    const raw = this.db.prepare('SELECT value FROM kv WHERE key = ?').pluck().get('blob:' + key) as Buffer | undefined;
+    const raw = this.statements.prepare('SELECT value FROM kv WHERE key = ?').pluck().get('blob:' + key) as Buffer | undefined;
     return raw ? new Uint8Array(raw) : undefined;
   }
 
@@ -521,11 +524,11 @@ export class SqliteStore implements Store {
   }
 
   private putBlobSync(key: string, value: Uint8Array): void {
-    this.db.prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run('blob:' + key, Buffer.from(value));
+    this.statements.prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run('blob:' + key, Buffer.from(value));
   }
 
   async stats(): Promise<StoreStats> {
-    const count = (sql: string): number => this.db.prepare(sql).pluck().get() as number;
+    const count = (sql: string): number => this.statements.prepare(sql).pluck().get() as number;
     let bytes = 0;
     if (this.path !== ':memory:') {
       for (const suffix of ['', '-wal']) {
@@ -544,7 +547,7 @@ export class SqliteStore implements Store {
       entities: count('SELECT COUNT(*) FROM entities'),
       edges: count('SELECT COUNT(*) FROM edges'),
       bytes,
-      lastIndexedAt: (this.db.prepare('SELECT MAX(indexed_at) FROM documents').pluck().get() as string | null) ?? null,
+      lastIndexedAt: (this.statements.prepare('SELECT MAX(indexed_at) FROM documents').pluck().get() as string | null) ?? null,
     };
   }
 
