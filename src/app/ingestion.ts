@@ -26,6 +26,7 @@ import type { Logger } from '../observability/logger.js';
 import { QueueFullError } from '../queue/errors.js';
 import type { BackpressureState, EnqueueOptions, EnqueueResult, Job, JobDetails, JobInput, JobListOptions, JobQueue, QueueOptions, QueueStats, StaleLeases } from '../queue/queue.js';
 import { settleRelinks } from '../ingest/links.js';
+import { defaultParseThreads, parserOnThisThread, ThreadParser, type Parser } from '../ingest/parse-pool.js';
 import { runWorker, type WorkerEvent, type WorkerSummary } from '../queue/worker.js';
 import { folderRoot, optedOutside } from '../sources/filesystem.js';
 import { globMatcher } from '../sources/globs.js';
@@ -103,6 +104,10 @@ export class Ingestion {
   private readonly listeners = new Set<(jobId: string, outcome: DocumentOutcome) => void>();
   private readonly watches = new Set<FolderWatch>();
   private closed = false;
+  /** Parse threads, started on first use (`ingest.parseThreads`). */
+  private readonly parser: Parser;
+  /** Serving (`background`): every planned batch parses off the main thread, however small. */
+  private serving = false;
 
   readonly store: Store;
 
@@ -111,6 +116,8 @@ export class Ingestion {
     private readonly backend: Backend,
   ) {
     this.store = backend.store;
+    const threads = config.ingest.parseThreads === 0 ? defaultParseThreads() : config.ingest.parseThreads;
+    this.parser = threads > 1 ? new ThreadParser(threads) : parserOnThisThread;
   }
 
   /** The job queue beside the index (opened on first use). */
@@ -157,6 +164,8 @@ export class Ingestion {
       ...(o.onProgress ? { onProgress: o.onProgress } : {}),
       ...(o.uris ? { uris: o.uris } : {}),
       ...(o.force ? { force: o.force } : {}),
+      parser: this.parser,
+      ...(this.serving ? { threadsFrom: 1 } : {}),
     });
     if (plan.embedder) this.adopt(plan.embedder);
     if (o.cache) {
@@ -253,6 +262,7 @@ export class Ingestion {
    * another process does. Stop with `close()` on the returned handle.
    */
   async watch(dir: string, o: WatchOptions = {}): Promise<FolderWatch> {
+    this.serving = true; // a watched change parses off the main thread, however small
     const root = folderRoot(dir);
     const follow = o.followOutside ? { followOutside: true } : {};
     const w = await watchFolder(root, {
@@ -364,6 +374,7 @@ export class Ingestion {
    * (watchers first, then the worker's graceful stop).
    */
   async background(o: { worker: boolean; log?: Logger }): Promise<{ stop: () => Promise<void> }> {
+    this.serving = true;
     const stop = new AbortController();
     const watches: FolderWatch[] = [];
     try {
@@ -574,6 +585,7 @@ export class Ingestion {
       cache,
       checkpointVectors: this.config.embedder.provider !== 'builtin',
       deferRelinks: true,
+      parser: this.parser,
       onOutcome: (id, outcome) => {
         for (const l of this.listeners) l(id, outcome);
       },
@@ -619,6 +631,7 @@ export class Ingestion {
     for (const w of [...this.watches]) await w.close();
     this.closed = true;
     for (const e of [...this.retired, ...(this.embedder ? [this.embedder] : [])]) await e.close().catch(() => undefined);
+    await this.parser.close();
     await this.q?.close();
   }
 }

@@ -162,6 +162,15 @@ export const configSchema = z
       .object({
         maxFileBytes: z.number().int().positive().default(20 * 1024 * 1024).describe('Files larger than this are skipped (too-large).'),
         maxSectionTokens: z.number().int().min(50).max(8000).default(400).describe('Sections longer than this (≈4 chars/token) are split at paragraph boundaries.'),
+        parseThreads: z
+          .number()
+          .int()
+          .min(0)
+          .max(64)
+          .default(0)
+          .describe(
+            'Worker threads that parse files, so parsing uses every core and never blocks serving. 0 = as many as the cores, at most 4; 1 = parse on the main thread. Runs of fewer than 8 files parse on the main thread (threads cost more to start than they save), except under `serve` and `watch`.',
+          ),
         ignore: z.array(z.string().min(1)).default([]).describe('Globs of files and folders (relative to the ingested folder) that ingest, watch and verify leave out, e.g. `drafts/**`, `**/CHANGELOG.md`; `*` stays within a folder, `**` crosses folders. .git, node_modules and hidden folders are always left out.'),
         followSymlinksOutside: z
           .array(z.string().min(1))
@@ -171,7 +180,7 @@ export const configSchema = z
           ),
       })
       .strict()
-      .default({ maxFileBytes: 20 * 1024 * 1024, maxSectionTokens: 400, ignore: [], followSymlinksOutside: [] }),
+      .default({ maxFileBytes: 20 * 1024 * 1024, maxSectionTokens: 400, parseThreads: 0, ignore: [], followSymlinksOutside: [] }),
     queue: queueSchema,
     worker: workerSchema,
     watch: z.array(z.string().min(1)).default([]).describe('Folders `docgraph serve` and `docgraph watch` (without a folder) keep indexed as files change (env DOCGRAPH_WATCH, separated by the path delimiter).'),

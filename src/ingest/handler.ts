@@ -21,14 +21,14 @@ import { DocgraphError, ParseError, UNINDEXABLE_CODES, UnsupportedFileError } fr
 import { checksum, documentId } from '../domain/ids.js';
 import type { Embedder } from '../embed/embedder.js';
 import { extractDocument } from '../extract/extract.js';
-import { parseFile } from '../parse/parse.js';
 import type { Job, LeaseRef } from '../queue/queue.js';
 import { readSourceFile } from '../sources/source-file.js';
 import type { JobContext } from '../queue/worker.js';
 import type { DocumentWrite, IndexChange, Store } from '../store/store.js';
 import { DELETE_DOCUMENT, DELETED, INGEST_DOCUMENT, MAX_SUPERSEDES, type DocumentJobPayload, type DocumentOutcome } from './jobs.js';
 import { linkResolver, settleRelinks } from './links.js';
-import { toRecords, type DocumentRecords } from './records.js';
+import type { DocumentRecords } from './records.js';
+import { parserOnThisThread, type Parser } from './parse-pool.js';
 
 /** What a job does to the index when it completes (see `IndexChange`). */
 export type DocumentEffect = IndexChange;
@@ -62,6 +62,8 @@ export interface DocumentHandlerOptions {
   requeue: (job: Job<DocumentJobPayload>, current: string, supersedes: number) => Promise<void>;
   maxFileBytes?: number;
   maxSectionTokens?: number;
+  /** Parses a file the planner did not (another process planned it); default: on this thread. */
+  parser?: Parser;
   cache?: PlanCache;
   /**
    * Leave the relinking after a write or removal to the caller, which runs
@@ -120,8 +122,8 @@ export function documentJobHandler(o: DocumentHandlerOptions): (ctx: JobContext<
     let rec = o.cache?.take(job.sourceId, uri, sum);
     if (!rec) {
       try {
-        const parsed = parseFile(uri, bytes, { maxFileBytes: o.maxFileBytes, maxSectionTokens: o.maxSectionTokens });
-        rec = toRecords(job.sourceId, parsed, sum, bytes.length, (o.now ?? (() => new Date()))().toISOString());
+        const task = { uri, bytes, sourceId: job.sourceId, checksum: sum, indexedAt: (o.now ?? (() => new Date()))().toISOString(), maxFileBytes: o.maxFileBytes, maxSectionTokens: o.maxSectionTokens };
+        rec = await (o.parser ?? parserOnThisThread).parse(task);
       } catch (e) {
         if (!(e instanceof UnsupportedFileError || e instanceof ParseError)) throw e;
         return refuse(ctx, docId, e);

@@ -11,14 +11,14 @@ import { ParseError, UnsupportedFileError } from '../domain/errors.js';
 import { checksum, documentId, sourceId as makeSourceId } from '../domain/ids.js';
 import type { Embedder } from '../embed/embedder.js';
 import { formatOf } from '../parse/input.js';
-import { parseFile } from '../parse/parse.js';
 import { folderRoot, isIgnoredDirName, scanFolder, type ScannedFile } from '../sources/filesystem.js';
 import { checkFile, readSourceFile } from '../sources/source-file.js';
 import type { Store } from '../store/store.js';
 import type { EnqueueOptions, JobInput } from '../queue/queue.js';
 import { reembedStored, type EmbedderResolver, type IngestProgress, type SkippedFile } from './ingest.js';
 import { DELETE_DOCUMENT, DELETED, INGEST_DOCUMENT, type DocumentJobPayload } from './jobs.js';
-import { toRecords, type DocumentRecords } from './records.js';
+import type { DocumentRecords } from './records.js';
+import { parserOnThisThread, type Parser } from './parse-pool.js';
 
 export interface PlanOptions {
   store: Store;
@@ -39,6 +39,10 @@ export interface PlanOptions {
   force?: ReadonlySet<string>;
   /** Follow file symlinks out of the folder (the source opted in); the jobs carry it. Default false. */
   followOutside?: boolean;
+  /** Parses on other threads (`parse-pool.ts`); default: on this one. */
+  parser?: Parser;
+  /** Fewer files to look at than this are parsed on this thread even with a `parser`. Default 8. */
+  threadsFrom?: number;
 }
 
 /** A new or changed file, parsed (or found bad) while planning. */
@@ -84,6 +88,9 @@ export interface Plan {
   anchors: Map<string, Map<string, string>>;
   timings: { parseMs: number; fitMs: number; reembedMs: number };
 }
+
+/** Below this many files a planner parses on its own thread (see PlanOptions.threadsFrom). */
+const THREADS_FROM = 8;
 
 /** Plans a folder (or some of its files): see the module comment. */
 export async function planFolder(dir: string, options: PlanOptions): Promise<Plan> {
@@ -135,7 +142,14 @@ export async function planFolder(dir: string, options: PlanOptions): Promise<Pla
   const changes: PlannedFile[] = [];
   let unchanged = 0;
   let sections = 0;
+  // Files are read here, in order, and parsed by the parser (other threads, a few at a time);
+  // each file's outcome fills its slot, so the plan lists them in file order whatever finishes first.
+  const parser = options.parser && files.length >= (options.threadsFrom ?? THREADS_FROM) ? options.parser : parserOnThisThread;
+  const slots: { change?: PlannedFile; skip?: SkippedFile }[] = [];
+  const inFlight = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
   for (const [i, file] of files.entries()) {
+    if (failure) break;
     progress({ phase: 'parse', done: i, total: files.length, uri: file.uri, sections });
     let bytes: Buffer;
     try {
@@ -144,12 +158,12 @@ export async function planFolder(dir: string, options: PlanOptions): Promise<Pla
       if (e instanceof UnsupportedFileError) {
         // refused on a closer look (the file changed since the scan)
         const skip = { uri: file.uri, reason: e.reason, message: e.message };
-        skipped.push(skip);
+        slots.push({ skip });
         refused.push(skip);
         continue;
       }
       // Gone or unreadable now: the job reads it again and retries (or deletes it, if it is gone).
-      skipped.push({ uri: file.uri, reason: 'unreadable', message: `${file.uri} could not be read: ${(e as NodeJS.ErrnoException).code ?? String(e)}` });
+      slots.push({ skip: { uri: file.uri, reason: 'unreadable', message: `${file.uri} could not be read: ${(e as NodeJS.ErrnoException).code ?? String(e)}` } });
       continue;
     }
     const sum = checksum(bytes);
@@ -158,19 +172,36 @@ export async function planFolder(dir: string, options: PlanOptions): Promise<Pla
       unchanged++;
       continue;
     }
-    try {
-      const parsed = parseFile(file.uri, bytes, { maxFileBytes: options.maxFileBytes, maxSectionTokens: options.maxSectionTokens });
-      const records = toRecords(srcId, parsed, sum, bytes.length, now);
-      sections += records.sections.length;
-      changes.push({ uri: file.uri, checksum: sum, records, force, replaces: existing.has(file.uri) });
-    } catch (e) {
-      let skip: SkippedFile;
-      if (e instanceof UnsupportedFileError) skip = { uri: file.uri, reason: e.reason, message: e.message };
-      else if (e instanceof ParseError) skip = { uri: file.uri, reason: 'parse-error', message: e.message };
-      else throw e;
-      skipped.push(skip);
-      changes.push({ uri: file.uri, checksum: sum, skip, force, replaces: existing.has(file.uri) });
-    }
+    const slot: { change?: PlannedFile; skip?: SkippedFile } = {};
+    slots.push(slot);
+    const replaces = existing.has(file.uri);
+    const task = { uri: file.uri, bytes, sourceId: srcId, checksum: sum, indexedAt: now, maxFileBytes: options.maxFileBytes, maxSectionTokens: options.maxSectionTokens };
+    const parsing: Promise<void> = parser.parse(task).then(
+      (records) => {
+        sections += records.sections.length;
+        slot.change = { uri: file.uri, checksum: sum, records, force, replaces };
+      },
+      (e: unknown) => {
+        let skip: SkippedFile;
+        if (e instanceof UnsupportedFileError) skip = { uri: file.uri, reason: e.reason, message: e.message };
+        else if (e instanceof ParseError) skip = { uri: file.uri, reason: 'parse-error', message: e.message };
+        else {
+          failure ??= { error: e };
+          return;
+        }
+        slot.skip = skip;
+        slot.change = { uri: file.uri, checksum: sum, skip, force, replaces };
+      },
+    );
+    const tracked = parsing.finally(() => inFlight.delete(tracked));
+    inFlight.add(tracked);
+    if (inFlight.size >= parser.threads * 2) await Promise.race(inFlight);
+  }
+  await Promise.all(inFlight);
+  if (failure) throw failure.error;
+  for (const slot of slots) {
+    if (slot.skip) skipped.push(slot.skip);
+    if (slot.change) changes.push(slot.change);
   }
   progress({ phase: 'parse', done: files.length, total: files.length, sections });
   const parseMs = performance.now() - started;

@@ -1,0 +1,45 @@
+/**
+ * Parsing one file into store records, as a task that can run on another
+ * thread (`parse-pool.ts`): its input and outcome are plain data, so they
+ * cross a worker boundary by structured clone, and the errors parseFile
+ * throws travel as values and are thrown again on the caller's side.
+ */
+import { ParseError, UnsupportedFileError } from '../domain/errors.js';
+import type { SkipReason } from '../domain/errors.js';
+import { parseFile } from '../parse/parse.js';
+import { toRecords, type DocumentRecords } from './records.js';
+
+export interface ParseTask {
+  uri: string;
+  bytes: Uint8Array;
+  sourceId: string;
+  /** The file's checksum (already computed by the caller). */
+  checksum: string;
+  indexedAt: string;
+  maxFileBytes?: number | undefined;
+  maxSectionTokens?: number | undefined;
+}
+
+export type ParseOutcome =
+  | { kind: 'records'; records: DocumentRecords }
+  | { kind: 'unsupported'; reason: SkipReason; message: string }
+  | { kind: 'parse-error'; message: string };
+
+/** Parses and builds the records; a file that cannot be indexed is an outcome, not a throw. Anything else thrown is a bug. */
+export function runParseTask(t: ParseTask): ParseOutcome {
+  try {
+    const parsed = parseFile(t.uri, t.bytes, { maxFileBytes: t.maxFileBytes, maxSectionTokens: t.maxSectionTokens });
+    return { kind: 'records', records: toRecords(t.sourceId, parsed, t.checksum, t.bytes.length, t.indexedAt) };
+  } catch (e) {
+    if (e instanceof UnsupportedFileError) return { kind: 'unsupported', reason: e.reason, message: e.message };
+    if (e instanceof ParseError) return { kind: 'parse-error', message: e.message };
+    throw e;
+  }
+}
+
+/** The records, or the error parseFile would have thrown. */
+export function recordsOf(uri: string, o: ParseOutcome): DocumentRecords {
+  if (o.kind === 'records') return o.records;
+  if (o.kind === 'unsupported') throw new UnsupportedFileError(uri, o.reason, o.message);
+  throw new ParseError(uri, o.message);
+}
