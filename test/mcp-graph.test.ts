@@ -99,7 +99,7 @@ describe('graph tools over MCP (stdio)', () => {
       expectToolError(await call(client, 'lookup_entity', { name: '' }), /name/);
       expectToolError(await call(client, 'lookup_entity', { name: 'cache_size', type: 'Setting' }), /ConfigParameter/);
       expectToolError(await call(client, 'lookup_entity', { name: 'cache_size', kind: 'x' }), /kind/);
-      expectToolError(await call(client, 'lookup_entity', { name: 'cache_size', cursor: 'garbage' }), /cursor.*Allowed: the nextCursor string of a previous lookup_entity response/s);
+      expectToolError(await call(client, 'lookup_entity', { name: 'cache_size', cursor: 'garbage' }), /cursor.*Allowed: the next_cursor string of a previous lookup_entity response/s);
     });
   });
 
@@ -119,14 +119,14 @@ describe('graph tools over MCP (stdio)', () => {
       const line = await call(client, 'explain_error', { code_or_message: 'Error: request refused (ERR_POOL_EXHAUSTED) at Pool.acquire (pool.js:88)' });
       expect((line.structuredContent as { sections: { ref: string }[] }).sections[0]!.ref).toBe('guides/troubleshooting.md#err_pool_exhausted');
       const first = await call(client, 'explain_error', { code_or_message: 'EADDRINUSE', limit: 1 });
-      const p1 = first.structuredContent as { sections: { rank: number; ref: string }[]; nextCursor?: string };
+      const p1 = first.structuredContent as { sections: { rank: number; ref: string }[]; next_cursor?: string };
       expect(p1.sections.map((x) => x.rank)).toEqual([1]);
-      expect(p1.nextCursor).toBeTruthy();
-      const second = await call(client, 'explain_error', { code_or_message: 'EADDRINUSE', limit: 1, cursor: p1.nextCursor });
-      const p2 = second.structuredContent as { sections: { rank: number; ref: string }[]; nextCursor?: string };
+      expect(p1.next_cursor).toBeTruthy();
+      const second = await call(client, 'explain_error', { code_or_message: 'EADDRINUSE', limit: 1, cursor: p1.next_cursor });
+      const p2 = second.structuredContent as { sections: { rank: number; ref: string }[]; next_cursor?: string };
       expect(p2.sections).toEqual([expect.objectContaining({ rank: 2, ref: 'guides/install.md#check-the-installation' })]);
-      expect(p2.nextCursor).toBeUndefined();
-      expectToolError(await call(client, 'explain_error', { code_or_message: 'ERR_POOL_EXHAUSTED', cursor: p1.nextCursor }), /cursor continues another explain_error call/);
+      expect(p2.next_cursor).toBeUndefined();
+      expectToolError(await call(client, 'explain_error', { code_or_message: 'ERR_POOL_EXHAUSTED', cursor: p1.next_cursor }), /cursor continues another explain_error call/);
     });
 
     it('answers a message that names no known error with search hits for its text (fallback)', async () => {
@@ -215,17 +215,17 @@ describe('graph tools over MCP (stdio)', () => {
         const r = await call(small, 'traverse', { ...args, ...(cursor ? { cursor } : {}) });
         expect(r.isError, text(r)).toBeFalsy();
         expect(resultTokens(r)).toBeLessThanOrEqual(SMALL_BUDGET);
-        const s = r.structuredContent as { edges: { src: string; dst: string; type: string }[]; nodes: { id: string }[]; nextCursor?: string; edges_offset: number };
+        const s = r.structuredContent as { edges: { src: string; dst: string; type: string }[]; nodes: { id: string }[]; next_cursor?: string; edges_offset: number };
         expect(s.edges_offset).toBe(paged.length);
         for (const e of s.edges) expect(s.nodes.map((n) => n.id)).toEqual(expect.arrayContaining([e.src]));
         paged.push(...s.edges);
-        cursor = s.nextCursor;
+        cursor = s.next_cursor;
         pages++;
       } while (cursor && pages < 50);
       expect(pages).toBeGreaterThan(1);
       expect(paged.map((e) => `${e.src} ${e.type} ${e.dst}`)).toEqual(whole.edges.map((e) => `${e.src} ${e.type} ${e.dst}`));
-      const first = (await call(small, 'traverse', args)).structuredContent as { nextCursor: string };
-      expectToolError(await call(small, 'traverse', { ...args, depth: 2, cursor: first.nextCursor }), /cursor continues another traversal/);
+      const first = (await call(small, 'traverse', args)).structuredContent as { next_cursor: string };
+      expectToolError(await call(small, 'traverse', { ...args, depth: 2, cursor: first.next_cursor }), /cursor continues another traversal/);
     });
 
     it('refuses anything beyond the caps, unknown relations and directions, with what is allowed', async () => {

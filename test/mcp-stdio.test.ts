@@ -61,7 +61,7 @@ describe('docgraph mcp (stdio)', () => {
 
   it('refuses a cursor from another query', async () => {
     const first = await call(small, 'search_docs', { query: 'certificate' });
-    const cursor = (first.structuredContent as { nextCursor: string }).nextCursor;
+    const cursor = (first.structuredContent as { next_cursor: string }).next_cursor;
     expect(cursor).toBeTruthy();
     const other = await call(small, 'search_docs', { query: 'upgrade', cursor });
     expect(other.isError).toBe(true);
@@ -76,13 +76,13 @@ describe('docgraph mcp (stdio)', () => {
     for (;;) {
       expect(r.isError, text(r)).toBeFalsy();
       expect(resultTokens(r)).toBeLessThanOrEqual(SMALL_BUDGET);
-      const s = r.structuredContent as { text: string; nextCursor?: string; heading: string };
+      const s = r.structuredContent as { text: string; next_cursor?: string; heading: string };
       expect(s.heading).toBe('Upgrading a cluster');
       all += s.text;
       pages++;
-      if (!s.nextCursor) break;
+      if (!s.next_cursor) break;
       expect(pages).toBeLessThan(50);
-      r = await call(small, 'get_section', { ref: 'reference/upgrade.md#upgrading-a-cluster', cursor: s.nextCursor });
+      r = await call(small, 'get_section', { ref: 'reference/upgrade.md#upgrading-a-cluster', cursor: s.next_cursor });
     }
     expect(pages).toBeGreaterThan(2);
     expect((first.structuredContent as { part?: { of: number } }).part?.of).toBeGreaterThan(1);
@@ -99,15 +99,15 @@ describe('docgraph mcp (stdio)', () => {
     do {
       const r = await call(small, 'get_document', { uri: 'reference/config.md', ...(cursor ? { cursor } : {}) });
       expect(resultTokens(r)).toBeLessThanOrEqual(SMALL_BUDGET);
-      const s = r.structuredContent as { outline: { anchor: string }[]; nextCursor?: string };
+      const s = r.structuredContent as { outline: { anchor: string }[]; next_cursor?: string };
       nodes.push(...s.outline.map((n) => n.anchor));
-      cursor = s.nextCursor;
+      cursor = s.next_cursor;
       pages++;
     } while (cursor && pages < 20);
     expect(pages).toBeGreaterThan(1);
     expect(nodes).toHaveLength(21); // the title section and 20 keys
     expect(new Set(nodes).size).toBe(21);
-    const wrongDoc = await call(small, 'get_document', { uri: 'guides/tls.md', cursor: (await call(small, 'get_document', { uri: 'reference/config.md' })).structuredContent!.nextCursor as string });
+    const wrongDoc = await call(small, 'get_document', { uri: 'guides/tls.md', cursor: (await call(small, 'get_document', { uri: 'reference/config.md' })).structuredContent!.next_cursor as string });
     expect(text(wrongDoc)).toMatch(/cursor continues the outline of reference\/config\.md/);
   });
 

@@ -40,7 +40,7 @@ export function decodeCursor<K extends Kind>(cursor: string, kind: K, tool: stri
   if (!result.success || result.data.k !== kind) {
     throw new InvalidInputError(`the cursor is not one ${tool} returned`, {
       field: 'cursor',
-      allowed: `the nextCursor string of a previous ${tool} response, unchanged; omit cursor to start from the beginning`,
+      allowed: `the next_cursor string of a previous ${tool} response, unchanged; omit cursor to start from the beginning`,
     });
   }
   const { v: _v, k: _k, ...fields } = result.data;

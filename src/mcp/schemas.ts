@@ -14,7 +14,7 @@ import { z } from 'zod';
 export const int = (): z.ZodInt => z.int().meta({ minimum: undefined, maximum: undefined });
 
 /** The `cursor` argument of every paged tool. */
-export const cursorInput = z.string().min(1).max(1000).optional().describe('nextCursor of the previous response; send the same other arguments with it.');
+export const cursorInput = z.string().min(1).max(1000).optional().describe('next_cursor of the previous response; send the same other arguments with it.');
 
-/** The end of every paged output: `partial` when the token budget cut this page, `nextCursor` when more follows. */
-export const paging = { partial: z.boolean(), nextCursor: z.string().optional() };
+/** The end of every paged output: `partial` when the token budget cut this page, `next_cursor` when more follows. */
+export const paging = { partial: z.boolean(), next_cursor: z.string().optional() };

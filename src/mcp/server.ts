@@ -19,7 +19,7 @@ Start with search_docs; read the best hits in full with get_section (by id); use
 The docs are also a knowledge graph: lookup_entity finds a command, setting, flag, error code or API by its exact name (definition, default, mentions);
 explain_error ranks the sections that explain and resolve an error; get_procedure returns the ordered steps for a task;
 traverse walks typed relations from an entity or section (depth ≤ 3, ≤ 100 edges).
-Cite what you use as uri#anchor. Responses are bounded by a token budget: when a result has nextCursor, call the same tool again with that cursor for more.`;
+Cite what you use as uri#anchor. Responses are bounded by a token budget: when a result has next_cursor, call the same tool again with that cursor for more.`;
 
 /** The package version, read once (src/mcp and dist/mcp are both two levels below the package root). */
 export const VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;

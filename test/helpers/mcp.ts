@@ -126,7 +126,7 @@ export async function checkToolsContract(client: Client): Promise<void> {
   expect(text(unknownKey)).toContain('top_k');
   const badCursor = await call(client, 'search_docs', { query: 'tls', cursor: 'not-a-cursor' });
   expect(badCursor.isError).toBe(true);
-  expect(text(badCursor)).toMatch(/cursor.*Allowed: the nextCursor/s);
+  expect(text(badCursor)).toMatch(/cursor.*Allowed: the next_cursor/s);
   const badSource = await call(client, 'search_docs', { query: 'tls', filters: { source: 'src_nope' } });
   expect(badSource.isError).toBe(true);
   expect(text(badSource)).toMatch(/no source "src_nope".*Allowed: src_/s);
@@ -222,11 +222,11 @@ export async function pageThroughSearch(client: Client, query: string, budget: n
     const r = await call(client, 'search_docs', { query, limit, ...(cursor ? { cursor } : {}) });
     expect(r.isError, text(r)).toBeFalsy();
     expect(resultTokens(r)).toBeLessThanOrEqual(budget);
-    const s = r.structuredContent as { hits: { id: string; rank: number }[]; nextCursor?: string; partial: boolean };
+    const s = r.structuredContent as { hits: { id: string; rank: number }[]; next_cursor?: string; partial: boolean };
     s.hits.forEach((h, i) => expect(h.rank).toBe(ids.length + i + 1));
     ids.push(...s.hits.map((h) => h.id));
     sawPartial ||= s.partial;
-    cursor = s.nextCursor;
+    cursor = s.next_cursor;
     pages++;
     expect(pages).toBeLessThan(100);
   } while (cursor);

@@ -96,7 +96,7 @@ function shape(found: ErrorExplanation, page: ErrorExplanation['sections'], offs
       why: s.why,
     })),
     partial: n < page.length,
-    ...(more ? { nextCursor: encodeCursor('explain', { h: bound, o: offset + n }) } : {}),
+    ...(more ? { next_cursor: encodeCursor('explain', { h: bound, o: offset + n }) } : {}),
   };
 }
 
@@ -111,7 +111,7 @@ function render(out: Output): string {
     lines.push(`${s.rank}. **${s.heading_path.join(' › ')}** — \`${s.ref}\` (id \`${s.id}\`, score ${s.score}): ${s.why.map((w) => WHY[w]).join(', ')}`);
   }
   if (out.partial) lines.push('', 'More sections were left out to stay within the token budget.');
-  if (out.nextCursor) lines.push(`${out.partial ? '' : '\n'}Next page: call explain_error with the same code_or_message and cursor "${out.nextCursor}".`);
+  if (out.next_cursor) lines.push(`${out.partial ? '' : '\n'}Next page: call explain_error with the same code_or_message and cursor "${out.next_cursor}".`);
   lines.push('', 'Read a section in full with get_section (by id).');
   return lines.join('\n');
 }

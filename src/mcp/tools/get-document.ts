@@ -113,7 +113,7 @@ function shape(view: DocumentView, nodes: Node[], start: number, n: number): Out
     outline: nodes.slice(start, end),
     outline_offset: start,
     partial: end < nodes.length,
-    ...(end < nodes.length ? { nextCursor: encodeCursor('outline', { u: d.uri, o: end }) } : {}),
+    ...(end < nodes.length ? { next_cursor: encodeCursor('outline', { u: d.uri, o: end }) } : {}),
   };
 }
 
@@ -136,6 +136,6 @@ function render(out: Output): string {
   if (meta.length) lines.push(`metadata: ${clip(meta.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', '), 400)}`);
   lines.push('');
   for (const n of out.outline) lines.push(`${'  '.repeat(n.depth)}- ${n.heading || '(preamble)'} — \`#${n.anchor}\` (id \`${n.id}\`, ~${n.tokens} tokens)`);
-  if (out.nextCursor) lines.push('', `Outline continues: call get_document with the same uri and cursor "${out.nextCursor}".`);
+  if (out.next_cursor) lines.push('', `Outline continues: call get_document with the same uri and cursor "${out.next_cursor}".`);
   return lines.join('\n');
 }

@@ -84,7 +84,7 @@ function shape(task: string, view: ProcedureView, start: number, n: number): Out
     steps_offset: start,
     total_steps: view.steps.length,
     partial: end < view.steps.length,
-    ...(end < view.steps.length ? { nextCursor: encodeCursor('steps', { id: view.procedure.id, o: end }) } : {}),
+    ...(end < view.steps.length ? { next_cursor: encodeCursor('steps', { id: view.procedure.id, o: end }) } : {}),
   };
 }
 
@@ -94,6 +94,6 @@ function render(out: Output): string {
   lines.push('');
   if (out.total_steps === 0) lines.push('(the procedure lists no steps of its own; read the section)');
   for (const s of out.steps) lines.push(`${s.order}. ${s.text.replace(/\n/g, '\n   ')}`);
-  if (out.nextCursor) lines.push('', `Steps ${out.steps_offset + 1}–${out.steps_offset + out.steps.length} of ${out.total_steps}: call get_procedure with the same task and cursor "${out.nextCursor}" for the rest.`);
+  if (out.next_cursor) lines.push('', `Steps ${out.steps_offset + 1}–${out.steps_offset + out.steps.length} of ${out.total_steps}: call get_procedure with the same task and cursor "${out.next_cursor}" for the rest.`);
   return lines.join('\n');
 }

@@ -64,7 +64,7 @@ export function registerGetSection(server: McpServer, ctx: McpContext): void {
       description:
         'Read the full text (Markdown, code blocks whole) of one documentation section, by the id or uri#anchor that search_docs or get_document gave. ' +
         'Optionally list its parent, children and siblings to move around the document. Cite what you use as uri#anchor. ' +
-        'A long section comes in pages: when partial is true, call again with the same ref and nextCursor.',
+        'A long section comes in pages: when partial is true, call again with the same ref and next_cursor.',
       inputSchema,
       outputSchema,
       annotations: { title: 'Read a documentation section', ...READ_ONLY },
@@ -127,7 +127,7 @@ function shape(view: SectionView, text: string, offset: number, n: number, withC
     offset,
     total_chars: text.length,
     partial: cursor !== undefined,
-    ...(cursor ? { nextCursor: cursor } : {}),
+    ...(cursor ? { next_cursor: cursor } : {}),
   };
   if (withContext) {
     if (view.parent !== undefined) out.parent = view.parent ? brief(view.parent) : null;
@@ -149,7 +149,7 @@ function render(out: Output): string {
   if (out.part) where.push(`part ${out.part.n} of ${out.part.of}`);
   if (out.offset > 0 || out.offset + out.text.length < out.total_chars) where.push(`characters ${out.offset}–${out.offset + out.text.length} of ${out.total_chars}`);
   lines.push(where.join(' · '), '', out.text.trim() || '(this section has no text of its own; see its children)');
-  if (out.nextCursor) lines.push('', `(continues: call get_section with cursor "${out.nextCursor}")`);
+  if (out.next_cursor) lines.push('', `(continues: call get_section with cursor "${out.next_cursor}")`);
   const list = (label: string, items: z.infer<typeof briefSchema>[] | undefined): void => {
     if (!items) return;
     lines.push('', `${label}:${items.length ? '' : ' none'}`);

@@ -102,7 +102,7 @@ function shape(view: EntityView, start: number, n: number): Output {
     related: view.related.slice(0, MAX_RELATED).map((r) => ({ ...r, name: clip(r.name, 100) })),
     alternatives: view.alternatives.slice(0, MAX_ALTERNATIVES),
     partial: end < view.mentionedIn.length,
-    ...(end < view.mentionedIn.length ? { nextCursor: encodeCursor('mentions', { id: e.id, o: end }) } : {}),
+    ...(end < view.mentionedIn.length ? { next_cursor: encodeCursor('mentions', { id: e.id, o: end }) } : {}),
   };
 }
 
@@ -137,6 +137,6 @@ function render(out: Output): string {
   }
   if (out.related.length) lines.push('', `Related: ${out.related.map((r) => `${r.name} (${r.type})`).join(', ')}`);
   if (out.alternatives.length) lines.push('', `Same name, other types: ${out.alternatives.map((a) => a.type).join(', ')} (ask again with type).`);
-  if (out.nextCursor) lines.push('', `More mentions: call lookup_entity with the same name and cursor "${out.nextCursor}".`);
+  if (out.next_cursor) lines.push('', `More mentions: call lookup_entity with the same name and cursor "${out.next_cursor}".`);
   return lines.join('\n');
 }

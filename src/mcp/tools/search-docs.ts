@@ -111,7 +111,7 @@ export function registerSearchDocs(server: McpServer, ctx: McpContext): void {
             query: result.query,
             hits: all.slice(0, n),
             partial: n < all.length,
-            ...(more ? { nextCursor: encodeCursor('search', { h: bound, o: offset + n }) } : {}),
+            ...(more ? { next_cursor: encodeCursor('search', { h: bound, o: offset + n }) } : {}),
             degraded: result.degraded,
             weak: result.weak,
           };
@@ -180,6 +180,6 @@ function render(out: Output): string {
   }
   if (out.degraded.length) lines.push(`\nNote: answered without ${out.degraded.join(', ')} retrieval.`);
   if (out.partial) lines.push('\nMore hits were left out to stay within the token budget.');
-  if (out.nextCursor) lines.push(`${out.partial ? '' : '\n'}Next page: call search_docs with the same query and cursor "${out.nextCursor}".`);
+  if (out.next_cursor) lines.push(`${out.partial ? '' : '\n'}Next page: call search_docs with the same query and cursor "${out.next_cursor}".`);
   return lines.join('\n');
 }

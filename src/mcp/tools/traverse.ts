@@ -123,7 +123,7 @@ function shape(result: TraverseResult, nodes: Map<string, Node>, offset: number,
     edges_offset: offset,
     truncated: result.truncated,
     partial: end < result.edges.length,
-    ...(end < result.edges.length ? { nextCursor: encodeCursor('traverse', { h: bound, o: end }) } : {}),
+    ...(end < result.edges.length ? { next_cursor: encodeCursor('traverse', { h: bound, o: end }) } : {}),
   };
 }
 
@@ -140,6 +140,6 @@ function render(out: Output): string {
   for (const e of out.edges) lines.push(`- [${e.depth}] ${name(e.src)} —${e.type}→ ${name(e.dst)}${e.weight !== 1 ? ` (weight ${e.weight})` : ''}`);
   if (out.nodes.some((n) => n.kind !== 'entity')) lines.push('', 'Read a section with get_section (by id or uri#anchor).');
   if (out.truncated) lines.push('', 'The traversal stopped at the edge limit: narrow relations or direction, or raise limit (at most 100).');
-  if (out.nextCursor) lines.push('', `Edges ${out.edges_offset + 1}–${out.edges_offset + out.edges.length} shown: call traverse with the same arguments and cursor "${out.nextCursor}" for the rest.`);
+  if (out.next_cursor) lines.push('', `Edges ${out.edges_offset + 1}–${out.edges_offset + out.edges.length} shown: call traverse with the same arguments and cursor "${out.next_cursor}" for the rest.`);
   return lines.join('\n');
 }
