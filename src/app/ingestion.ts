@@ -165,7 +165,7 @@ export class Ingestion {
       ...(o.uris ? { uris: o.uris } : {}),
       ...(o.force ? { force: o.force } : {}),
       parser: this.parser,
-      ...(this.serving ? { threadsFrom: 1 } : {}),
+      ...(this.serving ? { threadsFromBytes: 0 } : {}),
     });
     if (plan.embedder) this.adopt(plan.embedder);
     if (o.cache) {

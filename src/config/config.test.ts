@@ -76,6 +76,16 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ cwd: tmp(), env: { DOCGRAPH_QUEUE_DEADLINE_MS: '0' } })).toThrow(/server\.queueDeadlineMs/);
   });
 
+  it('parse threads: 0 (as many as the cores) by default, from the file or DOCGRAPH_PARSE_THREADS, 0–64', () => {
+    expect(loadConfig({ cwd: tmp(), env: {} }).ingest.parseThreads).toBe(0);
+    const cwd = tmp();
+    writeFileSync(join(cwd, 'docgraph.config.yaml'), 'ingest:\n  parseThreads: 3\n  maxSectionTokens: 300\n');
+    expect(loadConfig({ cwd, env: {} }).ingest).toMatchObject({ parseThreads: 3, maxSectionTokens: 300 });
+    expect(loadConfig({ cwd, env: { DOCGRAPH_PARSE_THREADS: '1' } }).ingest).toMatchObject({ parseThreads: 1, maxSectionTokens: 300 });
+    expect(() => loadConfig({ cwd: tmp(), env: { DOCGRAPH_PARSE_THREADS: 'many' } })).toThrow(/DOCGRAPH_PARSE_THREADS/);
+    expect(() => loadConfig({ cwd: tmp(), env: { DOCGRAPH_PARSE_THREADS: '65' } })).toThrow(/ingest\.parseThreads/);
+  });
+
   it('reads queue, worker and watch settings from file, env and flags, and checks the marks and the heartbeat', () => {
     const cwd = tmp();
     writeFileSync(join(cwd, 'docgraph.config.yaml'), 'queue:\n  leaseMs: 5000\n  maxAttempts: 3\nworker:\n  concurrency: 2\nwatch: [docs]\n');

@@ -169,7 +169,7 @@ export const configSchema = z
           .max(64)
           .default(0)
           .describe(
-            'Worker threads that parse files, so parsing uses every core and never blocks serving. 0 = as many as the cores, at most 4; 1 = parse on the main thread. Runs of fewer than 8 files parse on the main thread (threads cost more to start than they save), except under `serve` and `watch`.',
+            'Worker threads that parse files, so parsing uses every core and never blocks serving. 0 = as many as the cores, at most 4; 1 = parse on the main thread. Runs of less than 8 MB parse on the main thread (threads cost more to start than they save there), except under `serve` and `watch` (env DOCGRAPH_PARSE_THREADS).',
           ),
         ignore: z.array(z.string().min(1)).default([]).describe('Globs of files and folders (relative to the ingested folder) that ingest, watch and verify leave out, e.g. `drafts/**`, `**/CHANGELOG.md`; `*` stays within a folder, `**` crosses folders. .git, node_modules and hidden folders are always left out.'),
         followSymlinksOutside: z
@@ -287,6 +287,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   if (options.overrides?.concurrency !== undefined) worker.concurrency = options.overrides.concurrency;
   if (Object.keys(queue).length > 0) raw.queue = queue;
   if (Object.keys(worker).length > 0) raw.worker = worker;
+  if (env.DOCGRAPH_PARSE_THREADS) raw.ingest = { ...((raw.ingest as Record<string, unknown> | undefined) ?? {}), parseThreads: parseNumber('DOCGRAPH_PARSE_THREADS', env.DOCGRAPH_PARSE_THREADS) };
   if (env.DOCGRAPH_WATCH) raw.watch = env.DOCGRAPH_WATCH.split(delimiter).filter((p) => p !== '');
 
   const result = configSchema.safeParse(raw);
