@@ -22,6 +22,19 @@ export const DYNAMIC_ADAPTER_IMPORT = {
   message: 'Adapters are wired only by the backend factory (src/app/backend.ts), statically or with import(): depend on the ports.',
 };
 
+/**
+ * SQL on the index's tables outside the adapters: a statement that names a
+ * table of ours (`FROM sections`, `INSERT INTO edges`, `UPDATE queue_jobs` ...)
+ * in a string or template belongs to the SQLite adapters (or the one test
+ * helper that damages an index on purpose).
+ */
+const TABLES = '(?:documents|sections|sections_fts|section_vectors|entities|entity_aliases|entity_facts|edges|name_mentions|relink_pending|kv|sources|open_connections|queue_[a-z_]+)';
+const SQL_ON_OUR_TABLES = `/\\b(?:FROM|INTO|UPDATE|JOIN|TABLE)\\s+${TABLES}\\b/i`;
+export const TABLE_NAMES = [
+  { selector: `Literal[value=${SQL_ON_OUR_TABLES}]`, message: 'SQL on the index tables stays inside the SQLite adapters (and the backend factory): go through the Store, JobQueue and IndexIntegrity ports; a test that must damage an index uses test/helpers/sqlite-index.ts.' },
+  { selector: `TemplateElement[value.raw=${SQL_ON_OUR_TABLES}]`, message: 'SQL on the index tables stays inside the SQLite adapters (and the backend factory): go through the Store, JobQueue and IndexIntegrity ports; a test that must damage an index uses test/helpers/sqlite-index.ts.' },
+];
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bench/.out/**', 'web/dist/**'] },
   ...tseslint.configs.recommended,
@@ -49,7 +62,7 @@ export default tseslint.config(
     ],
     rules: {
       'no-restricted-imports': ['error', BACKEND_BOUNDARY],
-      'no-restricted-syntax': ['error', DYNAMIC_ADAPTER_IMPORT],
+      'no-restricted-syntax': ['error', DYNAMIC_ADAPTER_IMPORT, ...TABLE_NAMES],
     },
   },
   {
@@ -64,6 +77,7 @@ export default tseslint.config(
         { selector: 'CallExpression > SpreadElement', message: 'A spread into a call overflows the stack on large input: use append() from domain/arrays.ts, or a loop.' },
         { selector: 'NewExpression > SpreadElement', message: 'A spread into a call overflows the stack on large input: use a loop.' },
         DYNAMIC_ADAPTER_IMPORT,
+        ...TABLE_NAMES,
       ],
     },
   },

@@ -9,7 +9,7 @@ import { App } from '../src/app/app.js';
 import { loadConfig } from '../src/config/config.js';
 import { FakeEmbeddings } from './helpers/fake-embeddings.js';
 import { doc, until, workspace, writeDocs } from './helpers/docgraph.js';
-import { onIndexFile } from './helpers/sqlite-index.js';
+import { damage } from './helpers/sqlite-index.js';
 import { settleRelinks } from '../src/ingest/links.js';
 import type { Store } from '../src/store/store.js';
 
@@ -81,11 +81,9 @@ describe('document jobs in the app', () => {
       const docOf = async (uri: string): Promise<string> => (await app.store.getDocumentByUri(uri))!.id;
       const [doc0, doc1] = [await docOf(uris[0]!), await docOf(uris[1]!)];
       // a vector and a lexical row lost, an entity nothing refers to (damage no port can do), a file changed, one deleted, one added
-      onIndexFile(ws.index, (db) => {
-        db.prepare('DELETE FROM section_vectors WHERE section_rowid = (SELECT rowid FROM sections WHERE doc_id = ? LIMIT 1)').run(doc0);
-        db.prepare('DELETE FROM sections_fts WHERE rowid = (SELECT rowid FROM sections WHERE doc_id = ? LIMIT 1)').run(doc1);
-        db.prepare("INSERT INTO entities (id, type, name, aliases, attributes) VALUES ('e_orphan', 'Concept', 'orphan', '[]', '{}')").run();
-      });
+      damage.dropVector(ws.index, doc0);
+      damage.dropLexicalRow(ws.index, doc1);
+      damage.addOrphanEntity(ws.index, 'e_orphan', 'orphan');
       appendFileSync(join(ws.docs, uris[2]!), '\nOne more line.\n');
       unlinkSync(join(ws.docs, uris[3]!));
       writeFileSync(join(ws.docs, 'new.md'), doc(99));
@@ -132,16 +130,11 @@ describe('document jobs in the app', () => {
     return (await app.store.edgesOf([src], 'out', ['LINKS_TO'])).map((e) => e.dst);
   }
 
-  /** What a crash between the target's write and the relinking after it leaves: the link still names the document (damage no port can do). */
-  function pointLinkAtDocument(index: string, src: string, refDoc: string): void {
-    onIndexFile(index, (db) => db.prepare("UPDATE edges SET dst = ? WHERE src = ? AND type = 'LINKS_TO'").run(refDoc, src));
-  }
-
   it('verify finds links left pointing at an old version of their target and --repair relinks them without a job', async () => {
     const { app, index, src, port, refDoc } = await linkedPair();
     try {
       expect(await app.ingestion.verify()).toMatchObject({ driftPercent: 0, wrong: 0 });
-      pointLinkAtDocument(index, src, refDoc);
+      damage.pointLinksAtDocuments(index, src); // what a crash before the relinking leaves: the link names the document
       expect(await linkTargets(app, src)).toEqual([refDoc]);
 
       const before = await app.ingestion.verify();
@@ -161,8 +154,8 @@ describe('document jobs in the app', () => {
     try {
       expect(await app.store.pendingRelinks()).toEqual([]); // the run settled them at its end
       // the state a SIGKILL right after reference.md's write leaves: its marker, and the guide's link not yet moved
-      pointLinkAtDocument(index, src, refDoc);
-      onIndexFile(index, (db) => db.prepare('INSERT INTO relink_pending (doc_id, before) VALUES (?, ?)').run(refDoc, JSON.stringify([port])));
+      damage.pointLinksAtDocuments(index, src); // what a crash before the relinking leaves: the link names the document
+      damage.addRelinkMarker(index, refDoc, [port]);
       expect(await app.store.pendingRelinks()).toEqual([{ docId: refDoc, before: [port] }]);
       await app.ingestion.runWorker({ exitWhenIdle: true });
       expect(await linkTargets(app, src)).toEqual([port]);
@@ -197,10 +190,8 @@ describe('document jobs in the app', () => {
       // what a run of writes leaves before it settles: a marker per document, and links still naming documents
       const docs = await app.store.listDocuments();
       const markers = await Promise.all(docs.map(async (d) => ({ docId: d.id, before: (await app.store.getDocumentSections(d.id)).map((s) => s.id).sort() })));
-      onIndexFile(ws.index, (db) => {
-        for (const m of markers) db.prepare('INSERT INTO relink_pending (doc_id, before) VALUES (?, ?)').run(m.docId, JSON.stringify(m.before));
-        db.prepare("UPDATE edges SET dst = (SELECT doc_id FROM sections WHERE id = edges.dst) WHERE type = 'LINKS_TO'").run();
-      });
+      for (const m of markers) damage.addRelinkMarker(ws.index, m.docId, m.before);
+      damage.pointLinksAtDocuments(ws.index);
       expect(await app.store.pendingRelinks()).toHaveLength(n);
       expect(await edges()).not.toEqual(settled);
 

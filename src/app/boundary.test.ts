@@ -45,6 +45,23 @@ describe('lint: ports carry no backend', () => {
     expect(await boundary('src/app/x.ts', "export const load = () => import('pg');\n")).toEqual([]);
   });
 
+  it('refuses SQL on the index tables outside the adapters and the damage helper, in strings and templates', async () => {
+    for (const path of ['src/app/x.ts', 'src/search/x.ts', 'src/ingest/x.ts', 'test/x.test.ts']) {
+      // eslint-disable-next-line no-restricted-syntax -- the rule's own fixtures
+      expect(await boundary(path, "export const q = 'SELECT id FROM sections WHERE doc_id = ?';\n"), path).toEqual([expect.stringMatching(/SQL on the index tables/)]);
+      // eslint-disable-next-line no-restricted-syntax -- the rule's own fixtures
+      expect(await boundary(path, 'export const q = (t: string) => `DELETE FROM edges WHERE type = ${t}`;\n'), path).toHaveLength(1);
+      // eslint-disable-next-line no-restricted-syntax -- the rule's own fixtures
+      expect(await boundary(path, "export const q = 'insert into queue_jobs (id) values (1)';\n"), path).toHaveLength(1);
+    }
+    // words in prose are not SQL
+    expect(await boundary('src/search/x.ts', "export const s = 'the sections from the edges of the graph';\n")).toEqual([]);
+    // eslint-disable-next-line no-restricted-syntax -- the rule's own fixtures
+    expect(await boundary('src/store/sqlite/x.ts', "export const q = 'SELECT id FROM sections';\n")).toEqual([]);
+    // eslint-disable-next-line no-restricted-syntax -- the rule's own fixtures
+    expect(await boundary('test/helpers/sqlite-index.ts', "export const q = 'UPDATE edges SET dst = 1';\n")).toEqual([]);
+  });
+
   it('leaves the SQLite adapters and the backend factory alone', async () => {
     const code = "import Database from 'better-sqlite3';\nimport { SqliteStore } from '../store/sqlite/sqlite-store.js';\nexport const x = [Database, SqliteStore];\n";
     expect(await boundary('src/app/backend.ts', code)).toEqual([]);
