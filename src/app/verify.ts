@@ -6,9 +6,9 @@
  * check (IndexIntegrity.storageProblems) and throws IndexCorruptError when
  * that fails.
  */
-import { IndexCorruptError, ParseError, UnsupportedFileError } from '../domain/errors.js';
+import { IndexCorruptError, UnsupportedFileError } from '../domain/errors.js';
 import { checksum } from '../domain/ids.js';
-import type { SkippedFile } from '../ingest/ingest.js';
+import { skipOf, type SkippedFile } from '../ingest/ingest.js';
 import { relinkDocument, settleRelinks } from '../ingest/links.js';
 import { parseFile } from '../parse/parse.js';
 import { optedOutside, scanFolder } from '../sources/filesystem.js';
@@ -135,15 +135,10 @@ export async function verifyIndex(ingestion: VerifyDeps, o: { repair?: boolean }
       try {
         parseFile(f.uri, bytes, { maxFileBytes: ingestion.config.ingest.maxFileBytes, maxSectionTokens: ingestion.config.ingest.maxSectionTokens });
       } catch (e) {
-        if (e instanceof UnsupportedFileError) {
-          unindexable.push({ uri: f.uri, reason: e.reason, message: e.message });
-          continue;
-        }
-        if (e instanceof ParseError) {
-          unindexable.push({ uri: f.uri, reason: 'parse-error', message: e.message });
-          continue;
-        }
-        throw e;
+        const skip = skipOf(f.uri, e);
+        if (!skip) throw e;
+        unindexable.push(skip);
+        continue;
       }
       note(src.location, f.uri, 'not-indexed');
       notIndexed++;

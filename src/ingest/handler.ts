@@ -26,6 +26,7 @@ import { readSourceFile } from '../sources/source-file.js';
 import type { JobContext } from '../queue/worker.js';
 import type { DocumentWrite, IndexChange, Store } from '../store/store.js';
 import { DELETE_DOCUMENT, DELETED, INGEST_DOCUMENT, MAX_SUPERSEDES, type DocumentJobPayload, type DocumentOutcome } from './jobs.js';
+import { skipOf } from './ingest.js';
 import { linkResolver, settleRelinks } from './links.js';
 import type { DocumentRecords } from './records.js';
 import { parserOnThisThread, type Parser } from './parse-pool.js';
@@ -168,7 +169,7 @@ export function documentJobHandler(o: DocumentHandlerOptions): (ctx: JobContext<
     const uri = ctx.job.uri;
     const removed = (await o.store.getDocument(docId)) !== undefined && (await o.commit.removeIfCurrent(ctx.lease, docId));
     if (removed && !o.deferRelinks) await settleRelinks(o.store, docId);
-    const skip = e instanceof UnsupportedFileError ? { uri, reason: e.reason, message: e.message } : { uri, reason: 'parse-error' as const, message: e.message };
+    const skip = skipOf(uri, e)!;
     report(ctx, { kind: 'skipped', uri, skip, removed });
     throw e;
   }

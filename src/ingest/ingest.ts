@@ -4,7 +4,7 @@
  * jobs) and the job handler (`handler.ts`: one document); `report.ts` turns
  * what they did into an `IngestReport`.
  */
-import type { SkipReason } from '../domain/errors.js';
+import { ParseError, UnsupportedFileError, type SkipReason } from '../domain/errors.js';
 import type { Embedder } from '../embed/embedder.js';
 import type { Store } from '../store/store.js';
 import { embedTextOf } from './records.js';
@@ -29,6 +29,13 @@ export interface SkippedFile {
   uri: string;
   reason: SkipReason;
   message: string;
+}
+
+/** The skip a parse failure means (an unsupported file, or one that would not parse); undefined for any other error. */
+export function skipOf(uri: string, e: unknown): SkippedFile | undefined {
+  if (e instanceof UnsupportedFileError) return { uri, reason: e.reason, message: e.message };
+  if (e instanceof ParseError) return { uri, reason: 'parse-error', message: e.message };
+  return undefined;
 }
 
 export interface IngestReport {

@@ -7,7 +7,7 @@
  */
 import { append } from '../domain/arrays.js';
 import { join } from 'node:path';
-import { ParseError, UnsupportedFileError } from '../domain/errors.js';
+import { UnsupportedFileError } from '../domain/errors.js';
 import { checksum, documentId, sourceId as makeSourceId } from '../domain/ids.js';
 import type { Embedder } from '../embed/embedder.js';
 import { formatOf } from '../parse/input.js';
@@ -15,7 +15,7 @@ import { folderRoot, isIgnoredDirName, scanFolder, type ScannedFile } from '../s
 import { checkFile, readSourceFile } from '../sources/source-file.js';
 import type { Store } from '../store/store.js';
 import type { EnqueueOptions, JobInput } from '../queue/queue.js';
-import { reembedStored, type EmbedderResolver, type IngestProgress, type SkippedFile } from './ingest.js';
+import { reembedStored, skipOf, type EmbedderResolver, type IngestProgress, type SkippedFile } from './ingest.js';
 import { DELETE_DOCUMENT, DELETED, INGEST_DOCUMENT, type DocumentJobPayload } from './jobs.js';
 import type { DocumentRecords } from './records.js';
 import { parserOnThisThread, type Parser } from './parse-pool.js';
@@ -190,10 +190,8 @@ export async function planFolder(dir: string, options: PlanOptions): Promise<Pla
         slot.change = { uri: file.uri, checksum: sum, records, force, replaces };
       },
       (e: unknown) => {
-        let skip: SkippedFile;
-        if (e instanceof UnsupportedFileError) skip = { uri: file.uri, reason: e.reason, message: e.message };
-        else if (e instanceof ParseError) skip = { uri: file.uri, reason: 'parse-error', message: e.message };
-        else {
+        const skip = skipOf(file.uri, e);
+        if (!skip) {
           failure ??= { error: e };
           return;
         }
