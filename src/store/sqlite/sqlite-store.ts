@@ -35,6 +35,9 @@ const WAL_CHECKPOINT_PAGES = 10_000;
 /** Bytes the WAL file is truncated to after a checkpoint. */
 const WAL_SIZE_LIMIT = 64 * 1024 * 1024;
 
+/** Terms whose section counts are kept between searches (cleared when full, and on any write). */
+const TERM_COUNT_CACHE = 50_000;
+
 /** Rows ranked past the limit to see ties at the cut (see lexicalSearch). */
 const LEXICAL_TIE_MARGIN = 32;
 
@@ -84,6 +87,10 @@ interface DocumentRow {
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private vectors: FlatVectorIndex | undefined;
+  /** termSectionCounts' answers, valid while the index is at termCountsVersion. */
+  private readonly termCounts = new Map<string, number>();
+  private termCountsVersion = -1;
+  private sectionCount = 0;
   private vectorsVersion = -1;
   private writes = 0;
   private closed = false;
@@ -363,6 +370,29 @@ export class SqliteStore implements Store {
       .immediate();
     this.writes++;
     return written;
+  }
+
+  async termSectionCounts(terms: readonly string[]): Promise<{ sections: number; counts: Map<string, number> }> {
+    const version = (this.db.pragma('data_version', { simple: true }) as number) * 1_000_000 + this.writes;
+    if (version !== this.termCountsVersion) {
+      this.termCounts.clear();
+      this.sectionCount = this.statements.prepare('SELECT COUNT(*) FROM sections').pluck().get() as number;
+      this.termCountsVersion = version;
+    }
+    // fts5vocab reads the term's entry in the full-text index; a temp table, so nothing is added to the file
+    this.db.exec("CREATE VIRTUAL TABLE IF NOT EXISTS temp.sections_terms USING fts5vocab(main, sections_fts, 'row')");
+    const count = this.statements.prepare('SELECT doc FROM temp.sections_terms WHERE term = ?').pluck();
+    const counts = new Map<string, number>();
+    for (const t of terms) {
+      let n = this.termCounts.get(t);
+      if (n === undefined) {
+        n = (count.get(t) as number | undefined) ?? 0;
+        if (this.termCounts.size >= TERM_COUNT_CACHE) this.termCounts.clear();
+        this.termCounts.set(t, n);
+      }
+      counts.set(t, n);
+    }
+    return { sections: this.sectionCount, counts };
   }
 
   async lexicalSearch(terms: readonly string[], limit: number, filters?: SearchFilters): Promise<ScoredSection[]> {
