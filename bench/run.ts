@@ -55,6 +55,7 @@ const { values } = parseArgs({
     'vector-queries': { type: 'string', default: '100' },
     limit: { type: 'string', default: '10' },
     seed: { type: 'string', default: '42' },
+    'timeout-min': { type: 'string', default: '15' },
     corpus: { type: 'string' },
     golden: { type: 'string', default: join(shared, 'node-dev-golden.jsonl') },
     out: { type: 'string', default: join(repo, 'bench', '.out') },
@@ -66,7 +67,8 @@ const { values } = parseArgs({
 if (values.help) {
   console.log(`usage: npm run bench -- [--only ${PARTS.join(',')}] [--runs 3] [--synthetic-runs 3] [--sections 100000]
   [--sections-per-file 50] [--rounds 5] [--synthetic-rounds 3] [--vector-sizes 10000,100000] [--vector-queries 100]
-  [--limit 10] [--seed 42] [--corpus <dir>] [--golden <jsonl>] [--out bench/.out] [--keep]`);
+  [--limit 10] [--seed 42] [--corpus <dir>] [--golden <jsonl>] [--out bench/.out] [--keep]
+  [--timeout-min 15] (longest one ingest or search step may run: raise it for --sections 1000000)`);
   process.exit(0);
 }
 
@@ -104,6 +106,7 @@ const opts = {
   vectorQueries: int('vector-queries', 10),
   limit: int('limit', 1),
   seed: int('seed', 0),
+  timeoutMs: int('timeout-min', 1) * 60_000,
 };
 const work = mkdtempSync(join(tmpdir(), 'docgraph-bench-'));
 const started = performance.now();
@@ -221,7 +224,7 @@ async function ingestRuns(name: string, dir: string, runs: number): Promise<Inge
     const indexDir = join(work, `${name}-index-${r}`);
     rmSync(indexDir, { recursive: true, force: true });
     log(`${name}: ingest run ${r + 1}/${runs}`);
-    const { result, processSeconds: ps } = await runTask<IngestTaskResult>('ingest', { dir, index: join(indexDir, 'index.db') });
+    const { result, processSeconds: ps } = await runTask<IngestTaskResult>('ingest', { dir, index: join(indexDir, 'index.db') }, { timeoutMs: opts.timeoutMs });
     log(`${name}: ${num(result.fresh.report.sections, 0)} sections in ${num(result.fresh.wallSeconds, 2)} s`);
     out.push(result);
     processSeconds.push(ps);
@@ -252,7 +255,7 @@ function breakdown(run: IngestTaskResult): IngestSummary['median']['timings'] {
 async function searchRun(name: string, rounds: number, golden: string, runs: number): Promise<SearchTaskResult> {
   const index = join(work, `${name}-index-${runs - 1}`, 'index.db');
   log(`${name}: search latency, ${rounds} rounds`);
-  const { result } = await runTask<SearchTaskResult>('search', { index, golden, rounds, limit: opts.limit, modes: MODES });
+  const { result } = await runTask<SearchTaskResult>('search', { index, golden, rounds, limit: opts.limit, modes: MODES }, { timeoutMs: opts.timeoutMs });
   rmSync(join(index, '..'), { recursive: true, force: true });
   return result;
 }
