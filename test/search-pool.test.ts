@@ -81,9 +81,11 @@ describe('SearchPool', () => {
     }
   }, 60_000);
 
-  it('closes every thread\'s connection cleanly, so the next open does not see a crash', async () => {
+  it('warms every thread, and closes every thread\'s connection cleanly, so the next open does not see a crash', async () => {
     const before = openConnections(index);
     const pool = new SearchPool(config, 2);
+    await pool.warm();
+    expect(openConnections(index)).toBe(before + 2);
     await Promise.all(QUERIES.map((q) => pool.search(q)));
     expect(openConnections(index)).toBe(before + 2);
     await pool.close();

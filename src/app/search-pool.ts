@@ -57,14 +57,24 @@ export class SearchPool {
     return outcome.result;
   }
 
+  /** Opens the index on every thread and loads what a search needs, so the first queries do not pay for it. */
+  async warm(): Promise<void> {
+    await this.eachThread('warm');
+  }
+
   /** Closes every thread's index (so each connection leaves the index as a clean close does), then the threads. Idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      const barrier = new SharedArrayBuffer(4);
-      const n = this.pool.threads.length;
-      await Promise.allSettled(Array.from({ length: n }, () => this.pool.run({ kind: 'close', barrier, threads: n } satisfies SearchWorkerTask)));
+      await this.eachThread('close');
       await this.pool.destroy();
     })();
     return this.closing;
+  }
+
+  /** One task of `kind` on each thread (the barrier in the worker keeps a thread from taking two). */
+  private async eachThread(kind: 'warm' | 'close'): Promise<void> {
+    const barrier = new SharedArrayBuffer(4);
+    const n = this.pool.threads.length;
+    await Promise.allSettled(Array.from({ length: n }, () => this.pool.run({ kind, config: this.config, barrier, threads: n } satisfies SearchWorkerTask)));
   }
 }

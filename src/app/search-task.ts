@@ -18,14 +18,21 @@ export interface SearchTask {
   options: SearchOptions;
 }
 
-/** Closes the thread's Apps, then waits at the barrier until `threads` threads have (see SearchPool.close). */
-export interface CloseTask {
-  kind: 'close';
+/**
+ * Sent once to every thread (SearchPool.warm, SearchPool.close): 'warm' opens
+ * the index and runs a search, so the first real query finds the vector index
+ * and the embedder loaded; 'close' closes the thread's Apps. Each then waits
+ * at the barrier until `threads` threads have arrived, so every thread gets
+ * exactly one.
+ */
+export interface EachThreadTask {
+  kind: 'warm' | 'close';
+  config: Config;
   barrier: SharedArrayBuffer;
   threads: number;
 }
 
-export type SearchWorkerTask = SearchTask | CloseTask;
+export type SearchWorkerTask = SearchTask | EachThreadTask;
 
 /** An error as data: enough to throw the same class with the same fields. */
 export interface ErrorValue {

@@ -89,6 +89,7 @@ export function registerMcpCommands(program: Command): void {
         const { startHttpServer } = await import('../http/server.js');
         const { searchingOn } = await import('../app/search-pool.js');
         const server = await startHttpServer({ app: pool ? searchingOn(app, pool) : app, tokenBudget: config.server.tokenBudget, log }, config);
+        void pool?.warm(); // in the background: requests are served meanwhile
         const background = await app.ingestion.background({ worker: opts.worker, log }).catch(async (e: unknown) => {
           await server.close();
           throw e;
