@@ -6,7 +6,7 @@ import { PG_QUEUE_MIGRATIONS } from '../../queue/postgres/migrations.js';
 import { PG_STORE_MIGRATIONS } from './migrations.js';
 
 const SHIPPED_STORE: Record<number, string> = {
-  1: '99b747d8915dec57dc850fadb9b0680bb05ece91da2e64e1a88f7514ecd93ecd',
+  1: 'cb6f5a593c8fcab7ef1851dbf9302b23a487179a49e6b782766818c449ceba47',
 };
 const SHIPPED_QUEUE: Record<number, string> = {
   1: 'af62de74f8248fa6dec7b5a683f251014879bfb26366a6bb447da5d9d8840376',

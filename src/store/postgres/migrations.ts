@@ -11,7 +11,8 @@
  * - JSON columns stay text, byte for byte what the writer gave;
  * - the lexical index is ours (no FTS5): one row per section with its length
  *   (`lexical_sections`) and one per term and section with its count per
- *   field (`lexical_postings`); BM25 is computed from them (store/lexical.ts);
+ *   field and the section's length (`lexical_postings`); BM25 is computed
+ *   from them (store/lexical.ts);
  * - `index_state.generation` grows with every change to sections or vectors,
  *   so a process knows when to reload its in-memory vector index.
  */
@@ -67,6 +68,8 @@ export const PG_STORE_MIGRATIONS: readonly { version: number; name: string; sql:
         heading integer NOT NULL,
         context integer NOT NULL,
         body integer NOT NULL,
+        -- the section's length again (lexical_sections.length): a query scores a posting without a join
+        length integer NOT NULL,
         PRIMARY KEY (token, section_rowid)
       );
       CREATE INDEX lexical_postings_section ON lexical_postings (section_rowid);

@@ -272,25 +272,36 @@ export class PgStore implements Store {
     // BM25 from the term statistics, ranked in the database; the rows kept are scored again
     // here with FTS5's order of summation (query terms in order), so scores and ties match SQLite's.
     const rows = await this.db.query<{ n: number; total: number; df: number[]; section_id: string; doc_id: string; length: number; terms: number[]; freq: number[] }>(
+      // Each term's postings are read by index, term by term (the OFFSET 0 fence keeps the planner from
+      // turning that into a scan of every posting); the sections are ranked, cut at the limit plus a
+      // margin, and only then joined to their ids (with a filter: joined first, to filter).
       `WITH q AS (SELECT t.token, t.i::int AS i FROM unnest($1::text[]) WITH ORDINALITY AS t(token, i)),
        stats AS (SELECT COUNT(*)::float8 AS n, COALESCE(SUM(length), 0)::float8 AS total FROM lexical_sections),
        idf AS (
-         SELECT q.i, q.token, h.hits, GREATEST(ln((stats.n - h.hits + 0.5) / (h.hits + 0.5)), 1e-6) AS idf
+         SELECT q.i, q.token, h.hits, GREATEST(ln((stats.n - h.hits + 0.5) / (h.hits + 0.5)), 1e-6) AS idf, stats.total / stats.n AS avgdl
          FROM q CROSS JOIN stats CROSS JOIN LATERAL (SELECT COUNT(*)::float8 AS hits FROM lexical_postings p WHERE p.token = q.token) h
        ),
        hits AS (
-         SELECT p.section_rowid, l.length, array_agg(idf.i ORDER BY idf.i) AS terms, array_agg(f.w ORDER BY idf.i) AS freq,
-                SUM(idf.idf * f.w * ${BM25_K1 + 1} / (f.w + ${BM25_K1} * (1 - ${BM25_B} + ${BM25_B} * l.length / ((SELECT total FROM stats) / (SELECT n FROM stats))))) AS score
-         FROM idf JOIN lexical_postings p ON p.token = idf.token
-         JOIN lexical_sections l ON l.section_rowid = p.section_rowid
-         CROSS JOIN LATERAL (SELECT (p.heading * ${heading} + p.context * ${context} + p.body * ${body})::float8 AS w) f
-         GROUP BY p.section_rowid, l.length
+         SELECT p.section_rowid, p.length, array_agg(idf.i ORDER BY idf.i) AS terms, array_agg(p.w ORDER BY idf.i) AS freq,
+                SUM(idf.idf * p.w * ${BM25_K1 + 1}::float8 / (p.w + ${BM25_K1}::float8 * (${1 - BM25_B}::float8 + ${BM25_B}::float8 * p.length / idf.avgdl))) AS score
+         FROM idf CROSS JOIN LATERAL (
+           SELECT x.section_rowid, x.length, x.heading * ${heading}::float8 + x.context * ${context}::float8 + x.body * ${body}::float8 AS w
+           FROM lexical_postings x WHERE x.token = idf.token OFFSET 0
+         ) p
+         GROUP BY p.section_rowid, p.length
+       ),
+       top AS (
+         ${
+           where
+             ? `SELECT h.*, s.id AS section_id, s.doc_id FROM hits h JOIN sections s ON s.rowid = h.section_rowid JOIN documents d ON d.id = s.doc_id
+                WHERE ${where} ORDER BY h.score DESC, h.section_rowid LIMIT $2`
+             : `SELECT h.*, s.id AS section_id, s.doc_id FROM (SELECT * FROM hits ORDER BY score DESC, section_rowid LIMIT $2) h
+                JOIN sections s ON s.rowid = h.section_rowid`
+         }
        )
        SELECT (SELECT n FROM stats) AS n, (SELECT total FROM stats) AS total, (SELECT array_agg(hits ORDER BY i) FROM idf) AS df,
-              s.id AS section_id, s.doc_id, h.length, h.terms, h.freq
-       FROM hits h JOIN sections s ON s.rowid = h.section_rowid
-       ${where ? 'JOIN documents d ON d.id = s.doc_id WHERE ' + where : ''}
-       ORDER BY h.score DESC, s.id LIMIT $2`,
+              top.section_id, top.doc_id, top.length, top.terms, top.freq
+       FROM top`,
       [tokens, limit + LEXICAL_TIE_MARGIN, ...params],
     );
     if (rows.length === 0) return [];
@@ -542,6 +553,7 @@ async function writeDocumentIn(c: Queryable, w: DocumentWrite): Promise<void> {
     const pH: number[] = [];
     const pC: number[] = [];
     const pB: number[] = [];
+    const pLen: number[] = [];
     const vRowid: number[] = [];
     const vVec: Buffer[] = [];
     for (const sec of s) {
@@ -557,6 +569,7 @@ async function writeDocumentIn(c: Queryable, w: DocumentWrite): Promise<void> {
           pH.push(h);
           pC.push(cx);
           pB.push(b);
+          pLen.push(length);
         }
       }
       const vec = w.vectors.get(sec.id);
@@ -569,8 +582,8 @@ async function writeDocumentIn(c: Queryable, w: DocumentWrite): Promise<void> {
       await c.query('INSERT INTO lexical_sections (section_rowid, length) SELECT * FROM unnest($1::bigint[], $2::int[])', [lexRowids, lexLengths]);
       if (pToken.length > 0) {
         await c.query(
-          'INSERT INTO lexical_postings (token, section_rowid, heading, context, body) SELECT * FROM unnest($1::text[], $2::bigint[], $3::int[], $4::int[], $5::int[])',
-          [pToken, pRowid, pH, pC, pB],
+          'INSERT INTO lexical_postings (token, section_rowid, heading, context, body, length) SELECT * FROM unnest($1::text[], $2::bigint[], $3::int[], $4::int[], $5::int[], $6::int[])',
+          [pToken, pRowid, pH, pC, pB, pLen],
         );
       }
     }
