@@ -74,6 +74,21 @@ const CLEANUP_BATCH = 10_000;
 const SEEN_RESOLUTION_MS = 1_000;
 /** The database's clock in epoch ms. */
 const DB_NOW = 'SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint AS now';
+/** Now in a statement: $1 (an injected clock's time) or the database's clock. */
+const NOW_EXPR = 'COALESCE($1::bigint, floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint)';
+
+/**
+ * A transaction that changes only queue state a lease can recover (a claim, a
+ * heartbeat, a completion without an index write) does not wait for its
+ * commit to reach disk: a server crash may forget its last ~0.6 s of them,
+ * which the leases make safe (a forgotten claim is claimed again; the old
+ * holder's commitJob then fails with LEASE_LOST and writes nothing; a
+ * forgotten completion is redone by an idempotent handler). `commitJob`,
+ * which writes the index, and everything else keep the durable default.
+ */
+async function relaxedCommit(c: Queryable): Promise<void> {
+  await c.query('SET LOCAL synchronous_commit TO off');
+}
 
 const END_ATTEMPT = `INSERT INTO queue_attempts (job_id, n, attempt, worker, started_at, ended_at, outcome, error)
   SELECT id, (SELECT COALESCE(MAX(n), 0) + 1 FROM queue_attempts WHERE job_id = $1), attempts, lease_worker, lease_started_at, $2, $3, $4
@@ -148,7 +163,7 @@ export class PgJobQueue implements JobQueue {
   async enqueue<P>(job: JobInput<P>, options: EnqueueOptions = {}): Promise<EnqueueResult<P>> {
     this.live();
     validateJob(job, options);
-    return this.tx(async (c) => this.enqueueIn(c, job, options, await this.now(c)));
+    return this.tx(async (c) => this.enqueueIn(c, job, options, await this.now(c), { depth: undefined }));
   }
 
   async enqueueMany<P>(items: readonly { job: JobInput<P>; options?: EnqueueOptions }[]): Promise<EnqueueResult<P>[]> {
@@ -161,7 +176,8 @@ export class PgJobQueue implements JobQueue {
       const subjects = [...new Set(items.map((i) => subjectKey(i.job)))].sort();
       await c.query('SELECT pg_advisory_xact_lock(hashtext(k)) FROM unnest($1::text[]) AS k ORDER BY k', [subjects]);
       const out: EnqueueResult<P>[] = [];
-      for (const item of items) out.push(await this.enqueueIn(c, item.job, item.options ?? {}, now));
+      const tally = { depth: undefined as number | undefined };
+      for (const item of items) out.push(await this.enqueueIn(c, item.job, item.options ?? {}, now, tally));
       return out;
     });
   }
@@ -169,15 +185,18 @@ export class PgJobQueue implements JobQueue {
   async claim<P = unknown>(worker: string, leaseMs: number, options: ClaimOptions = {}): Promise<Lease<P> | undefined> {
     this.live();
     checkClaim(worker, leaseMs);
-    return this.tx(async (c) => this.claimIn<P>(c, worker, leaseMs, options, await this.now(c)));
+    return this.tx(async (c) => {
+      await relaxedCommit(c);
+      return this.claimIn<P>(c, worker, leaseMs, options, undefined);
+    });
   }
 
   async completeAndClaim<P = unknown>(lease: LeaseRef, worker: string, leaseMs: number, options: ClaimOptions = {}): Promise<Lease<P> | undefined> {
     this.live();
     checkClaim(worker, leaseMs);
     return this.tx(async (c) => {
-      const now = await this.now(c);
-      await this.completeIn(c, lease, now);
+      await relaxedCommit(c);
+      const now = await this.completeIn(c, lease);
       return this.claimIn<P>(c, worker, leaseMs, options, now);
     });
   }
@@ -186,8 +205,9 @@ export class PgJobQueue implements JobQueue {
     this.live();
     if (leaseMs !== undefined) positiveMs('leaseMs', leaseMs);
     return this.tx(async (c) => {
-      const now = await this.now(c);
-      const row = await this.verify(c, lease, now);
+      await relaxedCommit(c);
+      const { row: found, now } = await this.lockRow(c, lease);
+      const row = await this.verify(c, lease, now, found);
       const expiresAt = now + (leaseMs ?? row.lease_ms!);
       await c.query('UPDATE queue_jobs SET lease_expires_at = $1, updated_at = $2 WHERE id = $3', [expiresAt, now, row.id]);
       await this.seen(c, row.lease_worker!, now);
@@ -212,7 +232,9 @@ export class PgJobQueue implements JobQueue {
 
   async complete(lease: LeaseRef): Promise<void> {
     this.live();
-    await this.tx(async (c) => this.completeIn(c, lease, await this.now(c)));
+    await this.tx(async (c) => {
+      await this.completeIn(c, lease);
+    });
   }
 
   async commitJob(lease: LeaseRef, change: IndexChange): Promise<CommitResult> {
@@ -222,8 +244,7 @@ export class PgJobQueue implements JobQueue {
       throw new DocgraphError('INTERNAL', `this job queue was opened without the index it commits to; cannot apply a ${change.kind}`);
     }
     return this.tx(async (c): Promise<CommitResult> => {
-      const now = await this.now(c);
-      const found = await this.lockRow(c, lease);
+      const { row: found, now } = await this.lockRow(c, lease);
       if (settledBy(found, lease)) throw new LeaseLostError(lease.jobId, 'lost');
       const row = await this.verify(c, lease, now, found);
       if (row.superseded_by !== null) {
@@ -440,7 +461,8 @@ export class PgJobQueue implements JobQueue {
 
   // ---------------------------------------------------------------- internals
 
-  private async enqueueIn<P>(c: Queryable, job: JobInput<P>, options: EnqueueOptions, now: number): Promise<EnqueueResult<P>> {
+  /** `tally.depth`: the queue's depth, counted once per transaction and kept up to date by each enqueue in it. */
+  private async enqueueIn<P>(c: Queryable, job: JobInput<P>, options: EnqueueOptions, now: number, tally: { depth: number | undefined }): Promise<EnqueueResult<P>> {
     const key = options.dedupeKey ?? defaultDedupeKey(job);
     const priority = options.priority ?? 0;
     const maxAttempts = options.maxAttempts ?? this.o.maxAttempts;
@@ -464,8 +486,10 @@ export class PgJobQueue implements JobQueue {
       return { job: toJob<P>(existing), outcome: 'deduplicated', superseded: [] };
     }
     const pending = subject.filter((r) => r.state === 'pending');
-    const depth = await depthIn(rowsOf(c));
+    const depth = (tally.depth ??= await depthIn(rowsOf(c)));
     if (depth - pending.length >= this.o.maxSize) throw new QueueFullError(depth, this.o.maxSize);
+    // this job joins the depth, the pending ones it supersedes leave it
+    tally.depth = depth + 1 - pending.length;
     const runAt = options.runAt ?? now;
     const row = (
       await c.query<JobRow>(
@@ -491,46 +515,55 @@ export class PgJobQueue implements JobQueue {
     return { job: toJob<P>(row), outcome: 'created', superseded };
   }
 
-  private async claimIn<P>(c: Queryable, worker: string, leaseMs: number, options: ClaimOptions, now: number): Promise<Lease<P> | undefined> {
-    await this.seen(c, worker, now);
+  private async claimIn<P>(c: Queryable, worker: string, leaseMs: number, options: ClaimOptions, now: number | undefined): Promise<Lease<P> | undefined> {
     const types = options.types ? [...options.types] : null;
-    // SKIP LOCKED: a job another claimer is taking right now is passed over, not waited for
-    const row = (
-      await c.query<JobRow>(
-        `SELECT * FROM queue_jobs j
-         WHERE j.state = 'pending' AND j.run_at <= $1 AND ($2::text[] IS NULL OR j.type = ANY($2::text[]))
-           AND NOT EXISTS (SELECT 1 FROM queue_jobs r WHERE r.source_id = j.source_id AND r.uri = j.uri AND r.state = 'running')
-         ORDER BY j.priority DESC, j.run_at, j.id
-         LIMIT 1 FOR UPDATE SKIP LOCKED`,
-        [now, types],
-      )
-    ).rows[0];
-    if (!row) return undefined;
     const token = randomUUID();
-    const attempt = row.attempts + 1;
-    const expiresAt = now + leaseMs;
-    await c.query(
-      `UPDATE queue_jobs SET state = 'running', attempts = $1, lease_token = $2, lease_worker = $3, lease_ms = $4, lease_expires_at = $5,
-         lease_started_at = $6, updated_at = $6 WHERE id = $7`,
-      [attempt, token, worker, leaseMs, expiresAt, now, row.id],
-    );
-    Object.assign(row, {
-      state: 'running',
-      attempts: attempt,
-      lease_token: token,
-      lease_worker: worker,
-      lease_ms: leaseMs,
-      lease_expires_at: expiresAt,
-      lease_started_at: now,
-      updated_at: now,
-    });
-    return { jobId: String(row.id), token, job: toJob<P>(row), worker, attempt, expiresAt, checkpoints: await this.checkpointsOf(c, row.id, now) };
+    // One statement: pick the best ready job (SKIP LOCKED: a job another claimer is taking right now
+    // is passed over, not waited for), lease it, and read its live checkpoints.
+    const r = (
+      await c.query<JobRow & { now_ms: number; checkpoints: { step: string; payload: string; recorded_at: number }[] | null }>(
+        `WITH t AS (SELECT ${NOW_EXPR} AS now),
+         pick AS (
+           SELECT j.id FROM queue_jobs j, t
+           WHERE j.state = 'pending' AND j.run_at <= t.now AND ($2::text[] IS NULL OR j.type = ANY($2::text[]))
+             AND NOT EXISTS (SELECT 1 FROM queue_jobs r WHERE r.source_id = j.source_id AND r.uri = j.uri AND r.state = 'running')
+           ORDER BY j.priority DESC, j.run_at, j.id
+           LIMIT 1 FOR UPDATE OF j SKIP LOCKED
+         ),
+         upd AS (
+           UPDATE queue_jobs j SET state = 'running', attempts = j.attempts + 1, lease_token = $3, lease_worker = $4, lease_ms = $5,
+             lease_expires_at = t.now + $5, lease_started_at = t.now, updated_at = t.now
+           FROM pick, t WHERE j.id = pick.id
+           RETURNING j.*, (
+             SELECT COALESCE(json_agg(json_build_object('step', k.step, 'payload', k.payload, 'recorded_at', k.recorded_at) ORDER BY k.seq), '[]'::json)
+             FROM queue_checkpoints k WHERE k.job_id = j.id AND k.recorded_at > t.now - $6
+           ) AS checkpoints
+         )
+         SELECT t.now AS now_ms, upd.* FROM t LEFT JOIN upd ON true`,
+        [now ?? this.clockNow(), types, token, worker, leaseMs, this.o.checkpointTtlMs],
+      )
+    ).rows[0]!;
+    await this.seen(c, worker, Number(r.now_ms));
+    if (r.id === null || r.id === undefined) return undefined;
+    const { now_ms: _, ...row } = r;
+    const { checkpoints, ...job } = row;
+    return {
+      jobId: String(job.id),
+      token,
+      job: toJob<P>(job),
+      worker,
+      attempt: job.attempts,
+      expiresAt: job.lease_expires_at!,
+      checkpoints: (checkpoints ?? []).map((k) => ({ step: k.step, payload: JSON.parse(k.payload) as unknown, recordedAt: Number(k.recorded_at) })),
+    };
   }
 
-  private async completeIn(c: Queryable, lease: LeaseRef, now: number): Promise<void> {
-    const row = await this.lockRow(c, lease);
-    if (settledBy(row, lease)) return;
+  /** Completes (a no-op when this lease already did); returns the time it used. */
+  private async completeIn(c: Queryable, lease: LeaseRef): Promise<number> {
+    const { row, now } = await this.lockRow(c, lease);
+    if (settledBy(row, lease)) return now;
     await this.settleCompleted(c, await this.verify(c, lease, now, row), now);
+    return now;
   }
 
   private async tx<T>(fn: (c: Queryable) => Promise<T>): Promise<T> {
@@ -543,20 +576,34 @@ export class PgJobQueue implements JobQueue {
     return Number((await c.query<{ now: number }>(DB_NOW)).rows[0]!.now);
   }
 
+  /** The injected clock's time, or null: statements then take the database's (`NOW_EXPR` with this as $1). */
+  private clockNow(): number | null {
+    return this.clockGiven ? this.o.clock.now() : null;
+  }
+
   private live(): void {
     if (this.closed) throw new DocgraphError('INTERNAL', 'the job queue is closed');
   }
 
-  /** The job a lease names, its row locked until the transaction ends. */
-  private async lockRow(c: Queryable, lease: LeaseRef): Promise<JobRow | undefined> {
+  /** The job a lease names, its row locked until the transaction ends, and the time (one round trip). */
+  private async lockRow(c: Queryable, lease: LeaseRef): Promise<{ row: JobRow | undefined; now: number }> {
     const id = toRowId(lease.jobId);
-    if (id === undefined) return undefined;
-    return (await c.query<JobRow>('SELECT * FROM queue_jobs WHERE id = $1 FOR UPDATE', [id])).rows[0];
+    const rows = (
+      await c.query<JobRow & { now_ms: number }>(`SELECT t.now AS now_ms, j.* FROM queue_jobs j, (SELECT ${NOW_EXPR} AS now) t WHERE j.id = $2 FOR UPDATE OF j`, [
+        this.clockNow(),
+        id ?? 0,
+      ])
+    ).rows;
+    const r = rows[0];
+    if (!r) return { row: undefined, now: await this.now(c) };
+    const now = Number(r.now_ms);
+    const { now_ms: _, ...row } = r;
+    return { row: row as JobRow, now };
   }
 
   /** The running job a lease names (locked), or throws `LeaseLostError`. */
   private async verify(c: Queryable, lease: LeaseRef, now: number, found?: JobRow): Promise<JobRow> {
-    const row = found ?? (await this.lockRow(c, lease));
+    const row = found ?? (await this.lockRow(c, lease)).row;
     if (!row) throw new LeaseLostError(lease.jobId, 'not-found');
     if (row.state !== 'running' || row.lease_token !== lease.token) throw new LeaseLostError(lease.jobId, 'lost');
     if (row.lease_expires_at! <= now) throw new LeaseLostError(lease.jobId, 'expired');
@@ -564,9 +611,13 @@ export class PgJobQueue implements JobQueue {
   }
 
   private async settleCompleted(c: Queryable, row: JobRow, now: number): Promise<void> {
-    await c.query(END_ATTEMPT, [row.id, now, 'completed', null]);
-    await c.query(FINISH, ['completed', now, row.id]);
-    await c.query('DELETE FROM queue_checkpoints WHERE job_id = $1', [row.id]);
+    // the attempt recorded, the job finished and its checkpoints dropped: one statement
+    await c.query(
+      `WITH attempt AS (${END_ATTEMPT}),
+       gone AS (DELETE FROM queue_checkpoints WHERE job_id = $1)
+       UPDATE queue_jobs SET state = 'completed', lease_expires_at = NULL, finished_at = $2, updated_at = $2 WHERE id = $1`,
+      [row.id, now, 'completed', null],
+    );
     await this.seen(c, row.lease_worker!, now);
   }
 
