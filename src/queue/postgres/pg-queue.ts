@@ -86,9 +86,7 @@ const NOW_EXPR = 'COALESCE($1::bigint, floor(extract(epoch FROM clock_timestamp(
  * forgotten completion is redone by an idempotent handler). `commitJob`,
  * which writes the index, and everything else keep the durable default.
  */
-async function relaxedCommit(c: Queryable): Promise<void> {
-  await c.query('SET LOCAL synchronous_commit TO off');
-}
+const RELAXED = { relaxed: true } as const;
 
 const END_ATTEMPT = `INSERT INTO queue_attempts (job_id, n, attempt, worker, started_at, ended_at, outcome, error)
   SELECT id, (SELECT COALESCE(MAX(n), 0) + 1 FROM queue_attempts WHERE job_id = $1), attempts, lease_worker, lease_started_at, $2, $3, $4
@@ -185,34 +183,29 @@ export class PgJobQueue implements JobQueue {
   async claim<P = unknown>(worker: string, leaseMs: number, options: ClaimOptions = {}): Promise<Lease<P> | undefined> {
     this.live();
     checkClaim(worker, leaseMs);
-    return this.tx(async (c) => {
-      await relaxedCommit(c);
-      return this.claimIn<P>(c, worker, leaseMs, options, undefined);
-    });
+    return this.tx(async (c) => this.claimIn<P>(c, worker, leaseMs, options, undefined), RELAXED);
   }
 
   async completeAndClaim<P = unknown>(lease: LeaseRef, worker: string, leaseMs: number, options: ClaimOptions = {}): Promise<Lease<P> | undefined> {
     this.live();
     checkClaim(worker, leaseMs);
     return this.tx(async (c) => {
-      await relaxedCommit(c);
       const now = await this.completeIn(c, lease);
       return this.claimIn<P>(c, worker, leaseMs, options, now);
-    });
+    }, RELAXED);
   }
 
   async heartbeat(lease: LeaseRef, leaseMs?: number): Promise<HeartbeatResult> {
     this.live();
     if (leaseMs !== undefined) positiveMs('leaseMs', leaseMs);
     return this.tx(async (c) => {
-      await relaxedCommit(c);
       const { row: found, now } = await this.lockRow(c, lease);
       const row = await this.verify(c, lease, now, found);
       const expiresAt = now + (leaseMs ?? row.lease_ms!);
       await c.query('UPDATE queue_jobs SET lease_expires_at = $1, updated_at = $2 WHERE id = $3', [expiresAt, now, row.id]);
       await this.seen(c, row.lease_worker!, now);
       return { expiresAt, supersededBy: row.superseded_by === null ? null : String(row.superseded_by) };
-    });
+    }, RELAXED);
   }
 
   async checkpoint(lease: LeaseRef, step: string, payload?: unknown): Promise<void> {
@@ -234,7 +227,7 @@ export class PgJobQueue implements JobQueue {
     this.live();
     await this.tx(async (c) => {
       await this.completeIn(c, lease);
-    });
+    }, RELAXED);
   }
 
   async commitJob(lease: LeaseRef, change: IndexChange): Promise<CommitResult> {
@@ -566,8 +559,8 @@ export class PgJobQueue implements JobQueue {
     return now;
   }
 
-  private async tx<T>(fn: (c: Queryable) => Promise<T>): Promise<T> {
-    return this.db.tx(fn);
+  private async tx<T>(fn: (c: Queryable) => Promise<T>, options: { relaxed?: boolean } = {}): Promise<T> {
+    return this.db.tx(fn, options);
   }
 
   /** Now, in epoch ms: the injected clock, else the database's. */
