@@ -282,7 +282,7 @@ export class PgStore implements Store {
          FROM q CROSS JOIN stats CROSS JOIN LATERAL (SELECT COUNT(*)::float8 AS hits FROM lexical_postings p WHERE p.token = q.token) h
        ),
        hits AS (
-         SELECT p.section_rowid, p.length, array_agg(idf.i ORDER BY idf.i) AS terms, array_agg(p.w ORDER BY idf.i) AS freq,
+         SELECT p.section_rowid, p.length, array_agg(idf.i) AS terms, array_agg(p.w) AS freq,
                 SUM(idf.idf * p.w * ${BM25_K1 + 1}::float8 / (p.w + ${BM25_K1}::float8 * (${1 - BM25_B}::float8 + ${BM25_B}::float8 * p.length / idf.avgdl))) AS score
          FROM idf CROSS JOIN LATERAL (
            SELECT x.section_rowid, x.length, x.heading * ${heading}::float8 + x.context * ${context}::float8 + x.body * ${body}::float8 AS w
@@ -309,9 +309,11 @@ export class PgStore implements Store {
     const idf = df.map((hits) => bm25Idf(n, hits));
     const avgdl = total / n;
     const scored = rows.map((r) => {
+      // the two arrays are aggregated from the same rows, so they pair up; FTS5 sums over the
+      // phrases of the query in order, so the pairs are put in term order first
+      const order = r.terms.map((_, k) => k).sort((a, b) => r.terms[a]! - r.terms[b]!);
       let score = 0;
-      // FTS5 sums over the phrases of the query in order
-      for (let k = 0; k < r.terms.length; k++) score += bm25Score(idf[r.terms[k]! - 1]!, r.freq[k]!, r.length, avgdl);
+      for (const k of order) score += bm25Score(idf[r.terms[k]! - 1]!, r.freq[k]!, r.length, avgdl);
       return { sectionId: r.section_id, docId: r.doc_id, score };
     });
     return scored.sort((x, y) => y.score - x.score || (x.sectionId < y.sectionId ? -1 : x.sectionId > y.sectionId ? 1 : 0)).slice(0, limit);
