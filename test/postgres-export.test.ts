@@ -55,5 +55,8 @@ describe('PostgreSQL store end to end (CLI)', () => {
     expect(verify.code, verify.stderr).toBe(0);
     expect(JSON.parse(verify.stdout)).toMatchObject({ drift_percent: 0, wrong: 0, orphan_lexical_rows: 0, drift: [] });
     expect((await run(pgDir.dir, ['export'], pg)).stdout).toBe(ea.stdout);
+    const status = await run(pgDir.dir, ['status', '--json'], pg);
+    expect(status.code, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ index: db.url, documents: expect.any(Number), queue: { counts: { pending: 0, running: 0, dead: 0 } } });
   }, 120_000);
 });
