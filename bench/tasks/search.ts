@@ -21,6 +21,8 @@ export interface SearchTaskResult {
   /** Per mode, the slowest queries (median over rounds), to show where the tail comes from. */
   slowest: Partial<Record<SearchMode, { query: string; ms: number }[]>>;
   peakRssBytes: number;
+  /** The plain BM25 floor of `docgraph eval` (one row per section), ms per query, timed in this process. */
+  floor: Latency;
 }
 
 export async function searchTask(args: { index: string; golden: string; rounds: number; limit: number; modes: SearchMode[] }): Promise<SearchTaskResult> {
@@ -50,7 +52,15 @@ export async function searchTask(args: { index: string; golden: string; rounds: 
         }
       }
     }
-    const result: SearchTaskResult = { queries: queries.length, rounds: args.rounds, limit: args.limit, firstMs, latency: {}, cpu: {}, slowest: {}, peakRssBytes: 0 };
+    // the floor: its index is built by the first evaluate call, then every query is timed as eval times it
+    const judged = readGolden(args.golden);
+    await app.evaluate(judged.slice(0, 1), ['bm25-section']);
+    const floorMs: number[] = [];
+    for (let r = 0; r < args.rounds; r++) {
+      const report = await app.evaluate(judged, ['bm25-section']);
+      for (const q of report.perQuery) floorMs.push(q.ms);
+    }
+    const result: SearchTaskResult = { queries: queries.length, rounds: args.rounds, limit: args.limit, firstMs, latency: {}, cpu: {}, slowest: {}, peakRssBytes: 0, floor: latency(floorMs) };
     for (const mode of args.modes) {
       const perQuery = samples.get(mode)!;
       result.latency[mode] = latency(perQuery.flat());

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { App } from '../app/app.js';
-import { loadConfig, type Config } from '../config/config.js';
+import { loadConfig, searchThreads, type Config } from '../config/config.js';
 import { createLogger } from '../observability/logger.js';
 import { MCP_CLIENTS, mcpClientSnippet, type LaunchSpec, type McpClient } from './mcp-config.js';
 
@@ -82,9 +82,13 @@ export function registerMcpCommands(program: Command): void {
       const log = createLogger(config.logLevel);
       const app = await App.open(config);
       const stop = untilStopped();
+      // searches run on threads of their own (server.searchThreads), so queries use every core and the event loop stays free
+      const threads = searchThreads(config);
+      const pool = threads > 0 ? new (await import('../app/search-pool.js')).SearchPool(config, threads) : undefined;
       try {
         const { startHttpServer } = await import('../http/server.js');
-        const server = await startHttpServer({ app, tokenBudget: config.server.tokenBudget, log }, config);
+        const { searchingOn } = await import('../app/search-pool.js');
+        const server = await startHttpServer({ app: pool ? searchingOn(app, pool) : app, tokenBudget: config.server.tokenBudget, log }, config);
         const background = await app.ingestion.background({ worker: opts.worker, log }).catch(async (e: unknown) => {
           await server.close();
           throw e;
@@ -96,6 +100,7 @@ export function registerMcpCommands(program: Command): void {
         await server.close();
       } finally {
         stop.dispose();
+        await pool?.close();
         await app.close();
       }
     });

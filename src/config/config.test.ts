@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../domain/errors.js';
-import { loadConfig, parseBool, serverLimits } from './config.js';
+import { loadConfig, parseBool, searchThreads, serverLimits } from './config.js';
 import { configKeys, configTable } from './reference.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'dg-config-'));
@@ -62,8 +62,12 @@ describe('loadConfig', () => {
 
   it('reads the load-shedding limits from file and env, derives their defaults from the cores, and refuses bad ones', () => {
     const defaults = loadConfig({ cwd: tmp(), env: {} });
-    expect(serverLimits(defaults, 2)).toEqual({ maxConcurrent: 1, maxQueue: 100, queueDeadlineMs: 1000 });
+    // builtin embedder: one slot per search thread (by default one per core, at most 4)
+    expect(serverLimits(defaults, 2)).toEqual({ maxConcurrent: 2, maxQueue: 100, queueDeadlineMs: 1000 });
     expect(serverLimits(defaults, 1)).toEqual({ maxConcurrent: 1, maxQueue: 50, queueDeadlineMs: 1000 });
+    expect(serverLimits(defaults, 16)).toMatchObject({ maxConcurrent: 4 });
+    expect(serverLimits(loadConfig({ cwd: tmp(), env: { DOCGRAPH_SEARCH_THREADS: '0' } }), 2)).toMatchObject({ maxConcurrent: 1 });
+    expect(serverLimits(loadConfig({ cwd: tmp(), env: { DOCGRAPH_SEARCH_THREADS: '3' } }), 2)).toMatchObject({ maxConcurrent: 3 });
     const remote = loadConfig({ cwd: tmp(), env: { DOCGRAPH_EMBEDDER: 'openai' } });
     expect(serverLimits(remote, 2)).toEqual({ maxConcurrent: 8, maxQueue: 100, queueDeadlineMs: 1000 });
     const cwd = tmp();
@@ -74,6 +78,17 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ cwd: tmp(), env: { DOCGRAPH_MAX_CONCURRENT: '0' } })).toThrow(/server\.maxConcurrent/);
     expect(() => loadConfig({ cwd: tmp(), env: { DOCGRAPH_MAX_QUEUE: 'lots' } })).toThrow(/DOCGRAPH_MAX_QUEUE/);
     expect(() => loadConfig({ cwd: tmp(), env: { DOCGRAPH_QUEUE_DEADLINE_MS: '0' } })).toThrow(/server\.queueDeadlineMs/);
+  });
+
+  it('search threads: the cores up to 4 by default, from the file or DOCGRAPH_SEARCH_THREADS, 0–64 (0: the event loop)', () => {
+    expect(searchThreads(loadConfig({ cwd: tmp(), env: {} }), 2)).toBe(2);
+    expect(searchThreads(loadConfig({ cwd: tmp(), env: {} }), 12)).toBe(4);
+    const cwd = tmp();
+    writeFileSync(join(cwd, 'docgraph.config.yaml'), 'server:\n  searchThreads: 0\n');
+    expect(searchThreads(loadConfig({ cwd, env: {} }), 2)).toBe(0);
+    expect(searchThreads(loadConfig({ cwd, env: { DOCGRAPH_SEARCH_THREADS: '3' } }), 2)).toBe(3);
+    expect(() => loadConfig({ cwd: tmp(), env: { DOCGRAPH_SEARCH_THREADS: 'all' } })).toThrow(/DOCGRAPH_SEARCH_THREADS/);
+    expect(() => loadConfig({ cwd: tmp(), env: { DOCGRAPH_SEARCH_THREADS: '65' } })).toThrow(/server\.searchThreads/);
   });
 
   it('parse threads: 0 (as many as the cores) by default, from the file or DOCGRAPH_PARSE_THREADS, 0–64', () => {

@@ -35,7 +35,7 @@ const serverSchema = z
       .min(1)
       .max(1024)
       .optional()
-      .describe('MCP requests that do work (tools/call, resources/read) `docgraph serve` runs at once; more wait in the queue. Default: 1 with the builtin embedder (search is CPU work on one thread), else 4 × the CPU cores (env DOCGRAPH_MAX_CONCURRENT).'),
+      .describe('MCP requests that do work (tools/call, resources/read) `docgraph serve` runs at once; more wait in the queue. Default: with the builtin embedder one per search thread (searchThreads; 1 when searches run on the event loop), else 4 × the CPU cores (env DOCGRAPH_MAX_CONCURRENT).'),
     maxQueue: z
       .number()
       .int()
@@ -50,6 +50,13 @@ const serverSchema = z
       .max(600_000)
       .default(1000)
       .describe('Longest a request waits in the queue, in ms; past it, it gets 503 with Retry-After (env DOCGRAPH_QUEUE_DEADLINE_MS).'),
+    searchThreads: z
+      .number()
+      .int()
+      .min(0)
+      .max(64)
+      .optional()
+      .describe('Worker threads `docgraph serve` runs searches on, each with its own connection to the index; 0 runs them on the event loop. Default: the CPU cores, at most 4 (env DOCGRAPH_SEARCH_THREADS).'),
   })
   .strict()
   .default({ host: '127.0.0.1', port: 7700, allowedHosts: [], allowedOrigins: [], tokenBudget: 4000, eventStoreMaxBytes: 32 * 1024 * 1024, queueDeadlineMs: 1000 });
@@ -102,21 +109,26 @@ export interface ServerLimits {
 
 /**
  * server.maxConcurrent, maxQueue and queueDeadlineMs with their defaults.
- * With the builtin embedder a search is CPU work on the server's one event
- * loop from start to end, so one slot: more only interleave searches and
- * stretch each one (measured in docs/benchmarks.md, "Load and shedding").
- * With another embedder a search also waits on it (a remote API, or ONNX
- * threads), so 4 slots per CPU core (`cores`, default
- * os.availableParallelism()). The queue holds 50 places per core.
+ * With the builtin embedder a search is CPU work from start to end, so one
+ * slot per thread that searches (server.searchThreads, or the event loop):
+ * more only interleave searches and stretch each one (measured in
+ * docs/benchmarks.md, "Load and shedding"). With another embedder a search
+ * also waits on it (a remote API, or ONNX threads), so 4 slots per CPU core
+ * (`cores`, default os.availableParallelism()). The queue holds 50 places per core.
  */
 export function serverLimits(config: Pick<Config, 'server' | 'embedder'>, cores: number = availableParallelism()): ServerLimits {
   const { server } = config;
   const n = Math.max(1, cores);
   return {
-    maxConcurrent: server.maxConcurrent ?? (config.embedder.provider === 'builtin' ? 1 : 4 * n),
+    maxConcurrent: server.maxConcurrent ?? (config.embedder.provider === 'builtin' ? Math.max(1, searchThreads(config, cores)) : 4 * n),
     maxQueue: server.maxQueue ?? 50 * n,
     queueDeadlineMs: server.queueDeadlineMs,
   };
+}
+
+/** Threads `docgraph serve` searches on (server.searchThreads; default the cores, at most 4); 0 = the event loop. */
+export function searchThreads(config: Pick<Config, 'server'>, cores: number = availableParallelism()): number {
+  return config.server.searchThreads ?? Math.min(4, Math.max(1, cores));
 }
 
 /** True for addresses only this machine can reach. */
@@ -264,6 +276,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   if (env.DOCGRAPH_EVENT_STORE_MAX_BYTES) server.eventStoreMaxBytes = parseNumber('DOCGRAPH_EVENT_STORE_MAX_BYTES', env.DOCGRAPH_EVENT_STORE_MAX_BYTES);
   if (env.DOCGRAPH_MAX_CONCURRENT) server.maxConcurrent = parseNumber('DOCGRAPH_MAX_CONCURRENT', env.DOCGRAPH_MAX_CONCURRENT);
   if (env.DOCGRAPH_MAX_QUEUE) server.maxQueue = parseNumber('DOCGRAPH_MAX_QUEUE', env.DOCGRAPH_MAX_QUEUE);
+  if (env.DOCGRAPH_SEARCH_THREADS) server.searchThreads = parseNumber('DOCGRAPH_SEARCH_THREADS', env.DOCGRAPH_SEARCH_THREADS);
   if (env.DOCGRAPH_QUEUE_DEADLINE_MS) server.queueDeadlineMs = parseNumber('DOCGRAPH_QUEUE_DEADLINE_MS', env.DOCGRAPH_QUEUE_DEADLINE_MS);
   if (options.overrides?.server?.host !== undefined) server.host = options.overrides.server.host;
   if (options.overrides?.server?.port !== undefined) server.port = options.overrides.server.port;

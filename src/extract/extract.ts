@@ -100,10 +100,18 @@ interface SectionResult {
  * target document id.
  */
 export function extractDocument(input: ExtractInput, resolveSection?: SectionResolver): Extraction {
+  return withLinks(extractContent(input), input, resolveSection);
+}
+
+/**
+ * Everything extractDocument finds except the LINKS_TO edges: those alone
+ * need other documents (`resolveSection`), so this part can run where the
+ * file is parsed, on a parse thread, and `withLinks` adds them later.
+ */
+export function extractContent(input: ExtractInput): Extraction {
   const g = new GraphBuilder();
   const sections = input.sections;
   structureEdges(input.docId, sections, g);
-  linkEdges(input.sourceId, input.uri, sections, g, resolveSection);
 
   const views = sections.map((s) => scan(s.text));
   const { programs, main } = documentPrograms(views.flatMap((v) => v.blocks));
@@ -142,6 +150,22 @@ export function extractDocument(input: ExtractInput, resolveSection?: SectionRes
 
   for (const r of results) emit(r, g);
   return { ...g.build(), untypedNames: untypedNames(results) };
+}
+
+/**
+ * `content` (from extractContent) with the document's LINKS_TO edges added:
+ * the same result extractDocument gives. Only linkEdges makes LINKS_TO edges,
+ * so the two edge lists never hold the same edge and merge by sorting.
+ */
+export function withLinks(content: Extraction, input: ExtractInput, resolveSection?: SectionResolver): Extraction {
+  const g = new GraphBuilder();
+  linkEdges(input.sourceId, input.uri, input.sections, g, resolveSection);
+  const links = g.build().edges;
+  if (links.length === 0) return content;
+  const edges = content.edges.slice();
+  append(edges, links);
+  edges.sort((a, b) => cmp(a.type, b.type) || cmp(a.src, b.src) || cmp(a.dst, b.dst));
+  return { entities: content.entities, edges, untypedNames: content.untypedNames };
 }
 
 /** Longest name kept for resolution across documents; longer spans are code, not names. */

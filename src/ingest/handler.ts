@@ -20,7 +20,7 @@
 import { DocgraphError, ParseError, UNINDEXABLE_CODES, UnsupportedFileError } from '../domain/errors.js';
 import { checksum, documentId } from '../domain/ids.js';
 import type { Embedder } from '../embed/embedder.js';
-import { extractDocument } from '../extract/extract.js';
+import { extractDocument, withLinks } from '../extract/extract.js';
 import type { Job, LeaseRef } from '../queue/queue.js';
 import { readSourceFile } from '../sources/source-file.js';
 import type { JobContext } from '../queue/worker.js';
@@ -156,7 +156,8 @@ export function documentJobHandler(o: DocumentHandlerOptions): (ctx: JobContext<
     mark = performance.now();
     ctx.signal.throwIfAborted();
     const resolve = await linkResolver(o.store, job.sourceId, { uri, sections: rec.sections }, (target) => o.cache?.anchors(job.sourceId, target));
-    const graph = extractDocument({ sourceId: job.sourceId, docId, uri, title: rec.document.title, sections: rec.sections }, resolve);
+    const input = { sourceId: job.sourceId, docId, uri, title: rec.document.title, sections: rec.sections };
+    const graph = rec.content ? withLinks(rec.content, input, resolve) : extractDocument(input, resolve);
     const write: DocumentWrite = { document: rec.document, sections: rec.sections, vectors, lexical: rec.lexical, entities: graph.entities, edges: graph.edges, untypedNames: graph.untypedNames };
     const { state } = await o.commit.complete(ctx.lease, { kind: 'write', write, embedderId: info.id });
     if (state === 'superseded') return report(ctx, { kind: 'superseded', uri });

@@ -1,11 +1,13 @@
 /**
- * Parsing one file into store records, as a task that can run on another
+ * Parsing one file into store records (with what extraction can find in it
+ * alone), as a task that can run on another
  * thread (`parse-pool.ts`): its input and outcome are plain data, so they
  * cross a worker boundary by structured clone, and the errors parseFile
  * throws travel as values and are thrown again on the caller's side.
  */
 import { ParseError, UnsupportedFileError } from '../domain/errors.js';
 import type { SkipReason } from '../domain/errors.js';
+import { extractContent } from '../extract/extract.js';
 import { parseFile } from '../parse/parse.js';
 import { toRecords, type DocumentRecords } from './records.js';
 
@@ -29,7 +31,10 @@ export type ParseOutcome =
 export function runParseTask(t: ParseTask): ParseOutcome {
   try {
     const parsed = parseFile(t.uri, t.bytes, { maxFileBytes: t.maxFileBytes, maxSectionTokens: t.maxSectionTokens });
-    return { kind: 'records', records: toRecords(t.sourceId, parsed, t.checksum, t.bytes.length, t.indexedAt) };
+    const records = toRecords(t.sourceId, parsed, t.checksum, t.bytes.length, t.indexedAt);
+    // extraction too, while on this thread: all of it but the links, which need the other documents
+    records.content = extractContent({ sourceId: t.sourceId, docId: records.document.id, uri: t.uri, title: records.document.title, sections: records.sections });
+    return { kind: 'records', records };
   } catch (e) {
     if (e instanceof UnsupportedFileError) return { kind: 'unsupported', reason: e.reason, message: e.message };
     if (e instanceof ParseError) return { kind: 'parse-error', message: e.message };

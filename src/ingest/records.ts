@@ -1,6 +1,7 @@
 import { checksum, documentId, sectionId } from '../domain/ids.js';
 import { readableText, terms } from '../domain/text.js';
 import type { DocumentRecord, SectionRecord } from '../domain/types.js';
+import type { Extraction } from '../extract/extract.js';
 import { estimateTokens, type ParsedDocument } from '../parse/model.js';
 
 export interface DocumentRecords {
@@ -9,6 +10,12 @@ export interface DocumentRecords {
   /** Per section id: the text the embedder sees (heading path + body). */
   embedText: Map<string, string>;
   lexical: Map<string, { heading: string; context: string; body: string }>;
+  /**
+   * The document's entities and edges but its links (extract/extractContent),
+   * found where it was parsed; the job adds the links (withLinks), which need
+   * the other documents. Absent: the job extracts it all.
+   */
+  content?: Extraction;
 }
 
 /**

@@ -231,6 +231,24 @@ export function storeContract(name: string, makeStore: () => Store | Promise<Sto
         expect(stats).toMatchObject({ documents: 1, sections: 1, vectors: 1 });
       });
 
+      it('counts the sections that hold each term, and follows writes and deletes', async () => {
+        await store.setEmbedder(EMBEDDER);
+        await write(tlsGuide);
+        const gone = await write(errorsRef);
+        const before = await store.stats();
+        const [zanzibarite] = terms('zanzibarite');
+        const [absent] = terms('quuxification');
+        const first = await store.termSectionCounts([zanzibarite!, absent!]);
+        expect(first.sections).toBe(before.sections);
+        expect(first.counts).toEqual(new Map([[zanzibarite!, 1], [absent!, 0]]));
+        await store.deleteDocument(gone.document.id);
+        const after = await store.termSectionCounts([zanzibarite!]);
+        expect(after.counts.get(zanzibarite!)).toBe(0);
+        expect(after.sections).toBe((await store.stats()).sections);
+        await write({ uri: 'q.md', sections: [{ heading: 'Q', text: 'quuxification here' }, { heading: 'R', text: 'and quuxification there' }] });
+        expect((await store.termSectionCounts([absent!])).counts.get(absent!)).toBe(2);
+      });
+
       it('deletes a document with its sections, lexical rows and vectors', async () => {
         await store.setEmbedder(EMBEDDER);
         await write(tlsGuide);

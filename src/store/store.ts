@@ -149,6 +149,11 @@ export interface Store {
   /** The subset of `ids` whose documents pass `filters`. */
   sectionsMatching(ids: readonly string[], filters: SearchFilters): Promise<Set<string>>;
 
+  /**
+   * How many sections hold each of `terms` in their lexical row (index terms,
+   * see domain/text.ts; absent terms count 0), and how many sections there are.
+   */
+  termSectionCounts(terms: readonly string[]): Promise<{ sections: number; counts: Map<string, number> }>;
   /** BM25 over the lexical rows: `terms` are index terms (see domain/text.ts). Higher score is better. */
   lexicalSearch(terms: readonly string[], limit: number, filters?: SearchFilters): Promise<ScoredSection[]>;
   /** Cosine similarity against stored vectors. Higher score is better. */

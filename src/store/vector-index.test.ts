@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FlatVectorIndex } from './vector-index.js';
+import { FlatVectorIndex, nativeExactSearch } from './vector-index.js';
 
 /** Deterministic pseudo-random numbers (mulberry32), so a failure reproduces. */
 function random(seed: number): () => number {
@@ -33,11 +33,18 @@ function bruteForce(data: { rowid: number; vec: Uint8Array }[], query: Float32Ar
     .slice(0, limit);
 }
 
-describe('FlatVectorIndex', () => {
+it('loads the native exact search on this machine (usearch ships a Linux x64 build)', () => {
+  expect(nativeExactSearch()).not.toBeNull();
+});
+
+describe.each([
+  ['native scan where it loads', true],
+  ['JS scan', false],
+])('FlatVectorIndex (%s)', (_, native) => {
   const dims = 24;
   const next = random(7);
   const data = rows(500, dims, next);
-  const index = new FlatVectorIndex(dims);
+  const index = new FlatVectorIndex(dims, { native });
   index.load(data, 10); // fewer expected than given: the index must grow
 
   const dense = Float32Array.from({ length: dims }, () => next() - 0.5);
@@ -66,7 +73,7 @@ describe('FlatVectorIndex', () => {
   it('breaks ties by rowid, and a limit of 0 returns nothing', () => {
     const same = new Float32Array(dims).fill(0.25);
     const tied = [5, 3, 9].map((rowid) => ({ rowid, vec: new Uint8Array(same.slice().buffer) }));
-    const small = new FlatVectorIndex(dims);
+    const small = new FlatVectorIndex(dims, { native });
     small.load(tied, 3);
     const q = new Float32Array(dims);
     q[2] = 1;

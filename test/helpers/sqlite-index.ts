@@ -49,3 +49,8 @@ export const damage = {
     onIndexFile(index, (db) => db.prepare('INSERT INTO relink_pending (doc_id, before) VALUES (?, ?)').run(docId, JSON.stringify(before)));
   },
 };
+
+/** Connections that have the index open and have not closed cleanly yet (rows of the unclean-shutdown marker). */
+export function openConnections(index: string): number {
+  return onIndexFile(index, (db) => db.prepare('SELECT COUNT(*) FROM open_connections').pluck().get() as number, { readonly: true });
+}

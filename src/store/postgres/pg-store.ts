@@ -261,6 +261,20 @@ export class PgStore implements Store {
     });
   }
 
+  async termSectionCounts(terms: readonly string[]): Promise<{ sections: number; counts: Map<string, number> }> {
+    const unique = [...new Set(terms)];
+    // one round trip: the sections, and per term the sections its token's postings name
+    const row = (
+      await this.db.query<{ sections: number; counts: number[] | null }>(
+        `SELECT (SELECT COUNT(*)::int FROM sections) AS sections,
+                (SELECT array_agg((SELECT COUNT(*)::int FROM lexical_postings p WHERE p.token = q.token) ORDER BY q.i)
+                 FROM unnest($1::text[]) WITH ORDINALITY AS q(token, i)) AS counts`,
+        [unique.map(lexicalToken)],
+      )
+    )[0]!;
+    return { sections: row.sections, counts: new Map(unique.map((t, i) => [t, row.counts?.[i] ?? 0])) };
+  }
+
   async lexicalSearch(terms: readonly string[], limit: number, filters?: SearchFilters): Promise<ScoredSection[]> {
     const unique = [...new Set(terms)].filter((t) => t !== '');
     if (unique.length === 0 || limit <= 0) return [];

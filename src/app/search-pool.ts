@@ -1,0 +1,70 @@
+/**
+ * Searches on worker threads, so `docgraph serve` uses every core for
+ * queries and its event loop stays free for requests, /health and the
+ * ingest worker. With the builtin embedder a search is ~10–20 ms of CPU
+ * (lexical, vector scan, graph, snippets): on the event loop it caps a server
+ * at one core and stalls everything else while it runs. Each thread opens
+ * the index itself (its own connection, vector index and embedder) and sees
+ * every write as any reader of the index does; results and errors come back
+ * as plain data (search-task.ts). Threads start with the pool; the first
+ * query on each one loads the index.
+ */
+import { Piscina } from 'piscina';
+import type { Config } from '../config/config.js';
+import type { SearchResult } from '../domain/types.js';
+import type { SearchOptions } from '../search/search.js';
+import { errorFrom, type SearchOutcome, type SearchWorkerTask } from './search-task.js';
+
+/**
+ * The worker module: the built search-worker.js; from the TypeScript sources
+ * (tests, `node --import tsx`) a small .mjs that loads the .ts through tsx.
+ */
+function workerFile(): string {
+  if (import.meta.url.endsWith('.ts')) {
+    const dev = './search-worker-dev.mjs';
+    return new URL(dev, import.meta.url).href;
+  }
+  return new URL('./search-worker.js', import.meta.url).href;
+}
+
+/** `app` with its searches sent to `pool`: what `docgraph serve` hands to MCP (and every other operation stays in-process). */
+export function searchingOn<T extends { search(query: string, options?: SearchOptions): Promise<SearchResult> }>(app: T, pool: SearchPool): T {
+  return new Proxy(app, {
+    get(target, key, receiver) {
+      if (key === 'search') return (query: string, options?: SearchOptions) => pool.search(query, options);
+      const value = Reflect.get(target, key, receiver) as unknown;
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+export class SearchPool {
+  private readonly pool: Piscina;
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    private readonly config: Config,
+    readonly threads: number,
+  ) {
+    if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`search threads must be a whole number ≥ 1 (got ${threads})`);
+    this.pool = new Piscina({ filename: workerFile(), minThreads: threads, maxThreads: threads, idleTimeout: Infinity });
+  }
+
+  async search(query: string, options: SearchOptions = {}): Promise<SearchResult> {
+    const task: SearchWorkerTask = { kind: 'search', config: this.config, query, options };
+    const outcome = (await this.pool.run(task)) as SearchOutcome;
+    if (outcome.kind === 'error') throw errorFrom(outcome.error);
+    return outcome.result;
+  }
+
+  /** Closes every thread's index (so each connection leaves the index as a clean close does), then the threads. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      const barrier = new SharedArrayBuffer(4);
+      const n = this.pool.threads.length;
+      await Promise.allSettled(Array.from({ length: n }, () => this.pool.run({ kind: 'close', barrier, threads: n } satisfies SearchWorkerTask)));
+      await this.pool.destroy();
+    })();
+    return this.closing;
+  }
+}
