@@ -69,12 +69,12 @@ beforeAll(() => {
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('docgraph installed from its tarball into an empty folder', () => {
-  it('brings no transformers.js or ONNX Runtime, and no install script but better-sqlite3', () => {
+  it("brings no transformers.js or ONNX Runtime, and no install script but the native modules' (better-sqlite3; usearch, which picks its shipped build)", () => {
     expect(tarball.endsWith(`docgraph-${version}.tgz`)).toBe(true);
     expect(existsSync(join(app, 'node_modules', '@huggingface', 'transformers'))).toBe(false);
     expect(existsSync(join(app, 'node_modules', 'onnxruntime-node'))).toBe(false);
     const lock = JSON.parse(readFileSync(join(app, 'node_modules', '.package-lock.json'), 'utf8')) as { packages: Record<string, { hasInstallScript?: boolean }> };
-    expect(Object.keys(lock.packages).filter((p) => lock.packages[p]!.hasInstallScript)).toEqual(['node_modules/better-sqlite3']);
+    expect(Object.keys(lock.packages).filter((p) => lock.packages[p]!.hasInstallScript)).toEqual(['node_modules/better-sqlite3', 'node_modules/usearch']);
   });
 
   it("runs the README's package quick start as written", () => {

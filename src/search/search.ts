@@ -158,13 +158,27 @@ export async function search(deps: SearchDeps, query: string, options: SearchOpt
  * (docs/benchmarks.md, "Common terms").
  */
 export const COMMON_TERM_SHARE = 0.3;
+/**
+ * Below this many sections no term is left out: a share of a few dozen
+ * sections is too noisy to call a word common ("err" in 5 of 16 is 31%), and
+ * scoring every section that holds it costs nothing there.
+ */
+export const COMMON_TERM_MIN_SECTIONS = 1000;
 
-/** The query terms worth a lexical lookup: all but those in more than COMMON_TERM_SHARE of the sections, unless that leaves none. */
+/**
+ * The query terms worth a lexical lookup: those the index holds, in at most
+ * COMMON_TERM_SHARE of the sections. When no term is both, or the index is
+ * small, all of them (a query of common words alone still ranks by them).
+ */
 async function informativeTerms(store: Store, queryTerms: readonly string[]): Promise<readonly string[]> {
   const unique = [...new Set(queryTerms)];
   if (unique.length < 2) return unique;
   const { sections, counts } = await store.termSectionCounts(unique);
-  const kept = unique.filter((t) => (counts.get(t) ?? 0) <= COMMON_TERM_SHARE * sections);
+  if (sections < COMMON_TERM_MIN_SECTIONS) return unique;
+  const kept = unique.filter((t) => {
+    const n = counts.get(t) ?? 0;
+    return n > 0 && n <= COMMON_TERM_SHARE * sections;
+  });
   return kept.length > 0 ? kept : unique;
 }
 

@@ -89,6 +89,7 @@ export class SqliteStore implements Store {
   /** termSectionCounts' answers, valid while the index is at termCountsVersion. */
   private readonly termCounts = new Map<string, number>();
   private termCountsVersion = -1;
+  private termTable = false;
   private sectionCount = 0;
   private vectorsVersion = -1;
   private writes = 0;
@@ -372,14 +373,17 @@ export class SqliteStore implements Store {
   }
 
   async termSectionCounts(terms: readonly string[]): Promise<{ sections: number; counts: Map<string, number> }> {
-    const version = (this.db.pragma('data_version', { simple: true }) as number) * 1_000_000 + this.writes;
+    const version = this.version();
     if (version !== this.termCountsVersion) {
       this.termCounts.clear();
       this.sectionCount = this.statements.prepare('SELECT COUNT(*) FROM sections').pluck().get() as number;
       this.termCountsVersion = version;
     }
     // fts5vocab reads the term's entry in the full-text index; a temp table, so nothing is added to the file
-    this.db.exec("CREATE VIRTUAL TABLE IF NOT EXISTS temp.sections_terms USING fts5vocab(main, sections_fts, 'row')");
+    if (!this.termTable) {
+      this.db.exec("CREATE VIRTUAL TABLE IF NOT EXISTS temp.sections_terms USING fts5vocab(main, sections_fts, 'row')");
+      this.termTable = true;
+    }
     const count = this.statements.prepare('SELECT doc FROM temp.sections_terms WHERE term = ?').pluck();
     const counts = new Map<string, number>();
     for (const t of terms) {
@@ -455,9 +459,18 @@ export class SqliteStore implements Store {
     return top.map((t) => ({ sectionId: idOf.get(t.rowid) as string, score: t.score }));
   }
 
+  /**
+   * A number that changes whenever the index may have: SQLite's data_version
+   * (bumped by other connections' commits) and this connection's own writes.
+   * Through a kept statement: `db.pragma()` compiles one on every call.
+   */
+  private version(): number {
+    return (this.statements.prepare('PRAGMA data_version').pluck().get() as number) * 1_000_000 + this.writes;
+  }
+
   /** Loads (or reloads after any write by any connection) the in-memory vector index. */
   private vectorIndex(): FlatVectorIndex | undefined {
-    const version = (this.db.pragma('data_version', { simple: true }) as number) * 1_000_000 + this.writes;
+    const version = this.version();
     if (this.vectors && version === this.vectorsVersion) return this.vectors;
     const embedder = this.getEmbedderSync();
     if (!embedder) return undefined;
