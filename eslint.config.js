@@ -4,12 +4,12 @@ import tseslint from 'typescript-eslint';
 export const BACKEND_BOUNDARY = {
   paths: [
     { name: 'better-sqlite3', message: 'SQLite stays inside src/store/sqlite, src/queue/sqlite and the backend factory (src/app/backend.ts): use the Store, JobQueue and IndexIntegrity ports.' },
-    { name: 'pg', message: 'Optional drivers load lazily, with import(), in their adapter: an embedded user never needs them.' },
+    { name: 'pg', message: 'Optional drivers load lazily, with import(), in their adapter (src/store/postgres, src/queue/postgres, which alone see its types): an embedded user never needs them.' },
     { name: 'ioredis', message: 'Optional drivers load lazily, with import(), in their adapter: an embedded user never needs them.' },
   ],
   patterns: [
     {
-      regex: '(^|/)sqlite/',
+      regex: '(^|/)(sqlite|postgres)/',
       message: 'Adapters are wired only by the backend factory (src/app/backend.ts): depend on the ports (store/store.ts, queue/queue.ts, store/integrity.ts).',
     },
     { regex: '^(pg|ioredis)/', message: 'Optional drivers load lazily, with import(), in their adapter.' },
@@ -18,21 +18,23 @@ export const BACKEND_BOUNDARY = {
 
 /** The same boundary for `import()`, which no-restricted-imports does not see. */
 export const DYNAMIC_ADAPTER_IMPORT = {
-  selector: 'ImportExpression[source.value=/(^|\\/)sqlite\\/|^better-sqlite3$/]',
+  selector: 'ImportExpression[source.value=/(^|\\/)(sqlite|postgres)\\/|^better-sqlite3$/]',
   message: 'Adapters are wired only by the backend factory (src/app/backend.ts), statically or with import(): depend on the ports.',
 };
 
 /**
  * SQL on the index's tables outside the adapters: a statement that names a
  * table of ours (`FROM sections`, `INSERT INTO edges`, `UPDATE queue_jobs` ...)
- * in a string or template belongs to the SQLite adapters (or the one test
- * helper that damages an index on purpose).
+ * in a string or template belongs to the SQL adapters (store/sqlite,
+ * queue/sqlite, store/postgres, queue/postgres) or the one test helper that
+ * damages an index on purpose.
  */
-const TABLES = '(?:documents|sections|sections_fts|section_vectors|entities|entity_aliases|entity_facts|edges|name_mentions|relink_pending|kv|sources|open_connections|queue_[a-z_]+)';
+const TABLES =
+  '(?:documents|sections|sections_fts|section_vectors|entities|entity_aliases|entity_facts|edges|name_mentions|relink_pending|kv|sources|open_connections|lexical_sections|lexical_postings|index_state|docgraph_schema|queue_[a-z_]+)';
 const SQL_ON_OUR_TABLES = `/\\b(?:FROM|INTO|UPDATE|JOIN|TABLE)\\s+${TABLES}\\b/i`;
 export const TABLE_NAMES = [
-  { selector: `Literal[value=${SQL_ON_OUR_TABLES}]`, message: 'SQL on the index tables stays inside the SQLite adapters (and the backend factory): go through the Store, JobQueue and IndexIntegrity ports; a test that must damage an index uses test/helpers/sqlite-index.ts.' },
-  { selector: `TemplateElement[value.raw=${SQL_ON_OUR_TABLES}]`, message: 'SQL on the index tables stays inside the SQLite adapters (and the backend factory): go through the Store, JobQueue and IndexIntegrity ports; a test that must damage an index uses test/helpers/sqlite-index.ts.' },
+  { selector: `Literal[value=${SQL_ON_OUR_TABLES}]`, message: 'SQL on the index tables stays inside the SQL adapters (store/sqlite, queue/sqlite, store/postgres, queue/postgres) and the backend factory: go through the Store, JobQueue and IndexIntegrity ports; a test that must damage an index uses test/helpers/sqlite-index.ts.' },
+  { selector: `TemplateElement[value.raw=${SQL_ON_OUR_TABLES}]`, message: 'SQL on the index tables stays inside the SQL adapters (store/sqlite, queue/sqlite, store/postgres, queue/postgres) and the backend factory: go through the Store, JobQueue and IndexIntegrity ports; a test that must damage an index uses test/helpers/sqlite-index.ts.' },
 ];
 
 export default tseslint.config(
@@ -54,6 +56,8 @@ export default tseslint.config(
     ignores: [
       'src/store/sqlite/**',
       'src/queue/sqlite/**',
+      'src/store/postgres/**',
+      'src/queue/postgres/**',
       'src/app/backend.ts',
       // the one helper that damages an index file on purpose, for the verify and recovery tests
       'test/helpers/sqlite-index.ts',
@@ -63,6 +67,17 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', BACKEND_BOUNDARY],
       'no-restricted-syntax': ['error', DYNAMIC_ADAPTER_IMPORT, ...TABLE_NAMES],
+    },
+  },
+  {
+    // The PostgreSQL adapters see pg's types, but load the driver itself lazily (store/postgres/database.ts,
+    // loadPg), so that `import ... from 'pg'` never runs for an embedded user.
+    files: ['src/store/postgres/**/*.ts', 'src/queue/postgres/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'pg', allowTypeImports: true, message: 'Load pg with loadPg() (store/postgres/database.ts): only its types may be imported statically.' }] },
+      ],
     },
   },
   {

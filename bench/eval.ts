@@ -6,9 +6,12 @@
  * BM25 floor (page and section) and every search mode. Metrics are defined as
  * ../shared/eval/score.mjs defines them; the graph mode is what search_docs
  * returns.
- *   npm run eval [-- --only node,python] [-- --modes graph,bm25-section] [-- --index-dir DIR] [-- --json]
+ *   npm run eval [-- --only node,python] [-- --modes graph,bm25-section] [-- --index-dir DIR] [-- --store postgres://...] [-- --json]
  * --index-dir keeps the indexes there and reuses them on the next run (only
  * for ranking experiments: a reused index is not re-parsed).
+ * --store postgres://host/db puts each set's index in schema `eval_<set>` of
+ * that database instead of a SQLite file (ingested when the schema holds no
+ * documents, reused otherwise: drop the schema for a fresh run).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -31,6 +34,7 @@ const { values } = parseArgs({
     only: { type: 'string', default: 'node,python' },
     modes: { type: 'string', default: EVAL_MODES.join(',') },
     'index-dir': { type: 'string' },
+    store: { type: 'string' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -45,8 +49,17 @@ try {
     if (!goldens) throw new Error(`unknown set ${set} (node, python)`);
     const corpus = execFileSync(join(shared, 'get-corpus.sh'), [set], { encoding: 'utf8' }).trim();
     const index = join(dir, `${set}.db`);
-    const fresh = !existsSync(index);
-    const app = await App.open(loadConfig({ overrides: { index } }), { create: true });
+    let app: App;
+    let fresh: boolean;
+    if (values.store) {
+      const url = new URL(values.store);
+      url.searchParams.set('schema', `eval_${set}`);
+      app = await App.open(loadConfig({ overrides: { store: url.toString() } }), { create: true });
+      fresh = (await app.status()).documents === 0;
+    } else {
+      fresh = !existsSync(index);
+      app = await App.open(loadConfig({ overrides: { index } }), { create: true });
+    }
     const ingest = fresh ? await app.ingest(corpus) : undefined;
     const reports = [];
     for (const golden of goldens) reports.push(await app.evaluate(readGolden(golden), modes, golden));

@@ -179,11 +179,11 @@ describe('docgraph --store', () => {
     expect((JSON.parse(r.stdout) as { index: string; documents: number })).toMatchObject({ index, documents: sampleFiles.length });
   });
 
-  it.concurrent('refuses a postgres:// URL with a clear message and exit code 2 (configuration), creating nothing', async () => {
-    const r = await docgraph('--store', 'postgres://docgraph:hunter2@127.0.0.1:5432/docs', 'ingest', docs);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^docgraph: PostgreSQL store is not available yet/);
-    expect(r.stderr).toMatch(/hint: set --store \/ DOCGRAPH_STORE to a file path/);
+  it.concurrent('says a postgres:// server it cannot reach is unavailable, without the password or a stack trace', async () => {
+    const r = await docgraph('--store', 'postgres://docgraph:hunter2@127.0.0.1:1/docs', 'ingest', docs);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/cannot reach PostgreSQL at postgres:\/\/docgraph:\*\*\*@127\.0\.0\.1:1\/docs/);
+    expect(r.stderr).toMatch(/hint: check that PostgreSQL is running/);
     expect(r.stderr).not.toContain('hunter2');
     expect(r.stdout).toBe('');
     noStackTrace(r.stderr);

@@ -27,7 +27,8 @@ export interface SearchTaskResult {
 
 export async function searchTask(args: { index: string; golden: string; rounds: number; limit: number; modes: SearchMode[] }): Promise<SearchTaskResult> {
   const queries = readGolden(args.golden).map((g) => g.query);
-  const config = loadConfig({ cwd: '/', env: {}, overrides: { index: args.index } });
+  // `index` is a SQLite file or a postgres:// URL: `store` takes either
+  const config = loadConfig({ cwd: '/', env: {}, overrides: { store: args.index } });
   const app = await App.open(config);
   try {
     const firstMs: SearchTaskResult['firstMs'] = {};

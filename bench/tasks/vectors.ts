@@ -1,6 +1,6 @@
 /**
  * The vector index choice, measured: the store's exact in-memory flat index
- * (src/store/sqlite/vector-index.ts) against sqlite-vec's vec0 table, both
+ * (src/store/vector-index.ts) against sqlite-vec's vec0 table, both
  * exact top-k by cosine over the same seeded unit vectors. Each step runs in
  * its own child process so RSS figures are the index's own.
  */
@@ -9,7 +9,7 @@ import { statSync } from 'node:fs';
 import * as sqliteVec from 'sqlite-vec';
 import { gaussian, prng } from '../../src/embed/builtin/linalg.js';
 import { normalize } from '../../src/embed/embedder.js';
-import { FlatVectorIndex } from '../../src/store/sqlite/vector-index.js';
+import { FlatVectorIndex } from '../../src/store/vector-index.js';
 import { latency, type Latency } from '../lib/stats.js';
 
 export type VectorImpl = 'flat' | 'sqlite-vec';

@@ -105,7 +105,8 @@ export class App {
 
   async status(): Promise<StatusReport> {
     const stats = await this.store.stats();
-    return { index: this.config.index, ...stats, embedder: (await this.store.getEmbedder()) ?? null, configuredProvider: this.config.embedder.provider };
+    // where the index lives: the file, or the server URL (without its password) and schema
+    return { index: this.backend.kind === 'sqlite' ? this.config.index : this.backend.location, ...stats, embedder: (await this.store.getEmbedder()) ?? null, configuredProvider: this.config.embedder.provider };
   }
 
   /** One section's full text by id or uri#anchor, with optional parent/children/siblings. */

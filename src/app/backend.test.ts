@@ -1,12 +1,13 @@
-// The backend factory: which adapter a configuration names, and a clear
-// refusal for the backends this build does not have yet.
+// The backend factory: which adapter a configuration names (SQLite, PostgreSQL on the test server,
+// .ci/run starts it), and a clear refusal for the backend this build does not have yet (Redis).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, NotFoundError } from '../domain/errors.js';
 import { documentWrite } from '../store/store.contract.js';
-import { openBackend, redact, storeKind } from './backend.js';
+import { freshSchema, schemaUrl } from '../../test/helpers/postgres.js';
+import { openBackend, redact, splitSchema, storeKind } from './backend.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dg-backend-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -30,12 +31,53 @@ describe('backend factory', () => {
     expect(() => storeKind('mysql://127.0.0.1/docs')).toThrow(ConfigError);
   });
 
-  it('refuses PostgreSQL clearly, without loading a driver or showing the password', async () => {
-    const e = await refusal(openBackend({ store: 'postgres://docgraph:s3cret@127.0.0.1:5432/docs' }));
-    expect(e).toBeInstanceOf(ConfigError);
-    expect((e as ConfigError).message).toMatch(/^PostgreSQL store is not available yet \(postgres:\/\/docgraph:\*\*\*@127\.0\.0\.1:5432\/docs\)/);
-    expect((e as ConfigError).message).not.toContain('s3cret');
-    expect((e as ConfigError).hint).toMatch(/--store \/ DOCGRAPH_STORE/);
+  it('says PostgreSQL cannot be reached without showing the password', async () => {
+    const e = await refusal(openBackend({ store: 'postgres://docgraph:s3cret@127.0.0.1:1/docs' }, { create: true }));
+    expect(e).toMatchObject({ code: 'INDEX_UNAVAILABLE', reason: 'cannot-open' });
+    expect((e as Error).message).toContain('postgres://docgraph:***@127.0.0.1:1/docs');
+    expect((e as Error).message).not.toContain('s3cret');
+  });
+
+  it('takes the schema from ?schema= and passes the rest of the URL to the driver', () => {
+    expect(splitSchema('postgres://h:5432/db?schema=team_a&sslmode=disable')).toEqual({ url: 'postgres://h:5432/db?sslmode=disable', schema: 'team_a' });
+    expect(splitSchema('postgres://h/db')).toEqual({ url: 'postgres://h/db', schema: 'public' });
+  });
+
+  it('does not create a PostgreSQL index unless asked to', async () => {
+    const fresh = await freshSchema('dgbackend');
+    try {
+      expect(await refusal(openBackend({ store: schemaUrl(fresh.url, fresh.schema) }))).toBeInstanceOf(NotFoundError);
+    } finally {
+      await fresh.drop();
+    }
+  });
+
+  it('gives PostgreSQL ports whose queue commits job changes to the index in one transaction', async () => {
+    const fresh = await freshSchema('dgbackend');
+    const backend = await openBackend({ store: schemaUrl(fresh.url, fresh.schema) }, { create: true });
+    const queue = backend.openQueue();
+    try {
+      const w = documentWrite({ uri: 'a.md', sections: [{ heading: 'A', text: 'alpha', vector: [1, 0, 0, 0] }] });
+      await backend.store.upsertSource({ id: w.document.sourceId, kind: 'fs', location: '/docs', createdAt: '2025-01-01T00:00:00.000Z' });
+      await backend.store.setEmbedder({ id: 'e:1', provider: 'test', model: 'm', dimensions: 4 });
+      await queue.enqueue({ type: 'ingest-document', sourceId: w.document.sourceId, uri: 'a.md', checksum: w.document.checksum });
+      const lease = (await queue.claim('w', 10_000))!;
+      expect(await queue.commitJob(lease, { kind: 'write', write: w, embedderId: 'e:1' })).toEqual({ state: 'completed', changed: true });
+      expect((await backend.store.getDocument(w.document.id))?.checksum).toBe(w.document.checksum);
+      expect(await backend.integrity.check(4)).toMatchObject({ documents: 1, sections: 1, problems: [] });
+      expect(await backend.integrity.storageProblems()).toEqual([]);
+      expect(backend.kind).toBe('postgres');
+      expect(backend.location).toContain(`(schema ${fresh.schema})`);
+      // reopened without create: the index is there now
+      const again = await openBackend({ store: schemaUrl(fresh.url, fresh.schema) });
+      expect((await again.store.stats()).documents).toBe(1);
+      await again.close();
+    } finally {
+      await queue.close();
+      await backend.close();
+      await backend.close();
+      await fresh.drop();
+    }
   });
 
   it('refuses Redis clearly (nothing uses it yet)', async () => {

@@ -8,13 +8,16 @@
  * those ports (eslint enforces it: see eslint.config.js).
  *
  * Drivers of optional backends (pg, ioredis) are never imported statically
- * anywhere (eslint refuses it): when their adapters exist they are loaded
- * here with `import()`, so an embedded user never needs them installed.
+ * anywhere (eslint refuses it): the PostgreSQL adapters import only pg's
+ * types and load the driver with `import()` when a postgres:// store is
+ * opened (store/postgres/database.ts), so an embedded user never needs it.
  */
 import { existsSync } from 'node:fs';
 import { ConfigError, NotFoundError } from '../domain/errors.js';
 import type { JobQueue, QueueOptions } from '../queue/queue.js';
+import { PgJobQueue } from '../queue/postgres/pg-queue.js';
 import { SqliteJobQueue } from '../queue/sqlite/sqlite-queue.js';
+import { PgStore } from '../store/postgres/pg-store.js';
 import { asIndexFailure } from '../store/sqlite/failures.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { IndexIntegrity } from '../store/integrity.js';
@@ -56,23 +59,57 @@ export function storeKind(location: string): StoreKind {
 }
 
 /**
- * Opens the backend the settings name. Without `create`, a SQLite index that
- * does not exist yet is NOT_FOUND (nothing is created). Backends this build
- * does not have yet (PostgreSQL, Redis) are CONFIG_INVALID, saying so.
+ * Opens the backend the settings name. Without `create`, an index that does
+ * not exist yet (a SQLite file; a PostgreSQL schema without docgraph's
+ * tables) is NOT_FOUND (nothing is created). Redis, which this build does
+ * not have yet, is CONFIG_INVALID, saying so.
  */
 export async function openBackend(settings: BackendSettings, opts: { create?: boolean } = {}): Promise<Backend> {
   const kind = storeKind(settings.store);
-  if (kind === 'postgres') {
-    throw new ConfigError(`PostgreSQL store is not available yet (${redact(settings.store)}): this build keeps the index in a SQLite file`, {
-      hint: 'set --store / DOCGRAPH_STORE to a file path (or leave it unset for ./.docgraph/index.db); the PostgreSQL store and queue are planned (issue 13, step 2)',
-    });
-  }
   if (settings.redis !== undefined) {
     throw new ConfigError(`Redis is not available yet (${redact(settings.redis)}): nothing in this build shares state through Redis`, {
       hint: 'unset --redis / DOCGRAPH_REDIS; shared sessions, cache and change notifications are planned (issue 13, step 4)',
     });
   }
+  if (kind === 'postgres') return openPostgres(settings.store, opts.create ?? false);
   return openSqlite(settings.store, opts.create ?? false);
+}
+
+/**
+ * The index and the queue in one PostgreSQL schema (`?schema=NAME` in the
+ * URL, default `public`), on one pool: commitJob is one transaction. The
+ * queue's tables are migrated here, once, so `openQueue` stays synchronous.
+ */
+async function openPostgres(location: string, create: boolean): Promise<Backend> {
+  const { url, schema } = splitSchema(location);
+  const store = await PgStore.open({ url, schema, create });
+  try {
+    await PgJobQueue.migrate(store.database);
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  return {
+    kind: 'postgres',
+    location: store.location + (schema === 'public' ? '' : ` (schema ${schema})`),
+    store,
+    integrity: store.integrity,
+    openQueue: (options = {}) => PgJobQueue.open({ ...options, db: store.database, index: store }),
+    close: () => store.close(),
+  };
+}
+
+/** A postgres:// URL without docgraph's own `schema` parameter, and that schema (default `public`). */
+export function splitSchema(location: string): { url: string; schema: string } {
+  let u: URL;
+  try {
+    u = new URL(location);
+  } catch {
+    throw new ConfigError(`the store URL ${redact(location)} is not a valid URL`, { hint: 'write it as postgres://user@host:5432/database' });
+  }
+  const schema = u.searchParams.get('schema') ?? 'public';
+  u.searchParams.delete('schema');
+  return { url: u.toString(), schema };
 }
 
 function openSqlite(path: string, create: boolean): Backend {

@@ -27,6 +27,18 @@ describe('lint: ports carry no backend', () => {
     expect(await boundary('src/search/x.ts', "import type { SqliteStore } from '../store/sqlite/sqlite-store.js';\nexport type S = SqliteStore;\n")).toHaveLength(1);
     expect(await boundary('src/queue/x.ts', "import { SqliteJobQueue } from './sqlite/sqlite-queue.js';\nexport const q = SqliteJobQueue;\n")).toHaveLength(1);
     expect(await boundary('test/x.test.ts', "export { SqliteJobQueue } from '../src/queue/sqlite/sqlite-queue.js';\n")).toHaveLength(1);
+    expect(await boundary('src/app/x.ts', "import { PgStore } from '../store/postgres/pg-store.js';\nexport const s = PgStore;\n")).toHaveLength(1);
+    expect(await boundary('src/ingest/x.ts', "import type { PgJobQueue } from '../queue/postgres/pg-queue.js';\nexport type Q = PgJobQueue;\n")).toHaveLength(1);
+    expect(await boundary('test/x.test.ts', "export const load = () => import('../src/store/postgres/pg-store.js');\n")).toHaveLength(1);
+  });
+
+  it('keeps pg types inside the PostgreSQL adapters, which load the driver itself lazily', async () => {
+    for (const path of ['src/app/x.ts', 'src/search/x.ts', 'src/store/x.ts', 'test/x.test.ts']) {
+      expect(await boundary(path, "import type { PoolClient } from 'pg';\nexport type C = PoolClient;\n"), path).toEqual([expect.stringMatching(/load lazily/)]);
+    }
+    expect(await boundary('src/store/postgres/x.ts', "import type { PoolClient } from 'pg';\nexport type C = PoolClient;\n")).toEqual([]);
+    expect(await boundary('src/queue/postgres/x.ts', "import type * as Pg from 'pg';\nexport type P = Pg.Pool;\n")).toEqual([]);
+    expect(await boundary('src/store/postgres/x.ts', "import pg from 'pg';\nexport const p = pg;\n")).toEqual([expect.stringMatching(/loadPg/)]);
   });
 
   it('refuses an adapter loaded with import(), also where another no-restricted-syntax rule applies', async () => {
@@ -57,7 +69,13 @@ describe('lint: ports carry no backend', () => {
     // words in prose are not SQL
     expect(await boundary('src/search/x.ts', "export const s = 'the sections from the edges of the graph';\n")).toEqual([]);
     // eslint-disable-next-line no-restricted-syntax -- the rule's own fixtures
+    expect(await boundary('src/app/x.ts', "export const q = 'SELECT token FROM lexical_postings';\n")).toHaveLength(1);
+    // eslint-disable-next-line no-restricted-syntax -- the rule's own fixtures
     expect(await boundary('src/store/sqlite/x.ts', "export const q = 'SELECT id FROM sections';\n")).toEqual([]);
+    // eslint-disable-next-line no-restricted-syntax -- the rule's own fixtures
+    expect(await boundary('src/store/postgres/x.ts', "export const q = 'SELECT id FROM sections';\n")).toEqual([]);
+    // eslint-disable-next-line no-restricted-syntax -- the rule's own fixtures
+    expect(await boundary('src/queue/postgres/x.ts', "export const q = 'UPDATE queue_jobs SET state = 1';\n")).toEqual([]);
     // eslint-disable-next-line no-restricted-syntax -- the rule's own fixtures
     expect(await boundary('test/helpers/sqlite-index.ts', "export const q = 'UPDATE edges SET dst = 1';\n")).toEqual([]);
   });

@@ -116,10 +116,16 @@ export function registerMcpCommands(program: Command): void {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const script = fileURLToPath(new URL('../../bin/docgraph.js', import.meta.url));
       const configFile = g.config ? resolve(g.config) : CONFIG_FILES.map((f) => resolve(f)).find((f) => existsSync(f));
+      // a PostgreSQL store goes into the snippet without its password (the client gives it as PGPASSWORD or ~/.pgpass)
+      const pgStore = config.store !== undefined && /^postgres(ql)?:\/\//i.test(config.store) ? new URL(config.store) : undefined;
+      if (pgStore?.password) {
+        pgStore.password = '';
+        err('note: the snippet leaves out the database password: give it to the assistant as PGPASSWORD in its environment, or in ~/.pgpass\n');
+      }
       const spec: LaunchSpec = {
         node: process.execPath,
         script,
-        index: config.index,
+        index: pgStore ? pgStore.toString() : config.index,
         ...(configFile ? { configFile } : {}),
         ...(opts.http ? { url: opts.http === true ? `http://127.0.0.1:${config.server.port}/mcp` : opts.http, auth: config.server.apiKey !== undefined } : {}),
       };
@@ -133,6 +139,6 @@ export function registerMcpCommands(program: Command): void {
       if (!existsSync(fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url)))) {
         err('note: bin/docgraph.js runs the built CLI; run `npm run build` in the docgraph folder first\n');
       }
-      if (!spec.url && !existsSync(config.index)) err(`note: there is no index at ${config.index} yet; run \`docgraph ingest <folder>\` first\n`);
+      if (!spec.url && !pgStore && !existsSync(config.index)) err(`note: there is no index at ${config.index} yet; run \`docgraph ingest <folder>\` first\n`);
     });
 }

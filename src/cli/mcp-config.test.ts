@@ -27,4 +27,11 @@ describe('mcp-config snippets', () => {
       '/opt/docgraph/bin/docgraph.js', '--config', '/etc/docgraph.yaml', '--index', '/home/me/My Docs/index.db', 'mcp',
     ]);
   });
+
+  it('launches with --store for a PostgreSQL store', () => {
+    const pg = { ...spec, index: 'postgres://docgraph@db.internal:5432/docs?schema=team_a' };
+    expect(JSON.parse(mcpClientSnippet('cursor', pg).text).mcpServers.docgraph.args).toEqual([
+      '/opt/docgraph/bin/docgraph.js', '--store', 'postgres://docgraph@db.internal:5432/docs?schema=team_a', 'mcp',
+    ]);
+  });
 });

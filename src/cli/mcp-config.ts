@@ -8,7 +8,7 @@ export interface LaunchSpec {
   node: string;
   /** Absolute path of bin/docgraph.js. */
   script: string;
-  /** Absolute path of the index. */
+  /** Absolute path of the index, or the postgres:// URL of a PostgreSQL store (without a password). */
   index: string;
   /** Absolute path of a config file to pass along, if one is in use. */
   configFile?: string;
@@ -28,7 +28,8 @@ export interface Snippet {
 const NAME = 'docgraph';
 
 function stdioArgs(s: LaunchSpec): string[] {
-  return [s.script, ...(s.configFile ? ['--config', s.configFile] : []), '--index', s.index, 'mcp'];
+  const where = /^postgres(ql)?:\/\//i.test(s.index) ? '--store' : '--index';
+  return [s.script, ...(s.configFile ? ['--config', s.configFile] : []), where, s.index, 'mcp'];
 }
 
 function shellQuote(arg: string): string {

@@ -26,10 +26,9 @@ import { migrate } from './migrations.js';
 import { markOpen, quickCheck, type OpenMarker } from './open-marker.js';
 import { sqliteIntegrity } from './integrity.js';
 import type { IndexIntegrity } from '../integrity.js';
-import { FlatVectorIndex } from './vector-index.js';
+import { FlatVectorIndex } from '../vector-index.js';
+import { LEXICAL_WEIGHTS } from '../lexical.js';
 
-/** BM25 column weights: heading, context (title + parent headings), body. */
-export const LEXICAL_WEIGHTS = { heading: 4, context: 1.5, body: 1 } as const;
 /** WAL pages (4 KiB) between automatic checkpoints. */
 const WAL_CHECKPOINT_PAGES = 10_000;
 /** Bytes the WAL file is truncated to after a checkpoint. */

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type * as Usearch from 'usearch';
 
 /**
- * An exact (flat) in-memory vector index over the vectors in SQLite: one
+ * An exact (flat) in-memory vector index over the vectors a store holds (SQLite, PostgreSQL): one
  * contiguous Float32Array, scanned with a dot product (vectors are unit
  * length, so this is cosine). At 100k × 384 a dense scan is ~40 ms on one
  * core, which keeps p95 under budget without an approximate index's recall

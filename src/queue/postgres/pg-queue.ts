@@ -1,0 +1,750 @@
+import { randomUUID } from 'node:crypto';
+import { DocgraphError, InvalidInputError } from '../../domain/errors.js';
+import type { Queryable, PgDatabase } from '../../store/postgres/database.js';
+import { migrate } from '../../store/postgres/database.js';
+import type { IndexChange } from '../../store/store.js';
+import { backoffDelay } from '../backoff.js';
+import { LeaseLostError, QueueFullError } from '../errors.js';
+import { checkClaim, positiveMs, settledBy, toJob, toRowId, validateJob, type JobRow } from '../job-row.js';
+import { encodeCheckpoint, Hysteresis, isRetryable, leaseExpiredError, resolveQueueOptions, toJobError, type ResolvedQueueOptions } from '../policy.js';
+import {
+  defaultDedupeKey,
+  JOB_STATES,
+  type AttemptOutcome,
+  type AttemptRecord,
+  type BackpressureState,
+  type Checkpoint,
+  type ClaimOptions,
+  type CommitResult,
+  type DeadLetterListOptions,
+  type DeadLetterQueue,
+  type DeadReason,
+  type EnqueueOptions,
+  type EnqueueResult,
+  type FailOptions,
+  type FailResult,
+  type HeartbeatResult,
+  type Job,
+  type JobDetails,
+  type JobError,
+  type JobInput,
+  type JobListOptions,
+  type JobQueue,
+  type JobState,
+  type Lease,
+  type LeaseRef,
+  type MaintenanceResult,
+  type QueueCounts,
+  type QueueOptions,
+  type QueueStats,
+  type ReapResult,
+  type ReleaseOptions,
+  type StaleLeases,
+} from '../queue.js';
+import { PG_QUEUE_MIGRATIONS } from './migrations.js';
+
+/** The index a queue commits job changes to, in the queue's own transaction (PgStore is one). */
+export interface PgIndex {
+  readonly database: PgDatabase;
+  applyChange(c: Queryable, change: IndexChange): Promise<boolean>;
+}
+
+export interface PgQueueOptions extends QueueOptions {
+  /** The database (the store's pool): the queue's tables live in its schema. Not closed by `close`. */
+  db: PgDatabase;
+  /** The index in the same schema: `commitJob` applies a job's change to it in the transaction that completes the job. */
+  index?: PgIndex;
+}
+
+interface AttemptRow {
+  attempt: number;
+  worker: string;
+  started_at: number;
+  ended_at: number;
+  outcome: AttemptOutcome;
+  error: string | null;
+}
+
+const DEDUPE_STATES: ReadonlySet<JobState> = new Set(['pending', 'running', 'completed', 'dead']);
+/** Expired leases handled per reap call (every loop has a bound); call again for more. */
+const REAP_BATCH = 1_000;
+/** Finished jobs removed per maintenance call. */
+const CLEANUP_BATCH = 10_000;
+/** `WorkerSeen.lastSeenAt` is exact to this many ms. */
+const SEEN_RESOLUTION_MS = 1_000;
+/** The database's clock in epoch ms. */
+const DB_NOW = 'SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint AS now';
+/** Now in a statement: $1 (an injected clock's time) or the database's clock. */
+const NOW_EXPR = 'COALESCE($1::bigint, floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint)';
+
+/**
+ * A transaction that changes only queue state a lease can recover (a claim, a
+ * heartbeat, a completion without an index write) does not wait for its
+ * commit to reach disk: a server crash may forget its last ~0.6 s of them,
+ * which the leases make safe (a forgotten claim is claimed again; the old
+ * holder's commitJob then fails with LEASE_LOST and writes nothing; a
+ * forgotten completion is redone by an idempotent handler). `commitJob`,
+ * which writes the index, and everything else keep the durable default.
+ */
+const RELAXED = { relaxed: true } as const;
+
+const END_ATTEMPT = `INSERT INTO queue_attempts (job_id, n, attempt, worker, started_at, ended_at, outcome, error)
+  SELECT id, (SELECT COALESCE(MAX(n), 0) + 1 FROM queue_attempts WHERE job_id = $1), attempts, lease_worker, lease_started_at, $2, $3, $4
+  FROM queue_jobs WHERE id = $1 AND state = 'running'`;
+const FINISH = 'UPDATE queue_jobs SET state = $1, lease_expires_at = NULL, finished_at = $2, updated_at = $2 WHERE id = $3';
+const RETIRE = `UPDATE queue_jobs SET state = 'superseded', last_error = $1, lease_token = NULL, lease_expires_at = NULL, finished_at = $2, updated_at = $2 WHERE id = $3`;
+const REQUEUE = `UPDATE queue_jobs SET state = 'pending', run_at = $1, last_error = $2, lease_token = NULL, lease_worker = NULL, lease_ms = NULL,
+  lease_expires_at = NULL, lease_started_at = NULL, updated_at = $3 WHERE id = $4`;
+
+/**
+ * The scale-out JobQueue: tables `queue_*` in the index's PostgreSQL schema.
+ * Claims take the best ready job with `FOR UPDATE SKIP LOCKED`, so claimers
+ * in many processes never wait for each other nor get the same job; every
+ * state change locks the job's row first (a lease is checked under that
+ * lock), and the jobs of one subject are enqueued under an advisory lock on
+ * the subject. Times come from the database's clock (one clock for every
+ * worker on every host), unless a `clock` is given (tests).
+ */
+export class PgJobQueue implements JobQueue {
+  readonly dlq: DeadLetterQueue;
+  private readonly db: PgDatabase;
+  private readonly index: PgIndex | undefined;
+  private readonly o: ResolvedQueueOptions;
+  private readonly clockGiven: boolean;
+  private readonly hysteresis: Hysteresis;
+  private readonly lastSeen = new Map<string, number>();
+  private closed = false;
+  private readonly rows: Rows = (sql, params) => this.db.query(sql, params);
+
+  private constructor(options: PgQueueOptions) {
+    this.o = resolveQueueOptions(options);
+    this.clockGiven = options.clock !== undefined;
+    this.hysteresis = new Hysteresis(this.o.highWater, this.o.lowWater);
+    this.db = options.index?.database ?? options.db;
+    if (options.index && options.index.database !== options.db) throw new InvalidInputError('PgJobQueue: index and db must be the same database', { field: 'db' });
+    this.index = options.index;
+    this.dlq = {
+      list: (opts) => this.listDead(opts),
+      show: (id) => this.get(id),
+      retry: async (id) => {
+        this.live();
+        return this.tx(async (c) => this.retryDead(c, id, await this.now(c)));
+      },
+      retryAll: async () => {
+        this.live();
+        return this.tx(async (c) => {
+          const now = await this.now(c);
+          const out = { requeued: 0, superseded: 0 };
+          const ids = (await c.query<{ id: number }>("SELECT id FROM queue_jobs WHERE state = 'dead' ORDER BY finished_at, id")).rows;
+          for (const { id } of ids) {
+            const r = await this.retryDead(c, String(id), now);
+            if (r !== 'not-found') out[r]++;
+          }
+          return out;
+        });
+      },
+      purge: (olderThanMs) => this.purgeDead(olderThanMs),
+      size: async () => (await this.counts()).dead,
+    };
+  }
+
+  /** Creates or migrates the queue's tables in the database's schema (once per process is enough; safe against concurrent openers). */
+  static async migrate(db: PgDatabase): Promise<void> {
+    await migrate(db, 'queue', PG_QUEUE_MIGRATIONS);
+  }
+
+  /** Opens the queue on a database whose queue tables exist (see `migrate`). */
+  static open(options: PgQueueOptions): PgJobQueue {
+    return new PgJobQueue(options);
+  }
+
+  async enqueue<P>(job: JobInput<P>, options: EnqueueOptions = {}): Promise<EnqueueResult<P>> {
+    this.live();
+    validateJob(job, options);
+    return this.tx(async (c) => this.enqueueIn(c, job, options, await this.now(c), { depth: undefined }));
+  }
+
+  async enqueueMany<P>(items: readonly { job: JobInput<P>; options?: EnqueueOptions }[]): Promise<EnqueueResult<P>[]> {
+    this.live();
+    for (const item of items) validateJob(item.job, item.options ?? {});
+    if (items.length === 0) return [];
+    return this.tx(async (c) => {
+      const now = await this.now(c);
+      // subjects locked in one order, so two batches over the same subjects cannot deadlock
+      const subjects = [...new Set(items.map((i) => subjectKey(i.job)))].sort();
+      await c.query('SELECT pg_advisory_xact_lock(hashtext(k)) FROM unnest($1::text[]) AS k ORDER BY k', [subjects]);
+      const out: EnqueueResult<P>[] = [];
+      const tally = { depth: undefined as number | undefined };
+      for (const item of items) out.push(await this.enqueueIn(c, item.job, item.options ?? {}, now, tally));
+      return out;
+    });
+  }
+
+  async claim<P = unknown>(worker: string, leaseMs: number, options: ClaimOptions = {}): Promise<Lease<P> | undefined> {
+    this.live();
+    checkClaim(worker, leaseMs);
+    return this.tx(async (c) => this.claimIn<P>(c, worker, leaseMs, options, undefined), RELAXED);
+  }
+
+  async completeAndClaim<P = unknown>(lease: LeaseRef, worker: string, leaseMs: number, options: ClaimOptions = {}): Promise<Lease<P> | undefined> {
+    this.live();
+    checkClaim(worker, leaseMs);
+    return this.tx(async (c) => {
+      const now = await this.completeIn(c, lease);
+      return this.claimIn<P>(c, worker, leaseMs, options, now);
+    }, RELAXED);
+  }
+
+  async heartbeat(lease: LeaseRef, leaseMs?: number): Promise<HeartbeatResult> {
+    this.live();
+    if (leaseMs !== undefined) positiveMs('leaseMs', leaseMs);
+    return this.tx(async (c) => {
+      const { row: found, now } = await this.lockRow(c, lease);
+      const row = await this.verify(c, lease, now, found);
+      const expiresAt = now + (leaseMs ?? row.lease_ms!);
+      await c.query('UPDATE queue_jobs SET lease_expires_at = $1, updated_at = $2 WHERE id = $3', [expiresAt, now, row.id]);
+      await this.seen(c, row.lease_worker!, now);
+      return { expiresAt, supersededBy: row.superseded_by === null ? null : String(row.superseded_by) };
+    }, RELAXED);
+  }
+
+  async checkpoint(lease: LeaseRef, step: string, payload?: unknown): Promise<void> {
+    this.live();
+    const json = encodeCheckpoint(step, payload);
+    await this.tx(async (c) => {
+      const now = await this.now(c);
+      const row = await this.verify(c, lease, now);
+      await c.query(
+        `INSERT INTO queue_checkpoints (job_id, step, seq, payload, recorded_at)
+         VALUES ($1, $2, (SELECT COALESCE(MAX(seq), 0) + 1 FROM queue_checkpoints WHERE job_id = $1), $3, $4)
+         ON CONFLICT (job_id, step) DO UPDATE SET seq = excluded.seq, payload = excluded.payload, recorded_at = excluded.recorded_at`,
+        [row.id, step, json, now],
+      );
+    });
+  }
+
+  async complete(lease: LeaseRef): Promise<void> {
+    this.live();
+    await this.tx(async (c) => {
+      await this.completeIn(c, lease);
+    }, RELAXED);
+  }
+
+  async commitJob(lease: LeaseRef, change: IndexChange): Promise<CommitResult> {
+    this.live();
+    const index = this.index;
+    if (!index && change.kind !== 'none') {
+      throw new DocgraphError('INTERNAL', `this job queue was opened without the index it commits to; cannot apply a ${change.kind}`);
+    }
+    return this.tx(async (c): Promise<CommitResult> => {
+      const { row: found, now } = await this.lockRow(c, lease);
+      if (settledBy(found, lease)) throw new LeaseLostError(lease.jobId, 'lost');
+      const row = await this.verify(c, lease, now, found);
+      if (row.superseded_by !== null) {
+        await c.query(END_ATTEMPT, [row.id, now, 'superseded', null]);
+        await c.query(FINISH, ['superseded', now, row.id]);
+        return { state: 'superseded' };
+      }
+      // the index change and the completion: one transaction, one commit
+      const changed = index ? await index.applyChange(c, change) : false;
+      await this.settleCompleted(c, row, now);
+      return { state: 'completed', changed };
+    });
+  }
+
+  async fail(lease: LeaseRef, error: unknown, options: FailOptions = {}): Promise<FailResult> {
+    this.live();
+    if (options.delayMs !== undefined && !(options.delayMs >= 0)) throw new InvalidInputError('delayMs must be >= 0', { field: 'delayMs' });
+    const retryable = isRetryable(error, options.retryable);
+    const recorded = toJobError(error, retryable);
+    const json = JSON.stringify(recorded);
+    return this.tx(async (c): Promise<FailResult> => {
+      const now = await this.now(c);
+      const row = await this.verify(c, lease, now);
+      if (row.superseded_by !== null) {
+        await c.query(END_ATTEMPT, [row.id, now, 'superseded', json]);
+        await c.query(RETIRE, [json, now, row.id]);
+        return { state: 'superseded' };
+      }
+      await c.query(END_ATTEMPT, [row.id, now, 'failed', json]);
+      if (!retryable) return this.toDead(c, row, 'permanent-error', recorded, now);
+      if (row.attempts >= row.max_attempts) return this.toDead(c, row, 'max-attempts', recorded, now);
+      const runAt = now + (options.delayMs ?? backoffDelay(row.attempts, this.o.backoff, this.o.random));
+      await c.query(REQUEUE, [runAt, json, now, row.id]);
+      return { state: 'pending', runAt };
+    });
+  }
+
+  async release(lease: LeaseRef, options: ReleaseOptions = {}): Promise<void> {
+    this.live();
+    const delay = options.delayMs ?? 0;
+    if (!(delay >= 0)) throw new InvalidInputError('delayMs must be >= 0', { field: 'delayMs' });
+    await this.tx(async (c) => {
+      const now = await this.now(c);
+      const row = await this.verify(c, lease, now);
+      await c.query(END_ATTEMPT, [row.id, now, 'released', null]);
+      if (row.superseded_by !== null) await c.query(RETIRE, [row.last_error, now, row.id]);
+      else {
+        await c.query(
+          `UPDATE queue_jobs SET state = 'pending', attempts = attempts - 1, run_at = $1, lease_token = NULL, lease_worker = NULL, lease_ms = NULL,
+             lease_expires_at = NULL, lease_started_at = NULL, updated_at = $2 WHERE id = $3`,
+          [now + delay, now, row.id],
+        );
+      }
+    });
+  }
+
+  async reap(): Promise<ReapResult> {
+    this.live();
+    return this.tx(async (c) => this.reapIn(c, await this.now(c)));
+  }
+
+  async expireStale(olderThanMs: number, apply: boolean): Promise<StaleLeases> {
+    this.live();
+    if (!(olderThanMs >= 0)) throw new InvalidInputError('olderThanMs must be >= 0', { field: 'olderThanMs' });
+    return this.tx(async (c) => {
+      const now = await this.now(c);
+      const rows = (
+        await c.query<JobRow>(
+          `SELECT * FROM queue_jobs WHERE state = 'running' AND (lease_expires_at <= $1 OR lease_started_at <= $2) ORDER BY id LIMIT $3 ${apply ? 'FOR UPDATE' : ''}`,
+          [now, now - olderThanMs, REAP_BATCH],
+        )
+      ).rows;
+      const stale = rows.map((r) => toJob(r));
+      if (!apply) return { stale };
+      if (rows.length > 0) await c.query('UPDATE queue_jobs SET lease_expires_at = $1 WHERE id = ANY($2::bigint[])', [now, rows.map((r) => r.id)]);
+      return { stale, reaped: await this.reapIn(c, now) };
+    });
+  }
+
+  async list(options: JobListOptions = {}): Promise<Job[]> {
+    this.live();
+    const limit = Math.min(Math.max(Math.floor(options.limit ?? 50), 0), 10_000);
+    const offset = Math.max(Math.floor(options.offset ?? 0), 0);
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (options.states && options.states.length > 0) {
+      for (const st of options.states) if (!JOB_STATES.includes(st)) throw new InvalidInputError(`unknown job state "${st}"`, { field: 'state', allowed: JOB_STATES.join(', ') });
+      params.push([...options.states]);
+      where.push(`state = ANY($${params.length}::text[])`);
+    }
+    if (options.ids) {
+      const ids = options.ids.map(toRowId).filter((id): id is number => id !== undefined);
+      if (ids.length === 0) return [];
+      params.push(ids);
+      where.push(`id = ANY($${params.length}::bigint[])`);
+    }
+    params.push(limit, offset);
+    const sql = `SELECT * FROM queue_jobs ${where.length > 0 ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT $${params.length - 1} OFFSET $${params.length}`;
+    return (await this.db.query<JobRow>(sql, params)).map((r) => toJob(r));
+  }
+
+  async get<P = unknown>(id: string): Promise<JobDetails<P> | undefined> {
+    this.live();
+    const rowId = toRowId(id);
+    if (rowId === undefined) return undefined;
+    return this.tx(async (c) => {
+      await c.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const row = (await c.query<JobRow>('SELECT * FROM queue_jobs WHERE id = $1', [rowId])).rows[0];
+      if (!row) return undefined;
+      const now = await this.now(c);
+      const history = (
+        await c.query<AttemptRow>('SELECT attempt, worker, started_at, ended_at, outcome, error FROM queue_attempts WHERE job_id = $1 ORDER BY n', [row.id])
+      ).rows.map(
+        (a): AttemptRecord => ({
+          attempt: a.attempt,
+          worker: a.worker,
+          startedAt: a.started_at,
+          endedAt: a.ended_at,
+          outcome: a.outcome,
+          error: a.error === null ? null : (JSON.parse(a.error) as JobError),
+        }),
+      );
+      if (row.state === 'running') {
+        history.push({ attempt: row.attempts, worker: row.lease_worker!, startedAt: row.lease_started_at!, endedAt: null, outcome: null, error: null });
+      }
+      return { ...toJob<P>(row), history, checkpoints: await this.checkpointsOf(c, row.id, now) };
+    });
+  }
+
+  async depth(): Promise<number> {
+    this.live();
+    return depthIn(this.rows);
+  }
+
+  async counts(): Promise<QueueCounts> {
+    this.live();
+    return countsIn(this.rows);
+  }
+
+  async shouldPause(): Promise<boolean> {
+    return (await this.backpressure()).paused;
+  }
+
+  async backpressure(): Promise<BackpressureState> {
+    this.live();
+    const depth = await depthIn(this.rows);
+    return { paused: this.hysteresis.update(depth), depth, highWater: this.o.highWater, lowWater: this.o.lowWater, maxSize: this.o.maxSize };
+  }
+
+  async stats(): Promise<QueueStats> {
+    this.live();
+    const base = await this.tx(async (c) => {
+      // one snapshot, so the numbers agree with each other
+      await c.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const now = await this.now(c);
+      const counts = await countsIn(rowsOf(c));
+      const one = async (sql: string, params: unknown[] = []): Promise<number | null> => {
+        const v = Object.values((await c.query(sql, params)).rows[0] ?? {})[0];
+        return v === null || v === undefined ? null : Number(v);
+      };
+      const ready = (await one("SELECT COUNT(*) FROM queue_jobs WHERE state = 'pending' AND run_at <= $1", [now])) ?? 0;
+      const oldest = await one("SELECT MIN(created_at) FROM queue_jobs WHERE state = 'pending'");
+      const workers = (
+        await c.query<{ worker: string; last_seen_at: number; running: number }>(
+          `SELECT w.worker, w.last_seen_at, (SELECT COUNT(*)::int FROM queue_jobs j WHERE j.state = 'running' AND j.lease_worker = w.worker) AS running
+           FROM queue_workers w ORDER BY w.worker`,
+        )
+      ).rows.map((w) => ({ worker: w.worker, lastSeenAt: w.last_seen_at, running: w.running }));
+      const counter = async (name: string): Promise<number> => (await one('SELECT value FROM queue_counters WHERE name = $1', [name])) ?? 0;
+      return {
+        counts,
+        ready,
+        delayed: counts.pending - ready,
+        oldestPendingAgeMs: oldest === null ? null : now - oldest,
+        staleLeases: (await one("SELECT COUNT(*) FROM queue_jobs WHERE state = 'running' AND lease_expires_at <= $1", [now])) ?? 0,
+        workers,
+        dlq: { size: counts.dead, droppedBySize: await counter('dlq_dropped_size'), droppedByRetention: await counter('dlq_dropped_retention') },
+      };
+    });
+    const depth = base.counts.pending + base.counts.running;
+    return { ...base, backpressure: { paused: this.hysteresis.update(depth), depth, highWater: this.o.highWater, lowWater: this.o.lowWater, maxSize: this.o.maxSize } };
+  }
+
+  async maintenance(): Promise<MaintenanceResult> {
+    this.live();
+    return this.tx(async (c) => {
+      const now = await this.now(c);
+      const reaped = await this.reapIn(c, now);
+      const expired = await this.deleteJobs(c, "state = 'dead' AND finished_at <= $1", [now - this.o.dlqRetentionMs]);
+      await c.query("UPDATE queue_counters SET value = value + $1 WHERE name = 'dlq_dropped_retention'", [expired]);
+      const capped = await this.enforceDlqCap(c);
+      const checkpointsExpired = (await c.query('DELETE FROM queue_checkpoints WHERE recorded_at <= $1', [now - this.o.checkpointTtlMs])).rowCount ?? 0;
+      const jobsRemoved = await this.deleteJobs(
+        c,
+        `id IN (SELECT id FROM queue_jobs WHERE state IN ('completed', 'superseded') AND finished_at <= $1 LIMIT ${CLEANUP_BATCH})`,
+        [now - this.o.finishedRetentionMs],
+      );
+      const workersForgotten =
+        (
+          await c.query(
+            `DELETE FROM queue_workers w WHERE w.last_seen_at <= $1
+               AND NOT EXISTS (SELECT 1 FROM queue_jobs j WHERE j.state = 'running' AND j.lease_worker = w.worker)`,
+            [now - this.o.workerRetentionMs],
+          )
+        ).rowCount ?? 0;
+      return { reaped, dlqDropped: expired + capped, checkpointsExpired, jobsRemoved, workersForgotten };
+    });
+  }
+
+  /** Idempotent. Does not close the database (the store owns it). */
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  /** `tally.depth`: the queue's depth, counted once per transaction and kept up to date by each enqueue in it. */
+  private async enqueueIn<P>(c: Queryable, job: JobInput<P>, options: EnqueueOptions, now: number, tally: { depth: number | undefined }): Promise<EnqueueResult<P>> {
+    const key = options.dedupeKey ?? defaultDedupeKey(job);
+    const priority = options.priority ?? 0;
+    const maxAttempts = options.maxAttempts ?? this.o.maxAttempts;
+    const payload = JSON.stringify(job.payload ?? null);
+    // one enqueuer per subject at a time; the subject's rows are locked too, so a claim in flight finishes first
+    await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [subjectKey(job)]);
+    const subject = (
+      await c.query<{ id: number; state: JobState; dedupe_key: string }>('SELECT id, state, dedupe_key FROM queue_jobs WHERE source_id = $1 AND uri = $2 ORDER BY id FOR UPDATE', [
+        job.sourceId,
+        job.uri,
+      ])
+    ).rows;
+    const newest = subject[subject.length - 1];
+    if (!options.force && newest && newest.dedupe_key === key && DEDUPE_STATES.has(newest.state)) {
+      const existing = (await c.query<JobRow>('SELECT * FROM queue_jobs WHERE id = $1', [newest.id])).rows[0]!;
+      if (existing.state === 'pending' && priority > existing.priority) {
+        await c.query('UPDATE queue_jobs SET priority = $1, updated_at = $2 WHERE id = $3', [priority, now, existing.id]);
+        existing.priority = priority;
+        existing.updated_at = now;
+      }
+      return { job: toJob<P>(existing), outcome: 'deduplicated', superseded: [] };
+    }
+    const pending = subject.filter((r) => r.state === 'pending');
+    const depth = (tally.depth ??= await depthIn(rowsOf(c)));
+    if (depth - pending.length >= this.o.maxSize) throw new QueueFullError(depth, this.o.maxSize);
+    // this job joins the depth, the pending ones it supersedes leave it
+    tally.depth = depth + 1 - pending.length;
+    const runAt = options.runAt ?? now;
+    const row = (
+      await c.query<JobRow>(
+        `INSERT INTO queue_jobs (type, source_id, uri, checksum, dedupe_key, payload, priority, state, run_at, max_attempts, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $10, $10) RETURNING *`,
+        [job.type, job.sourceId, job.uri, job.checksum, key, payload, priority, runAt, maxAttempts, now],
+      )
+    ).rows[0]!;
+    if (pending.length > 0) {
+      await c.query(
+        `UPDATE queue_jobs SET state = 'superseded', superseded_by = $1, finished_at = $2, updated_at = $2
+         WHERE source_id = $3 AND uri = $4 AND state = 'pending' AND id <> $1`,
+        [row.id, now, job.sourceId, job.uri],
+      );
+    }
+    if (subject.some((r) => r.state === 'running' || r.state === 'dead')) {
+      await c.query(
+        `UPDATE queue_jobs SET superseded_by = $1, updated_at = $2 WHERE source_id = $3 AND uri = $4 AND state IN ('running', 'dead') AND id < $1`,
+        [row.id, now, job.sourceId, job.uri],
+      );
+    }
+    const superseded = subject.filter((r) => r.state === 'pending' || r.state === 'running').map((r) => String(r.id));
+    return { job: toJob<P>(row), outcome: 'created', superseded };
+  }
+
+  private async claimIn<P>(c: Queryable, worker: string, leaseMs: number, options: ClaimOptions, now: number | undefined): Promise<Lease<P> | undefined> {
+    const types = options.types ? [...options.types] : null;
+    const token = randomUUID();
+    // One statement: pick the best ready job (SKIP LOCKED: a job another claimer is taking right now
+    // is passed over, not waited for), lease it, and read its live checkpoints.
+    const r = (
+      await c.query<JobRow & { now_ms: number; checkpoints: { step: string; payload: string; recorded_at: number }[] | null }>(
+        `WITH t AS (SELECT ${NOW_EXPR} AS now),
+         pick AS (
+           SELECT j.id FROM queue_jobs j, t
+           WHERE j.state = 'pending' AND j.run_at <= t.now AND ($2::text[] IS NULL OR j.type = ANY($2::text[]))
+             AND NOT EXISTS (SELECT 1 FROM queue_jobs r WHERE r.source_id = j.source_id AND r.uri = j.uri AND r.state = 'running')
+           ORDER BY j.priority DESC, j.run_at, j.id
+           LIMIT 1 FOR UPDATE OF j SKIP LOCKED
+         ),
+         upd AS (
+           UPDATE queue_jobs j SET state = 'running', attempts = j.attempts + 1, lease_token = $3, lease_worker = $4, lease_ms = $5,
+             lease_expires_at = t.now + $5, lease_started_at = t.now, updated_at = t.now
+           FROM pick, t WHERE j.id = pick.id
+           RETURNING j.*, (
+             SELECT COALESCE(json_agg(json_build_object('step', k.step, 'payload', k.payload, 'recorded_at', k.recorded_at) ORDER BY k.seq), '[]'::json)
+             FROM queue_checkpoints k WHERE k.job_id = j.id AND k.recorded_at > t.now - $6
+           ) AS checkpoints
+         )
+         SELECT t.now AS now_ms, upd.* FROM t LEFT JOIN upd ON true`,
+        [now ?? this.clockNow(), types, token, worker, leaseMs, this.o.checkpointTtlMs],
+      )
+    ).rows[0]!;
+    await this.seen(c, worker, Number(r.now_ms));
+    if (r.id === null || r.id === undefined) return undefined;
+    const { now_ms: _, ...row } = r;
+    const { checkpoints, ...job } = row;
+    return {
+      jobId: String(job.id),
+      token,
+      job: toJob<P>(job),
+      worker,
+      attempt: job.attempts,
+      expiresAt: job.lease_expires_at!,
+      checkpoints: (checkpoints ?? []).map((k) => ({ step: k.step, payload: JSON.parse(k.payload) as unknown, recordedAt: Number(k.recorded_at) })),
+    };
+  }
+
+  /** Completes (a no-op when this lease already did); returns the time it used. */
+  private async completeIn(c: Queryable, lease: LeaseRef): Promise<number> {
+    const { row, now } = await this.lockRow(c, lease);
+    if (settledBy(row, lease)) return now;
+    await this.settleCompleted(c, await this.verify(c, lease, now, row), now);
+    return now;
+  }
+
+  private async tx<T>(fn: (c: Queryable) => Promise<T>, options: { relaxed?: boolean } = {}): Promise<T> {
+    return this.db.tx(fn, options);
+  }
+
+  /** Now, in epoch ms: the injected clock, else the database's. */
+  private async now(c: Queryable): Promise<number> {
+    if (this.clockGiven) return this.o.clock.now();
+    return Number((await c.query<{ now: number }>(DB_NOW)).rows[0]!.now);
+  }
+
+  /** The injected clock's time, or null: statements then take the database's (`NOW_EXPR` with this as $1). */
+  private clockNow(): number | null {
+    return this.clockGiven ? this.o.clock.now() : null;
+  }
+
+  private live(): void {
+    if (this.closed) throw new DocgraphError('INTERNAL', 'the job queue is closed');
+  }
+
+  /** The job a lease names, its row locked until the transaction ends, and the time (one round trip). */
+  private async lockRow(c: Queryable, lease: LeaseRef): Promise<{ row: JobRow | undefined; now: number }> {
+    const id = toRowId(lease.jobId);
+    const rows = (
+      await c.query<JobRow & { now_ms: number }>(`SELECT t.now AS now_ms, j.* FROM queue_jobs j, (SELECT ${NOW_EXPR} AS now) t WHERE j.id = $2 FOR UPDATE OF j`, [
+        this.clockNow(),
+        id ?? 0,
+      ])
+    ).rows;
+    const r = rows[0];
+    if (!r) return { row: undefined, now: await this.now(c) };
+    const now = Number(r.now_ms);
+    const { now_ms: _, ...row } = r;
+    return { row: row as JobRow, now };
+  }
+
+  /** The running job a lease names (locked), or throws `LeaseLostError`. */
+  private async verify(c: Queryable, lease: LeaseRef, now: number, found?: JobRow): Promise<JobRow> {
+    const row = found ?? (await this.lockRow(c, lease)).row;
+    if (!row) throw new LeaseLostError(lease.jobId, 'not-found');
+    if (row.state !== 'running' || row.lease_token !== lease.token) throw new LeaseLostError(lease.jobId, 'lost');
+    if (row.lease_expires_at! <= now) throw new LeaseLostError(lease.jobId, 'expired');
+    return row;
+  }
+
+  private async settleCompleted(c: Queryable, row: JobRow, now: number): Promise<void> {
+    // the attempt recorded, the job finished and its checkpoints dropped: one statement
+    await c.query(
+      `WITH attempt AS (${END_ATTEMPT}),
+       gone AS (DELETE FROM queue_checkpoints WHERE job_id = $1)
+       UPDATE queue_jobs SET state = 'completed', lease_expires_at = NULL, finished_at = $2, updated_at = $2 WHERE id = $1`,
+      [row.id, now, 'completed', null],
+    );
+    await this.seen(c, row.lease_worker!, now);
+  }
+
+  /** Records that a worker is alive, at most once a second per worker and handle. */
+  private async seen(c: Queryable, worker: string, now: number): Promise<void> {
+    const last = this.lastSeen.get(worker);
+    if (last !== undefined && now >= last && now - last < SEEN_RESOLUTION_MS) return;
+    if (this.lastSeen.size >= 10_000) this.lastSeen.clear();
+    await c.query(
+      `INSERT INTO queue_workers (worker, last_seen_at) VALUES ($1, $2)
+       ON CONFLICT (worker) DO UPDATE SET last_seen_at = GREATEST(queue_workers.last_seen_at, excluded.last_seen_at)`,
+      [worker, now],
+    );
+    this.lastSeen.set(worker, now);
+  }
+
+  private async toDead(c: Queryable, row: JobRow, reason: DeadReason, error: JobError, now: number): Promise<FailResult> {
+    await c.query(
+      `UPDATE queue_jobs SET state = 'dead', dead_reason = $1, last_error = $2, lease_token = NULL, lease_expires_at = NULL, finished_at = $3, updated_at = $3
+       WHERE id = $4`,
+      [reason, JSON.stringify(error), now, row.id],
+    );
+    await this.enforceDlqCap(c);
+    return { state: 'dead' };
+  }
+
+  /** Drops the oldest dead jobs beyond `dlqMaxSize`; returns how many. */
+  private async enforceDlqCap(c: Queryable): Promise<number> {
+    const excess = (await countsIn(rowsOf(c))).dead - this.o.dlqMaxSize;
+    if (excess <= 0) return 0;
+    const dropped = await this.deleteJobs(c, "id IN (SELECT id FROM queue_jobs WHERE state = 'dead' ORDER BY finished_at, id LIMIT $1)", [excess]);
+    await c.query("UPDATE queue_counters SET value = value + $1 WHERE name = 'dlq_dropped_size'", [dropped]);
+    return dropped;
+  }
+
+  private async reapIn(c: Queryable, now: number): Promise<ReapResult> {
+    const result: ReapResult = { requeued: [], dead: [], superseded: [] };
+    // SKIP LOCKED: reapers in other processes take the other expired leases; each is handled once
+    const rows = (
+      await c.query<JobRow>("SELECT * FROM queue_jobs WHERE state = 'running' AND lease_expires_at <= $1 ORDER BY lease_expires_at, id LIMIT $2 FOR UPDATE SKIP LOCKED", [
+        now,
+        REAP_BATCH,
+      ])
+    ).rows;
+    for (const row of rows) {
+      const error = leaseExpiredError(row.lease_worker);
+      const json = JSON.stringify(error);
+      await c.query(END_ATTEMPT, [row.id, now, 'expired', json]);
+      if (row.superseded_by !== null) {
+        await c.query(RETIRE, [json, now, row.id]);
+        result.superseded.push(String(row.id));
+      } else if (row.attempts >= row.max_attempts) {
+        await this.toDead(c, row, 'max-attempts', error, now);
+        result.dead.push(String(row.id));
+      } else {
+        await c.query(REQUEUE, [now + backoffDelay(row.attempts, this.o.backoff, this.o.random), json, now, row.id]);
+        result.requeued.push(String(row.id));
+      }
+    }
+    return result;
+  }
+
+  private async checkpointsOf(c: Queryable, id: number, now: number): Promise<Checkpoint[]> {
+    return (
+      await c.query<{ step: string; payload: string; recorded_at: number }>(
+        'SELECT step, payload, recorded_at FROM queue_checkpoints WHERE job_id = $1 AND recorded_at > $2 ORDER BY seq',
+        [id, now - this.o.checkpointTtlMs],
+      )
+    ).rows.map((r) => ({ step: r.step, payload: JSON.parse(r.payload) as unknown, recordedAt: r.recorded_at }));
+  }
+
+  private async listDead(options: DeadLetterListOptions = {}): Promise<Job[]> {
+    this.live();
+    const limit = Math.min(Math.max(Math.floor(options.limit ?? 50), 0), 1_000);
+    const offset = Math.max(Math.floor(options.offset ?? 0), 0);
+    return (await this.db.query<JobRow>("SELECT * FROM queue_jobs WHERE state = 'dead' ORDER BY finished_at DESC, id DESC LIMIT $1 OFFSET $2", [limit, offset])).map((r) =>
+      toJob(r),
+    );
+  }
+
+  private async retryDead(c: Queryable, id: string, now: number): Promise<'requeued' | 'superseded' | 'not-found'> {
+    const rowId = toRowId(id);
+    const seen = rowId === undefined ? undefined : (await c.query<JobRow>('SELECT source_id, uri FROM queue_jobs WHERE id = $1', [rowId])).rows[0];
+    if (!seen) return 'not-found';
+    // the subject's lock before the row's, in the order enqueue takes them
+    await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [subjectKey({ sourceId: seen.source_id, uri: seen.uri })]);
+    const row = (await c.query<JobRow>('SELECT * FROM queue_jobs WHERE id = $1 FOR UPDATE', [rowId])).rows[0];
+    if (!row || row.state !== 'dead') return 'not-found';
+    const newer = (await c.query('SELECT 1 FROM queue_jobs WHERE source_id = $1 AND uri = $2 AND id > $3 LIMIT 1', [row.source_id, row.uri, row.id])).rows.length > 0;
+    if (row.superseded_by !== null || newer) {
+      await c.query(FINISH, ['superseded', now, row.id]);
+      return 'superseded';
+    }
+    await c.query(
+      `UPDATE queue_jobs SET state = 'pending', attempts = 0, run_at = $1, dead_reason = NULL, finished_at = NULL, updated_at = $1 WHERE id = $2`,
+      [now, row.id],
+    );
+    return 'requeued';
+  }
+
+  private async purgeDead(olderThanMs: number): Promise<number> {
+    this.live();
+    if (!(olderThanMs >= 0)) throw new InvalidInputError('olderThanMs must be >= 0', { field: 'olderThanMs' });
+    return this.tx(async (c) => this.deleteJobs(c, "state = 'dead' AND finished_at <= $1", [(await this.now(c)) - olderThanMs]));
+  }
+
+  /** Deletes the jobs matching `where` (over queue_jobs) with their attempts and checkpoints; returns how many jobs. */
+  private async deleteJobs(c: Queryable, where: string, params: unknown[]): Promise<number> {
+    const ids = (await c.query<{ id: number }>(`DELETE FROM queue_jobs WHERE ${where} RETURNING id`, params)).rows.map((r) => r.id);
+    if (ids.length === 0) return 0;
+    await c.query('DELETE FROM queue_attempts WHERE job_id = ANY($1::bigint[])', [ids]);
+    await c.query('DELETE FROM queue_checkpoints WHERE job_id = ANY($1::bigint[])', [ids]);
+    return ids.length;
+  }
+}
+
+/** The advisory lock key of a job's subject. */
+function subjectKey(job: Pick<JobInput, 'sourceId' | 'uri'>): string {
+  return `docgraph-subject:${job.sourceId}\u001f${job.uri}`;
+}
+
+type Rows = <R extends Record<string, unknown>>(sql: string, params?: unknown[]) => Promise<R[]>;
+
+/** Statements on a transaction's connection, rows only. */
+function rowsOf(c: Queryable): Rows {
+  return async <R extends Record<string, unknown>>(sql: string, params: unknown[] = []) => (await c.query<R>(sql, params)).rows;
+}
+
+async function countsIn(q: Rows): Promise<QueueCounts> {
+  const counts = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as QueueCounts;
+  for (const r of await q<{ state: JobState; n: number }>('SELECT state, COUNT(*)::int AS n FROM queue_jobs GROUP BY state')) counts[r.state] = r.n;
+  return counts;
+}
+
+async function depthIn(q: Rows): Promise<number> {
+  return (await q<{ n: number }>("SELECT COUNT(*)::int AS n FROM queue_jobs WHERE state IN ('pending', 'running')"))[0]!.n;
+}

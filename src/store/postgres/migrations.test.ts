@@ -1,0 +1,28 @@
+// Shipped migrations are frozen: each one's SQL is pinned by its SHA-256, so an
+// edit fails here (add a new migration instead). A new migration adds its line.
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { PG_QUEUE_MIGRATIONS } from '../../queue/postgres/migrations.js';
+import { PG_STORE_MIGRATIONS } from './migrations.js';
+
+const SHIPPED_STORE: Record<number, string> = {
+  1: 'cb6f5a593c8fcab7ef1851dbf9302b23a487179a49e6b782766818c449ceba47',
+};
+const SHIPPED_QUEUE: Record<number, string> = {
+  1: 'af62de74f8248fa6dec7b5a683f251014879bfb26366a6bb447da5d9d8840376',
+};
+
+const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
+
+describe('PostgreSQL migrations', () => {
+  for (const [name, migrations, shipped] of [
+    ['store', PG_STORE_MIGRATIONS, SHIPPED_STORE],
+    ['queue', PG_QUEUE_MIGRATIONS, SHIPPED_QUEUE],
+  ] as const) {
+    it(`${name}: SQL, numbered 1..n, each exactly as shipped`, () => {
+      expect(migrations.map((m) => m.version)).toEqual(migrations.map((_, i) => i + 1));
+      expect(Object.fromEntries(migrations.map((m) => [m.version, sha256(m.sql)]))).toEqual(shipped);
+      for (const m of migrations) expect(Object.keys(m).sort(), `migration ${m.version}`).toEqual(['name', 'sql', 'version']);
+    });
+  }
+});

@@ -1,0 +1,138 @@
+/**
+ * The PostgreSQL store's numbered, append-only schema migrations: SQL only,
+ * frozen once shipped (migrations.test.ts pins each one's checksum; never
+ * edit one, add a new one). Applied in one transaction under an advisory
+ * lock at open (database.ts, `migrate`).
+ *
+ * The same concepts as the SQLite schema, at its newest version (so nothing
+ * to backfill). Differences of the engine:
+ * - identifiers and every column sorted on are `COLLATE "C"`: ordering is by
+ *   code point as in SQLite, whatever the database's locale, so exports match;
+ * - JSON columns stay text, byte for byte what the writer gave;
+ * - the lexical index is ours (no FTS5): one row per section with its length
+ *   (`lexical_sections`) and one per term and section with its count per
+ *   field and the section's length (`lexical_postings`); BM25 is computed
+ *   from them (store/lexical.ts);
+ * - `index_state.generation` grows with every change to sections or vectors,
+ *   so a process knows when to reload its in-memory vector index.
+ */
+export const PG_STORE_MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'core model: sources, documents, sections, lexical postings, vectors, graph, relinking',
+    sql: `
+      CREATE TABLE sources (
+        id text COLLATE "C" PRIMARY KEY,
+        kind text NOT NULL,
+        location text NOT NULL,
+        created_at text COLLATE "C" NOT NULL
+      );
+      CREATE TABLE documents (
+        id text COLLATE "C" PRIMARY KEY,
+        source_id text COLLATE "C" NOT NULL REFERENCES sources(id),
+        uri text COLLATE "C" NOT NULL,
+        title text NOT NULL,
+        format text NOT NULL,
+        checksum text NOT NULL,
+        bytes bigint NOT NULL,
+        meta text NOT NULL,
+        indexed_at text COLLATE "C" NOT NULL,
+        UNIQUE (source_id, uri)
+      );
+      CREATE INDEX documents_uri ON documents (uri);
+      CREATE TABLE sections (
+        rowid bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id text COLLATE "C" NOT NULL UNIQUE,
+        doc_id text COLLATE "C" NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        parent_id text COLLATE "C",
+        seq integer NOT NULL,
+        ordinal integer NOT NULL,
+        level integer NOT NULL,
+        heading text NOT NULL,
+        anchor text NOT NULL,
+        heading_path text NOT NULL,
+        text text NOT NULL,
+        part integer NOT NULL,
+        tokens integer NOT NULL,
+        checksum text NOT NULL,
+        links text NOT NULL
+      );
+      CREATE INDEX sections_doc ON sections (doc_id, seq);
+      CREATE TABLE lexical_sections (
+        section_rowid bigint PRIMARY KEY REFERENCES sections(rowid) ON DELETE CASCADE,
+        length integer NOT NULL
+      );
+      CREATE TABLE lexical_postings (
+        token text COLLATE "C" NOT NULL,
+        section_rowid bigint NOT NULL REFERENCES lexical_sections(section_rowid) ON DELETE CASCADE,
+        heading integer NOT NULL,
+        context integer NOT NULL,
+        body integer NOT NULL,
+        -- the section's length again (lexical_sections.length): a query scores a posting without a join
+        length integer NOT NULL,
+        PRIMARY KEY (token, section_rowid)
+      );
+      CREATE INDEX lexical_postings_section ON lexical_postings (section_rowid);
+      CREATE TABLE section_vectors (
+        section_rowid bigint PRIMARY KEY REFERENCES sections(rowid) ON DELETE CASCADE,
+        vec bytea NOT NULL
+      );
+      CREATE TABLE entities (
+        id text COLLATE "C" PRIMARY KEY,
+        type text COLLATE "C" NOT NULL,
+        name text COLLATE "C" NOT NULL,
+        aliases text NOT NULL,
+        attributes text NOT NULL
+      );
+      CREATE INDEX entities_name ON entities (name);
+      CREATE TABLE entity_aliases (
+        alias text COLLATE "C" NOT NULL,
+        entity_id text COLLATE "C" NOT NULL REFERENCES entities(id) ON DELETE CASCADE,
+        PRIMARY KEY (alias, entity_id)
+      );
+      CREATE INDEX entity_aliases_entity ON entity_aliases (entity_id);
+      CREATE TABLE entity_facts (
+        entity_id text COLLATE "C" NOT NULL REFERENCES entities(id) ON DELETE CASCADE,
+        doc_id text COLLATE "C" NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        defines boolean NOT NULL,
+        aliases text NOT NULL,
+        attributes text NOT NULL,
+        PRIMARY KEY (entity_id, doc_id)
+      );
+      CREATE INDEX entity_facts_doc ON entity_facts (doc_id);
+      CREATE TABLE edges (
+        doc_id text COLLATE "C" NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        src text COLLATE "C" NOT NULL,
+        dst text COLLATE "C" NOT NULL,
+        type text COLLATE "C" NOT NULL,
+        weight double precision NOT NULL,
+        evidence text COLLATE "C",
+        PRIMARY KEY (doc_id, src, dst, type)
+      );
+      CREATE INDEX edges_src ON edges (src, type);
+      CREATE INDEX edges_dst ON edges (dst, type);
+      CREATE TABLE name_mentions (
+        doc_id text COLLATE "C" NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        section_id text COLLATE "C" NOT NULL,
+        name text COLLATE "C" NOT NULL,
+        count integer NOT NULL,
+        PRIMARY KEY (section_id, name)
+      );
+      CREATE INDEX name_mentions_name ON name_mentions (name);
+      CREATE INDEX name_mentions_doc ON name_mentions (doc_id);
+      CREATE TABLE relink_pending (
+        doc_id text COLLATE "C" PRIMARY KEY,
+        before text NOT NULL
+      );
+      CREATE TABLE kv (
+        key text COLLATE "C" PRIMARY KEY,
+        value bytea NOT NULL
+      );
+      CREATE TABLE index_state (
+        id integer PRIMARY KEY CHECK (id = 1),
+        generation bigint NOT NULL
+      );
+      INSERT INTO index_state (id, generation) VALUES (1, 0);
+    `,
+  },
+];
