@@ -337,9 +337,9 @@ async function vectorRuns(): Promise<NonNullable<Results['vectors']>> {
     log(`vectors: writing ${num(n, 0)} × ${dims}`);
     prepare.push((await runTask<PrepareResult>('vectors-prepare', { n, dims, seed: opts.seed, flatDb, vecDb })).result);
     const byImpl = new Map<VectorImpl, QueryResult>();
-    for (const impl of ['flat', 'sqlite-vec'] as const) {
+    for (const impl of ['flat', 'flat-js', 'sqlite-vec'] as const) {
       log(`vectors: ${impl} at ${num(n, 0)}, ${opts.vectorQueries} queries`);
-      const { result } = await runTask<QueryResult>('vectors-query', { impl, db: impl === 'flat' ? flatDb : vecDb, n, dims, k, queries: opts.vectorQueries, seed: opts.seed });
+      const { result } = await runTask<QueryResult>('vectors-query', { impl, db: impl === 'sqlite-vec' ? vecDb : flatDb, n, dims, k, queries: opts.vectorQueries, seed: opts.seed });
       byImpl.set(impl, result);
       query.push(result);
     }
@@ -359,12 +359,12 @@ async function vectorRuns(): Promise<NonNullable<Results['vectors']>> {
 }
 
 function printVectors(v: NonNullable<Results['vectors']>): void {
-  console.log(`\n## Vector index: flat (in memory) vs sqlite-vec\n`);
+  console.log(`\n## Vector index: flat (in memory; native scan, and its JS scan) vs sqlite-vec\n`);
   if (v.load) console.log(`1-minute load average: ${v.load.start} at the start, ${v.load.end} at the end (${m.cpus} CPUs).\n`);
   console.log(`Exact top-100 by cosine over seeded random unit vectors, 384 dims, ${opts.vectorQueries} queries after 5 warm-ups, each implementation in its own process (ms, MiB):\n`);
   const rows = v.query.map((q) => {
     const p = v.prepare.find((x) => x.n === q.n)!;
-    const flat = q.impl === 'flat';
+    const flat = q.impl !== 'sqlite-vec';
     return [
       q.impl,
       num(q.n, 0),

@@ -12,7 +12,8 @@ import { normalize } from '../../src/embed/embedder.js';
 import { FlatVectorIndex } from '../../src/store/vector-index.js';
 import { latency, type Latency } from '../lib/stats.js';
 
-export type VectorImpl = 'flat' | 'sqlite-vec';
+/** flat: the store's index (usearch's native scan where it loads); flat-js: the same index held to its JS scan; sqlite-vec: the vec0 extension. */
+export type VectorImpl = 'flat' | 'flat-js' | 'sqlite-vec';
 
 /** Deterministic unit vectors; `salt` separates the data set from the queries. */
 function* unitVectors(count: number, dims: number, seed: number): Generator<Float32Array> {
@@ -92,9 +93,9 @@ export async function queryVectors(args: { impl: VectorImpl; db: string; n: numb
   let search: (q: Float32Array) => number[];
   const t0 = performance.now();
   let db: Database.Database;
-  if (args.impl === 'flat') {
+  if (args.impl === 'flat' || args.impl === 'flat-js') {
     db = new Database(args.db, { readonly: true });
-    const index = new FlatVectorIndex(args.dims);
+    const index = new FlatVectorIndex(args.dims, { native: args.impl === 'flat' });
     const count = db.prepare('SELECT COUNT(*) FROM section_vectors').pluck().get() as number;
     index.load(db.prepare('SELECT section_rowid AS rowid, vec FROM section_vectors').iterate() as Iterable<{ rowid: number; vec: Uint8Array }>, count);
     search = (q) => index.search(q, args.k).map((h) => h.rowid);
