@@ -12,7 +12,8 @@
  * must not grow with the number of calls.
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildIndex, startServe, type ServeProcess } from '../helpers/mcp.js';
 
@@ -24,6 +25,18 @@ interface EventStoreStats {
 async function eventStore(url: string): Promise<EventStoreStats> {
   const res = await fetch(url + '/health', { signal: AbortSignal.timeout(30_000) });
   return ((await res.json()) as { event_store: EventStoreStats }).event_store;
+}
+
+/** search_docs, called again when the server sheds it (503: a loaded machine makes a queued call wait too long). */
+async function search(client: Client, query: string): Promise<CallToolResult> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return (await client.callTool({ name: 'search_docs', arguments: { query, limit: 10 } })) as CallToolResult;
+    } catch (e) {
+      if (!(e instanceof StreamableHTTPError && e.code === 503) || attempt >= 50) throw e;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 }
 
 describe('the MCP resumability log under many calls', () => {
@@ -50,14 +63,15 @@ describe('the MCP resumability log under many calls', () => {
     for (const rounds of [5, 40]) {
       for (let i = 0; i < rounds; i++) {
         // the sessions' calls run at once, as a loaded server sees them
-        const results = await Promise.all(clients.map((c, s) => c.callTool({ name: 'search_docs', arguments: { query: queries[(i + s) % queries.length]!, limit: 10 } })));
+        const results = await Promise.all(clients.map((c, s) => search(c, queries[(i + s) % queries.length]!)));
         for (const r of results) expect(r.isError).not.toBe(true);
       }
       after.push(await eventStore(server.url));
     }
-    // each session keeps the priming event and the response of its last completed stream: 2 events
-    // (before the fix: 2 per call, 272 after these 135 calls, up to 500 per session and 32 MiB)
-    expect(after[1]!.events).toBeLessThanOrEqual(2 * clients.length);
-    expect(after[1]!.events).toBe(after[0]!.events);
+    // each session keeps the priming event and the response of its last completed stream (2 events), and
+    // of the stream before it until the server has seen the last one end: the client can have its answer,
+    // and ask /health, a moment before that (before the fix: 2 per call, 276 after these 135 calls, up
+    // to 500 per session and 32 MiB)
+    for (const a of after) expect(a.events).toBeLessThanOrEqual(4 * clients.length);
   }, 120_000);
 });
