@@ -43,4 +43,38 @@ describe('SessionEventStore', () => {
     b.forget();
     expect(log.stats().events).toBe(1);
   });
+
+  it('keeps the events of broken streams and of the last stream sent to its end; a completed stream lets the one before go', async () => {
+    const log = new EventLog();
+    const a = log.session();
+    const b = log.session();
+    const stream = async (s: SessionEventStore, id: string, requestId: number): Promise<string> => {
+      const prime = await s.storeEvent(id, {} as JSONRPCMessage);
+      await s.storeEvent(id, msg(requestId));
+      return prime;
+    };
+    const broken = await stream(a, 'broken', 1);
+    a.responseEnded([1], false);
+    const first = await stream(a, 'first', 2);
+    a.responseEnded([2], true);
+    const other = await stream(b, 'other', 2);
+    b.responseEnded([2], true);
+    expect(log.stats().events).toBe(6);
+    const second = await stream(a, 'second', 3);
+    a.responseEnded([3], true);
+    expect(log.stats().events).toBe(6); // 'first' went, 'second' came
+    expect(await a.getStreamIdForEventId(first)).toBeUndefined();
+    expect(await a.getStreamIdForEventId(second)).toBe('second');
+    expect(await b.getStreamIdForEventId(other)).toBe('other'); // another session's last stream stays
+    const replayed: JSONRPCMessage[] = [];
+    expect(await a.replayEventsAfter(broken, { send: async (_id, m) => void replayed.push(m) })).toBe('broken');
+    expect(replayed).toEqual([msg(1)]);
+    // a thousand completed requests later, the session holds its broken stream and one completed stream
+    for (let i = 10; i < 1010; i++) {
+      await stream(a, `s${i}`, i);
+      a.responseEnded([i], true);
+    }
+    expect(log.stats().events).toBe(6);
+    expect(await a.getStreamIdForEventId(broken)).toBe('broken');
+  });
 });

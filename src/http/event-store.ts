@@ -4,7 +4,8 @@ import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 interface StoredEvent {
   session: number;
   streamId: string;
-  message: JSONRPCMessage;
+  /** The message as JSON: a string costs the heap about what it counts, where the parsed object costs 2–3 times more. */
+  json: string;
   bytes: number;
 }
 
@@ -17,11 +18,21 @@ export interface EventLogStats {
 
 /**
  * The SSE events of every MCP session of one server, kept so a client that
- * lost its stream can resume with Last-Event-ID. Bounded twice: at most
- * `maxBytes` of messages (as JSON) across all sessions, dropping the oldest
- * event of any session first, and at most `maxPerSession` events per
- * session. A client can only replay its own session's events (see
- * SessionEventStore).
+ * lost its stream can resume with Last-Event-ID. What a client can still
+ * need is the events of a stream that broke; a stream that was sent to its
+ * end will not be resumed. So a session keeps the events of streams that
+ * broke, and of the last stream it sent to the end (a client whose
+ * connection dropped just after the last bytes left can still resume it);
+ * completing a stream drops the one completed before it (`completed`).
+ * Bounded as well by at most `maxBytes` of messages (as JSON) across all
+ * sessions, dropping the oldest event of any session first, and at most
+ * `maxPerSession` events per session. A client can only replay its own
+ * session's events (see SessionEventStore).
+ *
+ * Without the first rule every tool result stayed here until the byte cap
+ * pushed it out: under sustained load the log sat at its cap (32 MiB of JSON,
+ * ~60 MB of heap as objects), and V8 grew the heap to three times that
+ * (docs/benchmarks.md, "Load and shedding").
  */
 export class EventLog {
   private seq = 0;
@@ -29,6 +40,8 @@ export class EventLog {
   /** Insertion order is age order: the first entry is the oldest. */
   private readonly events = new Map<string, StoredEvent>();
   private readonly perSession = new Map<number, string[]>();
+  /** Per session, the last stream sent to its end. */
+  private readonly lastCompleted = new Map<number, string>();
   private bytes = 0;
 
   constructor(
@@ -48,8 +61,9 @@ export class EventLog {
   /** @internal */
   store(session: number, streamId: string, message: JSONRPCMessage): string {
     const id = `e${++this.seq}`;
-    const bytes = Buffer.byteLength(JSON.stringify(message)) + streamId.length + id.length;
-    this.events.set(id, { session, streamId, message, bytes });
+    const json = JSON.stringify(message);
+    const bytes = Buffer.byteLength(json) + streamId.length + id.length;
+    this.events.set(id, { session, streamId, json, bytes });
     this.bytes += bytes;
     const mine = this.perSession.get(session) ?? [];
     mine.push(id);
@@ -61,16 +75,30 @@ export class EventLog {
   }
 
   /** @internal */
-  get(session: number, eventId: string): StoredEvent | undefined {
+  get(session: number, eventId: string): { streamId: string } | undefined {
     const e = this.events.get(eventId);
-    return e?.session === session ? e : undefined;
+    return e?.session === session ? { streamId: e.streamId } : undefined;
   }
 
   /** @internal The events of `session` after `eventId`, oldest first. */
-  after(session: number, eventId: string): [string, StoredEvent][] {
+  after(session: number, eventId: string): { id: string; streamId: string; message: JSONRPCMessage }[] {
     const ids = this.perSession.get(session) ?? [];
     const at = ids.indexOf(eventId);
-    return at < 0 ? [] : ids.slice(at + 1).map((id) => [id, this.events.get(id)!] as [string, StoredEvent]);
+    if (at < 0) return [];
+    return ids.slice(at + 1).map((id) => {
+      const e = this.events.get(id)!;
+      return { id, streamId: e.streamId, message: JSON.parse(e.json) as JSONRPCMessage };
+    });
+  }
+
+  /** @internal A stream of `session` was sent to its end: drop the stream completed before it. */
+  completed(session: number, streamId: string): void {
+    const before = this.lastCompleted.get(session);
+    this.lastCompleted.set(session, streamId);
+    if (before === undefined || before === streamId) return;
+    for (const id of [...(this.perSession.get(session) ?? [])]) {
+      if (this.events.get(id)?.streamId === before) this.drop(id);
+    }
   }
 
   /** Drops every event of a session (it closed). */
@@ -81,6 +109,7 @@ export class EventLog {
       this.events.delete(id);
     }
     this.perSession.delete(session);
+    this.lastCompleted.delete(session);
   }
 
   private drop(id: string): void {
@@ -105,6 +134,8 @@ export class EventLog {
 export class SessionEventStore implements EventStore {
   private readonly log: EventLog;
   private readonly id: number;
+  /** The stream that carries the response to each request id, until that request's HTTP response ends. */
+  private readonly streamOf = new Map<string | number, string>();
 
   constructor(log: EventLog | number = 500, id = 0) {
     this.log = typeof log === 'number' ? new EventLog(undefined, log) : log;
@@ -112,6 +143,7 @@ export class SessionEventStore implements EventStore {
   }
 
   async storeEvent(streamId: string, message: JSONRPCMessage): Promise<string> {
+    if ('id' in message && message.id !== undefined && ('result' in message || 'error' in message)) this.streamOf.set(message.id, streamId);
     return this.log.store(this.id, streamId, message);
   }
 
@@ -122,15 +154,29 @@ export class SessionEventStore implements EventStore {
   async replayEventsAfter(lastEventId: string, { send }: { send: (eventId: string, message: JSONRPCMessage) => Promise<void> }): Promise<string> {
     const last = this.log.get(this.id, lastEventId);
     if (!last) return '';
-    for (const [id, e] of this.log.after(this.id, lastEventId)) {
+    for (const e of this.log.after(this.id, lastEventId)) {
       // the empty priming events carry no message to replay
-      if (e.streamId === last.streamId && Object.keys(e.message).length > 0) await send(id, e.message);
+      if (e.streamId === last.streamId && Object.keys(e.message).length > 0) await send(e.id, e.message);
     }
     return last.streamId;
+  }
+
+  /**
+   * The HTTP response to the requests `ids` has ended: sent to its end
+   * (`complete`), or cut off (the client went away; its events stay for a
+   * resume). See EventLog for what a completed stream lets go.
+   */
+  responseEnded(ids: readonly (string | number)[], complete: boolean): void {
+    for (const requestId of ids) {
+      const stream = this.streamOf.get(requestId);
+      this.streamOf.delete(requestId);
+      if (complete && stream !== undefined) this.log.completed(this.id, stream);
+    }
   }
 
   /** Drops this session's events from the log. */
   forget(): void {
     this.log.forget(this.id);
+    this.streamOf.clear();
   }
 }

@@ -4,7 +4,7 @@ import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { Context } from 'hono';
 import { createMcpServer, type McpContext } from '../mcp/server.js';
-import { needsWorkSlot, requestId } from '../mcp/work.js';
+import { needsWorkSlot, requestId, requestIds } from '../mcp/work.js';
 import { EventLog, type EventLogStats, type SessionEventStore } from './event-store.js';
 import { ServerBusyError, type Release, type WorkLimiter } from './work-limiter.js';
 
@@ -39,31 +39,38 @@ function busyResponse(e: ServerBusyError, id: string | number | null): Response 
 }
 
 /**
- * The response with its body passed through, calling `release` once the body
- * has been read to the end, failed, or been cancelled (the client went away):
- * a tool call's SSE stream ends when its result has been sent.
+ * The response with its body passed through, calling `onEnd` once when the
+ * body has been read to the end (`true`) or failed or been cancelled (the
+ * client went away: `false`). A request's SSE stream ends when its result has
+ * been sent.
  */
-function releasedWhenSent(res: Response, release: Release): Response {
+function whenSent(res: Response, onEnd: (complete: boolean) => void): Response {
   if (!res.body) {
-    release();
+    onEnd(true);
     return res;
   }
   const reader = res.body.getReader();
+  let ended = false;
+  const end = (complete: boolean): void => {
+    if (ended) return;
+    ended = true;
+    onEnd(complete);
+  };
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
         const { done, value } = await reader.read();
         if (done) {
-          release();
+          end(true);
           controller.close();
         } else controller.enqueue(value);
       } catch (e) {
-        release();
+        end(false);
         controller.error(e);
       }
     },
     cancel(reason) {
-      release();
+      end(false);
       return reader.cancel(reason);
     },
   });
@@ -124,7 +131,9 @@ export class McpSessions {
       if (!session) return rpcError(404, -32001, 'Session not found: it expired or was closed; initialize a new one');
       session.lastSeen = Date.now();
       if (method === 'POST' && this.limiter && needsWorkSlot(body)) return this.handleWork(session, c.req.raw, body, this.limiter);
-      return session.transport.handleRequest(c.req.raw, method === 'POST' ? { parsedBody: body } : undefined);
+      if (method !== 'POST') return session.transport.handleRequest(c.req.raw);
+      const ids = requestIds(body);
+      return whenSent(await session.transport.handleRequest(c.req.raw, { parsedBody: body }), (complete) => session.events.responseEnded(ids, complete));
     }
     const initializes = Array.isArray(body) ? body.some((m) => isInitializeRequest(m)) : isInitializeRequest(body);
     if (method !== 'POST' || !initializes) {
@@ -154,8 +163,12 @@ export class McpSessions {
       release();
       return rpcError(503, -32000, 'Server is shutting down');
     }
+    const ids = requestIds(body);
     try {
-      return releasedWhenSent(await session.transport.handleRequest(req, { parsedBody: body }), release);
+      return whenSent(await session.transport.handleRequest(req, { parsedBody: body }), (complete) => {
+        release();
+        session.events.responseEnded(ids, complete);
+      });
     } catch (e) {
       release();
       throw e;
@@ -183,7 +196,8 @@ export class McpSessions {
       void server.close();
     };
     await server.connect(transport);
-    return transport.handleRequest(req, { parsedBody: body });
+    const ids = requestIds(body);
+    return whenSent(await transport.handleRequest(req, { parsedBody: body }), (complete) => events.responseEnded(ids, complete));
   }
 
   private async sweep(): Promise<void> {

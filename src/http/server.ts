@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
+import { createAdaptorServer, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
@@ -13,6 +13,12 @@ import { WorkLimiter } from './work-limiter.js';
 
 /** Largest request body /mcp accepts. */
 const MAX_BODY_BYTES = 1024 * 1024;
+/**
+ * Connections the kernel may hold for us before we accept them (capped by
+ * net.core.somaxconn). Node's default, 511, overflowed under load: SYNs past
+ * it are dropped and the client's TCP retries them after 1, 3, 7, 15 s.
+ */
+const LISTEN_BACKLOG = 4096;
 
 export interface HttpAppOptions {
   server: Config['server'];
@@ -72,9 +78,12 @@ export async function startHttpServer(ctx: McpContext, config: Config): Promise<
   }
   const { app, sessions, limiter } = createHttpApp(ctx, { server: config.server, limits: serverLimits(config) });
   const node = await new Promise<ServerType>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(s));
+    const s = createAdaptorServer({ fetch: app.fetch });
     s.once('error', reject);
+    s.listen({ host, port, backlog: LISTEN_BACKLOG }, () => resolve(s));
   });
+  // grants of the limiter give way to connections waiting to be accepted (WorkLimiter.noteConnection)
+  node.on('connection', () => limiter.noteConnection());
   const address = node.address() as AddressInfo;
   const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   let closing: Promise<void> | undefined;

@@ -88,6 +88,8 @@ const OVERLOAD_INTERVAL_MS = 100;
 const OVERLOAD_TARGET_MS = 50;
 /** Longest wait while overloaded, ms (never more than queueDeadlineMs). */
 const OVERLOAD_MAX_WAIT_MS = 100;
+/** Most turns in a row a grant waits while each turn accepts a new connection. */
+const ACCEPT_TURNS = 8;
 
 export class WorkLimiter {
   private readonly queue: PQueue;
@@ -98,6 +100,9 @@ export class WorkLimiter {
   /** Slots to hand out, one per loop turn (see the class comment). */
   private readonly grants: (() => void)[] = [];
   private granting = false;
+  /** Connections accepted since start (noteConnection), and as many as the last turn that granted or waited saw. */
+  private connections = 0;
+  private connectionsSeen = 0;
   private readonly log: Logger | undefined;
   private closed = false;
   /** Mean time a slot is held, ms (moving average), for Retry-After. */
@@ -226,12 +231,41 @@ export class WorkLimiter {
     return limit;
   }
 
-  /** Runs `grant` on a later turn of the loop, after those asked for before it, one per turn. */
+  /**
+   * A new connection was accepted (the HTTP server calls this on every
+   * 'connection'). Node accepts one pending connection per turn of the event
+   * loop, and a turn that runs a search lasts as long as the search, so
+   * while connections keep coming grants wait a few turns for them (see
+   * grantOnNextTurn).
+   */
+  noteConnection(): void {
+    this.connections++;
+  }
+
+  /**
+   * Runs `grant` on a later turn of the loop, after those asked for before
+   * it, one per turn. A turn in which a connection was accepted is followed
+   * by another without a grant, up to ACCEPT_TURNS in a row: with one search
+   * per turn Node took on ~40 connections a second, a client needing more
+   * overflowed the listen backlog, and its dropped SYNs came back after 1, 3,
+   * 7, 15 s of TCP backoff: requests the server never saw in time, answered
+   * 503 up to 20 s after they were sent (docs/benchmarks.md, "Load and
+   * shedding"). A turn without work costs well under a millisecond.
+   */
   private grantOnNextTurn(grant: () => void): void {
     this.grants.push(grant);
     if (this.granting) return;
     this.granting = true;
+    let waited = 0;
     const next = (): void => {
+      const accepted = this.connections !== this.connectionsSeen;
+      this.connectionsSeen = this.connections;
+      if (accepted && waited < ACCEPT_TURNS) {
+        waited++;
+        setImmediate(next);
+        return;
+      }
+      waited = 0;
       this.grants.shift()?.();
       if (this.grants.length > 0) setImmediate(next);
       else this.granting = false;

@@ -22,3 +22,14 @@ export function requestId(body: unknown): string | number | null {
   const { id } = body as { id?: unknown };
   return typeof id === 'string' || typeof id === 'number' ? id : null;
 }
+
+/** The ids of the requests in a JSON-RPC message or batch (notifications and responses have none). */
+export function requestIds(body: unknown): (string | number)[] {
+  const ids: (string | number)[] = [];
+  for (const m of Array.isArray(body) ? (body as unknown[]) : [body]) {
+    if (typeof m !== 'object' || m === null) continue;
+    const { method, id } = m as { method?: unknown; id?: unknown };
+    if (typeof method === 'string' && (typeof id === 'string' || typeof id === 'number')) ids.push(id);
+  }
+  return ids;
+}

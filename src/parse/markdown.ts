@@ -1,9 +1,10 @@
-import { Lexer, type Token, type Tokens } from 'marked';
+import type { Token, Tokens } from 'marked';
 import GithubSlugger from 'github-slugger';
 import { isScalar, parseDocument } from 'yaml';
 import { append } from '../domain/arrays.js';
 import { UnsupportedFileError } from '../domain/errors.js';
 import type { DocumentMeta, SectionLink } from '../domain/types.js';
+import { InlineTooDeep, lexMarkdown } from './inline-lexer.js';
 import { resolveLink } from './links.js';
 import type { ParsedDocument, ParseOptions } from './model.js';
 import { normalizeSpace, sectionize, type Block } from './sectionize.js';
@@ -47,7 +48,15 @@ export function parseMarkdown(uri: string, source: string, options: ParseOptions
     bodyLine = fm[0].split('\n').length;
   }
   checkNesting(uri, body, bodyLine);
-  const tokens = Lexer.lex(boundRuns(body), { gfm: true });
+  let tokens: Token[];
+  try {
+    tokens = lexMarkdown(boundRuns(body), MAX_NESTING).tokens;
+  } catch (e) {
+    if (!(e instanceof InlineTooDeep)) throw e;
+    const { depth, line } = inlineNesting(body);
+    const where = depth > MAX_NESTING ? `about ${depth} levels at line ${bodyLine + line - 1}` : `more than ${MAX_NESTING} levels`;
+    throw new UnsupportedFileError(uri, 'too-deep', `${uri} nests emphasis too deeply to parse (${where}; the limit is ${MAX_NESTING})`);
+  }
   const slugger = new GithubSlugger();
   let firstH1: string | undefined;
   const blocks: Block[] = [];
