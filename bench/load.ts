@@ -3,7 +3,7 @@
  * search_docs calls over real MCP Streamable HTTP sessions.
  *
  *   node --import tsx bench/load.ts [--rate 100] [--seconds 60] [--sessions 10] [--runs 1]
- *        [--max-concurrent N] [--max-queue N] [--deadline-ms N] [--timeout-ms 30000]
+ *        [--max-concurrent N] [--max-queue N] [--deadline-ms N] [--search-threads N] [--timeout-ms 30000]
  *        [--index /tmp/docgraph-bench/node.db] [--docgraph path/to/bin/docgraph.js] [--json]
  *
  * The server is a real child process (`node bin/docgraph.js serve`, the
@@ -51,6 +51,7 @@ const { values: opts } = parseArgs({
     runs: { type: 'string', default: '1' },
     'max-concurrent': { type: 'string' },
     'max-queue': { type: 'string' },
+    'search-threads': { type: 'string' },
     'deadline-ms': { type: 'string' },
     'timeout-ms': { type: 'string', default: '30000' },
     index: { type: 'string', default: '/tmp/docgraph-bench/node.db' },
@@ -78,6 +79,7 @@ const indexPath = resolve(opts.index);
 const serverEnv: Record<string, string> = {};
 if (opts['max-concurrent'] !== undefined) serverEnv.DOCGRAPH_MAX_CONCURRENT = String(intOption('max-concurrent', opts['max-concurrent'], 1, 1024));
 if (opts['max-queue'] !== undefined) serverEnv.DOCGRAPH_MAX_QUEUE = String(intOption('max-queue', opts['max-queue'], 0, 100_000));
+if (opts['search-threads'] !== undefined) serverEnv.DOCGRAPH_SEARCH_THREADS = String(intOption('search-threads', opts['search-threads'], 0, 64));
 if (opts['deadline-ms'] !== undefined) serverEnv.DOCGRAPH_QUEUE_DEADLINE_MS = String(intOption('deadline-ms', opts['deadline-ms'], 1, 600_000));
 
 const bin = opts.docgraph !== undefined ? resolve(opts.docgraph) : join(root, 'bin', 'docgraph.js');
