@@ -18,49 +18,12 @@ import type {
   TraverseOptions,
 } from '../store.js';
 import { traverseEdges } from '../traverse.js';
+import { toDocument, toEntity, toFloat32, toSection, type DocumentRow, type EntityRow, type SectionRow } from '../rows.js';
 import { FlatVectorIndex } from '../vector-index.js';
 import { migrate, PgDatabase, type PgDatabaseOptions, type Queryable } from './database.js';
 import { refreshEntities, removeGraph, upsertEdges, writeGraph, writeNames } from './graph-writes.js';
 import { pgIntegrity } from './integrity.js';
 import { PG_STORE_MIGRATIONS } from './migrations.js';
-
-interface SectionRow {
-  rowid: number;
-  id: string;
-  doc_id: string;
-  parent_id: string | null;
-  seq: number;
-  ordinal: number;
-  level: number;
-  heading: string;
-  anchor: string;
-  heading_path: string;
-  text: string;
-  part: number;
-  tokens: number;
-  checksum: string;
-  links: string;
-}
-
-interface EntityRow {
-  id: string;
-  type: EntityRecord['type'];
-  name: string;
-  aliases: string;
-  attributes: string;
-}
-
-interface DocumentRow {
-  id: string;
-  source_id: string;
-  uri: string;
-  title: string;
-  format: 'markdown' | 'html';
-  checksum: string;
-  bytes: number;
-  meta: string;
-  indexed_at: string;
-}
 
 /** Rows read per round trip when iterating a whole table. */
 const PAGE = 2_000;
@@ -655,45 +618,3 @@ function toBytes(vec: Float32Array): Buffer {
   return Buffer.from(vec.buffer, vec.byteOffset, vec.byteLength);
 }
 
-function toFloat32(buf: Buffer): Float32Array {
-  const out = new Float32Array(buf.byteLength / 4);
-  new Uint8Array(out.buffer).set(buf);
-  return out;
-}
-
-function toEntity(r: EntityRow): EntityRecord {
-  return { id: r.id, type: r.type, name: r.name, aliases: JSON.parse(r.aliases) as string[], attributes: JSON.parse(r.attributes) as Record<string, unknown> };
-}
-
-function toDocument(r: DocumentRow): DocumentRecord {
-  return {
-    id: r.id,
-    sourceId: r.source_id,
-    uri: r.uri,
-    title: r.title,
-    format: r.format,
-    checksum: r.checksum,
-    bytes: r.bytes,
-    meta: JSON.parse(r.meta) as DocumentRecord['meta'],
-    indexedAt: r.indexed_at,
-  };
-}
-
-function toSection(r: SectionRow): SectionRecord {
-  return {
-    id: r.id,
-    docId: r.doc_id,
-    parentId: r.parent_id,
-    seq: r.seq,
-    ordinal: r.ordinal,
-    level: r.level,
-    heading: r.heading,
-    anchor: r.anchor,
-    headingPath: JSON.parse(r.heading_path) as string[],
-    text: r.text,
-    part: r.part,
-    tokens: r.tokens,
-    checksum: r.checksum,
-    links: JSON.parse(r.links) as SectionRecord['links'],
-  };
-}

@@ -26,6 +26,7 @@ import { migrate } from './migrations.js';
 import { markOpen, quickCheck, type OpenMarker } from './open-marker.js';
 import { sqliteIntegrity } from './integrity.js';
 import type { IndexIntegrity } from '../integrity.js';
+import { toDocument, toEntity, toFloat32, toSection, type DocumentRow, type EntityRow, type SectionRow } from '../rows.js';
 import { FlatVectorIndex } from '../vector-index.js';
 import { LEXICAL_WEIGHTS } from '../lexical.js';
 
@@ -39,44 +40,6 @@ const TERM_COUNT_CACHE = 50_000;
 
 /** Rows ranked past the limit to see ties at the cut (see lexicalSearch). */
 const LEXICAL_TIE_MARGIN = 32;
-
-interface SectionRow {
-  rowid: number;
-  id: string;
-  doc_id: string;
-  parent_id: string | null;
-  seq: number;
-  ordinal: number;
-  level: number;
-  heading: string;
-  anchor: string;
-  heading_path: string;
-  text: string;
-  part: number;
-  tokens: number;
-  checksum: string;
-  links: string;
-}
-
-interface EntityRow {
-  id: string;
-  type: EntityRecord['type'];
-  name: string;
-  aliases: string;
-  attributes: string;
-}
-
-interface DocumentRow {
-  id: string;
-  source_id: string;
-  uri: string;
-  title: string;
-  format: 'markdown' | 'html';
-  checksum: string;
-  bytes: number;
-  meta: string;
-  indexed_at: string;
-}
 
 /**
  * The embedded Store: one SQLite file (WAL) holding the graph, the FTS5
@@ -632,45 +595,3 @@ function filterSql(filters: SearchFilters | undefined): { where: string; params:
   return { where: parts.join(' AND '), params };
 }
 
-function toFloat32(buf: Buffer): Float32Array {
-  const out = new Float32Array(buf.byteLength / 4);
-  new Uint8Array(out.buffer).set(buf);
-  return out;
-}
-
-function toEntity(r: EntityRow): EntityRecord {
-  return { id: r.id, type: r.type, name: r.name, aliases: JSON.parse(r.aliases) as string[], attributes: JSON.parse(r.attributes) as Record<string, unknown> };
-}
-
-function toDocument(r: DocumentRow): DocumentRecord {
-  return {
-    id: r.id,
-    sourceId: r.source_id,
-    uri: r.uri,
-    title: r.title,
-    format: r.format,
-    checksum: r.checksum,
-    bytes: r.bytes,
-    meta: JSON.parse(r.meta) as DocumentRecord['meta'],
-    indexedAt: r.indexed_at,
-  };
-}
-
-function toSection(r: SectionRow): SectionRecord {
-  return {
-    id: r.id,
-    docId: r.doc_id,
-    parentId: r.parent_id,
-    seq: r.seq,
-    ordinal: r.ordinal,
-    level: r.level,
-    heading: r.heading,
-    anchor: r.anchor,
-    headingPath: JSON.parse(r.heading_path) as string[],
-    text: r.text,
-    part: r.part,
-    tokens: r.tokens,
-    checksum: r.checksum,
-    links: JSON.parse(r.links) as SectionRecord['links'],
-  };
-}
