@@ -5,11 +5,11 @@ export const BACKEND_BOUNDARY = {
   paths: [
     { name: 'better-sqlite3', message: 'SQLite stays inside src/store/sqlite, src/queue/sqlite and the backend factory (src/app/backend.ts): use the Store, JobQueue and IndexIntegrity ports.' },
     { name: 'pg', message: 'Optional drivers load lazily, with import(), in their adapter (src/store/postgres, src/queue/postgres, which alone see its types): an embedded user never needs them.' },
-    { name: 'ioredis', message: 'Optional drivers load lazily, with import(), in their adapter: an embedded user never needs them.' },
+    { name: 'ioredis', message: 'Optional drivers load lazily, with import(), in their adapter (src/cache/redis, which alone sees its types): an embedded user never needs them.' },
   ],
   patterns: [
     {
-      regex: '(^|/)(sqlite|postgres)/',
+      regex: '(^|/)(sqlite|postgres|redis)/',
       message: 'Adapters are wired only by the backend factory (src/app/backend.ts): depend on the ports (store/store.ts, queue/queue.ts, store/integrity.ts).',
     },
     { regex: '^(pg|ioredis)/', message: 'Optional drivers load lazily, with import(), in their adapter.' },
@@ -18,7 +18,7 @@ export const BACKEND_BOUNDARY = {
 
 /** The same boundary for `import()`, which no-restricted-imports does not see. */
 export const DYNAMIC_ADAPTER_IMPORT = {
-  selector: 'ImportExpression[source.value=/(^|\\/)(sqlite|postgres)\\/|^better-sqlite3$/]',
+  selector: 'ImportExpression[source.value=/(^|\\/)(sqlite|postgres|redis)\\/|^better-sqlite3$/]',
   message: 'Adapters are wired only by the backend factory (src/app/backend.ts), statically or with import(): depend on the ports.',
 };
 
@@ -58,6 +58,7 @@ export default tseslint.config(
       'src/queue/sqlite/**',
       'src/store/postgres/**',
       'src/queue/postgres/**',
+      'src/cache/redis/**',
       'src/app/backend.ts',
       // the one helper that damages an index file on purpose, for the verify and recovery tests
       'test/helpers/sqlite-index.ts',
@@ -78,6 +79,13 @@ export default tseslint.config(
         'error',
         { paths: [{ name: 'pg', allowTypeImports: true, message: 'Load pg with loadPg() (store/postgres/database.ts): only its types may be imported statically.' }] },
       ],
+    },
+  },
+  {
+    // The Redis adapter sees ioredis's types and loads the driver itself with import() (RedisState.open).
+    files: ['src/cache/redis/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: 'ioredis', allowTypeImports: true, message: 'Load ioredis with import() (RedisState.open): only its types may be imported statically.' }] }],
     },
   },
   {

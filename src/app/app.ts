@@ -1,4 +1,7 @@
+import { createHash } from 'node:crypto';
+import { changesChannel, type SharedStateStatus } from '../cache/shared-state.js';
 import type { Config } from '../config/config.js';
+import type { Logger } from '../observability/logger.js';
 import { NotFoundError } from '../domain/errors.js';
 import { openBackend, type Backend } from './backend.js';
 import type { Embedder } from '../embed/embedder.js';
@@ -20,7 +23,12 @@ export interface StatusReport extends StoreStats {
   index: string;
   embedder: StoredEmbedder | null;
   configuredProvider: string;
+  /** The state replicas share (Redis), when configured. */
+  redis?: SharedStateStatus;
 }
+
+/** How long a cached search result lives; a write to the index retires it at once anyway (the key holds the index generation). */
+export const RESULT_CACHE_TTL_SECONDS = 600;
 
 /**
  * The composition root: the only place that knows which adapters are used.
@@ -45,10 +53,35 @@ export class App {
     return folderRoot(dir);
   }
 
-  /** Opens the index named by the config (`store`, else `index`; creating it when `create`), ready to serve. */
-  static async open(config: Config, opts: { create?: boolean } = {}): Promise<App> {
-    const backend = await openBackend({ store: config.store ?? config.index, redis: config.redis }, opts);
+  /**
+   * Opens the index named by the config (`store`, else `index`; creating it
+   * when `create`), ready to serve; `log` hears Redis going up and down.
+   */
+  static async open(config: Config, opts: { create?: boolean; log?: Logger } = {}): Promise<App> {
+    const { log } = opts;
+    const backend = await openBackend(
+      { store: config.store ?? config.index, redis: config.redis },
+      {
+        create: opts.create ?? false,
+        ...(log
+          ? {
+              onSharedState: (s: SharedStateStatus) =>
+                s.status === 'up' ? log.info({ redis: s.location }, 'redis reachable: sharing the result cache and change notifications') : log.warn({ redis: s.location, reason: s.error }, 'redis unreachable: searching without the shared cache until it is back'),
+            }
+          : {}),
+      },
+    );
     return new App(config, backend);
+  }
+
+  /** Where the index lives, for messages: the file, or the server URL (without its password) and schema. */
+  get location(): string {
+    return this.backend.kind === 'sqlite' ? this.config.index : this.backend.location;
+  }
+
+  /** Calls `listener` when another process announces a write to this index (only with Redis; otherwise never). */
+  async onIndexChange(listener: () => void): Promise<void> {
+    await this.backend.shared?.subscribe(changesChannel(this.backend.key), listener);
   }
 
   async ingest(dir: string, onProgress?: (p: IngestProgress) => void, options: IngestRunOptions = {}): Promise<IngestReport> {
@@ -92,6 +125,31 @@ export class App {
   }
 
   async search(query: string, options: SearchOptions = {}): Promise<SearchResult> {
+    return this.throughCache(query, options, () => this.searchHere(query, options));
+  }
+
+  /**
+   * With a shared cache (Redis and a store that has a shared generation):
+   * the answer of an identical search on the same generation of the index,
+   * else `compute`'s answer, cached. A write moves the generation, so a
+   * cached answer is never stale; Redis down means a plain search.
+   */
+  async throughCache(query: string, options: SearchOptions, compute: () => Promise<SearchResult>): Promise<SearchResult> {
+    const shared = this.backend.shared;
+    if (!shared || shared.state().status !== 'up') return compute();
+    const started = performance.now();
+    const generation = await this.store.sharedGeneration();
+    if (generation === undefined) return compute();
+    const digest = createHash('sha256').update(JSON.stringify([query.trim(), options])).digest('hex');
+    const key = `docgraph:${this.backend.key}:search:${generation}:${digest}`;
+    const cached = await shared.get(key);
+    if (cached !== undefined) return { ...(JSON.parse(cached) as SearchResult), tookMs: Math.round((performance.now() - started) * 10_000) / 10_000 };
+    const result = await compute();
+    await shared.set(key, JSON.stringify(result), RESULT_CACHE_TTL_SECONDS);
+    return result;
+  }
+
+  private async searchHere(query: string, options: SearchOptions): Promise<SearchResult> {
     // a worker (here or in another process) may have refitted the model since
     const stored = (await this.store.getEmbedder())?.id;
     if (stored !== this.embedderId) {
@@ -106,7 +164,13 @@ export class App {
   async status(): Promise<StatusReport> {
     const stats = await this.store.stats();
     // where the index lives: the file, or the server URL (without its password) and schema
-    return { index: this.backend.kind === 'sqlite' ? this.config.index : this.backend.location, ...stats, embedder: (await this.store.getEmbedder()) ?? null, configuredProvider: this.config.embedder.provider };
+    return {
+      index: this.location,
+      ...stats,
+      embedder: (await this.store.getEmbedder()) ?? null,
+      configuredProvider: this.config.embedder.provider,
+      ...(this.backend.shared ? { redis: this.backend.shared.state() } : {}),
+    };
   }
 
   /** One section's full text by id or uri#anchor, with optional parent/children/siblings. */

@@ -1,6 +1,6 @@
 // The backend factory: which adapter a configuration names (SQLite, PostgreSQL on the test server,
 // .ci/run starts it), and a clear refusal for the backend this build does not have yet (Redis).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -80,10 +80,13 @@ describe('backend factory', () => {
     }
   });
 
-  it('refuses Redis clearly (nothing uses it yet)', async () => {
-    const e = await refusal(openBackend({ store: join(dir, 'r.db'), redis: 'redis://:pw@127.0.0.1:6379' }));
+  it('refuses Redis beside a SQLite index clearly, creating nothing', async () => {
+    const path = join(dir, 'r.db');
+    const e = await refusal(openBackend({ store: path, redis: 'redis://:pw@127.0.0.1:6379' }, { create: true }));
     expect(e).toBeInstanceOf(ConfigError);
-    expect((e as ConfigError).message).toMatch(/^Redis is not available yet \(redis:\/\/:\*\*\*@127\.0\.0\.1:6379\)/);
+    expect((e as ConfigError).message).toMatch(/^--redis shares state between replicas of a PostgreSQL index; this index is a SQLite file/);
+    expect((e as ConfigError).message).not.toContain(':pw@');
+    expect(existsSync(path)).toBe(false);
   });
 
   it('does not create a SQLite index unless asked to', async () => {

@@ -12,7 +12,10 @@
  * types and load the driver with `import()` when a postgres:// store is
  * opened (store/postgres/database.ts), so an embedded user never needs it.
  */
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { RedisState } from '../cache/redis/redis-state.js';
+import type { SharedState, SharedStateStatus } from '../cache/shared-state.js';
 import { ConfigError, NotFoundError } from '../domain/errors.js';
 import type { JobQueue, QueueOptions } from '../queue/queue.js';
 import { PgJobQueue } from '../queue/postgres/pg-queue.js';
@@ -33,6 +36,10 @@ export interface Backend {
   readonly location: string;
   readonly store: Store;
   readonly integrity: IndexIntegrity;
+  /** What replicas share beside the index (Redis), when `redis` is set. */
+  readonly shared?: SharedState;
+  /** Names this index in shared keys and channels: the same for every process on it. */
+  readonly key: string;
   /**
    * A handle on the job queue that lives beside the index (in the same
    * database, so `commitJob` is one transaction), creating its tables on
@@ -58,21 +65,51 @@ export function storeKind(location: string): StoreKind {
   throw new ConfigError(`unknown store ${redact(location)}: expected a file path (SQLite) or a postgres:// URL`, { hint: 'set --store / DOCGRAPH_STORE to a file path, e.g. ./.docgraph/index.db' });
 }
 
+export interface BackendOpenOptions {
+  /** Create the index when it does not exist. */
+  create?: boolean;
+  /** Hears every change of the shared state's status (Redis up or down), for the log. */
+  onSharedState?: (s: SharedStateStatus) => void;
+}
+
 /**
  * Opens the backend the settings name. Without `create`, an index that does
  * not exist yet (a SQLite file; a PostgreSQL schema without docgraph's
- * tables) is NOT_FOUND (nothing is created). Redis, which this build does
- * not have yet, is CONFIG_INVALID, saying so.
+ * tables) is NOT_FOUND (nothing is created). `redis` adds the state replicas
+ * share (cache/shared-state.ts); it needs a PostgreSQL store, since a SQLite
+ * index lives on one machine (CONFIG_INVALID otherwise). A Redis server that
+ * does not answer is not an error: the backend opens, its shared state says
+ * `down`, and the client keeps reconnecting.
  */
-export async function openBackend(settings: BackendSettings, opts: { create?: boolean } = {}): Promise<Backend> {
+export async function openBackend(settings: BackendSettings, opts: BackendOpenOptions = {}): Promise<Backend> {
   const kind = storeKind(settings.store);
-  if (settings.redis !== undefined) {
-    throw new ConfigError(`Redis is not available yet (${redact(settings.redis)}): nothing in this build shares state through Redis`, {
-      hint: 'unset --redis / DOCGRAPH_REDIS; shared sessions, cache and change notifications are planned (issue 13, step 4)',
+  if (settings.redis !== undefined && kind !== 'postgres') {
+    throw new ConfigError(`--redis shares state between replicas of a PostgreSQL index; this index is a SQLite file (${settings.store}), which lives on one machine`, {
+      hint: 'unset --redis / DOCGRAPH_REDIS, or point --store / DOCGRAPH_STORE at a postgres:// URL',
     });
   }
-  if (kind === 'postgres') return openPostgres(settings.store, opts.create ?? false);
-  return openSqlite(settings.store, opts.create ?? false);
+  const backend = kind === 'postgres' ? await openPostgres(settings.store, opts.create ?? false) : openSqlite(settings.store, opts.create ?? false);
+  if (settings.redis === undefined) return backend;
+  let shared: SharedState;
+  try {
+    shared = await RedisState.open(settings.redis, redact(settings.redis), opts.onSharedState ?? (() => undefined));
+  } catch (e) {
+    await backend.close();
+    throw e;
+  }
+  return {
+    ...backend,
+    shared,
+    close: async () => {
+      await shared.close();
+      await backend.close();
+    },
+  };
+}
+
+/** An index's name in shared keys: a digest of where it lives (server, database and schema, without credentials). */
+function backendKey(location: string): string {
+  return createHash('sha256').update(location).digest('hex').slice(0, 16);
 }
 
 /**
@@ -89,9 +126,11 @@ async function openPostgres(location: string, create: boolean): Promise<Backend>
     await store.close();
     throw e;
   }
+  const where = store.location + (schema === 'public' ? '' : ` (schema ${schema})`);
   return {
     kind: 'postgres',
-    location: store.location + (schema === 'public' ? '' : ` (schema ${schema})`),
+    location: where,
+    key: backendKey(where),
     store,
     integrity: store.integrity,
     openQueue: (options = {}) => PgJobQueue.open({ ...options, db: store.database, index: store }),
@@ -120,6 +159,7 @@ function openSqlite(path: string, create: boolean): Backend {
   return {
     kind: 'sqlite',
     location: path,
+    key: backendKey(path),
     store,
     integrity: store.integrity,
     // the queue's tables live in the index file, on the store's connection: commitJob is one transaction

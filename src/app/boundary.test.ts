@@ -41,6 +41,16 @@ describe('lint: ports carry no backend', () => {
     expect(await boundary('src/store/postgres/x.ts', "import pg from 'pg';\nexport const p = pg;\n")).toEqual([expect.stringMatching(/loadPg/)]);
   });
 
+  it('keeps ioredis inside the Redis adapter, which loads it lazily, and the adapter inside the backend factory', async () => {
+    for (const path of ['src/app/x.ts', 'src/search/x.ts', 'src/cache/x.ts', 'test/x.test.ts']) {
+      expect(await boundary(path, "import type { Redis } from 'ioredis';\nexport type R = Redis;\n"), path).toEqual([expect.stringMatching(/load lazily/)]);
+    }
+    expect(await boundary('src/cache/redis/x.ts', "import type { Redis } from 'ioredis';\nexport type R = Redis;\n")).toEqual([]);
+    expect(await boundary('src/cache/redis/x.ts', "import { Redis } from 'ioredis';\nexport const r = Redis;\n")).toEqual([expect.stringMatching(/RedisState.open/)]);
+    expect(await boundary('src/app/x.ts', "import { RedisState } from '../cache/redis/redis-state.js';\nexport const r = RedisState;\n")).toHaveLength(1);
+    expect(await boundary('src/app/backend.ts', "import { RedisState } from '../cache/redis/redis-state.js';\nexport const r = RedisState;\n")).toEqual([]);
+  });
+
   it('refuses an adapter loaded with import(), also where another no-restricted-syntax rule applies', async () => {
     for (const path of ['src/app/x.ts', 'src/ingest/x.ts', 'src/parse/x.ts', 'test/x.test.ts']) {
       expect(await boundary(path, "export const load = () => import('../store/sqlite/sqlite-store.js');\n"), path).toEqual([expect.stringMatching(/with import\(\)/)]);

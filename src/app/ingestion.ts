@@ -23,6 +23,7 @@ import { planFolder, planJobs, type Plan } from '../ingest/plan.js';
 import type { DocumentRecords } from '../ingest/records.js';
 import { buildReport, type QueuedJobs } from '../ingest/report.js';
 import type { Logger } from '../observability/logger.js';
+import { changesChannel } from '../cache/shared-state.js';
 import { QueueFullError } from '../queue/errors.js';
 import type { BackpressureState, EnqueueOptions, EnqueueResult, Job, JobDetails, JobInput, JobListOptions, JobQueue, QueueOptions, QueueStats, StaleLeases } from '../queue/queue.js';
 import { settleRelinks } from '../ingest/links.js';
@@ -251,6 +252,8 @@ export class Ingestion {
       fatalError: (e) => fatalIndexFailure(e, c.index),
       onEvent: (e) => {
         if (log) logEvent(log, e);
+        // replicas hear that the index changed (with Redis): they warm what the next search reads
+        if (e.type === 'completed') void this.backend.shared?.publish(changesChannel(this.backend.key), e.jobId);
         o.onEvent?.(e);
       },
     });

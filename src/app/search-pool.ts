@@ -27,11 +27,18 @@ function workerFile(): string {
   return new URL('./search-worker.js', import.meta.url).href;
 }
 
-/** `app` with its searches sent to `pool`: what `docgraph serve` hands to MCP (and every other operation stays in-process). */
-export function searchingOn<T extends { search(query: string, options?: SearchOptions): Promise<SearchResult> }>(app: T, pool: SearchPool): T {
+/**
+ * `app` with its searches sent to `pool`: what `docgraph serve` hands to MCP
+ * (and every other operation stays in-process). The shared result cache, when
+ * there is one, is asked first, on this thread.
+ */
+export function searchingOn<T extends { search(query: string, options?: SearchOptions): Promise<SearchResult>; throughCache(query: string, options: SearchOptions, compute: () => Promise<SearchResult>): Promise<SearchResult> }>(
+  app: T,
+  pool: SearchPool,
+): T {
   return new Proxy(app, {
     get(target, key, receiver) {
-      if (key === 'search') return (query: string, options?: SearchOptions) => pool.search(query, options);
+      if (key === 'search') return (query: string, options: SearchOptions = {}) => target.throughCache(query, options, () => pool.search(query, options));
       const value = Reflect.get(target, key, receiver) as unknown;
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },

@@ -12,7 +12,8 @@ function appFor(config: Config): Promise<App> {
   const key = `${config.store ?? ''}\u0000${config.index}`;
   let app = apps.get(key);
   if (!app) {
-    app = App.open(config);
+    // the calling thread answers from the shared cache before it sends a search here (App.throughCache): no Redis on this thread
+    app = App.open({ ...config, redis: undefined });
     apps.set(key, app);
     app.catch(() => apps.delete(key));
   }

@@ -183,7 +183,7 @@ export function registerIngestionCommands(program: Command, setExit: (code: numb
           const stop = stopOnSignals('worker', c.worker.graceMs);
           try {
             const worker = workerId();
-            err(`docgraph: worker ${worker} started on ${c.index} (concurrency ${c.worker.concurrency}${opts.exitWhenIdle ? ', exits when idle' : ''})\n`);
+            err(`docgraph: worker ${worker} started on ${app.location} (concurrency ${c.worker.concurrency}${opts.exitWhenIdle ? ', exits when idle' : ''})\n`);
             let skipped = 0;
             const onEvent = (e: WorkerEvent): void => {
               // a file that cannot be indexed is reported as ingest reports it: skipped, one line, its reason
@@ -372,6 +372,7 @@ export function registerIngestionCommands(program: Command, setExit: (code: numb
             `graph      ${s.entities} entities, ${s.edges} edges`,
             `embedder   ${s.embedder ? `${s.embedder.id} (${s.embedder.dimensions} dims)` : 'none yet'}; configured: ${s.configuredProvider}`,
             `last ingest ${s.lastIndexedAt ?? 'never'}`,
+            ...(s.redis ? [`redis      ${s.redis.status} since ${s.redis.since} (${s.redis.location})${s.redis.error ? `: ${s.redis.error}` : ''}`] : []),
             ...queueLines(queue),
           ].join('\n') + '\n',
         );

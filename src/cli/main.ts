@@ -63,7 +63,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description('Index technical documentation (Markdown, HTML) into a searchable knowledge graph and answer with citable sections.')
     .option('--index <path>', 'index file (default ./.docgraph/index.db, env DOCGRAPH_INDEX)')
     .option('--store <path|url>', 'where the index and job queue live: a SQLite file (as --index) or a postgres:// URL (env DOCGRAPH_STORE)')
-    .option('--redis <url>', 'Redis shared by replicas, redis://... (env DOCGRAPH_REDIS)')
+    .option('--redis <url>', 'Redis shared by the replicas of a PostgreSQL index (result cache, change notifications), redis://... (env DOCGRAPH_REDIS)')
     .option('--config <file>', 'config file (default: docgraph.config.yaml|yml|json in this folder)')
     .option('--allow-download', 'let the transformers embedder download model files once (off by default)')
     .option('--verbose', 'show stack traces on errors')

@@ -59,7 +59,7 @@ export function registerMcpCommands(program: Command): void {
       console.log = console.info = console.debug = console.warn = console.error;
       const config = configFor(cmd);
       const log = createLogger(config.logLevel);
-      const app = await App.open(config);
+      const app = await App.open(config, { log });
       const stop = untilStopped();
       try {
         // loaded here, not at the top: every other command starts faster without the MCP SDK and the HTTP stack
@@ -87,7 +87,7 @@ export function registerMcpCommands(program: Command): void {
       // flag at every collection, so setting it here, before serving, takes effect.
       setFlagsFromString('--heap-growing-percent=100');
       const log = createLogger(config.logLevel);
-      const app = await App.open(config);
+      const app = await App.open(config, { log });
       const stop = untilStopped();
       // searches run on threads of their own (server.searchThreads), so queries use every core and the event loop stays free
       const threads = searchThreads(config);
@@ -97,6 +97,8 @@ export function registerMcpCommands(program: Command): void {
         const { searchingOn } = await import('../app/search-pool.js');
         const server = await startHttpServer({ app: pool ? searchingOn(app, pool) : app, tokenBudget: config.server.tokenBudget, log }, config);
         void pool?.warm(); // in the background: requests are served meanwhile
+        // a write to the index by any process of the fleet (announced through Redis): tell the MCP clients, at most twice a second
+        await app.onIndexChange(atMostEvery(500, () => server.indexChanged()));
         const background = await app.ingestion.background({ worker: opts.worker, log }).catch(async (e: unknown) => {
           await server.close();
           throw e;
@@ -148,4 +150,15 @@ export function registerMcpCommands(program: Command): void {
       }
       if (!spec.url && !pgStore && !existsSync(config.index)) err(`note: there is no index at ${config.index} yet; run \`docgraph ingest <folder>\` first\n`);
     });
+}
+
+/** `f`, run at most once per `ms` however often the result is called: a burst of calls runs it once, `ms` after the first. */
+function atMostEvery(ms: number, f: () => void): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  return () => {
+    timer ??= setTimeout(() => {
+      timer = undefined;
+      f();
+    }, ms).unref();
+  };
 }

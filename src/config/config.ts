@@ -154,7 +154,7 @@ export const configSchema = z
       .string()
       .regex(/^rediss?:\/\/\S+$/, 'a redis:// or rediss:// URL')
       .optional()
-      .describe('Redis for what replicas share (sessions, cache, change notifications): a redis:// URL (not available yet) (env DOCGRAPH_REDIS, flag --redis).'),
+      .describe('Redis for what the replicas of a PostgreSQL index share (the search result cache, change notifications): a redis:// or rediss:// URL; needs a postgres:// store and the optional ioredis package. Redis down is not an error: searches go on without the cache (env DOCGRAPH_REDIS, flag --redis).'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn').describe('Log level for stderr logs (env DOCGRAPH_LOG_LEVEL).'),
     embedder: z
       .object({

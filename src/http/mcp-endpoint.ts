@@ -212,6 +212,21 @@ export class McpSessions {
   }
 
   /** Closes every session. Idempotent. */
+  /**
+   * Tells every open session that the documents may have changed (MCP
+   * `notifications/resources/list_changed`, on its standalone SSE stream):
+   * called when a write to the index is announced, by any process (Redis).
+   */
+  indexChanged(): void {
+    for (const [id, s] of this.sessions) {
+      try {
+        s.server.sendResourceListChanged();
+      } catch (e) {
+        this.ctx.log?.debug({ session: id, err: e }, 'could not notify an MCP session of a change');
+      }
+    }
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -63,6 +63,8 @@ export interface RunningHttpServer {
   /** Base URL, e.g. http://127.0.0.1:7700 */
   url: string;
   port: number;
+  /** Tells the open MCP sessions that the indexed documents changed (resources/list_changed). */
+  indexChanged(): void;
   /** Stops accepting, ends MCP sessions and open streams. Idempotent. */
   close(): Promise<void>;
 }
@@ -90,6 +92,7 @@ export async function startHttpServer(ctx: McpContext, config: Config): Promise<
   return {
     url: `http://${urlHost}:${address.port}`,
     port: address.port,
+    indexChanged: () => sessions.indexChanged(),
     close: () =>
       (closing ??= (async () => {
         limiter.close();

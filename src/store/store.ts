@@ -150,6 +150,14 @@ export interface Store {
   sectionsMatching(ids: readonly string[], filters: SearchFilters): Promise<Set<string>>;
 
   /**
+   * A token that changes with every write that can change a search result
+   * (sections, vectors, entities, edges), the same in every process on this
+   * index: what a result cache shared between processes keys its entries by.
+   * Undefined when the backend has none (SQLite: one machine, nothing to share).
+   */
+  sharedGeneration(): Promise<string | undefined>;
+
+  /**
    * How many sections hold each of `terms` in their lexical row (index terms,
    * see domain/text.ts; absent terms count 0), and how many sections there are.
    */

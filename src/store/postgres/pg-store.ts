@@ -224,6 +224,11 @@ export class PgStore implements Store {
     });
   }
 
+  async sharedGeneration(): Promise<string | undefined> {
+    const rows = await this.db.query<{ generation: string }>('SELECT generation::text AS generation FROM index_state WHERE id = 1');
+    return rows[0]?.generation;
+  }
+
   async termSectionCounts(terms: readonly string[]): Promise<{ sections: number; counts: Map<string, number> }> {
     const unique = [...new Set(terms)];
     // one round trip: the sections, and per term the sections its token's postings name

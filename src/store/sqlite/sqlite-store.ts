@@ -335,6 +335,11 @@ export class SqliteStore implements Store {
     return written;
   }
 
+  /** None: SQLite's change counters are per connection, and a SQLite index has no processes on other machines to share a cache with. */
+  async sharedGeneration(): Promise<string | undefined> {
+    return undefined;
+  }
+
   async termSectionCounts(terms: readonly string[]): Promise<{ sections: number; counts: Map<string, number> }> {
     const version = this.version();
     if (version !== this.termCountsVersion) {
