@@ -57,6 +57,10 @@ const serverSchema = z
       .max(64)
       .optional()
       .describe('Worker threads `docgraph serve` runs searches on, each with its own connection to the index; 0 runs them on the event loop. Default: the CPU cores, at most 4 (env DOCGRAPH_SEARCH_THREADS).'),
+    mcpStateless: z
+      .boolean()
+      .optional()
+      .describe('Serve MCP over HTTP without sessions: every POST to /mcp stands alone (JSON answers, no SSE stream, no resumption, no change notifications), so any replica behind a load balancer can answer any request. Default false: sessions, which stay with the replica that opened them (env DOCGRAPH_MCP_STATELESS).'),
   })
   .strict()
   .default({ host: '127.0.0.1', port: 7700, allowedHosts: [], allowedOrigins: [], tokenBudget: 4000, eventStoreMaxBytes: 32 * 1024 * 1024, queueDeadlineMs: 1000 });
@@ -277,6 +281,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   if (env.DOCGRAPH_MAX_CONCURRENT) server.maxConcurrent = parseNumber('DOCGRAPH_MAX_CONCURRENT', env.DOCGRAPH_MAX_CONCURRENT);
   if (env.DOCGRAPH_MAX_QUEUE) server.maxQueue = parseNumber('DOCGRAPH_MAX_QUEUE', env.DOCGRAPH_MAX_QUEUE);
   if (env.DOCGRAPH_SEARCH_THREADS) server.searchThreads = parseNumber('DOCGRAPH_SEARCH_THREADS', env.DOCGRAPH_SEARCH_THREADS);
+  if (env.DOCGRAPH_MCP_STATELESS) server.mcpStateless = parseBool('DOCGRAPH_MCP_STATELESS', env.DOCGRAPH_MCP_STATELESS);
   if (env.DOCGRAPH_QUEUE_DEADLINE_MS) server.queueDeadlineMs = parseNumber('DOCGRAPH_QUEUE_DEADLINE_MS', env.DOCGRAPH_QUEUE_DEADLINE_MS);
   if (options.overrides?.server?.host !== undefined) server.host = options.overrides.server.host;
   if (options.overrides?.server?.port !== undefined) server.port = options.overrides.server.port;

@@ -15,6 +15,8 @@ export interface McpSessionLimits {
   idleMs?: number;
   /** Bytes of SSE events kept for resumption, across all sessions (oldest dropped first). Default 32 MiB (config server.eventStoreMaxBytes). */
   eventStoreMaxBytes?: number;
+  /** No sessions: every POST gets a server and transport of its own, answered as JSON (config server.mcpStateless). */
+  stateless?: boolean;
 }
 
 interface Session {
@@ -88,6 +90,7 @@ export class McpSessions {
   private readonly idleMs: number;
   private readonly sweeper: NodeJS.Timeout;
   private readonly events: EventLog;
+  private readonly stateless: boolean;
   private closed = false;
 
   constructor(
@@ -98,6 +101,7 @@ export class McpSessions {
     this.maxSessions = limits.maxSessions ?? 100;
     this.idleMs = limits.idleMs ?? 30 * 60_000;
     this.events = new EventLog(limits.eventStoreMaxBytes);
+    this.stateless = limits.stateless ?? false;
     this.sweeper = setInterval(() => void this.sweep(), Math.min(60_000, this.idleMs)).unref();
   }
 
@@ -118,6 +122,9 @@ export class McpSessions {
       return rpcError(405, -32000, 'Method not allowed: use POST, GET or DELETE', { allow: 'GET, POST, DELETE' });
     }
     const sessionId = c.req.header('mcp-session-id');
+    if (this.stateless && method !== 'POST') {
+      return rpcError(405, -32000, 'This server runs MCP without sessions (server.mcpStateless): POST each request; there is no stream to GET and no session to DELETE', { allow: 'POST' });
+    }
     let body: unknown;
     if (method === 'POST') {
       try {
@@ -126,6 +133,7 @@ export class McpSessions {
         return rpcError(400, -32700, 'Parse error: the body must be a JSON-RPC message');
       }
     }
+    if (this.stateless) return this.handleStateless(c.req.raw, body);
     if (sessionId !== undefined) {
       const session = this.sessions.get(sessionId);
       if (!session) return rpcError(404, -32001, 'Session not found: it expired or was closed; initialize a new one');
@@ -171,6 +179,37 @@ export class McpSessions {
       });
     } catch (e) {
       release();
+      throw e;
+    }
+  }
+
+  /**
+   * Stateless MCP: a server and transport for this one POST, closed when its
+   * answer is sent, so no replica holds anything between requests. Work
+   * waits for (or is shed by) the limiter as in a session.
+   */
+  private async handleStateless(req: Request, body: unknown): Promise<Response> {
+    let release: Release = () => undefined;
+    if (this.limiter && needsWorkSlot(body)) {
+      try {
+        release = await this.limiter.acquire();
+      } catch (e) {
+        if (e instanceof ServerBusyError) return busyResponse(e, requestId(body));
+        throw e;
+      }
+    }
+    const server = createMcpServer(this.ctx);
+    const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    const done = (): void => {
+      release();
+      void transport.close().catch(() => undefined);
+      void server.close().catch(() => undefined);
+    };
+    try {
+      await server.connect(transport);
+      return whenSent(await transport.handleRequest(req, { parsedBody: body }), done);
+    } catch (e) {
+      done();
       throw e;
     }
   }

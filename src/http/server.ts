@@ -37,7 +37,7 @@ export interface HttpAppOptions {
 export function createHttpApp(ctx: McpContext, opts: HttpAppOptions): { app: Hono; sessions: McpSessions; limiter: WorkLimiter } {
   const { server } = opts;
   const limiter = new WorkLimiter({ ...opts.limits, ...(ctx.log ? { log: ctx.log } : {}) });
-  const sessions = new McpSessions(ctx, { eventStoreMaxBytes: server.eventStoreMaxBytes, ...opts.sessions }, limiter);
+  const sessions = new McpSessions(ctx, { eventStoreMaxBytes: server.eventStoreMaxBytes, stateless: server.mcpStateless ?? false, ...opts.sessions }, limiter);
   const app = new Hono();
   app.use('*', rebindingGuard({ bindHost: server.host, allowedHosts: server.allowedHosts, allowedOrigins: server.allowedOrigins }));
   app.get('/health', (c) => c.json({ status: 'ok', version: VERSION, mcp_sessions: sessions.size, event_store: sessions.eventStats(), load: limiter.stats() }));
