@@ -80,5 +80,30 @@ describe.each([
     expect(small.search(q, 3).map((h) => h.rowid)).toEqual([3, 5, 9]);
     expect(small.search(q, 0)).toEqual([]);
     expect(small.size).toBe(3);
+    // at the cut of a full heap too: the lowest rowids of a tie are kept, whatever the scan order
+    const many = [40, 7, 22, 3, 15, 31].map((rowid) => ({ rowid, vec: new Uint8Array(same.slice().buffer) }));
+    small.load(many, 6);
+    expect(small.search(q, 2).map((h) => h.rowid)).toEqual([3, 7]);
+  });
+
+  it('applies a change (rows dropped, changed, added) to answer as a fresh load of the new rows does', () => {
+    const next = random(7);
+    const before = rows(400, dims, next);
+    const index = new FlatVectorIndex(dims, { native });
+    index.load(before, before.length);
+    // drop every fifth row, replace every seventh with a new vector, add 50 new rows
+    const dropped = before.filter((_, i) => i % 5 === 0).map((r) => r.rowid);
+    const replaced = before.filter((_, i) => i % 7 === 0 && i % 5 !== 0).map((r) => ({ rowid: r.rowid, vec: rows(1, dims, next)[0]!.vec }));
+    const added = rows(50, dims, next).map((r) => ({ ...r, rowid: r.rowid + 100_000 }));
+    index.apply([...dropped, ...replaced.map((r) => r.rowid), ...added.map((r) => r.rowid)], [...replaced, ...added]);
+    const after = [...before.filter((r) => !dropped.includes(r.rowid) && !replaced.some((x) => x.rowid === r.rowid)), ...replaced, ...added];
+    expect(index.size).toBe(after.length);
+    const fresh = new FlatVectorIndex(dims, { native });
+    fresh.load([...after].sort((a, b) => a.rowid - b.rowid), after.length);
+    for (let k = 0; k < 10; k++) {
+      const q = Float32Array.from({ length: dims }, () => next() - 0.5);
+      expect(index.search(q, 10).map((h) => h.rowid)).toEqual(bruteForce(after, q, 10).map((h) => h.rowid));
+      expect(index.search(q, 10)).toEqual(fresh.search(q, 10));
+    }
   });
 });

@@ -52,6 +52,37 @@ export class FlatVectorIndex {
     this.count = i;
   }
 
+  /**
+   * Brings the index up to date with a change: every row in `changed` is
+   * dropped, then each row of `rows` (the changed rows that still have a
+   * vector) is added. A removed slot takes the last row, so the order of rows
+   * changes; searches do not depend on it (ties go to the lower rowid).
+   */
+  apply(changed: Iterable<number>, rows: readonly { rowid: number; vec: Uint8Array }[]): void {
+    const dims = this.dimensions;
+    const drop = new Set(changed);
+    if (drop.size > 0) {
+      const slots: number[] = [];
+      for (let i = 0; i < this.count; i++) if (drop.has(this.rowids[i]!)) slots.push(i);
+      // from the highest slot down, so the row moved into a slot is never one still to be dropped
+      for (let k = slots.length - 1; k >= 0; k--) {
+        const slot = slots[k]!;
+        const last = this.count - 1;
+        if (slot !== last) {
+          this.matrix.copyWithin(slot * dims, last * dims, (last + 1) * dims);
+          this.rowids[slot] = this.rowids[last]!;
+        }
+        this.count--;
+      }
+    }
+    for (const row of rows) {
+      if (this.count >= this.rowids.length) this.grow(this.count * 2 + 1);
+      this.matrix.set(new Float32Array(row.vec.buffer, row.vec.byteOffset, dims), this.count * dims);
+      this.rowids[this.count] = row.rowid;
+      this.count++;
+    }
+  }
+
   private grow(capacity: number): void {
     const m = new Float32Array(capacity * this.dimensions);
     m.set(this.matrix);
@@ -180,7 +211,8 @@ class MinHeap {
       this.ids.push(id);
       this.scores.push(score);
       this.up(this.ids.length - 1);
-    } else if (score > this.scores[0]!) {
+    } else if (score > this.scores[0]! || (score === this.scores[0]! && id < this.ids[0]!)) {
+      // on a tie the lower rowid stays: the result does not depend on the order rows are scanned in
       this.ids[0] = id;
       this.scores[0] = score;
       this.down(0);
@@ -193,10 +225,15 @@ class MinHeap {
       .sort((a, b) => b.score - a.score || a.rowid - b.rowid);
   }
 
+  /** Whether the entry at `a` ranks below the one at `b` (the heap's root is the lowest: lowest score, then highest rowid). */
+  private below(a: number, b: number): boolean {
+    return this.scores[a]! < this.scores[b]! || (this.scores[a]! === this.scores[b]! && this.ids[a]! > this.ids[b]!);
+  }
+
   private up(i: number): void {
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (this.scores[p]! <= this.scores[i]!) break;
+      if (!this.below(i, p)) break;
       this.swap(i, p);
       i = p;
     }
@@ -208,8 +245,8 @@ class MinHeap {
       const l = 2 * i + 1;
       const r = l + 1;
       let s = i;
-      if (l < n && this.scores[l]! < this.scores[s]!) s = l;
-      if (r < n && this.scores[r]! < this.scores[s]!) s = r;
+      if (l < n && this.below(l, s)) s = l;
+      if (r < n && this.below(r, s)) s = r;
       if (s === i) return;
       this.swap(i, s);
       i = s;

@@ -135,4 +135,20 @@ export const PG_STORE_MIGRATIONS: readonly { version: number; name: string; sql:
       INSERT INTO index_state (id, generation) VALUES (1, 0);
     `,
   },
+  {
+    // Which sections' vectors each generation changed, so a process brings its in-memory vector index
+    // up to date by reading those rows instead of every vector. section_rowid -1 = "all of them"
+    // (the embedder changed). Entries at or below index_state.vector_log_from were pruned: a process
+    // that holds an older generation reloads everything.
+    version: 2,
+    name: 'vector change log',
+    sql: `
+      CREATE TABLE vector_changes (
+        generation bigint NOT NULL,
+        section_rowid bigint NOT NULL
+      );
+      CREATE INDEX vector_changes_generation ON vector_changes (generation);
+      ALTER TABLE index_state ADD COLUMN vector_log_from bigint NOT NULL DEFAULT 0;
+    `,
+  },
 ];

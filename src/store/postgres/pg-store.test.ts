@@ -1,7 +1,7 @@
 // The Store contract on a real PostgreSQL 15 (DOCGRAPH_TEST_POSTGRES; .ci/run starts it): each test
 // in a schema of its own, dropped after.
 import { afterEach, describe, expect, it } from 'vitest';
-import { storeContract } from '../store.contract.js';
+import { documentWrite, storeContract, unit } from '../store.contract.js';
 import type { Store } from '../store.js';
 import { PgStore } from './pg-store.js';
 import { freshSchema } from '../../../test/helpers/postgres.js';
@@ -45,5 +45,45 @@ describe('PgStore (PostgreSQL specifics)', () => {
     const fresh = await freshSchema('dgnone');
     schemas.push(fresh);
     await expect(PgStore.open({ ...fresh, create: false })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it("brings another process's vector index up to date from the change log, reloading whole only when it must", async () => {
+    const fresh = await freshSchema('dgvec');
+    schemas.push(fresh);
+    const writer = await open(fresh);
+    const reader = await open(fresh);
+    const embedder = (id: string) => ({ id, provider: 'test', model: 'm', dimensions: 4 });
+    await writer.setEmbedder(embedder('e1'));
+    const a = documentWrite({ uri: 'a.md', sections: [{ heading: 'A', text: 'a', vector: [1, 0, 0, 0] }, { heading: 'B', text: 'b', vector: [0, 1, 0, 0] }] });
+    await writer.upsertSource({ id: a.document.sourceId, kind: 'fs', location: '/docs/a', createdAt: '2025-01-01T00:00:00.000Z' });
+    await writer.writeDocument(a);
+    const top = async (s: PgStore, v: number[]) => (await s.vectorSearch(unit(v), 10)).map((h) => h.sectionId);
+    expect((await top(reader, [1, 0, 0, 0]))[0]).toBe(a.sections[0]!.id);
+    expect(reader.vectorReloads).toBe(1);
+
+    // another document, a replaced one, vectors added to a section by id: applied as changes
+    const b = documentWrite({ uri: 'b.md', sections: [{ heading: 'C', text: 'c', vector: [0, 0, 1, 0] }, { heading: 'D', text: 'no vector yet' }] });
+    await writer.writeDocument(b);
+    const a2 = documentWrite({ uri: 'a.md', sections: [{ heading: 'A2', text: 'a2', vector: [0, 0, 0, 1] }] });
+    await writer.writeDocument(a2);
+    await writer.putVectors(new Map([[b.sections[1]!.id, unit([0.5, 0.5, 0, 0])]]));
+    const queries = [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1], [0.3, 0.3, 0.3, 0.3]];
+    const check = async (): Promise<void> => {
+      const whole = await open(fresh); // a process that loads every vector now
+      for (const q of queries) expect(await top(reader, q), JSON.stringify(q)).toEqual(await top(whole, q));
+    };
+    await check();
+    expect(new Set(await top(reader, [1, 0, 0, 0]))).toEqual(new Set([a2.sections[0]!.id, b.sections[0]!.id, b.sections[1]!.id]));
+    expect(reader.vectorReloads).toBe(1);
+
+    expect(await writer.deleteDocument(b.document.id)).toBe(true);
+    await check();
+    expect(await top(reader, [0, 0, 1, 0])).toEqual([a2.sections[0]!.id]);
+    expect(reader.vectorReloads).toBe(1);
+
+    // a new embedder drops every vector: that is a whole reload
+    await writer.setEmbedder(embedder('e2'));
+    expect(await top(reader, [1, 0, 0, 0])).toEqual([]);
+    expect(reader.vectorReloads).toBe(2);
   });
 });

@@ -41,6 +41,9 @@ const LEXICAL_TIE_MARGIN = 32;
 export class PgStore implements Store {
   private vectors: FlatVectorIndex | undefined;
   private vectorsGeneration = -1;
+  private refreshing: Promise<FlatVectorIndex | undefined> | undefined;
+  /** Whole reloads of the vector index so far (the first load included): the tests read it to see a write applied as a change. */
+  vectorReloads = 0;
   private closed = false;
 
   private constructor(
@@ -210,16 +213,20 @@ export class PgStore implements Store {
   async putVectors(vectors: Map<string, Float32Array>, embedderId?: string): Promise<boolean> {
     return this.db.tx(async (c) => {
       if (embedderId !== undefined && (await embedderIn(c, true))?.id !== embedderId) return false;
+      let changed: number[] = [];
       if (vectors.size > 0) {
         const ids = [...vectors.keys()];
-        await c.query(
-          `INSERT INTO section_vectors (section_rowid, vec)
-           SELECT s.rowid, v.vec FROM unnest($1::text[], $2::bytea[]) AS v(id, vec) JOIN sections s ON s.id = v.id
-           ON CONFLICT (section_rowid) DO UPDATE SET vec = excluded.vec`,
-          [ids, ids.map((id) => toBytes(vectors.get(id)!))],
-        );
+        changed = (
+          await c.query<{ rowid: number }>(
+            `INSERT INTO section_vectors (section_rowid, vec)
+             SELECT s.rowid, v.vec FROM unnest($1::text[], $2::bytea[]) AS v(id, vec) JOIN sections s ON s.id = v.id
+             ON CONFLICT (section_rowid) DO UPDATE SET vec = excluded.vec
+             RETURNING section_rowid AS rowid`,
+            [ids, ids.map((id) => toBytes(vectors.get(id)!))],
+          )
+        ).rows.map((r) => r.rowid);
       }
-      await bumpGeneration(c);
+      await bumpGeneration(c, changed);
       return true;
     });
   }
@@ -328,18 +335,40 @@ export class PgStore implements Store {
     return top.map((t) => ({ sectionId: idOf.get(t.rowid)!, score: t.score })).filter((h) => h.sectionId !== undefined);
   }
 
-  /** Loads (or reloads after any process's write) the in-memory vector index. */
-  private async vectorIndex(): Promise<FlatVectorIndex | undefined> {
+  /**
+   * The in-memory vector index, current with the index: loaded on first use;
+   * after another process's write, brought up to date from the vector change
+   * log (only the rows that changed are read), or reloaded whole when the
+   * embedder changed or this process is further behind than the log keeps.
+   * One refresh at a time: concurrent searches wait for the same one.
+   */
+  private vectorIndex(): Promise<FlatVectorIndex | undefined> {
+    this.refreshing ??= this.refreshVectors().finally(() => (this.refreshing = undefined));
+    return this.refreshing;
+  }
+
+  private async refreshVectors(): Promise<FlatVectorIndex | undefined> {
     const state = (await this.db.query<{ generation: number; value: Buffer | null }>(
       "SELECT i.generation, (SELECT value FROM kv WHERE key = 'embedder') AS value FROM index_state i WHERE i.id = 1",
     ))[0]!;
     if (this.vectors && state.generation === this.vectorsGeneration) return this.vectors;
     if (!state.value) return undefined;
     const embedder = JSON.parse(state.value.toString('utf8')) as StoredEmbedder;
-    // one consistent read: the generation and the vectors of the same snapshot
+    // one consistent read: the generation and the vectors (or changes) of the same snapshot
     const loaded = await this.db.tx(async (c) => {
       await c.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      const generation = (await c.query<{ generation: number }>('SELECT generation FROM index_state WHERE id = 1')).rows[0]!.generation;
+      const now = (await c.query<{ generation: number; vector_log_from: number }>('SELECT generation, vector_log_from FROM index_state WHERE id = 1')).rows[0]!;
+      const current = this.vectors;
+      if (current && current.dimensions === embedder.dimensions && this.vectorsGeneration >= now.vector_log_from) {
+        const changed = (
+          await c.query<{ rowid: number }>('SELECT DISTINCT section_rowid AS rowid FROM vector_changes WHERE generation > $1 AND generation <= $2', [this.vectorsGeneration, now.generation])
+        ).rows.map((r) => r.rowid);
+        if (!changed.includes(-1)) {
+          const rows = changed.length === 0 ? [] : (await c.query<{ rowid: number; vec: Buffer }>('SELECT section_rowid AS rowid, vec FROM section_vectors WHERE section_rowid = ANY($1::bigint[])', [changed])).rows;
+          current.apply(changed, rows.filter((r) => r.vec.byteLength === embedder.dimensions * 4));
+          return { index: current, generation: now.generation };
+        }
+      }
       const index = new FlatVectorIndex(embedder.dimensions);
       const rows: { rowid: number; vec: Uint8Array }[] = [];
       let after = 0;
@@ -350,7 +379,8 @@ export class PgStore implements Store {
         after = page[page.length - 1]!.rowid;
       }
       index.load(rows, rows.length);
-      return { index, generation };
+      this.vectorReloads++;
+      return { index, generation: now.generation };
     });
     this.vectors = loaded.index;
     this.vectorsGeneration = loaded.generation;
@@ -444,7 +474,7 @@ export class PgStore implements Store {
       const prev = await embedderIn(c, false);
       if (prev && prev.id !== e.id) await c.query('DELETE FROM section_vectors');
       await c.query("INSERT INTO kv (key, value) VALUES ('embedder', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [Buffer.from(JSON.stringify(e))]);
-      await bumpGeneration(c);
+      await bumpGeneration(c, 'all');
     });
   }
 
@@ -497,9 +527,26 @@ async function putBlobIn(c: Queryable, key: string, value: Uint8Array): Promise<
   await c.query('INSERT INTO kv (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value', ['blob:' + key, Buffer.from(value)]);
 }
 
-/** Tells every process's vector index to reload; the last statement of a change, so the row lock is held briefly. */
-async function bumpGeneration(c: Queryable): Promise<void> {
-  await c.query('UPDATE index_state SET generation = generation + 1 WHERE id = 1');
+/** Generations of the vector change log kept; a process further behind reloads every vector. */
+const VECTOR_LOG_KEEP = 10_000;
+/** The log is pruned when the generation reaches a multiple of this. */
+const VECTOR_LOG_PRUNE_EVERY = 1_000;
+
+/**
+ * Moves the index's generation (what shared caches and every process's
+ * vector index watch) and logs whose vectors the change touched: the rowids
+ * of `vectors`, or all of them. The last statements of a change, so the
+ * row lock on index_state is held briefly; writers take generations in
+ * commit order.
+ */
+async function bumpGeneration(c: Queryable, vectors: readonly number[] | 'all' = []): Promise<void> {
+  const g = (await c.query<{ generation: number }>('UPDATE index_state SET generation = generation + 1 WHERE id = 1 RETURNING generation')).rows[0]!.generation;
+  const rowids = vectors === 'all' ? [-1] : vectors;
+  if (rowids.length > 0) await c.query('INSERT INTO vector_changes (generation, section_rowid) SELECT $1, unnest($2::bigint[])', [g, rowids]);
+  if (g % VECTOR_LOG_PRUNE_EVERY === 0 && g > VECTOR_LOG_KEEP) {
+    await c.query('DELETE FROM vector_changes WHERE generation <= $1', [g - VECTOR_LOG_KEEP]);
+    await c.query('UPDATE index_state SET vector_log_from = GREATEST(vector_log_from, $1) WHERE id = 1', [g - VECTOR_LOG_KEEP]);
+  }
 }
 
 /** Replaces a document and all that hangs off it, in the caller's transaction. */
@@ -514,7 +561,8 @@ async function writeDocumentIn(c: Queryable, w: DocumentWrite): Promise<void> {
     [d.id, d.sourceId, d.uri, d.title, d.format, d.checksum, d.bytes, JSON.stringify(d.meta), d.indexedAt],
   );
   await markRelink(c, d.id);
-  const removed = await removeDocumentContent(c, d.id);
+  const { entities: removed, rowids: removedRowids } = await removeDocumentContent(c, d.id);
+  const vectorsChanged: number[] = [...removedRowids];
   if (w.sections.length > 0) {
     const s = w.sections;
     const inserted = (
@@ -572,17 +620,21 @@ async function writeDocumentIn(c: Queryable, w: DocumentWrite): Promise<void> {
       }
     }
     if (vRowid.length > 0) await c.query('INSERT INTO section_vectors (section_rowid, vec) SELECT * FROM unnest($1::bigint[], $2::bytea[])', [vRowid, vVec]);
+    for (const r of vRowid) vectorsChanged.push(r);
   }
   const written = await writeGraph(c, d.id, w.entities ?? [], w.edges ?? []);
   await writeNames(c, d.id, w.untypedNames ?? []);
   await refreshEntities(c, new Set([...removed, ...written]));
-  await bumpGeneration(c);
+  await bumpGeneration(c, vectorsChanged);
 }
 
-/** Removes a document's sections (lexical rows and vectors go with them), edges, names and facts; returns the entities it held. */
-async function removeDocumentContent(c: Queryable, docId: string): Promise<Set<string>> {
-  await c.query('DELETE FROM sections WHERE doc_id = $1', [docId]);
-  return removeGraph(c, docId);
+/**
+ * Removes a document's sections (lexical rows and vectors go with them), edges, names and facts;
+ * returns the entities it held and the rowids of the sections it removed.
+ */
+async function removeDocumentContent(c: Queryable, docId: string): Promise<{ entities: Set<string>; rowids: number[] }> {
+  const rowids = (await c.query<{ rowid: number }>('DELETE FROM sections WHERE doc_id = $1 RETURNING rowid', [docId])).rows.map((r) => r.rowid);
+  return { entities: await removeGraph(c, docId), rowids };
 }
 
 /** Records that the documents linking to `docId` must be re-resolved, with the section ids it has before this change. */
@@ -596,9 +648,10 @@ async function markRelink(c: Queryable, docId: string): Promise<void> {
 async function deleteDocumentIn(c: Queryable, id: string): Promise<boolean> {
   const exists = (await c.query('SELECT 1 FROM documents WHERE id = $1 FOR UPDATE', [id])).rows.length > 0;
   if (exists) await markRelink(c, id);
-  await refreshEntities(c, await removeDocumentContent(c, id));
+  const removed = await removeDocumentContent(c, id);
+  await refreshEntities(c, removed.entities);
   const existed = ((await c.query('DELETE FROM documents WHERE id = $1', [id])).rowCount ?? 0) > 0;
-  await bumpGeneration(c);
+  await bumpGeneration(c, removed.rowids);
   return existed;
 }
 
