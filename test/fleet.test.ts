@@ -126,6 +126,8 @@ describe('fleet: PostgreSQL and Redis, three serve replicas, workers killed mid-
     expect(answered).toBeGreaterThan(0);
 
     // exactly once: one completed job per document, each document and section once, 0% drift
+    const dead = await withQueue(db.url, async (q) => Promise.all((await q.list({ states: ['dead'], limit: 10 })).map(async (j) => ({ uri: j.uri, history: (await q.get(j.id))?.history }))));
+    expect(dead, JSON.stringify(dead, null, 1)).toEqual([]);
     expect(await jobCounts(db.url)).toMatchObject({ pending: 0, running: 0, dead: 0, completed: DOCS });
     const completed = await withQueue(db.url, (q) => q.list({ states: ['completed'], limit: 10_000 }));
     expect(completed.map((j) => j.uri).sort()).toEqual([...uris].sort());
