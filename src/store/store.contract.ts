@@ -622,7 +622,7 @@ export function storeContract(name: string, makeStore: () => Store | Promise<Sto
         expect(await store.replaceLinks('d_000000000000000000000002', w.document.checksum, moved)).toBe(false);
       });
 
-      it('names the documents that link into sections or documents', async () => {
+      it('tells which documents link to a section or a document', async () => {
         const w = documentWrite(tlsGuide);
         const [a, b, c] = w.sections.map((s) => s.id) as [string, string, string];
         const target = 'd_000000000000000000000009';
