@@ -15,7 +15,7 @@ import { GraphBuilder } from '../extract/graph.js';
 import { linkEdges, type SectionResolver } from '../extract/structure.js';
 import type { Store } from '../store/store.js';
 
-/** Edges looked at per relink query; a document with more incoming links than this is relinked in part. */
+/** Documents (linking to a target) and edges (of a document) looked at per relink query. */
 const MAX_INCOMING = 100_000;
 
 /** anchor → section id of a document's sections (first part, first section per anchor, document order). */
@@ -68,9 +68,7 @@ export async function linkResolver(
  * document id. Each re-resolves its own links when it is relinked.
  */
 async function dependents(store: Store, target: { docId: string; before: readonly string[] }): Promise<Set<string>> {
-  const incoming = await store.edgesOf([target.docId, ...target.before], 'in', ['LINKS_TO'], MAX_INCOMING);
-  if (incoming.length === 0) return new Set();
-  const fromDocs = new Set((await store.getSections([...new Set(incoming.map((e) => e.src))])).map((s) => s.docId));
+  const fromDocs = new Set(await store.linkingDocuments([target.docId, ...target.before], MAX_INCOMING));
   fromDocs.delete(target.docId);
   return fromDocs;
 }

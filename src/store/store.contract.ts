@@ -621,6 +621,26 @@ export function storeContract(name: string, makeStore: () => Store | Promise<Sto
         await expect(store.replaceLinks(w.document.id, w.document.checksum, [{ src: a, dst: b, type: 'PARENT_OF', weight: 1, evidence: b }])).rejects.toThrow(/LINKS_TO/);
         expect(await store.replaceLinks('d_000000000000000000000002', w.document.checksum, moved)).toBe(false);
       });
+
+      it('tells which documents link to a section or a document', async () => {
+        const w = documentWrite(tlsGuide);
+        const [a, b, c] = w.sections.map((s) => s.id) as [string, string, string];
+        const target = 'd_000000000000000000000009';
+        w.edges = [
+          { src: b, dst: target, type: 'LINKS_TO', weight: 1, evidence: b },
+          { src: c, dst: 's_000000000000000000000009', type: 'LINKS_TO', weight: 1, evidence: c },
+          { src: a, dst: b, type: 'PARENT_OF', weight: 1, evidence: a },
+        ];
+        await store.writeDocument(w);
+        const id = w.document.id;
+        expect(await store.linkingDocuments([target])).toEqual([id]);
+        expect(await store.linkingDocuments([target, 's_000000000000000000000009'])).toEqual([id]);
+        expect(await store.linkingDocuments([b])).toEqual([]); // a PARENT_OF edge is no link
+        expect(await store.linkingDocuments(['s_000000000000000000000008'])).toEqual([]);
+        expect(await store.linkingDocuments([])).toEqual([]);
+        await store.deleteDocument(id);
+        expect(await store.linkingDocuments([target])).toEqual([]);
+      });
     });
 
     describe('blobs', () => {

@@ -178,6 +178,12 @@ export interface Store {
   sectionsNaming(names: readonly string[], limit?: number): Promise<NameMention[]>;
   /** The untyped names the given sections write. */
   namesIn(sectionIds: readonly string[]): Promise<NameMention[]>;
+  /**
+   * The documents holding a LINKS_TO edge into one of `targets` (section or
+   * document ids), in id order, at most `limit` (default 100,000): who must
+   * re-resolve links when the targets change (ingest/links.ts).
+   */
+  linkingDocuments(targets: readonly string[], limit?: number): Promise<string[]>;
   /** Edges touching the nodes (entity, section or document ids) in the given direction, strongest first. */
   edgesOf(ids: readonly string[], direction: EdgeDirection, types?: readonly EdgeType[], limit?: number): Promise<EdgeRecord[]>;
   /** Breadth-first traversal from `from` up to `depth` hops, each edge reported once with the hop it was reached at. */

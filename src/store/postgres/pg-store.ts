@@ -447,6 +447,15 @@ export class PgStore implements Store {
     return ids.map((id) => byId.get(id)).filter((r): r is EntityRow => r !== undefined).map(toEntity);
   }
 
+  async linkingDocuments(targets: readonly string[], limit = 100_000): Promise<string[]> {
+    if (targets.length === 0) return [];
+    const rows = await this.db.query<{ doc_id: string }>(
+      "SELECT DISTINCT doc_id FROM edges WHERE dst = ANY($1::text[]) AND type = 'LINKS_TO' ORDER BY doc_id LIMIT $2",
+      [[...targets], limit],
+    );
+    return rows.map((r) => r.doc_id);
+  }
+
   async edgesOf(ids: readonly string[], direction: EdgeDirection, types?: readonly EdgeType[], limit = 1000): Promise<EdgeRecord[]> {
     if (ids.length === 0) return [];
     const typed = types && types.length > 0;

@@ -498,6 +498,12 @@ export class SqliteStore implements Store {
     return ids.map((id) => stmt.get(id) as EntityRow | undefined).filter((r): r is EntityRow => r !== undefined).map(toEntity);
   }
 
+  async linkingDocuments(targets: readonly string[], limit = 100_000): Promise<string[]> {
+    if (targets.length === 0) return [];
+    const sql = `SELECT DISTINCT doc_id FROM edges WHERE dst IN (${targets.map(() => '?').join(',')}) AND type = 'LINKS_TO' ORDER BY doc_id LIMIT ?`;
+    return this.statements.prepare(sql).pluck().all(...targets, limit) as string[];
+  }
+
   async edgesOf(ids: readonly string[], direction: EdgeDirection, types?: readonly EdgeType[], limit = 1000): Promise<EdgeRecord[]> {
     if (ids.length === 0) return [];
     const idList = ids.map(() => '?').join(',');
