@@ -148,7 +148,8 @@ export class IndexUnavailableError extends DocgraphError {
     const where = opts.path ? ` at ${opts.path}` : '';
     super('INDEX_UNAVAILABLE', `the index${where} cannot be written (${reason}): ${detail}`, {
       ...opts,
-      retryable: false,
+      // a server that cannot be reached may be back in a moment (the caller says so); a read-only or full disk is not
+      retryable: opts.retryable ?? false,
       hint: opts.hint ?? UNAVAILABLE_HINTS[reason],
     });
     this.reason = reason;

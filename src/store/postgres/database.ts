@@ -173,7 +173,9 @@ export function connectionFailure(e: unknown, location: string): unknown {
   if (typeof code !== 'string') return e;
   const opts = { cause: e, path: location, hint: 'check that PostgreSQL is running and reachable at that URL, that the database exists and that this user may use it; queued jobs are kept' };
   if (['ECONNREFUSED', 'ENOTFOUND', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH'].includes(code) || code.startsWith('08') || code === '57P01' || code === '57P03') {
-    return new IndexUnavailableError('cannot-open', `cannot reach PostgreSQL at ${location}: ${(e as Error).message} (${code})`, opts);
+    // a dropped or refused connection is usually brief (a restart, a failover, a network blip): a job that met it is
+    // retried later instead of dead-lettered, and a worker that keeps meeting it stops (fatalIndexFailure)
+    return new IndexUnavailableError('cannot-open', `cannot reach PostgreSQL at ${location}: ${(e as Error).message} (${code})`, { ...opts, retryable: true });
   }
   if (code === '3D000') return new IndexUnavailableError('cannot-open', `no database at ${location} (${code}): create it first`, opts);
   if (code === '53100') return new IndexUnavailableError('disk-full', `PostgreSQL at ${location} is out of disk space (${code})`, opts);
