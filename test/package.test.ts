@@ -85,7 +85,7 @@ describe('the published package', () => {
     expect(bare).toBeGreaterThan(20);
     expect([...undeclared]).toEqual([]);
     expect([...eager]).toEqual([]);
-    expect(Object.keys(optional)).toEqual(['pg']);
+    expect(Object.keys(optional).sort()).toEqual(['ioredis', 'pg']);
   });
 
   it('every file the shipped code opens next to itself is shipped', () => {

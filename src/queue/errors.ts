@@ -12,7 +12,10 @@ export class LeaseLostError extends DocgraphError {
   readonly jobId: string;
   readonly reason: LeaseLostReason;
   constructor(jobId: string, reason: LeaseLostReason) {
-    super('LEASE_LOST', `the lease on job ${jobId} is no longer valid (${reason})`);
+    // the attempt lost its claim (it ran past its lease), not the job its chance: a job that failed with this is
+    // retried. A worker whose heartbeat renewed a lease that had run out, after the write had refused it, fails
+    // the job with this error; as a permanent error that sent a sound job to the dead-letter queue.
+    super('LEASE_LOST', `the lease on job ${jobId} is no longer valid (${reason})`, { retryable: true });
     this.jobId = jobId;
     this.reason = reason;
   }

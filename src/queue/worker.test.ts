@@ -57,6 +57,25 @@ describe('runWorker', () => {
   });
 
   describe('in process', () => {
+    it('retries a job whose handler met a lost lease (a write refused after the lease ran out), never dead-letters it', async () => {
+      const q = await queue({ maxAttempts: 5 });
+      await q.enqueue(job('late.md'));
+      let attempts = 0;
+      const summary = await runWorker({
+        queue: q,
+        pollMs: 5,
+        exitWhenIdle: true,
+        handler: async (ctx) => {
+          attempts++;
+          // what commitJob throws when the lease ran out before the write; the heartbeat may renew it afterwards
+          if (attempts === 1) throw new LeaseLostError(ctx.job.id, 'expired');
+        },
+      });
+      expect(attempts).toBe(2);
+      expect(summary).toMatchObject({ completed: 1, failed: 1 });
+      expect(await q.counts()).toMatchObject({ completed: 1, dead: 0, pending: 0, running: 0 });
+    });
+
     it('runs jobs concurrently, each once, and returns when the queue is drained', async () => {
       const q = await queue();
       for (let i = 0; i < 40; i++) await q.enqueue(job(`d${i}.md`));
