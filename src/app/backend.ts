@@ -17,10 +17,16 @@ import { ConfigError, NotFoundError } from '../domain/errors.js';
 import type { JobQueue, QueueOptions } from '../queue/queue.js';
 import { PgJobQueue } from '../queue/postgres/pg-queue.js';
 import { SqliteJobQueue } from '../queue/sqlite/sqlite-queue.js';
+import { PgKeyStore } from '../store/postgres/key-store.js';
 import { PgStore } from '../store/postgres/pg-store.js';
+import { probePgIndex } from '../store/postgres/probe.js';
 import { asIndexFailure } from '../store/sqlite/failures.js';
+import { SqliteKeyStore } from '../store/sqlite/key-store.js';
+import { probeSqliteIndex } from '../store/sqlite/probe.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { IndexIntegrity } from '../store/integrity.js';
+import type { KeyStore } from '../store/keys.js';
+import type { IndexProbe } from '../store/readiness.js';
 import type { Store } from '../store/store.js';
 
 /** The kinds of store a location can name. */
@@ -33,6 +39,10 @@ export interface Backend {
   readonly location: string;
   readonly store: Store;
   readonly integrity: IndexIntegrity;
+  /** The API keys kept in the index (their tables are created on first use). */
+  readonly keys: KeyStore;
+  /** Whether the index can be reached now (a fresh read) and is at this build's schema: for /health/ready. Never throws. */
+  probe(): Promise<IndexProbe>;
   /**
    * A handle on the job queue that lives beside the index (in the same
    * database, so `commitJob` is one transaction), creating its tables on
@@ -94,6 +104,8 @@ async function openPostgres(location: string, create: boolean): Promise<Backend>
     location: store.location + (schema === 'public' ? '' : ` (schema ${schema})`),
     store,
     integrity: store.integrity,
+    keys: new PgKeyStore(store.database),
+    probe: () => probePgIndex(store.database),
     openQueue: (options = {}) => PgJobQueue.open({ ...options, db: store.database, index: store }),
     close: () => store.close(),
   };
@@ -122,6 +134,8 @@ function openSqlite(path: string, create: boolean): Backend {
     location: path,
     store,
     integrity: store.integrity,
+    keys: new SqliteKeyStore(() => store.database),
+    probe: () => Promise.resolve(probeSqliteIndex(path)),
     // the queue's tables live in the index file, on the store's connection: commitJob is one transaction
     openQueue: (options = {}) => SqliteJobQueue.open({ ...options, index: store }),
     close: () => store.close(),
