@@ -79,11 +79,13 @@ export function createHttpApp(svc: HttpService, opts: HttpAppOptions): { app: Ho
   const sessions = new McpSessions(ctx, { eventStoreMaxBytes: server.eventStoreMaxBytes, ...opts.sessions }, limiter);
   const app = new Hono<{ Variables: AuthVariables }>();
   const isMcp = (c: Context): boolean => c.req.path === '/mcp';
+  // requests no route took (the notFound handler marks them): one `unmatched` label, not one per path
+  const unmatched = new WeakSet<Request>();
 
   app.use('*', async (c, next) => {
     const started = performance.now();
     await next();
-    const route = c.res.status === 404 && routePath(c, -1) === '/*' ? 'unmatched' : routePath(c, -1);
+    const route = unmatched.has(c.req.raw) ? 'unmatched' : routePath(c, -1);
     const labels = { method: c.req.method, route, status: String(c.res.status) };
     metrics.httpRequests.inc(labels);
     metrics.httpDuration.observe(labels, (performance.now() - started) / 1000);
@@ -152,11 +154,10 @@ export function createHttpApp(svc: HttpService, opts: HttpAppOptions): { app: Ho
     }),
   });
 
-  app.notFound((c) =>
-    c.req.path === '/mcp'
-      ? c.json({ jsonrpc: '2.0', error: { code: -32601, message: 'not found' }, id: null }, 404)
-      : errorResponse('NOT_FOUND', `no route ${c.req.method} ${c.req.path}`, { routes: ['/v1 (see /openapi.json)', '/docs', '/mcp', '/health', '/health/ready', '/metrics'] }),
-  );
+  app.notFound((c) => {
+    unmatched.add(c.req.raw);
+    return errorResponse('NOT_FOUND', `no route ${c.req.method} ${c.req.path}`, { routes: ['/v1 (see /openapi.json)', '/docs', '/mcp', '/health', '/health/ready', '/metrics'] });
+  });
   app.onError((e, c) => {
     if (e instanceof HTTPException) return e.getResponse();
     if (c.req.path !== '/mcp') return toErrorResponse(e, svc.log);
