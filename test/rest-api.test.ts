@@ -52,6 +52,14 @@ describe('REST /v1', () => {
     }
   });
 
+  it('takes a slot of the load-shedding limiter for each read, as MCP tool calls do', async () => {
+    const admitted = async (): Promise<number> => (await getJson(`${served.url}/health`)).body.load.admitted_total as number;
+    const before = await admitted();
+    expect((await getJson(`${served.url}/v1/search?q=certificate`)).status).toBe(200);
+    expect((await getJson(`${served.url}/v1/status`)).status).toBe(200);
+    expect(await admitted()).toBe(before + 2);
+  });
+
   it('pages by cursor, and refuses a cursor of another search', async () => {
     const first = await getJson(`${served.url}/v1/search?q=server&limit=2`);
     expect(first.body.next_cursor).toEqual(expect.any(String));

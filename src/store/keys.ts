@@ -32,3 +32,17 @@ export interface KeyStore {
   /** Marks a key revoked at `at`; false when there is no such key or it was revoked already. */
   revoke(id: string, at: number): Promise<boolean>;
 }
+
+/** An `api_keys` row as both SQL backends store it (scopes as JSON text, times as epoch ms). */
+export interface ApiKeyRow {
+  id: string;
+  name: string | null;
+  scopes: string;
+  hash: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export function toApiKeyRecord(r: ApiKeyRow): ApiKeyRecord {
+  return { id: r.id, name: r.name, scopes: JSON.parse(r.scopes) as Scope[], hash: r.hash, createdAt: r.created_at, revokedAt: r.revoked_at };
+}

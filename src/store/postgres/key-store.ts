@@ -1,4 +1,4 @@
-import type { ApiKeyRecord, KeyStore, Scope } from '../keys.js';
+import { toApiKeyRecord as toRecord, type ApiKeyRecord, type ApiKeyRow as Row, type KeyStore } from '../keys.js';
 import { migrate, type PgDatabase } from './database.js';
 
 /** The keys' numbered, append-only migrations (component `keys` in docgraph_schema); never edit a shipped one. */
@@ -18,17 +18,6 @@ export const PG_KEY_MIGRATIONS: readonly { version: number; name: string; sql: s
     `,
   },
 ];
-
-interface Row {
-  id: string;
-  name: string | null;
-  scopes: string;
-  hash: string;
-  created_at: number;
-  revoked_at: number | null;
-}
-
-const toRecord = (r: Row): ApiKeyRecord => ({ id: r.id, name: r.name, scopes: JSON.parse(r.scopes) as Scope[], hash: r.hash, createdAt: r.created_at, revokedAt: r.revoked_at });
 
 /** API keys in the index's schema, on the store's pool; migrated on first use. */
 export class PgKeyStore implements KeyStore {

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { ApiKeyRecord, KeyStore, Scope } from '../keys.js';
+import { toApiKeyRecord as toRecord, type ApiKeyRecord, type ApiKeyRow as Row, type KeyStore } from '../keys.js';
 
 /**
  * The keys' own numbered, append-only migrations (never edit a shipped one).
@@ -46,17 +46,6 @@ export function migrateKeys(db: Database.Database): void {
     db.prepare("INSERT INTO api_keys_meta (key, value) VALUES ('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(String(LATEST));
   }).immediate();
 }
-
-interface Row {
-  id: string;
-  name: string | null;
-  scopes: string;
-  hash: string;
-  created_at: number;
-  revoked_at: number | null;
-}
-
-const toRecord = (r: Row): ApiKeyRecord => ({ id: r.id, name: r.name, scopes: JSON.parse(r.scopes) as Scope[], hash: r.hash, createdAt: r.created_at, revokedAt: r.revoked_at });
 
 /** API keys in the index file, on the store's connection; the tables are created on first use. */
 export class SqliteKeyStore implements KeyStore {
