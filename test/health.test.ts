@@ -11,6 +11,7 @@ let ws: ReturnType<typeof workspace>;
 let served: Served;
 let stuckWs: ReturnType<typeof workspace>;
 let stuck: Served;
+let degraded: Served;
 
 beforeAll(async () => {
   ws = workspace();
@@ -19,10 +20,12 @@ beforeAll(async () => {
   stuckWs = workspace({ health: { maxPendingAgeMs: 1000 } });
   writeFileSync(join(stuckWs.docs, 'a.md'), '# Stuck\n\nA page nobody indexes.\n');
   await queueDocs(stuckWs.dir); // queued, and no worker will run them
-  [served, stuck] = await Promise.all([serveIn(ws.dir), serveIn(stuckWs.dir, ['--no-worker'])]);
+  // an embedder that is not the one that built the vectors, at an address nothing listens on: searches answer without vectors
+  const noEmbedder = { DOCGRAPH_EMBEDDER: 'openai', DOCGRAPH_EMBEDDER_BASE_URL: 'http://127.0.0.1:9/v1', DOCGRAPH_EMBEDDER_MODEL: 'none', DOCGRAPH_EMBEDDER_API_KEY: 'unused-key-0123456789' };
+  [served, stuck, degraded] = await Promise.all([serveIn(ws.dir), serveIn(stuckWs.dir, ['--no-worker']), serveIn(ws.dir, ['--no-worker'], noEmbedder)]);
 }, 120_000);
 afterAll(async () => {
-  expect(await Promise.all([served?.stop(), stuck?.stop()])).toEqual([0, 0]);
+  expect(await Promise.all([served?.stop(), stuck?.stop(), degraded?.stop()])).toEqual([0, 0, 0]);
 });
 
 describe('/health and /health/ready', () => {
@@ -32,7 +35,7 @@ describe('/health and /health/ready', () => {
     expect(live.body.status).toBe('ok');
     const ready = await getJson(`${served.url}/health/ready`);
     expect(ready.status).toBe(200);
-    expect(ready.body).toMatchObject({ status: 'ready', index: { ok: true, reachable: true, migrated: true }, queue: { ok: true, stale_leases: 0 }, dlq: { size: 0 } });
+    expect(ready.body).toMatchObject({ status: 'ready', index: { ok: true, reachable: true, migrated: true }, queue: { ok: true, stale_leases: 0 }, dlq: { size: 0 }, embedder: { provider: 'builtin', status: 'ok' } });
   });
 
   it('ready goes 503 while the index file cannot be read, and back; liveness stays 200', async () => {
@@ -50,6 +53,15 @@ describe('/health and /health/ready', () => {
     const back = await getJson(`${served.url}/health/ready`);
     expect(back.status).toBe(200);
     expect(back.body.index.ok).toBe(true);
+  });
+
+  it('reports the embedder degraded once a search ran without vectors, and stays ready (search still answers)', async () => {
+    const search = await getJson(`${degraded.url}/v1/search?q=health`);
+    expect(search.status).toBe(200);
+    expect(search.body.degraded).toEqual(['vector']);
+    const r = await getJson(`${degraded.url}/health/ready`);
+    expect(r.status).toBe(200);
+    expect(r.body.embedder).toEqual({ provider: 'openai', status: 'degraded', degraded: ['vector'] });
   });
 
   it('ready goes 503 when the oldest pending job waits past health.maxPendingAgeMs', async () => {

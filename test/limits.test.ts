@@ -5,13 +5,14 @@ import { request as httpRequest } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run, workspace } from './helpers/docgraph.js';
+import { run, until, workspace } from './helpers/docgraph.js';
 import { getJson, serveIn, type Served } from './helpers/serve.js';
 
 const PER_MINUTE = 3;
 let ws: ReturnType<typeof workspace>;
 let served: Served;
 let unlimited: Served;
+let hasty: Served;
 let keyA: string;
 let keyB: string;
 
@@ -42,10 +43,14 @@ beforeAll(async () => {
   writeFileSync(join(ws.docs, 'a.md'), '# Limits\n\nA page.\n');
   expect((await run(ws.dir, ['ingest', 'docs'])).code).toBe(0);
   [keyA, keyB] = [await createKey(), await createKey()];
-  [served, unlimited] = await Promise.all([serveIn(ws.dir, [], { DOCGRAPH_RATE_LIMIT: String(PER_MINUTE) }), serveIn(ws.dir)]);
+  [served, unlimited, hasty] = await Promise.all([
+    serveIn(ws.dir, [], { DOCGRAPH_RATE_LIMIT: String(PER_MINUTE) }),
+    serveIn(ws.dir),
+    serveIn(ws.dir, ['--no-worker'], { DOCGRAPH_REQUEST_TIMEOUT_MS: '1' }),
+  ]);
 }, 120_000);
 afterAll(async () => {
-  expect(await Promise.all([served?.stop(), unlimited?.stop()])).toEqual([0, 0]);
+  expect(await Promise.all([served?.stop(), unlimited?.stop(), hasty?.stop()])).toEqual([0, 0, 0]);
 });
 
 describe('rate limit (DOCGRAPH_RATE_LIMIT)', () => {
@@ -93,5 +98,19 @@ describe('request size limits', () => {
     expect(r.status).toBe(414);
     expect(r.body.error.code).toBe('URI_TOO_LONG');
     expect((await getJson(`${unlimited.url}/v1/search?q=${'a'.repeat(1500)}`)).status).toBe(200);
+  });
+});
+
+describe('request timeout (server.requestTimeoutMs)', () => {
+  it('answers 503 with Retry-After past it, and the work still completes', async () => {
+    for (let i = 0; i < 20; i++) writeFileSync(join(ws.docs, `late-${i}.md`), `# Late ${i}\n\nA page queued after the answer.\n`);
+    const r = await getJson(`${hasty.url}/v1/ingest`, undefined, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ path: ws.docs }) });
+    expect(r.status).toBe(503);
+    expect(r.headers.get('retry-after')).toBe('5');
+    expect(r.body.error).toMatchObject({ code: 'TIMEOUT', message: expect.stringMatching(/server.requestTimeoutMs.*may still complete/) });
+    await until(async () => {
+      const jobs = await getJson(`${unlimited.url}/v1/jobs?limit=100`);
+      return (jobs.body.jobs as { uri: string }[]).filter((j) => j.uri.startsWith('late-')).length === 20;
+    }, 'the timed-out ingest to queue its jobs');
   });
 });

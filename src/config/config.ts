@@ -51,6 +51,13 @@ const serverSchema = z
       .max(600_000)
       .default(1000)
       .describe('Longest a request waits in the queue, in ms; past it, it gets 503 with Retry-After (env DOCGRAPH_QUEUE_DEADLINE_MS).'),
+    requestTimeoutMs: z
+      .number()
+      .int()
+      .min(1)
+      .max(600_000)
+      .default(30_000)
+      .describe('Longest a REST request under /v1 may take, in ms; past it the client gets 503 with Retry-After (the work still finishes, holding its slot) (env DOCGRAPH_REQUEST_TIMEOUT_MS).'),
     searchThreads: z
       .number()
       .int()
@@ -60,7 +67,7 @@ const serverSchema = z
       .describe('Worker threads `docgraph serve` runs searches on, each with its own connection to the index; 0 runs them on the event loop. Default: the CPU cores, at most 4 (env DOCGRAPH_SEARCH_THREADS).'),
   })
   .strict()
-  .default({ host: '127.0.0.1', port: 7700, requireKey: false, allowedHosts: [], allowedOrigins: [], tokenBudget: 4000, eventStoreMaxBytes: 32 * 1024 * 1024, queueDeadlineMs: 1000 });
+  .default({ host: '127.0.0.1', port: 7700, requireKey: false, allowedHosts: [], allowedOrigins: [], tokenBudget: 4000, eventStoreMaxBytes: 32 * 1024 * 1024, queueDeadlineMs: 1000, requestTimeoutMs: 30_000 });
 
 /** `docgraph serve`'s rate limit (http/rate-limit.ts). */
 const rateLimitSchema = z
@@ -305,6 +312,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   if (env.DOCGRAPH_MAX_CONCURRENT) server.maxConcurrent = parseNumber('DOCGRAPH_MAX_CONCURRENT', env.DOCGRAPH_MAX_CONCURRENT);
   if (env.DOCGRAPH_MAX_QUEUE) server.maxQueue = parseNumber('DOCGRAPH_MAX_QUEUE', env.DOCGRAPH_MAX_QUEUE);
   if (env.DOCGRAPH_SEARCH_THREADS) server.searchThreads = parseNumber('DOCGRAPH_SEARCH_THREADS', env.DOCGRAPH_SEARCH_THREADS);
+  if (env.DOCGRAPH_REQUEST_TIMEOUT_MS) server.requestTimeoutMs = parseNumber('DOCGRAPH_REQUEST_TIMEOUT_MS', env.DOCGRAPH_REQUEST_TIMEOUT_MS);
   if (env.DOCGRAPH_QUEUE_DEADLINE_MS) server.queueDeadlineMs = parseNumber('DOCGRAPH_QUEUE_DEADLINE_MS', env.DOCGRAPH_QUEUE_DEADLINE_MS);
   if (options.overrides?.server?.host !== undefined) server.host = options.overrides.server.host;
   if (options.overrides?.server?.port !== undefined) server.port = options.overrides.server.port;

@@ -10,7 +10,7 @@ import { InvalidInputError, isDocgraphError, type ErrorCode } from '../domain/er
 import type { Logger } from '../observability/logger.js';
 
 /** Codes only the HTTP surface answers with, besides the domain's. */
-export type HttpErrorCode = ErrorCode | 'UNAUTHORIZED' | 'FORBIDDEN' | 'RATE_LIMITED' | 'PAYLOAD_TOO_LARGE' | 'URI_TOO_LONG' | 'METHOD_NOT_ALLOWED' | 'NOT_READY';
+export type HttpErrorCode = ErrorCode | 'UNAUTHORIZED' | 'FORBIDDEN' | 'RATE_LIMITED' | 'PAYLOAD_TOO_LARGE' | 'URI_TOO_LONG' | 'METHOD_NOT_ALLOWED' | 'NOT_READY' | 'TIMEOUT';
 
 const STATUS: Record<HttpErrorCode, number> = {
   INVALID_INPUT: 400,
@@ -34,6 +34,7 @@ const STATUS: Record<HttpErrorCode, number> = {
   SERVER_BUSY: 503,
   INDEX_UNAVAILABLE: 503,
   NOT_READY: 503,
+  TIMEOUT: 503,
 };
 
 /** Seconds to wait before retrying a retryable 503, by code (a shed request says its own). */

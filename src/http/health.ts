@@ -4,7 +4,9 @@
  * queue must not be stuck: its oldest pending job younger than
  * `health.maxPendingAgeMs`, at most `health.maxStaleLeases` expired leases
  * nobody reaped. The DLQ's size is reported, not judged (a dead job is an
- * operator's matter, not a reason to take the server out of rotation).
+ * operator's matter, not a reason to take the server out of rotation), and so
+ * is the embedder: when the last search ran without vectors, search still
+ * answers (lexical and graph, `degraded: ["vector"]`), so the server stays ready.
  * Liveness (`/health`) depends on nothing and is answered in server.ts.
  */
 import type { IndexProbe } from '../store/readiness.js';
@@ -14,6 +16,7 @@ export interface ReadinessSources {
   probeIndex(): Promise<IndexProbe>;
   queue(): Promise<QueueFigures>;
   thresholds: { maxPendingAgeMs: number; maxStaleLeases: number };
+  embedder: { provider: string; degraded: () => readonly string[] };
 }
 
 export interface Readiness {
@@ -22,6 +25,7 @@ export interface Readiness {
     index: IndexProbe & { ok: boolean };
     queue: { ok: boolean; oldest_pending_age_s: number | null; stale_leases: number | null; pending: number | null; running: number | null; detail?: string };
     dlq: { size: number | null };
+    embedder: { provider: string; status: 'ok' | 'degraded'; degraded: string[] };
   };
 }
 
@@ -49,5 +53,7 @@ export async function readiness(src: ReadinessSources): Promise<Readiness> {
   } else {
     queueCheck = { ok: false, oldest_pending_age_s: null, stale_leases: null, pending: null, running: null, detail: `cannot read the queue: ${queue.e instanceof Error ? queue.e.message : String(queue.e)}` };
   }
-  return { ready: indexOk && queueCheck.ok, checks: { index: { ok: indexOk, ...index }, queue: queueCheck, dlq: { size: dlq } } };
+  const degraded = [...src.embedder.degraded()];
+  const embedder = { provider: src.embedder.provider, status: degraded.includes('vector') ? ('degraded' as const) : ('ok' as const), degraded };
+  return { ready: indexOk && queueCheck.ok, checks: { index: { ok: indexOk, ...index }, queue: queueCheck, dlq: { size: dlq }, embedder } };
 }

@@ -22,7 +22,7 @@ import { lookupEntityOp } from '../mcp/tools/lookup-entity.js';
 import { searchOp } from '../mcp/tools/search-docs.js';
 import { traverseOp } from '../mcp/tools/traverse.js';
 import type { Scope } from '../app/keys.js';
-import { toErrorResponse } from './errors.js';
+import { errorResponse, toErrorResponse } from './errors.js';
 import type { AuthVariables } from './auth.js';
 
 /** Query parameters are strings: numbers are coerced, lists are repeated (`tag=a&tag=b`) or comma-separated. */
@@ -201,16 +201,28 @@ function queryValues(c: Context, schema: z.ZodObject): Record<string, unknown> {
   return out;
 }
 
+/** What a REST request carries: its caller, and the work still running after its answer timed out (the limiter's slot is held until it ends). */
+export type RestVariables = AuthVariables & { work?: Promise<unknown> };
+
 /** The per-request context of the queue operations; built by the server (it knows the App). */
-export type QueueContextFor = (c: Context<{ Variables: AuthVariables }>) => QueueContext;
+export type QueueContextFor = (c: Context<{ Variables: RestVariables }>) => QueueContext;
+
+/** Seconds a client is told to wait after a timed-out request. */
+const TIMEOUT_RETRY_S = 5;
 
 /** Mounts every REST route on `app`, behind `authorize(scope)`. */
 export function mountRest(
-  app: Hono<{ Variables: AuthVariables }>,
-  opts: { ctx: OperationContext; queue: QueueContextFor; authorize: (scope: Scope) => (c: Context<{ Variables: AuthVariables }>, next: () => Promise<void>) => Promise<Response | void> },
+  app: Hono<{ Variables: RestVariables }>,
+  opts: {
+    ctx: OperationContext;
+    queue: QueueContextFor;
+    authorize: (scope: Scope) => (c: Context<{ Variables: RestVariables }>, next: () => Promise<void>) => Promise<Response | void>;
+    /** server.requestTimeoutMs */
+    timeoutMs: number;
+  },
 ): void {
   for (const r of REST_ROUTES) {
-    const handler = async (c: Context<{ Variables: AuthVariables }>): Promise<Response> => {
+    const handler = async (c: Context<{ Variables: RestVariables }>): Promise<Response> => {
       try {
         const query = r.query ? parseInput(r.query, queryValues(c, r.query), 'query') : {};
         let body: unknown;
@@ -223,8 +235,15 @@ export function mountRest(
         }
         const args = parseInput(r.op.input, r.args(c.req.param() as Record<string, string>, query, body), 'input');
         const ctx = r.scope === 'read' ? opts.ctx : opts.queue(c);
-        const { out } = await (r.op.run as unknown as (ctx: OperationContext, args: unknown) => Promise<{ out: unknown }>)(ctx, args);
-        return c.json(out as object, r.status ?? 200);
+        const work = (r.op.run as unknown as (ctx: OperationContext, args: unknown) => Promise<{ out: unknown }>)(ctx, args);
+        let timer: NodeJS.Timeout | undefined;
+        const deadline = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), opts.timeoutMs)));
+        const done = await Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+        if (done === 'timeout') {
+          c.set('work', work.catch(() => undefined));
+          return errorResponse('TIMEOUT', `the request took longer than ${opts.timeoutMs} ms (server.requestTimeoutMs); it may still complete`, { retry_after_s: TIMEOUT_RETRY_S }, { 'retry-after': String(TIMEOUT_RETRY_S) });
+        }
+        return c.json(done.out as object, r.status ?? 200);
       } catch (e) {
         return toErrorResponse(e, opts.ctx.log);
       }

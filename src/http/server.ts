@@ -11,7 +11,7 @@ import { ConfigError } from '../domain/errors.js';
 import type { McpContext } from '../mcp/server.js';
 import { VERSION } from '../mcp/server.js';
 import { Metrics, timingSearches } from '../observability/metrics.js';
-import { authenticate, authorize, restRefusal, rpcRefusal, type AuthVariables } from './auth.js';
+import { authenticate, authorize, restRefusal, rpcRefusal } from './auth.js';
 import { mountDocsPage } from './docs-page.js';
 import { errorResponse, toErrorResponse } from './errors.js';
 import { rebindingGuard } from './guard.js';
@@ -19,7 +19,7 @@ import { readiness } from './health.js';
 import { McpSessions, type McpSessionLimits } from './mcp-endpoint.js';
 import { openApiDocument } from './openapi.js';
 import { rateLimit } from './rate-limit.js';
-import { mountRest } from './rest.js';
+import { mountRest, type RestVariables } from './rest.js';
 import { ServerBusyError, WorkLimiter } from './work-limiter.js';
 
 /** Largest request body /mcp and /v1 accept. */
@@ -41,7 +41,7 @@ export interface HttpService extends McpContext {
 }
 
 export interface HttpAppOptions {
-  config: Pick<Config, 'server' | 'rateLimit' | 'health' | 'watch'>;
+  config: Pick<Config, 'server' | 'rateLimit' | 'health' | 'watch' | 'embedder'>;
   /** Load shedding (config serverLimits()). */
   limits: ServerLimits;
   sessions?: McpSessionLimits;
@@ -60,7 +60,7 @@ export function keyRequired(server: Config['server']): boolean {
  * API keys (http/auth.ts) and the rate limit. Work (REST reads, MCP tool
  * calls) goes through the load-shedding limiter; /health never waits for it.
  */
-export function createHttpApp(svc: HttpService, opts: HttpAppOptions): { app: Hono<{ Variables: AuthVariables }>; sessions: McpSessions; limiter: WorkLimiter; metrics: Metrics } {
+export function createHttpApp(svc: HttpService, opts: HttpAppOptions): { app: Hono<{ Variables: RestVariables }>; sessions: McpSessions; limiter: WorkLimiter; metrics: Metrics } {
   const { server } = opts.config;
   const queueFigures = () => svc.service.ingestion.status();
   const metrics = new Metrics(queueFigures);
@@ -77,7 +77,7 @@ export function createHttpApp(svc: HttpService, opts: HttpAppOptions): { app: Ho
   };
   const limiter = new WorkLimiter({ ...opts.limits, ...(svc.log ? { log: svc.log } : {}) });
   const sessions = new McpSessions(ctx, { eventStoreMaxBytes: server.eventStoreMaxBytes, ...opts.sessions }, limiter);
-  const app = new Hono<{ Variables: AuthVariables }>();
+  const app = new Hono<{ Variables: RestVariables }>();
   const isMcp = (c: Context): boolean => c.req.path === '/mcp';
   // requests no route took (the notFound handler marks them): one `unmatched` label, not one per path
   const unmatched = new WeakSet<Request>();
@@ -100,7 +100,7 @@ export function createHttpApp(svc: HttpService, opts: HttpAppOptions): { app: Ho
 
   app.get('/health', (c) => c.json({ status: 'ok', version: VERSION, mcp_sessions: sessions.size, event_store: sessions.eventStats(), load: limiter.stats() }));
   app.get('/health/ready', async (c) => {
-    const r = await readiness({ probeIndex: () => svc.service.probeIndex(), queue: queueFigures, thresholds: opts.config.health });
+    const r = await readiness({ probeIndex: () => svc.service.probeIndex(), queue: queueFigures, thresholds: opts.config.health, embedder: { provider: opts.config.embedder.provider, degraded: () => metrics.lastDegraded } });
     return c.json({ status: r.ready ? 'ready' : 'not_ready', ...r.checks }, r.ready ? 200 : 503);
   });
   app.get('/openapi.json', (c) => c.json(openApiDocument(VERSION)));
@@ -124,7 +124,7 @@ export function createHttpApp(svc: HttpService, opts: HttpAppOptions): { app: Ho
   app.get('/metrics', authorize('read', restRefusal), async (c) => c.body(await metrics.text(), 200, { 'content-type': metrics.contentType }));
   app.all('/mcp', authorize('read', rpcRefusal), (c) => sessions.handle(c));
 
-  // REST reads take a slot of the same limiter as MCP tool calls, held until the answer is built
+  // REST reads take a slot of the same limiter as MCP tool calls, held until the answer is built (or, past server.requestTimeoutMs, until the work ends)
   app.use('/v1/*', async (c, next) => {
     if (c.req.method !== 'GET') return next();
     let release: () => void;
@@ -136,14 +136,20 @@ export function createHttpApp(svc: HttpService, opts: HttpAppOptions): { app: Ho
     }
     try {
       await next();
-    } finally {
+    } catch (e) {
       release();
+      throw e;
     }
+    // a request that timed out leaves its work running: the slot stays taken until it ends
+    const work = c.get('work');
+    if (work) void work.finally(release);
+    else release();
     return undefined;
   });
   const opCtx: OperationContext = { app: docs, tokenBudget: svc.tokenBudget, ...(svc.log ? { log: svc.log } : {}) };
   mountRest(app, {
     ctx: opCtx,
+    timeoutMs: server.requestTimeoutMs,
     authorize: (scope) => authorize(scope, restRefusal),
     queue: (c) => ({
       ...opCtx,

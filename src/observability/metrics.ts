@@ -39,6 +39,9 @@ export class Metrics {
   private readonly paused = new Gauge({ name: 'docgraph_queue_backpressure_paused', help: '1 while the queue is above its high-water mark (producers pause, POST /v1/ingest answers 503).', registers: [this.registry] });
   private readonly scrapeErrors = new Counter({ name: 'docgraph_metrics_queue_read_errors_total', help: 'Scrapes that could not read the queue figures (the gauges kept their last values).', registers: [this.registry] });
 
+  /** Retrievers the last search answered without (`vector` when the embedder was down); empty when it had them all. */
+  lastDegraded: readonly string[] = [];
+
   constructor(private readonly queue?: () => Promise<QueueFigures>) {
     collectDefaultMetrics({ register: this.registry, prefix: 'docgraph_' });
   }
@@ -87,6 +90,7 @@ export function timingSearches<T extends { search(...a: never[]): Promise<{ degr
           const r = await (value as (...a: unknown[]) => Promise<{ degraded: string[] }>).apply(target, args);
           end({ outcome: 'ok' });
           for (const d of r.degraded) metrics.searchDegraded.inc({ retriever: d });
+          metrics.lastDegraded = r.degraded;
           return r;
         } catch (e) {
           end({ outcome: 'error' });
