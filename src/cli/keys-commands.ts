@@ -17,8 +17,7 @@ export function registerKeysCommands(program: Command, withApp: WithApp): void {
     .addHelpText(
       'after',
       `\nScopes: read (search and read the docs), ingest (queue folders, see jobs and the DLQ), admin (everything, including DLQ retry and purge).` +
-        `\nA client sends the key as "Authorization: Bearer <key>". A loopback server without DOCGRAPH_API_KEY stays open to requests without a key unless started with --require-key.` +
-        `\n\nExamples:\n  $ docgraph keys create --scope read --name ci\n  $ docgraph keys create --scope read --scope ingest --json\n  $ docgraph keys list\n  $ docgraph keys revoke 3f2a9c0d1e4b5a68`,
+        `\nA client sends the key as "Authorization: Bearer <key>". A loopback server without DOCGRAPH_API_KEY stays open to requests without a key unless started with --require-key.`,
     );
   keys
     .command('create')

@@ -78,11 +78,7 @@ export function registerMcpCommands(program: Command): void {
     .option('--port <n>', 'port (default 7700, env DOCGRAPH_PORT); 0 picks a free one', portArg)
     .option('--require-key', 'refuse requests without an API key on a loopback bind too (env DOCGRAPH_REQUIRE_KEY)')
     .option('--no-worker', 'do not run a queue worker in this process (run `docgraph worker` separately)')
-    .addHelpText(
-      'after',
-      '\nPrints "docgraph: listening on <url>" on stderr when ready; stops cleanly on Ctrl-C / SIGTERM (a second signal exits at once).\nAlso runs a queue worker (unless --no-worker) and keeps the `watch` folders of the config indexed.' +
-        '\n\nExamples:\n  $ docgraph serve\n  $ docgraph keys create --scope read --name ci && docgraph serve --require-key\n  $ curl -H "Authorization: Bearer $KEY" "http://127.0.0.1:7700/v1/search?q=rotate+the+certificate"',
-    )
+    .addHelpText('after', '\nPrints "docgraph: listening on <url>" on stderr when ready; stops cleanly on Ctrl-C / SIGTERM (a second signal exits at once).\nAlso runs a queue worker (unless --no-worker) and keeps the `watch` folders of the config indexed.')
     .action(async (opts: { host?: string; port?: number; worker: boolean; requireKey?: boolean }, cmd: Command) => {
       const config = configFor(cmd, { ...(opts.host !== undefined ? { host: opts.host } : {}), ...(opts.port !== undefined ? { port: opts.port } : {}), ...(opts.requireKey ? { requireKey: true } : {}) });
       // A server's garbage is short-lived request data that survives a scavenge or two. By default V8 lets
