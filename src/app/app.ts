@@ -17,6 +17,8 @@ import { Bm25Floor } from '../eval/bm25.js';
 import { runEval, type EvalMode, type EvalReport, type GoldenQuery } from '../eval/golden.js';
 import { explainError, getProcedure, lookupEntity, traverse, type EntityView, type ErrorExplanation, type ProcedureView, type TraverseRequest, type TraverseResult } from './graph.js';
 import { documentText, type DocumentText } from './document-text.js';
+import { ApiKeys } from './keys.js';
+import type { IndexProbe } from '../store/readiness.js';
 import { getDocumentView, getSection, type DocumentRef, type DocumentView, type SectionContextOptions, type SectionRef, type SectionView } from './documents.js';
 
 export interface StatusReport extends StoreStats {
@@ -116,6 +118,16 @@ export class App {
       },
       goldenName,
     );
+  }
+
+  /** The API keys kept in this index (`docgraph keys`, checked by `docgraph serve`). */
+  get keys(): ApiKeys {
+    return new ApiKeys(this.backend.keys);
+  }
+
+  /** Whether the index can be read now through a fresh connection and is at this build's schema (for /health/ready). */
+  probeIndex(): Promise<IndexProbe> {
+    return this.backend.probe();
   }
 
   /** The job queue, workers, watching and verify on this index (created on first use). */

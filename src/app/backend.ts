@@ -20,10 +20,16 @@ import { ConfigError, NotFoundError } from '../domain/errors.js';
 import type { JobQueue, QueueOptions } from '../queue/queue.js';
 import { PgJobQueue } from '../queue/postgres/pg-queue.js';
 import { SqliteJobQueue } from '../queue/sqlite/sqlite-queue.js';
+import { PgKeyStore } from '../store/postgres/key-store.js';
 import { PgStore } from '../store/postgres/pg-store.js';
+import { probePgIndex } from '../store/postgres/probe.js';
 import { asIndexFailure } from '../store/sqlite/failures.js';
+import { SqliteKeyStore } from '../store/sqlite/key-store.js';
+import { probeSqliteIndex } from '../store/sqlite/probe.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { IndexIntegrity } from '../store/integrity.js';
+import type { KeyStore } from '../store/keys.js';
+import type { IndexProbe } from '../store/readiness.js';
 import type { Store } from '../store/store.js';
 
 /** The kinds of store a location can name. */
@@ -40,6 +46,10 @@ export interface Backend {
   readonly shared?: SharedState;
   /** Names this index in shared keys and channels: the same for every process on it. */
   readonly key: string;
+  /** The API keys kept in the index (their tables are created on first use). */
+  readonly keys: KeyStore;
+  /** Whether the index can be reached now (a fresh read) and is at this build's schema: for /health/ready. Never throws. */
+  probe(): Promise<IndexProbe>;
   /**
    * A handle on the job queue that lives beside the index (in the same
    * database, so `commitJob` is one transaction), creating its tables on
@@ -133,6 +143,8 @@ async function openPostgres(location: string, create: boolean): Promise<Backend>
     key: backendKey(where),
     store,
     integrity: store.integrity,
+    keys: new PgKeyStore(store.database),
+    probe: () => probePgIndex(store.database),
     openQueue: (options = {}) => PgJobQueue.open({ ...options, db: store.database, index: store }),
     close: () => store.close(),
   };
@@ -162,6 +174,8 @@ function openSqlite(path: string, create: boolean): Backend {
     key: backendKey(path),
     store,
     integrity: store.integrity,
+    keys: new SqliteKeyStore(() => store.database),
+    probe: () => Promise.resolve(probeSqliteIndex(path)),
     // the queue's tables live in the index file, on the store's connection: commitJob is one transaction
     openQueue: (options = {}) => SqliteJobQueue.open({ ...options, index: store }),
     close: () => store.close(),

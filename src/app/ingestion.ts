@@ -376,7 +376,7 @@ export class Ingestion {
    * false) and a watcher per `watch` folder of the config, until `stop()`
    * (watchers first, then the worker's graceful stop).
    */
-  async background(o: { worker: boolean; log?: Logger }): Promise<{ stop: () => Promise<void> }> {
+  async background(o: { worker: boolean; log?: Logger; onEvent?: (e: WorkerEvent) => void }): Promise<{ stop: () => Promise<void> }> {
     this.serving = true;
     const stop = new AbortController();
     const watches: FolderWatch[] = [];
@@ -387,7 +387,7 @@ export class Ingestion {
       throw e;
     }
     const worker = o.worker
-      ? this.runWorker({ signal: stop.signal, ...(o.log ? { log: o.log } : {}) }).catch((e: unknown) => {
+      ? this.runWorker({ signal: stop.signal, ...(o.log ? { log: o.log } : {}), ...(o.onEvent ? { onEvent: o.onEvent } : {}) }).catch((e: unknown) => {
           // the index cannot be written: serving reads goes on, ingesting stops until a restart
           o.log?.error({ err: e }, 'worker stopped: the index cannot be written');
         })
@@ -448,6 +448,11 @@ export class Ingestion {
       warnings.push(`${n} ${n === 1 ? 'job is' : 'jobs are'} pending and no worker is running: start \`docgraph worker\` (or \`docgraph serve\`, which runs one)`);
     }
     return { ...stats, workers, warnings };
+  }
+
+  /** The queue's backpressure: `paused` from the high-water mark until it is back down to the low-water mark (the HTTP ingest endpoint answers 503 meanwhile). */
+  backpressure(): Promise<BackpressureState> {
+    return this.queue.backpressure();
   }
 
   /** Jobs, newest first, optionally in some states. */

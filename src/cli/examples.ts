@@ -22,7 +22,17 @@ const EXAMPLES: Record<string, string[]> = {
   search: ['docgraph search "rotate the TLS certificate"', 'docgraph search "ERR_REQUIRE_ESM" --json --limit 3', 'docgraph search "roll back" --uri-prefix guides/ --tag how-to', 'docgraph search "retry budget" --mode lexical   keywords only (also: fused, vector)'],
   export: ['docgraph export > index.jsonl', 'docgraph export | head -1'],
   mcp: ['docgraph mcp                                 (started by your assistant; see mcp-config)', 'docgraph --index ~/docs/.docgraph/index.db mcp'],
-  serve: ['docgraph serve', 'docgraph serve --port 0 --no-worker', 'DOCGRAPH_API_KEY=… docgraph serve --host 0.0.0.0   off loopback a token is required'],
+  serve: [
+    'docgraph serve',
+    'docgraph serve --port 0 --no-worker',
+    'docgraph serve --require-key                  every request needs an API key (docgraph keys create)',
+    'DOCGRAPH_API_KEY=… docgraph serve --host 0.0.0.0   off loopback a key is required',
+    'curl -H "Authorization: Bearer $KEY" "http://127.0.0.1:7700/v1/search?q=rotate+the+certificate"',
+  ],
+  keys: ['docgraph keys create --scope read --name ci', 'docgraph keys create --scope read --scope ingest --json', 'docgraph keys list', 'docgraph keys revoke 3f2a9c0d1e4b5a68'],
+  'keys create': ['docgraph keys create --scope read --name ci      prints the key once', 'docgraph keys create --scope admin --json'],
+  'keys list': ['docgraph keys list', 'docgraph keys list --json'],
+  'keys revoke': ['docgraph keys revoke 3f2a9c0d1e4b5a68', 'docgraph keys revoke 3f2a9c0d1e4b5a68 --json'],
   'mcp-config': ['docgraph mcp-config --client claude-desktop', 'docgraph mcp-config --client cursor --http http://127.0.0.1:7700/mcp'],
   graph: ['docgraph graph export --format graphml > graph.graphml', 'docgraph graph export | wc -l'],
 };

@@ -12,6 +12,7 @@ import { EXIT, reportError } from './errors.js';
 import { registerMcpCommands } from './mcp-commands.js';
 import { registerIngestionCommands } from './ingest-commands.js';
 import { registerGraphCommands } from './graph-commands.js';
+import { registerKeysCommands } from './keys-commands.js';
 import { formatCitation } from '../app/documents.js';
 import { registerCoverageCommand } from './coverage-command.js';
 import { addExamples } from './examples.js';
@@ -142,6 +143,7 @@ Exit codes: 0 ok, 1 failure, 2 bad arguments or configuration, 3 not found (e.g.
 
   registerMcpCommands(program);
   registerGraphCommands(program, withApp);
+  registerKeysCommands(program, withApp);
   registerCoverageCommand(program, setExit);
   addExamples(program);
   return program;

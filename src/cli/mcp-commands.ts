@@ -26,7 +26,7 @@ function portArg(value: string): number {
   return n;
 }
 
-function configFor(cmd: Command, server?: { host?: string; port?: number }): Config {
+function configFor(cmd: Command, server?: { host?: string; port?: number; requireKey?: boolean }): Config {
   const g = cmd.optsWithGlobals<GlobalOptions>();
   return loadConfig({ file: g.config, overrides: { index: g.index, store: g.store, redis: g.redis, ...(server ? { server } : {}) } });
 }
@@ -73,13 +73,14 @@ export function registerMcpCommands(program: Command): void {
 
   program
     .command('serve')
-    .description('Run the HTTP server: MCP over Streamable HTTP at /mcp and /health. Binds 127.0.0.1 unless told otherwise.')
-    .option('--host <address>', 'address to bind (default 127.0.0.1, env DOCGRAPH_HOST); a non-loopback address needs DOCGRAPH_API_KEY')
+    .description('Run the HTTP server: REST under /v1 (reference at /docs), MCP over Streamable HTTP at /mcp, /health, /health/ready and /metrics. Binds 127.0.0.1 unless told otherwise.')
+    .option('--host <address>', 'address to bind (default 127.0.0.1, env DOCGRAPH_HOST); a non-loopback address needs an API key (docgraph keys create, or DOCGRAPH_API_KEY)')
     .option('--port <n>', 'port (default 7700, env DOCGRAPH_PORT); 0 picks a free one', portArg)
+    .option('--require-key', 'refuse requests without an API key on a loopback bind too (env DOCGRAPH_REQUIRE_KEY)')
     .option('--no-worker', 'do not run a queue worker in this process (run `docgraph worker` separately)')
     .addHelpText('after', '\nPrints "docgraph: listening on <url>" on stderr when ready; stops cleanly on Ctrl-C / SIGTERM (a second signal exits at once).\nAlso runs a queue worker (unless --no-worker) and keeps the `watch` folders of the config indexed.')
-    .action(async (opts: { host?: string; port?: number; worker: boolean }, cmd: Command) => {
-      const config = configFor(cmd, { ...(opts.host !== undefined ? { host: opts.host } : {}), ...(opts.port !== undefined ? { port: opts.port } : {}) });
+    .action(async (opts: { host?: string; port?: number; worker: boolean; requireKey?: boolean }, cmd: Command) => {
+      const config = configFor(cmd, { ...(opts.host !== undefined ? { host: opts.host } : {}), ...(opts.port !== undefined ? { port: opts.port } : {}), ...(opts.requireKey ? { requireKey: true } : {}) });
       // A server's garbage is short-lived request data that survives a scavenge or two. By default V8 lets
       // the old generation grow to about four times what is live before it collects, so RSS kept climbing
       // for minutes under load (32 MB live, 163 MB of heap); growing by at most 2x keeps it near 105 MB
@@ -95,15 +96,19 @@ export function registerMcpCommands(program: Command): void {
       try {
         const { startHttpServer } = await import('../http/server.js');
         const { searchingOn } = await import('../app/search-pool.js');
-        const server = await startHttpServer({ app: pool ? searchingOn(app, pool) : app, tokenBudget: config.server.tokenBudget, log }, config);
+        const server = await startHttpServer(
+          { app: pool ? searchingOn(app, pool) : app, tokenBudget: config.server.tokenBudget, log, service: app, checkFolder: (dir) => App.checkSourceFolder(dir) },
+          config,
+        );
         void pool?.warm(); // in the background: requests are served meanwhile
         // a write to the index by any process of the fleet (announced through Redis): tell the MCP clients, at most twice a second
         await app.onIndexChange(atMostEvery(500, () => server.indexChanged()));
-        const background = await app.ingestion.background({ worker: opts.worker, log }).catch(async (e: unknown) => {
+        const background = await app.ingestion.background({ worker: opts.worker, log, onEvent: (e) => server.metrics.workerEvent(e) }).catch(async (e: unknown) => {
           await server.close();
           throw e;
         });
-        err(`docgraph: listening on ${server.url} (MCP at ${server.url}/mcp${config.server.apiKey ? ', bearer token required' : ''})\n`);
+        const { keyRequired } = await import('../http/server.js');
+        err(`docgraph: listening on ${server.url} (REST at ${server.url}/v1, reference at ${server.url}/docs, MCP at ${server.url}/mcp${keyRequired(config.server) ? '; API key required' : ''})\n`);
         await stop.done;
         err('docgraph: shutting down\n');
         await background.stop();

@@ -11,9 +11,10 @@ const LOOPBACK = ['127.0.0.1', 'localhost', '::1'];
 /** `docgraph serve` and `docgraph mcp` (HTTP binding, access control, response budget). */
 const serverSchema = z
   .object({
-    host: z.string().min(1).default('127.0.0.1').describe('Address `docgraph serve` binds (env DOCGRAPH_HOST, flag --host). A non-loopback address requires apiKey.'),
+    host: z.string().min(1).default('127.0.0.1').describe('Address `docgraph serve` binds (env DOCGRAPH_HOST, flag --host). A non-loopback address requires an API key: apiKey, or keys made with `docgraph keys create`.'),
     port: z.number().int().min(0).max(65535).default(7700).describe('TCP port of `docgraph serve`; 0 picks a free one (env DOCGRAPH_PORT, flag --port).'),
-    apiKey: z.string().min(16).regex(/^[A-Za-z0-9._~+/-]+=*$/, 'letters, digits and ._~+/- only').optional().describe('Bearer token required on /mcp when set: at least 16 characters of A–Z, a–z, 0–9 and ._~+/- (env DOCGRAPH_API_KEY).'),
+    apiKey: z.string().min(16).regex(/^[A-Za-z0-9._~+/-]+=*$/, 'letters, digits and ._~+/- only').optional().describe('An admin API key from the environment: when set, every request to /v1, /mcp and /metrics needs an API key (this one, or one made with `docgraph keys create`). At least 16 characters of A–Z, a–z, 0–9 and ._~+/- (env DOCGRAPH_API_KEY).'),
+    requireKey: z.boolean().default(false).describe('Refuse requests to /v1, /mcp and /metrics that carry no API key, on a loopback bind too (flag --require-key, env DOCGRAPH_REQUIRE_KEY). Keys are always required when apiKey is set or the bind is not loopback.'),
     allowedHosts: z.array(z.string()).default([]).describe('Host header names accepted besides localhost, 127.0.0.1 and [::1] (DNS-rebinding protection).'),
     allowedOrigins: z.array(z.string()).default([]).describe('Browser Origins accepted besides http(s)://localhost, 127.0.0.1 and [::1] on any port.'),
     tokenBudget: z
@@ -50,6 +51,13 @@ const serverSchema = z
       .max(600_000)
       .default(1000)
       .describe('Longest a request waits in the queue, in ms; past it, it gets 503 with Retry-After (env DOCGRAPH_QUEUE_DEADLINE_MS).'),
+    requestTimeoutMs: z
+      .number()
+      .int()
+      .min(1)
+      .max(600_000)
+      .default(30_000)
+      .describe('Longest a REST request under /v1 may take, in ms; past it the client gets 503 with Retry-After (the work still finishes, holding its slot) (env DOCGRAPH_REQUEST_TIMEOUT_MS).'),
     searchThreads: z
       .number()
       .int()
@@ -63,7 +71,30 @@ const serverSchema = z
       .describe('Serve MCP over HTTP without sessions: every POST to /mcp stands alone (JSON answers, no SSE stream, no resumption, no change notifications), so any replica behind a load balancer can answer any request. Default false: sessions, which stay with the replica that opened them (env DOCGRAPH_MCP_STATELESS).'),
   })
   .strict()
-  .default({ host: '127.0.0.1', port: 7700, allowedHosts: [], allowedOrigins: [], tokenBudget: 4000, eventStoreMaxBytes: 32 * 1024 * 1024, queueDeadlineMs: 1000 });
+  .default({ host: '127.0.0.1', port: 7700, requireKey: false, allowedHosts: [], allowedOrigins: [], tokenBudget: 4000, eventStoreMaxBytes: 32 * 1024 * 1024, queueDeadlineMs: 1000, requestTimeoutMs: 30_000 });
+
+/** `docgraph serve`'s rate limit (http/rate-limit.ts). */
+const rateLimitSchema = z
+  .object({
+    perMinute: z
+      .number()
+      .int()
+      .min(0)
+      .max(1_000_000)
+      .default(0)
+      .describe('Requests a minute `docgraph serve` takes on /v1 and /mcp per API key, or per client address for requests without one; past it 429 with Retry-After. 0 (the default) turns the limit off (env DOCGRAPH_RATE_LIMIT).'),
+  })
+  .strict()
+  .default({ perMinute: 0 });
+
+/** What `/health/ready` calls a stuck queue (http/health.ts). */
+const healthSchema = z
+  .object({
+    maxPendingAgeMs: z.number().int().min(1000).default(900_000).describe('`/health/ready` answers 503 while the oldest pending job has waited longer than this, in ms (no worker is taking jobs).'),
+    maxStaleLeases: z.number().int().min(0).default(5).describe('... or while more running jobs than this have an expired lease no reaper has handled.'),
+  })
+  .strict()
+  .default({ maxPendingAgeMs: 900_000, maxStaleLeases: 5 });
 
 /** The job queue behind ingest (docs/architecture.md, "Queue and workers"). */
 const queueSchema = z
@@ -202,6 +233,8 @@ export const configSchema = z
     watch: z.array(z.string().min(1)).default([]).describe('Folders `docgraph serve` and `docgraph watch` (without a folder) keep indexed as files change (env DOCGRAPH_WATCH, separated by the path delimiter).'),
     watcher: watcherSchema,
     server: serverSchema,
+    rateLimit: rateLimitSchema,
+    health: healthSchema,
   })
   .strict();
 
@@ -234,7 +267,7 @@ export interface LoadConfigOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   /** Highest-priority overrides from flags. */
-  overrides?: { index?: string; store?: string; redis?: string; allowDownload?: boolean; server?: { host?: string; port?: number }; concurrency?: number };
+  overrides?: { index?: string; store?: string; redis?: string; allowDownload?: boolean; server?: { host?: string; port?: number; requireKey?: boolean }; concurrency?: number };
 }
 
 /** Loads and validates the configuration; throws ConfigError naming the bad key and what is allowed. */
@@ -276,12 +309,15 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   if (env.DOCGRAPH_HOST) server.host = env.DOCGRAPH_HOST;
   if (env.DOCGRAPH_PORT) server.port = parseNumber('DOCGRAPH_PORT', env.DOCGRAPH_PORT);
   if (env.DOCGRAPH_API_KEY) server.apiKey = env.DOCGRAPH_API_KEY;
+  if (env.DOCGRAPH_REQUIRE_KEY) server.requireKey = parseBool('DOCGRAPH_REQUIRE_KEY', env.DOCGRAPH_REQUIRE_KEY);
+  if (options.overrides?.server?.requireKey) server.requireKey = true;
   if (env.DOCGRAPH_TOKEN_BUDGET) server.tokenBudget = parseNumber('DOCGRAPH_TOKEN_BUDGET', env.DOCGRAPH_TOKEN_BUDGET);
   if (env.DOCGRAPH_EVENT_STORE_MAX_BYTES) server.eventStoreMaxBytes = parseNumber('DOCGRAPH_EVENT_STORE_MAX_BYTES', env.DOCGRAPH_EVENT_STORE_MAX_BYTES);
   if (env.DOCGRAPH_MAX_CONCURRENT) server.maxConcurrent = parseNumber('DOCGRAPH_MAX_CONCURRENT', env.DOCGRAPH_MAX_CONCURRENT);
   if (env.DOCGRAPH_MAX_QUEUE) server.maxQueue = parseNumber('DOCGRAPH_MAX_QUEUE', env.DOCGRAPH_MAX_QUEUE);
   if (env.DOCGRAPH_SEARCH_THREADS) server.searchThreads = parseNumber('DOCGRAPH_SEARCH_THREADS', env.DOCGRAPH_SEARCH_THREADS);
   if (env.DOCGRAPH_MCP_STATELESS) server.mcpStateless = parseBool('DOCGRAPH_MCP_STATELESS', env.DOCGRAPH_MCP_STATELESS);
+  if (env.DOCGRAPH_REQUEST_TIMEOUT_MS) server.requestTimeoutMs = parseNumber('DOCGRAPH_REQUEST_TIMEOUT_MS', env.DOCGRAPH_REQUEST_TIMEOUT_MS);
   if (env.DOCGRAPH_QUEUE_DEADLINE_MS) server.queueDeadlineMs = parseNumber('DOCGRAPH_QUEUE_DEADLINE_MS', env.DOCGRAPH_QUEUE_DEADLINE_MS);
   if (options.overrides?.server?.host !== undefined) server.host = options.overrides.server.host;
   if (options.overrides?.server?.port !== undefined) server.port = options.overrides.server.port;
@@ -306,6 +342,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   if (Object.keys(queue).length > 0) raw.queue = queue;
   if (Object.keys(worker).length > 0) raw.worker = worker;
   if (env.DOCGRAPH_PARSE_THREADS) raw.ingest = { ...((raw.ingest as Record<string, unknown> | undefined) ?? {}), parseThreads: parseNumber('DOCGRAPH_PARSE_THREADS', env.DOCGRAPH_PARSE_THREADS) };
+  if (env.DOCGRAPH_RATE_LIMIT) raw.rateLimit = { ...((raw.rateLimit as Record<string, unknown> | undefined) ?? {}), perMinute: parseNumber('DOCGRAPH_RATE_LIMIT', env.DOCGRAPH_RATE_LIMIT) };
   if (env.DOCGRAPH_WATCH) raw.watch = env.DOCGRAPH_WATCH.split(delimiter).filter((p) => p !== '');
 
   const result = configSchema.safeParse(raw);

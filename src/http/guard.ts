@@ -1,5 +1,4 @@
 import type { MiddlewareHandler } from 'hono';
-import { bearerAuth } from 'hono/bearer-auth';
 import { isLoopbackHost } from '../config/config.js';
 
 export interface GuardOptions {
@@ -20,7 +19,7 @@ function hostName(host: string): string {
   return h.replace(/:\d+$/, '');
 }
 
-function jsonRpcError(status: 400 | 401 | 403, message: string): Response {
+function jsonRpcError(status: 403, message: string): Response {
   return new Response(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }), { status, headers: { 'content-type': 'application/json' } });
 }
 
@@ -62,16 +61,4 @@ function originAllowed(origin: string, extra: ReadonlySet<string>): boolean {
     return false;
   }
   return (url.protocol === 'http:' || url.protocol === 'https:') && (url.hostname === 'localhost' || url.hostname === '[::1]' || isLoopbackHost(url.hostname));
-}
-
-/** Requires `Authorization: Bearer <apiKey>` (hono's bearer auth: constant-time compare, WWW-Authenticate challenge). */
-export function bearerGuard(apiKey: string): MiddlewareHandler {
-  const body = (message: string) => ({ jsonrpc: '2.0', error: { code: -32000, message }, id: null });
-  return bearerAuth({
-    token: apiKey,
-    realm: 'docgraph',
-    noAuthenticationHeader: { message: body('Unauthorized: send Authorization: Bearer <DOCGRAPH_API_KEY>') },
-    invalidAuthenticationHeader: { message: body('Bad Request: the Authorization header must be "Bearer <token>"') },
-    invalidToken: { message: body('Unauthorized: wrong bearer token') },
-  });
 }

@@ -1,18 +1,31 @@
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer, type ServerType } from '@hono/node-server';
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
+import { routePath } from 'hono/route';
+import type { OperationContext } from '../api/operation.js';
+import type { App } from '../app/app.js';
 import { isLoopbackHost, serverLimits, type Config, type ServerLimits } from '../config/config.js';
 import { ConfigError } from '../domain/errors.js';
 import type { McpContext } from '../mcp/server.js';
 import { VERSION } from '../mcp/server.js';
-import { bearerGuard, rebindingGuard } from './guard.js';
+import { Metrics, timingSearches } from '../observability/metrics.js';
+import { authenticate, authorize, restRefusal, rpcRefusal } from './auth.js';
+import { mountDocsPage } from './docs-page.js';
+import { errorResponse, toErrorResponse } from './errors.js';
+import { rebindingGuard } from './guard.js';
+import { readiness } from './health.js';
 import { McpSessions, type McpSessionLimits } from './mcp-endpoint.js';
-import { WorkLimiter } from './work-limiter.js';
+import { openApiDocument } from './openapi.js';
+import { rateLimit } from './rate-limit.js';
+import { mountRest, type RestVariables } from './rest.js';
+import { ServerBusyError, WorkLimiter } from './work-limiter.js';
 
-/** Largest request body /mcp accepts. */
-const MAX_BODY_BYTES = 1024 * 1024;
+/** Largest request body /mcp and /v1 accept. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+/** Longest request target (path and query) accepted; past it, 414. */
+export const MAX_URL_CHARS = 8 * 1024;
 /**
  * Connections the kernel may hold for us before we accept them (capped by
  * net.core.somaxconn). Node's default, 511, overflowed under load: SYNs past
@@ -20,28 +33,86 @@ const MAX_BODY_BYTES = 1024 * 1024;
  */
 const LISTEN_BACKLOG = 4096;
 
+/** What the HTTP surface serves: the operations' app (searches on threads when there are), and the App for keys, the queue and readiness. */
+export interface HttpService extends McpContext {
+  service: Pick<App, 'keys' | 'ingestion' | 'probeIndex' | 'listSources'> & { config: Pick<Config, 'watch'> };
+  /** A folder's real path, INVALID_INPUT when it is not a folder (App.checkSourceFolder). */
+  checkFolder: (dir: string) => string;
+}
+
 export interface HttpAppOptions {
-  server: Config['server'];
+  config: Pick<Config, 'server' | 'rateLimit' | 'health' | 'watch' | 'embedder'>;
   /** Load shedding (config serverLimits()). */
   limits: ServerLimits;
   sessions?: McpSessionLimits;
 }
 
+/** True when a request without an API key is refused: `--require-key`, DOCGRAPH_API_KEY set, or a bind other than loopback. */
+export function keyRequired(server: Config['server']): boolean {
+  return server.requireKey || server.apiKey !== undefined || !isLoopbackHost(server.host);
+}
+
 /**
- * The HTTP surface as a Hono app: /health and the MCP Streamable HTTP endpoint
- * at /mcp. Every route is behind the DNS-rebinding guard; /mcp also behind the
- * bearer token when one is configured. MCP requests that do work go through
- * the load-shedding limiter (server.maxConcurrent, maxQueue, queueDeadlineMs);
- * /health never waits for it.
+ * The HTTP surface as a Hono app: REST under /v1 (http/rest.ts), the OpenAPI
+ * document at /openapi.json and its reference at /docs, MCP Streamable HTTP
+ * at /mcp, /health (liveness), /health/ready (readiness) and /metrics. Every
+ * route is behind the DNS-rebinding guard; /v1, /mcp and /metrics behind the
+ * API keys (http/auth.ts) and the rate limit. Work (REST reads, MCP tool
+ * calls) goes through the load-shedding limiter; /health never waits for it.
  */
-export function createHttpApp(ctx: McpContext, opts: HttpAppOptions): { app: Hono; sessions: McpSessions; limiter: WorkLimiter } {
-  const { server } = opts;
-  const limiter = new WorkLimiter({ ...opts.limits, ...(ctx.log ? { log: ctx.log } : {}) });
+export function createHttpApp(svc: HttpService, opts: HttpAppOptions): { app: Hono<{ Variables: RestVariables }>; sessions: McpSessions; limiter: WorkLimiter; metrics: Metrics } {
+  const { server } = opts.config;
+  const queueFigures = () => svc.service.ingestion.status();
+  const metrics = new Metrics(queueFigures);
+  const docs = timingSearches(svc.app, metrics);
+  const ctx: McpContext = {
+    app: docs,
+    tokenBudget: svc.tokenBudget,
+    ...(svc.log ? { log: svc.log } : {}),
+    onToolCall: (t) => {
+      metrics.toolCalls.inc({ tool: t.tool, outcome: t.outcome });
+      metrics.toolDuration.observe({ tool: t.tool }, t.seconds);
+      metrics.toolBytes.observe({ tool: t.tool }, t.bytes);
+    },
+  };
+  const limiter = new WorkLimiter({ ...opts.limits, ...(svc.log ? { log: svc.log } : {}) });
   const sessions = new McpSessions(ctx, { eventStoreMaxBytes: server.eventStoreMaxBytes, stateless: server.mcpStateless ?? false, ...opts.sessions }, limiter);
-  const app = new Hono();
+  const app = new Hono<{ Variables: RestVariables }>();
+  const isMcp = (c: Context): boolean => c.req.path === '/mcp';
+  // requests no route took (the notFound handler marks them): one `unmatched` label, not one per path
+  const unmatched = new WeakSet<Request>();
+
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    await next();
+    const route = unmatched.has(c.req.raw) ? 'unmatched' : routePath(c, -1);
+    const labels = { method: c.req.method, route, status: String(c.res.status) };
+    metrics.httpRequests.inc(labels);
+    metrics.httpDuration.observe(labels, (performance.now() - started) / 1000);
+  });
+  app.use('*', async (c, next) => {
+    const url = c.req.url;
+    const target = url.length - new URL(url).origin.length;
+    if (target > MAX_URL_CHARS) return errorResponse('URI_TOO_LONG', `the request target is ${target} characters; at most ${MAX_URL_CHARS}`);
+    return next();
+  });
   app.use('*', rebindingGuard({ bindHost: server.host, allowedHosts: server.allowedHosts, allowedOrigins: server.allowedOrigins }));
+
   app.get('/health', (c) => c.json({ status: 'ok', version: VERSION, mcp_sessions: sessions.size, event_store: sessions.eventStats(), load: limiter.stats() }));
-  if (server.apiKey) app.use('/mcp', bearerGuard(server.apiKey));
+  app.get('/health/ready', async (c) => {
+    const r = await readiness({ probeIndex: () => svc.service.probeIndex(), queue: queueFigures, thresholds: opts.config.health, embedder: { provider: opts.config.embedder.provider, degraded: () => metrics.lastDegraded } });
+    return c.json({ status: r.ready ? 'ready' : 'not_ready', ...r.checks }, r.ready ? 200 : 503);
+  });
+  app.get('/openapi.json', (c) => c.json(openApiDocument(VERSION)));
+  mountDocsPage(app);
+
+  const guarded = ['/v1/*', '/mcp', '/metrics'];
+  const auth = authenticate({ envKey: server.apiKey, keys: svc.service.keys, required: keyRequired(server) }, (c) => (isMcp(c) ? rpcRefusal : restRefusal));
+  for (const p of guarded) app.use(p, auth);
+  if (opts.config.rateLimit.perMinute > 0) {
+    const limit = rateLimit({ perMinute: opts.config.rateLimit.perMinute, onLimited: (by) => metrics.rateLimited.inc({ by }), style: (c) => (isMcp(c) ? 'rpc' : 'rest') });
+    for (const p of ['/v1/*', '/mcp']) app.use(p, limit);
+  }
   app.use(
     '/mcp',
     bodyLimit({
@@ -49,14 +120,57 @@ export function createHttpApp(ctx: McpContext, opts: HttpAppOptions): { app: Hon
       onError: (c) => c.json({ jsonrpc: '2.0', error: { code: -32000, message: `Request body larger than ${MAX_BODY_BYTES} bytes` }, id: null }, 413),
     }),
   );
-  app.all('/mcp', (c) => sessions.handle(c));
-  app.notFound((c) => c.json({ error: 'not found', routes: ['/health', '/mcp'] }, 404));
+  app.use('/v1/*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => errorResponse('PAYLOAD_TOO_LARGE', `the request body is larger than ${MAX_BODY_BYTES} bytes`) }));
+  app.get('/metrics', authorize('read', restRefusal), async (c) => c.body(await metrics.text(), 200, { 'content-type': metrics.contentType }));
+  app.all('/mcp', authorize('read', rpcRefusal), (c) => sessions.handle(c));
+
+  // REST reads take a slot of the same limiter as MCP tool calls, held until the answer is built (or, past server.requestTimeoutMs, until the work ends)
+  app.use('/v1/*', async (c, next) => {
+    if (c.req.method !== 'GET') return next();
+    let release: () => void;
+    try {
+      release = await limiter.acquire();
+    } catch (e) {
+      if (e instanceof ServerBusyError) return toErrorResponse(e);
+      throw e;
+    }
+    try {
+      await next();
+    } catch (e) {
+      release();
+      throw e;
+    }
+    // a request that timed out leaves its work running: the slot stays taken until it ends
+    const work = c.get('work');
+    if (work) void work.finally(release);
+    else release();
+    return undefined;
+  });
+  const opCtx: OperationContext = { app: docs, tokenBudget: svc.tokenBudget, ...(svc.log ? { log: svc.log } : {}) };
+  mountRest(app, {
+    ctx: opCtx,
+    timeoutMs: server.requestTimeoutMs,
+    authorize: (scope) => authorize(scope, restRefusal),
+    queue: (c) => ({
+      ...opCtx,
+      ingestion: svc.service.ingestion,
+      admin: c.get('caller').scopes.includes('admin'),
+      checkFolder: svc.checkFolder,
+      ingestFolders: async () => [...new Set([...svc.service.config.watch, ...(await svc.service.listSources()).map((s) => s.location)])],
+    }),
+  });
+
+  app.notFound((c) => {
+    unmatched.add(c.req.raw);
+    return errorResponse('NOT_FOUND', `no route ${c.req.method} ${c.req.path}`, { routes: ['/v1 (see /openapi.json)', '/docs', '/mcp', '/health', '/health/ready', '/metrics'] });
+  });
   app.onError((e, c) => {
-    if (e instanceof HTTPException) return e.getResponse(); // e.g. 401 from the bearer guard
-    ctx.log?.error({ err: e, path: c.req.path }, 'HTTP handler failed');
+    if (e instanceof HTTPException) return e.getResponse();
+    if (c.req.path !== '/mcp') return toErrorResponse(e, svc.log);
+    svc.log?.error({ err: e, path: c.req.path }, 'HTTP handler failed');
     return c.json({ error: 'internal error' }, 500);
   });
-  return { app, sessions, limiter };
+  return { app, sessions, limiter, metrics };
 }
 
 export interface RunningHttpServer {
@@ -65,20 +179,22 @@ export interface RunningHttpServer {
   port: number;
   /** Tells the open MCP sessions that the indexed documents changed (resources/list_changed). */
   indexChanged(): void;
+  metrics: Metrics;
   /** Stops accepting, ends MCP sessions and open streams. Idempotent. */
   close(): Promise<void>;
 }
 
 /**
  * Starts the HTTP server. Refuses (ConfigError) to bind a non-loopback
- * address without an API key: the index would be open to the network.
+ * address without a way to authenticate: DOCGRAPH_API_KEY, or API keys in
+ * the index (`docgraph keys create`).
  */
-export async function startHttpServer(ctx: McpContext, config: Config): Promise<RunningHttpServer> {
+export async function startHttpServer(svc: HttpService, config: Config): Promise<RunningHttpServer> {
   const { host, port } = config.server;
-  if (!isLoopbackHost(host) && !config.server.apiKey) {
-    throw new ConfigError(`refusing to serve on ${host} without an API key`, { hint: 'set DOCGRAPH_API_KEY (or server.apiKey), or bind 127.0.0.1' });
+  if (!isLoopbackHost(host) && !config.server.apiKey && (await svc.service.keys.list()).every((k) => k.revokedAt !== null)) {
+    throw new ConfigError(`refusing to serve on ${host} without an API key`, { hint: 'create one with `docgraph keys create --scope read`, or set DOCGRAPH_API_KEY (or server.apiKey), or bind 127.0.0.1' });
   }
-  const { app, sessions, limiter } = createHttpApp(ctx, { server: config.server, limits: serverLimits(config) });
+  const { app, sessions, limiter, metrics } = createHttpApp(svc, { config, limits: serverLimits(config) });
   const node = await new Promise<ServerType>((resolve, reject) => {
     const s = createAdaptorServer({ fetch: app.fetch });
     s.once('error', reject);
@@ -93,6 +209,7 @@ export async function startHttpServer(ctx: McpContext, config: Config): Promise<
     url: `http://${urlHost}:${address.port}`,
     port: address.port,
     indexChanged: () => sessions.indexChanged(),
+    metrics,
     close: () =>
       (closing ??= (async () => {
         limiter.close();

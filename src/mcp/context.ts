@@ -1,22 +1,25 @@
 import { largestFitting, responseTokens } from './budget.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
-import type { App } from '../app/app.js';
+import type { OperationContext, OperationResult } from '../api/operation.js';
 import { DocgraphError } from '../domain/errors.js';
-import type { Logger } from '../observability/logger.js';
 import { toolErrorResult } from './errors.js';
 
-/** The application functions the MCP tools call: the same ones the CLI and HTTP use. */
-export type DocsApp = Pick<
-  App,
-  'search' | 'getSection' | 'getDocument' | 'listSources' | 'status' | 'listDocuments' | 'documentText' | 'lookupEntity' | 'explainError' | 'getProcedure' | 'traverse'
->;
+export type { DocsApp } from '../api/operation.js';
 
-export interface McpContext {
-  app: DocsApp;
-  /** Most tokens one tool response may hold (config server.tokenBudget). */
-  tokenBudget: number;
-  log?: Logger;
+/** What the MCP server runs on: the operations' context, and where tool calls are counted. */
+export interface McpContext extends OperationContext {
+  /** Called once per tool call with its outcome and duration (docgraph serve's metrics). */
+  onToolCall?: (call: ToolCallRecord) => void;
+}
+
+export interface ToolCallRecord {
+  tool: string;
+  /** `error`: the call answered with a tool error result. */
+  outcome: 'ok' | 'error';
+  seconds: number;
+  /** Bytes of the result (structured content plus text). */
+  bytes: number;
 }
 
 /** Every docgraph tool only reads the index. */
@@ -32,7 +35,7 @@ export function toolResult(structured: Record<string, unknown>, markdown: string
  * headings or uris against a small server.tokenBudget). Answering with an
  * empty page and a cursor to the same place would loop forever.
  */
-export function budgetTooSmall(ctx: McpContext): DocgraphError {
+export function budgetTooSmall(ctx: OperationContext): DocgraphError {
   return new DocgraphError('CONFIG_INVALID', `one item of this result does not fit in the response budget of ${ctx.tokenBudget} tokens`, {
     hint: 'ask the server operator to raise server.tokenBudget (DOCGRAPH_TOKEN_BUDGET)',
   });
@@ -40,22 +43,21 @@ export function budgetTooSmall(ctx: McpContext): DocgraphError {
 
 /**
  * The largest page (up to `remaining` items) whose response fits the token
- * budget, as a tool result. Refuses when not even one item, or the frame
- * without items, fits: an empty page with a cursor to the same place would loop.
+ * budget. Refuses when not even one item, or the frame without items, fits:
+ * an empty page with a cursor to the same place would loop.
  */
 export function fittedResult<O extends Record<string, unknown>>(
-  ctx: McpContext,
+  ctx: OperationContext,
   remaining: number,
   build: (n: number) => { out: O; md: string },
-): CallToolResult {
+): OperationResult<O> {
   const fits = (n: number): boolean => {
     const { out, md } = build(n);
     return responseTokens(out, md) <= ctx.tokenBudget;
   };
   const n = largestFitting(remaining, fits);
   if (!fits(n) || (n === 0 && remaining > 0)) throw budgetTooSmall(ctx);
-  const { out, md } = build(n);
-  return toolResult(out, md);
+  return build(n);
 }
 
 /** Runs a tool body; any error becomes a tool error result the model can act on (see errors.ts). */

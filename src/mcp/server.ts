@@ -3,14 +3,8 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { McpContext } from './context.js';
 import { registerPrompts } from './prompts.js';
 import { registerResources } from './resources.js';
-import { registerGetDocument } from './tools/get-document.js';
-import { registerGetSection } from './tools/get-section.js';
-import { registerExplainError } from './tools/explain-error.js';
-import { registerGetProcedure } from './tools/get-procedure.js';
-import { registerIndexInfo } from './tools/index-info.js';
-import { registerLookupEntity } from './tools/lookup-entity.js';
-import { registerSearchDocs } from './tools/search-docs.js';
-import { registerTraverse } from './tools/traverse.js';
+import { registerOperation } from './register.js';
+import { READ_OPERATIONS } from './tools/index.js';
 
 export type { McpContext } from './context.js';
 
@@ -30,14 +24,7 @@ export const VERSION: string = (JSON.parse(readFileSync(new URL('../../package.j
  */
 export function createMcpServer(ctx: McpContext): McpServer {
   const server = new McpServer({ name: 'docgraph', title: 'docgraph documentation index', version: VERSION }, { instructions: INSTRUCTIONS });
-  registerSearchDocs(server, ctx);
-  registerGetSection(server, ctx);
-  registerGetDocument(server, ctx);
-  registerIndexInfo(server, ctx);
-  registerLookupEntity(server, ctx);
-  registerExplainError(server, ctx);
-  registerGetProcedure(server, ctx);
-  registerTraverse(server, ctx);
+  for (const op of READ_OPERATIONS) registerOperation(server, ctx, op);
   registerResources(server, ctx);
   registerPrompts(server);
   return server;

@@ -1,9 +1,9 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { defineOperation } from '../../api/operation.js';
 import { z } from 'zod';
 import type { ErrorExplanation } from '../../app/graph.js';
 import { InvalidInputError } from '../../domain/errors.js';
 import { clip } from '../budget.js';
-import { fittedResult, guarded, READ_ONLY, type McpContext } from '../context.js';
+import { fittedResult } from '../context.js';
 import { decodeCursor, encodeCursor, queryHash } from '../cursor.js';
 import { cursorInput, int, paging } from '../schemas.js';
 import { formatCitation } from '../../app/documents.js';
@@ -40,46 +40,41 @@ const outputSchema = z.object({
 
 type Output = z.infer<typeof outputSchema>;
 
-export function registerExplainError(server: McpServer, ctx: McpContext): void {
-  server.registerTool(
-    'explain_error',
-    {
-      title: 'Explain an error from the docs',
-      description:
-        'Find where the docs explain an error: pass an error code (ERR_REQUIRE_ESM, EADDRINUSE) or the message as printed. ' +
-        'Returns the sections ranked with the definition first, each with a citation (uri#anchor) and why: DEFINES (explains the error), RESOLVES (says how to fix it), MENTIONS (names it). ' +
-        'Use it first whenever the question is about an error a user hit; then read the top sections with get_section. ' +
-        'It matches codes and messages the docs name exactly; when none matches, it answers with the best search_docs hits for the text (fallback: true, why SEARCH, score = confidence), and when those are weak too, with not found.',
-      inputSchema,
-      outputSchema,
-      annotations: { title: 'Explain an error from the docs', ...READ_ONLY },
-    },
-    (args) =>
-      guarded(ctx, async () => {
-        const limit = args.limit ?? DEFAULT_LIMIT;
-        const bound = queryHash(['explain', args.code_or_message.trim()]);
-        let offset = 0;
-        if (args.cursor !== undefined) {
-          const c = decodeCursor(args.cursor, 'explain', 'explain_error');
-          if (c.h !== bound) {
-            throw new InvalidInputError('this cursor continues another explain_error call', {
-              field: 'cursor',
-              allowed: 'the same code_or_message as the call that returned the cursor, or no cursor',
-            });
-          }
-          offset = c.o;
-        }
-        // one extra section tells whether another page exists
-        const found = await ctx.app.explainError(args.code_or_message, offset + limit + 1);
-        const page = found.sections.slice(offset, offset + limit);
-        const build = (n: number): { out: Output; md: string } => {
-          const out = shape(found, page, offset, n, bound);
-          return { out, md: render(out) };
-        };
-        return fittedResult(ctx, page.length, build);
-      }),
-  );
-}
+/** The `explain_error` operation (MCP tool, and REST under /v1). */
+export const explainErrorOp = defineOperation({
+  name: 'explain_error',
+  title: 'Explain an error from the docs',
+  description:
+    'Find where the docs explain an error: pass an error code (ERR_REQUIRE_ESM, EADDRINUSE) or the message as printed. ' +
+    'Returns the sections ranked with the definition first, each with a citation (uri#anchor) and why: DEFINES (explains the error), RESOLVES (says how to fix it), MENTIONS (names it). ' +
+    'Use it first whenever the question is about an error a user hit; then read the top sections with get_section. ' +
+    'It matches codes and messages the docs name exactly; when none matches, it answers with the best search_docs hits for the text (fallback: true, why SEARCH, score = confidence), and when those are weak too, with not found.',
+  input: inputSchema,
+  output: outputSchema,
+  run: async (ctx, args) => {
+    const limit = args.limit ?? DEFAULT_LIMIT;
+    const bound = queryHash(['explain', args.code_or_message.trim()]);
+    let offset = 0;
+    if (args.cursor !== undefined) {
+      const c = decodeCursor(args.cursor, 'explain', 'explain_error');
+      if (c.h !== bound) {
+        throw new InvalidInputError('this cursor continues another explain_error call', {
+          field: 'cursor',
+          allowed: 'the same code_or_message as the call that returned the cursor, or no cursor',
+        });
+      }
+      offset = c.o;
+    }
+    // one extra section tells whether another page exists
+    const found = await ctx.app.explainError(args.code_or_message, offset + limit + 1);
+    const page = found.sections.slice(offset, offset + limit);
+    const build = (n: number): { out: Output; md: string } => {
+      const out = shape(found, page, offset, n, bound);
+      return { out, md: render(out) };
+    };
+    return fittedResult(ctx, page.length, build);
+  },
+});
 
 function shape(found: ErrorExplanation, page: ErrorExplanation['sections'], offset: number, n: number, bound: string): Output {
   const more = offset + n < found.sections.length;

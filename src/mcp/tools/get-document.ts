@@ -1,9 +1,9 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { defineOperation } from '../../api/operation.js';
 import { z } from 'zod';
 import type { DocumentView, OutlineNode } from '../../app/documents.js';
 import { InvalidInputError } from '../../domain/errors.js';
 import { clip, largestFitting, responseTokens } from '../budget.js';
-import { budgetTooSmall, guarded, READ_ONLY, toolResult, type McpContext } from '../context.js';
+import { budgetTooSmall } from '../context.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { cursorInput, int, paging } from '../schemas.js';
 import { DOC_SCHEME, stripResourceScheme } from '../resources.js';
@@ -45,47 +45,42 @@ const outputSchema = z.object({
 type Output = z.infer<typeof outputSchema>;
 type Node = z.infer<typeof nodeSchema>;
 
-export function registerGetDocument(server: McpServer, ctx: McpContext): void {
-  server.registerTool(
-    'get_document',
-    {
-      title: 'Outline a document',
-      description:
-        "One document's metadata (title, front matter, when it was indexed) and its outline: the tree of sections with ids, anchors and sizes in tokens. " +
-        'Use it to see what a page covers or to find the section to read; then read sections with get_section.',
-      inputSchema,
-      outputSchema,
-      annotations: { title: 'Outline a document', ...READ_ONLY },
-    },
-    (args) =>
-      guarded(ctx, async () => {
-        const ref = args.uri.trim();
-        // a resource uri names the document exactly; anything else is read as a citation (an anchor is ignored)
-        const view = await ctx.app.getDocument(ref.startsWith(DOC_SCHEME) ? { uri: stripResourceScheme(ref) } : { citation: ref });
-        const uri = view.document.uri;
-        let start = 0;
-        if (args.cursor !== undefined) {
-          const c = decodeCursor(args.cursor, 'outline', 'get_document');
-          if (c.u !== uri) throw new InvalidInputError(`this cursor continues the outline of ${c.u}`, { field: 'cursor', allowed: `uri "${c.u}" with this cursor, or no cursor` });
-          start = c.o;
-        }
-        const nodes = flatten(view.outline);
-        start = Math.min(start, nodes.length);
-        const build = (n: number): { out: Output; md: string } => {
-          const out = shape(view, nodes, start, n);
-          return { out, md: render(out) };
-        };
-        const fits = (n: number): boolean => {
-          const { out, md } = build(n);
-          return responseTokens(out, md) <= ctx.tokenBudget;
-        };
-        const n = largestFitting(nodes.length - start, fits);
-        if (n === 0 && start < nodes.length) throw budgetTooSmall(ctx);
-        const { out, md } = build(n);
-        return toolResult(out, md);
-      }),
-  );
-}
+/** The `get_document` operation (MCP tool, and REST under /v1). */
+export const getDocumentOp = defineOperation({
+  name: 'get_document',
+  title: 'Outline a document',
+  description:
+    "One document's metadata (title, front matter, when it was indexed) and its outline: the tree of sections with ids, anchors and sizes in tokens. " +
+    'Use it to see what a page covers or to find the section to read; then read sections with get_section.',
+  input: inputSchema,
+  output: outputSchema,
+  run: async (ctx, args) => {
+    const ref = args.uri.trim();
+    // a resource uri names the document exactly; anything else is read as a citation (an anchor is ignored)
+    const view = await ctx.app.getDocument(ref.startsWith(DOC_SCHEME) ? { uri: stripResourceScheme(ref) } : { citation: ref });
+    const uri = view.document.uri;
+    let start = 0;
+    if (args.cursor !== undefined) {
+      const c = decodeCursor(args.cursor, 'outline', 'get_document');
+      if (c.u !== uri) throw new InvalidInputError(`this cursor continues the outline of ${c.u}`, { field: 'cursor', allowed: `uri "${c.u}" with this cursor, or no cursor` });
+      start = c.o;
+    }
+    const nodes = flatten(view.outline);
+    start = Math.min(start, nodes.length);
+    const build = (n: number): { out: Output; md: string } => {
+      const out = shape(view, nodes, start, n);
+      return { out, md: render(out) };
+    };
+    const fits = (n: number): boolean => {
+      const { out, md } = build(n);
+      return responseTokens(out, md) <= ctx.tokenBudget;
+    };
+    const n = largestFitting(nodes.length - start, fits);
+    if (n === 0 && start < nodes.length) throw budgetTooSmall(ctx);
+    const { out, md } = build(n);
+    return { out, md };
+  },
+});
 
 function flatten(roots: OutlineNode[]): Node[] {
   const out: Node[] = [];

@@ -1,10 +1,10 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { defineOperation } from '../../api/operation.js';
 import { z } from 'zod';
 import { citationSchema, cite } from '../citation.js';
 import type { ProcedureView } from '../../app/graph.js';
 import { InvalidInputError, NotFoundError } from '../../domain/errors.js';
 import { clip } from '../budget.js';
-import { fittedResult, guarded, READ_ONLY, type McpContext } from '../context.js';
+import { fittedResult } from '../context.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { cursorInput, int, paging } from '../schemas.js';
 
@@ -33,45 +33,40 @@ const outputSchema = z.object({
 
 type Output = z.infer<typeof outputSchema>;
 
-export function registerGetProcedure(server: McpServer, ctx: McpContext): void {
-  server.registerTool(
-    'get_procedure',
-    {
-      title: 'Get the steps for a task',
-      description:
-        'Get step-by-step instructions for a task ("rotate the TLS certificate", "upgrade a cluster"): the ordered steps of the procedure in the docs that best matches, ' +
-        'the section they come from (uri#anchor) and the prerequisites section when the page has one. ' +
-        'Use it for how-to questions whose answer is a sequence of steps. The best match is not always the task you meant: check the procedure title. ' +
-        'For explanations, reference or anything that is not a list of steps, use search_docs.',
-      inputSchema,
-      outputSchema,
-      annotations: { title: 'Get the steps for a task', ...READ_ONLY },
-    },
-    (args) =>
-      guarded(ctx, async () => {
-        const view = await ctx.app.getProcedure(args.task);
-        if (!view) {
-          throw new NotFoundError(`no step-by-step procedure in the docs matches "${clip(args.task.trim(), 120)}"`, {
-            hint: 'the docs may explain it in prose: use search_docs with the same words and read the best hits with get_section',
-          });
-        }
-        let start = 0;
-        if (args.cursor !== undefined) {
-          const c = decodeCursor(args.cursor, 'steps', 'get_procedure');
-          if (c.id !== view.procedure.id) {
-            throw new InvalidInputError('this cursor continues the steps of another procedure', { field: 'cursor', allowed: 'the same task as the call that returned the cursor, or no cursor' });
-          }
-          start = Math.min(c.o, view.steps.length);
-        }
-        const remaining = view.steps.length - start;
-        const build = (n: number): { out: Output; md: string } => {
-          const out = shape(args.task.trim(), view, start, n);
-          return { out, md: render(out) };
-        };
-        return fittedResult(ctx, remaining, build);
-      }),
-  );
-}
+/** The `get_procedure` operation (MCP tool, and REST under /v1). */
+export const getProcedureOp = defineOperation({
+  name: 'get_procedure',
+  title: 'Get the steps for a task',
+  description:
+    'Get step-by-step instructions for a task ("rotate the TLS certificate", "upgrade a cluster"): the ordered steps of the procedure in the docs that best matches, ' +
+    'the section they come from (uri#anchor) and the prerequisites section when the page has one. ' +
+    'Use it for how-to questions whose answer is a sequence of steps. The best match is not always the task you meant: check the procedure title. ' +
+    'For explanations, reference or anything that is not a list of steps, use search_docs.',
+  input: inputSchema,
+  output: outputSchema,
+  run: async (ctx, args) => {
+    const view = await ctx.app.getProcedure(args.task);
+    if (!view) {
+      throw new NotFoundError(`no step-by-step procedure in the docs matches "${clip(args.task.trim(), 120)}"`, {
+        hint: 'the docs may explain it in prose: use search_docs with the same words and read the best hits with get_section',
+      });
+    }
+    let start = 0;
+    if (args.cursor !== undefined) {
+      const c = decodeCursor(args.cursor, 'steps', 'get_procedure');
+      if (c.id !== view.procedure.id) {
+        throw new InvalidInputError('this cursor continues the steps of another procedure', { field: 'cursor', allowed: 'the same task as the call that returned the cursor, or no cursor' });
+      }
+      start = Math.min(c.o, view.steps.length);
+    }
+    const remaining = view.steps.length - start;
+    const build = (n: number): { out: Output; md: string } => {
+      const out = shape(args.task.trim(), view, start, n);
+      return { out, md: render(out) };
+    };
+    return fittedResult(ctx, remaining, build);
+  },
+});
 
 function shape(task: string, view: ProcedureView, start: number, n: number): Output {
   const end = start + n;

@@ -1,8 +1,8 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { defineOperation } from '../../api/operation.js';
 import { z } from 'zod';
 import { formatCitation, type SectionBrief, type SectionRef, type SectionView } from '../../app/documents.js';
 import { clip, largestFitting, responseTokens } from '../budget.js';
-import { budgetTooSmall, guarded, READ_ONLY, toolResult, type McpContext } from '../context.js';
+import { budgetTooSmall } from '../context.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { cursorInput, int, paging } from '../schemas.js';
 import { DOC_SCHEME, stripResourceScheme } from '../resources.js';
@@ -56,56 +56,51 @@ export function parseSectionRef(ref: string): SectionRef {
   return SECTION_ID.test(t) ? { id: t } : { citation: t };
 }
 
-export function registerGetSection(server: McpServer, ctx: McpContext): void {
-  server.registerTool(
-    'get_section',
-    {
-      title: 'Read a documentation section',
-      description:
-        'Read the full text (Markdown, code blocks whole) of one documentation section, by the id or uri#anchor that search_docs or get_document gave. ' +
-        'Optionally list its parent, children and siblings to move around the document. Cite what you use as uri#anchor. ' +
-        'A long section comes in pages: when partial is true, call again with the same ref and next_cursor.',
-      inputSchema,
-      outputSchema,
-      annotations: { title: 'Read a documentation section', ...READ_ONLY },
-    },
-    (args) =>
-      guarded(ctx, async () => {
-        let ref = parseSectionRef(args.ref);
-        let offset = 0;
-        if (args.cursor !== undefined) {
-          const c = decodeCursor(args.cursor, 'section', 'get_section');
-          ref = { id: c.id };
-          offset = c.c;
-        }
-        const want = new Set(args.with_context ?? []);
-        const view = await ctx.app.getSection(ref, { parent: want.has('parent'), children: want.has('children'), siblings: want.has('siblings') });
-        const text = view.section.text;
-        offset = Math.min(offset, text.length);
-        const remaining = text.length - offset;
+/** The `get_section` operation (MCP tool, and REST under /v1). */
+export const getSectionOp = defineOperation({
+  name: 'get_section',
+  title: 'Read a documentation section',
+  description:
+    'Read the full text (Markdown, code blocks whole) of one documentation section, by the id or uri#anchor that search_docs or get_document gave. ' +
+    'Optionally list its parent, children and siblings to move around the document. Cite what you use as uri#anchor. ' +
+    'A long section comes in pages: when partial is true, call again with the same ref and next_cursor.',
+  input: inputSchema,
+  output: outputSchema,
+  run: async (ctx, args) => {
+    let ref = parseSectionRef(args.ref);
+    let offset = 0;
+    if (args.cursor !== undefined) {
+      const c = decodeCursor(args.cursor, 'section', 'get_section');
+      ref = { id: c.id };
+      offset = c.c;
+    }
+    const want = new Set(args.with_context ?? []);
+    const view = await ctx.app.getSection(ref, { parent: want.has('parent'), children: want.has('children'), siblings: want.has('siblings') });
+    const text = view.section.text;
+    offset = Math.min(offset, text.length);
+    const remaining = text.length - offset;
 
-        let withContext = want.size > 0;
-        const build = (n: number): { out: Output; md: string } => {
-          const out = shape(view, text, offset, n, withContext, want.size > 0 && !withContext);
-          return { out, md: render(out) };
-        };
-        const fits = (n: number): boolean => {
-          const { out, md } = build(n);
-          return responseTokens(out, md) <= ctx.tokenBudget;
-        };
-        if (withContext && !fits(Math.min(remaining, 1))) withContext = false;
-        let n = largestFitting(remaining, fits);
-        if (n === 0 && remaining > 0) throw budgetTooSmall(ctx);
-        if (n < remaining) {
-          // end the page at a line break when one is near, so a paragraph is not cut mid-sentence
-          const cut = text.lastIndexOf('\n', offset + n - 1);
-          if (cut > offset + n * 0.75) n = cut + 1 - offset;
-        }
-        const { out, md } = build(n);
-        return toolResult(out, md);
-      }),
-  );
-}
+    let withContext = want.size > 0;
+    const build = (n: number): { out: Output; md: string } => {
+      const out = shape(view, text, offset, n, withContext, want.size > 0 && !withContext);
+      return { out, md: render(out) };
+    };
+    const fits = (n: number): boolean => {
+      const { out, md } = build(n);
+      return responseTokens(out, md) <= ctx.tokenBudget;
+    };
+    if (withContext && !fits(Math.min(remaining, 1))) withContext = false;
+    let n = largestFitting(remaining, fits);
+    if (n === 0 && remaining > 0) throw budgetTooSmall(ctx);
+    if (n < remaining) {
+      // end the page at a line break when one is near, so a paragraph is not cut mid-sentence
+      const cut = text.lastIndexOf('\n', offset + n - 1);
+      if (cut > offset + n * 0.75) n = cut + 1 - offset;
+    }
+    const { out, md } = build(n);
+    return { out, md };
+  },
+});
 
 function shape(view: SectionView, text: string, offset: number, n: number, withContext: boolean, omitted: boolean): Output {
   const s = view.section;

@@ -1,7 +1,6 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
+import { defineOperation } from '../../api/operation.js';
 import { largestFitting, responseTokens } from '../budget.js';
-import { guarded, READ_ONLY, toolResult, type McpContext } from '../context.js';
 import { int } from '../schemas.js';
 
 const sourceSchema = z.object({
@@ -30,61 +29,52 @@ const statusOutput = z.object({
   configured_embedder: z.string(),
 });
 
-export function registerIndexInfo(server: McpServer, ctx: McpContext): void {
-  server.registerTool(
-    'list_sources',
-    {
-      title: 'List indexed sources',
-      description: 'List what has been ingested: each source (a documentation folder) with its id, location and number of documents. Use an id as filters.source in search_docs to search one source only.',
-      inputSchema: z.strictObject({}),
-      outputSchema: sourcesOutput,
-      annotations: { title: 'List indexed sources', ...READ_ONLY },
-    },
-    () =>
-      guarded(ctx, async () => {
-        const all = (await ctx.app.listSources()).map((s) => ({ id: s.id, kind: s.kind, location: s.location, documents: s.documents, created_at: s.createdAt }));
-        const build = (n: number) => {
-          const out = { sources: all.slice(0, n), partial: n < all.length };
-          const md = out.sources.length
-            ? out.sources.map((s) => `- \`${s.id}\` — ${s.location} (${s.kind}, ${s.documents} documents)`).join('\n') + (out.partial ? '\n(more sources left out to stay within the token budget)' : '')
-            : 'Nothing is indexed yet. Run `docgraph ingest <folder>` on the server.';
-          return { out, md };
-        };
-        const { out, md } = build(largestFitting(all.length, (n) => { const b = build(n); return responseTokens(b.out, b.md) <= ctx.tokenBudget; }));
-        return toolResult(out, md);
-      }),
-  );
+/** The `list_sources` operation (MCP tool, and REST under /v1). */
+export const listSourcesOp = defineOperation({
+  name: 'list_sources',
+  title: 'List indexed sources',
+  description: 'List what has been ingested: each source (a documentation folder) with its id, location and number of documents. Use an id as filters.source in search_docs to search one source only.',
+  input: z.strictObject({}),
+  output: sourcesOutput,
+  run: async (ctx) => {
+    const all = (await ctx.app.listSources()).map((s) => ({ id: s.id, kind: s.kind, location: s.location, documents: s.documents, created_at: s.createdAt }));
+    const build = (n: number) => {
+      const out = { sources: all.slice(0, n), partial: n < all.length };
+      const md = out.sources.length
+        ? out.sources.map((s) => `- \`${s.id}\` — ${s.location} (${s.kind}, ${s.documents} documents)`).join('\n') + (out.partial ? '\n(more sources left out to stay within the token budget)' : '')
+        : 'Nothing is indexed yet. Run `docgraph ingest <folder>` on the server.';
+      return { out, md };
+    };
+    return build(largestFitting(all.length, (n) => { const b = build(n); return responseTokens(b.out, b.md) <= ctx.tokenBudget; }));
+  },
+});
 
-  server.registerTool(
-    'index_status',
-    {
-      title: 'Index status',
-      description: 'Size and freshness of the documentation index: counts of sources, documents, sections, vectors (sections searchable by meaning), entities and edges, the embedder, and when a document was last indexed (last_ingest, ISO 8601). Use it to check that the docs you need are indexed and current.',
-      inputSchema: z.strictObject({}),
-      outputSchema: statusOutput,
-      annotations: { title: 'Index status', ...READ_ONLY },
-    },
-    () =>
-      guarded(ctx, async () => {
-        const s = await ctx.app.status();
-        const out: z.infer<typeof statusOutput> = {
-          sources: s.sources,
-          documents: s.documents,
-          sections: s.sections,
-          vectors: s.vectors,
-          entities: s.entities,
-          edges: s.edges,
-          index_bytes: s.bytes,
-          last_ingest: s.lastIndexedAt,
-          embedder: s.embedder ? { id: s.embedder.id, provider: s.embedder.provider, model: s.embedder.model, dimensions: s.embedder.dimensions } : null,
-          configured_embedder: s.configuredProvider,
-        };
-        const md = [
-          `${out.documents} documents from ${out.sources} sources; ${out.sections} sections (${out.vectors} with vectors); ${out.entities} entities, ${out.edges} edges.`,
-          `Embedder: ${out.embedder ? `${out.embedder.id} (${out.embedder.dimensions} dimensions)` : 'none yet'}; configured: ${out.configured_embedder}.`,
-          `Last ingest: ${out.last_ingest ?? 'never'}.`,
-        ].join('\n');
-        return toolResult(out, md);
-      }),
-  );
-}
+/** The `index_status` operation (MCP tool, and REST under /v1). */
+export const indexStatusOp = defineOperation({
+  name: 'index_status',
+  title: 'Index status',
+  description: 'Size and freshness of the documentation index: counts of sources, documents, sections, vectors (sections searchable by meaning), entities and edges, the embedder, and when a document was last indexed (last_ingest, ISO 8601). Use it to check that the docs you need are indexed and current.',
+  input: z.strictObject({}),
+  output: statusOutput,
+  run: async (ctx) => {
+    const s = await ctx.app.status();
+    const out: z.infer<typeof statusOutput> = {
+      sources: s.sources,
+      documents: s.documents,
+      sections: s.sections,
+      vectors: s.vectors,
+      entities: s.entities,
+      edges: s.edges,
+      index_bytes: s.bytes,
+      last_ingest: s.lastIndexedAt,
+      embedder: s.embedder ? { id: s.embedder.id, provider: s.embedder.provider, model: s.embedder.model, dimensions: s.embedder.dimensions } : null,
+      configured_embedder: s.configuredProvider,
+    };
+    const md = [
+      `${out.documents} documents from ${out.sources} sources; ${out.sections} sections (${out.vectors} with vectors); ${out.entities} entities, ${out.edges} edges.`,
+      `Embedder: ${out.embedder ? `${out.embedder.id} (${out.embedder.dimensions} dimensions)` : 'none yet'}; configured: ${out.configured_embedder}.`,
+      `Last ingest: ${out.last_ingest ?? 'never'}.`,
+    ].join('\n');
+    return { out, md };
+  },
+});

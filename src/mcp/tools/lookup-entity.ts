@@ -1,11 +1,11 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { defineOperation } from '../../api/operation.js';
 import { z } from 'zod';
 import { citationSchema, cite } from '../citation.js';
 import { ENTITY_TYPES, type EntityView } from '../../app/graph.js';
 import { InvalidInputError } from '../../domain/errors.js';
 import type { EntityType } from '../../domain/types.js';
 import { clip } from '../budget.js';
-import { fittedResult, guarded, READ_ONLY, type McpContext } from '../context.js';
+import { fittedResult } from '../context.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { cursorInput, int, paging } from '../schemas.js';
 
@@ -49,43 +49,38 @@ const outputSchema = z.object({
 
 type Output = z.infer<typeof outputSchema>;
 
-export function registerLookupEntity(server: McpServer, ctx: McpContext): void {
-  server.registerTool(
-    'lookup_entity',
-    {
-      title: 'Look up a named thing in the docs',
-      description:
-        'Look up one thing the docs name exactly — a command, CLI flag, config setting or environment variable, error code, API function or class, or a defined term — ' +
-        'and get the section that defines it (uri#anchor), its default value and unit when the docs state them, the sections that mention it, and related entities. ' +
-        'Use it when you already know the identifier (NODE_OPTIONS, fs.readFile, --max-old-space-size, worker_connections); for a question in words, or when this finds nothing, use search_docs. ' +
-        'For an error a user hit, explain_error ranks the sections better.',
-      inputSchema,
-      outputSchema,
-      annotations: { title: 'Look up a named thing in the docs', ...READ_ONLY },
-    },
-    (args) =>
-      guarded(ctx, async () => {
-        const view = await ctx.app.lookupEntity(args.name, args.type);
-        let start = 0;
-        if (args.cursor !== undefined) {
-          const c = decodeCursor(args.cursor, 'mentions', 'lookup_entity');
-          if (c.id !== view.entity.id) {
-            throw new InvalidInputError('this cursor continues the mentions of another entity', {
-              field: 'cursor',
-              allowed: 'the same name and type as the call that returned the cursor, or no cursor',
-            });
-          }
-          start = Math.min(c.o, view.mentionedIn.length);
-        }
-        const remaining = view.mentionedIn.length - start;
-        const build = (n: number): { out: Output; md: string } => {
-          const out = shape(view, start, n);
-          return { out, md: render(out) };
-        };
-        return fittedResult(ctx, remaining, build);
-      }),
-  );
-}
+/** The `lookup_entity` operation (MCP tool, and REST under /v1). */
+export const lookupEntityOp = defineOperation({
+  name: 'lookup_entity',
+  title: 'Look up a named thing in the docs',
+  description:
+    'Look up one thing the docs name exactly — a command, CLI flag, config setting or environment variable, error code, API function or class, or a defined term — ' +
+    'and get the section that defines it (uri#anchor), its default value and unit when the docs state them, the sections that mention it, and related entities. ' +
+    'Use it when you already know the identifier (NODE_OPTIONS, fs.readFile, --max-old-space-size, worker_connections); for a question in words, or when this finds nothing, use search_docs. ' +
+    'For an error a user hit, explain_error ranks the sections better.',
+  input: inputSchema,
+  output: outputSchema,
+  run: async (ctx, args) => {
+    const view = await ctx.app.lookupEntity(args.name, args.type);
+    let start = 0;
+    if (args.cursor !== undefined) {
+      const c = decodeCursor(args.cursor, 'mentions', 'lookup_entity');
+      if (c.id !== view.entity.id) {
+        throw new InvalidInputError('this cursor continues the mentions of another entity', {
+          field: 'cursor',
+          allowed: 'the same name and type as the call that returned the cursor, or no cursor',
+        });
+      }
+      start = Math.min(c.o, view.mentionedIn.length);
+    }
+    const remaining = view.mentionedIn.length - start;
+    const build = (n: number): { out: Output; md: string } => {
+      const out = shape(view, start, n);
+      return { out, md: render(out) };
+    };
+    return fittedResult(ctx, remaining, build);
+  },
+});
 
 function shape(view: EntityView, start: number, n: number): Output {
   const e = view.entity;

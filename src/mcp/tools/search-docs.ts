@@ -1,13 +1,14 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { defineOperation, type OperationContext, type OperationResult } from '../../api/operation.js';
 import { z } from 'zod';
 import { InvalidInputError } from '../../domain/errors.js';
 import type { SearchHit } from '../../domain/types.js';
 import type { SearchFilters } from '../../store/store.js';
 import { clip, largestFitting, responseTokens } from '../budget.js';
-import { budgetTooSmall, guarded, READ_ONLY, toolResult, type McpContext } from '../context.js';
+import { budgetTooSmall } from '../context.js';
 import { decodeCursor, encodeCursor, queryHash } from '../cursor.js';
 import { cursorInput, int, paging } from '../schemas.js';
 import { formatCitation } from '../../app/documents.js';
+import { SEARCH_MODES, type SearchMode } from '../../search/search.js';
 
 export const DEFAULT_LIMIT = 10;
 const MAX_LIMIT = 50;
@@ -28,6 +29,11 @@ const inputSchema = z.strictObject({
     .optional()
     .describe('All given filters must hold.'),
   cursor: cursorInput,
+});
+
+/** REST's search also takes the retrievers to use, as `docgraph search --mode` does; MCP's tool keeps the default. */
+const restInputSchema = inputSchema.extend({
+  mode: z.enum(SEARCH_MODES as [SearchMode, ...SearchMode[]]).optional().describe('Retrievers to use (default graph: all of them, with graph expansion).'),
 });
 
 const hitSchema = z.object({
@@ -71,66 +77,64 @@ const outputSchema = z.object({
 type Output = z.infer<typeof outputSchema>;
 type Hit = z.infer<typeof hitSchema>;
 
-
-export function registerSearchDocs(server: McpServer, ctx: McpContext): void {
-  server.registerTool(
-    'search_docs',
-    {
-      title: 'Search the documentation',
-      description:
-        'Search the indexed technical documentation. Returns ranked sections, each with its id, citation (ref: uri#anchor), heading path ' +
-        'and a snippet with the matched terms in bold. Use it first for any question the docs may answer, then read the best hits in full with get_section (by id). ' +
-        'confidence (0–1) is comparable across queries, score only orders this result; weak: true means even the best hit is unlikely to answer: ' +
-        'the docs may not cover the question, so say so rather than guess.',
-      inputSchema,
-      outputSchema,
-      annotations: { title: 'Search the documentation', ...READ_ONLY },
-    },
-    (args) =>
-      guarded(ctx, async () => {
-        const limit = args.limit ?? DEFAULT_LIMIT;
-        const filters = await resolveFilters(ctx, args.filters);
-        const bound = queryHash([args.query.trim(), filters]);
-        let offset = 0;
-        if (args.cursor !== undefined) {
-          const c = decodeCursor(args.cursor, 'search', 'search_docs');
-          if (c.h !== bound) {
-            throw new InvalidInputError('this cursor continues a different search', {
-              field: 'cursor',
-              allowed: 'the same query and filters as the call that returned the cursor, or no cursor to start a new search',
-            });
-          }
-          offset = c.o;
-        }
-        // one extra hit tells whether another page exists
-        const result = await ctx.app.search(args.query, { limit: limit + 1, offset, filters });
-        const all = result.hits.slice(0, limit).map((h, i) => toHit(h, offset + i + 1));
-        const build = (n: number): { out: Output; md: string } => {
-          const more = n < result.hits.length;
-          const out: Output = {
-            query: result.query,
-            hits: all.slice(0, n),
-            partial: n < all.length,
-            ...(more ? { next_cursor: encodeCursor('search', { h: bound, o: offset + n }) } : {}),
-            degraded: result.degraded,
-            weak: result.weak,
-          };
-          return { out, md: render(out) };
-        };
-        const fits = (n: number): boolean => {
-          const { out, md } = build(n);
-          return responseTokens(out, md) <= ctx.tokenBudget;
-        };
-        const n = largestFitting(all.length, fits);
-        if (n === 0 && all.length > 0) throw budgetTooSmall(ctx);
-        const { out, md } = build(n);
-        return toolResult(out, md);
-      }),
-  );
+async function runSearch(ctx: OperationContext, args: z.output<typeof restInputSchema>): Promise<OperationResult<Output>> {
+  const limit = args.limit ?? DEFAULT_LIMIT;
+  const filters = await resolveFilters(ctx, args.filters);
+  const bound = queryHash(args.mode === undefined ? [args.query.trim(), filters] : [args.query.trim(), filters, args.mode]);
+  let offset = 0;
+  if (args.cursor !== undefined) {
+    const c = decodeCursor(args.cursor, 'search', 'search_docs');
+    if (c.h !== bound) {
+      throw new InvalidInputError('this cursor continues a different search', {
+        field: 'cursor',
+        allowed: 'the same query and filters as the call that returned the cursor, or no cursor to start a new search',
+      });
+    }
+    offset = c.o;
+  }
+  // one extra hit tells whether another page exists
+  const result = await ctx.app.search(args.query, { limit: limit + 1, offset, filters, ...(args.mode ? { mode: args.mode } : {}) });
+  const all = result.hits.slice(0, limit).map((h, i) => toHit(h, offset + i + 1));
+  const build = (n: number): { out: Output; md: string } => {
+    const more = n < result.hits.length;
+    const out: Output = {
+      query: result.query,
+      hits: all.slice(0, n),
+      partial: n < all.length,
+      ...(more ? { next_cursor: encodeCursor('search', { h: bound, o: offset + n }) } : {}),
+      degraded: result.degraded,
+      weak: result.weak,
+    };
+    return { out, md: render(out) };
+  };
+  const fits = (n: number): boolean => {
+    const { out, md } = build(n);
+    return responseTokens(out, md) <= ctx.tokenBudget;
+  };
+  const n = largestFitting(all.length, fits);
+  if (n === 0 && all.length > 0) throw budgetTooSmall(ctx);
+  return build(n);
 }
 
+/** The `search_docs` operation (MCP tool, and REST under /v1). */
+export const searchDocsOp = defineOperation({
+  name: 'search_docs',
+  title: 'Search the documentation',
+  description:
+    'Search the indexed technical documentation. Returns ranked sections, each with its id, citation (ref: uri#anchor), heading path ' +
+    'and a snippet with the matched terms in bold. Use it first for any question the docs may answer, then read the best hits in full with get_section (by id). ' +
+    'confidence (0–1) is comparable across queries, score only orders this result; weak: true means even the best hit is unlikely to answer: ' +
+    'the docs may not cover the question, so say so rather than guess.',
+  input: inputSchema,
+  output: outputSchema,
+  run: runSearch,
+});
+
+/** `search_docs` as REST serves it: the same, plus `mode`. */
+export const searchOp = defineOperation({ ...searchDocsOp, input: restInputSchema, run: runSearch });
+
 /** Maps the tool's filter names to the store's, resolving a source given by location to its id. */
-async function resolveFilters(ctx: McpContext, f: z.infer<typeof inputSchema>['filters']): Promise<SearchFilters> {
+async function resolveFilters(ctx: OperationContext, f: z.infer<typeof inputSchema>['filters']): Promise<SearchFilters> {
   const filters: SearchFilters = {};
   if (!f) return filters;
   if (f.uri_prefix !== undefined) filters.uriPrefix = f.uri_prefix;

@@ -1,10 +1,10 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { defineOperation } from '../../api/operation.js';
 import { z } from 'zod';
 import { EDGE_TYPES, TRAVERSE_LIMITS, type TraverseResult } from '../../app/graph.js';
 import { InvalidInputError } from '../../domain/errors.js';
 import type { EdgeType } from '../../domain/types.js';
 import { clip } from '../budget.js';
-import { fittedResult, guarded, READ_ONLY, type McpContext } from '../context.js';
+import { fittedResult } from '../context.js';
 import { decodeCursor, encodeCursor, queryHash } from '../cursor.js';
 import { cursorInput, int, paging } from '../schemas.js';
 import { formatCitation } from '../../app/documents.js';
@@ -54,53 +54,48 @@ const outputSchema = z.object({
 type Output = z.infer<typeof outputSchema>;
 type Node = z.infer<typeof nodeSchema>;
 
-export function registerTraverse(server: McpServer, ctx: McpContext): void {
-  server.registerTool(
-    'traverse',
-    {
-      title: 'Walk the documentation graph',
-      description:
-        'Walk the knowledge graph of the docs from one node along typed edges: what a section defines or mentions, which sections mention an entity, ' +
-        'which entities relate to it, what a page links to or is linked from, the steps of a procedure, the subsections of a section. ' +
-        `Typed and capped: depth 1–${TRAVERSE_LIMITS.maxDepth}, at most ${TRAVERSE_LIMITS.maxLimit} edges; larger requests are refused, there is no query language. ` +
-        'Use it for relationship questions once you have a name or id (from lookup_entity, search_docs or get_document); to find things by words use search_docs.',
-      inputSchema,
-      outputSchema,
-      annotations: { title: 'Walk the documentation graph', ...READ_ONLY },
-    },
-    (args) =>
-      guarded(ctx, async () => {
-        const req = {
-          from: args.from,
-          relations: args.relations,
-          direction: args.direction ?? 'both',
-          depth: args.depth ?? DEFAULT_DEPTH,
-          limit: args.limit ?? DEFAULT_LIMIT,
-        };
-        const bound = queryHash(['traverse', req.from.trim(), [...(req.relations ?? [])].sort(), req.direction, req.depth, req.limit]);
-        let offset = 0;
-        if (args.cursor !== undefined) {
-          const c = decodeCursor(args.cursor, 'traverse', 'traverse');
-          if (c.h !== bound) {
-            throw new InvalidInputError('this cursor continues another traversal', {
-              field: 'cursor',
-              allowed: 'the same from, relations, direction, depth and limit as the call that returned the cursor, or no cursor',
-            });
-          }
-          offset = c.o;
-        }
-        const result = await ctx.app.traverse(req);
-        offset = Math.min(offset, result.edges.length);
-        const nodes = new Map(result.nodes.map((n) => [n.id, toNode(n)]));
-        const remaining = result.edges.length - offset;
-        const build = (n: number): { out: Output; md: string } => {
-          const out = shape(result, nodes, offset, n, bound);
-          return { out, md: render(out) };
-        };
-        return fittedResult(ctx, remaining, build);
-      }),
-  );
-}
+/** The `traverse` operation (MCP tool, and REST under /v1). */
+export const traverseOp = defineOperation({
+  name: 'traverse',
+  title: 'Walk the documentation graph',
+  description:
+    'Walk the knowledge graph of the docs from one node along typed edges: what a section defines or mentions, which sections mention an entity, ' +
+    'which entities relate to it, what a page links to or is linked from, the steps of a procedure, the subsections of a section. ' +
+    `Typed and capped: depth 1–${TRAVERSE_LIMITS.maxDepth}, at most ${TRAVERSE_LIMITS.maxLimit} edges; larger requests are refused, there is no query language. ` +
+    'Use it for relationship questions once you have a name or id (from lookup_entity, search_docs or get_document); to find things by words use search_docs.',
+  input: inputSchema,
+  output: outputSchema,
+  run: async (ctx, args) => {
+    const req = {
+      from: args.from,
+      relations: args.relations,
+      direction: args.direction ?? 'both',
+      depth: args.depth ?? DEFAULT_DEPTH,
+      limit: args.limit ?? DEFAULT_LIMIT,
+    };
+    const bound = queryHash(['traverse', req.from.trim(), [...(req.relations ?? [])].sort(), req.direction, req.depth, req.limit]);
+    let offset = 0;
+    if (args.cursor !== undefined) {
+      const c = decodeCursor(args.cursor, 'traverse', 'traverse');
+      if (c.h !== bound) {
+        throw new InvalidInputError('this cursor continues another traversal', {
+          field: 'cursor',
+          allowed: 'the same from, relations, direction, depth and limit as the call that returned the cursor, or no cursor',
+        });
+      }
+      offset = c.o;
+    }
+    const result = await ctx.app.traverse(req);
+    offset = Math.min(offset, result.edges.length);
+    const nodes = new Map(result.nodes.map((n) => [n.id, toNode(n)]));
+    const remaining = result.edges.length - offset;
+    const build = (n: number): { out: Output; md: string } => {
+      const out = shape(result, nodes, offset, n, bound);
+      return { out, md: render(out) };
+    };
+    return fittedResult(ctx, remaining, build);
+  },
+});
 
 function toNode(n: TraverseResult['nodes'][number]): Node {
   return {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jsonText, snakeCase, toWire } from './json.js';
+import { jsonText, snakeCase, toWire } from './wire.js';
 
 describe("the CLI's JSON vocabulary", () => {
   it('writes field names in snake_case, deep, and leaves other keys alone', () => {

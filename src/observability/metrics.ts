@@ -1,0 +1,102 @@
+/**
+ * The Prometheus metrics of `docgraph serve` (GET /metrics), every name
+ * prefixed `docgraph_`; docs/operations.md lists them. One registry per
+ * server (no global state: two servers in one process, as tests run them,
+ * count apart). Counters and histograms are fed as things happen; the queue
+ * gauges are read from the queue when scraped (`refresh`), so they hold for
+ * the whole index, whichever process does the work.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Latency buckets in seconds, from a cached lookup to a slow search. */
+const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const BYTES = [256, 1024, 4096, 16_384, 65_536, 262_144, 1_048_576];
+
+/** The queue's figures the gauges show (app/ingestion.ts QueueStatus has them). */
+export interface QueueFigures {
+  counts: Record<string, number>;
+  oldestPendingAgeMs: number | null;
+  staleLeases: number;
+  dlq: { size: number };
+  backpressure: { paused: boolean };
+}
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly httpRequests = new Counter({ name: 'docgraph_http_requests_total', help: 'HTTP requests answered, by method, route (the pattern matched) and status.', labelNames: ['method', 'route', 'status'], registers: [this.registry] });
+  readonly httpDuration = new Histogram({ name: 'docgraph_http_request_duration_seconds', help: 'Time to answer an HTTP request (to the response headers; streams not counted), by method, route and status.', labelNames: ['method', 'route', 'status'], buckets: SECONDS, registers: [this.registry] });
+  readonly rateLimited = new Counter({ name: 'docgraph_http_rate_limited_total', help: 'Requests refused with 429 by the rate limit, by what was limited (key or ip).', labelNames: ['by'], registers: [this.registry] });
+  readonly toolCalls = new Counter({ name: 'docgraph_mcp_tool_calls_total', help: 'MCP tool calls, by tool and outcome (ok, or error: the call answered a tool error).', labelNames: ['tool', 'outcome'], registers: [this.registry] });
+  readonly toolDuration = new Histogram({ name: 'docgraph_mcp_tool_duration_seconds', help: 'Time an MCP tool call took, by tool.', labelNames: ['tool'], buckets: SECONDS, registers: [this.registry] });
+  readonly toolBytes = new Histogram({ name: 'docgraph_mcp_tool_response_bytes', help: 'Size of MCP tool results (structured content plus text), by tool.', labelNames: ['tool'], buckets: BYTES, registers: [this.registry] });
+  readonly searchDuration = new Histogram({ name: 'docgraph_search_duration_seconds', help: 'Time a search took (plan, retrieve, fuse, expand, rerank, snippets), by outcome; from MCP, REST and the searches explain_error and get_procedure run.', labelNames: ['outcome'], buckets: SECONDS, registers: [this.registry] });
+  readonly searchDegraded = new Counter({ name: 'docgraph_search_degraded_total', help: 'Searches that answered without a retriever that was down, by retriever.', labelNames: ['retriever'], registers: [this.registry] });
+  readonly ingestJobs = new Counter({ name: 'docgraph_ingest_jobs_total', help: "Ingest job attempts this process's worker ended, by outcome: completed, retry (failed, will run again), dead (to the DLQ), superseded, released, lease_lost.", labelNames: ['outcome'], registers: [this.registry] });
+  private readonly queueJobs = new Gauge({ name: 'docgraph_queue_jobs', help: 'Jobs in the queue of the index, by state.', labelNames: ['state'], registers: [this.registry] });
+  private readonly queueOldest = new Gauge({ name: 'docgraph_queue_oldest_pending_age_seconds', help: 'Age of the oldest pending job (0 when none is pending).', registers: [this.registry] });
+  private readonly staleLeases = new Gauge({ name: 'docgraph_queue_stale_leases', help: 'Running jobs whose lease expired and that no reaper has handled yet.', registers: [this.registry] });
+  private readonly dlqSize = new Gauge({ name: 'docgraph_dlq_size', help: 'Jobs in the dead letter queue.', registers: [this.registry] });
+  private readonly paused = new Gauge({ name: 'docgraph_queue_backpressure_paused', help: '1 while the queue is above its high-water mark (producers pause, POST /v1/ingest answers 503).', registers: [this.registry] });
+  private readonly scrapeErrors = new Counter({ name: 'docgraph_metrics_queue_read_errors_total', help: 'Scrapes that could not read the queue figures (the gauges kept their last values).', registers: [this.registry] });
+
+  /** Retrievers the last search answered without (`vector` when the embedder was down); empty when it had them all. */
+  lastDegraded: readonly string[] = [];
+
+  constructor(private readonly queue?: () => Promise<QueueFigures>) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'docgraph_' });
+  }
+
+  /** Counts a worker event (queue/worker.ts WorkerEvent). */
+  workerEvent(e: { type: string; state?: string }): void {
+    const outcome = e.type === 'completed' ? 'completed' : e.type === 'released' ? 'released' : e.type === 'lease-lost' ? 'lease_lost' : e.type === 'failed' ? (e.state === 'pending' ? 'retry' : (e.state ?? 'failed')) : undefined;
+    if (outcome) this.ingestJobs.inc({ outcome });
+  }
+
+  /** The text exposition, with the queue gauges read now. */
+  async text(): Promise<string> {
+    if (this.queue) {
+      try {
+        const q = await this.queue();
+        for (const [state, n] of Object.entries(q.counts)) this.queueJobs.set({ state }, n);
+        this.queueOldest.set((q.oldestPendingAgeMs ?? 0) / 1000);
+        this.staleLeases.set(q.staleLeases);
+        this.dlqSize.set(q.dlq.size);
+        this.paused.set(q.backpressure.paused ? 1 : 0);
+      } catch {
+        this.scrapeErrors.inc();
+      }
+    }
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
+
+/**
+ * `app` with every search timed into `metrics` (a Proxy, as search-pool.ts's
+ * `searchingOn`: the other operations pass through unchanged).
+ */
+export function timingSearches<T extends { search(...a: never[]): Promise<{ degraded: string[] }> }>(app: T, metrics: Metrics): T {
+  return new Proxy(app, {
+    get(target, key, receiver) {
+      const value = Reflect.get(target, key, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      if (key !== 'search') return (value as (...a: unknown[]) => unknown).bind(target);
+      return async (...args: unknown[]) => {
+        const end = metrics.searchDuration.startTimer();
+        try {
+          const r = await (value as (...a: unknown[]) => Promise<{ degraded: string[] }>).apply(target, args);
+          end({ outcome: 'ok' });
+          for (const d of r.degraded) metrics.searchDegraded.inc({ retriever: d });
+          metrics.lastDegraded = r.degraded;
+          return r;
+        } catch (e) {
+          end({ outcome: 'error' });
+          throw e;
+        }
+      };
+    },
+  });
+}
