@@ -5,19 +5,12 @@
  * redis://127.0.0.1:6379, the one the session starts), with keys of their own.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from './net.js';
+
+export { freePort };
 
 export const TEST_REDIS_URL = process.env.DOCGRAPH_TEST_REDIS ?? 'redis://127.0.0.1:6379';
-
-/** A loopback port nothing listens on (just now). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 export interface PrivateRedis {
   url: string;
