@@ -5,6 +5,7 @@
  *   node --import tsx bench/load.ts [--rate 100] [--seconds 60] [--sessions 10] [--runs 1]
  *        [--max-concurrent N] [--max-queue N] [--deadline-ms N] [--search-threads N] [--timeout-ms 30000]
  *        [--index /tmp/docgraph-bench/node.db] [--docgraph path/to/bin/docgraph.js] [--json]
+ *   SERVE_FLAGS="--cpu-prof --cpu-prof-dir=DIR" passes Node flags to the server process.
  *
  * The server is a real child process (`node bin/docgraph.js serve`, the
  * built CLI: run `npm run build` first) on a random loopback port, over an
@@ -41,6 +42,8 @@ import { machineInfo } from './lib/machine.js';
 import { latency, median, medianRun, type Latency } from './lib/stats.js';
 
 const root = resolve(import.meta.dirname, '..');
+/** Node flags for the server process only (e.g. SERVE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof"). */
+const serveFlags = (process.env.SERVE_FLAGS ?? '').split(' ').filter(Boolean);
 const log = (s: string): void => void process.stderr.write(s + '\n');
 
 const { values: opts } = parseArgs({
@@ -109,7 +112,7 @@ interface Server {
 }
 
 async function startServer(): Promise<Server> {
-  const child = spawn(process.execPath, [bin, '--index', indexPath, 'serve', '--port', '0'], { env: childEnv(serverEnv), stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...serveFlags, bin, '--index', indexPath, 'serve', '--port', '0'], { env: childEnv(serverEnv), stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   const url = await new Promise<string>((ok, fail) => {
     const timer = setTimeout(() => fail(new Error(`serve did not start within 60 s:\n${err}`)), 60_000);

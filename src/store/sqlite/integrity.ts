@@ -6,6 +6,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { DocumentProblems, IndexIntegrity, IntegrityReport } from '../integrity.js';
+import { GENERATION_BUMP } from './generation.js';
 import { integrityCheck } from './open-marker.js';
 
 /** Checks the whole index; `dimensions` is the current embedder's (undefined: no embedder, every section lacks a vector). */
@@ -78,6 +79,7 @@ export function removeUnowned(db: Database.Database): { entities: number; lexica
       delAlias.run(id);
       delEntity.run(id);
     }
+    if (ids.length + lexicalRows + edges > 0) db.prepare(GENERATION_BUMP).run();
     return { entities: ids.length, lexicalRows, edges };
   }).immediate();
 }

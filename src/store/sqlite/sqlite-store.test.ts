@@ -27,6 +27,61 @@ storeContract('SqliteStore (:memory:)', () => SqliteStore.open(':memory:'), { me
 
 const LATEST = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 
+describe('SqliteStore: the in-memory vector index follows content writes only', () => {
+  const unit = (v: number[]): Float32Array => {
+    const n = Math.hypot(...v);
+    return Float32Array.from(v, (x) => x / n);
+  };
+
+  it('reloads after another connection writes a document, vectors or the embedder, and not after a write to another table of the file', async () => {
+    const path = freshPath();
+    const writer = SqliteStore.open(path);
+    const reader = SqliteStore.open(path);
+    const other = new Database(path); // what the queue does: its own tables in the same file, e.g. a worker's heartbeat
+    try {
+      other.exec('CREATE TABLE heartbeat (worker TEXT PRIMARY KEY, seen INTEGER)');
+      await writer.setEmbedder({ id: 'e1', provider: 'test', model: 'm', dimensions: 4 });
+      const a = documentWrite({ uri: 'a.md', sections: [{ heading: 'A', text: 'a', vector: [1, 0, 0, 0] }, { heading: 'B', text: 'b', vector: [0, 1, 0, 0] }] });
+      await writer.upsertSource({ id: a.document.sourceId, kind: 'fs', location: '/docs/a', createdAt: '2025-01-01T00:00:00.000Z' });
+      await writer.writeDocument(a);
+      const top = async (v: number[]) => (await reader.vectorSearch(unit(v), 10)).map((h) => h.sectionId);
+      expect((await top([1, 0, 0, 0]))[0]).toBe(a.sections[0]!.id);
+      expect(reader.vectorReloads).toBe(1);
+
+      for (let i = 0; i < 5; i++) {
+        other.prepare('INSERT INTO heartbeat (worker, seen) VALUES (?, ?) ON CONFLICT(worker) DO UPDATE SET seen = excluded.seen').run('w1', i);
+        expect((await top([1, 0, 0, 0]))[0]).toBe(a.sections[0]!.id);
+      }
+      expect(reader.vectorReloads).toBe(1);
+
+      const b = documentWrite({ uri: 'b.md', sections: [{ heading: 'C', text: 'c', vector: [0, 0, 1, 0] }] });
+      await writer.writeDocument(b);
+      expect((await top([0, 0, 1, 0]))[0]).toBe(b.sections[0]!.id);
+      expect(reader.vectorReloads).toBe(2);
+
+      await writer.putVectors(new Map([[a.sections[1]!.id, unit([0, 0, 0, 1])]]));
+      expect((await top([0, 0, 0, 1]))[0]).toBe(a.sections[1]!.id);
+      expect(reader.vectorReloads).toBe(3);
+
+      expect(await writer.deleteDocument(b.document.id)).toBe(true);
+      expect(await top([0, 0, 1, 0])).not.toContain(b.sections[0]!.id);
+      expect(reader.vectorReloads).toBe(4);
+
+      await writer.setEmbedder({ id: 'e2', provider: 'test', model: 'm', dimensions: 4 });
+      expect(await top([1, 0, 0, 0])).toEqual([]);
+      expect(reader.vectorReloads).toBe(5);
+
+      // the writer's own connection sees its own writes too
+      await writer.writeDocument(documentWrite({ uri: 'c.md', sections: [{ heading: 'E', text: 'e', vector: [1, 1, 0, 0] }] }));
+      expect(await writer.vectorSearch(unit([1, 1, 0, 0]), 1)).toHaveLength(1);
+    } finally {
+      other.close();
+      await reader.close();
+      await writer.close();
+    }
+  });
+});
+
 describe('SqliteStore: schema and files', () => {
   const open: SqliteStore[] = [];
   const track = (s: SqliteStore): SqliteStore => (open.push(s), s);

@@ -27,6 +27,7 @@ import { markOpen, quickCheck, type OpenMarker } from './open-marker.js';
 import { sqliteIntegrity } from './integrity.js';
 import type { IndexIntegrity } from '../integrity.js';
 import { toDocument, toEntity, toFloat32, toSection, type DocumentRow, type EntityRow, type SectionRow } from '../rows.js';
+import { GENERATION_BUMP, GENERATION_KEY } from './generation.js';
 import { FlatVectorIndex } from '../vector-index.js';
 import { LEXICAL_WEIGHTS } from '../lexical.js';
 
@@ -44,7 +45,8 @@ const LEXICAL_TIE_MARGIN = 32;
 /**
  * The embedded Store: one SQLite file (WAL) holding the graph, the FTS5
  * lexical index and the vectors; an exact in-memory vector index is loaded
- * from it on first use and reloaded when any connection has written.
+ * from it on first use and reloaded when any connection has changed what a
+ * search reads (see `version`).
  */
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
@@ -56,6 +58,11 @@ export class SqliteStore implements Store {
   private sectionCount = 0;
   private vectorsVersion = -1;
   private writes = 0;
+  /** `version`'s last answer, and the data_version and own write count it was read at. */
+  private generation = 0;
+  private generationAt = { dataVersion: -1, writes: -1 };
+  /** Times the in-memory vector index was (re)loaded: a figure for tests and benchmarks. */
+  vectorReloads = 0;
   private closed = false;
   private readonly graph: GraphWriter;
   private readonly marker: OpenMarker | undefined;
@@ -217,6 +224,7 @@ export class SqliteStore implements Store {
       const written = this.graph.write(d.id, w.entities ?? [], w.edges ?? []);
       this.graph.writeNames(d.id, w.untypedNames ?? []);
       this.graph.refresh(new Set([...removed, ...written]));
+      this.bumpGeneration();
     })();
     this.writes++;
   }
@@ -267,6 +275,7 @@ export class SqliteStore implements Store {
       if (this.statements.prepare('SELECT checksum FROM documents WHERE id = ?').pluck().get(docId) !== checksum) return;
       this.statements.prepare("DELETE FROM edges WHERE doc_id = ? AND type = 'LINKS_TO'").run(docId);
       this.graph.write(docId, [], edges);
+      this.bumpGeneration();
       replaced = true;
     })();
     return replaced;
@@ -283,6 +292,7 @@ export class SqliteStore implements Store {
       if (this.statements.prepare('SELECT 1 FROM documents WHERE id = ?').get(id)) this.markRelink(id);
       this.graph.refresh(this.removeDocumentContent(id));
       existed = this.statements.prepare('DELETE FROM documents WHERE id = ?').run(id).changes > 0;
+      this.bumpGeneration();
     })();
     this.writes++;
     return existed;
@@ -328,6 +338,7 @@ export class SqliteStore implements Store {
       .transaction(() => {
         if (embedderId !== undefined && this.getEmbedderSync()?.id !== embedderId) return false;
         for (const [id, vec] of vectors) ins.run(Buffer.from(vec.buffer, vec.byteOffset, vec.byteLength), id);
+        this.bumpGeneration();
         return true;
       })
       .immediate();
@@ -428,12 +439,27 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * A number that changes whenever the index may have: SQLite's data_version
-   * (bumped by other connections' commits) and this connection's own writes.
-   * Through a kept statement: `db.pragma()` compiles one on every call.
+   * A number that changes whenever what a search reads may have: the content
+   * generation every content write bumps in its transaction. It is read again
+   * only when SQLite's data_version (other connections' commits) or this
+   * connection's own write count has moved, so a search pays one pragma. The
+   * queue's tables share the file: an idle worker's heartbeat moves
+   * data_version every second and once made every search thread reload its
+   * vectors; it does not move the generation.
+   * Through kept statements: `db.pragma()` compiles one on every call.
    */
   private version(): number {
-    return (this.statements.prepare('PRAGMA data_version').pluck().get() as number) * 1_000_000 + this.writes;
+    const dataVersion = this.statements.prepare('PRAGMA data_version').pluck().get() as number;
+    if (dataVersion !== this.generationAt.dataVersion || this.writes !== this.generationAt.writes) {
+      this.generation = (this.statements.prepare(`SELECT value FROM kv WHERE key = '${GENERATION_KEY}'`).pluck().get() as number | undefined) ?? 0;
+      this.generationAt = { dataVersion, writes: this.writes };
+    }
+    return this.generation;
+  }
+
+  /** Inside a content write's transaction: tells every reader of the file that what a search reads has changed. */
+  private bumpGeneration(): void {
+    this.statements.prepare(GENERATION_BUMP).run();
   }
 
   /** Loads (or reloads after any write by any connection) the in-memory vector index. */
@@ -445,6 +471,7 @@ export class SqliteStore implements Store {
     const count = this.statements.prepare('SELECT COUNT(*) FROM section_vectors').pluck().get() as number;
     const index = new FlatVectorIndex(embedder.dimensions);
     index.load(this.statements.prepare('SELECT section_rowid AS rowid, vec FROM section_vectors').iterate() as Iterable<{ rowid: number; vec: Uint8Array }>, count);
+    this.vectorReloads++;
     this.vectors = index;
     this.vectorsVersion = version;
     return index;
@@ -537,6 +564,7 @@ export class SqliteStore implements Store {
       const prev = this.getEmbedderSync();
       if (prev && prev.id !== e.id) this.statements.prepare('DELETE FROM section_vectors').run();
       this.statements.prepare("INSERT INTO kv (key, value) VALUES ('embedder', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(Buffer.from(JSON.stringify(e)));
+      this.bumpGeneration();
     }).immediate();
     this.writes++;
   }
