@@ -15,6 +15,7 @@ export function responseTokens(structured: unknown, text: string): number {
  * the caller decides what the smallest answer is. O(log max) calls.
  */
 export function largestFitting(max: number, fits: (n: number) => boolean): number {
+  if (max > 0 && fits(max)) return max; // the common case: everything fits, one call
   let lo = 0;
   let hi = max;
   while (lo < hi) {

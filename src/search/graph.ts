@@ -133,6 +133,9 @@ function decay(intent: Intent): Record<Hop, number> {
   return { PARENT_OF: 0.5, CHILD_OF: 0.35, LINKS_TO: intent === 'relationship' ? 0.6 : 0.4, DEFINED_BY: 1 };
 }
 
+/** Edges read for all seeds at once: far above what a few seeds hold (a hub page links a few hundred). */
+const EXPANSION_EDGE_LIMIT = 100_000;
+
 /** Entities a seed mentions that are followed to their definitions, most mentioned first. */
 const MENTIONED_PER_SEED = 8;
 
@@ -148,10 +151,14 @@ export async function expand(store: Store, seeds: readonly FusedCandidate[], pla
   const top = seeds[0]?.score ?? 1;
   const d = decay(plan.intent);
   const definitions = await definitionsOfMentioned(store, [...seedIds], PREFERRED[plan.intent]);
+  // every seed's edges in two lookups; each seed keeps its own first few, in the store's order
+  const ids = [...seedIds];
+  const outAll = ids.length > 0 ? await store.edgesOf(ids, 'out', ['LINKS_TO', 'PARENT_OF'] as EdgeType[], EXPANSION_EDGE_LIMIT) : [];
+  const inAll = ids.length > 0 ? await store.edgesOf(ids, 'in', ['PARENT_OF'] as EdgeType[], EXPANSION_EDGE_LIMIT) : [];
   for (const seed of seeds) {
     const base = seed.score / top;
-    const out = await store.edgesOf([seed.sectionId], 'out', ['LINKS_TO', 'PARENT_OF'] as EdgeType[], 30);
-    const into = await store.edgesOf([seed.sectionId], 'in', ['PARENT_OF'] as EdgeType[], 1);
+    const out = outAll.filter((e) => e.src === seed.sectionId).slice(0, 30);
+    const into = inAll.filter((e) => e.dst === seed.sectionId).slice(0, 1);
     const steps: { id: string; edge: Hop; w: number }[] = [
       ...into.map((e) => ({ id: e.src, edge: 'PARENT_OF' as const, w: 1 })),
       ...out.filter((e) => e.type === 'PARENT_OF').slice(0, 3).map((e) => ({ id: e.dst, edge: 'CHILD_OF' as const, w: 1 })),
