@@ -8,7 +8,7 @@
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -102,6 +102,13 @@ describe('docgraph installed from its tarball into an empty folder', () => {
   });
 
   it('the transformers embedder without its package: one error with the command that installs it', () => {
+    // Node looks for the package in every node_modules above the install too: one left in /tmp by other
+    // work would be found and make this test about something else, so say so instead.
+    for (let d = dirname(app); ; d = dirname(d)) {
+      const stray = join(d, 'node_modules', '@huggingface', 'transformers');
+      expect(existsSync(stray), `${stray} exists above the test install; remove it (it is not part of this checkout)`).toBe(false);
+      if (dirname(d) === d) break;
+    }
     const dir = join(app, 'with-transformers'); // its own index
     mkdirSync(dir);
     const r = docgraph(['ingest', join(installed, 'examples', 'sample-docs')], dir, { DOCGRAPH_EMBEDDER: 'transformers' });
