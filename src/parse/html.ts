@@ -215,20 +215,29 @@ function matches(el: P5.Element, classes: string[], c: Compound): boolean {
   return true;
 }
 
-/** Index of the first rule (below `below`) the element matches, or -1. */
+/** Index of the first rule (below `below`) the element matches, or -1. Called on every element, twice: no allocation unless it has a class. */
 function ruleIndex(el: P5.Element, table: RuleTable, below = table.size): number {
-  const cls = attr(el, 'class');
-  const classes = cls ? cls.split(/\s+/) : [];
-  const id = attr(el, 'id');
-  let best = below;
-  const consider = (list: { rule: number; c: Compound }[] | undefined): void => {
-    for (const { rule, c } of list ?? []) if (rule < best && matches(el, classes, c)) best = rule;
-  };
-  consider(table.byKey.get(el.tagName));
-  for (const name of classes) consider(table.byKey.get(`.${name}`));
-  if (id) consider(table.byKey.get(`#${id}`));
-  consider(table.rest);
+  let cls: string | undefined;
+  let id: string | undefined;
+  for (const a of el.attrs) {
+    if (a.name === 'class') cls ??= a.value;
+    else if (a.name === 'id') id ??= a.value;
+  }
+  const classes = cls ? cls.split(/\s+/) : NO_CLASSES;
+  let best = consider(table.byKey.get(el.tagName), el, classes, below);
+  for (const name of classes) best = consider(table.byKey.get(`.${name}`), el, classes, best);
+  if (id) best = consider(table.byKey.get(`#${id}`), el, classes, best);
+  best = consider(table.rest, el, classes, best);
   return best < below ? best : -1;
+}
+
+const NO_CLASSES: string[] = [];
+
+/** The lowest rule below `best` in `list` that the element matches, else `best`. */
+function consider(list: readonly { rule: number; c: Compound }[] | undefined, el: P5.Element, classes: string[], best: number): number {
+  if (list === undefined) return best;
+  for (const { rule, c } of list) if (rule < best && matches(el, classes, c)) best = rule;
+  return best;
 }
 
 // ---------------------------------------------------------------------------
