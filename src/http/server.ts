@@ -63,7 +63,7 @@ export function keyRequired(server: Config['server']): boolean {
 export function createHttpApp(svc: HttpService, opts: HttpAppOptions): { app: Hono<{ Variables: RestVariables }>; sessions: McpSessions; limiter: WorkLimiter; metrics: Metrics } {
   const { server } = opts.config;
   const queueFigures = () => svc.service.ingestion.status();
-  const metrics = new Metrics(queueFigures);
+  const metrics = new Metrics(queueFigures, () => svc.service.ingestion.lastVerify());
   const docs = timingSearches(svc.app, metrics);
   const ctx: McpContext = {
     app: docs,
