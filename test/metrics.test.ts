@@ -64,6 +64,7 @@ describe('/metrics', () => {
     expect(sample(text, 'docgraph_dlq_size')).toBe(0);
     expect(sample(text, 'docgraph_queue_oldest_pending_age_seconds')).toBe(0);
     expect(sample(text, 'docgraph_process_resident_memory_bytes')).toBeGreaterThan(0);
+    expect(sample(text, 'docgraph_ready')).toBe(1);
     const unmatched = await getJson(`${served.url}/v1/no/such/route/${Math.random()}`);
     expect(unmatched.status).toBe(404);
     expect(sample(await metrics(), 'docgraph_http_requests_total', { route: 'unmatched', status: '404' })).toBe(1);

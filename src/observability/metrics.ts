@@ -44,6 +44,7 @@ export class Metrics {
   private readonly staleLeases = new Gauge({ name: 'docgraph_queue_stale_leases', help: 'Running jobs whose lease expired and that no reaper has handled yet.', registers: [this.registry] });
   private readonly dlqSize = new Gauge({ name: 'docgraph_dlq_size', help: 'Jobs in the dead letter queue.', registers: [this.registry] });
   private readonly paused = new Gauge({ name: 'docgraph_queue_backpressure_paused', help: '1 while the queue is above its high-water mark (producers pause, POST /v1/ingest answers 503).', registers: [this.registry] });
+  readonly ready = new Gauge({ name: 'docgraph_ready', help: '1 when /health/ready would answer 200 (index reachable and migrated, queue not stuck), 0 when 503; read at scrape.', registers: [this.registry] });
   private readonly verifyDrift = new Gauge({ name: 'docgraph_verify_drift_ratio', help: 'Share of checked items (documents, files, entities) the last `docgraph verify` of the index found wrong, 0 to 1 (0 until one ran).', registers: [this.registry] });
   private readonly verifyAt = new Gauge({ name: 'docgraph_verify_last_run_timestamp_seconds', help: 'When the last `docgraph verify` of the index finished, Unix seconds (0: never).', registers: [this.registry] });
   private readonly scrapeErrors = new Counter({ name: 'docgraph_metrics_queue_read_errors_total', help: 'Scrapes that could not read the queue figures (the gauges kept their last values).', registers: [this.registry] });
