@@ -28,6 +28,12 @@ afterAll(async () => {
   expect(await Promise.all([served?.stop(), stuck?.stop(), degraded?.stop()])).toEqual([0, 0, 0]);
 });
 
+async function readyGauge(): Promise<number | undefined> {
+  const text = (await getJson(`${served.url}/metrics`)).body as string;
+  const line = text.split('\n').find((l) => l.startsWith('docgraph_ready '));
+  return line === undefined ? undefined : Number(line.slice('docgraph_ready '.length));
+}
+
 describe('/health and /health/ready', () => {
   it('are 200 on a healthy server, with the checks in the body', async () => {
     const live = await getJson(`${served.url}/health`);
@@ -47,12 +53,15 @@ describe('/health and /health/ready', () => {
       expect(r.body.status).toBe('not_ready');
       expect(r.body.index).toMatchObject({ ok: false, reachable: false, detail: expect.stringContaining('cannot read the index') });
       expect((await getJson(`${served.url}/health`)).status).toBe(200);
+      // the alert rules (deploy/prometheus) see the same answer as a gauge
+      expect(await readyGauge()).toBe(0);
     } finally {
       renameSync(away, ws.index);
     }
     const back = await getJson(`${served.url}/health/ready`);
     expect(back.status).toBe(200);
     expect(back.body.index.ok).toBe(true);
+    expect(await readyGauge()).toBe(1);
   });
 
   it('reports the embedder degraded once a search ran without vectors, and stays ready (search still answers)', async () => {

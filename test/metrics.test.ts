@@ -64,9 +64,25 @@ describe('/metrics', () => {
     expect(sample(text, 'docgraph_dlq_size')).toBe(0);
     expect(sample(text, 'docgraph_queue_oldest_pending_age_seconds')).toBe(0);
     expect(sample(text, 'docgraph_process_resident_memory_bytes')).toBeGreaterThan(0);
+    expect(sample(text, 'docgraph_ready')).toBe(1);
     const unmatched = await getJson(`${served.url}/v1/no/such/route/${Math.random()}`);
     expect(unmatched.status).toBe(404);
     expect(sample(await metrics(), 'docgraph_http_requests_total', { route: 'unmatched', status: '404' })).toBe(1);
+  });
+
+  it('shows the drift the last `docgraph verify` of the index found, whichever process ran it', async () => {
+    expect(sample(await metrics(), 'docgraph_verify_last_run_timestamp_seconds')).toBe(0);
+    const clean = await run(ws.dir, ['verify']);
+    expect(clean.code, clean.stdout + clean.stderr).toBe(0);
+    let text = await metrics();
+    expect(sample(text, 'docgraph_verify_last_run_timestamp_seconds')).toBeGreaterThan(0);
+    expect(sample(text, 'docgraph_verify_drift_ratio')).toBe(0);
+    // a file changed behind the index's back (no watch): the next verify finds it, and /metrics says so
+    writeFileSync(join(ws.docs, 'a.md'), '# Certificates\n\nRotate the certificate monthly now.\n');
+    expect((await run(ws.dir, ['verify'])).code).toBe(1);
+    text = await metrics();
+    expect(sample(text, 'docgraph_verify_drift_ratio')).toBeGreaterThan(0);
+    expect(sample(text, 'docgraph_verify_drift_ratio')).toBeLessThanOrEqual(1);
   });
 
   it('exposes every metric docs/operations.md lists, and each is prefixed docgraph_', async () => {

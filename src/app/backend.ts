@@ -16,13 +16,14 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { RedisState } from '../cache/redis/redis-state.js';
 import type { SharedState, SharedStateStatus } from '../cache/shared-state.js';
-import { ConfigError, NotFoundError } from '../domain/errors.js';
+import { ConfigError, InvalidInputError, NotFoundError } from '../domain/errors.js';
 import type { JobQueue, QueueOptions } from '../queue/queue.js';
 import { PgJobQueue } from '../queue/postgres/pg-queue.js';
 import { SqliteJobQueue } from '../queue/sqlite/sqlite-queue.js';
 import { PgKeyStore } from '../store/postgres/key-store.js';
 import { PgStore } from '../store/postgres/pg-store.js';
 import { probePgIndex } from '../store/postgres/probe.js';
+import { backupSqliteIndex, restoreSqliteIndex, type BackupProgress, type BackupResult, type RestoreResult } from '../store/sqlite/backup.js';
 import { asIndexFailure } from '../store/sqlite/failures.js';
 import { SqliteKeyStore } from '../store/sqlite/key-store.js';
 import { probeSqliteIndex } from '../store/sqlite/probe.js';
@@ -201,3 +202,39 @@ export function redact(location: string): string {
     return location;
   }
 }
+
+/**
+ * `docgraph backup` and `restore` copy a SQLite index file; a PostgreSQL
+ * index is the server's to back up (pg_dump), which this says, with the
+ * commands, as CONFIG_INVALID (exit 2).
+ */
+function refuseFileCopy(location: string, what: 'backup' | 'restore'): void {
+  if (location === ':memory:') throw new InvalidInputError(`an in-memory index has nothing to ${what}`, { field: '--index', allowed: 'an index file' });
+  if (storeKind(location) !== 'postgres') return;
+  const { url, schema } = splitSchema(location);
+  const server = redact(url);
+  throw new ConfigError(`docgraph ${what} copies a SQLite index file; this index lives in PostgreSQL (${server}, schema ${schema}): use pg_dump and pg_restore`, {
+    hint:
+      what === 'backup'
+        ? `pg_dump --format=custom --schema=${schema} --file=docgraph.dump '${server}' (docs/operations.md, "Backup and restore")`
+        : `createdb <new database>, then pg_restore --dbname='postgres://.../<new database>' docgraph.dump (docs/operations.md, "Backup and restore")`,
+  });
+}
+
+/**
+ * Copies the index at `location` to the file `dest`, consistent while other
+ * processes write it (store/sqlite/backup.ts). SQLite only: a PostgreSQL
+ * location is CONFIG_INVALID pointing at pg_dump.
+ */
+export function backupIndex(location: string, dest: string, opts: { force?: boolean; progress?: (p: BackupProgress) => void } = {}): Promise<BackupResult> {
+  refuseFileCopy(location, 'backup');
+  return backupSqliteIndex(location, dest, opts);
+}
+
+/** Puts the backup `file` in place as the index at `location` (store/sqlite/backup.ts); PostgreSQL as `backupIndex`. */
+export function restoreIndex(file: string, location: string, opts: { force?: boolean } = {}): RestoreResult {
+  refuseFileCopy(location, 'restore');
+  return restoreSqliteIndex(file, location, opts);
+}
+
+export type { BackupProgress, BackupResult, RestoreResult };

@@ -36,7 +36,7 @@ import type { Store } from '../store/store.js';
 import type { Backend } from './backend.js';
 import { ingestEmbedderResolver, queryEmbedder } from './embedders.js';
 import { fatalIndexFailure } from './failures.js';
-import { verifyIndex, type VerifyReport } from './verify.js';
+import { lastVerify, recordVerify, verifyIndex, type LastVerify, type VerifyReport } from './verify.js';
 
 export type BackpressureEvent = { type: 'paused' | 'resumed'; state: BackpressureState };
 
@@ -299,8 +299,8 @@ export class Ingestion {
   }
 
   /** Checks the index against the files and itself; with `repair`, re-queues what drifted and drops what nothing owns. */
-  verify(o: { repair?: boolean } = {}): Promise<VerifyReport> {
-    return verifyIndex(
+  async verify(o: { repair?: boolean } = {}): Promise<VerifyReport> {
+    const report = await verifyIndex(
       {
         config: this.config,
         store: this.store,
@@ -310,6 +310,13 @@ export class Ingestion {
       },
       o,
     );
+    await recordVerify(this.store, report);
+    return report;
+  }
+
+  /** The figures of the last `verify` of this index (any process), for /metrics. */
+  lastVerify(): Promise<LastVerify | undefined> {
+    return lastVerify(this.store);
   }
 
   /** Waits until the given jobs have ended (see `ingest`), running a worker in this process meanwhile. */

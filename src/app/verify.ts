@@ -51,6 +51,34 @@ export interface VerifyReport {
   repair?: { jobs: string[]; removedEntities: number; removedLexicalRows: number; removedEdges: number; relinked: number };
 }
 
+/** The last verify's figures, kept in the index (so `docgraph serve` can show them at /metrics whichever process ran it). */
+export interface LastVerify {
+  /** `wrong / checked`, 0 to 1. */
+  driftRatio: number;
+  wrong: number;
+  checked: number;
+  /** When it finished, ms since the epoch. */
+  at: number;
+}
+
+const LAST_VERIFY_KEY = 'verify.last';
+
+/** Keeps the report's figures in the index; a read-only index keeps none (verify still reports). */
+export async function recordVerify(store: Store, report: VerifyReport, now = Date.now()): Promise<void> {
+  const last: LastVerify = { driftRatio: report.checked === 0 ? 0 : report.wrong / report.checked, wrong: report.wrong, checked: report.checked, at: now };
+  try {
+    await store.putBlob(LAST_VERIFY_KEY, new TextEncoder().encode(JSON.stringify(last)));
+  } catch {
+    // the figures are for monitoring: a verify of an index this process cannot write still reports its drift
+  }
+}
+
+/** The figures of the last verify of this index, if one ran. */
+export async function lastVerify(store: Store): Promise<LastVerify | undefined> {
+  const raw = await store.getBlob(LAST_VERIFY_KEY);
+  return raw ? (JSON.parse(new TextDecoder().decode(raw)) as LastVerify) : undefined;
+}
+
 /** What verify needs of the ingestion service. */
 export interface VerifyDeps {
   config: Config;

@@ -13,6 +13,7 @@ import { registerMcpCommands } from './mcp-commands.js';
 import { registerIngestionCommands } from './ingest-commands.js';
 import { registerGraphCommands } from './graph-commands.js';
 import { registerKeysCommands } from './keys-commands.js';
+import { registerBackupCommands } from './backup-commands.js';
 import { formatCitation } from '../app/documents.js';
 import { registerCoverageCommand } from './coverage-command.js';
 import { addExamples } from './examples.js';
@@ -144,6 +145,7 @@ Exit codes: 0 ok, 1 failure, 2 bad arguments or configuration, 3 not found (e.g.
   registerMcpCommands(program);
   registerGraphCommands(program, withApp);
   registerKeysCommands(program, withApp);
+  registerBackupCommands(program);
   registerCoverageCommand(program, setExit);
   addExamples(program);
   return program;

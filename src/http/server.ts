@@ -63,7 +63,7 @@ export function keyRequired(server: Config['server']): boolean {
 export function createHttpApp(svc: HttpService, opts: HttpAppOptions): { app: Hono<{ Variables: RestVariables }>; sessions: McpSessions; limiter: WorkLimiter; metrics: Metrics } {
   const { server } = opts.config;
   const queueFigures = () => svc.service.ingestion.status();
-  const metrics = new Metrics(queueFigures);
+  const metrics = new Metrics(queueFigures, () => svc.service.ingestion.lastVerify());
   const docs = timingSearches(svc.app, metrics);
   const ctx: McpContext = {
     app: docs,
@@ -99,8 +99,9 @@ export function createHttpApp(svc: HttpService, opts: HttpAppOptions): { app: Ho
   app.use('*', rebindingGuard({ bindHost: server.host, allowedHosts: server.allowedHosts, allowedOrigins: server.allowedOrigins }));
 
   app.get('/health', (c) => c.json({ status: 'ok', version: VERSION, mcp_sessions: sessions.size, event_store: sessions.eventStats(), load: limiter.stats() }));
+  const ready = () => readiness({ probeIndex: () => svc.service.probeIndex(), queue: queueFigures, thresholds: opts.config.health, embedder: { provider: opts.config.embedder.provider, degraded: () => metrics.lastDegraded } });
   app.get('/health/ready', async (c) => {
-    const r = await readiness({ probeIndex: () => svc.service.probeIndex(), queue: queueFigures, thresholds: opts.config.health, embedder: { provider: opts.config.embedder.provider, degraded: () => metrics.lastDegraded } });
+    const r = await ready();
     return c.json({ status: r.ready ? 'ready' : 'not_ready', ...r.checks }, r.ready ? 200 : 503);
   });
   app.get('/openapi.json', (c) => c.json(openApiDocument(VERSION)));
@@ -121,7 +122,10 @@ export function createHttpApp(svc: HttpService, opts: HttpAppOptions): { app: Ho
     }),
   );
   app.use('/v1/*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => errorResponse('PAYLOAD_TOO_LARGE', `the request body is larger than ${MAX_BODY_BYTES} bytes`) }));
-  app.get('/metrics', authorize('read', restRefusal), async (c) => c.body(await metrics.text(), 200, { 'content-type': metrics.contentType }));
+  app.get('/metrics', authorize('read', restRefusal), async (c) => {
+    metrics.ready.set((await ready()).ready ? 1 : 0); // what /health/ready would answer now: alerting sees it without probing
+    return c.body(await metrics.text(), 200, { 'content-type': metrics.contentType });
+  });
   app.all('/mcp', authorize('read', rpcRefusal), (c) => sessions.handle(c));
 
   // REST reads take a slot of the same limiter as MCP tool calls, held until the answer is built (or, past server.requestTimeoutMs, until the work ends)

@@ -21,6 +21,13 @@ export interface QueueFigures {
   backpressure: { paused: boolean };
 }
 
+/** The last verify's figures (app/verify.ts LastVerify has them). */
+export interface VerifyFigures {
+  driftRatio: number;
+  /** ms since the epoch. */
+  at: number;
+}
+
 export class Metrics {
   readonly registry = new Registry();
   readonly httpRequests = new Counter({ name: 'docgraph_http_requests_total', help: 'HTTP requests answered, by method, route (the pattern matched) and status.', labelNames: ['method', 'route', 'status'], registers: [this.registry] });
@@ -37,12 +44,18 @@ export class Metrics {
   private readonly staleLeases = new Gauge({ name: 'docgraph_queue_stale_leases', help: 'Running jobs whose lease expired and that no reaper has handled yet.', registers: [this.registry] });
   private readonly dlqSize = new Gauge({ name: 'docgraph_dlq_size', help: 'Jobs in the dead letter queue.', registers: [this.registry] });
   private readonly paused = new Gauge({ name: 'docgraph_queue_backpressure_paused', help: '1 while the queue is above its high-water mark (producers pause, POST /v1/ingest answers 503).', registers: [this.registry] });
+  readonly ready = new Gauge({ name: 'docgraph_ready', help: '1 when /health/ready would answer 200 (index reachable and migrated, queue not stuck), 0 when 503; read at scrape.', registers: [this.registry] });
+  private readonly verifyDrift = new Gauge({ name: 'docgraph_verify_drift_ratio', help: 'Share of checked items (documents, files, entities) the last `docgraph verify` of the index found wrong, 0 to 1 (0 until one ran).', registers: [this.registry] });
+  private readonly verifyAt = new Gauge({ name: 'docgraph_verify_last_run_timestamp_seconds', help: 'When the last `docgraph verify` of the index finished, Unix seconds (0: never).', registers: [this.registry] });
   private readonly scrapeErrors = new Counter({ name: 'docgraph_metrics_queue_read_errors_total', help: 'Scrapes that could not read the queue figures (the gauges kept their last values).', registers: [this.registry] });
 
   /** Retrievers the last search answered without (`vector` when the embedder was down); empty when it had them all. */
   lastDegraded: readonly string[] = [];
 
-  constructor(private readonly queue?: () => Promise<QueueFigures>) {
+  constructor(
+    private readonly queue?: () => Promise<QueueFigures>,
+    private readonly verify?: () => Promise<VerifyFigures | undefined>,
+  ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'docgraph_' });
   }
 
@@ -62,6 +75,17 @@ export class Metrics {
         this.staleLeases.set(q.staleLeases);
         this.dlqSize.set(q.dlq.size);
         this.paused.set(q.backpressure.paused ? 1 : 0);
+      } catch {
+        this.scrapeErrors.inc();
+      }
+    }
+    if (this.verify) {
+      try {
+        const v = await this.verify();
+        if (v) {
+          this.verifyDrift.set(v.driftRatio);
+          this.verifyAt.set(v.at / 1000);
+        }
       } catch {
         this.scrapeErrors.inc();
       }
