@@ -25,6 +25,8 @@ export interface StatusReport extends StoreStats {
   index: string;
   embedder: StoredEmbedder | null;
   configuredProvider: string;
+  /** Where vector search runs: the in-memory index, or pgvector in the PostgreSQL database. */
+  vectorSearch: 'memory' | 'pgvector';
   /** The state replicas share (Redis), when configured. */
   redis?: SharedStateStatus;
 }
@@ -181,6 +183,7 @@ export class App {
       ...stats,
       embedder: (await this.store.getEmbedder()) ?? null,
       configuredProvider: this.config.embedder.provider,
+      vectorSearch: this.backend.vectorSearch,
       ...(this.backend.shared ? { redis: this.backend.shared.state() } : {}),
     };
   }

@@ -38,9 +38,22 @@ describe('backend factory', () => {
     expect((e as Error).message).not.toContain('s3cret');
   });
 
-  it('takes the schema from ?schema= and passes the rest of the URL to the driver', () => {
-    expect(splitSchema('postgres://h:5432/db?schema=team_a&sslmode=disable')).toEqual({ url: 'postgres://h:5432/db?sslmode=disable', schema: 'team_a' });
-    expect(splitSchema('postgres://h/db')).toEqual({ url: 'postgres://h/db', schema: 'public' });
+  it('takes the schema from ?schema= and the vector search from ?vectors=, and passes the rest of the URL to the driver', () => {
+    expect(splitSchema('postgres://h:5432/db?schema=team_a&sslmode=disable&vectors=memory')).toEqual({ url: 'postgres://h:5432/db?sslmode=disable', schema: 'team_a', vectors: 'memory' });
+    expect(splitSchema('postgres://h/db')).toEqual({ url: 'postgres://h/db', schema: 'public', vectors: 'auto' });
+    expect(() => splitSchema('postgres://h/db?vectors=hnsw')).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', hint: expect.stringContaining('?vectors=pgvector') }));
+  });
+
+  it('says where vector search runs: PostgreSQL 15 here has no pgvector, so auto is memory and pgvector is refused', async () => {
+    const fresh = await freshSchema('dgbackend');
+    try {
+      const backend = await openBackend({ store: schemaUrl(fresh.url, fresh.schema) }, { create: true });
+      expect(backend.vectorSearch).toBe('memory');
+      await backend.close();
+      await expect(openBackend({ store: `${schemaUrl(fresh.url, fresh.schema)}&vectors=pgvector` })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    } finally {
+      await fresh.drop();
+    }
   });
 
   it('does not create a PostgreSQL index unless asked to', async () => {

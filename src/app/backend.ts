@@ -21,7 +21,7 @@ import type { JobQueue, QueueOptions } from '../queue/queue.js';
 import { PgJobQueue } from '../queue/postgres/pg-queue.js';
 import { SqliteJobQueue } from '../queue/sqlite/sqlite-queue.js';
 import { PgKeyStore } from '../store/postgres/key-store.js';
-import { PgStore } from '../store/postgres/pg-store.js';
+import { PgStore, VECTOR_SEARCH_CHOICES, type VectorSearchChoice } from '../store/postgres/pg-store.js';
 import { probePgIndex } from '../store/postgres/probe.js';
 import { backupSqliteIndex, restoreSqliteIndex, type BackupProgress, type BackupResult, type RestoreResult } from '../store/sqlite/backup.js';
 import { asIndexFailure } from '../store/sqlite/failures.js';
@@ -43,6 +43,8 @@ export interface Backend {
   readonly location: string;
   readonly store: Store;
   readonly integrity: IndexIntegrity;
+  /** Where vector search runs: the in-memory index, or pgvector in the database (`?vectors=` on a postgres:// URL). */
+  readonly vectorSearch: 'memory' | 'pgvector';
   /** What replicas share beside the index (Redis), when `redis` is set. */
   readonly shared?: SharedState;
   /** Names this index in shared keys and channels: the same for every process on it. */
@@ -129,8 +131,8 @@ function backendKey(location: string): string {
  * queue's tables are migrated here, once, so `openQueue` stays synchronous.
  */
 async function openPostgres(location: string, create: boolean): Promise<Backend> {
-  const { url, schema } = splitSchema(location);
-  const store = await PgStore.open({ url, schema, create });
+  const { url, schema, vectors } = splitSchema(location);
+  const store = await PgStore.open({ url, schema, create, vectors });
   try {
     await PgJobQueue.migrate(store.database);
   } catch (e) {
@@ -144,6 +146,7 @@ async function openPostgres(location: string, create: boolean): Promise<Backend>
     key: backendKey(where),
     store,
     integrity: store.integrity,
+    vectorSearch: store.vectorSearchMode,
     keys: new PgKeyStore(store.database),
     probe: () => probePgIndex(store.database),
     openQueue: (options = {}) => PgJobQueue.open({ ...options, db: store.database, index: store }),
@@ -151,8 +154,12 @@ async function openPostgres(location: string, create: boolean): Promise<Backend>
   };
 }
 
-/** A postgres:// URL without docgraph's own `schema` parameter, and that schema (default `public`). */
-export function splitSchema(location: string): { url: string; schema: string } {
+/**
+ * A postgres:// URL without docgraph's own parameters, and their values:
+ * `schema` (default `public`) and `vectors` (auto | pgvector | memory,
+ * default auto: pgvector when the database has the extension).
+ */
+export function splitSchema(location: string): { url: string; schema: string; vectors: VectorSearchChoice } {
   let u: URL;
   try {
     u = new URL(location);
@@ -160,8 +167,15 @@ export function splitSchema(location: string): { url: string; schema: string } {
     throw new ConfigError(`the store URL ${redact(location)} is not a valid URL`, { hint: 'write it as postgres://user@host:5432/database' });
   }
   const schema = u.searchParams.get('schema') ?? 'public';
+  const vectors = (u.searchParams.get('vectors') ?? 'auto') as VectorSearchChoice;
+  if (!VECTOR_SEARCH_CHOICES.includes(vectors)) {
+    throw new ConfigError(`the store URL's vectors=${vectors} is not a vector search mode`, {
+      hint: `use ?vectors=auto (pgvector when the database has the extension), ?vectors=pgvector (required) or ?vectors=memory (the in-memory index)`,
+    });
+  }
   u.searchParams.delete('schema');
-  return { url: u.toString(), schema };
+  u.searchParams.delete('vectors');
+  return { url: u.toString(), schema, vectors };
 }
 
 function openSqlite(path: string, create: boolean): Backend {
@@ -175,6 +189,7 @@ function openSqlite(path: string, create: boolean): Backend {
     key: backendKey(path),
     store,
     integrity: store.integrity,
+    vectorSearch: 'memory',
     keys: new SqliteKeyStore(() => store.database),
     probe: () => Promise.resolve(probeSqliteIndex(path)),
     // the queue's tables live in the index file, on the store's connection: commitJob is one transaction

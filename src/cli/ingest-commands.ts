@@ -371,6 +371,7 @@ export function registerIngestionCommands(program: Command, setExit: (code: numb
             `sections   ${s.sections} (${s.vectors} with vectors)`,
             `graph      ${s.entities} entities, ${s.edges} edges`,
             `embedder   ${s.embedder ? `${s.embedder.id} (${s.embedder.dimensions} dims)` : 'none yet'}; configured: ${s.configuredProvider}`,
+            `vectors    searched ${s.vectorSearch === 'pgvector' ? 'in PostgreSQL (pgvector)' : 'in memory'}`,
             `last ingest ${s.lastIndexedAt ?? 'never'}`,
             ...(s.redis ? [`redis      ${s.redis.status} since ${s.redis.since} (${s.redis.location})${s.redis.error ? `: ${s.redis.error}` : ''}`] : []),
             ...queueLines(queue),

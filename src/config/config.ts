@@ -184,7 +184,7 @@ export const configSchema = z
       .string()
       .min(1)
       .optional()
-      .describe('Where the index and the job queue live: a SQLite file path (then the same as index, which it overrides) or a postgres:// URL (the index and queue in one schema of that database: ?schema=NAME, default public; needs the optional pg package) (env DOCGRAPH_STORE, flag --store). Default: the index file.'),
+      .describe('Where the index and the job queue live: a SQLite file path (then the same as index, which it overrides) or a postgres:// URL (the index and queue in one schema of that database: ?schema=NAME, default public; vector search ?vectors=auto|pgvector|memory, default auto = pgvector when the database has the extension; needs the optional pg package) (env DOCGRAPH_STORE, flag --store). Default: the index file.'),
     redis: z
       .string()
       .regex(/^rediss?:\/\/\S+$/, 'a redis:// or rediss:// URL')

@@ -159,14 +159,20 @@ export class FlatVectorIndex {
     const dims = this.dimensions;
     const m = this.matrix;
     const out: { rowid: number; score: number }[] = [];
-    for (const i of rows) {
-      const base = i * dims;
-      let dot = 0;
-      for (let d = 0; d < dims; d++) if (query[d] !== 0) dot += m[base + d]! * query[d]!;
-      out.push({ rowid: this.rowids[i]!, score: dot });
-    }
+    for (const i of rows) out.push({ rowid: this.rowids[i]!, score: exactDot(query, m.subarray(i * dims, (i + 1) * dims)) });
     return out.sort((a, b) => b.score - a.score || a.rowid - b.rowid).slice(0, limit);
   }
+}
+
+/**
+ * A dot product in double precision, summed in dimension order over the
+ * query's non-zero dimensions: how a row found by another exact search
+ * (usearch, pgvector) is scored, so its order matches this index's.
+ */
+export function exactDot(query: Float32Array, vec: Float32Array): number {
+  let dot = 0;
+  for (let d = 0; d < query.length; d++) if (query[d] !== 0) dot += vec[d]! * query[d]!;
+  return dot;
 }
 
 /** Rows a native scan returns beyond the limit, so single-precision near-ties at the cut are settled in double precision. */

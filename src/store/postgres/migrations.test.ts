@@ -8,6 +8,7 @@ import { PG_STORE_MIGRATIONS } from './migrations.js';
 const SHIPPED_STORE: Record<number, string> = {
   1: 'cb6f5a593c8fcab7ef1851dbf9302b23a487179a49e6b782766818c449ceba47',
   2: '314cae47ee9009f018ed9bba4bdbbf80d72e1c53c049b1b3a19ad487e85195d8',
+  3: '37d76c659565db9841d005e68934a5a69b31607e03f5455d01f5ff47d8902b00',
 };
 const SHIPPED_QUEUE: Record<number, string> = {
   1: 'af62de74f8248fa6dec7b5a683f251014879bfb26366a6bb447da5d9d8840376',

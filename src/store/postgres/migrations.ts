@@ -151,4 +151,25 @@ export const PG_STORE_MIGRATIONS: readonly { version: number; name: string; sql:
       ALTER TABLE index_state ADD COLUMN vector_log_from bigint NOT NULL DEFAULT 0;
     `,
   },
+  {
+    // pgvector: where the database has the `vector` extension when this runs (the store creates it first
+    // when it may, see pg-store.ts), each section's vector again as a pgvector value, kept by every writer
+    // beside section_vectors (which stays the source of truth), so a search is one exact ORDER BY in the
+    // database. The column's type lives in the extension's schema, whichever that is; without the
+    // extension nothing is created and searches use the in-memory index.
+    version: 3,
+    name: 'pgvector embeddings, when the extension is installed',
+    sql: `
+      DO $$
+      DECLARE ext text;
+      BEGIN
+        SELECT n.nspname INTO ext FROM pg_extension x JOIN pg_namespace n ON n.oid = x.extnamespace WHERE x.extname = 'vector';
+        IF ext IS NOT NULL THEN
+          EXECUTE format(
+            'CREATE TABLE section_embeddings (section_rowid bigint PRIMARY KEY REFERENCES section_vectors (section_rowid) ON DELETE CASCADE, embedding %I.vector NOT NULL)',
+            ext);
+        END IF;
+      END $$;
+    `,
+  },
 ];

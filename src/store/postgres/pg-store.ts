@@ -1,4 +1,4 @@
-import { DocgraphError, EmbedderChangedError, NotFoundError } from '../../domain/errors.js';
+import { ConfigError, DocgraphError, EmbedderChangedError, NotFoundError } from '../../domain/errors.js';
 import type { DocumentRecord, EdgeRecord, EdgeType, EntityRecord, EntityType, NameMention, SectionRecord } from '../../domain/types.js';
 import { filterClauses } from '../filters.js';
 import type { IndexIntegrity } from '../integrity.js';
@@ -19,8 +19,8 @@ import type {
 } from '../store.js';
 import { traverseEdges } from '../traverse.js';
 import { toDocument, toEntity, toFloat32, toSection, type DocumentRow, type EntityRow, type SectionRow } from '../rows.js';
-import { FlatVectorIndex } from '../vector-index.js';
-import { migrate, PgDatabase, type PgDatabaseOptions, type Queryable } from './database.js';
+import { exactDot, FlatVectorIndex } from '../vector-index.js';
+import { isPgError, migrate, PgDatabase, type PgDatabaseOptions, type Queryable } from './database.js';
 import { refreshEntities, removeGraph, upsertEdges, writeGraph, writeNames } from './graph-writes.js';
 import { pgIntegrity } from './integrity.js';
 import { PG_STORE_MIGRATIONS } from './migrations.js';
@@ -29,6 +29,23 @@ import { PG_STORE_MIGRATIONS } from './migrations.js';
 const PAGE = 2_000;
 /** Rows ranked past the limit, scored again exactly, so a near-tie at the cut is ordered as SQLite orders it. */
 const LEXICAL_TIE_MARGIN = 32;
+/**
+ * Rows pgvector ranks past the limit, scored again here in double precision: pgvector sums a
+ * dot product in single precision (~1e-5 relative at 384 dimensions), so near-ties at the cut
+ * are settled as the in-memory index settles them.
+ */
+const PGVECTOR_TIE_MARGIN = 64;
+
+/** How a store answers vector search: `auto` = pgvector when the index has its embeddings (the extension is there), else memory. */
+export type VectorSearchChoice = 'auto' | 'pgvector' | 'memory';
+export const VECTOR_SEARCH_CHOICES: readonly VectorSearchChoice[] = ['auto', 'pgvector', 'memory'];
+
+/** The index's pgvector embeddings table and the SQL names of the extension's type and operator. */
+interface Embeddings {
+  type: string;
+  negativeInnerProduct: string;
+  dims: string;
+}
 
 /**
  * The scale-out Store: the index in a PostgreSQL database (one schema), every
@@ -39,6 +56,8 @@ const LEXICAL_TIE_MARGIN = 32;
  * process's write).
  */
 export class PgStore implements Store {
+  /** Where vector search runs: an exact ORDER BY in the database (pgvector), or the in-memory index. */
+  readonly vectorSearchMode: 'pgvector' | 'memory';
   private vectors: FlatVectorIndex | undefined;
   private vectorsGeneration = -1;
   private refreshing: Promise<FlatVectorIndex | undefined> | undefined;
@@ -49,14 +68,30 @@ export class PgStore implements Store {
   private constructor(
     private readonly db: PgDatabase,
     private readonly ownsDb: boolean,
-  ) {}
+    /** The pgvector embeddings every write keeps, when the index has them (whatever this process searches with). */
+    private readonly embeddings: Embeddings | undefined,
+    pgvector: boolean,
+  ) {
+    this.vectorSearchMode = pgvector ? 'pgvector' : 'memory';
+  }
 
   /**
    * Opens the store on a database schema, creating or migrating its tables.
    * With `create: false`, a schema that holds no docgraph index is NOT_FOUND
    * and nothing is created. Default `create: true`.
+   *
+   * `vectors` (default `auto`): `pgvector` answers vector search in the
+   * database and is CONFIG_INVALID where the index cannot have pgvector
+   * embeddings; `memory` keeps the in-memory index; `auto` takes pgvector
+   * when it can. Unless `memory`, the `vector` extension is created (in
+   * schema public) when the server has it and this user may, so a new index
+   * gets its embeddings table (migration 3).
    */
-  static async open(options: PgDatabaseOptions & { create?: boolean }): Promise<PgStore> {
+  static async open(options: PgDatabaseOptions & { create?: boolean; vectors?: VectorSearchChoice }): Promise<PgStore> {
+    const choice = options.vectors ?? 'auto';
+    if (!VECTOR_SEARCH_CHOICES.includes(choice)) {
+      throw new ConfigError(`vectors=${String(choice)} is not a vector search mode`, { hint: `use one of ${VECTOR_SEARCH_CHOICES.join(', ')}` });
+    }
     const db = await PgDatabase.open({ ...options, createSchema: options.create !== false });
     try {
       if (options.create === false && !(await hasIndex(db))) {
@@ -64,12 +99,20 @@ export class PgStore implements Store {
           hint: 'run `docgraph ingest <folder>` with this --store first, or check the URL and its ?schema=',
         });
       }
+      if (choice !== 'memory') await createVectorExtension(db, choice === 'pgvector');
       await migrate(db, 'store', PG_STORE_MIGRATIONS);
+      const embeddings = await embeddingsOf(db);
+      if (choice === 'pgvector' && !embeddings) {
+        throw new ConfigError(`the index at ${db.location} (schema ${db.schema}) has no pgvector embeddings: the vector extension was not installed in that database when the index was created`, {
+          hint: 'use ?vectors=auto or ?vectors=memory (the in-memory index answers the same), or create the index anew in a database where `CREATE EXTENSION vector` was run',
+        });
+      }
+      if (embeddings) await backfillEmbeddings(db, embeddings);
+      return new PgStore(db, true, embeddings, embeddings !== undefined && choice !== 'memory');
     } catch (e) {
       await db.close();
       throw e;
     }
-    return new PgStore(db, true);
   }
 
   /** The connection pool, for the queue whose tables live beside the index (so commitJob is one transaction). */
@@ -130,7 +173,7 @@ export class PgStore implements Store {
     if (change.kind === 'write') {
       const now = await embedderIn(c, true);
       if (now?.id !== change.embedderId) throw new EmbedderChangedError(change.embedderId, now?.id);
-      await writeDocumentIn(c, change.write);
+      await writeDocumentIn(c, change.write, this.embeddings);
       return true;
     }
     if (change.kind === 'delete') return deleteDocumentIn(c, change.docId);
@@ -138,7 +181,7 @@ export class PgStore implements Store {
   }
 
   async writeDocument(w: DocumentWrite): Promise<void> {
-    await this.db.tx((c) => writeDocumentIn(c, w));
+    await this.db.tx((c) => writeDocumentIn(c, w, this.embeddings));
   }
 
   async pendingRelinks(docId?: string): Promise<{ docId: string; before: string[] }[]> {
@@ -225,6 +268,14 @@ export class PgStore implements Store {
             [ids, ids.map((id) => toBytes(vectors.get(id)!))],
           )
         ).rows.map((r) => r.rowid);
+        if (this.embeddings) {
+          await c.query(
+            `INSERT INTO section_embeddings (section_rowid, embedding)
+             SELECT s.rowid, v.e::${this.embeddings.type} FROM unnest($1::text[], $2::text[]) AS v(id, e) JOIN sections s ON s.id = v.id
+             ON CONFLICT (section_rowid) DO UPDATE SET embedding = excluded.embedding`,
+            [ids, ids.map((id) => vectorText(vectors.get(id)!))],
+          );
+        }
       }
       await bumpGeneration(c, changed);
       return true;
@@ -318,6 +369,7 @@ export class PgStore implements Store {
   }
 
   async vectorSearch(vector: Float32Array, limit: number, filters?: SearchFilters): Promise<ScoredSection[]> {
+    if (this.vectorSearchMode === 'pgvector') return this.pgvectorSearch(vector, limit, filters);
     const index = await this.vectorIndex();
     if (!index || index.size === 0 || limit <= 0) return [];
     if (vector.length !== index.dimensions) {
@@ -333,6 +385,40 @@ export class PgStore implements Store {
     const rows = await this.db.query<{ rowid: number; id: string }>('SELECT rowid, id FROM sections WHERE rowid = ANY($1::bigint[])', [top.map((t) => t.rowid)]);
     const idOf = new Map(rows.map((r) => [r.rowid, r.id]));
     return top.map((t) => ({ sectionId: idOf.get(t.rowid)!, score: t.score })).filter((h) => h.sectionId !== undefined);
+  }
+
+  /**
+   * The same exact search as the in-memory index, in the database: pgvector
+   * ranks by inner product (vectors are unit length, so cosine) with ties by
+   * rowid, the best `limit + PGVECTOR_TIE_MARGIN` rows are scored again here
+   * in double precision (exactDot, as the in-memory index scores) and
+   * ordered as it orders them: score, then rowid.
+   */
+  private async pgvectorSearch(vector: Float32Array, limit: number, filters?: SearchFilters): Promise<ScoredSection[]> {
+    if (limit <= 0) return [];
+    const e = this.embeddings!;
+    const embedder = await this.getEmbedder();
+    if (!embedder) return [];
+    if (vector.length !== embedder.dimensions) {
+      const any = await this.db.query('SELECT 1 FROM section_vectors LIMIT 1');
+      if (any.length === 0) return [];
+      throw new DocgraphError('EMBEDDER_MISMATCH', `query vector has ${vector.length} dimensions but the index holds ${embedder.dimensions}-dimensional vectors`);
+    }
+    const { where, params } = filterSql(filters, 4);
+    const rows = await this.db.query<{ rowid: number; id: string; vec: Buffer }>(
+      `SELECT t.rowid, s.id, v.vec FROM (
+         SELECT x.section_rowid AS rowid FROM section_embeddings x
+         ${where ? 'JOIN sections s ON s.rowid = x.section_rowid JOIN documents d ON d.id = s.doc_id' : ''}
+         WHERE ${e.dims}(x.embedding) = $2 ${where ? `AND ${where}` : ''}
+         ORDER BY x.embedding ${e.negativeInnerProduct} $1::${e.type}, x.section_rowid LIMIT $3
+       ) t JOIN sections s ON s.rowid = t.rowid JOIN section_vectors v ON v.section_rowid = t.rowid`,
+      [vectorText(vector), embedder.dimensions, limit + PGVECTOR_TIE_MARGIN, ...params],
+    );
+    return rows
+      .map((r) => ({ rowid: r.rowid, sectionId: r.id, score: exactDot(vector, toFloat32(r.vec)) }))
+      .sort((a, b) => b.score - a.score || a.rowid - b.rowid)
+      .slice(0, limit)
+      .map(({ sectionId, score }) => ({ sectionId, score }));
   }
 
   /**
@@ -559,7 +645,7 @@ async function bumpGeneration(c: Queryable, vectors: readonly number[] | 'all' =
 }
 
 /** Replaces a document and all that hangs off it, in the caller's transaction. */
-async function writeDocumentIn(c: Queryable, w: DocumentWrite): Promise<void> {
+async function writeDocumentIn(c: Queryable, w: DocumentWrite, embeddings: Embeddings | undefined): Promise<void> {
   const d = w.document;
   // the document row first: concurrent writers of one document queue here
   await c.query(
@@ -629,6 +715,12 @@ async function writeDocumentIn(c: Queryable, w: DocumentWrite): Promise<void> {
       }
     }
     if (vRowid.length > 0) await c.query('INSERT INTO section_vectors (section_rowid, vec) SELECT * FROM unnest($1::bigint[], $2::bytea[])', [vRowid, vVec]);
+    if (embeddings && vRowid.length > 0) {
+      await c.query(`INSERT INTO section_embeddings (section_rowid, embedding) SELECT r, e::${embeddings.type} FROM unnest($1::bigint[], $2::text[]) AS t(r, e)`, [
+        vRowid,
+        vRowid.map((_, i) => vectorText(toFloat32(vVec[i]!))),
+      ]);
+    }
     for (const r of vRowid) vectorsChanged.push(r);
   }
   const written = await writeGraph(c, d.id, w.entities ?? [], w.edges ?? []);
@@ -679,6 +771,66 @@ function filterSql(filters: SearchFilters | undefined, first: number): { where: 
     else parts.push(`(d.meta::jsonb -> 'tags') @> to_jsonb(${p(c.value)}::text)`);
   }
   return { where: parts.join(' AND '), params };
+}
+
+/**
+ * Creates the `vector` extension (in schema public) when the server has it
+ * and it is not installed yet; `required`: CONFIG_INVALID when that cannot be
+ * done, else quietly nothing (the in-memory index answers).
+ */
+async function createVectorExtension(db: PgDatabase, required: boolean): Promise<void> {
+  const found = (await db.query<{ installed: boolean; available: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'vector') AS installed,
+            EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'vector') AS available`,
+  ))[0]!;
+  if (found.installed) return;
+  const hint = 'install pgvector on the server (https://github.com/pgvector/pgvector) and run `CREATE EXTENSION vector` as a user who may, or use ?vectors=auto or ?vectors=memory';
+  if (!found.available) {
+    if (required) throw new ConfigError(`?vectors=pgvector: the PostgreSQL server at ${db.location} does not have the vector extension`, { hint });
+    return;
+  }
+  try {
+    await db.tx(async (c) => {
+      // one creator at a time: concurrent CREATE EXTENSION IF NOT EXISTS can still collide
+      await c.query("SELECT pg_advisory_xact_lock(hashtext('docgraph-create-extension-vector'))");
+      await c.query('CREATE EXTENSION IF NOT EXISTS vector WITH SCHEMA public');
+    });
+  } catch (e) {
+    if (required || !isPgError(e)) throw required ? new ConfigError(`?vectors=pgvector: could not create the vector extension at ${db.location}: ${(e as Error).message}`, { hint, cause: e }) : e;
+  }
+}
+
+/** The index's pgvector embeddings table, when migration 3 created one: the SQL names of its type, operator and dimension function. */
+async function embeddingsOf(db: PgDatabase): Promise<Embeddings | undefined> {
+  const row = (await db.query<{ ext: string }>(
+    `SELECT n.nspname AS ext FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid JOIN pg_namespace n ON n.oid = t.typnamespace
+     WHERE a.attrelid = to_regclass('section_embeddings') AND a.attname = 'embedding'`,
+  ))[0];
+  if (!row) return undefined;
+  const ext = `"${row.ext.replaceAll('"', '""')}"`;
+  return { type: `${ext}.vector`, negativeInnerProduct: `OPERATOR(${ext}.<#>)`, dims: `${ext}.vector_dims` };
+}
+
+/** Gives every vector its pgvector embedding where one is missing (an index that had vectors before migration 3): once, under a lock. */
+async function backfillEmbeddings(db: PgDatabase, e: Embeddings): Promise<void> {
+  const missing = `SELECT v.section_rowid AS rowid, v.vec FROM section_vectors v LEFT JOIN section_embeddings x ON x.section_rowid = v.section_rowid WHERE x.section_rowid IS NULL`;
+  if ((await db.query(`${missing} LIMIT 1`)).length === 0) return;
+  await db.tx(async (c) => {
+    await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`docgraph-embeddings:${db.schema}`]);
+    for (;;) {
+      const rows = (await c.query<{ rowid: number; vec: Buffer }>(`${missing} ORDER BY v.section_rowid LIMIT 2000`)).rows;
+      if (rows.length === 0) return;
+      await c.query(`INSERT INTO section_embeddings (section_rowid, embedding) SELECT r, x::${e.type} FROM unnest($1::bigint[], $2::text[]) AS t(r, x)`, [
+        rows.map((r) => r.rowid),
+        rows.map((r) => vectorText(toFloat32(r.vec))),
+      ]);
+    }
+  });
+}
+
+/** A vector as pgvector's text input: each float32 written as the shortest decimal that reads back as the same float32. */
+function vectorText(vec: Float32Array): string {
+  return `[${Array.from(vec).join(',')}]`;
 }
 
 function toBytes(vec: Float32Array): Buffer {
