@@ -357,7 +357,7 @@ export function registerIngestionCommands(program: Command, setExit: (code: numb
     .option('--json', 'print as JSON')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
       await withApp(cmd, false, async (app) => {
-        const s = await app.status();
+        const s = await app.status({ probeEmbedder: true });
         const queue = await app.ingestion.status();
         if (opts.json) {
           out(jsonText({ ...s, queue }));
@@ -372,6 +372,8 @@ export function registerIngestionCommands(program: Command, setExit: (code: numb
             `graph      ${s.entities} entities, ${s.edges} edges`,
             `embedder   ${s.embedder ? `${s.embedder.id} (${s.embedder.dimensions} dims)` : 'none yet'}; configured: ${s.configuredProvider}`,
             `last ingest ${s.lastIndexedAt ?? 'never'}`,
+            ...(s.embedderProbe ? [`embedder check ${s.embedderProbe.ok ? 'ok: a query embedding went through' : `failed: ${s.embedderProbe.error ?? ''}`}`] : []),
+            ...(s.embedderBreaker ? [`breaker    ${s.embedderBreaker.state.replace('_', '-')} since ${s.embedderBreaker.since}${s.embedderBreaker.retry_at ? `, next test call at ${s.embedderBreaker.retry_at}` : ''}${s.embedderBreaker.last_error ? ` (${s.embedderBreaker.last_error})` : ''}`] : []),
             ...(s.redis ? [`redis      ${s.redis.status} since ${s.redis.since} (${s.redis.location})${s.redis.error ? `: ${s.redis.error}` : ''}`] : []),
             ...queueLines(queue),
           ].join('\n') + '\n',

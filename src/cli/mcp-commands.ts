@@ -93,6 +93,8 @@ export function registerMcpCommands(program: Command): void {
       // searches run on threads of their own (server.searchThreads), so queries use every core and the event loop stays free
       const threads = searchThreads(config);
       const pool = threads > 0 ? new (await import('../app/search-pool.js')).SearchPool(config, threads) : undefined;
+      // the search threads hold the embedder breakers: status and /health/ready report theirs
+      if (pool) app.reportBreakerOf(() => pool.embedderBreaker());
       try {
         const { startHttpServer } = await import('../http/server.js');
         const { searchingOn } = await import('../app/search-pool.js');

@@ -200,11 +200,15 @@ export const configSchema = z
         dimensions: z.number().int().positive().optional().describe('Requested vector dimensions (openai).'),
         batchSize: z.number().int().positive().max(2048).optional().describe('Texts per embedding request.'),
         timeoutMs: z.number().int().positive().optional().describe('Per-request timeout in milliseconds (openai).'),
+        queryTimeoutMs: z.number().int().min(10).max(600_000).default(2000).describe("Longest a search waits for the embedding of its query, in ms, per attempt (openai); past it the search answers without vectors (`degraded: [\"vector\"]`)."),
+        queryRetries: z.number().int().min(0).max(5).default(1).describe('Retries of a failed or timed-out query embedding before the search answers without vectors (openai).'),
+        breakerFailures: z.number().int().min(1).max(1000).default(5).describe('Consecutive failed query embeddings that open the circuit breaker (openai): while it is open searches skip the embedder and answer lexical + graph at once; `/health/ready` and `docgraph status` show its state.'),
+        breakerHalfOpenMs: z.number().int().min(10).max(3_600_000).default(30_000).describe('How long the breaker stays open before one query embedding is let through to test the embedder, in ms; success closes it, failure opens it again.'),
         allowDownload: z.boolean().default(false).describe('Let the transformers provider download model files (env DOCGRAPH_ALLOW_DOWNLOAD).'),
         cacheDir: z.string().optional().describe('Where the transformers provider looks for model files.'),
       })
       .strict()
-      .default({ provider: 'builtin', allowDownload: false }),
+      .default({ provider: 'builtin', allowDownload: false, queryTimeoutMs: 2000, queryRetries: 1, breakerFailures: 5, breakerHalfOpenMs: 30_000 }),
     ingest: z
       .object({
         maxFileBytes: z.number().int().positive().default(20 * 1024 * 1024).describe('Files larger than this are skipped (too-large).'),

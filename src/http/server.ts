@@ -35,7 +35,7 @@ const LISTEN_BACKLOG = 4096;
 
 /** What the HTTP surface serves: the operations' app (searches on threads when there are), and the App for keys, the queue and readiness. */
 export interface HttpService extends McpContext {
-  service: Pick<App, 'keys' | 'ingestion' | 'probeIndex' | 'listSources'> & { config: Pick<Config, 'watch'> };
+  service: Pick<App, 'keys' | 'ingestion' | 'probeIndex' | 'listSources' | 'embedderBreaker'> & { config: Pick<Config, 'watch'> };
   /** A folder's real path, INVALID_INPUT when it is not a folder (App.checkSourceFolder). */
   checkFolder: (dir: string) => string;
 }
@@ -63,7 +63,8 @@ export function keyRequired(server: Config['server']): boolean {
 export function createHttpApp(svc: HttpService, opts: HttpAppOptions): { app: Hono<{ Variables: RestVariables }>; sessions: McpSessions; limiter: WorkLimiter; metrics: Metrics } {
   const { server } = opts.config;
   const queueFigures = () => svc.service.ingestion.status();
-  const metrics = new Metrics(queueFigures);
+  const breaker = () => svc.service.embedderBreaker();
+  const metrics = new Metrics({ queue: queueFigures, breaker });
   const docs = timingSearches(svc.app, metrics);
   const ctx: McpContext = {
     app: docs,
@@ -100,7 +101,7 @@ export function createHttpApp(svc: HttpService, opts: HttpAppOptions): { app: Ho
 
   app.get('/health', (c) => c.json({ status: 'ok', version: VERSION, mcp_sessions: sessions.size, event_store: sessions.eventStats(), load: limiter.stats() }));
   app.get('/health/ready', async (c) => {
-    const r = await readiness({ probeIndex: () => svc.service.probeIndex(), queue: queueFigures, thresholds: opts.config.health, embedder: { provider: opts.config.embedder.provider, degraded: () => metrics.lastDegraded } });
+    const r = await readiness({ probeIndex: () => svc.service.probeIndex(), queue: queueFigures, thresholds: opts.config.health, embedder: { provider: opts.config.embedder.provider, degraded: () => metrics.lastDegraded, breaker } });
     return c.json({ status: r.ready ? 'ready' : 'not_ready', ...r.checks }, r.ready ? 200 : 503);
   });
   app.get('/openapi.json', (c) => c.json(openApiDocument(VERSION)));

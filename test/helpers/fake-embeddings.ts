@@ -15,6 +15,12 @@ export class FakeEmbeddings {
   holding = true;
   /** Requests seen with the marker (held or not). */
   markedRequests = 0;
+  /** Embedding requests seen (any input). */
+  requests = 0;
+  /** Every request target seen (path and query string). */
+  readonly urls: string[] = [];
+  /** Set to make every request fail: `hang` never answers, `error` answers 500. */
+  outage: 'hang' | 'error' | undefined;
   private held: (() => void)[] = [];
   private readonly server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -46,8 +52,17 @@ export class FakeEmbeddings {
   }
 
   private handle(url: string | undefined, raw: string, res: ServerResponse): void {
-    if (url !== '/v1/embeddings') {
+    // gateways may take the key in the query string: the path decides
+    if (new URL(url ?? '/', 'http://x').pathname !== '/v1/embeddings') {
       res.writeHead(404).end();
+      return;
+    }
+    this.requests++;
+    this.urls.push(url ?? '');
+    if (this.outage === 'hang') return;
+    if (this.outage === 'error') {
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: 'the model crashed', type: 'server_error' } }));
       return;
     }
     const body = JSON.parse(raw) as { model: string; input: string[]; dimensions?: number };
