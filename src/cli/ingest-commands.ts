@@ -142,7 +142,7 @@ export function registerIngestionCommands(program: Command, setExit: (code: numb
           report = await app.ingest(dir, bar.update, {
             wait: opts.wait,
             // worker errors (a job failing, the index not writable) go to stderr
-            log: createLogger(app.config.logLevel),
+            log: createLogger(app.config.logLevel, undefined, { secrets: [app.config.server.apiKey, app.config.embedder.apiKey] }),
             onBackpressure: backpressureNote,
             ...(opts.followSymlinksOutside ? { followOutside: true } : {}),
             ...(stop ? { signal: stop.signal } : {}),
@@ -179,7 +179,7 @@ export function registerIngestionCommands(program: Command, setExit: (code: numb
         false,
         async (app) => {
           const c = app.config;
-          const log = createLogger(c.logLevel);
+          const log = createLogger(c.logLevel, undefined, { secrets: [c.server.apiKey, c.embedder.apiKey] });
           const stop = stopOnSignals('worker', c.worker.graceMs);
           try {
             const worker = workerId();
@@ -214,7 +214,7 @@ export function registerIngestionCommands(program: Command, setExit: (code: numb
         const c = app.config;
         const roots = dirs.length > 0 ? dirs : c.watch;
         if (roots.length === 0) throw new InvalidInputError('nothing to watch', { field: 'dirs', allowed: 'one or more folders, or a `watch:` list in the config' });
-        const log = createLogger(c.logLevel);
+        const log = createLogger(c.logLevel, undefined, { secrets: [c.server.apiKey, c.embedder.apiKey] });
         const stop = stopOnSignals('watch', c.worker.graceMs);
         const watches = [];
         try {

@@ -29,6 +29,8 @@ export type EmbedderCallOutcome = 'ok' | 'error' | 'timeout' | 'rejected';
 export interface EmbedderCall {
   outcome: EmbedderCallOutcome;
   seconds: number;
+  /** Why it failed (the provider's message, secrets removed). */
+  error?: string;
 }
 
 export type BreakerState = 'closed' | 'open' | 'half_open';
@@ -86,7 +88,7 @@ export class GuardedEmbedder implements Embedder {
   async embed(texts: readonly string[], purpose: EmbedPurpose, signal?: AbortSignal): Promise<Float32Array[]> {
     if (purpose !== 'query') return this.inner.embed(texts, purpose, signal);
     const started = performance.now();
-    const call = (outcome: EmbedderCallOutcome): void => this.onCall({ outcome, seconds: (performance.now() - started) / 1000 });
+    const call = (outcome: EmbedderCallOutcome, error?: unknown): void => this.onCall({ outcome, seconds: (performance.now() - started) / 1000, ...(error !== undefined ? { error: outcome === 'timeout' ? `no answer within ${this.opts.timeoutMs} ms` : messageOf(error) } : {}) });
     try {
       const out = await this.policy.execute(async ({ signal: s }) => {
         try {
@@ -108,10 +110,10 @@ export class GuardedEmbedder implements Embedder {
         });
       }
       if (e instanceof TaskCancelledError) {
-        call('timeout');
+        call('timeout', e);
         throw new EmbedderError(this.info().provider, `no query embedding within ${this.opts.timeoutMs} ms`, { hint: 'raise embedder.queryTimeoutMs if the embedder is slow but working', retryable: true, cause: e });
       }
-      call('error');
+      call('error', e);
       throw e;
     }
   }

@@ -21,7 +21,7 @@ export interface StageTiming {
 
 export interface SearchTelemetry {
   stages: StageTiming[];
-  embedderCalls: { outcome: string; seconds: number }[];
+  embedderCalls: { outcome: string; seconds: number; error?: string }[];
   /** The shared result cache's answer, when there is one. */
   cache?: 'hit' | 'miss';
 }
