@@ -10,6 +10,8 @@ import { MAX_QUERY_CHARS, search, type SearchOptions } from '../search/search.js
 import type { SearchResult } from '../domain/types.js';
 import type { Store, StoreStats, StoredEmbedder } from '../store/store.js';
 import { queryEmbedder } from './embedders.js';
+import { GuardedEmbedder, type BreakerSnapshot } from '../embed/guarded.js';
+import { currentTelemetry } from '../observability/telemetry.js';
 import { Ingestion, type IngestRunOptions } from './ingestion.js';
 import { folderRoot } from '../sources/filesystem.js';
 import { exportJsonl } from './export.js';
@@ -29,6 +31,10 @@ export interface StatusReport extends StoreStats {
   vectorSearch: 'memory' | 'pgvector';
   /** The state replicas share (Redis), when configured. */
   redis?: SharedStateStatus;
+  /** The query embedder's circuit breaker in this process (the OpenAI-compatible provider, once loaded). */
+  embedderBreaker?: BreakerSnapshot;
+  /** With `probeEmbedder`: whether one query embedding went through just now. */
+  embedderProbe?: { ok: boolean; error?: string };
 }
 
 /** How long a cached search result lives; a write to the index retires it at once anyway (the key holds the index generation). */
@@ -40,6 +46,10 @@ export const RESULT_CACHE_TTL_SECONDS = 600;
  */
 export class App {
   private embedderPromise: Promise<Embedder | undefined> | undefined;
+  /** The query embedder once loaded (for its breaker's state). */
+  private loadedEmbedder: Embedder | undefined;
+  /** Where the breaker's state comes from when searches run elsewhere (the search threads of `serve`). */
+  private breakerSource: (() => BreakerSnapshot | undefined) | undefined;
   private embedderId: string | undefined;
   private ingestionService: Ingestion | undefined;
 
@@ -157,8 +167,13 @@ export class App {
     const digest = createHash('sha256').update(JSON.stringify([query.trim(), options])).digest('hex');
     const key = `docgraph:${this.backend.key}:search:${generation}:${digest}`;
     const cached = await shared.get(key);
-    if (cached !== undefined) return { ...(JSON.parse(cached) as SearchResult), tookMs: Math.round((performance.now() - started) * 10_000) / 10_000 };
+    const t = currentTelemetry();
+    if (cached !== undefined) {
+      if (t) t.cache = 'hit';
+      return { ...(JSON.parse(cached) as SearchResult), tookMs: Math.round((performance.now() - started) * 10_000) / 10_000 };
+    }
     const result = await compute();
+    if (t) t.cache = 'miss';
     await shared.set(key, JSON.stringify(result), RESULT_CACHE_TTL_SECONDS);
     return result;
   }
@@ -170,12 +185,46 @@ export class App {
       this.embedderPromise = undefined;
       this.embedderId = stored;
     }
-    this.embedderPromise ??= queryEmbedder(this.config, this.store);
+    this.embedderPromise ??= queryEmbedder(this.config, this.store, (call) => currentTelemetry()?.embedderCalls.push(call));
     const embedder = await this.embedderPromise.catch(() => undefined);
+    this.loadedEmbedder = embedder;
     return search({ store: this.store, embedder }, query, options);
   }
 
-  async status(): Promise<StatusReport> {
+  /**
+   * The query embedder's circuit breaker in this process (embed/guarded.ts):
+   * undefined until a search has loaded an embedder that has one (the
+   * OpenAI-compatible provider).
+   */
+  embedderBreaker(): BreakerSnapshot | undefined {
+    if (this.breakerSource) return this.breakerSource();
+    return this.loadedEmbedder instanceof GuardedEmbedder ? this.loadedEmbedder.breakerState() : undefined;
+  }
+
+  /** Searches run elsewhere (search threads): their breakers are the ones to report. */
+  reportBreakerOf(source: () => BreakerSnapshot | undefined): void {
+    this.breakerSource = source;
+  }
+
+  /** Embeds one query through the guarded query embedder (nothing for builtin): does the embedder answer now? */
+  private async probeEmbedder(): Promise<{ ok: boolean; error?: string } | undefined> {
+    if (this.config.embedder.provider === 'builtin') return undefined;
+    try {
+      this.embedderPromise ??= queryEmbedder(this.config, this.store);
+      const e = await this.embedderPromise;
+      this.loadedEmbedder = e;
+      if (!e) return undefined;
+      await e.embed(['docgraph'], 'query');
+      return { ok: true };
+    } catch (e) {
+      return { ok: false, error: e instanceof Error ? e.message : String(e) };
+    }
+  }
+
+  /** Counts, the embedder, Redis and the embedder breaker; `probeEmbedder` first sends one query embedding through it (`docgraph status`). */
+  async status(opts: { probeEmbedder?: boolean } = {}): Promise<StatusReport> {
+    const probe = opts.probeEmbedder ? await this.probeEmbedder() : undefined;
+    const breaker = this.embedderBreaker();
     const stats = await this.store.stats();
     // where the index lives: the file, or the server URL (without its password) and schema
     return {
@@ -185,6 +234,8 @@ export class App {
       configuredProvider: this.config.embedder.provider,
       vectorSearch: this.backend.vectorSearch,
       ...(this.backend.shared ? { redis: this.backend.shared.state() } : {}),
+      ...(breaker ? { embedderBreaker: breaker } : {}),
+      ...(probe ? { embedderProbe: probe } : {}),
     };
   }
 

@@ -3,6 +3,7 @@ import { ConfigError, EmbedderMismatchError, isDocgraphError } from '../domain/e
 import { BuiltinEmbedder } from '../embed/builtin/builtin.js';
 import { deserializeModel, fitModel, serializeModel } from '../embed/builtin/model.js';
 import type { Embedder } from '../embed/embedder.js';
+import { GuardedEmbedder, type EmbedderCall } from '../embed/guarded.js';
 import type { EmbedderResolver } from '../ingest/ingest.js';
 import { embedTextOf } from '../ingest/records.js';
 import type { Store } from '../store/store.js';
@@ -18,12 +19,12 @@ const REFIT_MIN_SECTIONS = 200;
  * model stored in the index. Undefined when there is nothing to search with
  * vectors yet (empty index).
  */
-export async function queryEmbedder(config: Config, store: Store): Promise<Embedder | undefined> {
+export async function queryEmbedder(config: Config, store: Store, onCall?: (call: EmbedderCall) => void): Promise<Embedder | undefined> {
   if (config.embedder.provider === 'builtin') {
     const blob = await store.getBlob(MODEL_BLOB);
     return blob ? new BuiltinEmbedder(deserializeModel(blob)) : undefined;
   }
-  const embedder = await externalEmbedder(config);
+  const embedder = await externalEmbedder(config, { query: true, ...(onCall ? { onCall } : {}) });
   const stored = await store.getEmbedder();
   if (stored && stored.id !== embedder.info().id) {
     await embedder.close();
@@ -102,15 +103,22 @@ function defined(o: Record<string, unknown>): Record<string, unknown> {
 
 /**
  * Builds the configured non-builtin embedder (loaded lazily, so embedded users
- * never load HTTP or ONNX code) and makes sure its dimensions are known.
+ * never load HTTP or ONNX code) and makes sure its dimensions are known. With
+ * `query`, the OpenAI-compatible one is for the queries of searches: behind
+ * the query timeout, retry and circuit breaker (embed/guarded.ts), its calls
+ * told to `onCall`, and not probed (a search must not wait on a down embedder
+ * to learn a size it does not need).
  */
-async function externalEmbedder(config: Config): Promise<Embedder> {
+async function externalEmbedder(config: Config, query?: { query: true; onCall?: (call: EmbedderCall) => void }): Promise<Embedder> {
   const e = config.embedder;
   let embedder: Embedder;
   if (e.provider === 'openai') {
     if (!e.model) throw new ConfigError('embedder.model is required for the openai provider', { hint: 'e.g. text-embedding-3-small (OpenAI) or nomic-embed-text (Ollama)' });
     const { OpenAIEmbedder } = await import('../embed/openai.js');
-    embedder = new OpenAIEmbedder(defined({ baseUrl: e.baseUrl, model: e.model, apiKey: e.apiKey, dimensions: e.dimensions, batchSize: e.batchSize, timeoutMs: e.timeoutMs }) as { model: string });
+    // for queries the guard retries and times out: the provider makes one attempt
+    const openai = new OpenAIEmbedder(defined({ baseUrl: e.baseUrl, model: e.model, apiKey: e.apiKey, dimensions: e.dimensions, batchSize: e.batchSize, timeoutMs: e.timeoutMs, ...(query ? { maxRetries: 0 } : {}) }) as { model: string });
+    if (query) return new GuardedEmbedder(openai, { timeoutMs: e.queryTimeoutMs, retries: e.queryRetries, breakerFailures: e.breakerFailures, halfOpenMs: e.breakerHalfOpenMs }, query.onCall);
+    embedder = openai;
   } else {
     const { TransformersEmbedder } = await import('../embed/transformers.js');
     embedder = new TransformersEmbedder(defined({ model: e.model, cacheDir: e.cacheDir, allowDownload: e.allowDownload, batchSize: e.batchSize }));

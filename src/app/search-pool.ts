@@ -13,6 +13,8 @@ import { Piscina } from 'piscina';
 import type { Config } from '../config/config.js';
 import type { SearchResult } from '../domain/types.js';
 import type { SearchOptions } from '../search/search.js';
+import { worseBreaker, type BreakerSnapshot } from '../embed/guarded.js';
+import { mergeTelemetry } from '../observability/telemetry.js';
 import { errorFrom, type SearchOutcome, type SearchWorkerTask } from './search-task.js';
 
 /**
@@ -48,6 +50,8 @@ export function searchingOn<T extends { search(query: string, options?: SearchOp
 export class SearchPool {
   private readonly pool: Piscina;
   private closing: Promise<void> | undefined;
+  /** Each thread's embedder breaker as its last search left it. */
+  private readonly breakers = new Map<number, BreakerSnapshot>();
 
   constructor(
     private readonly config: Config,
@@ -60,8 +64,21 @@ export class SearchPool {
   async search(query: string, options: SearchOptions = {}): Promise<SearchResult> {
     const task: SearchWorkerTask = { kind: 'search', config: this.config, query, options };
     const outcome = (await this.pool.run(task)) as SearchOutcome;
+    mergeTelemetry(outcome.telemetry);
+    if (outcome.thread !== undefined && outcome.breaker) this.breakers.set(outcome.thread, outcome.breaker);
     if (outcome.kind === 'error') throw errorFrom(outcome.error);
     return outcome.result;
+  }
+
+  /**
+   * The embedder breaker of this pool: each thread holds its own, so the
+   * worst of them as their last searches left them (open > half-open >
+   * closed); undefined before any thread loaded a guarded embedder.
+   */
+  embedderBreaker(): BreakerSnapshot | undefined {
+    let worst: BreakerSnapshot | undefined;
+    for (const b of this.breakers.values()) worst = worseBreaker(worst, b);
+    return worst;
   }
 
   /** Opens the index on every thread and loads what a search needs, so the first queries do not pay for it. */

@@ -10,6 +10,8 @@ import type { Config } from '../config/config.js';
 import { DocgraphError, InvalidInputError, NotFoundError, type ErrorCode } from '../domain/errors.js';
 import type { SearchResult } from '../domain/types.js';
 import type { SearchOptions } from '../search/search.js';
+import type { BreakerSnapshot } from '../embed/guarded.js';
+import type { SearchTelemetry } from '../observability/telemetry.js';
 
 export interface SearchTask {
   kind: 'search';
@@ -44,7 +46,12 @@ export interface ErrorValue {
   allowed?: string | undefined;
 }
 
-export type SearchOutcome = { kind: 'result'; result: SearchResult } | { kind: 'error'; error: ErrorValue };
+/**
+ * A search's answer, with what it recorded (stage timings, embedder calls:
+ * the calling thread makes metrics and spans of them) and the state of the
+ * thread's embedder breaker after it.
+ */
+export type SearchOutcome = ({ kind: 'result'; result: SearchResult } | { kind: 'error'; error: ErrorValue }) & { telemetry?: SearchTelemetry; thread?: number; breaker?: BreakerSnapshot };
 
 export function errorValue(e: unknown): ErrorValue {
   if (e instanceof InvalidInputError) return { code: e.code, message: e.message, hint: e.hint, retryable: e.retryable, field: e.field, allowed: e.allowed };

@@ -4,6 +4,8 @@
  */
 import type { Config } from '../config/config.js';
 import { App } from './app.js';
+import { threadId } from 'node:worker_threads';
+import { recording } from '../observability/telemetry.js';
 import { errorValue, type SearchOutcome, type SearchWorkerTask } from './search-task.js';
 
 const apps = new Map<string, Promise<App>>();
@@ -41,9 +43,15 @@ export default async function searchInWorker(task: SearchWorkerTask): Promise<Se
     barrier(task.barrier, task.threads);
     return null;
   }
-  try {
-    return { kind: 'result', result: await (await appFor(task.config)).search(task.query, task.options) };
-  } catch (e) {
-    return { kind: 'error', error: errorValue(e) };
-  }
+  let app: App | undefined;
+  const { value, telemetry } = await recording(async (): Promise<SearchOutcome> => {
+    try {
+      app = await appFor(task.config);
+      return { kind: 'result', result: await app.search(task.query, task.options) };
+    } catch (e) {
+      return { kind: 'error', error: errorValue(e) };
+    }
+  });
+  const breaker = app?.embedderBreaker();
+  return { ...value, telemetry, thread: threadId, ...(breaker ? { breaker } : {}) };
 }

@@ -142,7 +142,7 @@ export function registerIngestionCommands(program: Command, setExit: (code: numb
           report = await app.ingest(dir, bar.update, {
             wait: opts.wait,
             // worker errors (a job failing, the index not writable) go to stderr
-            log: createLogger(app.config.logLevel),
+            log: createLogger(app.config.logLevel, undefined, { secrets: [app.config.server.apiKey, app.config.embedder.apiKey] }),
             onBackpressure: backpressureNote,
             ...(opts.followSymlinksOutside ? { followOutside: true } : {}),
             ...(stop ? { signal: stop.signal } : {}),
@@ -179,7 +179,7 @@ export function registerIngestionCommands(program: Command, setExit: (code: numb
         false,
         async (app) => {
           const c = app.config;
-          const log = createLogger(c.logLevel);
+          const log = createLogger(c.logLevel, undefined, { secrets: [c.server.apiKey, c.embedder.apiKey] });
           const stop = stopOnSignals('worker', c.worker.graceMs);
           try {
             const worker = workerId();
@@ -214,7 +214,7 @@ export function registerIngestionCommands(program: Command, setExit: (code: numb
         const c = app.config;
         const roots = dirs.length > 0 ? dirs : c.watch;
         if (roots.length === 0) throw new InvalidInputError('nothing to watch', { field: 'dirs', allowed: 'one or more folders, or a `watch:` list in the config' });
-        const log = createLogger(c.logLevel);
+        const log = createLogger(c.logLevel, undefined, { secrets: [c.server.apiKey, c.embedder.apiKey] });
         const stop = stopOnSignals('watch', c.worker.graceMs);
         const watches = [];
         try {
@@ -357,7 +357,7 @@ export function registerIngestionCommands(program: Command, setExit: (code: numb
     .option('--json', 'print as JSON')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
       await withApp(cmd, false, async (app) => {
-        const s = await app.status();
+        const s = await app.status({ probeEmbedder: true });
         const queue = await app.ingestion.status();
         if (opts.json) {
           out(jsonText({ ...s, queue }));
@@ -373,6 +373,8 @@ export function registerIngestionCommands(program: Command, setExit: (code: numb
             `embedder   ${s.embedder ? `${s.embedder.id} (${s.embedder.dimensions} dims)` : 'none yet'}; configured: ${s.configuredProvider}`,
             `vectors    searched ${s.vectorSearch === 'pgvector' ? 'in PostgreSQL (pgvector)' : 'in memory'}`,
             `last ingest ${s.lastIndexedAt ?? 'never'}`,
+            ...(s.embedderProbe ? [`embedder check ${s.embedderProbe.ok ? 'ok: a query embedding went through' : `failed: ${s.embedderProbe.error ?? ''}`}`] : []),
+            ...(s.embedderBreaker ? [`breaker    ${s.embedderBreaker.state.replace('_', '-')} since ${s.embedderBreaker.since}${s.embedderBreaker.retry_at ? `, next test call at ${s.embedderBreaker.retry_at}` : ''}${s.embedderBreaker.last_error ? ` (${s.embedderBreaker.last_error})` : ''}`] : []),
             ...(s.redis ? [`redis      ${s.redis.status} since ${s.redis.since} (${s.redis.location})${s.redis.error ? `: ${s.redis.error}` : ''}`] : []),
             ...queueLines(queue),
           ].join('\n') + '\n',

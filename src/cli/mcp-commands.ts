@@ -58,7 +58,7 @@ export function registerMcpCommands(program: Command): void {
       // stdout carries only the protocol: anything a library prints goes to stderr instead
       console.log = console.info = console.debug = console.warn = console.error;
       const config = configFor(cmd);
-      const log = createLogger(config.logLevel);
+      const log = createLogger(config.logLevel, undefined, { secrets: [config.server.apiKey, config.embedder.apiKey] });
       const app = await App.open(config, { log });
       const stop = untilStopped();
       try {
@@ -87,12 +87,14 @@ export function registerMcpCommands(program: Command): void {
       // with no more collections than before (docs/benchmarks.md, "Load and shedding"). V8 reads the
       // flag at every collection, so setting it here, before serving, takes effect.
       setFlagsFromString('--heap-growing-percent=100');
-      const log = createLogger(config.logLevel);
+      const log = createLogger(config.logLevel, undefined, { secrets: [config.server.apiKey, config.embedder.apiKey] });
       const app = await App.open(config, { log });
       const stop = untilStopped();
       // searches run on threads of their own (server.searchThreads), so queries use every core and the event loop stays free
       const threads = searchThreads(config);
       const pool = threads > 0 ? new (await import('../app/search-pool.js')).SearchPool(config, threads) : undefined;
+      // the search threads hold the embedder breakers: status and /health/ready report theirs
+      if (pool) app.reportBreakerOf(() => pool.embedderBreaker());
       try {
         const { startHttpServer } = await import('../http/server.js');
         const { searchingOn } = await import('../app/search-pool.js');

@@ -65,13 +65,14 @@ const serverSchema = z
       .max(64)
       .optional()
       .describe('Worker threads `docgraph serve` runs searches on, each with its own connection to the index; 0 runs them on the event loop. Default: the CPU cores, at most 4 (env DOCGRAPH_SEARCH_THREADS).'),
+    accessLog: z.boolean().default(true).describe('`docgraph serve` logs one JSON line per request on stderr (method, route, status, duration_ms, req_id; secret query parameters redacted), whatever logLevel says (env DOCGRAPH_ACCESS_LOG).'),
     mcpStateless: z
       .boolean()
       .optional()
       .describe('Serve MCP over HTTP without sessions: every POST to /mcp stands alone (JSON answers, no SSE stream, no resumption, no change notifications), so any replica behind a load balancer can answer any request. Default false: sessions, which stay with the replica that opened them (env DOCGRAPH_MCP_STATELESS).'),
   })
   .strict()
-  .default({ host: '127.0.0.1', port: 7700, requireKey: false, allowedHosts: [], allowedOrigins: [], tokenBudget: 4000, eventStoreMaxBytes: 32 * 1024 * 1024, queueDeadlineMs: 1000, requestTimeoutMs: 30_000 });
+  .default({ host: '127.0.0.1', port: 7700, requireKey: false, allowedHosts: [], allowedOrigins: [], tokenBudget: 4000, eventStoreMaxBytes: 32 * 1024 * 1024, queueDeadlineMs: 1000, requestTimeoutMs: 30_000, accessLog: true });
 
 /** `docgraph serve`'s rate limit (http/rate-limit.ts). */
 const rateLimitSchema = z
@@ -200,11 +201,15 @@ export const configSchema = z
         dimensions: z.number().int().positive().optional().describe('Requested vector dimensions (openai).'),
         batchSize: z.number().int().positive().max(2048).optional().describe('Texts per embedding request.'),
         timeoutMs: z.number().int().positive().optional().describe('Per-request timeout in milliseconds (openai).'),
+        queryTimeoutMs: z.number().int().min(10).max(600_000).default(2000).describe("Longest a search waits for the embedding of its query, in ms, per attempt (openai); past it the search answers without vectors (`degraded: [\"vector\"]`)."),
+        queryRetries: z.number().int().min(0).max(5).default(1).describe('Retries of a failed or timed-out query embedding before the search answers without vectors (openai).'),
+        breakerFailures: z.number().int().min(1).max(1000).default(5).describe('Consecutive failed query embeddings that open the circuit breaker (openai): while it is open searches skip the embedder and answer lexical + graph at once; `/health/ready` and `docgraph status` show its state.'),
+        breakerHalfOpenMs: z.number().int().min(10).max(3_600_000).default(30_000).describe('How long the breaker stays open before one query embedding is let through to test the embedder, in ms; success closes it, failure opens it again.'),
         allowDownload: z.boolean().default(false).describe('Let the transformers provider download model files (env DOCGRAPH_ALLOW_DOWNLOAD).'),
         cacheDir: z.string().optional().describe('Where the transformers provider looks for model files.'),
       })
       .strict()
-      .default({ provider: 'builtin', allowDownload: false }),
+      .default({ provider: 'builtin', allowDownload: false, queryTimeoutMs: 2000, queryRetries: 1, breakerFailures: 5, breakerHalfOpenMs: 30_000 }),
     ingest: z
       .object({
         maxFileBytes: z.number().int().positive().default(20 * 1024 * 1024).describe('Files larger than this are skipped (too-large).'),
@@ -316,6 +321,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   if (env.DOCGRAPH_MAX_CONCURRENT) server.maxConcurrent = parseNumber('DOCGRAPH_MAX_CONCURRENT', env.DOCGRAPH_MAX_CONCURRENT);
   if (env.DOCGRAPH_MAX_QUEUE) server.maxQueue = parseNumber('DOCGRAPH_MAX_QUEUE', env.DOCGRAPH_MAX_QUEUE);
   if (env.DOCGRAPH_SEARCH_THREADS) server.searchThreads = parseNumber('DOCGRAPH_SEARCH_THREADS', env.DOCGRAPH_SEARCH_THREADS);
+  if (env.DOCGRAPH_ACCESS_LOG) server.accessLog = parseBool('DOCGRAPH_ACCESS_LOG', env.DOCGRAPH_ACCESS_LOG);
   if (env.DOCGRAPH_MCP_STATELESS) server.mcpStateless = parseBool('DOCGRAPH_MCP_STATELESS', env.DOCGRAPH_MCP_STATELESS);
   if (env.DOCGRAPH_REQUEST_TIMEOUT_MS) server.requestTimeoutMs = parseNumber('DOCGRAPH_REQUEST_TIMEOUT_MS', env.DOCGRAPH_REQUEST_TIMEOUT_MS);
   if (env.DOCGRAPH_QUEUE_DEADLINE_MS) server.queueDeadlineMs = parseNumber('DOCGRAPH_QUEUE_DEADLINE_MS', env.DOCGRAPH_QUEUE_DEADLINE_MS);

@@ -25,8 +25,10 @@ export interface Embedder {
   /**
    * Embeds texts, returning one L2-normalised vector of `dimensions` floats
    * per text, in order. Throws EmbedderError (retryable for 429/5xx/timeouts).
+   * `signal` abandons the call (a provider that calls out stops waiting; a
+   * local one may finish its work first).
    */
-  embed(texts: readonly string[], purpose: EmbedPurpose): Promise<Float32Array[]>;
+  embed(texts: readonly string[], purpose: EmbedPurpose, signal?: AbortSignal): Promise<Float32Array[]>;
   /** Releases sockets, sessions or workers; idempotent. */
   close(): Promise<void>;
 }

@@ -155,13 +155,13 @@ export class OpenAIEmbedder implements Embedder {
     return this.info();
   }
 
-  async embed(texts: readonly string[], _purpose: EmbedPurpose): Promise<Float32Array[]> {
+  async embed(texts: readonly string[], _purpose: EmbedPurpose, signal?: AbortSignal): Promise<Float32Array[]> {
     this.assertOpen();
     if (texts.length === 0) return [];
     this.assertKeyPresent();
     const out: Float32Array[] = [];
     for (let start = 0; start < texts.length; start += this.batchSize) {
-      out.push(...(await this.embedBatchWithRetry(texts.slice(start, start + this.batchSize))));
+      out.push(...(await this.embedBatchWithRetry(texts.slice(start, start + this.batchSize), signal)));
     }
     return out;
   }
@@ -175,6 +175,10 @@ export class OpenAIEmbedder implements Embedder {
     if (this.closing.signal.aborted) throw new EmbedderError(PROVIDER, 'the embedder has been closed');
   }
 
+  private assertNotAbandoned(signal: AbortSignal | undefined): void {
+    if (signal?.aborted) throw new EmbedderError(PROVIDER, 'the caller stopped waiting for the embedding', { retryable: true });
+  }
+
   private assertKeyPresent(): void {
     if (this.opts.apiKey !== undefined) return;
     if (new URL(this.opts.baseUrl).hostname !== OPENAI_HOST) return;
@@ -183,10 +187,10 @@ export class OpenAIEmbedder implements Embedder {
     });
   }
 
-  private async embedBatchWithRetry(batch: readonly string[]): Promise<Float32Array[]> {
+  private async embedBatchWithRetry(batch: readonly string[], signal: AbortSignal | undefined): Promise<Float32Array[]> {
     const { maxRetries } = this.opts;
     for (let attempt = 0; ; attempt++) {
-      const result = await this.requestOnce(batch);
+      const result = await this.requestOnce(batch, signal);
       if (result.ok) return result.vectors;
       const failure = result.failure;
       if (!failure.retryable || attempt >= maxRetries) {
@@ -199,9 +203,10 @@ export class OpenAIEmbedder implements Embedder {
         });
       }
       try {
-        await sleep(this.retryDelay(attempt, failure.retryAfterMs), undefined, { signal: this.closing.signal });
+        await sleep(this.retryDelay(attempt, failure.retryAfterMs), undefined, { signal: signal ? AbortSignal.any([this.closing.signal, signal]) : this.closing.signal });
       } catch {
         this.assertOpen();
+        this.assertNotAbandoned(signal);
       }
     }
   }
@@ -214,7 +219,7 @@ export class OpenAIEmbedder implements Embedder {
     return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
   }
 
-  private async requestOnce(batch: readonly string[]): Promise<RequestResult> {
+  private async requestOnce(batch: readonly string[], abandon: AbortSignal | undefined): Promise<RequestResult> {
     const body: Record<string, unknown> = { model: this.opts.model, input: batch };
     if (this.opts.dimensions !== undefined) body.dimensions = this.opts.dimensions;
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
@@ -230,13 +235,14 @@ export class OpenAIEmbedder implements Embedder {
         method: 'POST',
         headers,
         body: JSON.stringify(body),
-        signal: AbortSignal.any([this.closing.signal, timeout]),
+        signal: AbortSignal.any([this.closing.signal, timeout, ...(abandon ? [abandon] : [])]),
       });
       status = res.status;
       retryAfter = res.headers.get('retry-after');
       text = await res.text();
     } catch (err) {
       this.assertOpen();
+      this.assertNotAbandoned(abandon);
       return { ok: false, failure: this.networkFailure(err, timeout.aborted) };
     }
     if (status < 200 || status > 299) {

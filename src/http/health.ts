@@ -5,18 +5,20 @@
  * `health.maxPendingAgeMs`, at most `health.maxStaleLeases` expired leases
  * nobody reaped. The DLQ's size is reported, not judged (a dead job is an
  * operator's matter, not a reason to take the server out of rotation), and so
- * is the embedder: when the last search ran without vectors, search still
- * answers (lexical and graph, `degraded: ["vector"]`), so the server stays ready.
+ * is the embedder: when the last search ran without vectors, or its circuit
+ * breaker is open or testing (`breaker`), search still answers (lexical and
+ * graph, `degraded: ["vector"]`), so the server stays ready.
  * Liveness (`/health`) depends on nothing and is answered in server.ts.
  */
 import type { IndexProbe } from '../store/readiness.js';
 import type { QueueFigures } from '../observability/metrics.js';
+import type { BreakerSnapshot } from '../embed/guarded.js';
 
 export interface ReadinessSources {
   probeIndex(): Promise<IndexProbe>;
   queue(): Promise<QueueFigures>;
   thresholds: { maxPendingAgeMs: number; maxStaleLeases: number };
-  embedder: { provider: string; degraded: () => readonly string[] };
+  embedder: { provider: string; degraded: () => readonly string[]; breaker?: () => BreakerSnapshot | undefined };
 }
 
 export interface Readiness {
@@ -25,7 +27,7 @@ export interface Readiness {
     index: IndexProbe & { ok: boolean };
     queue: { ok: boolean; oldest_pending_age_s: number | null; stale_leases: number | null; pending: number | null; running: number | null; detail?: string };
     dlq: { size: number | null };
-    embedder: { provider: string; status: 'ok' | 'degraded'; degraded: string[] };
+    embedder: { provider: string; status: 'ok' | 'degraded'; degraded: string[]; breaker?: BreakerSnapshot };
   };
 }
 
@@ -54,6 +56,8 @@ export async function readiness(src: ReadinessSources): Promise<Readiness> {
     queueCheck = { ok: false, oldest_pending_age_s: null, stale_leases: null, pending: null, running: null, detail: `cannot read the queue: ${queue.e instanceof Error ? queue.e.message : String(queue.e)}` };
   }
   const degraded = [...src.embedder.degraded()];
-  const embedder = { provider: src.embedder.provider, status: degraded.includes('vector') ? ('degraded' as const) : ('ok' as const), degraded };
+  const breaker = src.embedder.breaker?.();
+  const down = degraded.includes('vector') || (breaker !== undefined && breaker.state !== 'closed');
+  const embedder = { provider: src.embedder.provider, status: down ? ('degraded' as const) : ('ok' as const), degraded, ...(breaker ? { breaker } : {}) };
   return { ready: indexOk && queueCheck.ok, checks: { index: { ok: indexOk, ...index }, queue: queueCheck, dlq: { size: dlq }, embedder } };
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer, type ServerType } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
@@ -11,6 +12,8 @@ import { ConfigError } from '../domain/errors.js';
 import type { McpContext } from '../mcp/server.js';
 import { VERSION } from '../mcp/server.js';
 import { Metrics, timingSearches } from '../observability/metrics.js';
+import { inRequest, loggableTarget } from '../observability/logger.js';
+import type { SearchTelemetry } from '../observability/telemetry.js';
 import { authenticate, authorize, restRefusal, rpcRefusal } from './auth.js';
 import { mountDocsPage } from './docs-page.js';
 import { errorResponse, toErrorResponse } from './errors.js';
@@ -35,7 +38,7 @@ const LISTEN_BACKLOG = 4096;
 
 /** What the HTTP surface serves: the operations' app (searches on threads when there are), and the App for keys, the queue and readiness. */
 export interface HttpService extends McpContext {
-  service: Pick<App, 'keys' | 'ingestion' | 'probeIndex' | 'listSources'> & { config: Pick<Config, 'watch'> };
+  service: Pick<App, 'keys' | 'ingestion' | 'probeIndex' | 'listSources' | 'embedderBreaker'> & { config: Pick<Config, 'watch'> };
   /** A folder's real path, INVALID_INPUT when it is not a folder (App.checkSourceFolder). */
   checkFolder: (dir: string) => string;
 }
@@ -63,8 +66,12 @@ export function keyRequired(server: Config['server']): boolean {
 export function createHttpApp(svc: HttpService, opts: HttpAppOptions): { app: Hono<{ Variables: RestVariables }>; sessions: McpSessions; limiter: WorkLimiter; metrics: Metrics } {
   const { server } = opts.config;
   const queueFigures = () => svc.service.ingestion.status();
-  const metrics = new Metrics(queueFigures, () => svc.service.ingestion.lastVerify());
-  const docs = timingSearches(svc.app, metrics);
+  const breaker = () => svc.service.embedderBreaker();
+  const metrics = new Metrics({ queue: queueFigures, verify: () => svc.service.ingestion.lastVerify(), breaker });
+  const onRecorded = (t: SearchTelemetry): void => {
+    for (const c of t.embedderCalls) if (c.outcome !== 'ok' && c.outcome !== 'rejected') svc.log?.warn({ outcome: c.outcome, reason: c.error }, 'query embedding failed: the search answered without vectors');
+  };
+  const docs = timingSearches(svc.app, metrics, onRecorded);
   const ctx: McpContext = {
     app: docs,
     tokenBudget: svc.tokenBudget,
@@ -81,14 +88,24 @@ export function createHttpApp(svc: HttpService, opts: HttpAppOptions): { app: Ho
   const isMcp = (c: Context): boolean => c.req.path === '/mcp';
   // requests no route took (the notFound handler marks them): one `unmatched` label, not one per path
   const unmatched = new WeakSet<Request>();
+  // one line per request, at info whatever logLevel says (server.accessLog)
+  const access = server.accessLog === false ? undefined : svc.log?.child({}, { level: 'info' });
 
   app.use('*', async (c, next) => {
     const started = performance.now();
-    await next();
-    const route = unmatched.has(c.req.raw) ? 'unmatched' : routePath(c, -1);
-    const labels = { method: c.req.method, route, status: String(c.res.status) };
-    metrics.httpRequests.inc(labels);
-    metrics.httpDuration.observe(labels, (performance.now() - started) / 1000);
+    // a caller's id (a proxy's) is kept when it looks like one; otherwise ours
+    const given = c.req.header('x-request-id');
+    const reqId = given !== undefined && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : randomUUID();
+    await inRequest({ req_id: reqId }, async () => {
+      await next();
+      c.header('x-request-id', reqId);
+      const route = unmatched.has(c.req.raw) ? 'unmatched' : routePath(c, -1);
+      const labels = { method: c.req.method, route, status: String(c.res.status) };
+      const seconds = (performance.now() - started) / 1000;
+      metrics.httpRequests.inc(labels);
+      metrics.httpDuration.observe(labels, seconds);
+      access?.info({ method: labels.method, route, path: loggableTarget(c.req.url), status: c.res.status, duration_ms: Math.round(seconds * 10_000) / 10 }, 'request');
+    });
   });
   app.use('*', async (c, next) => {
     const url = c.req.url;
@@ -99,7 +116,7 @@ export function createHttpApp(svc: HttpService, opts: HttpAppOptions): { app: Ho
   app.use('*', rebindingGuard({ bindHost: server.host, allowedHosts: server.allowedHosts, allowedOrigins: server.allowedOrigins }));
 
   app.get('/health', (c) => c.json({ status: 'ok', version: VERSION, mcp_sessions: sessions.size, event_store: sessions.eventStats(), load: limiter.stats() }));
-  const ready = () => readiness({ probeIndex: () => svc.service.probeIndex(), queue: queueFigures, thresholds: opts.config.health, embedder: { provider: opts.config.embedder.provider, degraded: () => metrics.lastDegraded } });
+  const ready = () => readiness({ probeIndex: () => svc.service.probeIndex(), queue: queueFigures, thresholds: opts.config.health, embedder: { provider: opts.config.embedder.provider, degraded: () => metrics.lastDegraded, breaker } });
   app.get('/health/ready', async (c) => {
     const r = await ready();
     return c.json({ status: r.ready ? 'ready' : 'not_ready', ...r.checks }, r.ready ? 200 : 503);

@@ -7,6 +7,7 @@
  * the whole index, whichever process does the work.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { newTelemetry, recordingInto, wallNow, type SearchTelemetry } from './telemetry.js';
 
 /** Latency buckets in seconds, from a cached lookup to a slow search. */
 const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -28,6 +29,18 @@ export interface VerifyFigures {
   at: number;
 }
 
+/** The breaker states the gauge knows (embed/guarded.ts BreakerState). */
+const BREAKER_STATES = ['closed', 'half_open', 'open'] as const;
+
+/** What the scrape-time gauges read. */
+export interface ScrapeSources {
+  queue?: () => Promise<QueueFigures>;
+  /** The last verify of the index, if one ran. */
+  verify?: () => Promise<VerifyFigures | undefined>;
+  /** The query embedder's breaker state in this process; undefined = no breaker (builtin, or not loaded yet). */
+  breaker?: () => { state: string } | undefined;
+}
+
 export class Metrics {
   readonly registry = new Registry();
   readonly httpRequests = new Counter({ name: 'docgraph_http_requests_total', help: 'HTTP requests answered, by method, route (the pattern matched) and status.', labelNames: ['method', 'route', 'status'], registers: [this.registry] });
@@ -37,6 +50,11 @@ export class Metrics {
   readonly toolDuration = new Histogram({ name: 'docgraph_mcp_tool_duration_seconds', help: 'Time an MCP tool call took, by tool.', labelNames: ['tool'], buckets: SECONDS, registers: [this.registry] });
   readonly toolBytes = new Histogram({ name: 'docgraph_mcp_tool_response_bytes', help: 'Size of MCP tool results (structured content plus text), by tool.', labelNames: ['tool'], buckets: BYTES, registers: [this.registry] });
   readonly searchDuration = new Histogram({ name: 'docgraph_search_duration_seconds', help: 'Time a search took (plan, retrieve, fuse, expand, rerank, snippets), by outcome; from MCP, REST and the searches explain_error and get_procedure run.', labelNames: ['outcome'], buckets: SECONDS, registers: [this.registry] });
+  readonly searchStage = new Histogram({ name: 'docgraph_search_stage_duration_seconds', help: 'Time each search stage took: plan, lexical, vector (the query embedding and the vector scan), entity, fusion (with the type prior), expansion (graph expansion and the fusion after it). Stages run on the search threads; lexical, vector and entity overlap.', labelNames: ['stage'], buckets: SECONDS, registers: [this.registry] });
+  readonly searchCache = new Counter({ name: 'docgraph_search_cache_total', help: 'Searches answered from the shared result cache (hit) or computed and stored (miss); only with Redis.', labelNames: ['result'], registers: [this.registry] });
+  readonly embedderCalls = new Counter({ name: 'docgraph_embedder_calls_total', help: 'Query embeddings asked of a remote embedder, by outcome: ok, error, timeout (embedder.queryTimeoutMs passed, retries included), rejected (the breaker was open: the embedder was not called).', labelNames: ['outcome'], registers: [this.registry] });
+  readonly embedderDuration = new Histogram({ name: 'docgraph_embedder_call_duration_seconds', help: 'Time a query embedding took (retries included), by outcome.', labelNames: ['outcome'], buckets: SECONDS, registers: [this.registry] });
+  private readonly breakerState = new Gauge({ name: 'docgraph_embedder_breaker_state', help: "1 for the state the query embedder's circuit breaker is in (closed, half_open, open), 0 for the others; no series before a remote embedder is loaded. With search threads, the worst of their breakers.", labelNames: ['state'], registers: [this.registry] });
   readonly searchDegraded = new Counter({ name: 'docgraph_search_degraded_total', help: 'Searches that answered without a retriever that was down, by retriever.', labelNames: ['retriever'], registers: [this.registry] });
   readonly ingestJobs = new Counter({ name: 'docgraph_ingest_jobs_total', help: "Ingest job attempts this process's worker ended, by outcome: completed, retry (failed, will run again), dead (to the DLQ), superseded, released, lease_lost.", labelNames: ['outcome'], registers: [this.registry] });
   private readonly queueJobs = new Gauge({ name: 'docgraph_queue_jobs', help: 'Jobs in the queue of the index, by state.', labelNames: ['state'], registers: [this.registry] });
@@ -52,11 +70,18 @@ export class Metrics {
   /** Retrievers the last search answered without (`vector` when the embedder was down); empty when it had them all. */
   lastDegraded: readonly string[] = [];
 
-  constructor(
-    private readonly queue?: () => Promise<QueueFigures>,
-    private readonly verify?: () => Promise<VerifyFigures | undefined>,
-  ) {
+  constructor(private readonly sources: ScrapeSources = {}) {
     collectDefaultMetrics({ register: this.registry, prefix: 'docgraph_' });
+  }
+
+  /** Counts what one search recorded (telemetry.ts): its stages, embedder calls, cache answer. */
+  searchRecorded(t: SearchTelemetry): void {
+    for (const s of t.stages) this.searchStage.observe({ stage: s.stage }, s.durationMs / 1000);
+    for (const c of t.embedderCalls) {
+      this.embedderCalls.inc({ outcome: c.outcome });
+      this.embedderDuration.observe({ outcome: c.outcome }, c.seconds);
+    }
+    if (t.cache) this.searchCache.inc({ result: t.cache });
   }
 
   /** Counts a worker event (queue/worker.ts WorkerEvent). */
@@ -67,9 +92,11 @@ export class Metrics {
 
   /** The text exposition, with the queue gauges read now. */
   async text(): Promise<string> {
-    if (this.queue) {
+    const breaker = this.sources.breaker?.();
+    if (breaker) for (const state of BREAKER_STATES) this.breakerState.set({ state }, breaker.state === state ? 1 : 0);
+    if (this.sources.queue) {
       try {
-        const q = await this.queue();
+        const q = await this.sources.queue();
         for (const [state, n] of Object.entries(q.counts)) this.queueJobs.set({ state }, n);
         this.queueOldest.set((q.oldestPendingAgeMs ?? 0) / 1000);
         this.staleLeases.set(q.staleLeases);
@@ -79,9 +106,9 @@ export class Metrics {
         this.scrapeErrors.inc();
       }
     }
-    if (this.verify) {
+    if (this.sources.verify) {
       try {
-        const v = await this.verify();
+        const v = await this.sources.verify();
         if (v) {
           this.verifyDrift.set(v.driftRatio);
           this.verifyAt.set(v.at / 1000);
@@ -100,9 +127,11 @@ export class Metrics {
 
 /**
  * `app` with every search timed into `metrics` (a Proxy, as search-pool.ts's
- * `searchingOn`: the other operations pass through unchanged).
+ * `searchingOn`: the other operations pass through unchanged), with what it
+ * recorded (stages, embedder calls, cache) counted and handed to `onRecorded`
+ * (tracing makes spans of it).
  */
-export function timingSearches<T extends { search(...a: never[]): Promise<{ degraded: string[] }> }>(app: T, metrics: Metrics): T {
+export function timingSearches<T extends { search(...a: never[]): Promise<{ degraded: string[] }> }>(app: T, metrics: Metrics, onRecorded?: (t: SearchTelemetry, startMs: number, ok: boolean) => void): T {
   return new Proxy(app, {
     get(target, key, receiver) {
       const value = Reflect.get(target, key, receiver) as unknown;
@@ -110,8 +139,12 @@ export function timingSearches<T extends { search(...a: never[]): Promise<{ degr
       if (key !== 'search') return (value as (...a: unknown[]) => unknown).bind(target);
       return async (...args: unknown[]) => {
         const end = metrics.searchDuration.startTimer();
+        const record = newTelemetry();
+        const startMs = wallNow();
+        let ok = false;
         try {
-          const r = await (value as (...a: unknown[]) => Promise<{ degraded: string[] }>).apply(target, args);
+          const r = await recordingInto(record, () => (value as (...a: unknown[]) => Promise<{ degraded: string[] }>).apply(target, args));
+          ok = true;
           end({ outcome: 'ok' });
           for (const d of r.degraded) metrics.searchDegraded.inc({ retriever: d });
           metrics.lastDegraded = r.degraded;
@@ -119,6 +152,9 @@ export function timingSearches<T extends { search(...a: never[]): Promise<{ degr
         } catch (e) {
           end({ outcome: 'error' });
           throw e;
+        } finally {
+          metrics.searchRecorded(record);
+          onRecorded?.(record, startMs, ok);
         }
       };
     },

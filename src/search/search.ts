@@ -1,6 +1,7 @@
 import { InvalidInputError } from '../domain/errors.js';
 import { terms } from '../domain/text.js';
 import type { DocumentRecord, Retriever, SearchHit, SearchResult } from '../domain/types.js';
+import { timed, timedSync } from '../observability/telemetry.js';
 import type { Embedder } from '../embed/embedder.js';
 import type { ScoredSection, SearchFilters, Store } from '../store/store.js';
 import { DEFAULT_FUSION, fuse, type FusedCandidate, type FusionWeights } from './fusion.js';
@@ -58,14 +59,21 @@ export async function search(deps: SearchDeps, query: string, options: SearchOpt
   const degraded: Retriever[] = [];
   const want = Math.max(CANDIDATES, offset + limit);
   const fusion = options.fusion ?? DEFAULT_FUSION;
-  const queryPlan = plan(q);
+  const queryPlan = timedSync('plan', () => plan(q));
 
-  const lexical = mode === 'vector' ? undefined : informativeTerms(deps.store, queryTerms).then((t) => deps.store.lexicalSearch(t, want, options.filters));
-  const vector = mode === 'lexical' ? undefined : vectorCandidates(deps, q, want, options.filters).catch(() => {
-    degraded.push('vector');
-    return [];
-  });
-  const entity = mode === 'graph' ? entityRetriever(deps.store, queryPlan, want) : undefined;
+  // each stage is timed into the current telemetry record (metrics and trace spans are made from it)
+  const lexical = mode === 'vector' ? undefined : timed('lexical', informativeTerms(deps.store, queryTerms).then((t) => deps.store.lexicalSearch(t, want, options.filters)));
+  const vector =
+    mode === 'lexical'
+      ? undefined
+      : timed(
+          'vector',
+          vectorCandidates(deps, q, want, options.filters).catch(() => {
+            degraded.push('vector');
+            return [];
+          }),
+        );
+  const entity = mode === 'graph' ? timed('entity', () => entityRetriever(deps.store, queryPlan, want)) : undefined;
   const lists: Partial<Record<Retriever, ScoredSection[]>> = {};
   if (lexical) lists.lexical = await lexical;
   if (vector) lists.vector = await vector;
@@ -77,19 +85,25 @@ export async function search(deps: SearchDeps, query: string, options: SearchOpt
     const found = await entity;
     lists.entity = await keepFiltered(deps.store, found.list, options.filters);
     mergeVia(via, found.via);
-    let first = fuse(lists, fusion);
-    const prior = await definitionPrior(deps.store, first.slice(0, PRIOR_CANDIDATES), queryPlan);
-    if (prior.list.length > 0) {
-      lists.prior = prior.list;
-      mergeVia(via, prior.via);
-      first = fuse(lists, fusion);
-    }
-    const expanded = await expand(deps.store, first.slice(0, EXPANSION_SEEDS), queryPlan, want);
-    lists.graph = await keepFiltered(deps.store, expanded.list, options.filters);
-    mergeVia(via, expanded.via);
-    fused = fuse(lists, fusion);
+    let first = await timed('fusion', async () => {
+      let f = fuse(lists, fusion);
+      const prior = await definitionPrior(deps.store, f.slice(0, PRIOR_CANDIDATES), queryPlan);
+      if (prior.list.length > 0) {
+        lists.prior = prior.list;
+        mergeVia(via, prior.via);
+        f = fuse(lists, fusion);
+      }
+      return f;
+    });
+    first = await timed('expansion', async () => {
+      const expanded = await expand(deps.store, first.slice(0, EXPANSION_SEEDS), queryPlan, want);
+      lists.graph = await keepFiltered(deps.store, expanded.list, options.filters);
+      mergeVia(via, expanded.via);
+      return fuse(lists, fusion);
+    });
+    fused = first;
   } else {
-    fused = fuse(lists, fusion);
+    fused = timedSync('fusion', () => fuse(lists, fusion));
   }
   // one hit per section: the best-scoring part of a split section stands for all its parts
   const window = fused.slice(0, Math.max(WINDOW_MIN, (offset + limit) * 3));

@@ -15,11 +15,17 @@ export class FakeEmbeddings {
   holding = true;
   /** Requests seen with the marker (held or not). */
   markedRequests = 0;
+  /** Embedding requests seen (any input). */
+  requests = 0;
+  /** Every request target seen (path and query string). */
+  readonly urls: string[] = [];
+  /** Set to make every request fail: `hang` never answers, `error` answers 500, `echo-key` answers 401 quoting the Authorization header (as careless servers do). */
+  outage: 'hang' | 'error' | 'echo-key' | undefined;
   private held: (() => void)[] = [];
   private readonly server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => this.handle(req.url, Buffer.concat(chunks).toString('utf8'), res));
+    req.on('end', () => this.handle(req.url, Buffer.concat(chunks).toString('utf8'), res, req.headers.authorization));
   });
 
   static async start(): Promise<FakeEmbeddings> {
@@ -45,9 +51,23 @@ export class FakeEmbeddings {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  private handle(url: string | undefined, raw: string, res: ServerResponse): void {
-    if (url !== '/v1/embeddings') {
+  private handle(url: string | undefined, raw: string, res: ServerResponse, authorization?: string): void {
+    // gateways may take the key in the query string: the path decides
+    if (new URL(url ?? '/', 'http://x').pathname !== '/v1/embeddings') {
       res.writeHead(404).end();
+      return;
+    }
+    this.requests++;
+    this.urls.push(url ?? '');
+    if (this.outage === 'hang') return;
+    if (this.outage === 'echo-key') {
+      res.writeHead(401, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: `Incorrect API key provided: ${authorization ?? ''} (${url ?? ''})`, type: 'invalid_request_error' } }));
+      return;
+    }
+    if (this.outage === 'error') {
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: 'the model crashed', type: 'server_error' } }));
       return;
     }
     const body = JSON.parse(raw) as { model: string; input: string[]; dimensions?: number };
