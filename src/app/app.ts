@@ -18,6 +18,7 @@ import { runEval, type EvalMode, type EvalReport, type GoldenQuery } from '../ev
 import { explainError, getProcedure, lookupEntity, traverse, type EntityView, type ErrorExplanation, type ProcedureView, type TraverseRequest, type TraverseResult } from './graph.js';
 import { documentText, type DocumentText } from './document-text.js';
 import { ApiKeys } from './keys.js';
+import { sourceFilterIds } from './source-filter.js';
 import type { IndexProbe } from '../store/readiness.js';
 import { getDocumentView, getSection, type DocumentRef, type DocumentView, type SectionContextOptions, type SectionRef, type SectionView } from './documents.js';
 
@@ -195,9 +196,19 @@ export class App {
     return getDocumentView(this.store, ref);
   }
 
-  /** Sources (ingested folders) with their document counts. */
+  /** Sources (ingested folders ...) with their document counts. */
   listSources(): ReturnType<Store['listSources']> {
     return this.store.listSources();
+  }
+
+  /** The source ids a search filter by name and version means (see source-filter.ts). */
+  sourceFilter(source: string | undefined, version: string | undefined, fields?: { source: string; version: string }): Promise<string[]> {
+    return sourceFilterIds(this.store, source, version, fields);
+  }
+
+  /** Sources without their document counts (cheap). */
+  sources(): ReturnType<Store['sources']> {
+    return this.store.sources();
   }
 
   /** An entity by name, with its definition, mentions and related entities. */
