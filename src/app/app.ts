@@ -19,6 +19,7 @@ import { explainError, getProcedure, lookupEntity, traverse, type EntityView, ty
 import { documentText, type DocumentText } from './document-text.js';
 import { ApiKeys } from './keys.js';
 import { sourceFilterIds } from './source-filter.js';
+import { SourceService } from './sources.js';
 import type { IndexProbe } from '../store/readiness.js';
 import { getDocumentView, getSection, type DocumentRef, type DocumentView, type SectionContextOptions, type SectionRef, type SectionView } from './documents.js';
 
@@ -41,6 +42,7 @@ export class App {
   private embedderPromise: Promise<Embedder | undefined> | undefined;
   private embedderId: string | undefined;
   private ingestionService: Ingestion | undefined;
+  private registryService: SourceService | undefined;
 
   readonly store: Store;
 
@@ -129,6 +131,12 @@ export class App {
   /** Whether the index can be read now through a fresh connection and is at this build's schema (for /health/ready). */
   probeIndex(): Promise<IndexProbe> {
     return this.backend.probe();
+  }
+
+  /** Named, versioned sources: add, refresh, remove (created on first use). */
+  get registry(): SourceService {
+    this.registryService ??= new SourceService(this.store, this.ingestion, this.config.sources);
+    return this.registryService;
   }
 
   /** The job queue, workers, watching and verify on this index (created on first use). */

@@ -148,7 +148,7 @@ Exit codes: 0 ok, 1 failure, 2 bad arguments or configuration, 3 not found (e.g.
 
   registerMcpCommands(program);
   registerGraphCommands(program, withApp);
-  registerSourceCommands(program, withApp);
+  registerSourceCommands(program, withApp, setExit);
   registerKeysCommands(program, withApp);
   registerCoverageCommand(program, setExit);
   addExamples(program);

@@ -66,3 +66,13 @@ export function splitSourceRef(ref: string): { name: string; version?: string; r
   if (!m) return undefined;
   return { name: m[1]!, ...(m[2] !== undefined ? { version: m[2] } : {}), rest: m[3]! };
 }
+
+/** A duration as configs write it: 500ms, 30s, 10m, 2h, 7d. */
+export const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Milliseconds of a `DURATION`; undefined when it is not one. */
+export function durationMs(text: string): number | undefined {
+  const m = DURATION.exec(text.trim());
+  return m ? Number(m[1]) * UNIT_MS[m[2]!]! : undefined;
+}
