@@ -168,7 +168,7 @@ describe('OpenAPI and the reference', () => {
       expect(op.responses['401'].content['application/json'].schema.$ref).toBe('#/components/schemas/Error');
     }
     const search = r.body.paths['/v1/search'].get;
-    expect(search.parameters.map((p: { name: string }) => p.name)).toEqual(['q', 'limit', 'mode', 'source', 'uri_prefix', 'tag', 'cursor']);
+    expect(search.parameters.map((p: { name: string }) => p.name)).toEqual(['q', 'limit', 'mode', 'source', 'version', 'uri_prefix', 'tag', 'cursor']);
     expect(search.parameters.find((p: { name: string }) => p.name === 'q').required).toBe(true);
     expect(search.responses['200'].content['application/json'].schema.properties.hits.type).toBe('array');
     expect(r.body.paths['/v1/ingest'].post.requestBody.content['application/json'].schema.required).toEqual(['path']);

@@ -14,7 +14,7 @@ import type { Logger } from '../observability/logger.js';
 /** The application functions the read operations call: the same ones the CLI uses. */
 export type DocsApp = Pick<
   App,
-  'search' | 'getSection' | 'getDocument' | 'listSources' | 'status' | 'listDocuments' | 'documentText' | 'lookupEntity' | 'explainError' | 'getProcedure' | 'traverse'
+  'search' | 'getSection' | 'getDocument' | 'listSources' | 'sources' | 'sourceFilter' | 'status' | 'listDocuments' | 'documentText' | 'lookupEntity' | 'explainError' | 'getProcedure' | 'traverse'
 >;
 
 export interface OperationContext {

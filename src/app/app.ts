@@ -20,6 +20,8 @@ import { runEval, type EvalMode, type EvalReport, type GoldenQuery } from '../ev
 import { explainError, getProcedure, lookupEntity, traverse, type EntityView, type ErrorExplanation, type ProcedureView, type TraverseRequest, type TraverseResult } from './graph.js';
 import { documentText, type DocumentText } from './document-text.js';
 import { ApiKeys } from './keys.js';
+import { sourceFilterIds } from './source-filter.js';
+import { SourceService } from './sources.js';
 import type { IndexProbe } from '../store/readiness.js';
 import { getDocumentView, getSection, type DocumentRef, type DocumentView, type SectionContextOptions, type SectionRef, type SectionView } from './documents.js';
 
@@ -52,6 +54,7 @@ export class App {
   private breakerSource: (() => BreakerSnapshot | undefined) | undefined;
   private embedderId: string | undefined;
   private ingestionService: Ingestion | undefined;
+  private registryService: SourceService | undefined;
 
   readonly store: Store;
 
@@ -140,6 +143,12 @@ export class App {
   /** Whether the index can be read now through a fresh connection and is at this build's schema (for /health/ready). */
   probeIndex(): Promise<IndexProbe> {
     return this.backend.probe();
+  }
+
+  /** Named, versioned sources: add, refresh, remove (created on first use). */
+  get registry(): SourceService {
+    this.registryService ??= new SourceService(this.store, this.ingestion, this.config.sources);
+    return this.registryService;
   }
 
   /** The job queue, workers, watching and verify on this index (created on first use). */
@@ -249,9 +258,19 @@ export class App {
     return getDocumentView(this.store, ref);
   }
 
-  /** Sources (ingested folders) with their document counts. */
+  /** Sources (ingested folders ...) with their document counts. */
   listSources(): ReturnType<Store['listSources']> {
     return this.store.listSources();
+  }
+
+  /** The source ids a search filter by name and version means (see source-filter.ts). */
+  sourceFilter(source: string | undefined, version: string | undefined, fields?: { source: string; version: string }): Promise<string[]> {
+    return sourceFilterIds(this.store, source, version, fields);
+  }
+
+  /** Sources without their document counts (cheap). */
+  sources(): ReturnType<Store['sources']> {
+    return this.store.sources();
   }
 
   /** An entity by name, with its definition, mentions and related entities. */

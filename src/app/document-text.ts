@@ -1,6 +1,6 @@
-import { NotFoundError } from '../domain/errors.js';
 import type { DocumentRecord } from '../domain/types.js';
 import type { Store } from '../store/store.js';
+import { resolveDocumentRef } from './documents.js';
 
 export interface DocumentText {
   document: DocumentRecord;
@@ -8,10 +8,10 @@ export interface DocumentText {
   markdown: string;
 }
 
-/** A whole document as Markdown, in section order. Throws NotFoundError for an unknown uri. */
+/** A whole document as Markdown, in section order. Throws NotFoundError for an unknown uri, InvalidInputError when several sources hold it (see resolveDocumentRef). */
 export async function documentText(store: Store, uri: string): Promise<DocumentText> {
-  const document = await store.getDocumentByUri(uri);
-  if (!document) throw new NotFoundError(`no document ${uri} in the index`, { hint: 'uris are relative to the ingested folder, e.g. guide/install.md' });
+  // the exact uri is the first reading tried; `name[@version]:uri` picks one of several sources holding it
+  const { doc: document } = await resolveDocumentRef(store, uri, false);
   const chunks: string[] = [];
   for (const s of await store.getDocumentSections(document.id)) {
     if (s.level > 0 && s.part <= 1) chunks.push(`${'#'.repeat(s.level)} ${s.heading}`);

@@ -1,6 +1,7 @@
 import { InvalidInputError, NotFoundError } from '../domain/errors.js';
 import type { DocumentRecord, SectionRecord } from '../domain/types.js';
-import type { Store } from '../store/store.js';
+import { sourceLabel, splitSourceRef } from '../domain/sources.js';
+import type { SourceRecord, Store } from '../store/store.js';
 
 /**
  * A section reference: its id; an exact document uri and anchor; or a
@@ -24,6 +25,11 @@ export interface SectionBrief {
 export interface SectionView {
   section: SectionRecord;
   document: Pick<DocumentRecord, 'id' | 'uri' | 'title' | 'sourceId'>;
+  /** The name and version of the document's source. */
+  source: string;
+  version: string | null;
+  /** Its citation (`formatSourceCitation`). */
+  ref: string;
   /** All parts of the same heading, when the section was split (ids in order). */
   parts: SectionBrief[];
   parent?: SectionBrief | null;
@@ -39,6 +45,9 @@ export interface OutlineNode extends SectionBrief {
 
 export interface DocumentView {
   document: DocumentRecord;
+  /** The name and version of the document's source. */
+  source: string;
+  version: string | null;
   outline: OutlineNode[];
   sections: number;
 }
@@ -74,26 +83,97 @@ function percentDecoded(s: string): string | undefined {
   }
 }
 
+/** A document found for a reference, with its source's name and version and whether the index holds several sources. */
+export interface ResolvedDocument {
+  doc: DocumentRecord;
+  anchor: string;
+  source: SourceRecord | undefined;
+  /** The index holds more than one source: citations name theirs (`name[@version]:uri#anchor`). */
+  qualified: boolean;
+}
+
 /**
- * Reads a citation against the index: as `formatCitation` writes it, or
- * with the uri spelt as on disk (`a#b.md#intro`, `50%20off.md`). Each
- * reading is tried, the longest document uri first and the percent-decoded
- * spelling before the literal one, and the first whose document exists wins;
- * when none does, `parseCitation`'s reading is returned (and the caller's
- * lookup reports it as not found). Throws InvalidInputError for `#anchor`.
+ * The citation of a section as search hits and get_section give it:
+ * `uri#anchor` (`formatCitation`) while the index holds one source, and
+ * `name[@version]:uri#anchor` once it holds several, so every citation
+ * names one section whatever else is indexed.
+ */
+export function formatSourceCitation(source: { name: string; version: string | null } | undefined, uri: string, anchor: string, qualified: boolean): string {
+  const plain = formatCitation(uri, anchor);
+  return qualified && source ? `${sourceLabel(source)}:${plain}` : plain;
+}
+
+/**
+ * Reads a reference against the index: `name[@version]:uri#anchor`, or a
+ * plain `uri#anchor`, the uri as `formatCitation` writes it or spelt as on
+ * disk (`a#b.md#intro`, `50%20off.md`). Each reading is tried, the longest
+ * document uri first and the percent-decoded spelling before the literal
+ * one; the first whose document exists in the sources the reference allows
+ * wins. Throws NotFoundError when none does, and InvalidInputError
+ * ("ambiguous: …", listing the candidates) when a reading names a document
+ * of several sources (a plain uri two folders hold, or a name without a
+ * version that several versions hold); and for `#anchor`.
+ */
+export async function resolveDocumentRef(store: Store, ref: string, anchorMatters = true): Promise<ResolvedDocument> {
+  const sources = await store.sources();
+  const qualified = sources.length > 1;
+  const scoped = splitSourceRef(ref);
+  let candidates = sources;
+  let rest = ref;
+  if (scoped && sources.some((x) => x.name === scoped.name)) {
+    candidates = sources.filter((x) => x.name === scoped.name && (scoped.version === undefined || x.version === scoped.version));
+    if (candidates.length === 0) {
+      const versions = sources.filter((x) => x.name === scoped.name).map(sourceLabel);
+      throw new NotFoundError(`no source ${scoped.name}@${scoped.version ?? ''}`, { hint: `indexed: ${versions.join(', ')}` });
+    }
+    rest = scoped.rest;
+  }
+  const plain = parseCitation(rest);
+  const cuts = [rest.length];
+  for (let at = rest.lastIndexOf('#'); at > 0; at = rest.lastIndexOf('#', at - 1)) cuts.push(at);
+  const byId = new Map(sources.map((x) => [x.id, x]));
+  for (const at of cuts) {
+    const raw = rest.slice(0, at);
+    const anchor = rest.slice(at + 1);
+    for (const uri of new Set([percentDecoded(raw) ?? raw, raw])) {
+      const found: DocumentRecord[] = [];
+      if (candidates.length === sources.length && candidates.length <= 1) {
+        const d = await store.getDocumentByUri(uri);
+        if (d) found.push(d);
+      } else {
+        for (const c of candidates) {
+          const d = await store.getDocumentByUri(uri, c.id);
+          if (d) found.push(d);
+        }
+      }
+      if (found.length === 1) return { doc: found[0]!, anchor, source: byId.get(found[0]!.sourceId), qualified };
+      if (found.length > 1) {
+        const list = found.map((d) => formatSourceCitation(byId.get(d.sourceId), d.uri, anchorMatters ? anchor : '', true));
+        throw new InvalidInputError(`ambiguous: ${uri} is in ${found.length} sources: ${list.join(', ')}`, { field: 'ref', allowed: `one of ${list.join(', ')} (name[@version]:path#anchor)` });
+      }
+    }
+  }
+  if (scoped && !sources.some((x) => x.name === scoped.name) && ref.length > 0) {
+    // a reference that looks scoped but names no source, and no document either
+    throw new NotFoundError(`no document ${plain.uri} in the index, and no source named ${scoped.name}`, { hint: `sources: ${sources.map(sourceLabel).join(', ') || 'none yet'}; refs are name[@version]:path#anchor or path#anchor` });
+  }
+  throw new NotFoundError(`no document ${plain.uri} in the index`, { hint: 'list documents with get_document / `docgraph status`; uris are relative to their source, e.g. guide/install.md, or name[@version]:guide/install.md' });
+}
+
+/**
+ * Reads a plain citation against the index (see `resolveDocumentRef`): the
+ * uri and anchor of the first reading whose document exists, else
+ * `parseCitation`'s reading. Throws InvalidInputError for `#anchor`.
  */
 export async function resolveCitation(store: Store, ref: string): Promise<{ uri: string; anchor: string }> {
   const plain = parseCitation(ref);
-  const cuts = [ref.length];
-  for (let at = ref.lastIndexOf('#'); at > 0; at = ref.lastIndexOf('#', at - 1)) cuts.push(at);
-  for (const at of cuts) {
-    const raw = ref.slice(0, at);
-    const anchor = ref.slice(at + 1);
-    for (const uri of new Set([percentDecoded(raw) ?? raw, raw])) {
-      if (await store.getDocumentByUri(uri)) return { uri, anchor };
-    }
+  try {
+    const r = await resolveDocumentRef(store, ref);
+    return { uri: r.doc.uri, anchor: r.anchor };
+  } catch (e) {
+    if (e instanceof NotFoundError) return plain;
+    throw e;
   }
-  return plain;
 }
 
 function brief(s: SectionRecord): SectionBrief {
@@ -105,24 +185,40 @@ export async function getSection(store: Store, ref: SectionRef, ctx: SectionCont
   let section: SectionRecord | undefined;
   let doc: DocumentRecord | undefined;
   let all: SectionRecord[] | undefined;
+  let source: SourceRecord | undefined;
+  let qualified: boolean | undefined;
   if ('id' in ref) {
     [section] = await store.getSections([ref.id]);
     if (!section) throw new NotFoundError(`no section with id ${ref.id}`, { hint: 'ids come from search results; they change when a document is re-indexed with other headings' });
     doc = await store.getDocument(section.docId);
   } else {
-    const { uri, anchor } = 'citation' in ref ? await resolveCitation(store, ref.citation) : ref;
-    doc = await store.getDocumentByUri(uri);
-    if (!doc) throw new NotFoundError(`no document ${uri} in the index`, { hint: 'list documents with get_document / `docgraph status`; uris are relative to the ingested folder' });
+    let anchor: string;
+    if ('citation' in ref) {
+      const r = await resolveDocumentRef(store, ref.citation);
+      ({ doc, anchor, source, qualified } = r);
+    } else {
+      anchor = ref.anchor;
+      doc = await store.getDocumentByUri(ref.uri);
+      if (!doc) throw new NotFoundError(`no document ${ref.uri} in the index`, { hint: 'list documents with get_document / `docgraph status`; uris are relative to the ingested folder' });
+    }
     all = await store.getDocumentSections(doc.id);
     section = anchor === '' ? all[0] : all.find((s) => s.anchor === anchor);
-    if (!section) throw new NotFoundError(`${uri} has no section with anchor #${anchor}`, { hint: 'get_document lists the anchors of a document' });
+    if (!section) throw new NotFoundError(`${doc.uri} has no section with anchor #${anchor}`, { hint: 'get_document lists the anchors of a document' });
   }
   if (!doc) throw new NotFoundError(`the document of section ${section.id} is gone`);
+  if (qualified === undefined) {
+    const sources = await store.sources();
+    qualified = sources.length > 1;
+    source = sources.find((x) => x.id === doc.sourceId);
+  }
   all ??= await store.getDocumentSections(doc.id);
   const target = section;
   const view: SectionView = {
     section: target,
     document: { id: doc.id, uri: doc.uri, title: doc.title, sourceId: doc.sourceId },
+    source: source?.name ?? doc.sourceId,
+    version: source?.version ?? null,
+    ref: formatSourceCitation(source, doc.uri, target.anchor, qualified),
     parts: target.part > 0 ? all.filter((s) => s.anchor === target.anchor && s.heading === target.heading && s.parentId === target.parentId).map(brief) : [],
   };
   if (ctx.parent) {
@@ -139,9 +235,16 @@ export type DocumentRef = { uri: string } | { citation: string };
 
 /** A document's metadata and outline (section tree with ids and anchors). Throws NotFoundError. */
 export async function getDocumentView(store: Store, ref: DocumentRef): Promise<DocumentView> {
-  const { uri } = 'uri' in ref ? ref : await resolveCitation(store, ref.citation);
-  const document = await store.getDocumentByUri(uri);
-  if (!document) throw new NotFoundError(`no document ${uri} in the index`, { hint: 'uris are relative to the ingested folder, e.g. guide/install.md' });
+  let document: DocumentRecord | undefined;
+  let source: SourceRecord | undefined;
+  if ('uri' in ref) {
+    document = await store.getDocumentByUri(ref.uri);
+    if (!document) throw new NotFoundError(`no document ${ref.uri} in the index`, { hint: 'uris are relative to their source, e.g. guide/install.md' });
+    const d = document;
+    source = (await store.sources()).find((x) => x.id === d.sourceId);
+  } else {
+    ({ doc: document, source } = await resolveDocumentRef(store, ref.citation, false));
+  }
   const sections = await store.getDocumentSections(document.id);
   const nodes = new Map<string, OutlineNode>();
   const roots: OutlineNode[] = [];
@@ -152,5 +255,5 @@ export async function getDocumentView(store: Store, ref: DocumentRef): Promise<D
     const parent = s.parentId ? nodes.get(s.parentId) : undefined;
     (parent ? parent.children : roots).push(node);
   }
-  return { document, outline: roots, sections: sections.length };
+  return { document, source: source?.name ?? document.sourceId, version: source?.version ?? null, outline: roots, sections: sections.length };
 }

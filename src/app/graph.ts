@@ -6,7 +6,7 @@ import type { EdgeType, EntityRecord, EntityType, SectionRecord } from '../domai
 import { messageName } from '../extract/canonical.js';
 import { lookupKeys } from '../search/graph.js';
 import type { EdgeDirection, Store } from '../store/store.js';
-import { formatCitation, resolveCitation } from './documents.js';
+import { formatCitation, resolveDocumentRef } from './documents.js';
 
 export const ENTITY_TYPES: readonly EntityType[] = ['Command', 'ConfigParameter', 'ErrorCode', 'ErrorMessage', 'APISymbol', 'Procedure', 'Step', 'Concept', 'Component'];
 export const EDGE_TYPES: readonly EdgeType[] = ['HAS_SECTION', 'PARENT_OF', 'NEXT', 'MENTIONS', 'DEFINES', 'LINKS_TO', 'HAS_STEP', 'RESOLVES', 'RELATED_TO'];
@@ -316,12 +316,15 @@ async function resolveStart(store: Store, from: string): Promise<TraverseResult[
   const entities = await resolveEntities(store, f);
   if (entities.length > 0) return entities.map((e) => ({ id: e.id, kind: 'entity' as const, label: `${e.type} ${e.name}` }));
   if (f.includes('#') || /\.(md|markdown|mdx|html?|xhtml)$/i.test(f)) {
-    const { uri, anchor } = await resolveCitation(store, f);
-    const doc = await store.getDocumentByUri(uri);
-    if (doc) {
+    const found = await resolveDocumentRef(store, f).catch((e: unknown) => {
+      if (e instanceof NotFoundError) return undefined;
+      throw e;
+    });
+    if (found) {
+      const { doc, anchor } = found;
       if (anchor === '') return [{ id: doc.id, kind: 'document', label: doc.uri }];
       const s = (await store.getDocumentSections(doc.id)).find((x) => x.anchor === anchor);
-      if (s) return [{ id: s.id, kind: 'section', label: formatCitation(uri, anchor) }];
+      if (s) return [{ id: s.id, kind: 'section', label: formatCitation(doc.uri, anchor) }];
     }
   }
   throw new NotFoundError(`nothing named "${f}" in the graph`, { hint: 'use an exact entity name (lookup_entity), a section id from search results, or uri#anchor' });

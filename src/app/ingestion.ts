@@ -32,7 +32,7 @@ import { runWorker, type WorkerEvent, type WorkerSummary } from '../queue/worker
 import { folderRoot, optedOutside } from '../sources/filesystem.js';
 import { globMatcher } from '../sources/globs.js';
 import { watchFolder, type FolderWatch, type WatchBatch } from '../sources/watch.js';
-import type { Store } from '../store/store.js';
+import type { SourceRecord, Store } from '../store/store.js';
 import type { Backend } from './backend.js';
 import { ingestEmbedderResolver, queryEmbedder } from './embedders.js';
 import { fatalIndexFailure } from './failures.js';
@@ -54,6 +54,10 @@ export interface EnqueueFolderOptions {
   beforeEnqueue?: () => void;
   /** Follow file symlinks out of the folder for this run (flag --follow-symlinks-outside); `ingest.followSymlinksOutside` lists folders that always do. */
   followOutside?: boolean;
+  /** The registered source the folder is (`docgraph add`, refresh); default: the folder source of `dir`. */
+  source?: SourceRecord;
+  /** Leaves files out by uri, besides `ingest.ignore` (a source's include/exclude globs). */
+  ignore?: (uri: string) => boolean;
 }
 
 export interface IngestRunOptions {
@@ -66,6 +70,10 @@ export interface IngestRunOptions {
   log?: Logger;
   /** Follow file symlinks out of the folder (flag --follow-symlinks-outside). */
   followOutside?: boolean;
+  /** See EnqueueFolderOptions.source. */
+  source?: SourceRecord;
+  /** See EnqueueFolderOptions.ignore. */
+  ignore?: (uri: string) => boolean;
 }
 
 export interface WorkerRunOptions {
@@ -161,7 +169,8 @@ export class Ingestion {
       resolveEmbedder: ingestEmbedderResolver(this.config, this.store),
       maxFileBytes: this.config.ingest.maxFileBytes,
       maxSectionTokens: this.config.ingest.maxSectionTokens,
-      ignore: globMatcher(this.config.ingest.ignore),
+      ignore: o.ignore ? orIgnored(globMatcher(this.config.ingest.ignore), o.ignore) : globMatcher(this.config.ingest.ignore),
+      ...(o.source ? { source: o.source } : {}),
       ...(o.onProgress ? { onProgress: o.onProgress } : {}),
       ...(o.uris ? { uris: o.uris } : {}),
       ...(o.force ? { force: o.force } : {}),
@@ -219,6 +228,23 @@ export class Ingestion {
       this.records.clear();
       this.anchors.clear();
     }
+  }
+
+  /**
+   * Removes documents of a source in jobs, one per document (each deletion
+   * is atomic with its job, as every document write is), and waits for
+   * them, running a worker in this process meanwhile. `root` is the folder
+   * the source reads from, carried in the jobs' payload.
+   */
+  async removeDocuments(sourceId: string, root: string, uris: readonly string[], o: { signal?: AbortSignal; log?: Logger } = {}): Promise<Map<string, Job>> {
+    const results = await this.produce(
+      uris.map((uri) => ({ job: { type: DELETE_DOCUMENT, sourceId, uri, checksum: DELETED, payload: { root, removing: true } }, options: { force: true } })),
+      o.signal ? { signal: o.signal } : {},
+    );
+    return this.drain(
+      results.map((r) => r.job.id),
+      o,
+    );
   }
 
   /**
@@ -656,6 +682,10 @@ function key(...parts: string[]): string {
 }
 
 /** Queue options from the configuration. */
+function orIgnored(a: (uri: string) => boolean, b: (uri: string) => boolean): (uri: string) => boolean {
+  return (uri) => a(uri) || b(uri);
+}
+
 export function queueOptions(c: Config): QueueOptions {
   const q = c.queue;
   const highWater = Math.max(1, Math.floor(q.maxSize * q.highWater));

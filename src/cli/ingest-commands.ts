@@ -75,7 +75,7 @@ function age(ms: number | null): string {
  * claiming, let jobs in flight finish within the grace period); a second one
  * exits at once (leases make that safe: the jobs go back when they expire).
  */
-function stopOnSignals(what: string, graceMs: number): { signal: AbortSignal; dispose: () => void } {
+export function stopOnSignals(what: string, graceMs: number): { signal: AbortSignal; dispose: () => void } {
   const ac = new AbortController();
   const onSignal = (sig: NodeJS.Signals): void => {
     if (!ac.signal.aborted) {
@@ -97,7 +97,7 @@ function stopOnSignals(what: string, graceMs: number): { signal: AbortSignal; di
   };
 }
 
-function backpressureNote(e: BackpressureEvent): void {
+export function backpressureNote(e: BackpressureEvent): void {
   const s = e.state;
   if (e.type === 'paused') err(`docgraph: the queue holds ${s.depth} jobs (high-water mark ${s.highWater}): waiting for workers to bring it down to ${s.lowWater}\n`);
   else err(`docgraph: the queue is down to ${s.depth} jobs: queuing again\n`);
@@ -420,7 +420,7 @@ function workerId(): string {
   return `${hostname()}:${process.pid}`;
 }
 
-function printIngest(r: IngestReport, waited: boolean): void {
+export function printIngest(r: IngestReport, waited: boolean): void {
   if (!waited) {
     const j = r.jobs!;
     out(`${plural(r.files, 'file')}: ${r.unchanged} unchanged, ${r.skipped.length} skipped; queued ${plural(j.queued - j.deduplicated, 'job')} (${j.deduplicated} already queued or done)\n`);

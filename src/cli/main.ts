@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { subcommandsOwnVersion } from './own-version.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import pc from 'picocolors';
 import { App } from '../app/app.js';
@@ -12,9 +13,10 @@ import { EXIT, reportError } from './errors.js';
 import { registerMcpCommands } from './mcp-commands.js';
 import { registerIngestionCommands } from './ingest-commands.js';
 import { registerGraphCommands } from './graph-commands.js';
+import { registerSourceCommands } from './source-commands.js';
 import { registerKeysCommands } from './keys-commands.js';
 import { registerBackupCommands } from './backup-commands.js';
-import { formatCitation } from '../app/documents.js';
+import { formatSourceCitation } from '../app/documents.js';
 import { registerCoverageCommand } from './coverage-command.js';
 import { addExamples } from './examples.js';
 
@@ -94,15 +96,18 @@ Exit codes: 0 ok, 1 failure, 2 bad arguments or configuration, 3 not found (e.g.
     .argument('<query>', 'a question or keywords, e.g. "how do I create a folder recursively"')
     .option('-n, --limit <n>', 'number of hits (1-100)', intArg('--limit', 1, 100), 10)
     .addOption(new Option('--mode <mode>', 'retrievers to use').choices(SEARCH_MODES as string[]).default('graph'))
+    .option('--source <name>', 'only this source (library; `docgraph sources` lists them), every version unless --version')
+    .option('--version <version>', 'only this version of the source')
     .option('--uri-prefix <prefix>', 'only documents whose uri starts with this (e.g. guide/)')
     .option('--tag <tag...>', 'only documents with these front-matter tags')
     .option('--json', 'print the result as JSON')
-    .action(async (query: string, opts: { limit: number; mode: SearchMode; uriPrefix?: string; tag?: string[]; json?: boolean }, cmd: Command) => {
+    .action(async (query: string, opts: { limit: number; mode: SearchMode; source?: string; version?: string; uriPrefix?: string; tag?: string[]; json?: boolean }, cmd: Command) => {
       await withApp(cmd, false, async (app) => {
-        const filters = { ...(opts.uriPrefix ? { uriPrefix: opts.uriPrefix } : {}), ...(opts.tag ? { tags: opts.tag } : {}) };
+        const sourceIds = opts.source !== undefined || opts.version !== undefined ? await app.sourceFilter(opts.source, opts.version, { source: '--source', version: '--version' }) : undefined;
+        const filters = { ...(sourceIds ? { sourceIds } : {}), ...(opts.uriPrefix ? { uriPrefix: opts.uriPrefix } : {}), ...(opts.tag ? { tags: opts.tag } : {}) };
         const result = await app.search(query, { limit: opts.limit, mode: opts.mode, filters });
         if (opts.json) out(jsonText(result));
-        else printSearch(result);
+        else printSearch(result, (await app.sources()).length > 1);
       });
     });
 
@@ -144,18 +149,20 @@ Exit codes: 0 ok, 1 failure, 2 bad arguments or configuration, 3 not found (e.g.
 
   registerMcpCommands(program);
   registerGraphCommands(program, withApp);
+  registerSourceCommands(program, withApp, setExit);
   registerKeysCommands(program, withApp);
   registerBackupCommands(program);
   registerCoverageCommand(program, setExit);
   addExamples(program);
+  subcommandsOwnVersion(program);
   return program;
 }
 
-function printSearch(r: SearchResult): void {
+function printSearch(r: SearchResult, qualified: boolean): void {
   const color = process.stdout.isTTY;
   if (r.hits.length === 0) out('no results\n');
   r.hits.forEach((h, i) => {
-    const where = formatCitation(h.uri, h.anchor);
+    const where = formatSourceCitation({ name: h.source, version: h.version }, h.uri, h.anchor, qualified);
     const path = h.headingPath.join(' › ') || h.title;
     const snippet = color ? h.snippet.replace(/\*\*(.+?)\*\*/g, (_m, t: string) => pc.bold(pc.yellow(t))) : h.snippet;
     const conf = `confidence ${h.confidence.toFixed(2)}`;

@@ -109,10 +109,13 @@ export function registerMcpCommands(program: Command): void {
           await server.close();
           throw e;
         });
+        // the config file's sources: registered now, then refreshed on their schedules (their jobs go to the worker)
+        const refreshing = app.registry.schedule(log);
         const { keyRequired } = await import('../http/server.js');
         err(`docgraph: listening on ${server.url} (REST at ${server.url}/v1, reference at ${server.url}/docs, MCP at ${server.url}/mcp${keyRequired(config.server) ? '; API key required' : ''})\n`);
         await stop.done;
         err('docgraph: shutting down\n');
+        await refreshing.stop();
         await background.stop();
         await server.close();
       } finally {

@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../domain/errors.js';
 import { docsPath } from '../domain/docs-path.js';
+import { DURATION, SOURCE_NAME, SOURCE_VERSION } from '../domain/sources.js';
 
 const LOOPBACK = ['127.0.0.1', 'localhost', '::1'];
 
@@ -127,6 +128,21 @@ const workerSchema = z
   .strict()
   .default({ concurrency: 1, graceMs: 10_000, pollMs: 250 });
 
+/** One entry of `sources:`: a library `docgraph refresh` registers and `serve` keeps current. */
+const sourceEntrySchema = z
+  .object({
+    location: z.string().min(1).describe('A folder (relative to the working folder).'),
+    name: z.string().regex(SOURCE_NAME, 'a letter or digit, then letters, digits, ".", "_" or "-"').optional().describe('Library name (default: the folder name).'),
+    version: z.string().regex(SOURCE_VERSION, 'a letter or digit, then letters, digits, ".", "_", "+" or "-"').optional().describe('Library version (default: none).'),
+    refresh: z.string().regex(DURATION, 'a duration such as 30s, 10m, 1h or 1d').optional().describe('How often `serve` refreshes it: 30s, 10m, 1h, 1d (default: only `docgraph refresh`).'),
+    include: z.array(z.string().min(1)).optional().describe('Globs of the files to index (default: all).'),
+    exclude: z.array(z.string().min(1)).optional().describe('Globs of files and folders to leave out.'),
+  })
+  .strict();
+
+/** A `sources:` entry of the config file. */
+export type ConfigSource = z.infer<typeof sourceEntrySchema>;
+
 /** How file changes become jobs (`docgraph watch`, the `watch` list). */
 const watcherSchema = z
   .object({
@@ -235,6 +251,12 @@ export const configSchema = z
       .default({ maxFileBytes: 20 * 1024 * 1024, maxSectionTokens: 400, parseThreads: 0, ignore: [], followSymlinksOutside: [] }),
     queue: queueSchema,
     worker: workerSchema,
+    sources: z
+      .array(sourceEntrySchema)
+      .default([])
+      .describe(
+        'Sources (libraries) to keep indexed: each {location, name?, version?, refresh?, include?, exclude?}. `docgraph refresh` registers and indexes them; `docgraph serve` does at start, then every `refresh` (e.g. 1h).',
+      ),
     watch: z.array(z.string().min(1)).default([]).describe('Folders `docgraph serve` and `docgraph watch` (without a folder) keep indexed as files change (env DOCGRAPH_WATCH, separated by the path delimiter).'),
     watcher: watcherSchema,
     server: serverSchema,
@@ -365,6 +387,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   config.index = resolve(cwd, config.index);
   config.store = config.store !== undefined && isUrl(config.store) ? config.store : config.index;
   config.watch = config.watch.map((p) => resolve(cwd, p));
+  config.sources = config.sources.map((s) => ({ ...s, location: resolve(cwd, s.location) }));
   config.ingest.followSymlinksOutside = config.ingest.followSymlinksOutside.map((p) => resolve(cwd, p));
   if (config.queue.lowWater >= config.queue.highWater) {
     throw new ConfigError(`invalid configuration at queue.lowWater: ${config.queue.lowWater} must be below queue.highWater (${config.queue.highWater})`);

@@ -110,6 +110,10 @@ export type Retriever = 'lexical' | 'vector' | 'entity' | 'graph' | 'prior' | 'p
 export interface SearchHit {
   sectionId: string;
   docId: string;
+  /** The name of the hit's source (library). */
+  source: string;
+  /** The version of the hit's source; null when unversioned. */
+  version: string | null;
   uri: string;
   anchor: string;
   heading: string;

@@ -7,7 +7,7 @@ import type { SearchHit } from '../domain/types.js';
 import { percentile, readGolden, runEval, scoreQuery, type GoldenQuery } from './golden.js';
 
 function hit(uri: string, heading = 'Overview'): SearchHit {
-  return { sectionId: `s_${uri}_${heading}`, docId: `d_${uri}`, uri, anchor: '', heading, headingPath: [heading], title: uri, snippet: '', score: 0, confidence: 0, parts: {} };
+  return { sectionId: `s_${uri}_${heading}`, docId: `d_${uri}`, source: 'docs', version: null, uri, anchor: '', heading, headingPath: [heading], title: uri, snippet: '', score: 0, confidence: 0, parts: {} };
 }
 
 const golden = (relevant: GoldenQuery['relevant'], intent = 'how-to'): GoldenQuery => ({ id: 'q1', intent, query: 'q', relevant });

@@ -67,13 +67,14 @@ export const REST_ROUTES: readonly RestRoute[] = [
       q: z.string().describe('The question, keywords or identifier.'),
       limit: count('Hits per page (1–50, default 10).'),
       mode: text('Retrievers: lexical, vector, hybrid or graph (default).'),
-      source: text('A source id or location (GET /v1/sources).'),
+      source: text('A source name (GET /v1/sources); every version unless version is given.'),
+      version: text('Only this version of the source.'),
       uri_prefix: text('Only uris starting with this.'),
       tag: list('Front-matter tags the document must all have (repeat, or comma-separated).'),
       cursor: text('next_cursor of the previous page.'),
     }),
     args: (_p, q) => {
-      const filters = defined({ source: q.source, uri_prefix: q.uri_prefix, tags: items(q.tag) });
+      const filters = defined({ source: q.source, version: q.version, uri_prefix: q.uri_prefix, tags: items(q.tag) });
       return defined({ query: q.q, limit: q.limit, mode: q.mode, cursor: q.cursor, filters: Object.keys(filters).length ? filters : undefined });
     },
   }),
@@ -83,7 +84,7 @@ export const REST_ROUTES: readonly RestRoute[] = [
     greedy: true,
     op: asRoute(getSectionOp),
     scope: 'read',
-    summary: 'Read a section by id or uri#anchor, URL-encoded (get_section)',
+    summary: 'Read a section by id or [name[@version]:]uri#anchor, URL-encoded (get_section)',
     query: z.object({ with_context: list('parent, children, siblings (comma-separated).'), cursor: text('next_cursor of the previous page.') }),
     args: (p, q) => defined({ ref: p.ref, with_context: items(q.with_context), cursor: q.cursor }),
   }),

@@ -178,7 +178,8 @@ export function documentJobHandler(o: DocumentHandlerOptions): (ctx: JobContext<
   async function deleteDocument(ctx: JobContext<DocumentJobPayload>): Promise<void> {
     const { job } = ctx;
     // The file is back (and may be read): index what is there instead. Refused or gone: delete.
-    const bytes = await readSourceFile(job.payload.root, job.uri, readRules(job.payload)).catch((e: unknown) => {
+    // A source being removed deletes whatever is there.
+    const bytes = job.payload.removing ? undefined : await readSourceFile(job.payload.root, job.uri, readRules(job.payload)).catch((e: unknown) => {
       const code = (e as NodeJS.ErrnoException).code;
       if (e instanceof UnsupportedFileError || code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return undefined;
       throw e;

@@ -27,6 +27,8 @@ export interface DocumentJobPayload {
    * MAX_SUPERSEDES the file is skipped as `unstable`.
    */
   supersedes?: number;
+  /** The source is being removed (`docgraph remove`): a deletion removes the document whatever its file holds now. */
+  removing?: boolean;
 }
 
 /**

@@ -7,13 +7,14 @@
  */
 import { append } from '../domain/arrays.js';
 import { join } from 'node:path';
-import { UnsupportedFileError } from '../domain/errors.js';
+import { InvalidInputError, UnsupportedFileError } from '../domain/errors.js';
+import { folderSourceName, freeName } from '../domain/sources.js';
 import { checksum, documentId, sourceId as makeSourceId } from '../domain/ids.js';
 import type { Embedder } from '../embed/embedder.js';
 import { formatOf } from '../parse/input.js';
 import { folderRoot, isIgnoredDirName, scanFolder, type ScannedFile } from '../sources/filesystem.js';
 import { checkFile, readSourceFile } from '../sources/source-file.js';
-import type { Store } from '../store/store.js';
+import type { SourceRecord, Store } from '../store/store.js';
 import type { EnqueueOptions, JobInput } from '../queue/queue.js';
 import { reembedStored, skipOf, type EmbedderResolver, type IngestProgress, type SkippedFile } from './ingest.js';
 import { DELETE_DOCUMENT, DELETED, INGEST_DOCUMENT, type DocumentJobPayload } from './jobs.js';
@@ -43,6 +44,37 @@ export interface PlanOptions {
   parser?: Parser;
   /** Runs with fewer bytes to look at than this are parsed on this thread even with a `parser`. Default 8 MiB. */
   threadsFromBytes?: number;
+  /**
+   * The source the folder is (registered by `docgraph add`): its id names the
+   * documents. Default: the folder source of `dir` (`ensureFolderSource`).
+   */
+  source?: SourceRecord;
+}
+
+/**
+ * The folder source of `root` (`docgraph ingest <dir>`, the quick path):
+ * registered on first use, named after the folder (`folderSourceName`, made
+ * unique with `-2`, `-3` ...), unversioned.
+ */
+export async function ensureFolderSource(store: Store, root: string, now: string): Promise<SourceRecord> {
+  const id = makeSourceId('fs', root);
+  for (let attempt = 0; ; attempt++) {
+    const all = await store.sources();
+    const known = all.find((x) => x.id === id);
+    if (known) {
+      if (known.location !== root) await store.upsertSource({ ...known, location: root });
+      return { ...known, location: root };
+    }
+    const taken = new Set(all.filter((x) => x.version === null).map((x) => x.name));
+    const source: SourceRecord = { id, kind: 'fs', location: root, createdAt: now, name: freeName(folderSourceName(root), taken), version: null, options: {}, revision: null, refreshedAt: null };
+    try {
+      await store.upsertSource(source);
+      return source;
+    } catch (e) {
+      // another process took the name between the read and the write: read again
+      if (attempt >= 2 || !(e instanceof InvalidInputError)) throw e;
+    }
+  }
 }
 
 /** A new or changed file, parsed (or found bad) while planning. */
@@ -130,9 +162,14 @@ export async function planFolder(dir: string, options: PlanOptions): Promise<Pla
     append(refused, scan.skipped);
   }
   const fileCount = files.length + refused.length;
-  const srcId = makeSourceId('fs', root);
   const now = (options.now ?? (() => new Date()))().toISOString();
-  await store.upsertSource({ id: srcId, kind: 'fs', location: root, createdAt: now });
+  let srcId: string;
+  if (options.source) {
+    srcId = options.source.id;
+    await store.upsertSource(options.source);
+  } else {
+    srcId = (await ensureFolderSource(store, root, now)).id;
+  }
 
   const existing = new Map<string, string>();
   if (options.uris) {

@@ -3,7 +3,7 @@ import { terms } from '../domain/text.js';
 import type { DocumentRecord, Retriever, SearchHit, SearchResult } from '../domain/types.js';
 import { timed, timedSync } from '../observability/telemetry.js';
 import type { Embedder } from '../embed/embedder.js';
-import type { ScoredSection, SearchFilters, Store } from '../store/store.js';
+import type { ScoredSection, SearchFilters, SourceRecord, Store } from '../store/store.js';
 import { DEFAULT_FUSION, fuse, type FusedCandidate, type FusionWeights } from './fusion.js';
 import { definitionPrior, entityRetriever, expand, type Via } from './graph.js';
 import { plan } from './planner.js';
@@ -122,6 +122,7 @@ export async function search(deps: SearchDeps, query: string, options: SearchOpt
   const page = kept.slice(offset, offset + limit);
 
   const docs = new Map<string, DocumentRecord | undefined>();
+  const sources = page.length > 0 ? new Map((await deps.store.sources()).map((x) => [x.id, x])) : new Map<string, SourceRecord>();
   const termSet = new Set(queryTerms);
   const hits: SearchHit[] = [];
   const confidenceOf = new Map<string, number>(); // unrounded, for `weak` below
@@ -136,6 +137,8 @@ export async function search(deps: SearchDeps, query: string, options: SearchOpt
     hits.push({
       sectionId: s.id,
       docId: s.docId,
+      source: sources.get(doc.sourceId)?.name ?? doc.sourceId,
+      version: sources.get(doc.sourceId)?.version ?? null,
       uri: doc.uri,
       anchor: s.anchor,
       heading: s.heading,
@@ -314,7 +317,7 @@ const EXPANSION_SEEDS = 5;
 
 /** Graph retrievers walk edges regardless of filters; with filters active, drop what they exclude. */
 async function keepFiltered(store: Store, list: ScoredSection[], filters: SearchFilters | undefined): Promise<ScoredSection[]> {
-  if (!filters || (!filters.sourceId && !filters.uriPrefix && !(filters.tags && filters.tags.length > 0)) || list.length === 0) return list;
+  if (!filters || (!filters.sourceId && !filters.sourceIds && !filters.uriPrefix && !(filters.tags && filters.tags.length > 0)) || list.length === 0) return list;
   const allowed = await store.sectionsMatching(list.map((s) => s.sectionId), filters);
   return list.filter((s) => allowed.has(s.sectionId));
 }

@@ -8,7 +8,7 @@ describe('search filters', () => {
     expect(filterClauses(undefined)).toEqual([]);
     expect(filterClauses({ sourceId: '', uriPrefix: '', tags: [] })).toEqual([]);
     expect(filterClauses({ sourceId: 's', uriPrefix: 'a/', tags: ['x', 'y'] })).toEqual([
-      { field: 'source', value: 's' },
+      { field: 'source', values: ['s'] },
       { field: 'uriPrefix', value: 'a/' },
       { field: 'tag', value: 'x' },
       { field: 'tag', value: 'y' },
@@ -19,6 +19,8 @@ describe('search filters', () => {
     expect(matchesFilters(doc, {})).toBe(true);
     expect(matchesFilters(doc, { sourceId: 's1', uriPrefix: 'guides/', tags: ['tls'] })).toBe(true);
     expect(matchesFilters(doc, { sourceId: 's2' })).toBe(false);
+    expect(matchesFilters(doc, { sourceIds: ['s2', 's1'] })).toBe(true);
+    expect(matchesFilters(doc, { sourceIds: [] })).toBe(false);
     expect(matchesFilters(doc, { uriPrefix: 'guides/x' })).toBe(false);
     expect(matchesFilters(doc, { tags: ['tls', 'reference'] })).toBe(false);
     expect(matchesFilters({ ...doc, meta: {} }, { tags: ['tls'] })).toBe(false);

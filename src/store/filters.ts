@@ -9,8 +9,8 @@ import type { SearchFilters } from './store.js';
 
 /** One condition a document must meet; a filter is the AND of its clauses. */
 export type FilterClause =
-  /** The document's source id equals `value`. */
-  | { field: 'source'; value: string }
+  /** The document's source id is one of `values`. */
+  | { field: 'source'; values: readonly string[] }
   /** The document's uri starts with `value` (case-sensitive, no glob). */
   | { field: 'uriPrefix'; value: string }
   /** The document's front-matter `tags` hold `value` (exactly; a single tag written as a string counts as a list of one). */
@@ -19,7 +19,8 @@ export type FilterClause =
 /** The clauses of `filters`, in a fixed order; empty strings and absent fields add none (no clauses: everything passes). */
 export function filterClauses(filters: SearchFilters | undefined): FilterClause[] {
   const out: FilterClause[] = [];
-  if (filters?.sourceId) out.push({ field: 'source', value: filters.sourceId });
+  if (filters?.sourceId) out.push({ field: 'source', values: [filters.sourceId] });
+  if (filters?.sourceIds) out.push({ field: 'source', values: filters.sourceIds });
   if (filters?.uriPrefix) out.push({ field: 'uriPrefix', value: filters.uriPrefix });
   for (const tag of filters?.tags ?? []) out.push({ field: 'tag', value: tag });
   return out;
@@ -30,6 +31,6 @@ export function matchesFilters(doc: Pick<DocumentRecord, 'sourceId' | 'uri' | 'm
   const raw: unknown = doc.meta.tags;
   const tags: unknown[] = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
   return filterClauses(filters).every((c) =>
-    c.field === 'source' ? doc.sourceId === c.value : c.field === 'uriPrefix' ? doc.uri.startsWith(c.value) : tags.some((t) => t === c.value),
+    c.field === 'source' ? c.values.includes(doc.sourceId) : c.field === 'uriPrefix' ? doc.uri.startsWith(c.value) : tags.some((t) => t === c.value),
   );
 }

@@ -3,7 +3,9 @@
  * vectors as float32 bytes) and their mapping to domain records, shared so
  * the SQLite and PostgreSQL stores read rows the same way.
  */
+import { InvalidInputError } from '../domain/errors.js';
 import type { DocumentRecord, EntityRecord, SectionRecord } from '../domain/types.js';
+import type { SourceRecord } from './store.js';
 
 export interface SectionRow {
   rowid: number;
@@ -84,4 +86,37 @@ export function toSection(r: SectionRow): SectionRecord {
     checksum: r.checksum,
     links: JSON.parse(r.links) as SectionRecord['links'],
   };
+}
+
+export interface SourceRow {
+  id: string;
+  kind: string;
+  location: string;
+  created_at: string;
+  name: string;
+  /** '' when unversioned (so the unique index on name and version holds for it too). */
+  version: string;
+  options: string;
+  revision: string | null;
+  refreshed_at: string | null;
+}
+
+export function toSource(r: SourceRow): SourceRecord {
+  return {
+    id: r.id,
+    kind: r.kind,
+    location: r.location,
+    createdAt: r.created_at,
+    name: r.name,
+    version: r.version === '' ? null : r.version,
+    options: JSON.parse(r.options) as Record<string, unknown>,
+    revision: r.revision,
+    refreshedAt: r.refreshed_at,
+  };
+}
+
+/** The error of a source whose name and version another source holds. */
+export function sourceTaken(s: Pick<SourceRecord, 'name' | 'version'>): InvalidInputError {
+  const label = s.version === null ? s.name : `${s.name}@${s.version}`;
+  return new InvalidInputError(`a source named ${label} is already registered`, { field: 'name', allowed: 'another --name or --version, or `docgraph remove ' + label + '` first' });
 }

@@ -128,6 +128,40 @@ export function storeContract(name: string, makeStore: () => Store | Promise<Sto
       await store.close();
     });
 
+    it('keeps a source\'s name and version, unique together; lists, marks refreshed and removes an empty source', async () => {
+      await store.upsertSource({ id: 'src_lib1', kind: 'git', location: 'https://x/lib.git', createdAt: '2025-01-02T00:00:00.000Z', name: 'lib', version: '1.0', options: { ref: 'v1' } });
+      await store.upsertSource({ id: 'src_lib2', kind: 'git', location: 'https://x/lib.git#v2', createdAt: '2025-01-03T00:00:00.000Z', name: 'lib', version: '2.0' });
+      const taken = await store
+        .upsertSource({ id: 'src_lib3', kind: 'fs', location: '/elsewhere', createdAt: '2025-01-04T00:00:00.000Z', name: 'lib', version: '1.0' })
+        .then(() => undefined, (e: unknown) => e);
+      expect(isDocgraphError(taken) && taken.code).toBe('INVALID_INPUT');
+      // a name without a version is another source than the same name with one
+      await store.upsertSource({ id: 'src_lib4', kind: 'fs', location: '/lib', createdAt: '2025-01-05T00:00:00.000Z', name: 'lib' });
+      const all = await store.sources();
+      expect(all.map((x) => [x.id, x.name, x.version])).toEqual([
+        [SRC_A, SRC_A, null],
+        [SRC_B, SRC_B, null],
+        ['src_lib1', 'lib', '1.0'],
+        ['src_lib2', 'lib', '2.0'],
+        ['src_lib4', 'lib', null],
+      ]);
+      expect(all[2]).toMatchObject({ options: { ref: 'v1' }, revision: null, refreshedAt: null });
+      // re-registering keeps the name unless asked to rename
+      await store.upsertSource({ id: 'src_lib1', kind: 'git', location: 'https://x/lib.git', createdAt: '2025-01-09T00:00:00.000Z', name: 'other', version: '9' });
+      expect((await store.sources())[2]).toMatchObject({ name: 'lib', version: '1.0', createdAt: '2025-01-02T00:00:00.000Z' });
+      await store.markRefreshed('src_lib1', 'abc123', '2025-02-01T00:00:00.000Z');
+      expect((await store.listSources()).find((x) => x.id === 'src_lib1')).toMatchObject({ revision: 'abc123', refreshedAt: '2025-02-01T00:00:00.000Z', documents: 0 });
+      const w = documentWrite({ uri: 'a.md', sourceId: 'src_lib2', sections: [{ heading: 'A', text: 'zanzibarite' }] });
+      await store.writeDocument(w);
+      expect(await store.deleteSource('src_lib2')).toBe(false);
+      expect(await store.deleteSource('src_lib1')).toBe(true);
+      expect((await store.sources()).map((x) => x.id)).not.toContain('src_lib1');
+      // filters by several sources
+      const hits = await store.lexicalSearch(terms('zanzibarite'), 10, { sourceIds: ['src_lib2', SRC_A] });
+      expect(hits.map((h) => h.sectionId)).toEqual([w.sections[0]!.id]);
+      expect(await store.lexicalSearch(terms('zanzibarite'), 10, { sourceIds: [] })).toEqual([]);
+    });
+
     async function write(spec: DocSpec): Promise<DocumentWrite> {
       const w = documentWrite(spec);
       await store.writeDocument(w);

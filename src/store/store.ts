@@ -3,6 +3,8 @@ import type { DocumentRecord, EdgeRecord, EdgeType, EntityRecord, EntityType, Na
 /** Narrows lexical and vector retrieval. All fields optional; combined with AND. */
 export interface SearchFilters {
   sourceId?: string;
+  /** Only documents of one of these sources (e.g. every version of a library); with `sourceId`, both must hold. */
+  sourceIds?: readonly string[];
   /** Only documents whose uri starts with this prefix. */
   uriPrefix?: string;
   /** Only documents tagged with all of these (front matter `tags`). */
@@ -19,9 +21,27 @@ export interface ScoredSection {
 export interface SourceRecord {
   id: string;
   kind: string;
-  /** Folder path, repository URL ...: where documents come from. */
+  /** Folder path, repository URL ...: where documents come from. Never shown to clients (list_sources hides it). */
   location: string;
   createdAt: string;
+  /** The library's name, unique with `version` (`[A-Za-z0-9][A-Za-z0-9._-]*` when given by a user). */
+  name: string;
+  /** The library's version; null when unversioned. */
+  version: string | null;
+  /** How the source is read (ref, subdir, globs, refresh interval ...), as the user gave it. */
+  options: Record<string, unknown>;
+  /** What was indexed last, where the location has revisions (a git commit); null otherwise. */
+  revision: string | null;
+  /** When the source was last refreshed (ISO 8601); null when never. */
+  refreshedAt: string | null;
+}
+
+/** A source to register: name defaults to the id, version to none, options to {}, revision and refreshedAt to null. */
+export type SourceInput = Pick<SourceRecord, 'id' | 'kind' | 'location' | 'createdAt'> & Partial<Omit<SourceRecord, 'id' | 'kind' | 'location' | 'createdAt'>>;
+
+/** A source input with its defaults filled in. */
+export function sourceWithDefaults(s: SourceInput): SourceRecord {
+  return { name: s.id, version: null, options: {}, revision: null, refreshedAt: null, ...s };
 }
 
 export interface DocumentSummary {
@@ -103,8 +123,20 @@ export interface StoreStats {
  * interface. Every implementation passes `store.contract.ts`.
  */
 export interface Store {
-  upsertSource(source: SourceRecord): Promise<void>;
+  /**
+   * Adds a source, or updates the one with this id (its name, version and
+   * options stay as first registered unless `rename`). Throws
+   * InvalidInputError when another source already holds the name and version.
+   */
+  upsertSource(source: SourceInput, opts?: { rename?: boolean }): Promise<void>;
+  /** Every source with its document count, oldest first. */
   listSources(): Promise<(SourceRecord & { documents: number })[]>;
+  /** Every source, oldest first, without counting documents (cheap: search calls it). */
+  sources(): Promise<SourceRecord[]>;
+  /** Records a refresh: the revision now indexed and when. */
+  markRefreshed(id: string, revision: string | null, at: string): Promise<void>;
+  /** Removes a source that holds no documents any more; false when it still holds some or is absent. */
+  deleteSource(id: string): Promise<boolean>;
 
   getDocument(id: string): Promise<DocumentRecord | undefined>;
   getDocumentByUri(uri: string, sourceId?: string): Promise<DocumentRecord | undefined>;

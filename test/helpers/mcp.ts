@@ -129,7 +129,7 @@ export async function checkToolsContract(client: Client): Promise<void> {
   expect(text(badCursor)).toMatch(/cursor.*Allowed: the next_cursor/s);
   const badSource = await call(client, 'search_docs', { query: 'tls', filters: { source: 'src_nope' } });
   expect(badSource.isError).toBe(true);
-  expect(text(badSource)).toMatch(/no source "src_nope".*Allowed: src_/s);
+  expect(text(badSource)).toMatch(/no source "src_nope".*Allowed: mcp/s);
 
   // get_section
   const hit = s.hits.find((h) => h.ref === 'guides/tls.md#rotate-the-certificate')!;

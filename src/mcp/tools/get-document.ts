@@ -13,7 +13,7 @@ const inputSchema = z.strictObject({
     .string()
     .min(1)
     .max(2000)
-    .describe('The document uri as search_docs cites it (before the #), e.g. "guides/rotate-tls-certificate.md", or a docgraph://doc/ resource uri.'),
+    .describe('The document uri as search_docs cites it (before the #), e.g. "guides/rotate-tls-certificate.md" or "react@18:install.md", or a docgraph://doc/ resource uri.'),
   cursor: cursorInput,
 });
 
@@ -33,6 +33,8 @@ const outputSchema = z.object({
   title: z.string(),
   format: z.string(),
   source_id: z.string(),
+  source: z.string(),
+  version: z.string().nullable(),
   bytes: int(),
   indexed_at: z.string(),
   meta: z.record(z.string(), z.unknown()).describe('Front matter (tags, version, ...).'),
@@ -101,6 +103,8 @@ function shape(view: DocumentView, nodes: Node[], start: number, n: number): Out
     title: clip(d.title, 160),
     format: d.format,
     source_id: d.sourceId,
+    source: view.source,
+    version: view.version,
     bytes: d.bytes,
     indexed_at: d.indexedAt,
     meta: boundedMeta(d.meta),

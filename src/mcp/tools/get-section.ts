@@ -1,6 +1,6 @@
 import { defineOperation } from '../../api/operation.js';
 import { z } from 'zod';
-import { formatCitation, type SectionBrief, type SectionRef, type SectionView } from '../../app/documents.js';
+import { type SectionBrief, type SectionRef, type SectionView } from '../../app/documents.js';
 import { clip, largestFitting, responseTokens } from '../budget.js';
 import { budgetTooSmall } from '../context.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
@@ -16,7 +16,7 @@ const inputSchema = z.strictObject({
     .string()
     .min(1)
     .max(2000)
-    .describe('A section id (s_…) from search_docs or get_document, or a citation uri#anchor, e.g. "guides/tls.md#rotate-the-certificate". A bare uri means the first section.'),
+    .describe('A section id (s_…) from search_docs or get_document, or a citation [name[@version]:]uri#anchor, e.g. "guides/tls.md#rotate-the-certificate". A bare uri means the first section.'),
   with_context: z
     .array(z.enum(['parent', 'children', 'siblings']))
     .max(3)
@@ -30,6 +30,8 @@ const briefSchema = z.object({ id: z.string(), heading: z.string(), anchor: z.st
 const outputSchema = z.object({
   id: z.string(),
   ref: z.string(),
+  source: z.string(),
+  version: z.string().nullable(),
   uri: z.string(),
   anchor: z.string(),
   document_title: z.string(),
@@ -110,7 +112,9 @@ function shape(view: SectionView, text: string, offset: number, n: number, withC
   const cursor = end < text.length ? encodeCursor('section', { id: s.id, c: end }) : next ? encodeCursor('section', { id: next.id, c: 0 }) : undefined;
   const out: Output = {
     id: s.id,
-    ref: formatCitation(view.document.uri, s.anchor),
+    ref: view.ref,
+    source: view.source,
+    version: view.version,
     uri: view.document.uri,
     anchor: s.anchor,
     document_title: clip(view.document.title, 160),

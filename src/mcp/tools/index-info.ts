@@ -4,11 +4,12 @@ import { largestFitting, responseTokens } from '../budget.js';
 import { int } from '../schemas.js';
 
 const sourceSchema = z.object({
-  id: z.string(),
+  name: z.string(),
+  version: z.string().nullable(),
   kind: z.string(),
-  location: z.string(),
   documents: int(),
   created_at: z.string(),
+  refreshed_at: z.string().nullable(),
 });
 
 const sourcesOutput = z.object({
@@ -33,15 +34,16 @@ const statusOutput = z.object({
 export const listSourcesOp = defineOperation({
   name: 'list_sources',
   title: 'List indexed sources',
-  description: 'List what has been ingested: each source (a documentation folder) with its id, location and number of documents. Use an id as filters.source in search_docs to search one source only.',
+  description: 'List what has been ingested: each source (a library: a folder, a git repository ...) with its name, version and number of documents. Use a name (and version) as filters.source (filters.version) in search_docs to search one library only.',
   input: z.strictObject({}),
   output: sourcesOutput,
   run: async (ctx) => {
-    const all = (await ctx.app.listSources()).map((s) => ({ id: s.id, kind: s.kind, location: s.location, documents: s.documents, created_at: s.createdAt }));
+    // never the location: it is a path on the server, or a URL that may hold a token
+    const all = (await ctx.app.listSources()).map((s) => ({ name: s.name, version: s.version, kind: s.kind, documents: s.documents, created_at: s.createdAt, refreshed_at: s.refreshedAt }));
     const build = (n: number) => {
       const out = { sources: all.slice(0, n), partial: n < all.length };
       const md = out.sources.length
-        ? out.sources.map((s) => `- \`${s.id}\` — ${s.location} (${s.kind}, ${s.documents} documents)`).join('\n') + (out.partial ? '\n(more sources left out to stay within the token budget)' : '')
+        ? out.sources.map((s) => `- \`${s.version === null ? s.name : `${s.name}@${s.version}`}\` (${s.kind}, ${s.documents} documents)`).join('\n') + (out.partial ? '\n(more sources left out to stay within the token budget)' : '')
         : 'Nothing is indexed yet. Run `docgraph ingest <folder>` on the server.';
       return { out, md };
     };

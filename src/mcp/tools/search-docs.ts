@@ -7,7 +7,7 @@ import { clip, largestFitting, responseTokens } from '../budget.js';
 import { budgetTooSmall } from '../context.js';
 import { decodeCursor, encodeCursor, queryHash } from '../cursor.js';
 import { cursorInput, int, paging } from '../schemas.js';
-import { formatCitation } from '../../app/documents.js';
+import { formatSourceCitation } from '../../app/documents.js';
 import { SEARCH_MODES, type SearchMode } from '../../search/search.js';
 
 export const DEFAULT_LIMIT = 10;
@@ -22,7 +22,8 @@ const inputSchema = z.strictObject({
   limit: z.number().int().min(1).max(MAX_LIMIT).optional().describe(`Hits per page (default ${DEFAULT_LIMIT}); fewer when the token budget is reached.`),
   filters: z
     .strictObject({
-      source: z.string().min(1).optional().describe('A source id or location from list_sources.'),
+      source: z.string().min(1).optional().describe('A source name from list_sources (every version unless version is given).'),
+      version: z.string().min(1).optional(),
       uri_prefix: z.string().min(1).optional().describe('Only uris starting with this, e.g. "api/".'),
       tags: z.array(z.string().min(1)).min(1).max(10).optional().describe('Front-matter tags the document must all have.'),
     })
@@ -40,6 +41,8 @@ const hitSchema = z.object({
   rank: int(),
   id: z.string(),
   ref: z.string(),
+  source: z.string(),
+  version: z.string().nullable(),
   uri: z.string(),
   anchor: z.string(),
   title: z.string(),
@@ -94,7 +97,8 @@ async function runSearch(ctx: OperationContext, args: z.output<typeof restInputS
   }
   // one extra hit tells whether another page exists
   const result = await ctx.app.search(args.query, { limit: limit + 1, offset, filters, ...(args.mode ? { mode: args.mode } : {}) });
-  const all = result.hits.slice(0, limit).map((h, i) => toHit(h, offset + i + 1));
+  const qualified = result.hits.length > 0 && (await ctx.app.sources()).length > 1;
+  const all = result.hits.slice(0, limit).map((h, i) => toHit(h, offset + i + 1, qualified));
   const build = (n: number): { out: Output; md: string } => {
     const more = n < result.hits.length;
     const out: Output = {
@@ -121,7 +125,7 @@ export const searchDocsOp = defineOperation({
   name: 'search_docs',
   title: 'Search the documentation',
   description:
-    'Search the indexed technical documentation. Returns ranked sections, each with its id, citation (ref: uri#anchor), heading path ' +
+    'Search the indexed technical documentation. Returns ranked sections, each with its id, citation (ref: uri#anchor, name[@version]:uri#anchor when several sources are indexed), source, version, heading path ' +
     'and a snippet with the matched terms in bold. Use it first for any question the docs may answer, then read the best hits in full with get_section (by id). ' +
     'confidence (0–1) is comparable across queries, score only orders this result; weak: true means even the best hit is unlikely to answer: ' +
     'the docs may not cover the question, so say so rather than guess.',
@@ -133,27 +137,17 @@ export const searchDocsOp = defineOperation({
 /** `search_docs` as REST serves it: the same, plus `mode`. */
 export const searchOp = defineOperation({ ...searchDocsOp, input: restInputSchema, run: runSearch });
 
-/** Maps the tool's filter names to the store's, resolving a source given by location to its id. */
+/** Maps the tool's filter names to the store's: a source by name (or id), every version of it unless `version` names one. */
 async function resolveFilters(ctx: OperationContext, f: z.infer<typeof inputSchema>['filters']): Promise<SearchFilters> {
   const filters: SearchFilters = {};
   if (!f) return filters;
   if (f.uri_prefix !== undefined) filters.uriPrefix = f.uri_prefix;
   if (f.tags !== undefined) filters.tags = f.tags;
-  if (f.source !== undefined) {
-    const sources = await ctx.app.listSources();
-    const match = sources.find((s) => s.id === f.source) ?? sources.find((s) => s.location === f.source);
-    if (!match) {
-      throw new InvalidInputError(`no source "${f.source}"`, {
-        field: 'filters.source',
-        allowed: sources.length ? sources.map((s) => `${s.id} (${s.location})`).join(', ') : 'nothing yet: the index has no sources',
-      });
-    }
-    filters.sourceId = match.id;
-  }
+  if (f.source !== undefined || f.version !== undefined) filters.sourceIds = await ctx.app.sourceFilter(f.source, f.version);
   return filters;
 }
 
-function toHit(h: SearchHit, rank: number): Hit {
+function toHit(h: SearchHit, rank: number, qualified: boolean): Hit {
   const terms = [...new Set([...h.snippet.matchAll(/\*\*(.+?)\*\*/g)].map((m) => m[1]!.toLowerCase()))].slice(0, 12);
   const retrievers = Object.entries(h.parts)
     .filter((e): e is [string, { score: number; rank: number }] => e[1] !== undefined)
@@ -161,7 +155,9 @@ function toHit(h: SearchHit, rank: number): Hit {
   return {
     rank,
     id: h.sectionId,
-    ref: formatCitation(h.uri, h.anchor),
+    ref: formatSourceCitation({ name: h.source, version: h.version }, h.uri, h.anchor, qualified),
+    source: h.source,
+    version: h.version,
     uri: h.uri,
     anchor: h.anchor,
     title: clip(h.title, 160),

@@ -172,4 +172,30 @@ export const PG_STORE_MIGRATIONS: readonly { version: number; name: string; sql:
       END $$;
     `,
   },
+  {
+    // Sources with a name and a version (unique together; '' = unversioned), as SQLite's migration 7.
+    // Sources already there get their folder's name (domain/sources.ts folderSourceName, in SQL), oldest
+    // first; a name already given gets '-' and the first 8 characters of the id's hash.
+    version: 4,
+    name: 'sources with a name and a version, options, the revision indexed and when it was refreshed',
+    sql: `
+      ALTER TABLE sources
+        ADD COLUMN name text COLLATE "C" NOT NULL DEFAULT '',
+        ADD COLUMN version text COLLATE "C" NOT NULL DEFAULT '',
+        ADD COLUMN options text NOT NULL DEFAULT '{}',
+        ADD COLUMN revision text,
+        ADD COLUMN refreshed_at text COLLATE "C";
+      UPDATE sources s SET name = CASE WHEN n.rn = 1 THEN n.base ELSE left(n.base, 90) || '-' || substr(s.id, 5, 8) END
+        FROM (
+          SELECT id, base, row_number() OVER (PARTITION BY base ORDER BY created_at, id) AS rn
+          FROM (
+            SELECT id, created_at,
+              COALESCE(NULLIF(left(regexp_replace(regexp_replace(regexp_replace(regexp_replace(location, '/+$', ''), '^.*/', ''), '[^A-Za-z0-9._-]+', '-', 'g'), '^[^A-Za-z0-9]+', ''), 100), ''), 'docs') AS base
+            FROM sources
+          ) b
+        ) n
+        WHERE n.id = s.id;
+      CREATE UNIQUE INDEX sources_name_version ON sources (name, version);
+    `,
+  },
 ];

@@ -10,6 +10,7 @@ import type {
   IndexChange,
   ScoredSection,
   SearchFilters,
+  SourceInput,
   SourceRecord,
   Store,
   StoredEmbedder,
@@ -17,8 +18,9 @@ import type {
   TraversalStep,
   TraverseOptions,
 } from '../store.js';
+import { sourceWithDefaults } from '../store.js';
 import { traverseEdges } from '../traverse.js';
-import { toDocument, toEntity, toFloat32, toSection, type DocumentRow, type EntityRow, type SectionRow } from '../rows.js';
+import { sourceTaken, toDocument, toEntity, toFloat32, toSection, toSource, type DocumentRow, type EntityRow, type SectionRow, type SourceRow } from '../rows.js';
 import { exactDot, FlatVectorIndex } from '../vector-index.js';
 import { isPgError, migrate, PgDatabase, type PgDatabaseOptions, type Queryable } from './database.js';
 import { refreshEntities, removeGraph, upsertEdges, writeGraph, writeNames } from './graph-writes.js';
@@ -129,18 +131,40 @@ export class PgStore implements Store {
     return pgIntegrity(this.db);
   }
 
-  async upsertSource(s: SourceRecord): Promise<void> {
-    await this.db.query(
-      'INSERT INTO sources (id, kind, location, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET location = excluded.location',
-      [s.id, s.kind, s.location, s.createdAt],
-    );
+  async upsertSource(input: SourceInput, opts: { rename?: boolean } = {}): Promise<void> {
+    const s = sourceWithDefaults(input);
+    try {
+      await this.db.query(
+        `INSERT INTO sources (id, kind, location, created_at, name, version, options, revision, refreshed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (id) DO UPDATE SET location = excluded.location${opts.rename ? ', name = excluded.name, version = excluded.version, options = excluded.options' : ''}`,
+        [s.id, s.kind, s.location, s.createdAt, s.name, s.version ?? '', JSON.stringify(s.options), s.revision, s.refreshedAt],
+      );
+    } catch (e) {
+      // 23505: unique_violation (another source holds the name and version)
+      if ((e as { code?: string }).code === '23505') throw sourceTaken(s);
+      throw e;
+    }
   }
 
   async listSources(): Promise<(SourceRecord & { documents: number })[]> {
-    return this.db.query<SourceRecord & { documents: number }>(
-      `SELECT s.id, s.kind, s.location, s.created_at AS "createdAt", COUNT(d.id)::int AS documents
+    const rows = await this.db.query<SourceRow & { documents: number }>(
+      `SELECT s.*, COUNT(d.id)::int AS documents
        FROM sources s LEFT JOIN documents d ON d.source_id = s.id GROUP BY s.id ORDER BY s.created_at, s.id`,
     );
+    return rows.map((r) => ({ ...toSource(r), documents: r.documents }));
+  }
+
+  async sources(): Promise<SourceRecord[]> {
+    return (await this.db.query<SourceRow>('SELECT * FROM sources ORDER BY created_at, id')).map(toSource);
+  }
+
+  async markRefreshed(id: string, revision: string | null, at: string): Promise<void> {
+    await this.db.query('UPDATE sources SET revision = $1, refreshed_at = $2 WHERE id = $3', [revision, at, id]);
+  }
+
+  async deleteSource(id: string): Promise<boolean> {
+    const rows = await this.db.query('DELETE FROM sources WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM documents WHERE source_id = $1) RETURNING id', [id]);
+    return rows.length > 0;
   }
 
   async getDocument(id: string): Promise<DocumentRecord | undefined> {
@@ -765,7 +789,7 @@ function filterSql(filters: SearchFilters | undefined, first: number): { where: 
     return `$${first + params.length - 1}`;
   };
   for (const c of filterClauses(filters)) {
-    if (c.field === 'source') parts.push(`d.source_id = ${p(c.value)}`);
+    if (c.field === 'source') parts.push(c.values.length === 0 ? 'false' : `d.source_id IN (${c.values.map((v) => p(v)).join(', ')})`);
     else if (c.field === 'uriPrefix') parts.push(`starts_with(d.uri, ${p(c.value)})`);
     // a tags array holds the string, or tags is that string: jsonb containment says both
     else parts.push(`(d.meta::jsonb -> 'tags') @> to_jsonb(${p(c.value)}::text)`);

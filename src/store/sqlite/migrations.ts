@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { aliasKeys } from '../../domain/names.js';
+import { folderSourceName, freeName } from '../../domain/sources.js';
 
 /**
  * Numbered, append-only schema migrations: SQL only, frozen once shipped
@@ -159,6 +160,20 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       );
     `,
   },
+  {
+    version: 7,
+    name: 'sources with a name and a version (unique together), options, the revision indexed and when it was refreshed',
+    // Sources already there are named by their id here (unique at once); BACKFILLS[7] then gives each its folder's name.
+    sql: `
+      ALTER TABLE sources ADD COLUMN name TEXT NOT NULL DEFAULT '';
+      ALTER TABLE sources ADD COLUMN version TEXT NOT NULL DEFAULT '';
+      ALTER TABLE sources ADD COLUMN options TEXT NOT NULL DEFAULT '{}';
+      ALTER TABLE sources ADD COLUMN revision TEXT;
+      ALTER TABLE sources ADD COLUMN refreshed_at TEXT;
+      UPDATE sources SET name = id;
+      CREATE UNIQUE INDEX sources_name_version ON sources(name, version);
+    `,
+  },
 ];
 
 /**
@@ -178,6 +193,21 @@ export const BACKFILLS: Readonly<Record<number, { name: string; run: (db: Databa
       const ins = db.prepare('INSERT OR IGNORE INTO entity_aliases (alias, entity_id) VALUES (?, ?)');
       for (const e of db.prepare('SELECT id, type, name, aliases FROM entities').all() as { id: string; type: string; name: string; aliases: string }[]) {
         for (const key of aliasKeys(e.type, e.name, JSON.parse(e.aliases) as string[])) ins.run(key, e.id);
+      }
+    },
+  },
+  7: {
+    name: 'each source already there named after its folder (domain/sources.ts, folderSourceName), oldest first',
+    run: (db) => {
+      const rows = db.prepare('SELECT id, location FROM sources ORDER BY created_at, id').all() as { id: string; location: string }[];
+      const taken = new Set<string>();
+      const rename = db.prepare('UPDATE sources SET name = ? WHERE id = ?');
+      // first free every id-name, so a folder named like another source's id cannot collide
+      for (const r of rows) rename.run(`\u0000${r.id}`, r.id);
+      for (const r of rows) {
+        const name = freeName(folderSourceName(r.location), taken);
+        taken.add(name);
+        rename.run(name, r.id);
       }
     },
   },

@@ -83,6 +83,30 @@ describe('SqliteStore: the in-memory vector index follows content writes only', 
 });
 
 describe('SqliteStore: schema and files', () => {
+  it('migration 7 names the sources already there after their folders, oldest first, unique', async () => {
+    const path = freshPath();
+    const db = new Database(path);
+    for (const m of MIGRATIONS.filter((x) => x.version <= 6)) db.exec(m.sql);
+    db.pragma('user_version = 6');
+    const add = db.prepare('INSERT INTO sources (id, kind, location, created_at) VALUES (?, ?, ?, ?)');
+    add.run('src_b', 'fs', '/srv/b/docs', '2025-01-02T00:00:00.000Z');
+    add.run('src_a', 'fs', '/srv/a/docs', '2025-01-01T00:00:00.000Z');
+    add.run('src_c', 'fs', '/srv/My Guide', '2025-01-03T00:00:00.000Z');
+    add.run('src_d', 'fs', '/', '2025-01-04T00:00:00.000Z');
+    db.close();
+    const store = SqliteStore.open(path);
+    try {
+      expect((await store.sources()).map((x) => [x.id, x.name, x.version])).toEqual([
+        ['src_a', 'docs', null],
+        ['src_b', 'docs-2', null],
+        ['src_c', 'My-Guide', null],
+        ['src_d', 'docs-3', null],
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+
   const open: SqliteStore[] = [];
   const track = (s: SqliteStore): SqliteStore => (open.push(s), s);
   afterEach(async () => {
@@ -152,6 +176,8 @@ describe('SqliteStore: schema and files', () => {
     // the index as schema 2 left it: merged entities, no facts
     const db = new Database(path);
     db.exec(`DROP TABLE entity_facts; DROP TABLE name_mentions; DROP TABLE relink_pending; DROP TABLE open_connections; DELETE FROM entity_aliases WHERE alias LIKE '~words:%';
+      DROP INDEX sources_name_version; ALTER TABLE sources DROP COLUMN name; ALTER TABLE sources DROP COLUMN version; ALTER TABLE sources DROP COLUMN options;
+      ALTER TABLE sources DROP COLUMN revision; ALTER TABLE sources DROP COLUMN refreshed_at;
       UPDATE entities SET attributes = '{"default":"64","unit":"megabytes"}'`);
     db.pragma('user_version = 2');
     db.close();

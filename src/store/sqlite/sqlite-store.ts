@@ -12,11 +12,13 @@ import type {
   IndexChange,
   ScoredSection,
   SearchFilters,
+  SourceInput,
   SourceRecord,
   Store,
   StoredEmbedder,
   StoreStats,
 } from '../store.js';
+import { sourceWithDefaults } from '../store.js';
 import { filterClauses } from '../filters.js';
 import { traverseEdges } from '../traverse.js';
 import { indexFailure } from './failures.js';
@@ -26,7 +28,7 @@ import { migrate } from './migrations.js';
 import { markOpen, quickCheck, type OpenMarker } from './open-marker.js';
 import { sqliteIntegrity } from './integrity.js';
 import type { IndexIntegrity } from '../integrity.js';
-import { toDocument, toEntity, toFloat32, toSection, type DocumentRow, type EntityRow, type SectionRow } from '../rows.js';
+import { sourceTaken, toDocument, toEntity, toFloat32, toSection, toSource, type DocumentRow, type EntityRow, type SectionRow, type SourceRow } from '../rows.js';
 import { GENERATION_BUMP, GENERATION_KEY } from './generation.js';
 import { FlatVectorIndex } from '../vector-index.js';
 import { LEXICAL_WEIGHTS } from '../lexical.js';
@@ -127,20 +129,41 @@ export class SqliteStore implements Store {
     return this.db;
   }
 
-  async upsertSource(s: SourceRecord): Promise<void> {
-    this.statements
-      .prepare('INSERT INTO sources (id, kind, location, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET location = excluded.location')
-      .run(s.id, s.kind, s.location, s.createdAt);
+  async upsertSource(input: SourceInput, opts: { rename?: boolean } = {}): Promise<void> {
+    const s = sourceWithDefaults(input);
+    try {
+      this.statements
+        .prepare(
+          `INSERT INTO sources (id, kind, location, created_at, name, version, options, revision, refreshed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT(id) DO UPDATE SET location = excluded.location${opts.rename ? ', name = excluded.name, version = excluded.version, options = excluded.options' : ''}`,
+        )
+        .run(s.id, s.kind, s.location, s.createdAt, s.name, s.version ?? '', JSON.stringify(s.options), s.revision, s.refreshedAt);
+    } catch (e) {
+      if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw sourceTaken(s);
+      throw e;
+    }
   }
 
   async listSources(): Promise<(SourceRecord & { documents: number })[]> {
     const rows = this.statements
       .prepare(
-        `SELECT s.id, s.kind, s.location, s.created_at AS createdAt, COUNT(d.id) AS documents
+        `SELECT s.*, COUNT(d.id) AS documents
          FROM sources s LEFT JOIN documents d ON d.source_id = s.id GROUP BY s.id ORDER BY s.created_at, s.id`,
       )
-      .all() as (SourceRecord & { documents: number })[];
-    return rows;
+      .all() as (SourceRow & { documents: number })[];
+    return rows.map((r) => ({ ...toSource(r), documents: r.documents }));
+  }
+
+  async sources(): Promise<SourceRecord[]> {
+    return (this.statements.prepare('SELECT * FROM sources ORDER BY created_at, id').all() as SourceRow[]).map(toSource);
+  }
+
+  async markRefreshed(id: string, revision: string | null, at: string): Promise<void> {
+    this.statements.prepare('UPDATE sources SET revision = ?, refreshed_at = ? WHERE id = ?').run(revision, at, id);
+  }
+
+  async deleteSource(id: string): Promise<boolean> {
+    return this.statements.prepare('DELETE FROM sources WHERE id = ? AND NOT EXISTS (SELECT 1 FROM documents WHERE source_id = ?)').run(id, id).changes > 0;
   }
 
   async getDocument(id: string): Promise<DocumentRecord | undefined> {
@@ -640,8 +663,8 @@ function filterSql(filters: SearchFilters | undefined): { where: string; params:
   const params: unknown[] = [];
   for (const c of filterClauses(filters)) {
     if (c.field === 'source') {
-      parts.push('d.source_id = ?');
-      params.push(c.value);
+      parts.push(c.values.length === 0 ? '0' : `d.source_id IN (${c.values.map(() => '?').join(', ')})`);
+      params.push(...c.values);
     } else if (c.field === 'uriPrefix') {
       parts.push('substr(d.uri, 1, ?) = ?');
       params.push(c.value.length, c.value);

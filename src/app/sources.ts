@@ -1,0 +1,227 @@
+/**
+ * Named, versioned sources (`docgraph add`, `sources`, `refresh`, `remove`,
+ * and the `sources:` of the config file, refreshed on schedule by `serve`).
+ * A source is registered, then read like any folder: its location is made
+ * ready as a folder (a folder is one already), planned and indexed in jobs.
+ */
+import { basename } from 'node:path';
+import { InvalidInputError, NotFoundError } from '../domain/errors.js';
+import { sourceId } from '../domain/ids.js';
+import { checkSourceName, checkSourceVersion, durationMs, folderSourceName, parseSourceSpec, sourceLabel } from '../domain/sources.js';
+import type { ConfigSource } from '../config/config.js';
+import type { IngestReport } from '../ingest/ingest.js';
+import { formatOf } from '../parse/input.js';
+import type { Logger } from '../observability/logger.js';
+import { folderRoot } from '../sources/filesystem.js';
+import { globMatcher } from '../sources/globs.js';
+import { sourceTaken } from '../store/rows.js';
+import type { SourceRecord, Store } from '../store/store.js';
+import type { Ingestion, IngestRunOptions } from './ingestion.js';
+
+/** What `docgraph add` (and a config file's `sources:` entry) asks for. */
+export interface AddSourceRequest {
+  /** A folder. */
+  location: string;
+  /** Default: the folder's name. */
+  name?: string;
+  version?: string;
+  /** Globs (relative to the source) of the files to index; default all. */
+  include?: string[];
+  /** Globs of files and folders to leave out. */
+  exclude?: string[];
+  /** How often `serve` refreshes it (ms); none: only on demand. */
+  refreshMs?: number;
+}
+
+/** What adding or refreshing one source did. */
+export interface SourceRun {
+  source: SourceRecord;
+  report: IngestReport;
+}
+
+/** The options a source keeps (`SourceRecord.options`). */
+interface StoredOptions {
+  include?: string[];
+  exclude?: string[];
+  refreshMs?: number;
+}
+
+export class SourceService {
+  constructor(
+    private readonly store: Store,
+    private readonly ingestion: Ingestion,
+    /** The config file's `sources:`. */
+    private readonly configured: readonly ConfigSource[] = [],
+  ) {}
+
+  /**
+   * Registers a source and indexes it. Nothing stays registered when it
+   * fails: a missing folder or a taken name is refused before anything is
+   * written; a failure while indexing removes what was written, then the
+   * source, and rethrows.
+   */
+  async add(req: AddSourceRequest, run: IngestRunOptions = {}): Promise<SourceRun> {
+    const root = folderRoot(req.location);
+    const name = req.name === undefined ? folderSourceName(root) : checkSourceName(req.name);
+    const version = req.version === undefined ? null : checkSourceVersion(req.version);
+    const options: StoredOptions = {
+      ...(req.include?.length ? { include: req.include } : {}),
+      ...(req.exclude?.length ? { exclude: req.exclude } : {}),
+      ...(req.refreshMs !== undefined ? { refreshMs: req.refreshMs } : {}),
+    };
+    const id = sourceId('fs', root);
+    const all = await this.store.sources();
+    const same = all.find((s) => s.id === id);
+    if (same) {
+      throw new InvalidInputError(`${root} is already the source ${sourceLabel(same)}`, { field: 'location', allowed: `another location, or \`docgraph refresh ${sourceLabel(same)}\` to index it again` });
+    }
+    if (all.some((s) => s.name === name && s.version === version)) throw sourceTaken({ name, version });
+    const source: SourceRecord = { id, kind: 'fs', location: root, createdAt: new Date().toISOString(), name, version, options: { ...options }, revision: null, refreshedAt: null };
+    try {
+      return await this.index(source, run);
+    } catch (e) {
+      await this.purge(source, run.log).catch((cleanup: unknown) => run.log?.warn({ err: cleanup, source: sourceLabel(source) }, 'could not remove the source that failed to add'));
+      throw e;
+    }
+  }
+
+  /**
+   * Refreshes one source (`name[@version]`), or every source when `spec` is
+   * undefined (registering first the config file's `sources:` not yet
+   * registered): indexes what changed.
+   */
+  async refresh(spec: string | undefined, run: IngestRunOptions = {}): Promise<SourceRun[]> {
+    const out: SourceRun[] = [];
+    if (spec === undefined) {
+      const added = new Set<string>();
+      for (const entry of this.configured) {
+        if (await this.registered(entry)) continue;
+        const r = await this.add(addRequest(entry), run);
+        added.add(r.source.id);
+        out.push(r);
+      }
+      for (const s of await this.store.sources()) if (!added.has(s.id)) out.push(await this.index(s, run));
+      return out;
+    }
+    out.push(await this.index(await this.find(spec), run));
+    return out;
+  }
+
+  /**
+   * `serve`: registers the config file's sources not yet registered, then
+   * refreshes each that has a `refresh` interval on that schedule (one
+   * refresh of a source at a time; a refresh queues jobs and returns, the
+   * server's worker does them). `stop` clears the timers and waits for a
+   * refresh under way.
+   */
+  schedule(log?: Logger): { stop: () => Promise<void> } {
+    const timers: NodeJS.Timeout[] = [];
+    const running = new Set<Promise<unknown>>();
+    const busy = new Set<ConfigSource>();
+    const run: IngestRunOptions = { wait: false, ...(log ? { log } : {}) };
+    const once = (entry: ConfigSource, first: boolean): void => {
+      if (busy.has(entry)) return; // the previous refresh is still planning
+      busy.add(entry);
+      const p = (async () => {
+        const known = await this.registered(entry);
+        const r = known ? await this.index(known, run) : first ? await this.add(addRequest(entry), run) : undefined;
+        if (r) log?.info({ source: sourceLabel(r.source), queued: r.report.jobs?.queued ?? 0 }, 'source refreshed');
+      })()
+        .catch((e: unknown) => log?.error({ err: e, location: entry.location }, 'source refresh failed'))
+        .finally(() => {
+          busy.delete(entry);
+          running.delete(p);
+        });
+      running.add(p);
+    };
+    for (const entry of this.configured) {
+      once(entry, true);
+      const every = entry.refresh === undefined ? undefined : durationMs(entry.refresh);
+      if (every !== undefined) timers.push(setInterval(() => once(entry, false), Math.max(every, 1000)));
+    }
+    return {
+      stop: async () => {
+        for (const t of timers) clearInterval(t);
+        await Promise.all(running);
+      },
+    };
+  }
+
+  /** The registered source a config entry names (by its location), if any. */
+  private async registered(entry: ConfigSource): Promise<SourceRecord | undefined> {
+    let root: string;
+    try {
+      root = folderRoot(entry.location);
+    } catch {
+      return undefined;
+    }
+    const id = sourceId('fs', root);
+    return (await this.store.sources()).find((s) => s.id === id);
+  }
+
+  /**
+   * Removes a source (`name[@version]`): its documents leave the index in
+   * jobs, one per document, each atomic; then the source. Returns how many
+   * documents left.
+   */
+  async remove(spec: string, o: { signal?: AbortSignal; log?: Logger } = {}): Promise<{ source: SourceRecord; removed: number }> {
+    const source = await this.find(spec);
+    const removed = await this.purge(source, o.log, o.signal);
+    return { source, removed };
+  }
+
+  /** The one source `name[@version]` names; NOT_FOUND, or INVALID_INPUT (ambiguous) when a name without a version has several. */
+  async find(spec: string): Promise<SourceRecord> {
+    const { name, version } = parseSourceSpec(spec);
+    const all = await this.store.sources();
+    const named = all.filter((s) => s.name === name);
+    const match = version === undefined ? named : named.filter((s) => s.version === version);
+    if (match.length === 1) return match[0]!;
+    if (match.length > 1) {
+      throw new InvalidInputError(`ambiguous: ${name} has ${match.length} versions: ${match.map(sourceLabel).join(', ')}`, { field: 'source', allowed: match.map(sourceLabel).join(', ') });
+    }
+    throw new NotFoundError(`no source ${spec}`, { hint: all.length ? `sources: ${all.map(sourceLabel).join(', ')}` : 'no sources yet: add one with `docgraph add <folder>`' });
+  }
+
+  private async index(source: SourceRecord, run: IngestRunOptions): Promise<SourceRun> {
+    const opts = source.options as StoredOptions;
+    const ignore = sourceIgnore(opts);
+    const report = await this.ingestion.ingest(source.location, { ...run, source, ...(ignore ? { ignore } : {}) });
+    const at = new Date().toISOString();
+    await this.store.markRefreshed(source.id, source.revision, at);
+    return { source: { ...source, refreshedAt: at }, report };
+  }
+
+  /** Removes every document of the source in jobs, then the source. */
+  private async purge(source: SourceRecord, log?: Logger, signal?: AbortSignal): Promise<number> {
+    const uris = (await this.store.listDocuments(source.id)).map((d) => d.uri);
+    if (uris.length > 0) await this.ingestion.removeDocuments(source.id, source.location, uris, { ...(log ? { log } : {}), ...(signal ? { signal } : {}) });
+    const left = (await this.store.listDocuments(source.id)).length;
+    if (left > 0) {
+      throw new InvalidInputError(`${left} documents of ${sourceLabel(source)} were written while it was being removed; run \`docgraph remove ${sourceLabel(source)}\` again`, { field: 'source' });
+    }
+    await this.store.deleteSource(source.id);
+    return uris.length;
+  }
+}
+
+function addRequest(e: ConfigSource): AddSourceRequest {
+  const refreshMs = e.refresh === undefined ? undefined : durationMs(e.refresh);
+  return {
+    location: e.location,
+    ...(e.name !== undefined ? { name: e.name } : {}),
+    ...(e.version !== undefined ? { version: e.version } : {}),
+    ...(e.include ? { include: e.include } : {}),
+    ...(e.exclude ? { exclude: e.exclude } : {}),
+    ...(refreshMs !== undefined ? { refreshMs } : {}),
+  };
+}
+
+/** The files a source's include/exclude globs leave out; undefined when it has none. */
+export function sourceIgnore(o: StoredOptions): ((uri: string) => boolean) | undefined {
+  if (!o.include?.length && !o.exclude?.length) return undefined;
+  const excluded = globMatcher(o.exclude ?? []);
+  const included = o.include?.length ? globMatcher(o.include) : undefined;
+  // include applies to files only: a folder is walked to find the files it holds
+  return (uri) => excluded(uri) || (included !== undefined && formatOf(basename(uri)) !== undefined && !included(uri));
+}

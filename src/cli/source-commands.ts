@@ -1,0 +1,127 @@
+/**
+ * `docgraph add`, `sources`, `refresh`, `remove`: named, versioned sources.
+ * Each parses flags, makes one call into the app (`App.registry`), prints.
+ */
+import type { Command } from 'commander';
+import type { App } from '../app/app.js';
+import type { SourceRun } from '../app/sources.js';
+import { sourceLabel } from '../domain/sources.js';
+import { createLogger } from '../observability/logger.js';
+import { EXIT } from './errors.js';
+import { backpressureNote, printIngest, stopOnSignals } from './ingest-commands.js';
+import { jsonText } from './json.js';
+import { ingestProgress } from './progress.js';
+
+type WithApp = <T>(cmd: Command, create: boolean, fn: (app: App) => Promise<T>) => Promise<T>;
+const out = (s: string): void => void process.stdout.write(s);
+
+/** Registers the source commands. */
+export function registerSourceCommands(program: Command, withApp: WithApp, setExit: (code: number) => void): void {
+  program
+    .command('add')
+    .description('Add a source (a library: a folder of .md/.html files) with a name and a version, and index it. If indexing fails, nothing stays registered.')
+    .argument('<location>', 'a folder')
+    .option('--name <name>', 'the library name (default: the folder name); letters, digits, ".", "_", "-"')
+    .option('--version <version>', 'the library version, e.g. 18.2 (default: none); several versions of one name live side by side')
+    .option('--include <glob...>', 'index only files matching these globs (relative to the source), e.g. "guide/**"')
+    .option('--exclude <glob...>', 'leave out files and folders matching these globs, e.g. "**/CHANGELOG.md"')
+    .option('--json', 'print the source and the ingest report as JSON')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ docgraph add ./docs                                 a source named "docs"\n  $ docgraph add ../react/docs --name react --version 18\n  $ docgraph add ./site --exclude "drafts/**" --json\n\nThen: docgraph search "useEffect cleanup" --source react --version 18; docgraph refresh react@18; docgraph remove react@18.',
+    )
+    .action(async (location: string, opts: { name?: string; version?: string; include?: string[]; exclude?: string[]; json?: boolean }, cmd: Command) => {
+      await withApp(cmd, true, async (app) => {
+        const run = await withProgress(app, !opts.json, (r) =>
+          app.registry.add(
+            { location, ...(opts.name !== undefined ? { name: opts.name } : {}), ...(opts.version !== undefined ? { version: opts.version } : {}), ...(opts.include ? { include: opts.include } : {}), ...(opts.exclude ? { exclude: opts.exclude } : {}) },
+            r,
+          ),
+        );
+        printRuns([run], opts.json, setExit);
+      });
+    });
+
+  program
+    .command('sources')
+    .description('List the sources (libraries) of the index: name, version, kind, documents, when last refreshed, and where they come from.')
+    .option('--json', 'print as JSON (the fields list_sources gives over MCP and GET /v1/sources over REST; no locations)')
+    .addHelpText('after', '\nExamples:\n  $ docgraph sources\n  $ docgraph sources --json')
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      await withApp(cmd, false, async (app) => {
+        const all = await app.listSources();
+        if (opts.json) {
+          out(jsonText({ sources: all.map((s) => ({ name: s.name, version: s.version, kind: s.kind, documents: s.documents, createdAt: s.createdAt, refreshedAt: s.refreshedAt })) }));
+          return;
+        }
+        if (all.length === 0) {
+          out('No sources yet: add one with `docgraph add <folder>` or `docgraph ingest <folder>`.\n');
+          return;
+        }
+        for (const s of all) {
+          out(`${sourceLabel(s)}  ${s.kind}  ${s.documents} documents  ${s.refreshedAt ? `refreshed ${s.refreshedAt}` : `added ${s.createdAt}`}\n  ${s.location}\n`);
+        }
+      });
+    });
+
+  program
+    .command('refresh')
+    .description('Index what changed in a source (NAME or NAME@VERSION), or in every source when none is named.')
+    .argument('[source]', 'NAME or NAME@VERSION (`docgraph sources` lists them)')
+    .option('--json', 'print each source and its ingest report as JSON')
+    .addHelpText('after', '\nExamples:\n  $ docgraph refresh react@18\n  $ docgraph refresh            every source')
+    .action(async (spec: string | undefined, opts: { json?: boolean }, cmd: Command) => {
+      // the config file's sources may make the index
+      await withApp(cmd, spec === undefined, async (app) => {
+        const runs = await withProgress(app, !opts.json, (r) => app.registry.refresh(spec, r));
+        printRuns(runs, opts.json, setExit, spec === undefined);
+      });
+    });
+
+  program
+    .command('remove')
+    .description('Remove a source (NAME or NAME@VERSION) and its documents from the index. Documents leave in jobs, each atomically; the files are not touched.')
+    .argument('<source>', 'NAME or NAME@VERSION')
+    .option('--json', 'print what was removed as JSON')
+    .addHelpText('after', '\nExamples:\n  $ docgraph remove react@17\n  $ docgraph remove docs --json')
+    .action(async (spec: string, opts: { json?: boolean }, cmd: Command) => {
+      await withApp(cmd, false, async (app) => {
+        const stop = stopOnSignals('remove', app.config.worker.graceMs);
+        try {
+          const r = await app.registry.remove(spec, { signal: stop.signal, log: createLogger(app.config.logLevel) });
+          if (opts.json) out(jsonText({ name: r.source.name, version: r.source.version, removedDocuments: r.removed }));
+          else out(`removed ${sourceLabel(r.source)} (${r.removed} documents)\n`);
+        } finally {
+          stop.dispose();
+        }
+      });
+    });
+}
+
+async function withProgress<T>(app: App, show: boolean, fn: (run: Parameters<App['registry']['add']>[1]) => Promise<T>): Promise<T> {
+  const bar = ingestProgress(show);
+  const stop = stopOnSignals('ingest', app.config.worker.graceMs);
+  try {
+    return await fn({ onProgress: bar.update, log: createLogger(app.config.logLevel), onBackpressure: backpressureNote, signal: stop.signal });
+  } finally {
+    bar.stop();
+    stop.dispose();
+  }
+}
+
+/** `list`: a list of sources (`refresh` of every source) even when it holds one; else the one source. */
+function printRuns(runs: readonly SourceRun[], json: boolean | undefined, setExit: (code: number) => void, list = false): void {
+  if (json) out(jsonText(!list && runs.length === 1 && runs[0] ? wire(runs[0]) : { sources: runs.map(wire) }));
+  for (const r of runs) {
+    if (!json) {
+      out(`${sourceLabel(r.source)}:\n`);
+      printIngest(r.report, true);
+    }
+    if (r.report.failed?.some((f) => f.state === 'dead')) setExit(EXIT.failure);
+  }
+}
+
+function wire(r: SourceRun): Record<string, unknown> {
+  return { name: r.source.name, version: r.source.version, kind: r.source.kind, refreshedAt: r.source.refreshedAt, report: r.report };
+}
+
