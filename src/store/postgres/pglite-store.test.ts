@@ -109,5 +109,7 @@ describe('PgStore on PGlite: pgvector', () => {
     expect((await pglite.query("SELECT to_regclass('section_embeddings') AS t")).rows).toEqual([{ t: null }]);
     await expect(open('pgvector')).rejects.toMatchObject({ code: 'CONFIG_INVALID', hint: expect.stringContaining('?vectors=memory') });
     expect((await open('auto')).vectorSearchMode).toBe('memory');
+    // and opening an existing index changes nothing in the database: no extension was created for it
+    expect((await pglite.query("SELECT extname FROM pg_extension WHERE extname = 'vector'")).rows).toEqual([]);
   });
 });
