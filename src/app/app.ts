@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { changesChannel, type SharedStateStatus } from '../cache/shared-state.js';
+import { changesChannel, type SharedState, type SharedStateStatus } from '../cache/shared-state.js';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../observability/logger.js';
 import { NotFoundError } from '../domain/errors.js';
@@ -198,6 +198,11 @@ export class App {
     const embedder = await this.embedderPromise.catch(() => undefined);
     this.loadedEmbedder = embedder;
     return search({ store: this.store, embedder }, query, options);
+  }
+
+  /** What replicas share (Redis), when configured, and the prefix of this index's keys in it. */
+  get shared(): { state: SharedState; keyPrefix: string } | undefined {
+    return this.backend.shared ? { state: this.backend.shared, keyPrefix: `docgraph:${this.backend.key}` } : undefined;
   }
 
   /**

@@ -6,6 +6,8 @@
  * `publish` do nothing, and `state()` says so, so a search never fails
  * because the cache did.
  */
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+
 export interface SharedState {
   /** A cached value, or undefined (absent, expired, or the server unreachable). */
   get(key: string): Promise<string | undefined>;
@@ -16,6 +18,12 @@ export interface SharedState {
   /** Calls `listener` with every message published on `channel` from now on (resubscribes after reconnecting). */
   subscribe(channel: string, listener: (message: string) => void): Promise<void>;
   state(): SharedStateStatus;
+  /**
+   * A rate limiter whose counts every replica shares (keys under
+   * `keyPrefix`); while the server is unreachable, `insurance` counts in this
+   * process instead, and the shared counts resume when it is back.
+   */
+  rateLimiter(options: { keyPrefix: string; points: number; duration: number; insurance: RateLimiterAbstract }): RateLimiterAbstract;
   close(): Promise<void>;
 }
 

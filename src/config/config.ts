@@ -84,7 +84,7 @@ const rateLimitSchema = z
       .min(0)
       .max(1_000_000)
       .default(0)
-      .describe('Requests a minute `docgraph serve` takes on /v1 and /mcp per API key, or per client address for requests without one; past it 429 with Retry-After. 0 (the default) turns the limit off (env DOCGRAPH_RATE_LIMIT).'),
+      .describe('Requests a minute `docgraph serve` takes on /v1 and /mcp per API key, or per client address for requests without one; past it 429 with Retry-After. With --redis every replica counts against one limit (counted in each process while Redis is down). 0 (the default) turns the limit off (env DOCGRAPH_RATE_LIMIT).'),
   })
   .strict()
   .default({ perMinute: 0 });

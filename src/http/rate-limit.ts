@@ -1,13 +1,17 @@
 /**
  * Requests per minute, per API key (a request with a key) or per client IP
- * (one without), in this process's memory (rate-limiter-flexible's fixed
- * window of 60 s): config `rateLimit.perMinute`, env DOCGRAPH_RATE_LIMIT;
- * 0 turns it off. Past the limit: 429 with Retry-After (seconds until the
- * window ends). Several replicas each count their own requests.
+ * (one without), rate-limiter-flexible's fixed window of 60 s: config
+ * `rateLimit.perMinute`, env DOCGRAPH_RATE_LIMIT; 0 turns it off. Past the
+ * limit: 429 with Retry-After (seconds until the window ends). With
+ * `--redis` the counts live in Redis, so every replica counts against one
+ * limit (RateLimiterRedis); while Redis is unreachable each process counts
+ * in its own memory (the insurance limiter), which `onStore` hears, and the
+ * shared counts resume when it is back. Without Redis: memory.
  */
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, MiddlewareHandler } from 'hono';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { SharedState } from '../cache/shared-state.js';
 import type { AuthVariables } from './auth.js';
 import { errorResponse } from './errors.js';
 
@@ -17,6 +21,10 @@ export interface RateLimitOptions {
   onLimited?: (by: 'key' | 'ip') => void;
   /** How a refusal is written for this request (REST's error shape, or JSON-RPC on /mcp). */
   style?: (c: Context) => 'rest' | 'rpc';
+  /** Count in the state replicas share (Redis), under this key prefix. */
+  shared?: { state: SharedState; keyPrefix: string };
+  /** Hears where requests are counted whenever that changes (first with the first request): `memory` while the shared state is down. */
+  onStore?: (store: 'redis' | 'memory') => void;
 }
 
 /** The client's address as the socket reports it (a proxy in front makes every client one address: rate-limit there instead). */
@@ -29,8 +37,16 @@ function clientIp(c: Context): string {
 }
 
 export function rateLimit(opts: RateLimitOptions): MiddlewareHandler<{ Variables: AuthVariables }> {
-  const limiter = new RateLimiterMemory({ points: opts.perMinute, duration: 60 });
+  const memory = new RateLimiterMemory({ points: opts.perMinute, duration: 60 });
+  const shared = opts.shared;
+  const limiter: RateLimiterAbstract = shared ? shared.state.rateLimiter({ keyPrefix: shared.keyPrefix, points: opts.perMinute, duration: 60, insurance: memory }) : memory;
+  let store: 'redis' | 'memory' | undefined;
   return async (c, next) => {
+    const now = shared && shared.state.state().status === 'up' ? 'redis' : 'memory';
+    if (now !== store) {
+      store = now;
+      opts.onStore?.(now);
+    }
     const caller = c.get('caller');
     const by = caller && caller.id !== 'anonymous' ? 'key' : 'ip';
     const key = by === 'key' ? `key:${caller!.id}` : `ip:${clientIp(c)}`;

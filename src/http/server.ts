@@ -38,7 +38,7 @@ const LISTEN_BACKLOG = 4096;
 
 /** What the HTTP surface serves: the operations' app (searches on threads when there are), and the App for keys, the queue and readiness. */
 export interface HttpService extends McpContext {
-  service: Pick<App, 'keys' | 'ingestion' | 'probeIndex' | 'listSources' | 'embedderBreaker'> & { config: Pick<Config, 'watch'> };
+  service: Pick<App, 'keys' | 'ingestion' | 'probeIndex' | 'listSources' | 'embedderBreaker' | 'shared'> & { config: Pick<Config, 'watch'> };
   /** A folder's real path, INVALID_INPUT when it is not a folder (App.checkSourceFolder). */
   checkFolder: (dir: string) => string;
 }
@@ -115,7 +115,11 @@ export function createHttpApp(svc: HttpService, opts: HttpAppOptions): { app: Ho
   });
   app.use('*', rebindingGuard({ bindHost: server.host, allowedHosts: server.allowedHosts, allowedOrigins: server.allowedOrigins }));
 
-  app.get('/health', (c) => c.json({ status: 'ok', version: VERSION, mcp_sessions: sessions.size, event_store: sessions.eventStats(), load: limiter.stats() }));
+  // where rate limits are counted: shared through Redis, or in this process (none set, no Redis, or Redis down)
+  let rateLimitStore: 'redis' | 'memory' = svc.service.shared ? 'redis' : 'memory';
+  app.get('/health', (c) =>
+    c.json({ status: 'ok', version: VERSION, mcp_sessions: sessions.size, event_store: sessions.eventStats(), load: limiter.stats(), rate_limit_store: rateLimitStore }),
+  );
   const ready = () => readiness({ probeIndex: () => svc.service.probeIndex(), queue: queueFigures, thresholds: opts.config.health, embedder: { provider: opts.config.embedder.provider, degraded: () => metrics.lastDegraded, breaker } });
   app.get('/health/ready', async (c) => {
     const r = await ready();
@@ -128,7 +132,18 @@ export function createHttpApp(svc: HttpService, opts: HttpAppOptions): { app: Ho
   const auth = authenticate({ envKey: server.apiKey, keys: svc.service.keys, required: keyRequired(server) }, (c) => (isMcp(c) ? rpcRefusal : restRefusal));
   for (const p of guarded) app.use(p, auth);
   if (opts.config.rateLimit.perMinute > 0) {
-    const limit = rateLimit({ perMinute: opts.config.rateLimit.perMinute, onLimited: (by) => metrics.rateLimited.inc({ by }), style: (c) => (isMcp(c) ? 'rpc' : 'rest') });
+    const shared = svc.service.shared;
+    const limit = rateLimit({
+      perMinute: opts.config.rateLimit.perMinute,
+      onLimited: (by) => metrics.rateLimited.inc({ by }),
+      style: (c) => (isMcp(c) ? 'rpc' : 'rest'),
+      ...(shared ? { shared: { state: shared.state, keyPrefix: `${shared.keyPrefix}:ratelimit` } } : {}),
+      onStore: (store) => {
+        rateLimitStore = store;
+        if (store === 'memory' && shared) svc.log?.warn({ redis: shared.state.state().location }, 'redis unreachable: rate limits counted in this process until it is back');
+        else if (shared) svc.log?.info({ redis: shared.state.state().location }, 'rate limits shared through redis');
+      },
+    });
     for (const p of ['/v1/*', '/mcp']) app.use(p, limit);
   }
   app.use(

@@ -1,4 +1,5 @@
 import type { Redis as RedisClient, RedisOptions } from 'ioredis';
+import { RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { ConfigError } from '../../domain/errors.js';
 import type { SharedState, SharedStateStatus } from '../shared-state.js';
 
@@ -112,6 +113,11 @@ export class RedisState implements SharedState {
       await sub.connect().catch(() => undefined);
     }
     await this.subscriber.subscribe(channel).catch(() => undefined);
+  }
+
+  rateLimiter(options: { keyPrefix: string; points: number; duration: number; insurance: RateLimiterAbstract }): RateLimiterAbstract {
+    // commands fail fast while the server is away (no offline queue, no retries): the insurance answers then
+    return new RateLimiterRedis({ storeClient: this.client, keyPrefix: options.keyPrefix, points: options.points, duration: options.duration, insuranceLimiter: options.insurance });
   }
 
   async close(): Promise<void> {

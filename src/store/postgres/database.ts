@@ -100,9 +100,15 @@ export class PgDatabase {
     return db;
   }
 
-  async query<R extends Pg.QueryResultRow = Record<string, unknown>>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
+  /**
+   * One statement on a pooled connection (autocommit). `prepared`: a name
+   * for it, so each connection parses and plans it once and then only binds
+   * (for hot statements; one name, one text).
+   */
+  async query<R extends Pg.QueryResultRow = Record<string, unknown>>(sql: string, params: readonly unknown[] = [], prepared?: string): Promise<R[]> {
     this.live();
     try {
+      if (prepared !== undefined) return (await this.pool.query<R>({ name: prepared, text: sql, values: params as unknown[] })).rows;
       return (await this.pool.query<R>(sql, params as unknown[])).rows;
     } catch (e) {
       throw connectionFailure(e, this.location);

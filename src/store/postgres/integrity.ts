@@ -3,6 +3,8 @@
  * as on SQLite (store/sqlite/integrity.ts) over this schema, in one
  * REPEATABLE READ snapshot. Foreign keys with ON DELETE CASCADE keep lexical
  * rows and vectors from outliving their section, but verify still counts.
+ * A vector without its pgvector embedding (where the index has them) counts
+ * as a missing vector: `verify --repair` rewrites its document.
  */
 import type { DocumentProblems, IndexIntegrity, IntegrityReport } from '../integrity.js';
 import type { PgDatabase, Queryable } from './database.js';
@@ -41,6 +43,18 @@ export async function checkIntegrity(db: PgDatabase, dimensions: number | undefi
       )
     ).rows;
     for (const r of noVector) problem(r.doc_id).missingVectors += r.n;
+    // with pgvector embeddings (store migration 3), a vector without its embedding is one search cannot find
+    if ((await c.query<{ found: boolean }>("SELECT to_regclass('section_embeddings') IS NOT NULL AS found")).rows[0]?.found) {
+      const noEmbedding = (
+        await c.query<{ doc_id: string; n: number }>(
+          `SELECT s.doc_id, COUNT(*)::int AS n FROM sections s JOIN section_vectors v ON v.section_rowid = s.rowid
+           LEFT JOIN section_embeddings x ON x.section_rowid = s.rowid
+           WHERE x.section_rowid IS NULL AND length(v.vec) = $1 GROUP BY s.doc_id`,
+          [(dimensions ?? 0) * 4],
+        )
+      ).rows;
+      for (const r of noEmbedding) problem(r.doc_id).missingVectors += r.n;
+    }
     const exists = (col: string): string =>
       `(EXISTS (SELECT 1 FROM sections WHERE id = e.${col}) OR EXISTS (SELECT 1 FROM entities WHERE id = e.${col}) OR EXISTS (SELECT 1 FROM documents WHERE id = e.${col}))`;
     const orphanEdges = (

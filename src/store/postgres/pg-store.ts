@@ -85,9 +85,9 @@ export class PgStore implements Store {
    * `vectors` (default `auto`): `pgvector` answers vector search in the
    * database and is CONFIG_INVALID where the index cannot have pgvector
    * embeddings; `memory` keeps the in-memory index; `auto` takes pgvector
-   * when it can. Unless `memory`, the `vector` extension is created (in
-   * schema public) when the server has it and this user may, so a new index
-   * gets its embeddings table (migration 3).
+   * when it can. Unless `memory`, an index not yet at migration 3 (a new
+   * one) first gets the `vector` extension created (in schema public) when
+   * the server has it and this user may, so it gets its embeddings table.
    */
   static async open(options: PgDatabaseOptions & { create?: boolean; vectors?: VectorSearchChoice }): Promise<PgStore> {
     const choice = options.vectors ?? 'auto';
@@ -101,7 +101,8 @@ export class PgStore implements Store {
           hint: 'run `docgraph ingest <folder>` with this --store first, or check the URL and its ?schema=',
         });
       }
-      if (choice !== 'memory') await createVectorExtension(db, choice === 'pgvector');
+      // only an index that migration 3 has not seen yet can still get embeddings: elsewhere nothing is created
+      if (choice !== 'memory' && (await storeVersion(db)) < 3) await createVectorExtension(db, choice === 'pgvector');
       await migrate(db, 'store', PG_STORE_MIGRATIONS);
       const embeddings = await embeddingsOf(db);
       if (choice === 'pgvector' && !embeddings) {
@@ -634,6 +635,13 @@ async function hasIndex(db: PgDatabase): Promise<boolean> {
   const rows = await db.query<{ found: boolean }>("SELECT to_regclass('docgraph_schema') IS NOT NULL AS found");
   if (!rows[0]?.found) return false;
   return (await db.query("SELECT 1 FROM docgraph_schema WHERE component = 'store'")).length > 0;
+}
+
+/** The store schema's migration version (0: none yet). */
+async function storeVersion(db: PgDatabase): Promise<number> {
+  // two statements: a statement naming a table that does not exist fails as it is parsed
+  if (!(await db.query<{ found: boolean }>("SELECT to_regclass('docgraph_schema') IS NOT NULL AS found"))[0]?.found) return 0;
+  return (await db.query<{ version: number }>("SELECT version FROM docgraph_schema WHERE component = 'store'"))[0]?.version ?? 0;
 }
 
 /** The embedder recorded now, read in the caller's transaction and locked: shared (a writer) or exclusive (a switch). */

@@ -96,9 +96,11 @@ describe('PgStore on PGlite: pgvector', () => {
     const w = documentWrite({ uri: 'a.md', sections: [{ heading: 'A', text: 'a', vector: [0, 1, 0, 0] }, { heading: 'B', text: 'b', vector: [1, 0, 0, 0] }] });
     await first.upsertSource({ id: w.document.sourceId, kind: 'fs', location: '/docs/a', createdAt: '2025-01-01T00:00:00.000Z' });
     await first.writeDocument(w);
-    await first.close();
     await pglite.exec('DELETE FROM section_embeddings');
+    // verify sees the drift (a handle that does not backfill: it reads the tables as they are)
+    expect((await first.integrity.check(4)).problems).toMatchObject([{ uri: 'a.md', missingVectors: 2 }]);
     const again = await open();
+    expect((await again.integrity.check(4)).problems).toEqual([]);
     expect((await again.vectorSearch(unit([1, 0, 0, 0]), 1)).map((h) => h.sectionId)).toEqual([w.sections[1]!.id]);
   });
 
@@ -109,5 +111,7 @@ describe('PgStore on PGlite: pgvector', () => {
     expect((await pglite.query("SELECT to_regclass('section_embeddings') AS t")).rows).toEqual([{ t: null }]);
     await expect(open('pgvector')).rejects.toMatchObject({ code: 'CONFIG_INVALID', hint: expect.stringContaining('?vectors=memory') });
     expect((await open('auto')).vectorSearchMode).toBe('memory');
+    // and opening an existing index changes nothing in the database: no extension was created for it
+    expect((await pglite.query("SELECT extname FROM pg_extension WHERE extname = 'vector'")).rows).toEqual([]);
   });
 });
