@@ -64,9 +64,29 @@ describe('/metrics', () => {
     expect(sample(text, 'docgraph_dlq_size')).toBe(0);
     expect(sample(text, 'docgraph_queue_oldest_pending_age_seconds')).toBe(0);
     expect(sample(text, 'docgraph_process_resident_memory_bytes')).toBeGreaterThan(0);
+    // search latency per stage: each of the two searches timed every stage (on the search threads)
+    for (const stage of ['plan', 'lexical', 'vector', 'entity', 'fusion', 'expansion']) expect(sample(text, 'docgraph_search_stage_duration_seconds_count', { stage }), stage).toBe(2);
+    expect(sample(text, 'docgraph_verify_last_run_timestamp_seconds')).toBe(0); // no verify has run yet
     const unmatched = await getJson(`${served.url}/v1/no/such/route/${Math.random()}`);
     expect(unmatched.status).toBe(404);
     expect(sample(await metrics(), 'docgraph_http_requests_total', { route: 'unmatched', status: '404' })).toBe(1);
+  });
+
+  it("shows the last verify's drift, whichever process ran it", async () => {
+    const clean = await run(ws.dir, ['verify', '--json']);
+    expect(clean.code, clean.stderr).toBe(0);
+    let text = await metrics();
+    expect(sample(text, 'docgraph_verify_drift_ratio')).toBe(0);
+    expect(sample(text, 'docgraph_verify_wrong')).toBe(0);
+    expect(sample(text, 'docgraph_verify_last_run_timestamp_seconds')).toBeGreaterThan(Date.parse('2020-01-01') / 1000);
+    writeFileSync(join(ws.docs, 'a.md'), '# Certificates\n\nRotate the certificate monthly now.\n'); // changed, not re-ingested
+    const drifted = await run(ws.dir, ['verify', '--json']);
+    expect(drifted.code).toBe(1);
+    const report = JSON.parse(drifted.stdout) as { checked: number; wrong: number };
+    text = await metrics();
+    expect(sample(text, 'docgraph_verify_wrong')).toBe(report.wrong);
+    expect(report.wrong).toBeGreaterThan(0);
+    expect(sample(text, 'docgraph_verify_drift_ratio')).toBeCloseTo(report.wrong / report.checked, 6);
   });
 
   it('exposes every metric docs/operations.md lists, and each is prefixed docgraph_', async () => {

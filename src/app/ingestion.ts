@@ -91,6 +91,16 @@ export interface WatchOptions {
 const MAX_ENQUEUE_BATCH = 100;
 
 /** The queue's figures as an operator reads them. */
+/** The figures of the last verify run, kept in the index. */
+export interface LastVerify {
+  /** ISO 8601. */
+  at: string;
+  checked: number;
+  wrong: number;
+}
+
+const LAST_VERIFY_BLOB = 'last-verify';
+
 export interface QueueStatus extends Omit<QueueStats, 'workers'> {
   workers: (QueueStats['workers'][number] & { alive: boolean })[];
   /** What needs doing, e.g. jobs pending with no live worker. */
@@ -299,8 +309,32 @@ export class Ingestion {
     };
   }
 
-  /** Checks the index against the files and itself; with `repair`, re-queues what drifted and drops what nothing owns. */
-  verify(o: { repair?: boolean } = {}): Promise<VerifyReport> {
+  /**
+   * Checks the index against the files and itself; with `repair`, re-queues
+   * what drifted and drops what nothing owns. The figures are kept in the
+   * index (lastVerify), for /metrics of any process on it.
+   */
+  async verify(o: { repair?: boolean } = {}): Promise<VerifyReport> {
+    const report = await this.verifyNow(o);
+    const last: LastVerify = { at: new Date().toISOString(), checked: report.checked, wrong: report.wrong };
+    // a failure to note it (a read-only file) does not fail the verify
+    await this.store.putBlob(LAST_VERIFY_BLOB, new TextEncoder().encode(JSON.stringify(last))).catch(() => undefined);
+    return report;
+  }
+
+  /** What the last `verify` on this index found (any process's), undefined before the first. */
+  async lastVerify(): Promise<LastVerify | undefined> {
+    const raw = await this.store.getBlob(LAST_VERIFY_BLOB);
+    if (!raw) return undefined;
+    try {
+      const v = JSON.parse(new TextDecoder().decode(raw)) as LastVerify;
+      return typeof v.checked === 'number' && typeof v.wrong === 'number' && typeof v.at === 'string' ? v : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private verifyNow(o: { repair?: boolean }): Promise<VerifyReport> {
     return verifyIndex(
       {
         config: this.config,

@@ -68,7 +68,7 @@ export function createHttpApp(svc: HttpService, opts: HttpAppOptions): { app: Ho
   const { server } = opts.config;
   const queueFigures = () => svc.service.ingestion.status();
   const breaker = () => svc.service.embedderBreaker();
-  const metrics = new Metrics({ queue: queueFigures, breaker });
+  const metrics = new Metrics({ queue: queueFigures, breaker, verify: () => svc.service.ingestion.lastVerify() });
   const onRecorded = (t: SearchTelemetry): void => {
     for (const c of t.embedderCalls) if (c.outcome !== 'ok' && c.outcome !== 'rejected') svc.log?.warn({ outcome: c.outcome, reason: c.error }, 'query embedding failed: the search answered without vectors');
   };

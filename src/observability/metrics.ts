@@ -32,6 +32,8 @@ export interface ScrapeSources {
   queue?: () => Promise<QueueFigures>;
   /** The query embedder's breaker state in this process; undefined = no breaker (builtin, or not loaded yet). */
   breaker?: () => { state: string } | undefined;
+  /** What the last `docgraph verify` on the index found (kept in the index); undefined before the first. */
+  verify?: () => Promise<{ at: string; checked: number; wrong: number } | undefined>;
 }
 
 export class Metrics {
@@ -55,6 +57,9 @@ export class Metrics {
   private readonly staleLeases = new Gauge({ name: 'docgraph_queue_stale_leases', help: 'Running jobs whose lease expired and that no reaper has handled yet.', registers: [this.registry] });
   private readonly dlqSize = new Gauge({ name: 'docgraph_dlq_size', help: 'Jobs in the dead letter queue.', registers: [this.registry] });
   private readonly paused = new Gauge({ name: 'docgraph_queue_backpressure_paused', help: '1 while the queue is above its high-water mark (producers pause, POST /v1/ingest answers 503).', registers: [this.registry] });
+  private readonly verifyDrift = new Gauge({ name: 'docgraph_verify_drift_ratio', help: 'Share (0–1) of what the last `docgraph verify` on this index checked that was wrong (documents, files, entities); 0 before the first verify.', registers: [this.registry] });
+  private readonly verifyWrong = new Gauge({ name: 'docgraph_verify_wrong', help: 'How many things the last `docgraph verify` found wrong.', registers: [this.registry] });
+  private readonly verifyAt = new Gauge({ name: 'docgraph_verify_last_run_timestamp_seconds', help: 'When the last `docgraph verify` ran (Unix time), by any process on this index; 0 before the first.', registers: [this.registry] });
   private readonly scrapeErrors = new Counter({ name: 'docgraph_metrics_queue_read_errors_total', help: 'Scrapes that could not read the queue figures (the gauges kept their last values).', registers: [this.registry] });
 
   /** Retrievers the last search answered without (`vector` when the embedder was down); empty when it had them all. */
@@ -82,6 +87,12 @@ export class Metrics {
 
   /** The text exposition, with the queue gauges read now. */
   async text(): Promise<string> {
+    const verify = await this.sources.verify?.().catch(() => undefined);
+    if (verify) {
+      this.verifyDrift.set(verify.checked > 0 ? verify.wrong / verify.checked : 0);
+      this.verifyWrong.set(verify.wrong);
+      this.verifyAt.set(Date.parse(verify.at) / 1000);
+    }
     const breaker = this.sources.breaker?.();
     if (breaker) for (const state of BREAKER_STATES) this.breakerState.set({ state }, breaker.state === state ? 1 : 0);
     if (this.sources.queue) {
