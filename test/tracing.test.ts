@@ -1,11 +1,13 @@
 // Issue 14 item 6: `docgraph serve` with OTEL_EXPORTER_OTLP_ENDPOINT exports OpenTelemetry spans over
-// OTLP/HTTP (JSON) to a receiver this test runs on loopback: one per HTTP request, a `search` span under
+// OTLP/HTTP (JSON) to a receiver this test runs on loopback: one per HTTP request and MCP tool call, a `search` span under
 // it with one child per search stage (timed on the search thread, made on the main one), and one per
 // ingest job attempt of the server's worker.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queueDocs, until, workspace } from './helpers/docgraph.js';
 import { getJson, serveIn, type Served } from './helpers/serve.js';
@@ -77,6 +79,13 @@ describe('OpenTelemetry traces', () => {
     await until(async () => (await getJson(`${served.url}/v1/search?q=certificate`)).body.hits?.length > 0, 'the queued documents to be indexed');
     const r = await getJson(`${served.url}/v1/search?q=rotate%20certificate`);
     expect(r.status).toBe(200);
+    const client = new Client({ name: 'tracing-test', version: '1' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${served.url}/mcp`)));
+    try {
+      await client.callTool({ name: 'search_docs', arguments: { query: 'log level' } });
+    } finally {
+      await client.close();
+    }
     expect(await served.stop()).toBe(0); // shutting down flushes the batch of spans
 
     const byName = (name: string) => receiver.spans.filter((s) => s.name === name);
@@ -92,6 +101,13 @@ describe('OpenTelemetry traces', () => {
     expect(search!.traceId).toBe(req.traceId);
     const stages = receiver.spans.filter((s) => s.parentSpanId === search!.spanId).map((s) => s.name);
     expect(new Set(stages)).toEqual(new Set(['search.plan', 'search.lexical', 'search.vector', 'search.entity', 'search.fusion', 'search.expansion']));
+
+    // an MCP tool call: its span under the POST /mcp request, its search under it
+    const tool = byName('mcp.tool search_docs')[0]!;
+    expect(tool).toBeDefined();
+    expect(attr(tool, 'mcp.tool.outcome')).toBe('ok');
+    expect(receiver.spans.find((s) => s.spanId === tool.parentSpanId)?.name).toBe('POST /mcp');
+    expect(receiver.spans.some((s) => s.name === 'search' && s.parentSpanId === tool.spanId)).toBe(true);
 
     const jobs = byName('ingest.job');
     expect(jobs.length).toBeGreaterThanOrEqual(2);
