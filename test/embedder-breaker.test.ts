@@ -14,12 +14,12 @@ let fake: FakeEmbeddings;
 let ws: ReturnType<typeof workspace>;
 let served: Served;
 
-const HALF_OPEN_MS = 3000;
+const HALF_OPEN_MS = 5000;
 
 beforeAll(async () => {
   fake = await FakeEmbeddings.start();
   ws = workspace({
-    embedder: { provider: 'openai', model: 'fake', baseUrl: fake.baseUrl, apiKey: 'sk-test-0123456789abcdef', dimensions: 8, queryTimeoutMs: 300, queryRetries: 0, breakerFailures: 2, breakerHalfOpenMs: HALF_OPEN_MS },
+    embedder: { provider: 'openai', model: 'fake', baseUrl: fake.baseUrl, apiKey: 'sk-test-0123456789abcdef', dimensions: 8, queryTimeoutMs: 1000, queryRetries: 0, breakerFailures: 2, breakerHalfOpenMs: HALF_OPEN_MS },
   });
   writeFileSync(join(ws.docs, 'tls.md'), '# Rotate the TLS certificate\n\nRun `certctl rotate` to rotate the TLS certificate of the gateway.\n');
   writeFileSync(join(ws.docs, 'logs.md'), '# Log levels\n\nSet `log_level` to debug for verbose logs.\n');
@@ -55,7 +55,7 @@ describe('the embedder breaker', () => {
     }
     const ready = await getJson(`${served.url}/health/ready`);
     expect(ready.status).toBe(200); // degraded, not unready
-    expect(ready.body.embedder).toMatchObject({ provider: 'openai', status: 'degraded', breaker: { state: 'open', last_error: expect.stringContaining('300 ms') } });
+    expect(ready.body.embedder).toMatchObject({ provider: 'openai', status: 'degraded', breaker: { state: 'open', last_error: expect.stringContaining('1000 ms') } });
     expect(Date.parse(ready.body.embedder.breaker.retry_at)).toBeGreaterThan(Date.parse(ready.body.embedder.breaker.since));
 
     const seen = fake.requests;

@@ -65,6 +65,8 @@ describe('/metrics', () => {
     expect(sample(text, 'docgraph_queue_oldest_pending_age_seconds')).toBe(0);
     expect(sample(text, 'docgraph_process_resident_memory_bytes')).toBeGreaterThan(0);
     expect(sample(text, 'docgraph_ready')).toBe(1);
+    // search latency per stage: each of the two searches timed every stage (on the search threads)
+    for (const stage of ['plan', 'lexical', 'vector', 'entity', 'fusion', 'expansion']) expect(sample(text, 'docgraph_search_stage_duration_seconds_count', { stage }), stage).toBe(2);
     const unmatched = await getJson(`${served.url}/v1/no/such/route/${Math.random()}`);
     expect(unmatched.status).toBe(404);
     expect(sample(await metrics(), 'docgraph_http_requests_total', { route: 'unmatched', status: '404' })).toBe(1);

@@ -16,6 +16,7 @@ import { DocgraphError, EmbedderChangedError, EmbedderError, isUnindexable } fro
 export { EmbedderChangedError };
 import { sourceId } from '../domain/ids.js';
 import type { Embedder } from '../embed/embedder.js';
+import { inSpan } from '../observability/tracing.js';
 import { documentJobHandler, stillUnindexable, type DocumentCommit, type PlanCache } from '../ingest/handler.js';
 import type { IngestProgress, IngestReport } from '../ingest/ingest.js';
 import { DELETE_DOCUMENT, DELETED, DOCUMENT_JOB_TYPES, INGEST_DOCUMENT, type DocumentJobPayload, type DocumentOutcome } from '../ingest/jobs.js';
@@ -259,7 +260,7 @@ export class Ingestion {
     await settleRelinks(this.store);
     return runWorker<DocumentJobPayload>({
       queue: this.queue,
-      handler: this.handler(),
+      handler: tracedJobs(this.handler()),
       ...(o.worker ? { worker: o.worker } : {}),
       concurrency: o.concurrency ?? c.worker.concurrency,
       leaseMs: c.queue.leaseMs,
@@ -725,4 +726,9 @@ function logEvent(log: Logger, e: WorkerEvent): void {
       log.error({ job: e.jobId, err: e.error }, 'worker error');
       break;
   }
+}
+
+/** Each job attempt in a span of its own (`ingest.job`; nothing is made unless tracing is on, observability/tracing.ts). */
+function tracedJobs<C extends { job: { id: string; type: string; uri: string }; attempt: number }>(handler: (ctx: C) => Promise<void>): (ctx: C) => Promise<void> {
+  return (ctx) => inSpan('ingest.job', { 'docgraph.job.id': ctx.job.id, 'docgraph.job.type': ctx.job.type, 'docgraph.job.uri': ctx.job.uri, 'docgraph.job.attempt': ctx.attempt }, () => handler(ctx));
 }

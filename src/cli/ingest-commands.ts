@@ -12,6 +12,7 @@ import { loadConfig, type Config } from '../config/config.js';
 import { InvalidInputError, isUnindexable, NotFoundError } from '../domain/errors.js';
 import type { IngestReport } from '../ingest/ingest.js';
 import { createLogger } from '../observability/logger.js';
+import { startTracing, tracingWanted } from '../observability/tracing.js';
 import { formatBytes } from '../parse/input.js';
 import { JOB_STATES, type Job, type JobDetails, type JobState } from '../queue/queue.js';
 import type { WorkerEvent } from '../queue/worker.js';
@@ -36,11 +37,17 @@ function configFor(cmd: Command, extra: { concurrency?: number } = {}): Config {
 }
 
 async function withApp<T>(cmd: Command, create: boolean, fn: (app: App) => Promise<T>, extra: { concurrency?: number } = {}): Promise<T> {
-  const app = await App.open(configFor(cmd, extra), { create });
+  // ingest jobs are traced when OTEL_EXPORTER_OTLP_ENDPOINT is set (the SDK loads only then)
+  const tracing = tracingWanted() ? await startTracing((await import('../mcp/server.js')).VERSION) : undefined;
   try {
-    return await fn(app);
+    const app = await App.open(configFor(cmd, extra), { create });
+    try {
+      return await fn(app);
+    } finally {
+      await app.close();
+    }
   } finally {
-    await app.close();
+    await tracing?.shutdown();
   }
 }
 

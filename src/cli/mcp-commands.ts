@@ -87,6 +87,10 @@ export function registerMcpCommands(program: Command): void {
       // with no more collections than before (docs/benchmarks.md, "Load and shedding"). V8 reads the
       // flag at every collection, so setting it here, before serving, takes effect.
       setFlagsFromString('--heap-growing-percent=100');
+      // spans are exported only when OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise the SDK is not even loaded
+      const { startTracing } = await import('../observability/tracing.js');
+      const { VERSION } = await import('../mcp/server.js');
+      const tracing = await startTracing(VERSION);
       const log = createLogger(config.logLevel, undefined, { secrets: [config.server.apiKey, config.embedder.apiKey] });
       const app = await App.open(config, { log });
       const stop = untilStopped();
@@ -122,6 +126,7 @@ export function registerMcpCommands(program: Command): void {
         stop.dispose();
         await pool?.close();
         await app.close();
+        await tracing?.shutdown();
       }
     });
 

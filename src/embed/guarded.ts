@@ -8,7 +8,7 @@
  * later, one call is let through to test it. Document embeddings (ingest)
  * pass straight through: jobs have their own retries and backoff.
  */
-import { BrokenCircuitError, circuitBreaker, ConsecutiveBreaker, ExponentialBackoff, handleAll, handleWhen, retry, timeout, TimeoutStrategy, TaskCancelledError, wrap, CircuitState } from 'cockatiel';
+import { BrokenCircuitError, circuitBreaker, ConsecutiveBreaker, ExponentialBackoff, handleAll, handleWhen, isBrokenCircuitError, retry, timeout, TimeoutStrategy, TaskCancelledError, wrap, CircuitState } from 'cockatiel';
 import { EmbedderError, isDocgraphError } from '../domain/errors.js';
 import type { EmbedPurpose, Embedder, EmbedderInfo } from './embedder.js';
 
@@ -71,11 +71,11 @@ export class GuardedEmbedder implements Embedder {
       this.since = new Date();
     });
     this.breaker.onBreak((reason) => {
-      if ('error' in reason) this.lastError = reason.error instanceof TaskCancelledError ? `no answer within ${opts.timeoutMs} ms` : messageOf(reason.error);
+      if ('error' in reason) this.lastError = cancelled(reason.error) ? `no answer within ${opts.timeoutMs} ms` : messageOf(reason.error);
     });
     // retry what may pass on a second try; never what the open breaker refused
     const retrying = retry(
-      handleWhen((e) => !(e instanceof BrokenCircuitError) && (e instanceof TaskCancelledError || !isDocgraphError(e) || e.retryable)),
+      handleWhen((e) => !(e instanceof BrokenCircuitError || isBrokenCircuitError(e)) && (cancelled(e) || !isDocgraphError(e) || e.retryable)),
       { maxAttempts: opts.retries, backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 500 }) },
     );
     this.policy = wrap(retrying, this.breaker, timeout(opts.timeoutMs, TimeoutStrategy.Cooperative));
@@ -102,14 +102,14 @@ export class GuardedEmbedder implements Embedder {
       call('ok');
       return out;
     } catch (e) {
-      if (e instanceof BrokenCircuitError) {
+      if (e instanceof BrokenCircuitError || isBrokenCircuitError(e)) {
         call('rejected');
         throw new EmbedderError(this.info().provider, `the embedder's circuit breaker is open after ${this.opts.breakerFailures} failed calls${this.lastError ? ` (last: ${this.lastError})` : ''}`, {
           hint: `searches answer without vectors until a test call succeeds (every embedder.breakerHalfOpenMs, ${this.opts.halfOpenMs} ms)`,
           retryable: true,
         });
       }
-      if (e instanceof TaskCancelledError) {
+      if (cancelled(e)) {
         call('timeout', e);
         throw new EmbedderError(this.info().provider, `no query embedding within ${this.opts.timeoutMs} ms`, { hint: 'raise embedder.queryTimeoutMs if the embedder is slow but working', retryable: true, cause: e });
       }
@@ -132,6 +132,11 @@ export class GuardedEmbedder implements Embedder {
   close(): Promise<void> {
     return this.inner.close();
   }
+}
+
+/** A timeout of the policy (by its marker too: cockatiel 3.2's own isTaskCancelledError tests the wrong field). */
+function cancelled(e: unknown): boolean {
+  return e instanceof TaskCancelledError || (typeof e === 'object' && e !== null && 'isTaskCancelledError' in e);
 }
 
 function messageOf(e: unknown): string {

@@ -13,6 +13,7 @@ import type { McpContext } from '../mcp/server.js';
 import { VERSION } from '../mcp/server.js';
 import { Metrics, timingSearches } from '../observability/metrics.js';
 import { inRequest, loggableTarget } from '../observability/logger.js';
+import { inSpan, SpanKind } from '../observability/tracing.js';
 import type { SearchTelemetry } from '../observability/telemetry.js';
 import { authenticate, authorize, restRefusal, rpcRefusal } from './auth.js';
 import { mountDocsPage } from './docs-page.js';
@@ -96,16 +97,28 @@ export function createHttpApp(svc: HttpService, opts: HttpAppOptions): { app: Ho
     // a caller's id (a proxy's) is kept when it looks like one; otherwise ours
     const given = c.req.header('x-request-id');
     const reqId = given !== undefined && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : randomUUID();
-    await inRequest({ req_id: reqId }, async () => {
-      await next();
-      c.header('x-request-id', reqId);
-      const route = unmatched.has(c.req.raw) ? 'unmatched' : routePath(c, -1);
-      const labels = { method: c.req.method, route, status: String(c.res.status) };
-      const seconds = (performance.now() - started) / 1000;
-      metrics.httpRequests.inc(labels);
-      metrics.httpDuration.observe(labels, seconds);
-      access?.info({ method: labels.method, route, path: loggableTarget(c.req.url), status: c.res.status, duration_ms: Math.round(seconds * 10_000) / 10 }, 'request');
-    });
+    const path = loggableTarget(c.req.url);
+    const attributes = { 'http.request.method': c.req.method, 'url.path': new URL(path, 'http://x').pathname, 'docgraph.req_id': reqId };
+    // every line logged and every span made while serving the request belongs to it
+    await inRequest({ req_id: reqId }, () =>
+      inSpan(
+        c.req.method,
+        attributes,
+        async (span) => {
+          await next();
+          c.header('x-request-id', reqId);
+          const route = unmatched.has(c.req.raw) ? 'unmatched' : routePath(c, -1);
+          span.updateName(`${c.req.method} ${route}`);
+          span.setAttributes({ 'http.route': route, 'http.response.status_code': c.res.status });
+          const labels = { method: c.req.method, route, status: String(c.res.status) };
+          const seconds = (performance.now() - started) / 1000;
+          metrics.httpRequests.inc(labels);
+          metrics.httpDuration.observe(labels, seconds);
+          access?.info({ method: labels.method, route, path, status: c.res.status, duration_ms: Math.round(seconds * 10_000) / 10 }, 'request');
+        },
+        SpanKind.SERVER,
+      ),
+    );
   });
   app.use('*', async (c, next) => {
     const url = c.req.url;

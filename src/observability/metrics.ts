@@ -7,7 +7,9 @@
  * the whole index, whichever process does the work.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { newTelemetry, recordingInto, wallNow, type SearchTelemetry } from './telemetry.js';
+import type { Span } from '@opentelemetry/api';
+import { newTelemetry, recordingInto, type SearchTelemetry } from './telemetry.js';
+import { inSpan, stageSpans } from './tracing.js';
 
 /** Latency buckets in seconds, from a cached lookup to a slow search. */
 const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -131,32 +133,35 @@ export class Metrics {
  * recorded (stages, embedder calls, cache) counted and handed to `onRecorded`
  * (tracing makes spans of it).
  */
-export function timingSearches<T extends { search(...a: never[]): Promise<{ degraded: string[] }> }>(app: T, metrics: Metrics, onRecorded?: (t: SearchTelemetry, startMs: number, ok: boolean) => void): T {
+export function timingSearches<T extends { search(...a: never[]): Promise<{ degraded: string[] }> }>(app: T, metrics: Metrics, onRecorded?: (t: SearchTelemetry) => void): T {
   return new Proxy(app, {
     get(target, key, receiver) {
       const value = Reflect.get(target, key, receiver) as unknown;
       if (typeof value !== 'function') return value;
       if (key !== 'search') return (value as (...a: unknown[]) => unknown).bind(target);
-      return async (...args: unknown[]) => {
-        const end = metrics.searchDuration.startTimer();
-        const record = newTelemetry();
-        const startMs = wallNow();
-        let ok = false;
-        try {
-          const r = await recordingInto(record, () => (value as (...a: unknown[]) => Promise<{ degraded: string[] }>).apply(target, args));
-          ok = true;
-          end({ outcome: 'ok' });
-          for (const d of r.degraded) metrics.searchDegraded.inc({ retriever: d });
-          metrics.lastDegraded = r.degraded;
-          return r;
-        } catch (e) {
-          end({ outcome: 'error' });
-          throw e;
-        } finally {
-          metrics.searchRecorded(record);
-          onRecorded?.(record, startMs, ok);
-        }
-      };
+      const search = (...args: unknown[]) => (value as (...a: unknown[]) => Promise<{ degraded: string[] }>).apply(target, args);
+      return (...args: unknown[]) => inSpan('search', {}, (span) => timedSearch(metrics, span, () => search(...args), onRecorded));
     },
   });
+}
+
+async function timedSearch<R extends { degraded: string[] }>(metrics: Metrics, span: Span, search: () => Promise<R>, onRecorded: ((t: SearchTelemetry) => void) | undefined): Promise<R> {
+  const end = metrics.searchDuration.startTimer();
+  const record = newTelemetry();
+  try {
+    const r = await recordingInto(record, search);
+    end({ outcome: 'ok' });
+    for (const d of r.degraded) metrics.searchDegraded.inc({ retriever: d });
+    metrics.lastDegraded = r.degraded;
+    if (r.degraded.length > 0) span.setAttribute('docgraph.search.degraded', r.degraded);
+    return r;
+  } catch (e) {
+    end({ outcome: 'error' });
+    throw e;
+  } finally {
+    metrics.searchRecorded(record);
+    if (record.cache) span.setAttribute('docgraph.search.cache', record.cache);
+    stageSpans(record.stages);
+    onRecorded?.(record);
+  }
 }
