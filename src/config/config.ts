@@ -130,7 +130,9 @@ const workerSchema = z
 /** One entry of `sources:`: a library `docgraph refresh` registers and `serve` keeps current. */
 const sourceEntrySchema = z
   .object({
-    location: z.string().min(1).describe('A folder (relative to the working folder).'),
+    location: z.string().min(1).describe('A folder (relative to the working folder), or a git repository: any URL git understands, or github:owner/repo[@ref][/subdir].'),
+    ref: z.string().min(1).optional().describe('Git: the branch, tag or commit to track (default: the remote HEAD).'),
+    subdir: z.string().min(1).optional().describe('Git: the folder of the repository to index.'),
     name: z.string().regex(SOURCE_NAME, 'a letter or digit, then letters, digits, ".", "_" or "-"').optional().describe('Library name (default: the folder name).'),
     version: z.string().regex(SOURCE_VERSION, 'a letter or digit, then letters, digits, ".", "_", "+" or "-"').optional().describe('Library version (default: none).'),
     refresh: z.string().regex(DURATION, 'a duration such as 30s, 10m, 1h or 1d').optional().describe('How often `serve` refreshes it: 30s, 10m, 1h, 1d (default: only `docgraph refresh`).'),
@@ -381,7 +383,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   config.index = resolve(cwd, config.index);
   config.store = config.store !== undefined && isUrl(config.store) ? config.store : config.index;
   config.watch = config.watch.map((p) => resolve(cwd, p));
-  config.sources = config.sources.map((s) => ({ ...s, location: resolve(cwd, s.location) }));
+  // a folder is relative to the working folder; a URL (scheme:, user@host:path) stays as written
+  config.sources = config.sources.map((s) => (/^[A-Za-z][A-Za-z0-9+.-]+:|^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:/.test(s.location) ? s : { ...s, location: resolve(cwd, s.location) }));
   config.ingest.followSymlinksOutside = config.ingest.followSymlinksOutside.map((p) => resolve(cwd, p));
   if (config.queue.lowWater >= config.queue.highWater) {
     throw new ConfigError(`invalid configuration at queue.lowWater: ${config.queue.lowWater} must be below queue.highWater (${config.queue.highWater})`);
