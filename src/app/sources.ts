@@ -163,6 +163,25 @@ export class SourceService {
     };
   }
 
+  /**
+   * The git sources that track a repository (any of `urls`, compared as
+   * host/path without scheme, user or `.git`) and `branch` (a source with no
+   * ref tracks `defaultBranch`); every such source when `branch` is unknown.
+   */
+  async trackingRepository(urls: readonly string[], branch: string | undefined, defaultBranch: string | undefined): Promise<SourceRecord[]> {
+    const wanted = new Set(urls.map(repoKey));
+    return (await this.store.sources()).filter((s) => {
+      const git = (s.options as StoredOptions).git;
+      if (!git || !wanted.has(repoKey(git.url))) return false;
+      return branch === undefined || (git.ref ?? defaultBranch) === branch;
+    });
+  }
+
+  /** Starts a refresh that queues the source's jobs (a server's worker does them); errors are logged. */
+  refreshInBackground(source: SourceRecord, log?: Logger): void {
+    void this.index(source, { wait: false, ...(log ? { log } : {}) }).catch((e: unknown) => log?.error({ err: e, source: sourceLabel(source) }, 'source refresh failed'));
+  }
+
   /** The registered source a config entry names (by its location), if any. */
   private async registered(entry: ConfigSource): Promise<SourceRecord | undefined> {
     let id: string;
@@ -249,6 +268,12 @@ export class SourceService {
     if ((source.options as StoredOptions).git) rmSync(this.checkoutOf(source), { recursive: true, force: true });
     return uris.length;
   }
+}
+
+/** A repository URL as host/path, lower-case, without scheme, user, port or `.git`: `git@h:o/r.git` and `https://h/o/r` agree. */
+function repoKey(url: string): string {
+  const t = url.trim().replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/^[^@/]+@/, '').replace(/^([^/:]+):(?!\d+\/)/, '$1/').replace(/:\d+\//, '/');
+  return t.replace(/\.git\/?$/, '').replace(/\/+$/, '').toLowerCase();
 }
 
 function addRequest(e: ConfigSource): AddSourceRequest {

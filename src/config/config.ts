@@ -15,6 +15,7 @@ const serverSchema = z
     host: z.string().min(1).default('127.0.0.1').describe('Address `docgraph serve` binds (env DOCGRAPH_HOST, flag --host). A non-loopback address requires an API key: apiKey, or keys made with `docgraph keys create`.'),
     port: z.number().int().min(0).max(65535).default(7700).describe('TCP port of `docgraph serve`; 0 picks a free one (env DOCGRAPH_PORT, flag --port).'),
     apiKey: z.string().min(16).regex(/^[A-Za-z0-9._~+/-]+=*$/, 'letters, digits and ._~+/- only').optional().describe('An admin API key from the environment: when set, every request to /v1, /mcp and /metrics needs an API key (this one, or one made with `docgraph keys create`). At least 16 characters of A–Z, a–z, 0–9 and ._~+/- (env DOCGRAPH_API_KEY).'),
+    webhookSecret: z.string().min(16).optional().describe('The secret of `POST /webhooks/github` (X-Hub-Signature-256) and `/webhooks/gitlab` (X-Gitlab-Token): a push refreshes the git sources of that repository and branch. At least 16 characters (env DOCGRAPH_WEBHOOK_SECRET); without it every delivery is refused.'),
     requireKey: z.boolean().default(false).describe('Refuse requests to /v1, /mcp and /metrics that carry no API key, on a loopback bind too (flag --require-key, env DOCGRAPH_REQUIRE_KEY). Keys are always required when apiKey is set or the bind is not loopback.'),
     allowedHosts: z.array(z.string()).default([]).describe('Host header names accepted besides localhost, 127.0.0.1 and [::1] (DNS-rebinding protection).'),
     allowedOrigins: z.array(z.string()).default([]).describe('Browser Origins accepted besides http(s)://localhost, 127.0.0.1 and [::1] on any port.'),
@@ -333,6 +334,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   if (env.DOCGRAPH_HOST) server.host = env.DOCGRAPH_HOST;
   if (env.DOCGRAPH_PORT) server.port = parseNumber('DOCGRAPH_PORT', env.DOCGRAPH_PORT);
   if (env.DOCGRAPH_API_KEY) server.apiKey = env.DOCGRAPH_API_KEY;
+  if (env.DOCGRAPH_WEBHOOK_SECRET) server.webhookSecret = env.DOCGRAPH_WEBHOOK_SECRET;
   if (env.DOCGRAPH_REQUIRE_KEY) server.requireKey = parseBool('DOCGRAPH_REQUIRE_KEY', env.DOCGRAPH_REQUIRE_KEY);
   if (options.overrides?.server?.requireKey) server.requireKey = true;
   if (env.DOCGRAPH_TOKEN_BUDGET) server.tokenBudget = parseNumber('DOCGRAPH_TOKEN_BUDGET', env.DOCGRAPH_TOKEN_BUDGET);
