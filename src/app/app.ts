@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { dirname, join } from 'node:path';
 import { changesChannel, type SharedState, type SharedStateStatus } from '../cache/shared-state.js';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../observability/logger.js';
@@ -147,7 +148,7 @@ export class App {
 
   /** Named, versioned sources: add, refresh, remove (created on first use). */
   get registry(): SourceService {
-    this.registryService ??= new SourceService(this.store, this.ingestion, this.config.sources);
+    this.registryService ??= new SourceService(this.store, this.ingestion, join(dirname(this.config.index), 'sources'), this.config.sources);
     return this.registryService;
   }
 

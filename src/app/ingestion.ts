@@ -73,6 +73,8 @@ export interface IngestRunOptions {
   followOutside?: boolean;
   /** See EnqueueFolderOptions.source. */
   source?: SourceRecord;
+  /** Plan only these uris (the files a git refresh changed); see EnqueueFolderOptions.uris. */
+  uris?: readonly string[];
   /** See EnqueueFolderOptions.ignore. */
   ignore?: (uri: string) => boolean;
 }

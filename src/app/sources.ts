@@ -4,7 +4,8 @@
  * A source is registered, then read like any folder: its location is made
  * ready as a folder (a folder is one already), planned and indexed in jobs.
  */
-import { basename } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { InvalidInputError, NotFoundError } from '../domain/errors.js';
 import { sourceId } from '../domain/ids.js';
 import { checkSourceName, checkSourceVersion, durationMs, folderSourceName, parseSourceSpec, sourceLabel } from '../domain/sources.js';
@@ -14,14 +15,19 @@ import { formatOf } from '../parse/input.js';
 import type { Logger } from '../observability/logger.js';
 import { folderRoot } from '../sources/filesystem.js';
 import { globMatcher } from '../sources/globs.js';
+import { gitLocationKey, parseGitLocation, redact, syncCheckout, type GitLocation } from '../sources/git.js';
 import { sourceTaken } from '../store/rows.js';
 import type { SourceRecord, Store } from '../store/store.js';
 import type { Ingestion, IngestRunOptions } from './ingestion.js';
 
 /** What `docgraph add` (and a config file's `sources:` entry) asks for. */
 export interface AddSourceRequest {
-  /** A folder. */
+  /** A folder, or a git repository (any URL git understands, or github:owner/repo[@ref][/subdir]). */
   location: string;
+  /** Git: the branch, tag or commit to track (default: the remote's HEAD). */
+  ref?: string;
+  /** Git: the folder of the repository to index (default: all of it). */
+  subdir?: string;
   /** Default: the folder's name. */
   name?: string;
   version?: string;
@@ -41,6 +47,8 @@ export interface SourceRun {
 
 /** The options a source keeps (`SourceRecord.options`). */
 interface StoredOptions {
+  /** Git sources: where and what to check out. */
+  git?: GitLocation;
   include?: string[];
   exclude?: string[];
   refreshMs?: number;
@@ -50,6 +58,8 @@ export class SourceService {
   constructor(
     private readonly store: Store,
     private readonly ingestion: Ingestion,
+    /** Where git sources are checked out (one folder per source). */
+    private readonly cacheDir: string,
     /** The config file's `sources:`. */
     private readonly configured: readonly ConfigSource[] = [],
   ) {}
@@ -61,22 +71,28 @@ export class SourceService {
    * source, and rethrows.
    */
   async add(req: AddSourceRequest, run: IngestRunOptions = {}): Promise<SourceRun> {
-    const root = folderRoot(req.location);
-    const name = req.name === undefined ? folderSourceName(root) : checkSourceName(req.name);
+    const git = parseGitLocation(req.location, { ...(req.ref !== undefined ? { ref: req.ref } : {}), ...(req.subdir !== undefined ? { subdir: req.subdir } : {}) });
+    if (!git && (req.ref !== undefined || req.subdir !== undefined)) {
+      throw new InvalidInputError('--ref and --subdir are for git repositories', { field: req.ref !== undefined ? 'ref' : 'subdir', allowed: 'a git URL (https://, ssh://, file://, user@host:path) or github:owner/repo' });
+    }
+    const root = git ? gitLocationKey(git) : folderRoot(req.location);
+    const name = req.name !== undefined ? checkSourceName(req.name) : folderSourceName(git ? git.url.replace(/\.git\/?$/, '') : root);
     const version = req.version === undefined ? null : checkSourceVersion(req.version);
     const options: StoredOptions = {
+      ...(git ? { git } : {}),
       ...(req.include?.length ? { include: req.include } : {}),
       ...(req.exclude?.length ? { exclude: req.exclude } : {}),
       ...(req.refreshMs !== undefined ? { refreshMs: req.refreshMs } : {}),
     };
-    const id = sourceId('fs', root);
+    const kind = git ? 'git' : 'fs';
+    const id = sourceId(kind, root);
     const all = await this.store.sources();
     const same = all.find((s) => s.id === id);
     if (same) {
-      throw new InvalidInputError(`${root} is already the source ${sourceLabel(same)}`, { field: 'location', allowed: `another location, or \`docgraph refresh ${sourceLabel(same)}\` to index it again` });
+      throw new InvalidInputError(`${git ? redact(root) : root} is already the source ${sourceLabel(same)}`, { field: 'location', allowed: `another location, or \`docgraph refresh ${sourceLabel(same)}\` to index it again` });
     }
     if (all.some((s) => s.name === name && s.version === version)) throw sourceTaken({ name, version });
-    const source: SourceRecord = { id, kind: 'fs', location: root, createdAt: new Date().toISOString(), name, version, options: { ...options }, revision: null, refreshedAt: null };
+    const source: SourceRecord = { id, kind, location: root, createdAt: new Date().toISOString(), name, version, options: { ...options }, revision: null, refreshedAt: null };
     try {
       return await this.index(source, run);
     } catch (e) {
@@ -147,22 +163,44 @@ export class SourceService {
     };
   }
 
+  /**
+   * The git sources that track a repository (any of `urls`, compared as
+   * host/path without scheme, user or `.git`) and `branch` (a source with no
+   * ref tracks `defaultBranch`); every such source when `branch` is unknown.
+   */
+  async trackingRepository(urls: readonly string[], branch: string | undefined, defaultBranch: string | undefined): Promise<SourceRecord[]> {
+    const wanted = new Set(urls.map(repoKey));
+    return (await this.store.sources()).filter((s) => {
+      const git = (s.options as StoredOptions).git;
+      if (!git || !wanted.has(repoKey(git.url))) return false;
+      return branch === undefined || (git.ref ?? defaultBranch) === branch;
+    });
+  }
+
+  /** Starts a refresh that queues the source's jobs (a server's worker does them); errors are logged. */
+  refreshInBackground(source: SourceRecord, log?: Logger): void {
+    void this.index(source, { wait: false, ...(log ? { log } : {}) }).catch((e: unknown) => log?.error({ err: e, source: sourceLabel(source) }, 'source refresh failed'));
+  }
+
   /** The registered source a config entry names (by its location), if any. */
   private async registered(entry: ConfigSource): Promise<SourceRecord | undefined> {
-    let root: string;
-    try {
-      root = folderRoot(entry.location);
-    } catch {
-      return undefined;
+    let id: string;
+    const git = parseGitLocation(entry.location, { ...(entry.ref !== undefined ? { ref: entry.ref } : {}), ...(entry.subdir !== undefined ? { subdir: entry.subdir } : {}) });
+    if (git) id = sourceId('git', gitLocationKey(git));
+    else {
+      try {
+        id = sourceId('fs', folderRoot(entry.location));
+      } catch {
+        return undefined;
+      }
     }
-    const id = sourceId('fs', root);
     return (await this.store.sources()).find((s) => s.id === id);
   }
 
   /**
    * Removes a source (`name[@version]`): its documents leave the index in
-   * jobs, one per document, each atomic; then the source. Returns how many
-   * documents left.
+   * jobs, one per document, each atomic; then the source (and a git
+   * source's checkout). Returns how many documents left.
    */
   async remove(spec: string, o: { signal?: AbortSignal; log?: Logger } = {}): Promise<{ source: SourceRecord; removed: number }> {
     const source = await this.find(spec);
@@ -186,23 +224,56 @@ export class SourceService {
   private async index(source: SourceRecord, run: IngestRunOptions): Promise<SourceRun> {
     const opts = source.options as StoredOptions;
     const ignore = sourceIgnore(opts);
-    const report = await this.ingestion.ingest(source.location, { ...run, source, ...(ignore ? { ignore } : {}) });
+    let dir = source.location;
+    let revision = source.revision;
+    let uris: string[] | undefined;
+    if (opts.git) {
+      // fetch + diff: only the files that changed since the commit indexed last are planned
+      const sync = await syncCheckout(opts.git, this.checkoutOf(source), source.revision);
+      dir = this.rootOf(source);
+      if (!existsSync(dir)) throw new InvalidInputError(`${opts.git.subdir ?? ''} is not a folder of ${redact(opts.git.url)} at ${sync.revision.slice(0, 12)}`, { field: 'subdir' });
+      revision = sync.revision;
+      if (sync.changed) {
+        const prefix = opts.git.subdir === undefined ? '' : `${opts.git.subdir}/`;
+        uris = sync.changed.filter((p) => p.startsWith(prefix)).map((p) => p.slice(prefix.length));
+      }
+    }
+    const report = await this.ingestion.ingest(dir, { ...run, source, ...(ignore ? { ignore } : {}), ...(uris ? { uris } : {}) });
     const at = new Date().toISOString();
-    await this.store.markRefreshed(source.id, source.revision, at);
-    return { source: { ...source, refreshedAt: at }, report };
+    await this.store.markRefreshed(source.id, revision, at);
+    return { source: { ...source, revision, refreshedAt: at }, report };
+  }
+
+  /** Where a git source's checkout lives: the cache folder, one per source. */
+  private checkoutOf(source: SourceRecord): string {
+    return join(this.cacheDir, source.id);
+  }
+
+  /** The folder a source's files are read from. */
+  private rootOf(source: SourceRecord): string {
+    const git = (source.options as StoredOptions).git;
+    if (!git) return source.location;
+    return git.subdir === undefined ? this.checkoutOf(source) : join(this.checkoutOf(source), git.subdir);
   }
 
   /** Removes every document of the source in jobs, then the source. */
   private async purge(source: SourceRecord, log?: Logger, signal?: AbortSignal): Promise<number> {
     const uris = (await this.store.listDocuments(source.id)).map((d) => d.uri);
-    if (uris.length > 0) await this.ingestion.removeDocuments(source.id, source.location, uris, { ...(log ? { log } : {}), ...(signal ? { signal } : {}) });
+    if (uris.length > 0) await this.ingestion.removeDocuments(source.id, this.rootOf(source), uris, { ...(log ? { log } : {}), ...(signal ? { signal } : {}) });
     const left = (await this.store.listDocuments(source.id)).length;
     if (left > 0) {
       throw new InvalidInputError(`${left} documents of ${sourceLabel(source)} were written while it was being removed; run \`docgraph remove ${sourceLabel(source)}\` again`, { field: 'source' });
     }
     await this.store.deleteSource(source.id);
+    if ((source.options as StoredOptions).git) rmSync(this.checkoutOf(source), { recursive: true, force: true });
     return uris.length;
   }
+}
+
+/** A repository URL as host/path, lower-case, without scheme, user, port or `.git`: `git@h:o/r.git` and `https://h/o/r` agree. */
+function repoKey(url: string): string {
+  const t = url.trim().replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/^[^@/]+@/, '').replace(/^([^/:]+):(?!\d+\/)/, '$1/').replace(/:\d+\//, '/');
+  return t.replace(/\.git\/?$/, '').replace(/\/+$/, '').toLowerCase();
 }
 
 function addRequest(e: ConfigSource): AddSourceRequest {
@@ -211,6 +282,8 @@ function addRequest(e: ConfigSource): AddSourceRequest {
     location: e.location,
     ...(e.name !== undefined ? { name: e.name } : {}),
     ...(e.version !== undefined ? { version: e.version } : {}),
+    ...(e.ref !== undefined ? { ref: e.ref } : {}),
+    ...(e.subdir !== undefined ? { subdir: e.subdir } : {}),
     ...(e.include ? { include: e.include } : {}),
     ...(e.exclude ? { exclude: e.exclude } : {}),
     ...(refreshMs !== undefined ? { refreshMs } : {}),

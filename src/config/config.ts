@@ -15,6 +15,7 @@ const serverSchema = z
     host: z.string().min(1).default('127.0.0.1').describe('Address `docgraph serve` binds (env DOCGRAPH_HOST, flag --host). A non-loopback address requires an API key: apiKey, or keys made with `docgraph keys create`.'),
     port: z.number().int().min(0).max(65535).default(7700).describe('TCP port of `docgraph serve`; 0 picks a free one (env DOCGRAPH_PORT, flag --port).'),
     apiKey: z.string().min(16).regex(/^[A-Za-z0-9._~+/-]+=*$/, 'letters, digits and ._~+/- only').optional().describe('An admin API key from the environment: when set, every request to /v1, /mcp and /metrics needs an API key (this one, or one made with `docgraph keys create`). At least 16 characters of A–Z, a–z, 0–9 and ._~+/- (env DOCGRAPH_API_KEY).'),
+    webhookSecret: z.string().min(16).optional().describe('The secret of `POST /webhooks/github` (X-Hub-Signature-256) and `/webhooks/gitlab` (X-Gitlab-Token): a push refreshes the git sources of that repository and branch. At least 16 characters (env DOCGRAPH_WEBHOOK_SECRET); without it every delivery is refused.'),
     requireKey: z.boolean().default(false).describe('Refuse requests to /v1, /mcp and /metrics that carry no API key, on a loopback bind too (flag --require-key, env DOCGRAPH_REQUIRE_KEY). Keys are always required when apiKey is set or the bind is not loopback.'),
     allowedHosts: z.array(z.string()).default([]).describe('Host header names accepted besides localhost, 127.0.0.1 and [::1] (DNS-rebinding protection).'),
     allowedOrigins: z.array(z.string()).default([]).describe('Browser Origins accepted besides http(s)://localhost, 127.0.0.1 and [::1] on any port.'),
@@ -131,7 +132,9 @@ const workerSchema = z
 /** One entry of `sources:`: a library `docgraph refresh` registers and `serve` keeps current. */
 const sourceEntrySchema = z
   .object({
-    location: z.string().min(1).describe('A folder (relative to the working folder).'),
+    location: z.string().min(1).describe('A folder (relative to the working folder), or a git repository: any URL git understands, or github:owner/repo[@ref][/subdir].'),
+    ref: z.string().min(1).optional().describe('Git: the branch, tag or commit to track (default: the remote HEAD).'),
+    subdir: z.string().min(1).optional().describe('Git: the folder of the repository to index.'),
     name: z.string().regex(SOURCE_NAME, 'a letter or digit, then letters, digits, ".", "_" or "-"').optional().describe('Library name (default: the folder name).'),
     version: z.string().regex(SOURCE_VERSION, 'a letter or digit, then letters, digits, ".", "_", "+" or "-"').optional().describe('Library version (default: none).'),
     refresh: z.string().regex(DURATION, 'a duration such as 30s, 10m, 1h or 1d').optional().describe('How often `serve` refreshes it: 30s, 10m, 1h, 1d (default: only `docgraph refresh`).'),
@@ -336,6 +339,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   if (env.DOCGRAPH_HOST) server.host = env.DOCGRAPH_HOST;
   if (env.DOCGRAPH_PORT) server.port = parseNumber('DOCGRAPH_PORT', env.DOCGRAPH_PORT);
   if (env.DOCGRAPH_API_KEY) server.apiKey = env.DOCGRAPH_API_KEY;
+  if (env.DOCGRAPH_WEBHOOK_SECRET) server.webhookSecret = env.DOCGRAPH_WEBHOOK_SECRET;
   if (env.DOCGRAPH_REQUIRE_KEY) server.requireKey = parseBool('DOCGRAPH_REQUIRE_KEY', env.DOCGRAPH_REQUIRE_KEY);
   if (options.overrides?.server?.requireKey) server.requireKey = true;
   if (env.DOCGRAPH_TOKEN_BUDGET) server.tokenBudget = parseNumber('DOCGRAPH_TOKEN_BUDGET', env.DOCGRAPH_TOKEN_BUDGET);
@@ -387,7 +391,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   config.index = resolve(cwd, config.index);
   config.store = config.store !== undefined && isUrl(config.store) ? config.store : config.index;
   config.watch = config.watch.map((p) => resolve(cwd, p));
-  config.sources = config.sources.map((s) => ({ ...s, location: resolve(cwd, s.location) }));
+  // a folder is relative to the working folder; a URL (scheme:, user@host:path) stays as written
+  config.sources = config.sources.map((s) => (/^[A-Za-z][A-Za-z0-9+.-]+:|^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:/.test(s.location) ? s : { ...s, location: resolve(cwd, s.location) }));
   config.ingest.followSymlinksOutside = config.ingest.followSymlinksOutside.map((p) => resolve(cwd, p));
   if (config.queue.lowWater >= config.queue.highWater) {
     throw new ConfigError(`invalid configuration at queue.lowWater: ${config.queue.lowWater} must be below queue.highWater (${config.queue.highWater})`);

@@ -23,6 +23,7 @@ import { readiness } from './health.js';
 import { McpSessions, type McpSessionLimits } from './mcp-endpoint.js';
 import { openApiDocument } from './openapi.js';
 import { rateLimit } from './rate-limit.js';
+import { mountWebhooks } from './webhooks.js';
 import { mountRest, type RestVariables } from './rest.js';
 import { ServerBusyError, WorkLimiter } from './work-limiter.js';
 
@@ -39,7 +40,7 @@ const LISTEN_BACKLOG = 4096;
 
 /** What the HTTP surface serves: the operations' app (searches on threads when there are), and the App for keys, the queue and readiness. */
 export interface HttpService extends McpContext {
-  service: Pick<App, 'keys' | 'ingestion' | 'probeIndex' | 'listSources' | 'embedderBreaker' | 'shared'> & { config: Pick<Config, 'watch'> };
+  service: Pick<App, 'keys' | 'ingestion' | 'probeIndex' | 'listSources' | 'embedderBreaker' | 'shared' | 'registry'> & { config: Pick<Config, 'watch'> };
   /** A folder's real path, INVALID_INPUT when it is not a folder (App.checkSourceFolder). */
   checkFolder: (dir: string) => string;
 }
@@ -208,6 +209,9 @@ export function createHttpApp(svc: HttpService, opts: HttpAppOptions): { app: Ho
       ingestFolders: async () => [...new Set([...svc.service.config.watch, ...(await svc.service.listSources()).map((s) => s.location)])],
     }),
   });
+
+  // signed by the sender, not by an API key
+  mountWebhooks(app, { secret: server.webhookSecret, registry: svc.service.registry, ...(svc.log ? { log: svc.log } : {}) });
 
   app.notFound((c) => {
     unmatched.add(c.req.raw);
