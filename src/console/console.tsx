@@ -1,4 +1,6 @@
+/** @jsxRuntime automatic */
 /** @jsxImportSource hono/jsx */
+// (the pragmas: tsx runs the CLI from src/ in a folder without our tsconfig in tests)
 /**
  * The web console (issue 16): server-rendered pages under `/` of `docgraph
  * serve`, over the same operations REST answers with — called in process,

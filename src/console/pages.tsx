@@ -1,4 +1,6 @@
+/** @jsxRuntime automatic */
 /** @jsxImportSource hono/jsx */
+// (the pragmas: tsx runs the CLI from src/ in a folder without our tsconfig in tests)
 /**
  * The console's pages as Hono JSX, rendered on the server from the same
  * operations REST answers with (api/operation.ts). Each page is a `Page`:

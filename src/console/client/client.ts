@@ -70,7 +70,8 @@ document.addEventListener('keydown', (e) => {
   if (hits().length === 0) return;
   e.preventDefault();
   const i = selectedIndex();
-  select(e.key === 'ArrowDown' ? i + 1 : i < 0 ? 0 : i - 1);
+  // from the query box, ↓ goes to the first hit
+  select(typing ? 0 : e.key === 'ArrowDown' ? i + 1 : i - 1);
 });
 
 /** Links to console pages: loaded with the key when there is one. */
@@ -141,12 +142,10 @@ async function act(action: string, id: string | undefined): Promise<void> {
   await load(location.href, false);
 }
 
-/** Per page: select the first hit, poll /ops while an ingest runs, load the keyed page after a sign-in. */
+/** Per page: poll /ops while an ingest runs, load the keyed page after a sign-in. */
 function bind(): void {
   window.clearTimeout(pollTimer);
   if (document.querySelector('[data-poll="true"]')) pollTimer = window.setTimeout(() => void load(location.href, false), 2000);
-  const first = hits()[0];
-  if (first && selectedIndex() < 0) first.classList.add('selected');
 }
 
 bind();
