@@ -1,7 +1,7 @@
 // Issue 16: the web console end to end, in real headless Chromium (Debian's /usr/bin/chromium, driven by
 // playwright-core) against real `docgraph serve` child processes over an index of examples/sample-docs:
 // search from the box and from a URL, keyboard navigation, opening a hit on its anchor, the document view,
-// the operations page hidden for a read key, DLQ retry as admin. axe-core runs on each page (no serious or
+// the operations page hidden for a read key, DLQ retry as admin, an entity's graph drawn. axe-core runs on each page (no serious or
 // critical violation) and each page is saved as a screenshot under the test's temp folder;
 // DOCGRAPH_UPDATE_IMAGES=1 also writes docs/images/console-search.png for the README.
 import { cpSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -144,6 +144,23 @@ describe('web console on an open (loopback) server', () => {
     await Promise.all([page.waitForURL(/rotate-tls-certificate/), link.click()]);
     expect(await js(page, `document.querySelector(':target')?.id`)).toBe('rotate-without-downtime');
     await page.goto(`${open.url}/doc/no/such.md`);
+    expect(await page.locator('main h1').textContent()).toBe('Not found');
+    await page.close();
+  });
+});
+
+describe('entity view', () => {
+  it('shows an entity with where it is defined and draws its neighbourhood with Cytoscape.js (more than one node)', async () => {
+    const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    await page.goto(`${open.url}/entity/ACME_E1042`);
+    expect(await page.locator('main h1').textContent()).toMatch(/^ACME_E1042 \(\w+\)$/);
+    expect(await page.locator('#defined-in a').first().getAttribute('href')).toBe('/doc/reference/errors.md#acme_e1042-health-check-timed-out');
+    await expect.poll(() => page.locator('#graph').getAttribute('data-nodes'), { timeout: 15_000 }).not.toBeNull();
+    expect(Number(await page.locator('#graph').getAttribute('data-nodes'))).toBeGreaterThan(1);
+    expect(await page.locator('#graph canvas').count()).toBeGreaterThan(0);
+    await check(page, 'entity');
+    if (process.env.DOCGRAPH_UPDATE_IMAGES === '1') copyFileSync(join(shots, 'entity.png'), join(repo, 'docs', 'images', 'console-entity.png'));
+    await page.goto(`${open.url}/entity/NO_SUCH_THING_XYZ`);
     expect(await page.locator('main h1').textContent()).toBe('Not found');
     await page.close();
   });

@@ -24,9 +24,12 @@ import { grants, type ApiKeys, type Caller } from '../app/keys.js';
 import { DocgraphError } from '../domain/errors.js';
 import { authenticate, type AuthVariables, type Refusal } from '../http/auth.js';
 import { indexStatusOp, listSourcesOp } from '../mcp/tools/index-info.js';
+import { lookupEntityOp } from '../mcp/tools/lookup-entity.js';
+import { traverseOp } from '../mcp/tools/traverse.js';
+import { createRequire } from 'node:module';
 import { searchOp } from '../mcp/tools/search-docs.js';
 import { SEARCH_MODES } from '../search/search.js';
-import { DocPage, Layout, MessagePage, OpsPage, SearchPage, SignInPage, type DocSectionView, type OpsView, type Page, type SearchForm, type SearchHitView, type Viewer } from './pages.js';
+import { DocPage, EntityPage, Layout, MessagePage, OpsPage, SearchPage, SignInPage, type DocSectionView, type EntityView, type OpsView, type Page, type SearchForm, type SearchHitView, type Viewer } from './pages.js';
 import { renderMarkdown } from './render-markdown.js';
 import { CONSOLE_CSS } from './style.js';
 
@@ -52,13 +55,21 @@ function loadClient(): string {
   return 'document.documentElement.dataset.consoleClient = "missing: run npm run build";\n';
 }
 
-const PAGES = ['/search', '/doc/*', '/ops'];
+const PAGES = ['/search', '/doc/*', '/entity/*', '/ops'];
+/** Nodes drawn on an entity page at most. */
+const GRAPH_EDGES = 60;
 
 /** Mounts the console on `app`: `/`, `/search`, `/doc/*`, `/ops`, `/console/client.js`, `/console/console.css`. */
 export function mountConsole<E extends Env & { Variables: AuthVariables }>(app: Hono<E>, opts: ConsoleOptions): void {
   const client = loadClient();
   app.get('/', (c) => c.redirect('/search'));
   app.get('/console/client.js', (c) => c.body(client, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' }));
+  // Cytoscape.js (pinned dependency), served from node_modules as /docs serves Swagger UI: no CDN
+  let cytoscape: string | undefined;
+  app.get('/console/cytoscape.min.js', (c) => {
+    cytoscape ??= readFileSync(createRequire(import.meta.url).resolve('cytoscape/dist/cytoscape.min.js'), 'utf8');
+    return c.body(cytoscape, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=86400' });
+  });
   app.get('/console/console.css', (c) => c.body(CONSOLE_CSS, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'no-cache' }));
 
   const send = (c: Context, page: Page, viewer: Viewer | null): Response => {
@@ -124,6 +135,25 @@ export function mountConsole<E extends Env & { Variables: AuthVariables }>(app: 
       }
       const body = <DocPage title={view.document.title} uri={uri} citation={formatCitation(uri, '')} outline={outline.map((o) => ({ anchor: o.node.anchor, heading: o.node.heading, depth: o.depth }))} sections={sections} />;
       return send(c, { title: `${view.document.title || uri} · docgraph`, body }, viewerOf(c));
+    } catch (e) {
+      return failure(c, e);
+    }
+  });
+
+  app.get('/entity/*', async (c) => {
+    const name = decodeURIComponent(c.req.path.slice('/entity/'.length));
+    try {
+      const view = (await lookupEntityOp.run(opts.ctx, lookupEntityOp.input.parse({ name }))).out as EntityView;
+      const walk = (await traverseOp.run(opts.ctx, traverseOp.input.parse({ from: view.entity.id, depth: 2, limit: GRAPH_EDGES }))).out;
+      const nodes = walk.nodes.map((n) => ({
+        id: n.id,
+        label: n.label,
+        kind: n.kind,
+        href: n.kind === 'entity' ? `/entity/${encodeURIComponent(n.label)}` : n.ref ? `/doc/${n.ref.split('#')[0]!.split('/').map(encodeURIComponent).join('/')}${n.ref.includes('#') ? `#${n.ref.split('#')[1]}` : ''}` : '',
+      }));
+      if (!nodes.some((n) => n.id === view.entity.id)) nodes.unshift({ id: view.entity.id, label: view.entity.name, kind: 'entity', href: '' });
+      const graph = { nodes, edges: walk.edges.map((e) => ({ src: e.src, dst: e.dst, type: e.type })) };
+      return send(c, { title: `${view.entity.name} · docgraph`, body: <EntityPage view={view} graph={graph} /> }, viewerOf(c));
     } catch (e) {
       return failure(c, e);
     }

@@ -383,3 +383,88 @@ export function MessagePage(props: { heading: string; text: string }) {
     </>
   );
 }
+
+export interface EntityView {
+  entity: { id: string; type: string; name: string; aliases: string[]; attributes: Record<string, unknown> };
+  default: string | null;
+  unit: string | null;
+  defined_in: { ref: string; heading_path: string[] }[];
+  mentioned_in: { ref: string; heading_path: string[]; count: number }[];
+  mentions_total: number;
+  related: { name: string; type: string }[];
+}
+
+/** Link to a cited section `uri#anchor`. */
+function refHref(ref: string): string {
+  const i = ref.indexOf('#');
+  return i < 0 ? docHref(decodeURIComponent(ref)) : docHref(decodeURIComponent(ref.slice(0, i)), decodeURIComponent(ref.slice(i + 1)));
+}
+
+export function EntityPage(props: { view: EntityView; graph: { nodes: { id: string; label: string; kind: string; href: string }[]; edges: { src: string; dst: string; type: string }[] } }) {
+  const { view } = props;
+  const attrs = Object.entries(view.entity.attributes).filter(([, v]) => v !== null && v !== undefined && v !== '');
+  return (
+    <>
+      <h1>
+        {view.entity.name} <small>({view.entity.type})</small>
+      </h1>
+      <dl class="figures">
+        {view.entity.aliases.length ? (
+          <>
+            <dt>aliases</dt>
+            <dd>{view.entity.aliases.join(', ')}</dd>
+          </>
+        ) : null}
+        {view.default !== null ? (
+          <>
+            <dt>default</dt>
+            <dd>
+              <code>{view.default}</code>
+            </dd>
+          </>
+        ) : null}
+        {view.unit !== null ? (
+          <>
+            <dt>unit</dt>
+            <dd>{view.unit}</dd>
+          </>
+        ) : null}
+        {attrs.map(([k, v]) => (
+          <>
+            <dt>{k}</dt>
+            <dd>{typeof v === 'string' ? v : JSON.stringify(v)}</dd>
+          </>
+        ))}
+      </dl>
+      <h2>Defined in</h2>
+      <ul id="defined-in">
+        {view.defined_in.map((c) => (
+          <li>
+            <a href={refHref(c.ref)}>{c.heading_path.join(' › ') || c.ref}</a> <span class="ref">{c.ref}</span>
+          </li>
+        ))}
+      </ul>
+      <h2>Neighbourhood</h2>
+      <div id="graph" role="img" aria-label={`Graph of ${view.entity.name} and its neighbours (${props.graph.nodes.length} nodes)`} style="height:420px;border:1px solid #d0d7de;border-radius:6px"></div>
+      <script type="application/json" id="graph-data">
+        {raw(JSON.stringify(props.graph).replace(/</g, '\\u003c'))}
+      </script>
+      <h2>Related</h2>
+      <ul>
+        {view.related.map((r) => (
+          <li>
+            <a href={`/entity/${encodeURIComponent(r.name)}`}>{r.name}</a> ({r.type})
+          </li>
+        ))}
+      </ul>
+      <h2>Mentioned in ({view.mentions_total})</h2>
+      <ul>
+        {view.mentioned_in.slice(0, 30).map((c) => (
+          <li>
+            <a href={refHref(c.ref)}>{c.heading_path.join(' › ') || c.ref}</a> ×{c.count}
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+}

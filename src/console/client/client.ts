@@ -142,9 +142,61 @@ async function act(action: string, id: string | undefined): Promise<void> {
   await load(location.href, false);
 }
 
-/** Per page: poll /ops while an ingest runs, load the keyed page after a sign-in. */
+interface GraphData {
+  nodes: { id: string; label: string; kind: string; href: string }[];
+  edges: { src: string; dst: string; type: string }[];
+}
+interface CyNode {
+  data(key: string): string;
+}
+type Cytoscape = (options: unknown) => { nodes(): { length: number }; on(event: string, selector: string, fn: (e: { target: CyNode }) => void): void };
+let cytoscapeLoaded: Promise<void> | undefined;
+
+/** The entity page's neighbourhood, drawn with Cytoscape.js (served by docgraph from its pinned dependency). */
+async function drawGraph(): Promise<void> {
+  const box = document.getElementById('graph');
+  const data = document.getElementById('graph-data');
+  if (!box || !data) return;
+  const graph = JSON.parse(data.textContent ?? '{}') as GraphData;
+  cytoscapeLoaded ??= new Promise((resolve, reject) => {
+    const script = document.createElement('script');
+    script.src = '/console/cytoscape.min.js';
+    script.onload = () => resolve();
+    script.onerror = () => reject(new Error('cytoscape did not load'));
+    document.head.append(script);
+  });
+  await cytoscapeLoaded;
+  const cytoscape = (window as unknown as { cytoscape: Cytoscape }).cytoscape;
+  const ids = new Set(graph.nodes.map((n) => n.id));
+  const cy = cytoscape({
+    container: box,
+    elements: [
+      ...graph.nodes.map((n) => ({ data: { id: n.id, label: n.label, kind: n.kind, href: n.href } })),
+      ...graph.edges.filter((e) => ids.has(e.src) && ids.has(e.dst)).map((e, i) => ({ data: { id: `e${i}`, source: e.src, target: e.dst, label: e.type } })),
+    ],
+    layout: { name: 'cose', animate: false },
+    style: [
+      { selector: 'node', style: { label: 'data(label)', 'font-size': 9, 'background-color': '#0a58ca', width: 14, height: 14 } },
+      { selector: 'node[kind = "section"], node[kind = "document"]', style: { 'background-color': '#6c757d', shape: 'round-rectangle' } },
+      { selector: 'edge', style: { width: 1, 'line-color': '#adb5bd', 'target-arrow-shape': 'triangle', 'target-arrow-color': '#adb5bd', 'curve-style': 'bezier' } },
+    ],
+  });
+  cy.on('tap', 'node', (e) => {
+    const href = e.target.data('href');
+    if (href) void navigate(href);
+  });
+  box.dataset.nodes = String(cy.nodes().length);
+}
+
+async function navigate(href: string): Promise<void> {
+  if (storedKey()) await load(href, true);
+  else location.assign(href);
+}
+
+/** Per page: draw an entity's graph, poll /ops while an ingest runs, load the keyed page after a sign-in. */
 function bind(): void {
   window.clearTimeout(pollTimer);
+  void drawGraph();
   if (document.querySelector('[data-poll="true"]')) pollTimer = window.setTimeout(() => void load(location.href, false), 2000);
 }
 
