@@ -89,6 +89,8 @@ export function mountConsole<E extends Env & { Variables: AuthVariables }>(app: 
       const status = e.code === 'NOT_FOUND' ? 404 : 400;
       return send(c, { title: 'Not found · docgraph', body: <MessagePage heading={status === 404 ? 'Not found' : 'Cannot show this'} text={e.message} />, status }, viewerOf(c));
     }
+    // the operation's input schema refused the path (a name longer than 500 characters, say)
+    if (e instanceof Error && e.name === 'ZodError') return send(c, { title: 'Cannot show this · docgraph', body: <MessagePage heading="Cannot show this" text="the name or uri is not valid (at most 500 characters for an entity, 2000 for a uri)" />, status: 400 }, viewerOf(c));
     throw e;
   };
 
