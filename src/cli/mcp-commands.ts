@@ -73,7 +73,7 @@ export function registerMcpCommands(program: Command): void {
 
   program
     .command('serve')
-    .description('Run the HTTP server: REST under /v1 (reference at /docs), MCP over Streamable HTTP at /mcp, /health, /health/ready and /metrics. Binds 127.0.0.1 unless told otherwise.')
+    .description('Run the HTTP server: the web console at / (search, documents, operations), REST under /v1 (reference at /docs), MCP over Streamable HTTP at /mcp, /health, /health/ready and /metrics. Binds 127.0.0.1 unless told otherwise.')
     .option('--host <address>', 'address to bind (default 127.0.0.1, env DOCGRAPH_HOST); a non-loopback address needs an API key (docgraph keys create, or DOCGRAPH_API_KEY)')
     .option('--port <n>', 'port (default 7700, env DOCGRAPH_PORT); 0 picks a free one', portArg)
     .option('--require-key', 'refuse requests without an API key on a loopback bind too (env DOCGRAPH_REQUIRE_KEY)')
@@ -116,7 +116,7 @@ export function registerMcpCommands(program: Command): void {
         // the config file's sources: registered now, then refreshed on their schedules (their jobs go to the worker)
         const refreshing = app.registry.schedule(log);
         const { keyRequired } = await import('../http/server.js');
-        err(`docgraph: listening on ${server.url} (REST at ${server.url}/v1, reference at ${server.url}/docs, MCP at ${server.url}/mcp${keyRequired(config.server) ? '; API key required' : ''})\n`);
+        err(`docgraph: listening on ${server.url} (console at ${server.url}/, REST at ${server.url}/v1, reference at ${server.url}/docs, MCP at ${server.url}/mcp${keyRequired(config.server) ? '; API key required' : ''})\n`);
         await stop.done;
         err('docgraph: shutting down\n');
         await refreshing.stop();

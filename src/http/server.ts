@@ -12,6 +12,7 @@ import { ConfigError } from '../domain/errors.js';
 import type { McpContext } from '../mcp/server.js';
 import { VERSION } from '../mcp/server.js';
 import { Metrics, timingSearches } from '../observability/metrics.js';
+import { mountConsole } from '../console/console.js';
 import { inRequest, loggableTarget } from '../observability/logger.js';
 import { inSpan, SpanKind } from '../observability/tracing.js';
 import type { SearchTelemetry } from '../observability/telemetry.js';
@@ -197,25 +198,23 @@ export function createHttpApp(svc: HttpService, opts: HttpAppOptions): { app: Ho
     return undefined;
   });
   const opCtx: OperationContext = { app: docs, tokenBudget: svc.tokenBudget, ...(svc.log ? { log: svc.log } : {}) };
-  mountRest(app, {
-    ctx: opCtx,
-    timeoutMs: server.requestTimeoutMs,
-    authorize: (scope) => authorize(scope, restRefusal),
-    queue: (c) => ({
-      ...opCtx,
-      ingestion: svc.service.ingestion,
-      admin: c.get('caller').scopes.includes('admin'),
-      checkFolder: svc.checkFolder,
-      ingestFolders: async () => [...new Set([...svc.service.config.watch, ...(await svc.service.listSources()).map((s) => s.location)])],
-    }),
+  const queueCtx = (c: Context<{ Variables: RestVariables }>) => ({
+    ...opCtx,
+    ingestion: svc.service.ingestion,
+    admin: c.get('caller').scopes.includes('admin'),
+    checkFolder: svc.checkFolder,
+    ingestFolders: async () => [...new Set([...svc.service.config.watch, ...(await svc.service.listSources()).map((s) => s.location)])],
   });
+  mountRest(app, { ctx: opCtx, timeoutMs: server.requestTimeoutMs, authorize: (scope) => authorize(scope, restRefusal), queue: queueCtx });
+  // the web console: the same operations, called in process (console/console.tsx)
+  mountConsole(app, { ctx: opCtx, queue: queueCtx, queueStatus: queueFigures, auth: { envKey: server.apiKey, keys: svc.service.keys, required: keyRequired(server) } });
 
   // signed by the sender, not by an API key
   mountWebhooks(app, { secret: server.webhookSecret, registry: svc.service.registry, ...(svc.log ? { log: svc.log } : {}) });
 
   app.notFound((c) => {
     unmatched.add(c.req.raw);
-    return errorResponse('NOT_FOUND', `no route ${c.req.method} ${c.req.path}`, { routes: ['/v1 (see /openapi.json)', '/docs', '/mcp', '/health', '/health/ready', '/metrics'] });
+    return errorResponse('NOT_FOUND', `no route ${c.req.method} ${c.req.path}`, { routes: ['/v1 (see /openapi.json)', '/search (the web console)', '/docs', '/mcp', '/health', '/health/ready', '/metrics'] });
   });
   app.onError((e, c) => {
     if (e instanceof HTTPException) return e.getResponse();
