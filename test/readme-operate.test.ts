@@ -1,4 +1,4 @@
-// The README's "REST API and operation" block must work as written (as readme-commands.test.ts holds the
+// The README's "Operate" block must work as written (as readme-commands.test.ts holds the
 // Usage block to): it runs in bash on a copy of the sample docs, with `npx docgraph` as this checkout's
 // CLI, port 7700 swapped for a free one, a wait for the server after `serve &`, and curl made to fail on
 // an HTTP error status.
@@ -19,7 +19,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function block(): string[] {
   const readme = readFileSync(join(repo, 'README.md'), 'utf8');
-  const body = /## REST API and operation[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
+  const body = /## Operate \(REST API[^\n]*\n[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
   return body.split('\n').filter((l) => l.trim() !== '');
 }
 
