@@ -23,6 +23,7 @@ import { App } from '../src/app/app.js';
 import { loadConfig } from '../src/config/config.js';
 import type { EvalMode, GoldenQuery } from '../src/eval/golden.js';
 import { terms as tokenize } from '../src/domain/text.js';
+import { prng } from '../src/embed/builtin/linalg.js';
 
 const { values, positionals } = parseArgs({
   options: {
@@ -40,18 +41,6 @@ if (positionals.length === 0) {
 }
 const per = Number(values.per);
 const modes = values.modes!.split(',') as EvalMode[];
-
-/** mulberry32: a small seeded generator, so a run can be repeated exactly. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Candidate {
   uri: string;
@@ -103,7 +92,7 @@ try {
     try {
       const ingest = await app.ingest(corpus);
       const pool = await candidates(app);
-      const next = random(Number(values.seed));
+      const next = prng(Number(values.seed));
       const picked: Candidate[] = [];
       while (picked.length < per && pool.length > 0) picked.push(pool.splice(Math.floor(next() * pool.length), 1)[0]!);
       const golden = (kind: 'name' | 'describe'): GoldenQuery[] =>
