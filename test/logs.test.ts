@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeEmbeddings } from './helpers/fake-embeddings.js';
-import { run, workspace } from './helpers/docgraph.js';
+import { run, until, workspace } from './helpers/docgraph.js';
 import { getJson, serveIn, type Served } from './helpers/serve.js';
 
 const ADMIN_KEY = 'planted-admin-5be1c9d07a3f';
@@ -62,6 +62,8 @@ describe('request logs', () => {
     expect(degraded.headers.get('x-request-id')).toBe('proxy-id-42');
     fake.outage = undefined;
 
+    // lines are written asynchronously: wait for both access lines
+    await until(() => lines().filter((l) => l.msg === 'request' && (l.req_id === reqId || l.req_id === 'proxy-id-42')).length === 2, 'both access lines');
     const all = lines();
     const access = all.filter((l) => l.msg === 'request');
     expect(access.find((l) => l.req_id === reqId)).toMatchObject({ method: 'GET', route: '/v1/search', status: 200, duration_ms: expect.any(Number), path: '/v1/search?q=rotate' });
@@ -85,6 +87,8 @@ describe('request logs', () => {
     expect(mcp.status).toBe(200);
     await mcp.body?.cancel();
 
+    // lines are written asynchronously: wait for the access lines of the four requests
+    await until(() => lines().filter((l) => l.msg === 'request').length >= 6, 'the access lines of every request');
     const log = served.child.stderr();
     const access = lines().filter((l) => l.msg === 'request');
     // the lines were written (so the absence below means something) ...
