@@ -22,7 +22,7 @@ import { sourceWithDefaults } from '../store.js';
 import { traverseEdges } from '../traverse.js';
 import { sourceTaken, toDocument, toEntity, toFloat32, toSection, toSource, type DocumentRow, type EntityRow, type SectionRow, type SourceRow } from '../rows.js';
 import { exactDot, FlatVectorIndex } from '../vector-index.js';
-import { isPgError, migrate, PgDatabase, type PgDatabaseOptions, type Queryable } from './database.js';
+import { isPgError, migrate, PgDatabase, type Listener, type PgDatabaseOptions, type Queryable } from './database.js';
 import { refreshEntities, removeGraph, upsertEdges, writeGraph, writeNames } from './graph-writes.js';
 import { pgIntegrity } from './integrity.js';
 import { PG_STORE_MIGRATIONS } from './migrations.js';
@@ -65,6 +65,10 @@ export class PgStore implements Store {
   private refreshing: Promise<FlatVectorIndex | undefined> | undefined;
   /** Whole reloads of the vector index so far (the first load included): the tests read it to see a write applied as a change. */
   vectorReloads = 0;
+  private listener: Listener | undefined;
+  private listening = false;
+  private notifications = 0;
+  private refreshAgain = false;
   private closed = false;
 
   private constructor(
@@ -454,8 +458,56 @@ export class PgStore implements Store {
    * One refresh at a time: concurrent searches wait for the same one.
    */
   private vectorIndex(): Promise<FlatVectorIndex | undefined> {
-    this.refreshing ??= this.refreshVectors().finally(() => (this.refreshing = undefined));
+    this.listenForChanges();
+    this.refreshing ??= this.refreshVectors().finally(() => {
+      this.refreshing = undefined;
+      if (this.refreshAgain) {
+        this.refreshAgain = false;
+        this.refreshSoon();
+      }
+    });
     return this.refreshing;
+  }
+
+  /**
+   * From the first vector search on (memory mode), a connection LISTENs on
+   * the index's change channel: every write's transaction notifies it
+   * (bumpGeneration), so this process brings its vectors up to date as soon
+   * as another process commits, not at its next search. Searches still
+   * check the generation (one row read), so a notification still on its way
+   * cannot make an answer stale; when the connection drops, that check is
+   * all there is until it is back (then the index catches up at once).
+   */
+  private listenForChanges(): void {
+    if (this.listener || this.closed) return;
+    this.listener = this.db.listen(changeChannel(this.db.schema), {
+      notify: () => {
+        this.notifications++;
+        this.refreshSoon();
+      },
+      up: () => {
+        this.listening = true;
+        this.refreshSoon();
+      },
+      down: () => {
+        this.listening = false;
+      },
+    });
+  }
+
+  /** Refreshes the vector index in the background (after the one in flight, if any: it may have read too early). */
+  private refreshSoon(): void {
+    if (this.closed || !this.vectors) return;
+    if (this.refreshing) {
+      this.refreshAgain = true;
+      return;
+    }
+    this.vectorIndex().catch(() => undefined); // a failure shows at the next search, which refreshes again
+  }
+
+  /** How this process's in-memory vectors follow other processes' writes (status, tests). */
+  get vectorSync(): { generation: number; listening: boolean; notifications: number } {
+    return { generation: this.vectorsGeneration, listening: this.listening, notifications: this.notifications };
   }
 
   private async refreshVectors(): Promise<FlatVectorIndex | undefined> {
@@ -626,6 +678,8 @@ export class PgStore implements Store {
     if (this.closed) return;
     this.closed = true;
     this.vectors = undefined;
+    await this.listener?.close();
+    await this.refreshing?.catch(() => undefined);
     if (this.ownsDb) await this.db.close();
   }
 }
@@ -654,6 +708,13 @@ async function putBlobIn(c: Queryable, key: string, value: Uint8Array): Promise<
   await c.query('INSERT INTO kv (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value', ['blob:' + key, Buffer.from(value)]);
 }
 
+const CHANNEL_PREFIX = 'docgraph_changes_';
+
+/** The channel a schema's writes notify (NOTIFY channel names are at most 63 bytes; a shared prefix costs only a spare refresh). */
+export function changeChannel(schema: string): string {
+  return (CHANNEL_PREFIX + schema).slice(0, 63);
+}
+
 /** Generations of the vector change log kept; a process further behind reloads every vector. */
 const VECTOR_LOG_KEEP = 10_000;
 /** The log is pruned when the generation reaches a multiple of this. */
@@ -667,7 +728,12 @@ const VECTOR_LOG_PRUNE_EVERY = 1_000;
  * commit order.
  */
 async function bumpGeneration(c: Queryable, vectors: readonly number[] | 'all' = []): Promise<void> {
-  const g = (await c.query<{ generation: number }>('UPDATE index_state SET generation = generation + 1 WHERE id = 1 RETURNING generation')).rows[0]!.generation;
+  // the notification goes out when (and only if) this transaction commits
+  const g = (
+    await c.query<{ generation: number }>(
+      `UPDATE index_state SET generation = generation + 1 WHERE id = 1 RETURNING generation, pg_notify(left('${CHANNEL_PREFIX}' || current_schema(), 63), generation::text)`,
+    )
+  ).rows[0]!.generation;
   const rowids = vectors === 'all' ? [-1] : vectors;
   if (rowids.length > 0) await c.query('INSERT INTO vector_changes (generation, section_rowid) SELECT $1, unnest($2::bigint[])', [g, rowids]);
   if (g % VECTOR_LOG_PRUNE_EVERY === 0 && g > VECTOR_LOG_KEEP) {
