@@ -87,9 +87,11 @@ export class PgStore implements Store {
    * and nothing is created. Default `create: true`.
    *
    * `vectors` (default `auto`): `pgvector` answers vector search in the
-   * database and is CONFIG_INVALID where the index cannot have pgvector
-   * embeddings; `memory` keeps the in-memory index; `auto` takes pgvector
-   * when it can. Unless `memory`, an index not yet at migration 3 (a new
+   * database (an index made before the extension was installed is moved:
+   * the extension created if need be, the embeddings table added and
+   * filled) and is CONFIG_INVALID where the server has no pgvector or this
+   * user may not create it; `memory` keeps the in-memory index; `auto` takes
+   * pgvector when the index has its embeddings and never moves an index. Unless `memory`, an index not yet at migration 3 (a new
    * one) first gets the `vector` extension created (in schema public) when
    * the server has it and this user may, so it gets its embeddings table.
    */
@@ -108,11 +110,16 @@ export class PgStore implements Store {
       // only an index that migration 3 has not seen yet can still get embeddings: elsewhere nothing is created
       if (choice !== 'memory' && (await storeVersion(db)) < 3) await createVectorExtension(db, choice === 'pgvector');
       await migrate(db, 'store', PG_STORE_MIGRATIONS);
-      const embeddings = await embeddingsOf(db);
+      let embeddings = await embeddingsOf(db);
       if (choice === 'pgvector' && !embeddings) {
-        throw new ConfigError(`the index at ${db.location} (schema ${db.schema}) has no pgvector embeddings: the vector extension was not installed in that database when the index was created`, {
-          hint: 'use ?vectors=auto or ?vectors=memory (the in-memory index answers the same), or create the index anew in a database where `CREATE EXTENSION vector` was run',
-        });
+        // an index made before the extension was there: moved to pgvector now (the extension, the table, then every vector)
+        await createVectorExtension(db, true);
+        embeddings = await addEmbeddingsTable(db);
+        if (!embeddings) {
+          throw new ConfigError(`the index at ${db.location} (schema ${db.schema}) could not be given pgvector embeddings`, {
+            hint: 'use ?vectors=auto or ?vectors=memory (the in-memory index answers the same)',
+          });
+        }
       }
       if (embeddings) await backfillEmbeddings(db, embeddings);
       return new PgStore(db, true, embeddings, embeddings !== undefined && choice !== 'memory');
@@ -907,6 +914,24 @@ async function embeddingsOf(db: PgDatabase): Promise<Embeddings | undefined> {
   if (!row) return undefined;
   const ext = `"${row.ext.replaceAll('"', '""')}"`;
   return { type: `${ext}.vector`, negativeInnerProduct: `OPERATOR(${ext}.<#>)`, dims: `${ext}.vector_dims` };
+}
+
+/**
+ * Gives an index that migration 3 saw without the vector extension its
+ * embeddings table, now that the extension is installed: migration 3's own
+ * SQL, run again under the migration lock when the table is still missing
+ * (so processes opening at once create it once). Every writer opened before
+ * this keeps writing no embeddings: `backfillEmbeddings` at each open fills
+ * what they left, and `verify` counts it as missing vectors until then.
+ */
+async function addEmbeddingsTable(db: PgDatabase): Promise<Embeddings | undefined> {
+  const sql = PG_STORE_MIGRATIONS.find((m) => m.version === 3)!.sql;
+  await db.tx(async (c) => {
+    await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`docgraph-migrate:${db.schema}`]);
+    if ((await c.query<{ found: boolean }>("SELECT to_regclass('section_embeddings') IS NOT NULL AS found")).rows[0]!.found) return;
+    await c.query(sql);
+  });
+  return embeddingsOf(db);
 }
 
 /** Gives every vector its pgvector embedding where one is missing (an index that had vectors before migration 3): once, under a lock. */
