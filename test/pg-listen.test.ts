@@ -83,5 +83,27 @@ describe('PostgreSQL LISTEN/NOTIFY: in-memory vectors follow other processes', (
       // already current when it searched
       expect(hits).toMatchObject({ generation });
     }
+
+    // the listening connection dies (a server restart, a network cut): the replica reconnects, and
+    // catches up with what was written while it was not listening
+    const pg = (await import('pg')).default;
+    const admin = new pg.Client({ connectionString: fresh.url });
+    await admin.connect();
+    try {
+      const killed = await admin.query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'docgraph-listen' AND query = $1",
+        [`LISTEN "docgraph_changes_${fresh.schema}"`],
+      );
+      expect(killed.rowCount).toBe(1);
+    } finally {
+      await admin.end();
+    }
+    const w = documentWrite({ uri: 'while-down.md', sections: [{ heading: 'W', text: 'w', vector: [0.5, 0.5, 0.5, 0.5] }] });
+    await writer.writeDocument(w);
+    const generation = Number(await writer.sharedGeneration());
+    let moved: Msg;
+    do moved = await next('generation', 5_000);
+    while (moved.generation! < generation);
+    expect(moved).toMatchObject({ searches: 4, listening: true });
   });
 });
