@@ -100,6 +100,8 @@ describe('REST /v1', () => {
       const parsed = route(path).op.output.safeParse(r.body);
       expect(parsed.success, `${url}: ${JSON.stringify(parsed.error?.issues[0])}`).toBe(true);
     }
+    // where vector search runs, as `status --json` says it (a SQLite index: in memory)
+    expect((await getJson(`${served.url}/v1/status`)).body).toMatchObject({ vector_search: 'memory', configured_embedder: 'builtin' });
     expect((await getJson(`${served.url}/v1/entities/EADDRINUSE`)).body.entity).toMatchObject({ type: 'ErrorCode', name: 'EADDRINUSE' });
     expect((await getJson(`${served.url}/v1/procedures?task=${encodeURIComponent('rotate the TLS certificate')}`)).body.steps.length).toBeGreaterThan(1);
     const section = await getJson(`${served.url}/v1/sections/${encodeURIComponent(hit.ref)}`);

@@ -45,6 +45,12 @@ export interface Backend {
   readonly integrity: IndexIntegrity;
   /** Where vector search runs: the in-memory index, or pgvector in the database (`?vectors=` on a postgres:// URL). */
   readonly vectorSearch: 'memory' | 'pgvector';
+  /**
+   * How this process's in-memory vectors follow other processes' writes
+   * (PostgreSQL in memory mode: LISTEN/NOTIFY, from its first vector search
+   * on); undefined where there is nothing to follow (SQLite, pgvector).
+   */
+  vectorSync?(): { generation: number; listening: boolean; notifications: number } | undefined;
   /** What replicas share beside the index (Redis), when `redis` is set. */
   readonly shared?: SharedState;
   /** Names this index in shared keys and channels: the same for every process on it. */
@@ -147,6 +153,7 @@ async function openPostgres(location: string, create: boolean): Promise<Backend>
     store,
     integrity: store.integrity,
     vectorSearch: store.vectorSearchMode,
+    vectorSync: () => (store.vectorSearchMode === 'memory' ? store.vectorSync : undefined),
     keys: new PgKeyStore(store.database),
     probe: () => probePgIndex(store.database),
     openQueue: (options = {}) => PgJobQueue.open({ ...options, db: store.database, index: store }),

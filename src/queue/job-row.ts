@@ -74,6 +74,16 @@ export function checkClaim(worker: string, leaseMs: number): void {
   if (worker === '') throw new InvalidInputError('a worker id must not be empty', { field: 'worker' });
 }
 
+/** Most jobs one `claimBatch` / `completeAndClaimBatch` may claim. */
+export const MAX_CLAIM_BATCH = 1_000;
+
+/** Checks a batch claim's `max`: a whole number from `min` (1, or 0 beside completions) to MAX_CLAIM_BATCH. */
+export function checkBatchMax(max: number, min: 0 | 1): void {
+  if (!Number.isInteger(max) || max < min || max > MAX_CLAIM_BATCH) {
+    throw new InvalidInputError(`max must be a whole number from ${min} to ${MAX_CLAIM_BATCH} (got ${max})`, { field: 'max' });
+  }
+}
+
 export function positiveMs(name: string, v: number): void {
   if (!Number.isInteger(v) || v < 1) throw new InvalidInputError(`${name} must be a positive whole number of milliseconds (got ${v})`, { field: name });
 }

@@ -398,6 +398,95 @@ export function queueContract(name: string, factory: () => Promise<QueueHarness>
         expect(await q.counts()).toMatchObject({ running: 1, pending: 1 });
       });
 
+      it('claimBatch leases up to max jobs in claim order, one per subject', async () => {
+        await q.enqueue(doc('a.md'));
+        await q.enqueue(doc('b.md'), { priority: 5 });
+        await q.enqueue(doc('c.md'));
+        await q.enqueue(doc('d.md', 'c1', { type: 'reembed' }));
+        const runningA = await claim('w0'); // b.md (priority 5)
+        expect(runningA.job.uri).toBe('b.md');
+        await q.enqueue(doc('b.md', 'c2')); // newer content for b.md while its older job runs: not claimable yet
+        const batch = await q.claimBatch('w1', 5_000, 10, { types: ['ingest'] });
+        expect(batch.map((l) => l.job.uri)).toEqual(['a.md', 'c.md']);
+        expect(batch.every((l) => l.worker === 'w1' && l.attempt === 1 && l.expiresAt === clock.now() + 5_000)).toBe(true);
+        expect(new Set(batch.map((l) => l.token)).size).toBe(2);
+        for (const l of batch) expect((await q.get(l.jobId))!.lease).toEqual({ worker: 'w1', expiresAt: clock.now() + 5_000 });
+        expect(await q.claimBatch('w1', 5_000, 10, { types: ['ingest'] })).toEqual([]);
+        await q.complete(runningA);
+        // once b.md's older job is done its newer one is claimable, after d.md (enqueued earlier, same priority)
+        expect((await q.claimBatch('w1', 5_000, 1)).map((l) => l.job.uri)).toEqual(['d.md']);
+        expect((await q.claimBatch('w1', 5_000, 1)).map((l) => l.job.uri)).toEqual(['b.md']);
+        for (const l of batch) await q.complete(l);
+        expect(await q.counts()).toMatchObject({ completed: 3, running: 2, pending: 0 });
+        expect(await rejection(q.claimBatch('w1', 5_000, 0))).toBeInstanceOf(InvalidInputError);
+        expect(await rejection(q.claimBatch('w1', 5_000, 1.5))).toBeInstanceOf(InvalidInputError);
+      });
+
+      it('claimBatch takes one job per subject even when a subject has two ready', async () => {
+        await q.enqueue(doc('a.md', 'c1', { type: 'ingest' }));
+        await q.enqueue(doc('a.md', 'c1', { type: 'reembed' }), { force: true }); // same subject, another type; supersedes the first
+        await q.enqueue(doc('b.md'));
+        const batch = await q.claimBatch('w1', LEASE, 5);
+        const subjects = batch.map((l) => l.job.uri);
+        expect(new Set(subjects).size).toBe(subjects.length);
+        expect(subjects.sort()).toEqual(['a.md', 'b.md']);
+      });
+
+      it('two handles claiming batches at once never get the same job', async () => {
+        await q.enqueueMany(Array.from({ length: 40 }, (_, i) => ({ job: doc(`p${i}.md`) })));
+        const other = await open();
+        try {
+          const [x, y] = await Promise.all([q.claimBatch('w1', LEASE, 25), other.claimBatch('w2', LEASE, 25)]);
+          const ids = [...x, ...y].map((l) => l.jobId);
+          expect(ids.length).toBe(40);
+          expect(new Set(ids).size).toBe(40);
+        } finally {
+          await other.close();
+        }
+      });
+
+      it('completeAndClaimBatch completes each valid lease, reports the lost ones, and claims up to max', async () => {
+        await q.enqueueMany(['a.md', 'b.md', 'c.md', 'd.md', 'e.md', 'f.md'].map((u) => ({ job: doc(u) })));
+        const [a, b] = await q.claimBatch('w1', 1_000, 2);
+        clock.advance(500);
+        const [c] = await q.claimBatch('w1', LEASE, 1);
+        await q.complete(c!); // settled by this lease already: counts as completed
+        clock.advance(500); // a and b expired
+        const [d] = await q.claimBatch('w1', LEASE, 1);
+        const forged = { jobId: d!.jobId, token: 'forged' };
+        const r = await q.completeAndClaimBatch([a!, c!, d!, forged, { jobId: '999999', token: 'x' }], 'w2', 5_000, 5);
+        expect(r.completed.sort()).toEqual([c!.jobId, d!.jobId].sort());
+        expect(r.lost.map((e) => [e.jobId, e.reason])).toEqual([
+          [a!.jobId, 'expired'],
+          [d!.jobId, 'lost'],
+          ['999999', 'not-found'],
+        ]);
+        expect(r.lost.every((e) => e instanceof LeaseLostError)).toBe(true);
+        // a and b are still running (expired, not yet reaped): e and f are what is ready
+        expect(r.leases.map((l) => l.job.uri)).toEqual(['e.md', 'f.md']);
+        expect(r.leases.every((l) => l.worker === 'w2')).toBe(true);
+        expect((await q.get(a!.jobId))!.state).toBe('running');
+        expect((await q.get(d!.jobId))!.history.map((h) => [h.worker, h.outcome])).toEqual([['w1', 'completed']]);
+        expect(await q.counts()).toMatchObject({ completed: 2, running: 4, pending: 0 });
+        void b;
+      });
+
+      it('completeAndClaimBatch can claim the newer job of a subject it just completed; max 0 claims nothing', async () => {
+        await q.enqueue(doc('a.md', 'c1'));
+        const old = await claim();
+        await q.enqueue(doc('a.md', 'c2'));
+        await q.enqueue(doc('b.md'));
+        const none = await q.completeAndClaimBatch([], 'w1', LEASE, 0);
+        expect(none).toEqual({ completed: [], lost: [], leases: [] });
+        const r = await q.completeAndClaimBatch([old], 'w1', LEASE, 2);
+        expect(r.completed).toEqual([old.jobId]);
+        expect(r.leases.map((l) => [l.job.uri, l.job.checksum]).sort()).toEqual([
+          ['a.md', 'c2'],
+          ['b.md', 'c1'],
+        ]);
+        expect(await rejection(q.completeAndClaimBatch([], 'w1', LEASE, -1))).toBeInstanceOf(InvalidInputError);
+      });
+
       it('release hands the job back without counting the attempt', async () => {
         await q.enqueue(doc('a.md'));
         const lease = await claim();

@@ -57,6 +57,7 @@
  */
 import type { IndexChange } from '../store/store.js';
 import type { BackoffPolicy } from './backoff.js';
+import type { LeaseLostError } from './errors.js';
 
 /** Where a job is in its life. `completed`, `superseded` and `dead` are final (`dead` until a DLQ retry). */
 export type JobState = 'pending' | 'running' | 'completed' | 'dead' | 'superseded';
@@ -324,6 +325,13 @@ export interface JobListOptions {
   offset?: number;
 }
 
+/** What `completeAndClaimBatch` did: ids completed, leases lost (nothing changed for those), and the new leases. */
+export interface BatchSettleResult<P = unknown> {
+  completed: string[];
+  lost: LeaseLostError[];
+  leases: Lease<P>[];
+}
+
 /** Running jobs whose leases are stale, and what `apply` did with them. */
 export interface StaleLeases {
   stale: Job[];
@@ -399,6 +407,23 @@ export interface JobQueue {
    * claims nothing.
    */
   completeAndClaim<P = unknown>(lease: LeaseRef, worker: string, leaseMs: number, options?: ClaimOptions): Promise<Lease<P> | undefined>;
+
+  /**
+   * `claim` up to `max` times in one step (one transaction, one round trip
+   * where the backend can): the best ready jobs by the same rules, at most
+   * one per subject. Resolves `[]` when nothing is ready. `max`: 1 to 1,000.
+   */
+  claimBatch<P = unknown>(worker: string, leaseMs: number, max: number, options?: ClaimOptions): Promise<Lease<P>[]>;
+
+  /**
+   * `complete` for each of `leases`, then `claimBatch` of up to `max` (0:
+   * none), in one step where the backend can. Each completion stands alone:
+   * a lease that is no longer valid changes nothing and is reported in
+   * `lost` (as the `LeaseLostError` `complete` would throw); the others
+   * complete. A lease that already completed its job counts as completed.
+   * The claims do not depend on the completions.
+   */
+  completeAndClaimBatch<P = unknown>(leases: readonly LeaseRef[], worker: string, leaseMs: number, max: number, options?: ClaimOptions): Promise<BatchSettleResult<P>>;
 
   /**
    * Applies `change` to the index and completes the job, atomically (see the

@@ -13,6 +13,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { DocgraphError } from '../domain/errors.js';
 import { LeaseLostError } from './errors.js';
+import { MAX_CLAIM_BATCH } from './job-row.js';
 import type { Checkpoint, Job, JobQueue, Lease } from './queue.js';
 
 /** What a handler gets for one attempt of one job. */
@@ -203,6 +204,60 @@ export async function runWorker<P = unknown>(options: WorkerOptions<P>): Promise
       wake = done;
     });
 
+  /** Slots held by claim statements in flight (so two claims never overfill the worker). */
+  let reserved = 0;
+  const spare = (): number => concurrency - inFlight.size - reserved;
+
+  // Completions of successful jobs, sent together: while one completeAndClaimBatch
+  // is in flight, the jobs that finish meanwhile wait for the next one (no timer,
+  // no added latency; a busy worker pays one round trip for many jobs). Each job's
+  // own index write was already committed by its handler (commitJob).
+  const toSettle: { lease: Lease<P>; lose: () => void; settled: () => void }[] = [];
+  let settling = false;
+  const settle = (lease: Lease<P>, lose: () => void): Promise<void> =>
+    new Promise((settled) => {
+      toSettle.push({ lease, lose, settled });
+      if (!settling) void pump();
+    });
+  const pump = async (): Promise<void> => {
+    settling = true;
+    while (toSettle.length > 0) {
+      const batch = toSettle.splice(0, MAX_CLAIM_BATCH);
+      // the slots these jobs free, plus any free already; none once stopping
+      const max = stop?.aborted ? 0 : Math.min(MAX_CLAIM_BATCH, Math.max(0, spare() + batch.length));
+      reserved += max;
+      let next: Lease<P>[] = [];
+      try {
+        const r = await queue.completeAndClaimBatch<P>(
+          batch.map((b) => b.lease),
+          worker,
+          leaseMs,
+          max,
+          claimOptions,
+        );
+        reserved -= max;
+        const lost = new Set(r.lost.map((e) => e.jobId));
+        for (const b of batch) {
+          if (lost.has(b.lease.jobId)) b.lose();
+          else {
+            summary.completed++;
+            emit({ type: 'completed', jobId: b.lease.jobId });
+          }
+        }
+        next = r.leases;
+      } catch (e) {
+        reserved -= max;
+        for (const b of batch) emit({ type: 'error', jobId: b.lease.jobId, error: e });
+      }
+      for (const b of batch) b.settled();
+      for (const l of next) {
+        if (stop?.aborted) await releaseQuietly(queue, l, summary, emit);
+        else start(l);
+      }
+    }
+    settling = false;
+  };
+
   const start = (lease: Lease<P>): void => {
     const controller = new AbortController();
     let supersededBy = lease.job.supersededBy;
@@ -269,14 +324,8 @@ export async function runWorker<P = unknown>(options: WorkerOptions<P>): Promise
       if (entry.abandoned) return;
       try {
         if (outcome.ok) {
-          // A busy slot completes and claims its next job in one step (one write instead of two).
-          let next: Lease<P> | undefined;
-          if (stop?.aborted) await queue.complete(lease);
-          else next = await queue.completeAndClaim<P>(lease, worker, leaseMs, claimOptions);
-          summary.completed++;
-          emit({ type: 'completed', jobId: lease.jobId });
-          if (next && stop?.aborted) await releaseQuietly(queue, next, summary, emit);
-          else if (next) start(next);
+          // completed with others that finish meanwhile, claiming the slots they free (one write for them all)
+          await settle(lease, loseLease);
         } else {
           const result = await queue.fail(lease, outcome.error);
           summary.failed++;
@@ -318,26 +367,31 @@ export async function runWorker<P = unknown>(options: WorkerOptions<P>): Promise
   let idleRan = false;
   while (!stop?.aborted) {
     await housekeeping(false);
-    if (inFlight.size >= concurrency) {
+    const want = Math.min(MAX_CLAIM_BATCH, spare());
+    if (want <= 0) {
       await idle(pollMs);
       continue;
     }
-    let lease: Lease<P> | undefined;
+    // every free slot in one claim
+    let leases: Lease<P>[];
+    reserved += want;
     try {
-      lease = await queue.claim<P>(worker, leaseMs, claimOptions);
+      leases = await queue.claimBatch<P>(worker, leaseMs, want, claimOptions);
     } catch (e) {
       emit({ type: 'error', error: e });
       await idle(pollMs);
       continue;
+    } finally {
+      reserved -= want;
     }
     if (stop?.aborted) {
-      // Stopped while claiming: hand the job straight back.
-      if (lease) await releaseQuietly(queue, lease, summary, emit);
+      // Stopped while claiming: hand the jobs straight back.
+      for (const lease of leases) await releaseQuietly(queue, lease, summary, emit);
       break;
     }
-    if (lease) {
+    if (leases.length > 0) {
       idleRan = false;
-      start(lease);
+      for (const lease of leases) start(lease);
       continue;
     }
     if (options.onIdle && !idleRan && inFlight.size === 0) {

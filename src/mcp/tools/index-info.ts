@@ -28,6 +28,7 @@ const statusOutput = z.object({
   last_ingest: z.string().nullable(),
   embedder: z.object({ id: z.string(), provider: z.string(), model: z.string(), dimensions: int() }).nullable().describe('The one that built the stored vectors.'),
   configured_embedder: z.string(),
+  vector_search: z.enum(['memory', 'pgvector']).describe('Where search by meaning runs: an exact scan in the server process (memory), or in PostgreSQL (pgvector).'),
 });
 
 /** The `list_sources` operation (MCP tool, and REST under /v1). */
@@ -71,11 +72,13 @@ export const indexStatusOp = defineOperation({
       last_ingest: s.lastIndexedAt,
       embedder: s.embedder ? { id: s.embedder.id, provider: s.embedder.provider, model: s.embedder.model, dimensions: s.embedder.dimensions } : null,
       configured_embedder: s.configuredProvider,
+      vector_search: s.vectorSearch,
     };
     const md = [
       `${out.documents} documents from ${out.sources} sources; ${out.sections} sections (${out.vectors} with vectors); ${out.entities} entities, ${out.edges} edges.`,
       `Embedder: ${out.embedder ? `${out.embedder.id} (${out.embedder.dimensions} dimensions)` : 'none yet'}; configured: ${out.configured_embedder}.`,
       `Last ingest: ${out.last_ingest ?? 'never'}.`,
+      `Vector search: ${out.vector_search === 'pgvector' ? 'in PostgreSQL (pgvector)' : 'in memory'}.`,
     ].join('\n');
     return { out, md };
   },

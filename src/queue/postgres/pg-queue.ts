@@ -5,7 +5,7 @@ import { migrate } from '../../store/postgres/database.js';
 import type { IndexChange } from '../../store/store.js';
 import { backoffDelay } from '../backoff.js';
 import { LeaseLostError, QueueFullError } from '../errors.js';
-import { checkClaim, positiveMs, settledBy, toJob, toRowId, validateJob, type JobRow } from '../job-row.js';
+import { checkBatchMax, checkClaim, positiveMs, settledBy, toJob, toRowId, validateJob, type JobRow } from '../job-row.js';
 import { encodeCheckpoint, Hysteresis, isRetryable, leaseExpiredError, resolveQueueOptions, toJobError, type ResolvedQueueOptions } from '../policy.js';
 import {
   defaultDedupeKey,
@@ -13,6 +13,7 @@ import {
   type AttemptOutcome,
   type AttemptRecord,
   type BackpressureState,
+  type BatchSettleResult,
   type Checkpoint,
   type ClaimOptions,
   type CommitResult,
@@ -221,6 +222,63 @@ export class PgJobQueue implements JobQueue {
     }
     if (see !== undefined) this.lastSeen.set(worker, see);
     return toLease<P>(r, token, worker);
+  }
+
+  async claimBatch<P = unknown>(worker: string, leaseMs: number, max: number, options: ClaimOptions = {}): Promise<Lease<P>[]> {
+    this.live();
+    checkClaim(worker, leaseMs);
+    checkBatchMax(max, 1);
+    const token = randomUUID();
+    const see = this.seeing(worker);
+    // one statement: up to max jobs leased, each with its own token (the statement's token + its row id)
+    const rows = await this.db.query<ClaimRow>(
+      CLAIM_BATCH,
+      [this.clockNow(), options.types ? [...options.types] : null, token, worker, leaseMs, this.o.checkpointTtlMs, see !== undefined, max],
+      'docgraph_claim_batch',
+    );
+    if (see !== undefined) this.lastSeen.set(worker, see);
+    return leasesOf<P>(rows, worker);
+  }
+
+  async completeAndClaimBatch<P = unknown>(leases: readonly LeaseRef[], worker: string, leaseMs: number, max: number, options: ClaimOptions = {}): Promise<BatchSettleResult<P>> {
+    this.live();
+    checkClaim(worker, leaseMs);
+    checkBatchMax(max, 0);
+    const token = randomUUID();
+    const see = this.seeing(worker);
+    // every completion (attempt recorded, checkpoints dropped) and the next claims: one statement, one round trip
+    const rows = await this.db.query<ClaimRow & { completed_ids: string[]; cur: Pick<JobRow, 'id' | 'state' | 'lease_token' | 'lease_expires_at'>[] | null }>(
+      COMPLETE_AND_CLAIM_BATCH,
+      [
+        this.clockNow(),
+        options.types ? [...options.types] : null,
+        token,
+        worker,
+        leaseMs,
+        this.o.checkpointTtlMs,
+        see !== undefined,
+        max,
+        leases.map((l) => toRowId(l.jobId) ?? 0),
+        leases.map((l) => l.token),
+      ],
+      'docgraph_complete_and_claim_batch',
+    );
+    if (see !== undefined) this.lastSeen.set(worker, see);
+    const first = rows[0]!;
+    const done = new Set(first.completed_ids);
+    const cur = new Map((first.cur ?? []).map((r) => [String(r.id), r]));
+    const completed: string[] = [];
+    const lost: LeaseLostError[] = [];
+    for (const lease of leases) {
+      const id = String(toRowId(lease.jobId) ?? 0);
+      const row = cur.get(id);
+      if (done.has(`${id} ${lease.token}`)) completed.push(lease.jobId);
+      else if (!row) lost.push(new LeaseLostError(lease.jobId, 'not-found'));
+      else if (row.lease_token === lease.token && (row.state === 'completed' || row.state === 'superseded')) completed.push(lease.jobId); // settled by this lease before
+      else if (row.state !== 'running' || row.lease_token !== lease.token) lost.push(new LeaseLostError(lease.jobId, 'lost'));
+      else lost.push(new LeaseLostError(lease.jobId, 'expired'));
+    }
+    return { completed, lost, leases: leasesOf<P>(rows, worker) };
   }
 
   async heartbeat(lease: LeaseRef, leaseMs?: number): Promise<HeartbeatResult> {
@@ -744,14 +802,18 @@ const NOW_RELAXED = `t AS (SELECT ${NOW_EXPR} AS now, set_config('synchronous_co
  * the statement completes). Parameters: $1 now, $2 types, $3 token,
  * $4 worker, $5 leaseMs, $6 checkpoint TTL.
  */
-function claimCtes(gate: string, notRunning: string): string {
-  return `pick AS (
-      SELECT j.id FROM queue_jobs j, t
+function claimCtes(gate: string, notRunning: string, limit = '1'): string {
+  const batch = limit !== '1';
+  return `pick${batch ? '_all' : ''} AS (
+      SELECT j.id${batch ? ', j.source_id, j.uri, j.priority, j.run_at' : ''} FROM queue_jobs j, t
       WHERE ${gate} AND j.state = 'pending' AND j.run_at <= t.now AND ($2::text[] IS NULL OR j.type = ANY($2::text[]))
         AND NOT EXISTS (SELECT 1 FROM queue_jobs r WHERE r.source_id = j.source_id AND r.uri = j.uri AND r.state = 'running' AND r.id <> ${notRunning})
       ORDER BY j.priority DESC, j.run_at, j.id
-      LIMIT 1 FOR UPDATE OF j SKIP LOCKED
-    ),
+      LIMIT ${limit} FOR UPDATE OF j SKIP LOCKED
+    ),${
+      // a batch takes one job per subject (the best), as claims one after another would
+      batch ? `pick AS (SELECT DISTINCT ON (p.source_id, p.uri) p.id FROM pick_all p ORDER BY p.source_id, p.uri, p.priority DESC, p.run_at, p.id),` : ''
+    }
     upd AS (
       UPDATE queue_jobs j SET state = 'running', attempts = j.attempts + 1, lease_token = $3, lease_worker = $4, lease_ms = $5,
         lease_expires_at = t.now + $5, lease_started_at = t.now, updated_at = t.now
@@ -800,6 +862,48 @@ const COMPLETE_AND_CLAIM = `WITH ${NOW_RELAXED},
     ${seenCte('SELECT $4::text UNION SELECT fin.lease_worker FROM fin', '(SELECT completed OR settled FROM go)')}
   SELECT t.now AS now_ms, go.completed, go.settled, (SELECT row_to_json(cur) FROM cur) AS cur, upd.*
   FROM t CROSS JOIN go LEFT JOIN upd ON true`;
+
+/**
+ * claimBatch: up to $8 jobs, one per subject. $1–$7 as CLAIM; each lease's
+ * token is $3 and the job's id (tokens stay unique per lease).
+ */
+const CLAIM_BATCH = `WITH ${NOW_RELAXED}, ${claimCtes('true', '0', '$8::int').replace("lease_token = $3", "lease_token = $3 || ':' || j.id")}, ${seenCte('SELECT $4::text', 'true')}
+  SELECT t.now AS now_ms, upd.* FROM t LEFT JOIN upd ON true ORDER BY upd.priority DESC, upd.run_at, upd.id`;
+
+/**
+ * completeAndClaimBatch: completes the jobs $9 held with lease tokens $10
+ * (pairwise; each under its row's lock, each on its own), then claims as
+ * CLAIM_BATCH ($1–$8). `completed_ids` and `cur` (the snapshot's rows of
+ * the leases' jobs, to say why one did not complete) repeat on every row.
+ */
+const COMPLETE_AND_CLAIM_BATCH = `WITH ${NOW_RELAXED},
+    l AS (SELECT * FROM unnest($9::bigint[], $10::text[]) AS l(id, token)),
+    fin AS (
+      UPDATE queue_jobs j SET state = 'completed', lease_expires_at = NULL, finished_at = t.now, updated_at = t.now
+      FROM t, l WHERE j.id = l.id AND j.state = 'running' AND j.lease_token = l.token AND j.lease_expires_at > t.now
+      RETURNING j.id, j.lease_token, j.attempts, j.lease_worker, j.lease_started_at
+    ),
+    attempt AS (
+      INSERT INTO queue_attempts (job_id, n, attempt, worker, started_at, ended_at, outcome, error)
+      SELECT fin.id, (SELECT COALESCE(MAX(a.n), 0) + 1 FROM queue_attempts a WHERE a.job_id = fin.id), fin.attempts, fin.lease_worker, fin.lease_started_at, t.now, 'completed', NULL
+      FROM fin, t
+    ),
+    gone AS (DELETE FROM queue_checkpoints k USING fin WHERE k.job_id = fin.id),
+    cur AS (SELECT j.id, j.state, j.lease_token, j.lease_expires_at FROM queue_jobs j WHERE j.id IN (SELECT l.id FROM l)),
+    ${claimCtes('$8::int > 0', 'ALL(ARRAY(SELECT fin.id FROM fin))', '$8::int').replace("lease_token = $3", "lease_token = $3 || ':' || j.id")},
+    ${seenCte('SELECT $4::text UNION SELECT fin.lease_worker FROM fin', 'true')}
+  SELECT t.now AS now_ms, (SELECT COALESCE(array_agg(fin.id::text || ' ' || fin.lease_token), '{}') FROM fin) AS completed_ids, (SELECT json_agg(cur) FROM cur) AS cur, upd.*
+  FROM t LEFT JOIN upd ON true ORDER BY upd.priority DESC, upd.run_at, upd.id`;
+
+/** The leases a batch claim statement's rows hold (none when its one row is all null). */
+function leasesOf<P>(rows: readonly ClaimRow[], worker: string): Lease<P>[] {
+  const out: Lease<P>[] = [];
+  for (const r of rows) {
+    const lease = toLease<P>(r, r.lease_token!, worker);
+    if (lease) out.push(lease);
+  }
+  return out;
+}
 
 /** The lease a claim statement's row holds, or undefined when it claimed nothing. */
 function toLease<P>(r: ClaimRow, token: string, worker: string): Lease<P> | undefined {

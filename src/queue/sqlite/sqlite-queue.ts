@@ -20,6 +20,7 @@ import {
   type AttemptOutcome,
   type AttemptRecord,
   type BackpressureState,
+  type BatchSettleResult,
   type Checkpoint,
   type ClaimOptions,
   type DeadLetterListOptions,
@@ -50,7 +51,7 @@ import {
 } from '../queue.js';
 import type { IndexChange } from '../../store/store.js';
 import { migrateQueue } from './migrations.js';
-import { checkClaim, positiveMs, settledBy, toJob, toRowId, validateJob, type JobRow } from '../job-row.js';
+import { checkBatchMax, checkClaim, positiveMs, settledBy, toJob, toRowId, validateJob, type JobRow } from '../job-row.js';
 
 /**
  * The index a queue commits job changes to, on the connection the queue
@@ -209,6 +210,35 @@ export class SqliteJobQueue implements JobQueue {
       const now = this.now();
       this.completeSync(lease, now);
       return this.claimSync<P>(worker, leaseMs, options, now);
+    });
+  }
+
+  async claimBatch<P = unknown>(worker: string, leaseMs: number, max: number, options: ClaimOptions = {}): Promise<Lease<P>[]> {
+    this.live();
+    checkClaim(worker, leaseMs);
+    checkBatchMax(max, 1);
+    return this.tx(() => this.claimManySync<P>(worker, leaseMs, max, options, this.now()));
+  }
+
+  async completeAndClaimBatch<P = unknown>(leases: readonly LeaseRef[], worker: string, leaseMs: number, max: number, options: ClaimOptions = {}): Promise<BatchSettleResult<P>> {
+    this.live();
+    checkClaim(worker, leaseMs);
+    checkBatchMax(max, 0);
+    return this.tx(() => {
+      const now = this.now();
+      const completed: string[] = [];
+      const lost: LeaseLostError[] = [];
+      for (const lease of leases) {
+        try {
+          // verify throws before anything is written: a lost lease changes nothing
+          this.completeSync(lease, now);
+          completed.push(lease.jobId);
+        } catch (e) {
+          if (!(e instanceof LeaseLostError)) throw e;
+          lost.push(e);
+        }
+      }
+      return { completed, lost, leases: this.claimManySync<P>(worker, leaseMs, max, options, now) };
     });
   }
 
@@ -521,6 +551,17 @@ export class SqliteJobQueue implements JobQueue {
       updated_at: now,
     });
     return { jobId: String(row.id), token, job: toJob<P>(row), worker, attempt, expiresAt, checkpoints: this.checkpointsOf(row.id, now) };
+  }
+
+  /** Up to `max` claims (each sees the ones before it running, so subjects stay one job at a time). */
+  private claimManySync<P>(worker: string, leaseMs: number, max: number, options: ClaimOptions, now: number): Lease<P>[] {
+    const out: Lease<P>[] = [];
+    while (out.length < max) {
+      const lease = this.claimSync<P>(worker, leaseMs, options, now);
+      if (!lease) break;
+      out.push(lease);
+    }
+    return out;
   }
 
   private completeSync(lease: LeaseRef, now: number): void {

@@ -61,6 +61,8 @@ export class PgDatabase {
     readonly schema: string,
     /** The URL without its password, for messages. */
     readonly location: string,
+    /** A connection outside the pool (LISTEN keeps one for itself). */
+    private readonly newClient: () => Pg.Client,
   ) {}
 
   static async open(options: PgDatabaseOptions): Promise<PgDatabase> {
@@ -86,7 +88,9 @@ export class PgDatabase {
     });
     // an idle connection that the server drops must not crash the process; the next query reports it
     pool.on('error', () => undefined);
-    const db = new PgDatabase(pool, schema, redactUrl(options.url));
+    const newClient = (): Pg.Client =>
+      new pg.Client({ connectionString: options.url, connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000, application_name: 'docgraph-listen', types });
+    const db = new PgDatabase(pool, schema, redactUrl(options.url), newClient);
     try {
       if (options.createSchema === false) await db.query('SELECT 1');
       else await db.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
@@ -151,6 +155,76 @@ export class PgDatabase {
     }
   }
 
+  /**
+   * LISTENs on `channel` on a connection of its own (outside the pool, so
+   * it takes none of its connections): `notify` gets each notification's
+   * payload. When that connection
+   * drops (or cannot be had), `down` is told and it is tried again every
+   * `retryMs`; `up` is told each time the LISTEN is in place (notifications
+   * sent while it was not were missed: the caller catches up then).
+   */
+  listen(channel: string, on: { notify(payload: string): void; up?(): void; down?(error: unknown): void }, retryMs = 1_000): Listener {
+    this.live();
+    /** Frees the current connection (once). */
+    let release: (() => boolean) | undefined;
+    let stopped = false;
+    let timer: NodeJS.Timeout | undefined;
+    const retry = (): void => {
+      if (!stopped && !this.closed && !timer) timer = setTimeout(() => void connect(), retryMs).unref();
+    };
+    const connect = async (): Promise<void> => {
+      timer = undefined;
+      if (stopped || this.closed) return;
+      let c: Pg.Client | undefined;
+      let dropped = false;
+      // once per connection, whichever of its error event and a failed LISTEN comes first
+      const free = (): boolean => {
+        if (dropped || !c) return false;
+        dropped = true;
+        if (release === free) release = undefined;
+        c.removeAllListeners('notification');
+        c.end().catch(() => undefined);
+        return true;
+      };
+      const drop = (e: unknown): void => {
+        if (!free()) return;
+        on.down?.(e);
+        retry();
+      };
+      try {
+        c = this.newClient();
+        c.on('error', (e) => drop(e));
+        c.on('end', () => drop(new Error('the listening connection ended')));
+        await c.connect();
+        if (stopped) {
+          free();
+          return;
+        }
+        release = free;
+        c.on('notification', (m) => {
+          if (!dropped && m.channel === channel) on.notify(m.payload ?? '');
+        });
+        await c.query(`LISTEN ${quoteIdent(channel)}`);
+        if (stopped || dropped) return;
+        on.up?.();
+      } catch (e) {
+        if (c) drop(e);
+        else {
+          on.down?.(e);
+          retry();
+        }
+      }
+    };
+    void connect();
+    return {
+      close: async () => {
+        stopped = true;
+        if (timer) clearTimeout(timer);
+        release?.();
+      },
+    };
+  }
+
   /** Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -161,6 +235,17 @@ export class PgDatabase {
   private live(): void {
     if (this.closed) throw new DocgraphError('STORE_FAILED', `the PostgreSQL connection to ${this.location} is closed`);
   }
+}
+
+/** A LISTEN kept open by `PgDatabase.listen`. */
+export interface Listener {
+  /** Stops listening and drops its connection. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** A PostgreSQL identifier, quoted. */
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
 }
 
 /** A server error (it has a SQLSTATE code). */

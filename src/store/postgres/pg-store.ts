@@ -22,7 +22,7 @@ import { sourceWithDefaults } from '../store.js';
 import { traverseEdges } from '../traverse.js';
 import { sourceTaken, toDocument, toEntity, toFloat32, toSection, toSource, type DocumentRow, type EntityRow, type SectionRow, type SourceRow } from '../rows.js';
 import { exactDot, FlatVectorIndex } from '../vector-index.js';
-import { isPgError, migrate, PgDatabase, type PgDatabaseOptions, type Queryable } from './database.js';
+import { isPgError, migrate, PgDatabase, type Listener, type PgDatabaseOptions, type Queryable } from './database.js';
 import { refreshEntities, removeGraph, upsertEdges, writeGraph, writeNames } from './graph-writes.js';
 import { pgIntegrity } from './integrity.js';
 import { PG_STORE_MIGRATIONS } from './migrations.js';
@@ -65,6 +65,10 @@ export class PgStore implements Store {
   private refreshing: Promise<FlatVectorIndex | undefined> | undefined;
   /** Whole reloads of the vector index so far (the first load included): the tests read it to see a write applied as a change. */
   vectorReloads = 0;
+  private listener: Listener | undefined;
+  private listening = false;
+  private notifications = 0;
+  private refreshAgain = false;
   private closed = false;
 
   private constructor(
@@ -83,9 +87,11 @@ export class PgStore implements Store {
    * and nothing is created. Default `create: true`.
    *
    * `vectors` (default `auto`): `pgvector` answers vector search in the
-   * database and is CONFIG_INVALID where the index cannot have pgvector
-   * embeddings; `memory` keeps the in-memory index; `auto` takes pgvector
-   * when it can. Unless `memory`, an index not yet at migration 3 (a new
+   * database (an index made before the extension was installed is moved:
+   * the extension created if need be, the embeddings table added and
+   * filled) and is CONFIG_INVALID where the server has no pgvector or this
+   * user may not create it; `memory` keeps the in-memory index; `auto` takes
+   * pgvector when the index has its embeddings and never moves an index. Unless `memory`, an index not yet at migration 3 (a new
    * one) first gets the `vector` extension created (in schema public) when
    * the server has it and this user may, so it gets its embeddings table.
    */
@@ -104,11 +110,16 @@ export class PgStore implements Store {
       // only an index that migration 3 has not seen yet can still get embeddings: elsewhere nothing is created
       if (choice !== 'memory' && (await storeVersion(db)) < 3) await createVectorExtension(db, choice === 'pgvector');
       await migrate(db, 'store', PG_STORE_MIGRATIONS);
-      const embeddings = await embeddingsOf(db);
+      let embeddings = await embeddingsOf(db);
       if (choice === 'pgvector' && !embeddings) {
-        throw new ConfigError(`the index at ${db.location} (schema ${db.schema}) has no pgvector embeddings: the vector extension was not installed in that database when the index was created`, {
-          hint: 'use ?vectors=auto or ?vectors=memory (the in-memory index answers the same), or create the index anew in a database where `CREATE EXTENSION vector` was run',
-        });
+        // an index made before the extension was there: moved to pgvector now (the extension, the table, then every vector)
+        await createVectorExtension(db, true);
+        embeddings = await addEmbeddingsTable(db);
+        if (!embeddings) {
+          throw new ConfigError(`the index at ${db.location} (schema ${db.schema}) could not be given pgvector embeddings`, {
+            hint: 'use ?vectors=auto or ?vectors=memory (the in-memory index answers the same)',
+          });
+        }
       }
       if (embeddings) await backfillEmbeddings(db, embeddings);
       return new PgStore(db, true, embeddings, embeddings !== undefined && choice !== 'memory');
@@ -454,8 +465,56 @@ export class PgStore implements Store {
    * One refresh at a time: concurrent searches wait for the same one.
    */
   private vectorIndex(): Promise<FlatVectorIndex | undefined> {
-    this.refreshing ??= this.refreshVectors().finally(() => (this.refreshing = undefined));
+    this.listenForChanges();
+    this.refreshing ??= this.refreshVectors().finally(() => {
+      this.refreshing = undefined;
+      if (this.refreshAgain) {
+        this.refreshAgain = false;
+        this.refreshSoon();
+      }
+    });
     return this.refreshing;
+  }
+
+  /**
+   * From the first vector search on (memory mode), a connection LISTENs on
+   * the index's change channel: every write's transaction notifies it
+   * (bumpGeneration), so this process brings its vectors up to date as soon
+   * as another process commits, not at its next search. Searches still
+   * check the generation (one row read), so a notification still on its way
+   * cannot make an answer stale; when the connection drops, that check is
+   * all there is until it is back (then the index catches up at once).
+   */
+  private listenForChanges(): void {
+    if (this.listener || this.closed) return;
+    this.listener = this.db.listen(changeChannel(this.db.schema), {
+      notify: () => {
+        this.notifications++;
+        this.refreshSoon();
+      },
+      up: () => {
+        this.listening = true;
+        this.refreshSoon();
+      },
+      down: () => {
+        this.listening = false;
+      },
+    });
+  }
+
+  /** Refreshes the vector index in the background (after the one in flight, if any: it may have read too early). */
+  private refreshSoon(): void {
+    if (this.closed || !this.vectors) return;
+    if (this.refreshing) {
+      this.refreshAgain = true;
+      return;
+    }
+    this.vectorIndex().catch(() => undefined); // a failure shows at the next search, which refreshes again
+  }
+
+  /** How this process's in-memory vectors follow other processes' writes (status, tests). */
+  get vectorSync(): { generation: number; listening: boolean; notifications: number } {
+    return { generation: this.vectorsGeneration, listening: this.listening, notifications: this.notifications };
   }
 
   private async refreshVectors(): Promise<FlatVectorIndex | undefined> {
@@ -626,6 +685,8 @@ export class PgStore implements Store {
     if (this.closed) return;
     this.closed = true;
     this.vectors = undefined;
+    await this.listener?.close();
+    await this.refreshing?.catch(() => undefined);
     if (this.ownsDb) await this.db.close();
   }
 }
@@ -654,6 +715,13 @@ async function putBlobIn(c: Queryable, key: string, value: Uint8Array): Promise<
   await c.query('INSERT INTO kv (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value', ['blob:' + key, Buffer.from(value)]);
 }
 
+const CHANNEL_PREFIX = 'docgraph_changes_';
+
+/** The channel a schema's writes notify (NOTIFY channel names are at most 63 bytes; a shared prefix costs only a spare refresh). */
+export function changeChannel(schema: string): string {
+  return (CHANNEL_PREFIX + schema).slice(0, 63);
+}
+
 /** Generations of the vector change log kept; a process further behind reloads every vector. */
 const VECTOR_LOG_KEEP = 10_000;
 /** The log is pruned when the generation reaches a multiple of this. */
@@ -667,7 +735,12 @@ const VECTOR_LOG_PRUNE_EVERY = 1_000;
  * commit order.
  */
 async function bumpGeneration(c: Queryable, vectors: readonly number[] | 'all' = []): Promise<void> {
-  const g = (await c.query<{ generation: number }>('UPDATE index_state SET generation = generation + 1 WHERE id = 1 RETURNING generation')).rows[0]!.generation;
+  // the notification goes out when (and only if) this transaction commits
+  const g = (
+    await c.query<{ generation: number }>(
+      `UPDATE index_state SET generation = generation + 1 WHERE id = 1 RETURNING generation, pg_notify(left('${CHANNEL_PREFIX}' || current_schema(), 63), generation::text)`,
+    )
+  ).rows[0]!.generation;
   const rowids = vectors === 'all' ? [-1] : vectors;
   if (rowids.length > 0) await c.query('INSERT INTO vector_changes (generation, section_rowid) SELECT $1, unnest($2::bigint[])', [g, rowids]);
   if (g % VECTOR_LOG_PRUNE_EVERY === 0 && g > VECTOR_LOG_KEEP) {
@@ -841,6 +914,24 @@ async function embeddingsOf(db: PgDatabase): Promise<Embeddings | undefined> {
   if (!row) return undefined;
   const ext = `"${row.ext.replaceAll('"', '""')}"`;
   return { type: `${ext}.vector`, negativeInnerProduct: `OPERATOR(${ext}.<#>)`, dims: `${ext}.vector_dims` };
+}
+
+/**
+ * Gives an index that migration 3 saw without the vector extension its
+ * embeddings table, now that the extension is installed: migration 3's own
+ * SQL, run again under the migration lock when the table is still missing
+ * (so processes opening at once create it once). Every writer opened before
+ * this keeps writing no embeddings: `backfillEmbeddings` at each open fills
+ * what they left, and `verify` counts it as missing vectors until then.
+ */
+async function addEmbeddingsTable(db: PgDatabase): Promise<Embeddings | undefined> {
+  const sql = PG_STORE_MIGRATIONS.find((m) => m.version === 3)!.sql;
+  await db.tx(async (c) => {
+    await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`docgraph-migrate:${db.schema}`]);
+    if ((await c.query<{ found: boolean }>("SELECT to_regclass('section_embeddings') IS NOT NULL AS found")).rows[0]!.found) return;
+    await c.query(sql);
+  });
+  return embeddingsOf(db);
 }
 
 /** Gives every vector its pgvector embedding where one is missing (an index that had vectors before migration 3): once, under a lock. */

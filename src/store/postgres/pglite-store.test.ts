@@ -104,14 +104,36 @@ describe('PgStore on PGlite: pgvector', () => {
     expect((await again.vectorSearch(unit([1, 0, 0, 0]), 1)).map((h) => h.sectionId)).toEqual([w.sections[1]!.id]);
   });
 
-  it('refuses ?vectors=pgvector on an index without embeddings, and says what to do', async () => {
+  it('moves an index made before the extension was installed to pgvector when opened with ?vectors=pgvector; auto leaves it as it is', async () => {
     await emptied();
     // made without the extension (memory does not create it): migration 3 found none, so no embeddings table
-    await open('memory').then((s) => s.close());
+    const before = await open('memory');
+    await before.setEmbedder({ id: 'e1', provider: 'test', model: 'm', dimensions: 4 });
+    const docs = ['a.md', 'b.md'].map((uri, i) =>
+      documentWrite({ uri, sections: [{ heading: `H${i}`, text: 'x', vector: [1, 0, i, 0] }, { heading: `I${i}`, text: 'y', vector: [0, 1, 0, i + 1] }] }),
+    );
+    await before.upsertSource({ id: docs[0]!.document.sourceId, kind: 'fs', location: '/docs', createdAt: '2025-01-01T00:00:00.000Z' });
+    for (const d of docs) await before.writeDocument(d);
     expect((await pglite.query("SELECT to_regclass('section_embeddings') AS t")).rows).toEqual([{ t: null }]);
-    await expect(open('pgvector')).rejects.toMatchObject({ code: 'CONFIG_INVALID', hint: expect.stringContaining('?vectors=memory') });
+    // auto: memory, and opening an existing index changes nothing in the database (no extension created for it)
     expect((await open('auto')).vectorSearchMode).toBe('memory');
-    // and opening an existing index changes nothing in the database: no extension was created for it
     expect((await pglite.query("SELECT extname FROM pg_extension WHERE extname = 'vector'")).rows).toEqual([]);
+
+    // pgvector: the extension, the table, every vector in it
+    const moved = await open('pgvector');
+    expect(moved.vectorSearchMode).toBe('pgvector');
+    expect((await pglite.query("SELECT extname FROM pg_extension WHERE extname = 'vector'")).rows).toEqual([{ extname: 'vector' }]);
+    expect((await pglite.query<{ n: number }>('SELECT COUNT(*)::int AS n FROM section_embeddings')).rows).toEqual([{ n: 4 }]);
+    expect((await moved.integrity.check(4)).problems).toEqual([]);
+    for (const q of [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0.2, 0.1, 0.9]]) {
+      expect(await moved.vectorSearch(unit(q), 3), JSON.stringify(q)).toEqual(await before.vectorSearch(unit(q), 3));
+    }
+    // from now on auto takes pgvector, and a new write keeps its embeddings
+    const later = await open('auto');
+    expect(later.vectorSearchMode).toBe('pgvector');
+    const c = documentWrite({ uri: 'c.md', sections: [{ heading: 'C', text: 'z', vector: [0, 0, 1, 0] }] });
+    await later.writeDocument(c);
+    expect((await later.vectorSearch(unit([0, 0, 1, 0]), 1)).map((h) => h.sectionId)).toEqual([c.sections[0]!.id]);
+    expect((await later.integrity.check(4)).problems).toEqual([]);
   });
 });
