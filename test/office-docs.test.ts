@@ -41,9 +41,9 @@ describe('PDF and DOCX in a source', () => {
     expect(added.report.indexed).toBe(3);
     const skipped = Object.fromEntries((added.report.skipped as { uri: string; reason: string; message: string }[]).map((s) => [s.uri, s]));
     expect(skipped['locked.pdf']).toMatchObject({ reason: 'encrypted' });
-    expect(skipped['locked.pdf'].message).toMatch(/needs a password/);
+    expect(skipped['locked.pdf']!.message).toMatch(/needs a password/);
     expect(skipped['broken.docx']).toMatchObject({ reason: 'parse-error' });
-    expect(skipped['broken.docx'].message).toMatch(/not a readable Word document/);
+    expect(skipped['broken.docx']!.message).toMatch(/not a readable Word document/);
   });
 
   it('finds a PDF page and cites it as file.pdf#page-2', async () => {
