@@ -5,6 +5,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- structured content is read field by field and checked by expect */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -12,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repo, run, workspace } from './helpers/docgraph.js';
 import { call, serverEnv, text } from './helpers/mcp.js';
 import { makePdf } from './helpers/office-docs.js';
-import { serveIn, type Served } from './helpers/serve.js';
+import { getJson, serveIn, type Served } from './helpers/serve.js';
 
 const ws = workspace({}, 'dg-mcplib-');
 const ADMIN_TOOLS = ['add_source', 'refresh_source', 'remove_source'];
@@ -188,5 +189,29 @@ describe('MCP admin tools over HTTP', () => {
     expect(added.structuredContent).toMatchObject({ name: 'svelte', indexed: 1 });
     const removed = await call(boss, 'remove_source', { source: 'svelte' });
     expect(removed.structuredContent).toMatchObject({ removed_documents: 1 });
+  });
+
+  it('REST: libraries and their resolver for a read key; sources added, refreshed and removed with an admin key only', async () => {
+    const libs = await getJson(`${without.url}/v1/libraries`, keys.read);
+    expect(libs.body.libraries.map((l: any) => l.name)).toEqual(['node.js', 'react']);
+    const resolved = await getJson(`${without.url}/v1/libraries/resolve?name=React.js`, keys.read);
+    expect(resolved.body.matches[0]).toMatchObject({ name: 'react', score: 1 });
+    const dir = folder('solid', { 'index.md': '# Solid\n\nSignals are the plonkwidget of Solid.\n' });
+    const post = (key: string) => getJson(`${without.url}/v1/sources`, key, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ location: dir, name: 'solid' }) });
+    expect((await post(keys.read!)).status).toBe(403);
+    const added = await post(keys.admin!);
+    expect(added.status).toBe(202);
+    expect(added.body).toMatchObject({ name: 'solid', queued: 1 });
+    let hits: any[] = [];
+    for (let i = 0; i < 60 && hits.length === 0; i++) {
+      hits = (await getJson(`${without.url}/v1/search?q=plonkwidget&source=solid`, keys.read)).body.hits ?? [];
+      if (hits.length === 0) await sleep(500);
+    }
+    expect(hits[0]).toMatchObject({ source: 'solid', uri: 'index.md' });
+    const refreshed = await getJson(`${without.url}/v1/sources/solid/refresh`, keys.admin, { method: 'POST' });
+    expect(refreshed.status).toBe(202);
+    expect(refreshed.body.sources[0]).toMatchObject({ name: 'solid', unchanged: 1, queued: 0 });
+    const removed = await getJson(`${without.url}/v1/sources/solid`, keys.admin, { method: 'DELETE' });
+    expect(removed.body).toEqual({ name: 'solid', version: null, removed_documents: 1 });
   });
 });

@@ -204,6 +204,8 @@ export function createHttpApp(svc: HttpService, opts: HttpAppOptions): { app: Ho
     ingestion: svc.service.ingestion,
     admin: c.get('caller').scopes.includes('admin'),
     checkFolder: svc.checkFolder,
+    sources: svc.service.registry,
+    waitForJobs: false,
     ingestFolders: async () => [...new Set([...svc.service.config.watch, ...(await svc.service.listSources()).map((s) => s.location)])],
   });
   mountRest(app, { ctx: opCtx, timeoutMs: server.requestTimeoutMs, authorize: (scope) => authorize(scope, restRefusal), queue: queueCtx });

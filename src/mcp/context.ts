@@ -4,7 +4,7 @@ import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import type { OperationContext, OperationResult } from '../api/operation.js';
 import { DocgraphError } from '../domain/errors.js';
 import { toolErrorResult } from './errors.js';
-import type { AdminSources } from './admin-tools.js';
+import type { AdminSources } from '../api/sources.js';
 
 export type { DocsApp } from '../api/operation.js';
 
