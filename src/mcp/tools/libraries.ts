@@ -5,9 +5,9 @@ import { largestFitting, responseTokens } from '../budget.js';
 import { int } from '../schemas.js';
 
 const versionSchema = z.object({
-  version: z.string().nullable().describe('null: the unversioned source of this name.'),
-  id: z.string().describe('name@version (or name): the prefix of its citations, name[@version]:path#anchor.'),
-  kind: z.string().describe('Where it comes from: fs (a folder), git, ...'),
+  version: z.string().nullable(),
+  id: z.string().describe('name[@version], as citations start.'),
+  kind: z.string(),
   documents: int(),
   refreshed_at: z.string().nullable(),
 });
@@ -15,7 +15,7 @@ const versionSchema = z.object({
 const librarySchema = z.object({ name: z.string(), versions: z.array(versionSchema), documents: int() });
 
 const listOutput = z.object({ libraries: z.array(librarySchema), partial: z.boolean() });
-const resolveOutput = z.object({ query: z.string(), matches: z.array(librarySchema.extend({ score: z.number().describe('0–1; 1 is the same name.') })) });
+const resolveOutput = z.object({ query: z.string(), matches: z.array(librarySchema.extend({ score: z.number() })) });
 
 function wire(lib: Library): z.infer<typeof librarySchema> {
   return { name: lib.name, documents: lib.documents, versions: lib.versions.map((v) => ({ version: v.version, id: v.id, kind: v.kind, documents: v.documents, refreshed_at: v.refreshedAt })) };
@@ -30,8 +30,8 @@ export const listLibrariesOp = defineOperation({
   name: 'list_libraries',
   title: 'List indexed libraries',
   description:
-    'List the libraries (sources) the index holds, each with its versions and number of documents. Pass a name as `library` (and a version as `version`) to search_docs to search one library; ' +
-    'cite sections of it as name[@version]:path#anchor. To find the library a user means by a looser name, use resolve_library.',
+    'List the libraries (sources) the index holds, each with its versions and number of documents. Pass a name as library (and version) to search_docs to search one library; ' +
+    'to find the library a user means by a looser name, use resolve_library.',
   input: z.strictObject({}),
   output: listOutput,
   run: async (ctx) => {
@@ -53,11 +53,11 @@ export const resolveLibraryOp = defineOperation({
   name: 'resolve_library',
   title: 'Find a library by name',
   description:
-    'Turn a library name as a user writes it ("React", "node.js", "postgres 16", "nextjs@14") into the library names and versions this index holds, best match first (score 1 is the same name). ' +
-    'Call it before search_docs when the user names a library, then pass the match\'s name as `library` (and a version as `version`). No match means the library is not indexed here.',
+    'Turn a library name as a user writes it ("React", "node.js", "nextjs@14") into the names and versions this index holds, best match first (score 1: the same name). ' +
+    'Call it before search_docs when the user names a library, then pass the name as library (and a version). No match: the library is not indexed here.',
   input: z.strictObject({
     name: z.string().min(1).max(200).describe('The library as the user names it, optionally with @version.'),
-    limit: z.number().int().min(1).max(20).optional().describe('Most matches (default 5).'),
+    limit: z.number().int().min(1).max(20).optional(),
   }),
   output: resolveOutput,
   run: async (ctx, args) => {

@@ -20,8 +20,8 @@ const inputSchema = z.strictObject({
     .max(2000)
     .describe('A question ("how do I read a file line by line"), keywords, or an exact identifier: fs.readFile, a config key, an error code like ERR_REQUIRE_ESM.'),
   limit: z.number().int().min(1).max(MAX_LIMIT).optional().describe(`Hits per page (default ${DEFAULT_LIMIT}); fewer when the token budget is reached.`),
-  library: z.string().min(1).max(200).optional().describe('Search this library only: a name from list_libraries or resolve_library (every version unless version is given). The same as filters.source.'),
-  version: z.string().min(1).max(200).optional().describe('With library: only this version of it. The same as filters.version.'),
+  library: z.string().min(1).max(200).optional().describe('Only this library (a name from resolve_library or list_libraries; every version unless version is given).'),
+  version: z.string().min(1).max(200).optional(),
   filters: z
     .strictObject({
       source: z.string().min(1).optional().describe('A source name from list_sources (every version unless version is given).'),
