@@ -30,7 +30,7 @@ export const DYNAMIC_ADAPTER_IMPORT = {
  * damages an index on purpose.
  */
 const TABLES =
-  '(?:documents|sections|sections_fts|section_vectors|entities|entity_aliases|entity_facts|edges|name_mentions|relink_pending|kv|sources|open_connections|lexical_sections|lexical_postings|index_state|vector_changes|docgraph_schema|api_keys|api_keys_meta|queue_[a-z_]+)';
+  '(?:documents|sections|sections_fts|section_vectors|entities|entity_aliases|entity_facts|edges|name_mentions|relink_pending|kv|sources|open_connections|lexical_sections|lexical_postings|index_state|vector_changes|docgraph_schema|api_keys|api_keys_meta|webhook_deliveries|webhook_deliveries_meta|queue_[a-z_]+)';
 const SQL_ON_OUR_TABLES = `/\\b(?:FROM|INTO|UPDATE|JOIN|TABLE)\\s+${TABLES}\\b/i`;
 export const TABLE_NAMES = [
   { selector: `Literal[value=${SQL_ON_OUR_TABLES}]`, message: 'SQL on the index tables stays inside the SQL adapters (store/sqlite, queue/sqlite, store/postgres, queue/postgres) and the backend factory: go through the Store, JobQueue and IndexIntegrity ports; a test that must damage an index uses test/helpers/sqlite-index.ts.' },

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { Ingestion } from '../app/ingestion.js';
 import { DocgraphError, InvalidInputError, NotFoundError } from '../domain/errors.js';
 import { JOB_STATES, type JobState } from '../queue/queue.js';
+import type { AdminSources } from './sources.js';
 import { defineOperation, type OperationContext } from './operation.js';
 import { toWire } from './wire.js';
 
@@ -23,6 +24,10 @@ export interface QueueContext extends OperationContext {
   admin: boolean;
   /** The folder's real path (App.checkSourceFolder): INVALID_INPUT when it is missing or not a folder. */
   checkFolder: (dir: string) => string;
+  /** The sources of the index (POST /v1/sources ...; admin scope). */
+  sources: AdminSources;
+  /** False on REST: source jobs are queued for the server's worker. */
+  waitForJobs: boolean;
 }
 
 const iso = z.string().describe('ISO 8601');

@@ -23,6 +23,7 @@ import { documentText, type DocumentText } from './document-text.js';
 import { ApiKeys } from './keys.js';
 import { sourceFilterIds } from './source-filter.js';
 import { SourceService } from './sources.js';
+import type { DeliveryLog } from '../store/deliveries.js';
 import type { IndexProbe } from '../store/readiness.js';
 import { getDocumentView, getSection, type DocumentRef, type DocumentView, type SectionContextOptions, type SectionRef, type SectionView } from './documents.js';
 
@@ -139,6 +140,11 @@ export class App {
   /** The API keys kept in this index (`docgraph keys`, checked by `docgraph serve`). */
   get keys(): ApiKeys {
     return new ApiKeys(this.backend.keys);
+  }
+
+  /** The webhook deliveries this index has taken (replays are refused by every process on it). */
+  get deliveries(): DeliveryLog {
+    return this.backend.deliveries;
   }
 
   /** Whether the index can be read now through a fresh connection and is at this build's schema (for /health/ready). */

@@ -21,15 +21,18 @@ import type { JobQueue, QueueOptions } from '../queue/queue.js';
 import { PgJobQueue } from '../queue/postgres/pg-queue.js';
 import { SqliteJobQueue } from '../queue/sqlite/sqlite-queue.js';
 import { PgKeyStore } from '../store/postgres/key-store.js';
+import { PgDeliveryLog } from '../store/postgres/delivery-log.js';
 import { PgStore, VECTOR_SEARCH_CHOICES, type VectorSearchChoice } from '../store/postgres/pg-store.js';
 import { probePgIndex } from '../store/postgres/probe.js';
 import { backupSqliteIndex, restoreSqliteIndex, type BackupProgress, type BackupResult, type RestoreResult } from '../store/sqlite/backup.js';
 import { asIndexFailure } from '../store/sqlite/failures.js';
 import { SqliteKeyStore } from '../store/sqlite/key-store.js';
+import { SqliteDeliveryLog } from '../store/sqlite/delivery-log.js';
 import { probeSqliteIndex } from '../store/sqlite/probe.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { IndexIntegrity } from '../store/integrity.js';
 import type { KeyStore } from '../store/keys.js';
+import type { DeliveryLog } from '../store/deliveries.js';
 import type { IndexProbe } from '../store/readiness.js';
 import type { Store } from '../store/store.js';
 
@@ -57,6 +60,8 @@ export interface Backend {
   readonly key: string;
   /** The API keys kept in the index (their tables are created on first use). */
   readonly keys: KeyStore;
+  /** The webhook deliveries taken (replays refused across processes; tables created on first use). */
+  readonly deliveries: DeliveryLog;
   /** Whether the index can be reached now (a fresh read) and is at this build's schema: for /health/ready. Never throws. */
   probe(): Promise<IndexProbe>;
   /**
@@ -155,6 +160,7 @@ async function openPostgres(location: string, create: boolean): Promise<Backend>
     vectorSearch: store.vectorSearchMode,
     vectorSync: () => (store.vectorSearchMode === 'memory' ? store.vectorSync : undefined),
     keys: new PgKeyStore(store.database),
+    deliveries: new PgDeliveryLog(store.database),
     probe: () => probePgIndex(store.database),
     openQueue: (options = {}) => PgJobQueue.open({ ...options, db: store.database, index: store }),
     close: () => store.close(),
@@ -198,6 +204,7 @@ function openSqlite(path: string, create: boolean): Backend {
     integrity: store.integrity,
     vectorSearch: 'memory',
     keys: new SqliteKeyStore(() => store.database),
+    deliveries: new SqliteDeliveryLog(() => store.database),
     probe: () => Promise.resolve(probeSqliteIndex(path)),
     // the queue's tables live in the index file, on the store's connection: commitJob is one transaction
     openQueue: (options = {}) => SqliteJobQueue.open({ ...options, index: store }),

@@ -6,7 +6,8 @@ import type { EdgeType, EntityRecord, EntityType, SectionRecord } from '../domai
 import { messageName } from '../extract/canonical.js';
 import { lookupKeys } from '../search/graph.js';
 import type { EdgeDirection, Store } from '../store/store.js';
-import { formatCitation, resolveDocumentRef } from './documents.js';
+import { formatSourceCitation, resolveDocumentRef } from './documents.js';
+import { sourceLabel } from '../domain/sources.js';
 
 export const ENTITY_TYPES: readonly EntityType[] = ['Command', 'ConfigParameter', 'ErrorCode', 'ErrorMessage', 'APISymbol', 'Procedure', 'Step', 'Concept', 'Component'];
 export const EDGE_TYPES: readonly EdgeType[] = ['HAS_SECTION', 'PARENT_OF', 'NEXT', 'MENTIONS', 'DEFINES', 'LINKS_TO', 'HAS_STEP', 'RESOLVES', 'RELATED_TO'];
@@ -18,6 +19,8 @@ export interface SectionCitation {
   id: string;
   uri: string;
   anchor: string;
+  /** `name[@version]` of the section's source, when the index holds several (citations then name it: `formatSourceCitation`). */
+  source?: string;
   heading: string;
   headingPath: string[];
 }
@@ -33,13 +36,25 @@ export interface EntityView {
 
 async function cite(store: Store, ids: readonly string[]): Promise<Map<string, SectionCitation>> {
   const sections = await store.getSections([...new Set(ids)]);
-  const docs = new Map<string, string>();
+  const docs = new Map<string, { uri: string; source?: string }>();
   const out = new Map<string, SectionCitation>();
+  const labels = await sourceLabels(store);
   for (const s of sections) {
-    if (!docs.has(s.docId)) docs.set(s.docId, (await store.getDocument(s.docId))?.uri ?? '');
-    out.set(s.id, { id: s.id, uri: docs.get(s.docId)!, anchor: s.anchor, heading: s.heading, headingPath: s.headingPath });
+    if (!docs.has(s.docId)) {
+      const d = await store.getDocument(s.docId);
+      const source = d ? labels?.get(d.sourceId) : undefined;
+      docs.set(s.docId, { uri: d?.uri ?? '', ...(source !== undefined ? { source } : {}) });
+    }
+    const d = docs.get(s.docId)!;
+    out.set(s.id, { id: s.id, uri: d.uri, anchor: s.anchor, heading: s.heading, headingPath: s.headingPath, ...(d.source !== undefined ? { source: d.source } : {}) });
   }
   return out;
+}
+
+/** Source id → `name[@version]` when the index holds several sources (citations name theirs then); undefined for one. */
+async function sourceLabels(store: Store): Promise<Map<string, string> | undefined> {
+  const sources = await store.sources();
+  return sources.length > 1 ? new Map(sources.map((x) => [x.id, sourceLabel(x)])) : undefined;
 }
 
 function checkType(type: string | undefined): EntityType | undefined {
@@ -280,7 +295,7 @@ export interface TraverseRequest {
 export interface TraverseResult {
   start: { id: string; kind: 'entity' | 'section' | 'document'; label: string }[];
   /** Every end of every edge; `missing` is a link target the index does not hold (a page not ingested). */
-  nodes: { id: string; kind: 'entity' | 'section' | 'document' | 'missing'; label: string; type?: EntityType; uri?: string; anchor?: string }[];
+  nodes: { id: string; kind: 'entity' | 'section' | 'document' | 'missing'; label: string; type?: EntityType; uri?: string; anchor?: string; source?: string }[];
   edges: { src: string; dst: string; type: EdgeType; weight: number; depth: number }[];
   truncated: boolean;
 }
@@ -315,16 +330,17 @@ async function resolveStart(store: Store, from: string): Promise<TraverseResult[
   }
   const entities = await resolveEntities(store, f);
   if (entities.length > 0) return entities.map((e) => ({ id: e.id, kind: 'entity' as const, label: `${e.type} ${e.name}` }));
-  if (f.includes('#') || /\.(md|markdown|mdx|html?|xhtml)$/i.test(f)) {
+  if (f.includes('#') || /\.(md|markdown|mdx|html?|xhtml|pdf|docx)$/i.test(f)) {
     const found = await resolveDocumentRef(store, f).catch((e: unknown) => {
       if (e instanceof NotFoundError) return undefined;
       throw e;
     });
     if (found) {
-      const { doc, anchor } = found;
-      if (anchor === '') return [{ id: doc.id, kind: 'document', label: doc.uri }];
+      const { doc, anchor, source, qualified } = found;
+      if (anchor === '') return [{ id: doc.id, kind: 'document', label: formatSourceCitation(source, doc.uri, '', qualified) }];
       const s = (await store.getDocumentSections(doc.id)).find((x) => x.anchor === anchor);
-      if (s) return [{ id: s.id, kind: 'section', label: formatCitation(doc.uri, anchor) }];
+      if (s) return [{ id: s.id, kind: 'section', label: formatSourceCitation(source, doc.uri, anchor, qualified) }];
+      throw new NotFoundError(`${formatSourceCitation(source, doc.uri, '', qualified)} has no section with anchor #${anchor}`, { hint: 'get_document lists the anchors of a document' });
     }
   }
   throw new NotFoundError(`nothing named "${f}" in the graph`, { hint: 'use an exact entity name (lookup_entity), a section id from search results, or uri#anchor' });
@@ -342,11 +358,12 @@ async function describeNodes(store: Store, ids: readonly string[]): Promise<Trav
     }
     const s = sections.get(id);
     if (s) {
-      out.push({ id, kind: 'section', label: s.heading, uri: s.uri, anchor: s.anchor });
+      out.push({ id, kind: 'section', label: s.heading, uri: s.uri, anchor: s.anchor, ...(s.source !== undefined ? { source: s.source } : {}) });
       continue;
     }
     const d = id.startsWith('d_') ? await store.getDocument(id) : undefined;
-    if (d) out.push({ id, kind: 'document', label: d.title, uri: d.uri });
+    const source = d ? (await sourceLabels(store))?.get(d.sourceId) : undefined;
+    if (d) out.push({ id, kind: 'document', label: d.title, uri: d.uri, ...(source !== undefined ? { source } : {}) });
     else out.push({ id, kind: 'missing', label: '(not in the index)' });
   }
   return out;

@@ -37,6 +37,8 @@ export interface AddSourceRequest {
   exclude?: string[];
   /** How often `serve` refreshes it (ms); none: only on demand. */
   refreshMs?: number;
+  /** Git: the environment variable holding this source's webhook secret (the name is stored, never the secret). */
+  webhookSecretEnv?: string;
 }
 
 /** What adding or refreshing one source did. */
@@ -52,6 +54,7 @@ interface StoredOptions {
   include?: string[];
   exclude?: string[];
   refreshMs?: number;
+  webhookSecretEnv?: string;
 }
 
 export class SourceService {
@@ -83,7 +86,11 @@ export class SourceService {
       ...(req.include?.length ? { include: req.include } : {}),
       ...(req.exclude?.length ? { exclude: req.exclude } : {}),
       ...(req.refreshMs !== undefined ? { refreshMs: req.refreshMs } : {}),
+      ...(req.webhookSecretEnv !== undefined ? { webhookSecretEnv: checkEnvName(req.webhookSecretEnv) } : {}),
     };
+    if (!git && req.webhookSecretEnv !== undefined) {
+      throw new InvalidInputError('--webhook-secret-env is for git repositories (webhooks refresh them)', { field: 'webhookSecretEnv', allowed: 'a git URL (https://, ssh://, file://, user@host:path) or github:owner/repo' });
+    }
     const kind = git ? 'git' : 'fs';
     const id = sourceId(kind, root);
     const all = await this.store.sources();
@@ -182,18 +189,26 @@ export class SourceService {
     void this.index(source, { wait: false, ...(log ? { log } : {}) }).catch((e: unknown) => log?.error({ err: e, source: sourceLabel(source) }, 'source refresh failed'));
   }
 
+  /**
+   * The secret a source's webhook deliveries are signed with: its config
+   * entry's `webhookSecret`, else the environment variable its entry or
+   * `docgraph add --webhook-secret-env` named; undefined when it has none of
+   * its own (the server's `server.webhookSecret` applies), null when the
+   * variable it names is not set (its deliveries are refused).
+   */
+  webhookSecret(source: SourceRecord): string | null | undefined {
+    const entry = this.configured.find((e) => entryId(e) === source.id);
+    if (entry?.webhookSecret !== undefined) return entry.webhookSecret;
+    const env = entry?.webhookSecretEnv ?? (source.options as StoredOptions).webhookSecretEnv;
+    if (env === undefined) return undefined;
+    const value = process.env[env];
+    return value !== undefined && value !== '' ? value : null;
+  }
+
   /** The registered source a config entry names (by its location), if any. */
   private async registered(entry: ConfigSource): Promise<SourceRecord | undefined> {
-    let id: string;
-    const git = parseGitLocation(entry.location, { ...(entry.ref !== undefined ? { ref: entry.ref } : {}), ...(entry.subdir !== undefined ? { subdir: entry.subdir } : {}) });
-    if (git) id = sourceId('git', gitLocationKey(git));
-    else {
-      try {
-        id = sourceId('fs', folderRoot(entry.location));
-      } catch {
-        return undefined;
-      }
-    }
+    const id = entryId(entry);
+    if (id === undefined) return undefined;
     return (await this.store.sources()).find((s) => s.id === id);
   }
 
@@ -270,6 +285,25 @@ export class SourceService {
   }
 }
 
+/** The id of the source a config entry names (by its location); undefined for a folder that does not exist. */
+function entryId(entry: ConfigSource): string | undefined {
+  const git = parseGitLocation(entry.location, { ...(entry.ref !== undefined ? { ref: entry.ref } : {}), ...(entry.subdir !== undefined ? { subdir: entry.subdir } : {}) });
+  if (git) return sourceId('git', gitLocationKey(git));
+  try {
+    return sourceId('fs', folderRoot(entry.location));
+  } catch {
+    return undefined;
+  }
+}
+
+/** An environment variable's name, as `--webhook-secret-env` takes it. */
+function checkEnvName(name: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+    throw new InvalidInputError(`"${name}" is not an environment variable name`, { field: 'webhookSecretEnv', allowed: 'letters, digits and _, not starting with a digit, e.g. DOCS_WEBHOOK_SECRET' });
+  }
+  return name;
+}
+
 /** A repository URL as host/path, lower-case, without scheme, user, port or `.git`: `git@h:o/r.git` and `https://h/o/r` agree. */
 function repoKey(url: string): string {
   const t = url.trim().replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/^[^@/]+@/, '').replace(/^([^/:]+):(?!\d+\/)/, '$1/').replace(/:\d+\//, '/');
@@ -287,6 +321,7 @@ function addRequest(e: ConfigSource): AddSourceRequest {
     ...(e.include ? { include: e.include } : {}),
     ...(e.exclude ? { exclude: e.exclude } : {}),
     ...(refreshMs !== undefined ? { refreshMs } : {}),
+    ...(e.webhookSecretEnv !== undefined ? { webhookSecretEnv: e.webhookSecretEnv } : {}),
   };
 }
 

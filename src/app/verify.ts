@@ -10,7 +10,7 @@ import { IndexCorruptError, UnsupportedFileError } from '../domain/errors.js';
 import { checksum } from '../domain/ids.js';
 import { skipOf, type SkippedFile } from '../ingest/ingest.js';
 import { relinkDocument, settleRelinks } from '../ingest/links.js';
-import { parseFile } from '../parse/parse.js';
+import { parseDocument } from '../parse/parse.js';
 import { optedOutside, scanFolder } from '../sources/filesystem.js';
 import { readSourceFile } from '../sources/source-file.js';
 import { globMatcher } from '../sources/globs.js';
@@ -161,7 +161,7 @@ export async function verifyIndex(ingestion: VerifyDeps, o: { repair?: boolean }
         continue;
       }
       try {
-        parseFile(f.uri, bytes, { maxFileBytes: ingestion.config.ingest.maxFileBytes, maxSectionTokens: ingestion.config.ingest.maxSectionTokens });
+        await parseDocument(f.uri, bytes, { maxFileBytes: ingestion.config.ingest.maxFileBytes, maxSectionTokens: ingestion.config.ingest.maxSectionTokens });
       } catch (e) {
         const skip = skipOf(f.uri, e);
         if (!skip) throw e;

@@ -26,7 +26,7 @@ function portArg(value: string): number {
   return n;
 }
 
-function configFor(cmd: Command, server?: { host?: string; port?: number; requireKey?: boolean }): Config {
+function configFor(cmd: Command, server?: { host?: string; port?: number; requireKey?: boolean; allowAdminTools?: boolean }): Config {
   const g = cmd.optsWithGlobals<GlobalOptions>();
   return loadConfig({ file: g.config, overrides: { index: g.index, store: g.store, redis: g.redis, ...(server ? { server } : {}) } });
 }
@@ -53,18 +53,19 @@ export function registerMcpCommands(program: Command): void {
   program
     .command('mcp')
     .description('Serve the index to an AI assistant over MCP on stdin/stdout (Claude Desktop, Claude Code, Cursor, VS Code). Logs go to stderr.')
+    .option('--allow-admin-tools', 'also offer the tools add_source, refresh_source and remove_source, which change the index (env DOCGRAPH_ALLOW_ADMIN_TOOLS)')
     .addHelpText('after', '\nRegister it with your assistant: docgraph mcp-config --client claude-desktop|claude-code|cursor|vscode')
-    .action(async (_opts: unknown, cmd: Command) => {
+    .action(async (opts: { allowAdminTools?: boolean }, cmd: Command) => {
       // stdout carries only the protocol: anything a library prints goes to stderr instead
       console.log = console.info = console.debug = console.warn = console.error;
-      const config = configFor(cmd);
+      const config = configFor(cmd, opts.allowAdminTools ? { allowAdminTools: true } : undefined);
       const log = createLogger(config.logLevel, undefined, { secrets: [config.server.apiKey, config.embedder.apiKey] });
       const app = await App.open(config, { log });
       const stop = untilStopped();
       try {
         // loaded here, not at the top: every other command starts faster without the MCP SDK and the HTTP stack
         const { serveStdio } = await import('../mcp/stdio.js');
-        await serveStdio({ app, tokenBudget: config.server.tokenBudget, log }, stop.signal);
+        await serveStdio({ app, tokenBudget: config.server.tokenBudget, log, ...(config.server.allowAdminTools ? { adminSources: app.registry } : {}) }, stop.signal);
       } finally {
         stop.dispose();
         await app.close();
@@ -78,9 +79,10 @@ export function registerMcpCommands(program: Command): void {
     .option('--port <n>', 'port (default 7700, env DOCGRAPH_PORT); 0 picks a free one', portArg)
     .option('--require-key', 'refuse requests without an API key on a loopback bind too (env DOCGRAPH_REQUIRE_KEY)')
     .option('--no-worker', 'do not run a queue worker in this process (run `docgraph worker` separately)')
+    .option('--allow-admin-tools', 'offer the MCP tools add_source, refresh_source and remove_source (callers over HTTP need an admin key; env DOCGRAPH_ALLOW_ADMIN_TOOLS)')
     .addHelpText('after', '\nPrints "docgraph: listening on <url>" on stderr when ready; stops cleanly on Ctrl-C / SIGTERM (a second signal exits at once).\nAlso runs a queue worker (unless --no-worker) and keeps the `watch` folders of the config indexed.')
-    .action(async (opts: { host?: string; port?: number; worker: boolean; requireKey?: boolean }, cmd: Command) => {
-      const config = configFor(cmd, { ...(opts.host !== undefined ? { host: opts.host } : {}), ...(opts.port !== undefined ? { port: opts.port } : {}), ...(opts.requireKey ? { requireKey: true } : {}) });
+    .action(async (opts: { host?: string; port?: number; worker: boolean; requireKey?: boolean; allowAdminTools?: boolean }, cmd: Command) => {
+      const config = configFor(cmd, { ...(opts.host !== undefined ? { host: opts.host } : {}), ...(opts.port !== undefined ? { port: opts.port } : {}), ...(opts.requireKey ? { requireKey: true } : {}), ...(opts.allowAdminTools ? { allowAdminTools: true } : {}) });
       // A server's garbage is short-lived request data that survives a scavenge or two. By default V8 lets
       // the old generation grow to about four times what is live before it collects, so RSS kept climbing
       // for minutes under load (32 MB live, 163 MB of heap); growing by at most 2x keeps it near 105 MB

@@ -19,7 +19,7 @@ const out = (s: string): void => void process.stdout.write(s);
 export function registerSourceCommands(program: Command, withApp: WithApp, setExit: (code: number) => void): void {
   program
     .command('add')
-    .description('Add a source (a library: a folder of .md/.html files, or a git repository) with a name and a version, and index it. If indexing fails, nothing stays registered.')
+    .description('Add a source (a library: a folder of .md/.html/.pdf/.docx files, or a git repository) with a name and a version, and index it. If indexing fails, nothing stays registered.')
     .argument('<location>', 'a folder, a git URL (https://, ssh://, file://, user@host:path) or github:owner/repo[@ref][/subdir]')
     .option('--ref <ref>', 'git: the branch, tag or commit to track (default: the remote HEAD)')
     .option('--subdir <path>', 'git: the folder of the repository to index, e.g. docs')
@@ -27,16 +27,17 @@ export function registerSourceCommands(program: Command, withApp: WithApp, setEx
     .option('--version <version>', 'the library version, e.g. 18.2 (default: none); several versions of one name live side by side')
     .option('--include <glob...>', 'index only files matching these globs (relative to the source), e.g. "guide/**"')
     .option('--exclude <glob...>', 'leave out files and folders matching these globs, e.g. "**/CHANGELOG.md"')
+    .option('--webhook-secret-env <var>', 'git: the environment variable that holds this repository\'s webhook secret (for POST /webhooks/github|gitlab; default: server.webhookSecret). The name is stored, never the secret.')
     .option('--json', 'print the source and the ingest report as JSON')
     .addHelpText(
       'after',
       '\nExamples:\n  $ docgraph add ./docs                                 a source named "docs"\n  $ docgraph add ../react/docs --name react --version 18\n  $ docgraph add ./site --exclude "drafts/**" --json\n  $ docgraph add github:nodejs/node@v22.x/doc --name node --version 22\n  $ docgraph add https://git.example.com/team/docs.git --ref main --subdir guide\n\nGit repositories are cloned shallow into .docgraph/sources beside the index; refresh fetches and indexes only the files that changed. Credentials come from git (credential helper, SSH keys) or the environment, never from the URL.\n\nThen: docgraph search "useEffect cleanup" --source react --version 18; docgraph refresh react@18; docgraph remove react@18.',
     )
-    .action(async (location: string, opts: { name?: string; version?: string; ref?: string; subdir?: string; include?: string[]; exclude?: string[]; json?: boolean }, cmd: Command) => {
+    .action(async (location: string, opts: { name?: string; version?: string; ref?: string; subdir?: string; include?: string[]; exclude?: string[]; webhookSecretEnv?: string; json?: boolean }, cmd: Command) => {
       await withApp(cmd, true, async (app) => {
         const run = await withProgress(app, !opts.json, (r) =>
           app.registry.add(
-            { location, ...(opts.ref !== undefined ? { ref: opts.ref } : {}), ...(opts.subdir !== undefined ? { subdir: opts.subdir } : {}), ...(opts.name !== undefined ? { name: opts.name } : {}), ...(opts.version !== undefined ? { version: opts.version } : {}), ...(opts.include ? { include: opts.include } : {}), ...(opts.exclude ? { exclude: opts.exclude } : {}) },
+            { location, ...(opts.ref !== undefined ? { ref: opts.ref } : {}), ...(opts.subdir !== undefined ? { subdir: opts.subdir } : {}), ...(opts.name !== undefined ? { name: opts.name } : {}), ...(opts.version !== undefined ? { version: opts.version } : {}), ...(opts.include ? { include: opts.include } : {}), ...(opts.exclude ? { exclude: opts.exclude } : {}), ...(opts.webhookSecretEnv !== undefined ? { webhookSecretEnv: opts.webhookSecretEnv } : {}) },
             r,
           ),
         );

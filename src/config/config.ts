@@ -16,6 +16,7 @@ const serverSchema = z
     port: z.number().int().min(0).max(65535).default(7700).describe('TCP port of `docgraph serve`; 0 picks a free one (env DOCGRAPH_PORT, flag --port).'),
     apiKey: z.string().min(16).regex(/^[A-Za-z0-9._~+/-]+=*$/, 'letters, digits and ._~+/- only').optional().describe('An admin API key from the environment: when set, every request to /v1, /mcp and /metrics needs an API key (this one, or one made with `docgraph keys create`). At least 16 characters of A–Z, a–z, 0–9 and ._~+/- (env DOCGRAPH_API_KEY).'),
     webhookSecret: z.string().min(16).optional().describe('The secret of `POST /webhooks/github` (X-Hub-Signature-256) and `/webhooks/gitlab` (X-Gitlab-Token): a push refreshes the git sources of that repository and branch. At least 16 characters (env DOCGRAPH_WEBHOOK_SECRET); without it every delivery is refused.'),
+    allowAdminTools: z.boolean().default(false).describe('Register the MCP admin tools add_source, refresh_source and remove_source (flag --allow-admin-tools on `serve` and `mcp`, env DOCGRAPH_ALLOW_ADMIN_TOOLS). Over HTTP they also need a key with the admin scope.'),
     requireKey: z.boolean().default(false).describe('Refuse requests to /v1, /mcp and /metrics that carry no API key, on a loopback bind too (flag --require-key, env DOCGRAPH_REQUIRE_KEY). Keys are always required when apiKey is set or the bind is not loopback.'),
     allowedHosts: z.array(z.string()).default([]).describe('Host header names accepted besides localhost, 127.0.0.1 and [::1] (DNS-rebinding protection).'),
     allowedOrigins: z.array(z.string()).default([]).describe('Browser Origins accepted besides http(s)://localhost, 127.0.0.1 and [::1] on any port.'),
@@ -74,7 +75,7 @@ const serverSchema = z
       .describe('Serve MCP over HTTP without sessions: every POST to /mcp stands alone (JSON answers, no SSE stream, no resumption, no change notifications), so any replica behind a load balancer can answer any request. Default false: sessions, which stay with the replica that opened them (env DOCGRAPH_MCP_STATELESS).'),
   })
   .strict()
-  .default({ host: '127.0.0.1', port: 7700, requireKey: false, allowedHosts: [], allowedOrigins: [], tokenBudget: 4000, eventStoreMaxBytes: 32 * 1024 * 1024, queueDeadlineMs: 1000, requestTimeoutMs: 30_000, accessLog: true });
+  .default({ host: '127.0.0.1', port: 7700, allowAdminTools: false, requireKey: false, allowedHosts: [], allowedOrigins: [], tokenBudget: 4000, eventStoreMaxBytes: 32 * 1024 * 1024, queueDeadlineMs: 1000, requestTimeoutMs: 30_000, accessLog: true });
 
 /** `docgraph serve`'s rate limit (http/rate-limit.ts). */
 const rateLimitSchema = z
@@ -140,6 +141,8 @@ const sourceEntrySchema = z
     refresh: z.string().regex(DURATION, 'a duration such as 30s, 10m, 1h or 1d').optional().describe('How often `serve` refreshes it: 30s, 10m, 1h, 1d (default: only `docgraph refresh`).'),
     include: z.array(z.string().min(1)).optional().describe('Globs of the files to index (default: all).'),
     exclude: z.array(z.string().min(1)).optional().describe('Globs of files and folders to leave out.'),
+    webhookSecret: z.string().min(16).optional().describe('Git: the secret of this repository\'s webhook (X-Hub-Signature-256 / X-Gitlab-Token), instead of server.webhookSecret. At least 16 characters; kept in memory, never in the index or the logs.'),
+    webhookSecretEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').optional().describe('Git: the environment variable holding this repository\'s webhook secret (as `docgraph add --webhook-secret-env`).'),
   })
   .strict();
 
@@ -297,7 +300,7 @@ export interface LoadConfigOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   /** Highest-priority overrides from flags. */
-  overrides?: { index?: string; store?: string; redis?: string; allowDownload?: boolean; server?: { host?: string; port?: number; requireKey?: boolean }; concurrency?: number };
+  overrides?: { index?: string; store?: string; redis?: string; allowDownload?: boolean; server?: { host?: string; port?: number; requireKey?: boolean; allowAdminTools?: boolean }; concurrency?: number };
 }
 
 /** Loads and validates the configuration; throws ConfigError naming the bad key and what is allowed. */
@@ -342,6 +345,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   if (env.DOCGRAPH_WEBHOOK_SECRET) server.webhookSecret = env.DOCGRAPH_WEBHOOK_SECRET;
   if (env.DOCGRAPH_REQUIRE_KEY) server.requireKey = parseBool('DOCGRAPH_REQUIRE_KEY', env.DOCGRAPH_REQUIRE_KEY);
   if (options.overrides?.server?.requireKey) server.requireKey = true;
+  if (env.DOCGRAPH_ALLOW_ADMIN_TOOLS) server.allowAdminTools = parseBool('DOCGRAPH_ALLOW_ADMIN_TOOLS', env.DOCGRAPH_ALLOW_ADMIN_TOOLS);
+  if (options.overrides?.server?.allowAdminTools) server.allowAdminTools = true;
   if (env.DOCGRAPH_TOKEN_BUDGET) server.tokenBudget = parseNumber('DOCGRAPH_TOKEN_BUDGET', env.DOCGRAPH_TOKEN_BUDGET);
   if (env.DOCGRAPH_EVENT_STORE_MAX_BYTES) server.eventStoreMaxBytes = parseNumber('DOCGRAPH_EVENT_STORE_MAX_BYTES', env.DOCGRAPH_EVENT_STORE_MAX_BYTES);
   if (env.DOCGRAPH_MAX_CONCURRENT) server.maxConcurrent = parseNumber('DOCGRAPH_MAX_CONCURRENT', env.DOCGRAPH_MAX_CONCURRENT);

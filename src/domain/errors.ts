@@ -188,7 +188,9 @@ export type SkipReason =
   /** A file or folder name that is not valid UTF-8, so it has no stable uri. */
   | 'non-utf8-name'
   /** The file's content changed every time it was read (rewritten continuously), so no version could be indexed. */
-  | 'unstable';
+  | 'unstable'
+  /** A password-protected PDF or Word document: it cannot be read without the password. */
+  | 'encrypted';
 
 export function isDocgraphError(e: unknown): e is DocgraphError {
   return e instanceof DocgraphError;

@@ -1,6 +1,6 @@
 /** The data model of DESIGN §4. Plain data: no I/O, no classes. */
 
-export type DocFormat = 'markdown' | 'html';
+export type DocFormat = 'markdown' | 'html' | 'pdf' | 'docx';
 
 export interface DocumentMeta {
   title?: string;

@@ -26,6 +26,9 @@ interface Session {
   lastSeen: number;
 }
 
+/** Who is calling, for the transport to hand to tool handlers as `extra.authInfo`. */
+type Auth = { authInfo?: { token: string; clientId: string; scopes: string[] } };
+
 function rpcError(status: number, code: number, message: string, headers: Record<string, string> = {}, id: string | number | null = null, data?: unknown): Response {
   const error = data === undefined ? { code, message } : { code, message, data };
   return new Response(JSON.stringify({ jsonrpc: '2.0', error, id }), { status, headers: { 'content-type': 'application/json', ...headers } });
@@ -133,15 +136,18 @@ export class McpSessions {
         return rpcError(400, -32700, 'Parse error: the body must be a JSON-RPC message');
       }
     }
-    if (this.stateless) return this.handleStateless(c.req.raw, body);
+    // the caller's scopes reach the tools (the admin tools need admin); set by http/auth.ts on /mcp
+    const caller = (c.get as (k: string) => unknown)('caller') as { id: string; scopes: readonly string[] } | undefined;
+    const auth: Auth = caller ? { authInfo: { token: '', clientId: caller.id, scopes: [...caller.scopes] } } : {};
+    if (this.stateless) return this.handleStateless(c.req.raw, body, auth);
     if (sessionId !== undefined) {
       const session = this.sessions.get(sessionId);
       if (!session) return rpcError(404, -32001, 'Session not found: it expired or was closed; initialize a new one');
       session.lastSeen = Date.now();
-      if (method === 'POST' && this.limiter && needsWorkSlot(body)) return this.handleWork(session, c.req.raw, body, this.limiter);
+      if (method === 'POST' && this.limiter && needsWorkSlot(body)) return this.handleWork(session, c.req.raw, body, this.limiter, auth);
       if (method !== 'POST') return session.transport.handleRequest(c.req.raw);
       const ids = requestIds(body);
-      return whenSent(await session.transport.handleRequest(c.req.raw, { parsedBody: body }), (complete) => session.events.responseEnded(ids, complete));
+      return whenSent(await session.transport.handleRequest(c.req.raw, { parsedBody: body, ...auth }), (complete) => session.events.responseEnded(ids, complete));
     }
     const initializes = Array.isArray(body) ? body.some((m) => isInitializeRequest(m)) : isInitializeRequest(body);
     if (method !== 'POST' || !initializes) {
@@ -151,7 +157,7 @@ export class McpSessions {
       await this.sweep();
       if (this.sessions.size >= this.maxSessions) return rpcError(503, -32000, 'Too many open MCP sessions; retry later', { 'retry-after': '30' });
     }
-    return this.open(c.req.raw, body);
+    return this.open(c.req.raw, body, auth);
   }
 
   /**
@@ -159,7 +165,7 @@ export class McpSessions {
    * transport sees it; when shed it gets 503 + Retry-After from here, and the
    * session never learns of it. The slot is held until the response is sent.
    */
-  private async handleWork(session: Session, req: Request, body: unknown, limiter: WorkLimiter): Promise<Response> {
+  private async handleWork(session: Session, req: Request, body: unknown, limiter: WorkLimiter, auth: Auth): Promise<Response> {
     let release: Release;
     try {
       release = await limiter.acquire();
@@ -173,7 +179,7 @@ export class McpSessions {
     }
     const ids = requestIds(body);
     try {
-      return whenSent(await session.transport.handleRequest(req, { parsedBody: body }), (complete) => {
+      return whenSent(await session.transport.handleRequest(req, { parsedBody: body, ...auth }), (complete) => {
         release();
         session.events.responseEnded(ids, complete);
       });
@@ -188,7 +194,7 @@ export class McpSessions {
    * answer is sent, so no replica holds anything between requests. Work
    * waits for (or is shed by) the limiter as in a session.
    */
-  private async handleStateless(req: Request, body: unknown): Promise<Response> {
+  private async handleStateless(req: Request, body: unknown, auth: Auth): Promise<Response> {
     let release: Release = () => undefined;
     if (this.limiter && needsWorkSlot(body)) {
       try {
@@ -207,14 +213,14 @@ export class McpSessions {
     };
     try {
       await server.connect(transport);
-      return whenSent(await transport.handleRequest(req, { parsedBody: body }), done);
+      return whenSent(await transport.handleRequest(req, { parsedBody: body, ...auth }), done);
     } catch (e) {
       done();
       throw e;
     }
   }
 
-  private async open(req: Request, body: unknown): Promise<Response> {
+  private async open(req: Request, body: unknown, auth: Auth): Promise<Response> {
     const server = createMcpServer(this.ctx);
     const events = this.events.session();
     const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
@@ -236,7 +242,7 @@ export class McpSessions {
     };
     await server.connect(transport);
     const ids = requestIds(body);
-    return whenSent(await transport.handleRequest(req, { parsedBody: body }), (complete) => events.responseEnded(ids, complete));
+    return whenSent(await transport.handleRequest(req, { parsedBody: body, ...auth }), (complete) => events.responseEnded(ids, complete));
   }
 
   private async sweep(): Promise<void> {

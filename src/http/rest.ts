@@ -18,6 +18,8 @@ import { getDocumentOp } from '../mcp/tools/get-document.js';
 import { getProcedureOp } from '../mcp/tools/get-procedure.js';
 import { getSectionOp } from '../mcp/tools/get-section.js';
 import { indexStatusOp, listSourcesOp } from '../mcp/tools/index-info.js';
+import { listLibrariesOp, resolveLibraryOp } from '../mcp/tools/libraries.js';
+import { addSourceOp, refreshSourceOp, removeSourceOp } from '../api/sources.js';
 import { lookupEntityOp } from '../mcp/tools/lookup-entity.js';
 import { searchOp } from '../mcp/tools/search-docs.js';
 import { traverseOp } from '../mcp/tools/traverse.js';
@@ -99,6 +101,19 @@ export const REST_ROUTES: readonly RestRoute[] = [
     args: (p, q) => defined({ uri: p.uri, cursor: q.cursor }),
   }),
   route({ method: 'GET', path: '/v1/sources', op: asRoute(listSourcesOp), scope: 'read', summary: 'Indexed sources (list_sources)', args: () => ({}) }),
+  route({ method: 'GET', path: '/v1/libraries', op: asRoute(listLibrariesOp), scope: 'read', summary: 'Indexed libraries with their versions (list_libraries)', args: () => ({}) }),
+  route({
+    method: 'GET',
+    path: '/v1/libraries/resolve',
+    op: asRoute(resolveLibraryOp),
+    scope: 'read',
+    summary: 'The indexed libraries a name may mean, best first (resolve_library)',
+    query: z.object({ name: z.string().describe('The library as a user names it, optionally with @version.'), limit: count('Most matches (1–20, default 5).') }),
+    args: (_p, q) => defined({ name: q.name, limit: q.limit }),
+  }),
+  route({ method: 'POST', path: '/v1/sources', op: asRoute(addSourceOp), scope: 'admin', summary: 'Add a source (add_source); its jobs are queued for the worker', body: true, args: (_p, _q, b) => (b ?? {}) as Record<string, unknown>, status: 202 }),
+  route({ method: 'POST', path: '/v1/sources/{source}/refresh', op: asRoute(refreshSourceOp), scope: 'admin', summary: 'Refresh a source, name or name@version (refresh_source); its jobs are queued', args: (p) => ({ source: p.source }), status: 202 }),
+  route({ method: 'DELETE', path: '/v1/sources/{source}', op: asRoute(removeSourceOp), scope: 'admin', summary: 'Remove a source and its documents (remove_source)', args: (p) => ({ source: p.source }) }),
   route({ method: 'GET', path: '/v1/status', op: asRoute(indexStatusOp), scope: 'read', summary: 'Index size and freshness (index_status)', args: () => ({}) }),
   route({
     method: 'GET',

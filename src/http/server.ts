@@ -41,7 +41,7 @@ const LISTEN_BACKLOG = 4096;
 
 /** What the HTTP surface serves: the operations' app (searches on threads when there are), and the App for keys, the queue and readiness. */
 export interface HttpService extends McpContext {
-  service: Pick<App, 'keys' | 'ingestion' | 'probeIndex' | 'listSources' | 'embedderBreaker' | 'shared' | 'registry'> & { config: Pick<Config, 'watch'> };
+  service: Pick<App, 'keys' | 'ingestion' | 'probeIndex' | 'listSources' | 'embedderBreaker' | 'shared' | 'registry' | 'deliveries'> & { config: Pick<Config, 'watch'> };
   /** A folder's real path, INVALID_INPUT when it is not a folder (App.checkSourceFolder). */
   checkFolder: (dir: string) => string;
 }
@@ -79,6 +79,7 @@ export function createHttpApp(svc: HttpService, opts: HttpAppOptions): { app: Ho
     app: docs,
     tokenBudget: svc.tokenBudget,
     ...(svc.log ? { log: svc.log } : {}),
+    ...(server.allowAdminTools ? { adminSources: svc.service.registry } : {}),
     onToolCall: (t) => {
       metrics.toolCalls.inc({ tool: t.tool, outcome: t.outcome });
       metrics.toolDuration.observe({ tool: t.tool }, t.seconds);
@@ -203,6 +204,8 @@ export function createHttpApp(svc: HttpService, opts: HttpAppOptions): { app: Ho
     ingestion: svc.service.ingestion,
     admin: c.get('caller').scopes.includes('admin'),
     checkFolder: svc.checkFolder,
+    sources: svc.service.registry,
+    waitForJobs: false,
     ingestFolders: async () => [...new Set([...svc.service.config.watch, ...(await svc.service.listSources()).map((s) => s.location)])],
   });
   mountRest(app, { ctx: opCtx, timeoutMs: server.requestTimeoutMs, authorize: (scope) => authorize(scope, restRefusal), queue: queueCtx });
@@ -210,7 +213,7 @@ export function createHttpApp(svc: HttpService, opts: HttpAppOptions): { app: Ho
   mountConsole(app, { ctx: opCtx, queue: queueCtx, queueStatus: queueFigures, auth: { envKey: server.apiKey, keys: svc.service.keys, required: keyRequired(server) } });
 
   // signed by the sender, not by an API key
-  mountWebhooks(app, { secret: server.webhookSecret, registry: svc.service.registry, ...(svc.log ? { log: svc.log } : {}) });
+  mountWebhooks(app, { secret: server.webhookSecret, registry: svc.service.registry, deliveries: svc.service.deliveries, ...(svc.log ? { log: svc.log } : {}) });
 
   app.notFound((c) => {
     unmatched.add(c.req.raw);

@@ -23,7 +23,7 @@ export interface Parser {
 /** Parses on the calling thread: for small runs, where starting threads costs more than it saves. */
 export const parserOnThisThread: Parser = {
   threads: 1,
-  parse: async (task) => recordsOf(task.uri, runParseTask(task)),
+  parse: async (task) => recordsOf(task.uri, await runParseTask(task)),
   close: async () => undefined,
 };
 

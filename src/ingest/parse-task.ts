@@ -8,7 +8,7 @@
 import { ParseError, UnsupportedFileError } from '../domain/errors.js';
 import type { SkipReason } from '../domain/errors.js';
 import { extractContent } from '../extract/extract.js';
-import { parseFile } from '../parse/parse.js';
+import { parseDocument } from '../parse/parse.js';
 import { toRecords, type DocumentRecords } from './records.js';
 
 export interface ParseTask {
@@ -28,9 +28,9 @@ export type ParseOutcome =
   | { kind: 'parse-error'; message: string };
 
 /** Parses and builds the records; a file that cannot be indexed is an outcome, not a throw. Anything else thrown is a bug. */
-export function runParseTask(t: ParseTask): ParseOutcome {
+export async function runParseTask(t: ParseTask): Promise<ParseOutcome> {
   try {
-    const parsed = parseFile(t.uri, t.bytes, { maxFileBytes: t.maxFileBytes, maxSectionTokens: t.maxSectionTokens });
+    const parsed = await parseDocument(t.uri, t.bytes, { maxFileBytes: t.maxFileBytes, maxSectionTokens: t.maxSectionTokens });
     const records = toRecords(t.sourceId, parsed, t.checksum, t.bytes.length, t.indexedAt);
     // extraction too, while on this thread: all of it but the links, which need the other documents
     records.content = extractContent({ sourceId: t.sourceId, docId: records.document.id, uri: t.uri, title: records.document.title, sections: records.sections });

@@ -4,11 +4,14 @@ import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import type { OperationContext, OperationResult } from '../api/operation.js';
 import { DocgraphError } from '../domain/errors.js';
 import { toolErrorResult } from './errors.js';
+import type { AdminSources } from '../api/sources.js';
 
 export type { DocsApp } from '../api/operation.js';
 
 /** What the MCP server runs on: the operations' context, and where tool calls are counted. */
 export interface McpContext extends OperationContext {
+  /** The sources the admin tools (add_source, refresh_source, remove_source) change; set only with --allow-admin-tools. */
+  adminSources?: AdminSources;
   /** Called once per tool call with its outcome and duration (docgraph serve's metrics). */
   onToolCall?: (call: ToolCallRecord) => void;
 }

@@ -1,5 +1,6 @@
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { InvalidInputError } from '../domain/errors.js';
+import { sourceLabel } from '../domain/sources.js';
 import type { McpContext } from './context.js';
 import { protocolError } from './errors.js';
 
@@ -82,10 +83,14 @@ export function registerResources(server: McpServer, ctx: McpContext): void {
     list: async () => {
       try {
         const docs = await ctx.app.listDocuments();
+        // with several sources, a resource names its source (name[@version]:uri) so it stays one document
+        const sources = await ctx.app.sources();
+        const labels = new Map(sources.map((x) => [x.id, sourceLabel(x)]));
+        const ref = (d: { uri: string; sourceId: string }): string => (sources.length > 1 && labels.has(d.sourceId) ? `${labels.get(d.sourceId)}:${d.uri}` : d.uri);
         return {
           resources: docs.map((d) => ({
-            uri: documentResourceUri(d.uri),
-            name: d.uri,
+            uri: documentResourceUri(ref(d)),
+            name: ref(d),
             title: d.title,
             mimeType: 'text/markdown',
             description: `${d.title} (${d.sections} sections)`,
@@ -122,7 +127,7 @@ export function registerResources(server: McpServer, ctx: McpContext): void {
         const { document, markdown } = await ctx.app.documentText(uri);
         const pages = pageMarkdown(markdown, ctx.tokenBudget);
         const page = pageParam(query, pages.length);
-        const base = documentResourceUri(document.uri);
+        const base = documentResourceUri(uri); // as the client named it: name[@version]:uri stays scoped
         const self = page === 1 ? base : `${base}?page=${page}`;
         if (pages.length === 1) return { contents: [{ uri: self, mimeType: 'text/markdown', text: pages[0]! }] };
         const next = page < pages.length ? `${base}?page=${page + 1}` : undefined;

@@ -8,7 +8,12 @@ const EXTENSIONS: Record<string, DocFormat> = {
   '.html': 'html',
   '.htm': 'html',
   '.xhtml': 'html',
+  '.pdf': 'pdf',
+  '.docx': 'docx',
 };
+
+/** Formats read from their bytes by a library (parse/pdf.ts, parse/docx.ts), not decoded as UTF-8 text. */
+export const BINARY_FORMATS: ReadonlySet<DocFormat> = new Set<DocFormat>(['pdf', 'docx']);
 
 /** Extensions docgraph indexes, for help texts and errors. */
 export const SUPPORTED_EXTENSIONS = Object.keys(EXTENSIONS);

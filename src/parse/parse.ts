@@ -1,6 +1,8 @@
 import { ParseError, UnsupportedFileError } from '../domain/errors.js';
 import type { DocFormat } from '../domain/types.js';
-import { decodeText, formatOf } from './input.js';
+import { BINARY_FORMATS, decodeText, formatOf, tooLarge, DEFAULT_MAX_FILE_BYTES } from './input.js';
+import { parseDocx } from './docx.js';
+import { parsePdf } from './pdf.js';
 import { inlineNesting, MAX_NESTING, parseMarkdown } from './markdown.js';
 import { elementNesting, parseHtml } from './html.js';
 import type { ParsedDocument, ParseOptions } from './model.js';
@@ -9,14 +11,36 @@ export interface ParseFileOptions extends ParseOptions {
   maxFileBytes?: number;
 }
 
+const SUPPORTED = '.md, .markdown, .mdx, .html, .htm, .xhtml, .pdf and .docx files';
+
 /**
  * Parses one file's bytes into the Section model, choosing the parser by
- * extension. Throws UnsupportedFileError (binary, invalid UTF-8, too large,
+ * extension: every format, PDF and DOCX included (their libraries are
+ * asynchronous). Throws UnsupportedFileError or ParseError; never anything else.
+ */
+export async function parseDocument(uri: string, bytes: Uint8Array, options: ParseFileOptions = {}): Promise<ParsedDocument> {
+  const format = formatOf(uri);
+  if (format === undefined || !BINARY_FORMATS.has(format)) return parseFile(uri, bytes, options);
+  const max = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  if (bytes.length > max) throw tooLarge(uri, bytes.length, max);
+  if (bytes.length === 0) throw new UnsupportedFileError(uri, 'empty', `${uri} is empty`);
+  try {
+    return format === 'pdf' ? await parsePdf(uri, bytes, options) : await parseDocx(uri, bytes, options);
+  } catch (e) {
+    if (e instanceof UnsupportedFileError || e instanceof ParseError) throw e;
+    throw new ParseError(uri, `${uri} could not be parsed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+}
+
+/**
+ * Parses one text file's bytes (Markdown, HTML) into the Section model, choosing the parser by
+ * extension (PDF and DOCX: `parseDocument`). Throws UnsupportedFileError (binary, invalid UTF-8, too large,
  * empty, unknown type, too deep) or ParseError; never anything else.
  */
 export function parseFile(uri: string, bytes: Uint8Array, options: ParseFileOptions = {}): ParsedDocument {
   const format = formatOf(uri);
-  if (!format) throw new UnsupportedFileError(uri, 'unsupported-type', `${uri}: docgraph indexes .md, .markdown, .mdx, .html, .htm and .xhtml files`);
+  if (!format) throw new UnsupportedFileError(uri, 'unsupported-type', `${uri}: docgraph indexes ${SUPPORTED}`);
+  if (BINARY_FORMATS.has(format)) throw new ParseError(uri, `${uri} is a ${format.toUpperCase()} file, read by parseDocument (asynchronously); this is a docgraph bug`);
   const text = decodeText(uri, bytes, options.maxFileBytes);
   try {
     return format === 'markdown' ? parseMarkdown(uri, text, options) : parseHtml(uri, text, options);

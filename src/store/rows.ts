@@ -4,7 +4,7 @@
  * the SQLite and PostgreSQL stores read rows the same way.
  */
 import { InvalidInputError } from '../domain/errors.js';
-import type { DocumentRecord, EntityRecord, SectionRecord } from '../domain/types.js';
+import type { DocFormat, DocumentRecord, EntityRecord, SectionRecord } from '../domain/types.js';
 import type { SourceRecord } from './store.js';
 
 export interface SectionRow {
@@ -38,7 +38,7 @@ export interface DocumentRow {
   source_id: string;
   uri: string;
   title: string;
-  format: 'markdown' | 'html';
+  format: DocFormat;
   checksum: string;
   bytes: number;
   meta: string;

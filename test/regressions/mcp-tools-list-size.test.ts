@@ -18,10 +18,10 @@ import { loadConfig } from '../../src/config/config.js';
 import { createMcpServer } from '../../src/mcp/server.js';
 import { schemaFields } from '../helpers/schema-fields.js';
 
-/** Characters of the whole `tools/list` result, as JSON. */
-const TOTAL_BUDGET = 25_000;
+/** Characters of the whole `tools/list` result, as JSON (27,600 with list_libraries and resolve_library, issue 15). */
+const TOTAL_BUDGET = 28_000;
 /** ... of which the output schemas. */
-const OUTPUT_SCHEMA_BUDGET = 12_500;
+const OUTPUT_SCHEMA_BUDGET = 14_000;
 
 const dir = mkdtempSync(join(tmpdir(), 'dg-tools-list-'));
 let app: App;
@@ -50,7 +50,7 @@ describe('regression: the size of tools/list', () => {
   });
 
   it('every tool still has a description, an input schema and an output schema', () => {
-    expect(listed.tools.length).toBe(9);
+    expect(listed.tools.length).toBe(11);
     for (const t of listed.tools) {
       expect(t.description?.length ?? 0, t.name).toBeGreaterThan(150);
       expect(t.description?.length ?? 0, t.name).toBeLessThan(700);

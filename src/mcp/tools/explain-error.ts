@@ -6,7 +6,7 @@ import { clip } from '../budget.js';
 import { fittedResult } from '../context.js';
 import { decodeCursor, encodeCursor, queryHash } from '../cursor.js';
 import { cursorInput, int, paging } from '../schemas.js';
-import { formatCitation } from '../../app/documents.js';
+import { sourceRef } from '../citation.js';
 
 const DEFAULT_LIMIT = 10;
 const MAX_LIMIT = 50;
@@ -85,7 +85,7 @@ function shape(found: ErrorExplanation, page: ErrorExplanation['sections'], offs
     sections: page.slice(0, n).map((s, i) => ({
       rank: offset + i + 1,
       id: s.id,
-      ref: formatCitation(s.uri, s.anchor),
+      ref: sourceRef(s.source, s.uri, s.anchor),
       heading_path: s.headingPath.slice(-4).map((h) => clip(h, 80)),
       score: s.score,
       why: s.why,

@@ -58,8 +58,8 @@ export const getDocumentOp = defineOperation({
   output: outputSchema,
   run: async (ctx, args) => {
     const ref = args.uri.trim();
-    // a resource uri names the document exactly; anything else is read as a citation (an anchor is ignored)
-    const view = await ctx.app.getDocument(ref.startsWith(DOC_SCHEME) ? { uri: stripResourceScheme(ref) } : { citation: ref });
+    // a resource uri (docgraph://doc/[name[@version]:]uri) or a citation; an anchor is ignored
+    const view = await ctx.app.getDocument({ citation: ref.startsWith(DOC_SCHEME) ? stripResourceScheme(ref) : ref });
     const uri = view.document.uri;
     let start = 0;
     if (args.cursor !== undefined) {

@@ -54,7 +54,8 @@ type Output = z.infer<typeof outputSchema>;
 /** A ref as the tool accepts it: section id, uri#anchor (the citation search_docs gives, or the uri as on disk), or a docgraph:// resource uri. */
 export function parseSectionRef(ref: string): SectionRef {
   const t = ref.trim();
-  if (t.startsWith(DOC_SCHEME)) return { uri: stripResourceScheme(t), anchor: '' };
+  // a resource uri is read as a citation too: name[@version]:uri picks one of several sources, a plain uri two hold is ambiguous
+  if (t.startsWith(DOC_SCHEME)) return { citation: stripResourceScheme(t) };
   return SECTION_ID.test(t) ? { id: t } : { citation: t };
 }
 

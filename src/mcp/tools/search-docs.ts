@@ -20,6 +20,8 @@ const inputSchema = z.strictObject({
     .max(2000)
     .describe('A question ("how do I read a file line by line"), keywords, or an exact identifier: fs.readFile, a config key, an error code like ERR_REQUIRE_ESM.'),
   limit: z.number().int().min(1).max(MAX_LIMIT).optional().describe(`Hits per page (default ${DEFAULT_LIMIT}); fewer when the token budget is reached.`),
+  library: z.string().min(1).max(200).optional().describe('Only this library (a name from resolve_library or list_libraries; every version unless version is given).'),
+  version: z.string().min(1).max(200).optional(),
   filters: z
     .strictObject({
       source: z.string().min(1).optional().describe('A source name from list_sources (every version unless version is given).'),
@@ -82,7 +84,7 @@ type Hit = z.infer<typeof hitSchema>;
 
 async function runSearch(ctx: OperationContext, args: z.output<typeof restInputSchema>): Promise<OperationResult<Output>> {
   const limit = args.limit ?? DEFAULT_LIMIT;
-  const filters = await resolveFilters(ctx, args.filters);
+  const filters = await resolveFilters(ctx, withLibrary(args));
   const bound = queryHash(args.mode === undefined ? [args.query.trim(), filters] : [args.query.trim(), filters, args.mode]);
   let offset = 0;
   if (args.cursor !== undefined) {
@@ -136,6 +138,20 @@ export const searchDocsOp = defineOperation({
 
 /** `search_docs` as REST serves it: the same, plus `mode`. */
 export const searchOp = defineOperation({ ...searchDocsOp, input: restInputSchema, run: runSearch });
+
+/** `library` and `version` are filters.source and filters.version; saying both ways differently is refused. */
+function withLibrary(args: z.output<typeof inputSchema>): z.output<typeof inputSchema>['filters'] {
+  if (args.library === undefined && args.version === undefined) return args.filters;
+  const f = { ...args.filters };
+  for (const [top, key] of [[args.library, 'source'], [args.version, 'version']] as const) {
+    if (top === undefined) continue;
+    if (f[key] !== undefined && f[key] !== top) {
+      throw new InvalidInputError(`${key === 'source' ? 'library' : 'version'} "${top}" and filters.${key} "${f[key]}" disagree`, { field: key === 'source' ? 'library' : 'version', allowed: `one of them, or the same value in both` });
+    }
+    f[key] = top;
+  }
+  return f;
+}
 
 /** Maps the tool's filter names to the store's: a source by name (or id), every version of it unless `version` names one. */
 async function resolveFilters(ctx: OperationContext, f: z.infer<typeof inputSchema>['filters']): Promise<SearchFilters> {

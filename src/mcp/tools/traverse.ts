@@ -7,7 +7,7 @@ import { clip } from '../budget.js';
 import { fittedResult } from '../context.js';
 import { decodeCursor, encodeCursor, queryHash } from '../cursor.js';
 import { cursorInput, int, paging } from '../schemas.js';
-import { formatCitation } from '../../app/documents.js';
+import { sourceRef } from '../citation.js';
 
 const DEFAULT_DEPTH = 1;
 const DEFAULT_LIMIT = 50;
@@ -17,7 +17,7 @@ const inputSchema = z.strictObject({
     .string()
     .min(1)
     .max(500)
-    .describe('Where to start: an exact entity name (ERR_REQUIRE_ESM, fs.readFile), an entity id (e_…), a section id (s_…), a document id (d_…), or a citation uri#anchor.'),
+    .describe('Where to start: an exact entity name (ERR_REQUIRE_ESM, fs.readFile), an entity id (e_…), a section id (s_…), a document id (d_…), or a citation [name[@version]:]uri#anchor as search_docs gives it.'),
   relations: z
     .array(z.enum(EDGE_TYPES as [EdgeType, ...EdgeType[]]))
     .min(1)
@@ -39,7 +39,7 @@ const nodeSchema = z.object({
   kind: z.enum(['entity', 'section', 'document', 'missing']),
   label: z.string().describe('Entity name, section heading or document title.'),
   type: z.string().optional(),
-  ref: z.string().optional().describe('uri#anchor (sections) or uri (documents).'),
+  ref: z.string().optional().describe('[name[@version]:]uri#anchor (sections) or uri (documents).'),
 });
 
 const outputSchema = z.object({
@@ -103,7 +103,7 @@ function toNode(n: TraverseResult['nodes'][number]): Node {
     kind: n.kind,
     label: clip(n.label, 120),
     ...(n.type ? { type: n.type } : {}),
-    ...(n.uri !== undefined ? { ref: formatCitation(n.uri, n.anchor ?? '') } : {}),
+    ...(n.uri !== undefined ? { ref: sourceRef(n.source, n.uri, n.anchor ?? '') } : {}),
   };
 }
 
