@@ -54,7 +54,7 @@ beforeAll(async () => {
     'guide.pdf': await makePdf([{ lines: ['React 18 guide, first page.'] }, { lines: page2 }], { outline: [{ title: 'Start', page: 1 }, { title: 'Transitions', page: 2 }] }),
   });
   folder('react17', { 'hooks.md': '# Hooks\n\n## useEffect\n\nThe cleanup of useEffect runs asynchronously in React 17.\n', 'guide.pdf': await makePdf([{ lines: ['React 17 guide.'] }, { lines: ['Legacy mode only.'] }]) });
-  folder('nodedocs', { 'fs.md': '# File system\n\n## fs.readFile\n\nReads the entire contents of a file.\n' });
+  folder('nodedocs', { 'fs.md': '# File system\n\n## `fs.readFile(path)`\n\nReads the entire contents of a file. Call `fs.readFile()` with a path.\n' });
   for (const args of [
     ['add', 'react18', '--name', 'react', '--version', '18.2'],
     ['add', 'react17', '--name', 'react', '--version', '17'],
@@ -120,6 +120,9 @@ describe('MCP library tools over stdio (bin/docgraph.js mcp)', () => {
     const w = walk.structuredContent as any;
     expect(w.start[0]).toMatchObject({ kind: 'section', label: 'react@17:hooks.md#useeffect' });
     expect(w.nodes.map((n: any) => n.ref)).toContain('react@17:hooks.md#hooks');
+    const entity = await call(plain, 'lookup_entity', { name: 'fs.readFile' });
+    expect(entity.isError, text(entity)).toBeFalsy();
+    expect((entity.structuredContent as any).defined_in.map((d: any) => d.ref)).toEqual(['node.js:fs.md#fsreadfilepath']);
     const walkAmb = await call(plain, 'traverse', { from: 'hooks.md#useeffect' });
     expect(text(walkAmb)).toMatch(/ambiguous/);
     const listed = (await plain.listResources()).resources.map((r) => r.name);

@@ -130,7 +130,7 @@ async function confirm(question: string, yes: boolean | undefined, flag: string)
 export function registerIngestionCommands(program: Command, setExit: (code: number) => void): void {
   program
     .command('ingest')
-    .description('Index a folder of .md/.html files. Unchanged files are skipped, changed ones replaced, deleted ones removed.')
+    .description('Index a folder of .md/.html/.pdf/.docx files. Unchanged files are skipped, changed ones replaced, deleted ones removed.')
     .argument('<dir>', 'folder to index (searched recursively; .git, node_modules and hidden folders are skipped)')
     .option('--json', 'print the report as JSON')
     .option('--no-wait', 'queue the jobs and return at once, printing their ids (a `docgraph worker` or `serve` does them)')

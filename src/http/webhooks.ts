@@ -65,6 +65,7 @@ export function mountWebhooks<E extends Env>(app: Hono<E>, o: WebhookOptions): v
     } else {
       signedFor = ofRepository.filter((s) => {
         const own = o.registry.webhookSecret(s);
+        if (own === null) o.log?.warn({ source: sourceLabel(s) }, 'webhook: the environment variable holding this source\'s secret is not set; its deliveries are refused');
         const secret = own === undefined ? o.secret : own;
         return secret !== undefined && secret !== null && check(body, secret);
       });
