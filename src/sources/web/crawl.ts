@@ -182,16 +182,19 @@ export async function crawlSite(scope: SiteScope, cache: string, o: CrawlOptions
       }
       const parsed = markdown ? { links: [] as string[] } : pageLinks(body.toString('utf8'));
       const base = parsed.base !== undefined ? (pageUrl(parsed.base, final.href)?.href ?? final.href) : final.href;
-      let identity = final;
+      // a page that names another as canonical is a copy: the canonical page is crawled instead
       if (parsed.canonical !== undefined) {
         const canon = pageUrl(parsed.canonical, final.href);
         if (canon && inScope(scope, canon) && canon.href !== final.href) {
-          if (kept.has(canon.href)) return skip(url, 'duplicate', `${url} names ${canon.href} as its canonical URL, already crawled`);
-          identity = canon;
-          seen.add(canon.href);
+          if (!seen.has(canon.href) && depth < maxDepth) {
+            seen.add(canon.href);
+            next.push(canon.href);
+          }
+          return skip(url, 'duplicate', `${url} names ${canon.href} as its canonical URL`);
         }
       }
-      if (kept.has(identity.href)) return skip(url, 'duplicate', `${url} is ${identity.href}, already crawled`);
+      const identity = final;
+      if (kept.has(identity.href)) return skip(url, 'duplicate', `${url} redirects to ${identity.href}, already crawled`);
       const uri = pageUri(scope, identity, markdown);
       if (uri === undefined) return skip(url, 'not-a-page', `${identity.href} has a path that cannot be a file name`);
       if (!wanted(uri)) return skip(url, 'excluded', `${url} (${uri}) is left out by the include/exclude globs`);
