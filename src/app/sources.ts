@@ -122,6 +122,10 @@ export class SourceService {
       ...(req.refreshMs !== undefined ? { refreshMs: req.refreshMs } : {}),
     };
     const pick = (): string | null => (req.version === undefined ? null : checkSourceVersion(req.version));
+    const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(req.location.trim())?.[1]?.toLowerCase();
+    if (scheme !== undefined && !['http', 'https', 'ssh', 'git', 'file'].includes(scheme)) {
+      throw new InvalidInputError(`${scheme}: URLs cannot be added`, { field: 'location', allowed: 'a folder, a git repository (https://…/repo.git, ssh://, git://, file://, github:owner/repo), a website (http:// or https://) or npm:<name>[@<range>]' });
+    }
     const npm = parseNpmLocation(req.location);
     if (npm) {
       const o: NpmOptions = { ...npm, ...(req.registry !== undefined ? { registry: req.registry } : {}), ...(req.version === undefined ? { versionFromPackage: true } : {}) };
