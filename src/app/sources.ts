@@ -16,6 +16,11 @@ import type { Logger } from '../observability/logger.js';
 import { folderRoot } from '../sources/filesystem.js';
 import { globMatcher } from '../sources/globs.js';
 import { gitLocationKey, parseGitLocation, redact, syncCheckout, type GitLocation } from '../sources/git.js';
+import { npmLocationKey, npmPackageDir, npmSourceName, parseNpmLocation, resolveNpm, syncNpmPackage, type NpmOptions } from '../sources/npm.js';
+import type { CrawlProgress } from '../sources/web/crawl.js';
+import { isWebLocation, looksLikeGitUrl } from '../sources/web/site.js';
+import { pagesDir } from '../sources/web/crawl.js';
+import { syncWebSite, webOptions, webSourceName, type WebFlags, type WebOptions } from '../sources/web/source.js';
 import { sourceTaken } from '../store/rows.js';
 import type { SourceRecord, Store } from '../store/store.js';
 import type { Ingestion, IngestRunOptions } from './ingestion.js';
@@ -39,18 +44,33 @@ export interface AddSourceRequest {
   refreshMs?: number;
   /** Git: the environment variable holding this source's webhook secret (the name is stored, never the secret). */
   webhookSecretEnv?: string;
+  /** Website: crawl limits and `allowPrivate`. */
+  web?: WebFlags;
+  /** npm package: the registry (default: npm's configuration). */
+  registry?: string;
+}
+
+/** How a source run reports the fetch of a website or package (the CLI's progress bar). */
+export interface SourceRunOptions extends IngestRunOptions {
+  onFetch?: (p: CrawlProgress) => void;
 }
 
 /** What adding or refreshing one source did. */
 export interface SourceRun {
   source: SourceRecord;
   report: IngestReport;
+  /** Websites: what the crawl did; npm packages: the version downloaded. */
+  fetch?: Record<string, unknown>;
 }
 
 /** The options a source keeps (`SourceRecord.options`). */
 interface StoredOptions {
   /** Git sources: where and what to check out. */
   git?: GitLocation;
+  /** Website sources: the start URL and crawl limits. */
+  web?: WebOptions;
+  /** npm package sources: package, range, registry. */
+  npm?: NpmOptions;
   include?: string[];
   exclude?: string[];
   refreshMs?: number;
@@ -65,6 +85,8 @@ export class SourceService {
     private readonly cacheDir: string,
     /** The config file's `sources:`. */
     private readonly configured: readonly ConfigSource[] = [],
+    /** Where `.npmrc` of the project is looked for. */
+    private readonly cwd: string = process.cwd(),
   ) {}
 
   /**
@@ -73,7 +95,15 @@ export class SourceService {
    * written; a failure while indexing removes what was written, then the
    * source, and rethrows.
    */
-  async add(req: AddSourceRequest, run: IngestRunOptions = {}): Promise<SourceRun> {
+  async add(req: AddSourceRequest, run: SourceRunOptions = {}): Promise<SourceRun> {
+    const remote = await this.remote(req);
+    if (remote && req.webhookSecretEnv !== undefined) {
+      throw new InvalidInputError('--webhook-secret-env is for git repositories (webhooks refresh them)', { field: 'webhookSecretEnv', allowed: 'a git URL (https://, ssh://, file://, user@host:path) or github:owner/repo' });
+    }
+    if (remote) return this.register(remote.kind, remote.root, remote.options, run, remote.name, remote.version);
+    if (req.web || req.registry !== undefined) {
+      throw new InvalidInputError(`${req.web ? 'crawl flags (--max-pages, --max-depth, --concurrency, --rate, --allow-private)' : '--registry'} are for ${req.web ? 'websites' : 'npm packages'}`, { field: req.web ? 'location' : 'registry', allowed: req.web ? 'an http(s) URL of a docs site' : 'npm:<name>[@<range>]' });
+    }
     const git = parseGitLocation(req.location, { ...(req.ref !== undefined ? { ref: req.ref } : {}), ...(req.subdir !== undefined ? { subdir: req.subdir } : {}) });
     if (!git && (req.ref !== undefined || req.subdir !== undefined)) {
       throw new InvalidInputError('--ref and --subdir are for git repositories', { field: req.ref !== undefined ? 'ref' : 'subdir', allowed: 'a git URL (https://, ssh://, file://, user@host:path) or github:owner/repo' });
@@ -91,12 +121,42 @@ export class SourceService {
     if (!git && req.webhookSecretEnv !== undefined) {
       throw new InvalidInputError('--webhook-secret-env is for git repositories (webhooks refresh them)', { field: 'webhookSecretEnv', allowed: 'a git URL (https://, ssh://, file://, user@host:path) or github:owner/repo' });
     }
-    const kind = git ? 'git' : 'fs';
+    return this.register(git ? 'git' : 'fs', root, options, run, name, version);
+  }
+
+  /** A website or npm package location: its kind, key, options, and default name and version; undefined for a folder or git repository. */
+  private async remote(req: AddSourceRequest): Promise<{ kind: 'web' | 'npm'; root: string; options: StoredOptions; name: string; version: string | null } | undefined> {
+    const common: StoredOptions = {
+      ...(req.include?.length ? { include: req.include } : {}),
+      ...(req.exclude?.length ? { exclude: req.exclude } : {}),
+      ...(req.refreshMs !== undefined ? { refreshMs: req.refreshMs } : {}),
+    };
+    const pick = (): string | null => (req.version === undefined ? null : checkSourceVersion(req.version));
+    const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(req.location.trim())?.[1]?.toLowerCase();
+    if (scheme !== undefined && !['http', 'https', 'ssh', 'git', 'file'].includes(scheme)) {
+      throw new InvalidInputError(`${scheme}: URLs cannot be added`, { field: 'location', allowed: 'a folder, a git repository (https://…/repo.git, ssh://, git://, file://, github:owner/repo), a website (http:// or https://) or npm:<name>[@<range>]' });
+    }
+    const npm = parseNpmLocation(req.location);
+    if (npm) {
+      const o: NpmOptions = { ...npm, ...(req.registry !== undefined ? { registry: req.registry } : {}), ...(req.version === undefined ? { versionFromPackage: true } : {}) };
+      // the version is the one the range resolves to now, unless given
+      const version = pick() ?? (await resolveNpm(o, this.cwd)).pkg.version;
+      return { kind: 'npm', root: npmLocationKey(npm), options: { ...common, npm: o }, name: req.name !== undefined ? checkSourceName(req.name) : npmSourceName(npm.name), version };
+    }
+    if (isWebLocation(req.location) && req.ref === undefined && req.subdir === undefined && !looksLikeGitUrl(req.location)) {
+      const web = webOptions(req.location, req.web ?? {});
+      return { kind: 'web', root: web.url, options: { ...common, web }, name: req.name !== undefined ? checkSourceName(req.name) : webSourceName(web.url), version: pick() };
+    }
+    return undefined;
+  }
+
+  /** Registers and indexes a source; nothing stays registered when that fails. */
+  private async register(kind: string, root: string, options: StoredOptions, run: SourceRunOptions, name: string, version: string | null): Promise<SourceRun> {
     const id = sourceId(kind, root);
     const all = await this.store.sources();
     const same = all.find((s) => s.id === id);
     if (same) {
-      throw new InvalidInputError(`${git ? redact(root) : root} is already the source ${sourceLabel(same)}`, { field: 'location', allowed: `another location, or \`docgraph refresh ${sourceLabel(same)}\` to index it again` });
+      throw new InvalidInputError(`${kind === 'git' ? redact(root) : root} is already the source ${sourceLabel(same)}`, { field: 'location', allowed: `another location, or \`docgraph refresh ${sourceLabel(same)}\` to index it again` });
     }
     if (all.some((s) => s.name === name && s.version === version)) throw sourceTaken({ name, version });
     const source: SourceRecord = { id, kind, location: root, createdAt: new Date().toISOString(), name, version, options: { ...options }, revision: null, refreshedAt: null };
@@ -113,7 +173,7 @@ export class SourceService {
    * undefined (registering first the config file's `sources:` not yet
    * registered): indexes what changed.
    */
-  async refresh(spec: string | undefined, run: IngestRunOptions = {}): Promise<SourceRun[]> {
+  async refresh(spec: string | undefined, run: SourceRunOptions = {}): Promise<SourceRun[]> {
     const out: SourceRun[] = [];
     if (spec === undefined) {
       const added = new Set<string>();
@@ -236,13 +296,30 @@ export class SourceService {
     throw new NotFoundError(`no source ${spec}`, { hint: all.length ? `sources: ${all.map(sourceLabel).join(', ')}` : 'no sources yet: add one with `docgraph add <folder>`' });
   }
 
-  private async index(source: SourceRecord, run: IngestRunOptions): Promise<SourceRun> {
+  private async index(source: SourceRecord, run: SourceRunOptions): Promise<SourceRun> {
     const opts = source.options as StoredOptions;
     const ignore = sourceIgnore(opts);
     let dir = source.location;
     let revision = source.revision;
     let uris: string[] | undefined;
-    if (opts.git) {
+    let fetch: Record<string, unknown> | undefined;
+    if (opts.web) {
+      // conditional re-crawl: only the pages that changed or went away are planned
+      const sync = await syncWebSite(opts.web, this.checkoutOf(source), source.revision, { ...(opts.include ? { include: opts.include } : {}), ...(opts.exclude ? { exclude: opts.exclude } : {}), ...(run.onFetch ? { onProgress: run.onFetch } : {}), ...(run.signal ? { signal: run.signal } : {}) });
+      ({ dir, revision } = sync);
+      uris = sync.uris;
+      fetch = { crawl: sync.crawl };
+    } else if (opts.npm) {
+      // resolve again: a new version is downloaded and indexed, the same one is nothing to do
+      const sync = await syncNpmPackage(opts.npm, this.checkoutOf(source), source.revision, this.cwd);
+      ({ dir, revision } = sync);
+      uris = sync.uris;
+      fetch = { package: sync.package };
+      if (opts.npm.versionFromPackage && source.version !== sync.revision) {
+        source = { ...source, version: sync.revision };
+        await this.store.upsertSource(source, { rename: true });
+      }
+    } else if (opts.git) {
       // fetch + diff: only the files that changed since the commit indexed last are planned
       const sync = await syncCheckout(opts.git, this.checkoutOf(source), source.revision);
       dir = this.rootOf(source);
@@ -256,7 +333,7 @@ export class SourceService {
     const report = await this.ingestion.ingest(dir, { ...run, source, ...(ignore ? { ignore } : {}), ...(uris ? { uris } : {}) });
     const at = new Date().toISOString();
     await this.store.markRefreshed(source.id, revision, at);
-    return { source: { ...source, revision, refreshedAt: at }, report };
+    return { source: { ...source, revision, refreshedAt: at }, report, ...(fetch ? { fetch } : {}) };
   }
 
   /** Where a git source's checkout lives: the cache folder, one per source. */
@@ -266,7 +343,10 @@ export class SourceService {
 
   /** The folder a source's files are read from. */
   private rootOf(source: SourceRecord): string {
-    const git = (source.options as StoredOptions).git;
+    const o = source.options as StoredOptions;
+    if (o.web) return pagesDir(this.checkoutOf(source));
+    if (o.npm) return npmPackageDir(this.checkoutOf(source));
+    const git = o.git;
     if (!git) return source.location;
     return git.subdir === undefined ? this.checkoutOf(source) : join(this.checkoutOf(source), git.subdir);
   }
@@ -280,13 +360,17 @@ export class SourceService {
       throw new InvalidInputError(`${left} documents of ${sourceLabel(source)} were written while it was being removed; run \`docgraph remove ${sourceLabel(source)}\` again`, { field: 'source' });
     }
     await this.store.deleteSource(source.id);
-    if ((source.options as StoredOptions).git) rmSync(this.checkoutOf(source), { recursive: true, force: true });
+    const o = source.options as StoredOptions;
+    if (o.git || o.web || o.npm) rmSync(this.checkoutOf(source), { recursive: true, force: true });
     return uris.length;
   }
 }
 
 /** The id of the source a config entry names (by its location); undefined for a folder that does not exist. */
 function entryId(entry: ConfigSource): string | undefined {
+  const npm = parseNpmLocation(entry.location);
+  if (npm) return sourceId('npm', npmLocationKey(npm));
+  if (isWebLocation(entry.location) && entry.ref === undefined && entry.subdir === undefined && !looksLikeGitUrl(entry.location)) return sourceId('web', webOptions(entry.location, {}).url);
   const git = parseGitLocation(entry.location, { ...(entry.ref !== undefined ? { ref: entry.ref } : {}), ...(entry.subdir !== undefined ? { subdir: entry.subdir } : {}) });
   if (git) return sourceId('git', gitLocationKey(git));
   try {
@@ -322,6 +406,10 @@ function addRequest(e: ConfigSource): AddSourceRequest {
     ...(e.exclude ? { exclude: e.exclude } : {}),
     ...(refreshMs !== undefined ? { refreshMs } : {}),
     ...(e.webhookSecretEnv !== undefined ? { webhookSecretEnv: e.webhookSecretEnv } : {}),
+    ...(e.registry !== undefined ? { registry: e.registry } : {}),
+    ...(e.maxPages !== undefined || e.maxDepth !== undefined || e.concurrency !== undefined || e.rate !== undefined || e.allowPrivate !== undefined
+      ? { web: { ...(e.maxPages !== undefined ? { maxPages: e.maxPages } : {}), ...(e.maxDepth !== undefined ? { maxDepth: e.maxDepth } : {}), ...(e.concurrency !== undefined ? { concurrency: e.concurrency } : {}), ...(e.rate !== undefined ? { rate: e.rate } : {}), ...(e.allowPrivate !== undefined ? { allowPrivate: e.allowPrivate } : {}) } }
+      : {}),
   };
 }
 

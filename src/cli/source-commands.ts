@@ -11,6 +11,8 @@ import { EXIT } from './errors.js';
 import { backpressureNote, printIngest, stopOnSignals } from './ingest-commands.js';
 import { jsonText } from './json.js';
 import { ingestProgress } from './progress.js';
+import { fetchProgress } from './fetch-progress.js';
+import { crawlFlags, printFetch } from './fetch-output.js';
 
 type WithApp = <T>(cmd: Command, create: boolean, fn: (app: App) => Promise<T>) => Promise<T>;
 const out = (s: string): void => void process.stdout.write(s);
@@ -19,8 +21,8 @@ const out = (s: string): void => void process.stdout.write(s);
 export function registerSourceCommands(program: Command, withApp: WithApp, setExit: (code: number) => void): void {
   program
     .command('add')
-    .description('Add a source (a library: a folder of .md/.html/.pdf/.docx files, or a git repository) with a name and a version, and index it. If indexing fails, nothing stays registered.')
-    .argument('<location>', 'a folder, a git URL (https://, ssh://, file://, user@host:path) or github:owner/repo[@ref][/subdir]')
+    .description('Add a source (a library: a folder of .md/.html/.pdf/.docx files, a git repository, a website or an npm package) with a name and a version, and index it. If indexing fails, nothing stays registered.')
+    .argument('<location>', 'a folder, a git URL (ending in .git, ssh://, file://, user@host:path) or github:owner/repo[@ref][/subdir], a website (http(s)://host/docs/), or npm:<name>[@<range>]')
     .option('--ref <ref>', 'git: the branch, tag or commit to track (default: the remote HEAD)')
     .option('--subdir <path>', 'git: the folder of the repository to index, e.g. docs')
     .option('--name <name>', 'the library name (default: the folder name); letters, digits, ".", "_", "-"')
@@ -28,16 +30,23 @@ export function registerSourceCommands(program: Command, withApp: WithApp, setEx
     .option('--include <glob...>', 'index only files matching these globs (relative to the source), e.g. "guide/**"')
     .option('--exclude <glob...>', 'leave out files and folders matching these globs, e.g. "**/CHANGELOG.md"')
     .option('--webhook-secret-env <var>', 'git: the environment variable that holds this repository\'s webhook secret (for POST /webhooks/github|gitlab; default: server.webhookSecret). The name is stored, never the secret.')
+    .option('--max-pages <n>', 'website: most pages kept (default 1000)', Number)
+    .option('--max-depth <n>', 'website: most link hops from the start URL (default 10)', Number)
+    .option('--concurrency <n>', 'website: requests in flight at once (default 4)', Number)
+    .option('--rate <n>', 'website: requests per second against the host (default 8; robots.txt Crawl-delay lowers it)', Number)
+    .option('--allow-private', 'website: crawl a site on a private, loopback or link-local address (refused by default)')
+    .option('--registry <url>', 'npm: the registry (default: npm config: npm_config_registry, .npmrc, else https://registry.npmjs.org/)')
     .option('--json', 'print the source and the ingest report as JSON')
     .addHelpText(
       'after',
-      '\nExamples:\n  $ docgraph add ./docs                                 a source named "docs"\n  $ docgraph add ../react/docs --name react --version 18\n  $ docgraph add ./site --exclude "drafts/**" --json\n  $ docgraph add github:nodejs/node@v22.x/doc --name node --version 22\n  $ docgraph add https://git.example.com/team/docs.git --ref main --subdir guide\n\nGit repositories are cloned shallow into .docgraph/sources beside the index; refresh fetches and indexes only the files that changed. Credentials come from git (credential helper, SSH keys) or the environment, never from the URL.\n\nThen: docgraph search "useEffect cleanup" --source react --version 18; docgraph refresh react@18; docgraph remove react@18.',
+      '\nExamples:\n  $ docgraph add ./docs                                 a source named "docs"\n  $ docgraph add ../react/docs --name react --version 18\n  $ docgraph add ./site --exclude "drafts/**" --json\n  $ docgraph add github:nodejs/node@v22.x/doc --name node --version 22\n  $ docgraph add https://git.example.com/team/docs.git --ref main --subdir guide\n  $ docgraph add https://docs.example.com/guide/ --name example --max-pages 500 --rate 4\n  $ docgraph add npm:express@^5 --registry https://registry.npmjs.org/\n\nWebsites are crawled within the origin and path of the start URL (robots.txt and the sitemap honoured); pages are cited by their path under it (guide/install.html, a folder URL as index.html); refresh asks again with ETag/Last-Modified and indexes only the pages that changed. Private and loopback addresses are refused unless --allow-private. npm packages: the README and Markdown/HTML docs of the tarball (integrity checked); the version the range resolves to is the source version, and refresh moves to a newer one.\n\nGit repositories are cloned shallow into .docgraph/sources beside the index; refresh fetches and indexes only the files that changed. Credentials come from git (credential helper, SSH keys) or the environment, never from the URL.\n\nThen: docgraph search "useEffect cleanup" --source react --version 18; docgraph refresh react@18; docgraph remove react@18.',
     )
-    .action(async (location: string, opts: { name?: string; version?: string; ref?: string; subdir?: string; include?: string[]; exclude?: string[]; webhookSecretEnv?: string; json?: boolean }, cmd: Command) => {
+    .action(async (location: string, opts: { name?: string; version?: string; ref?: string; subdir?: string; include?: string[]; exclude?: string[]; webhookSecretEnv?: string; json?: boolean; registry?: string; maxPages?: number; maxDepth?: number; concurrency?: number; rate?: number; allowPrivate?: boolean }, cmd: Command) => {
       await withApp(cmd, true, async (app) => {
+        const web = crawlFlags(opts);
         const run = await withProgress(app, !opts.json, (r) =>
           app.registry.add(
-            { location, ...(opts.ref !== undefined ? { ref: opts.ref } : {}), ...(opts.subdir !== undefined ? { subdir: opts.subdir } : {}), ...(opts.name !== undefined ? { name: opts.name } : {}), ...(opts.version !== undefined ? { version: opts.version } : {}), ...(opts.include ? { include: opts.include } : {}), ...(opts.exclude ? { exclude: opts.exclude } : {}), ...(opts.webhookSecretEnv !== undefined ? { webhookSecretEnv: opts.webhookSecretEnv } : {}) },
+            { location, ...(opts.ref !== undefined ? { ref: opts.ref } : {}), ...(opts.subdir !== undefined ? { subdir: opts.subdir } : {}), ...(opts.name !== undefined ? { name: opts.name } : {}), ...(opts.version !== undefined ? { version: opts.version } : {}), ...(opts.include ? { include: opts.include } : {}), ...(opts.exclude ? { exclude: opts.exclude } : {}), ...(opts.webhookSecretEnv !== undefined ? { webhookSecretEnv: opts.webhookSecretEnv } : {}), ...(web ? { web } : {}), ...(opts.registry !== undefined ? { registry: opts.registry } : {}) },
             r,
           ),
         );
@@ -101,12 +110,23 @@ export function registerSourceCommands(program: Command, withApp: WithApp, setEx
     });
 }
 
-async function withProgress<T>(app: App, show: boolean, fn: (run: Parameters<App['registry']['add']>[1]) => Promise<T>): Promise<T> {
+async function withProgress<T>(app: App, show: boolean, fn: (run: NonNullable<Parameters<App['registry']['add']>[1]>) => Promise<T>): Promise<T> {
   const bar = ingestProgress(show);
+  const crawl = fetchProgress(show);
   const stop = stopOnSignals('ingest', app.config.worker.graceMs);
   try {
-    return await fn({ onProgress: bar.update, log: createLogger(app.config.logLevel), onBackpressure: backpressureNote, signal: stop.signal });
+    return await fn({
+      onProgress: (p) => {
+        crawl.stop();
+        bar.update(p);
+      },
+      onFetch: crawl.update,
+      log: createLogger(app.config.logLevel),
+      onBackpressure: backpressureNote,
+      signal: stop.signal,
+    });
   } finally {
+    crawl.stop();
     bar.stop();
     stop.dispose();
   }
@@ -118,6 +138,7 @@ function printRuns(runs: readonly SourceRun[], json: boolean | undefined, setExi
   for (const r of runs) {
     if (!json) {
       out(`${sourceLabel(r.source)}:\n`);
+      printFetch(r.fetch);
       printIngest(r.report, true);
     }
     if (r.report.failed?.some((f) => f.state === 'dead')) setExit(EXIT.failure);
@@ -125,6 +146,6 @@ function printRuns(runs: readonly SourceRun[], json: boolean | undefined, setExi
 }
 
 function wire(r: SourceRun): Record<string, unknown> {
-  return { name: r.source.name, version: r.source.version, kind: r.source.kind, revision: r.source.revision, refreshedAt: r.source.refreshedAt, report: r.report };
+  return { name: r.source.name, version: r.source.version, kind: r.source.kind, revision: r.source.revision, refreshedAt: r.source.refreshedAt, ...(r.fetch ? r.fetch : {}), report: r.report };
 }
 
