@@ -119,7 +119,7 @@ export function SearchPage(props: { form: SearchForm; sources: { name: string; v
           Version
           <select name="version">
             <option value="">all</option>
-            {[...new Set(props.sources.filter((s) => !form.source || s.name === form.source).flatMap((s) => (s.version === null ? [] : [s.version])))].map((v) => (
+            {[...new Set(props.sources.filter((s) => !form.source || s.name === form.source).flatMap((s) => (s.version === null ? [] : [s.version])))].sort((a, b) => a.localeCompare(b, 'en', { numeric: true })).map((v) => (
               <option value={v} selected={v === form.version}>
                 {v}
               </option>
