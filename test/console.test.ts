@@ -91,8 +91,14 @@ describe('web console on an open (loopback) server', () => {
     await first.locator('summary').click();
     expect(await first.locator('details li').first().textContent()).toMatch(/^(lexical|vector|entity|graph|prior|page): rank \d+/);
     expect(await page.locator('#no-good-answer').count()).toBe(0);
+    // a hit the graph brought through an entity links to that entity's page
+    const entity = page.locator('li.hit .entities a').first();
+    const name = (await entity.textContent())!;
+    expect(await entity.getAttribute('href')).toBe(`/entity/${encodeURIComponent(name)}`);
     await check(page, 'search');
     if (process.env.DOCGRAPH_UPDATE_IMAGES === '1') copyFileSync(join(shots, 'search.png'), join(repo, 'docs', 'images', 'console-search.png'));
+    await Promise.all([page.waitForURL(/\/entity\//), entity.click()]);
+    expect(await page.locator('main h1').textContent()).toContain(name);
     await page.close();
   });
 
@@ -278,6 +284,10 @@ describe('sources on the operations page (admin), versions and one uri in severa
     await row(page, 'acme@1.0').locator('button[data-action=source-remove]').click();
     await expect.poll(() => page.locator('#ops-message').textContent(), { timeout: 30_000 }).toBe('removed acme@1.0 (2 documents)');
     expect(await row(page, 'acme@1.0').count()).toBe(0);
+    // drift: the figures the last `docgraph verify` kept in the index
+    await run(ws.dir, ['verify']);
+    await page.reload();
+    await expect.poll(() => page.locator('#drift').textContent(), { timeout: 20_000 }).toMatch(/^\d+\.\d% \(\d+ of [1-9]\d* checked wrong\) at the last verify, \d{4}-\d\d-\d\dT/);
     await page.close();
     // acme@1.0 back, for the version filter below
     await run(ws.dir, ['add', v1, '--name', 'acme', '--version', '1.0']).then((r) => expect(r.code, r.stderr).toBe(0));

@@ -200,7 +200,7 @@ function Results(props: { hits: SearchHitView[]; weak: boolean; degraded: string
 
 /** The entities that brought a hit (its `why.graph`), each a link to its page. */
 function HitEntities(props: { hit: SearchHitView }) {
-  const names = [...new Set((props.hit.why.graph ?? []).flatMap((g) => (g.entity ? [g.entity] : [])))];
+  const names = [...new Set((props.hit.why.graph ?? []).flatMap((g) => (g.kind === 'entity' && g.entity ? [g.entity] : [])))];
   if (names.length === 0) return null;
   return (
     <span class="entities">
