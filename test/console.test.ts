@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repo, run, workspace } from './helpers/docgraph.js';
-import { serveIn, type Served } from './helpers/serve.js';
+import { getJson, serveIn, type Served } from './helpers/serve.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -91,8 +91,14 @@ describe('web console on an open (loopback) server', () => {
     await first.locator('summary').click();
     expect(await first.locator('details li').first().textContent()).toMatch(/^(lexical|vector|entity|graph|prior|page): rank \d+/);
     expect(await page.locator('#no-good-answer').count()).toBe(0);
+    // a hit the graph brought through an entity links to that entity's page
+    const entity = page.locator('li.hit .entities a').first();
+    const name = (await entity.textContent())!;
+    expect(await entity.getAttribute('href')).toBe(`/entity/${encodeURIComponent(name)}`);
     await check(page, 'search');
     if (process.env.DOCGRAPH_UPDATE_IMAGES === '1') copyFileSync(join(shots, 'search.png'), join(repo, 'docs', 'images', 'console-search.png'));
+    await Promise.all([page.waitForURL(/\/entity\//), entity.click()]);
+    expect(await page.locator('main h1').textContent()).toContain(name);
     await page.close();
   });
 
@@ -124,7 +130,8 @@ describe('web console on an open (loopback) server', () => {
     expect(await page.locator('li.hit.selected .ref').textContent()).toBe(refs[1]);
     await Promise.all([page.waitForURL(/\/doc\//), page.keyboard.press('Enter')]);
     const [uri, anchor] = refs[1]!.split('#') as [string, string];
-    expect(decodeURIComponent(new URL(page.url()).pathname)).toBe(`/doc/${uri}`);
+    // the only source of the index is the sample docs, ingested as the folder docs/
+    expect(decodeURIComponent(new URL(page.url()).pathname)).toBe(`/doc/docs/${uri}`);
     expect(decodeURIComponent(new URL(page.url()).hash)).toBe(`#${anchor}`);
     expect(await js(page, `document.querySelector(':target')?.id`)).toBe(anchor);
     // the anchor's section is scrolled into view
@@ -133,18 +140,30 @@ describe('web console on an open (loopback) server', () => {
     expect(box!.y).toBeLessThan(700);
     await check(page, 'document');
 
+    // an old path without the source still works: one source holds it, so it moves there, anchor kept
     await page.goto(`${open.url}/doc/reference/errors.md#x509-certificate-has-expired`);
+    expect(new URL(page.url()).pathname).toBe('/doc/docs/reference/errors.md');
+    expect(await js(page, `document.querySelector(':target')?.id`)).toBe('x509-certificate-has-expired');
+    expect(await page.locator('article p.ref .source').textContent()).toBe('docs');
     expect(await page.locator('nav.outline a').count()).toBeGreaterThan(5);
     expect(await page.locator('pre code').count()).toBeGreaterThan(0);
     const link = page.locator('section[id="x509-certificate-has-expired"] a').first();
-    expect(await link.getAttribute('href')).toBe('/doc/guides/rotate-tls-certificate.md#rotate-without-downtime');
+    expect(await link.getAttribute('href')).toBe('/doc/docs/guides/rotate-tls-certificate.md#rotate-without-downtime');
     const copy = page.locator('section[id="x509-certificate-has-expired"] button.copy');
     await copy.click();
-    expect(await copy.getAttribute('data-copied')).toBe('reference/errors.md#x509-certificate-has-expired');
+    await expect.poll(() => copy.getAttribute('data-copied')).toBe('reference/errors.md#x509-certificate-has-expired');
     await Promise.all([page.waitForURL(/rotate-tls-certificate/), link.click()]);
     expect(await js(page, `document.querySelector(':target')?.id`)).toBe('rotate-without-downtime');
     await page.goto(`${open.url}/doc/no/such.md`);
     expect(await page.locator('main h1').textContent()).toBe('Not found');
+    await page.goto(`${open.url}/doc/docs/no/such.md`);
+    expect(await page.locator('main h1').textContent()).toBe('Not found');
+    // code blocks are highlighted on the server (highlight.js classes; no script for it in the page)
+    await page.goto(`${open.url}/doc/docs/reference/configuration.md`);
+    const yaml = page.locator('pre code.hljs.language-yaml').first();
+    expect(await yaml.locator('span.hljs-attr').first().textContent()).toContain('deploy');
+    expect(await page.locator('script[src*="highlight"]').count()).toBe(0);
+    await check(page, 'document-code');
     await page.close();
   });
 });
@@ -154,7 +173,7 @@ describe('entity view', () => {
     const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
     await page.goto(`${open.url}/entity/ACME_E1042`);
     expect(await page.locator('main h1').textContent()).toMatch(/^ACME_E1042 \(\w+\)$/);
-    expect(await page.locator('#defined-in a').first().getAttribute('href')).toBe('/doc/reference/errors.md#acme_e1042-health-check-timed-out');
+    expect(await page.locator('#defined-in a').first().getAttribute('href')).toBe('/doc/docs/reference/errors.md#acme_e1042-health-check-timed-out');
     await expect.poll(() => page.locator('#graph').getAttribute('data-nodes'), { timeout: 15_000 }).not.toBeNull();
     expect(Number(await page.locator('#graph').getAttribute('data-nodes'))).toBeGreaterThan(1);
     expect(await page.locator('#graph canvas').count()).toBeGreaterThan(0);
@@ -207,6 +226,131 @@ describe('web console on a server that requires a key', () => {
     expect(res.request().headers().authorization).toBe(`Bearer ${keys.admin}`);
     expect(((await res.json()) as { requeued: string[] }).requeued).toEqual([id]);
     await expect.poll(() => page.locator('#dlq-empty').count(), { timeout: 20_000 }).toBe(1);
+    await page.close();
+  });
+});
+
+describe('sources on the operations page (admin), versions and one uri in several sources', () => {
+  /** A folder of Markdown beside the sample docs: reference/errors.md (the path the sample docs hold too) and a guide with code. */
+  const folder = (name: string, version: string): string => {
+    const dir = join(ws.dir, name);
+    mkdirSync(join(dir, 'reference'), { recursive: true });
+    writeFileSync(join(dir, 'reference', 'errors.md'), `# Acme errors ${version}\n\n## ACME_E7001: Widget jammed\n\nThe widget of release ${version} jammed. Clear it with \`acme unjam\`.\n`);
+    writeFileSync(join(dir, 'widgets.md'), `# Widgets ${version}\n\nWidgets turn the crank of release ${version}.\n\n\`\`\`js\nconst crank = turn("widget"); // ${version}\n\`\`\`\n`);
+    return dir;
+  };
+  const row = (page: Page, label: string) => page.locator(`#sources tr[data-source="${label}"]`);
+
+  it('an admin adds two versions of a source, refreshes one and removes one; the page follows the ingest', async () => {
+    const v1 = folder('acme-1', '1.0');
+    const v2 = folder('acme-2', '2.0');
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    page.on('dialog', (d) => void d.accept());
+    await page.goto(`${locked.url}/ops`);
+    await page.fill('#key', keys.admin);
+    await page.click('#signin button[type=submit]');
+    await expect.poll(() => page.locator('#sources tr[data-source]').count()).toBe(1);
+    expect(await row(page, 'docs').locator('td').nth(2).textContent()).toMatch(/^\d+$/);
+    expect(await page.locator('#drift').textContent()).toBe('no verify yet (run docgraph verify)');
+    for (const [dir, version] of [[v1, '1.0'], [v2, '2.0']] as const) {
+      await page.fill('#add-source input[name=location]', dir);
+      await page.fill('#add-source input[name=name]', 'acme');
+      await page.fill('#add-source input[name=version]', version);
+      const [res] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/ops/sources')), page.click('#add-source button[type=submit]')]);
+      expect(res.status()).toBe(200);
+      expect(res.request().headers().authorization).toBe(`Bearer ${keys.admin}`);
+      await expect.poll(() => page.locator('#ops-message').textContent(), { timeout: 20_000 }).toBe(`added acme@${version}: 2 files queued`);
+      // the server's worker indexes them; the page refreshes itself until the queue is idle
+      await expect.poll(() => row(page, `acme@${version}`).locator('td').nth(2).textContent(), { timeout: 30_000 }).toBe('2');
+    }
+    // a location that is no folder: refused with the reason, nothing registered
+    await page.fill('#add-source input[name=location]', join(ws.dir, 'no-such-folder'));
+    await page.fill('#add-source input[name=name]', 'ghost');
+    await page.fill('#add-source input[name=version]', '');
+    await page.click('#add-source button[type=submit]');
+    await expect.poll(() => page.locator('#ops-message.error').count(), { timeout: 20_000 }).toBe(1);
+    expect(await page.locator('#ops-message').textContent()).toContain('no-such-folder');
+    expect(await page.locator('#sources tr[data-source]').count()).toBe(3);
+    await check(page, 'ops-sources');
+    if (process.env.DOCGRAPH_UPDATE_IMAGES === '1') copyFileSync(join(shots, 'ops-sources.png'), join(repo, 'docs', 'images', 'console-ops.png'));
+
+    // refresh: the changed file is indexed again
+    writeFileSync(join(v2, 'widgets.md'), '# Widgets 2.0\n\nWidgets of release 2.0 now spin a flywheel.\n');
+    await row(page, 'acme@2.0').locator('button[data-action=source-refresh]').click();
+    await expect.poll(() => page.locator('#ops-message').textContent(), { timeout: 20_000 }).toBe('refreshed acme@2.0: 1 files queued');
+    await expect.poll(async () => (await getJson(`${open.url}/v1/search?q=flywheel&mode=lexical&limit=3`)).body.hits?.[0]?.ref, { timeout: 30_000 }).toBe('acme@2.0:widgets.md#widgets-20');
+
+    // remove: the documents leave, then the source
+    await row(page, 'acme@1.0').locator('button[data-action=source-remove]').click();
+    await expect.poll(() => page.locator('#ops-message').textContent(), { timeout: 30_000 }).toBe('removed acme@1.0 (2 documents)');
+    expect(await row(page, 'acme@1.0').count()).toBe(0);
+    // drift: the figures the last `docgraph verify` kept in the index
+    await run(ws.dir, ['verify']);
+    await page.reload();
+    await expect.poll(() => page.locator('#drift').textContent(), { timeout: 20_000 }).toMatch(/^\d+\.\d% \(\d+ of [1-9]\d* checked wrong\) at the last verify, \d{4}-\d\d-\d\dT/);
+    await page.close();
+    // acme@1.0 back, for the version filter below
+    await run(ws.dir, ['add', v1, '--name', 'acme', '--version', '1.0']).then((r) => expect(r.code, r.stderr).toBe(0));
+  });
+
+  it('a read key sees no source actions, and the routes refuse it; a request without the console header is refused', async () => {
+    const form = new URLSearchParams({ source: 'acme@2.0' });
+    const asRead = await getJson(`${locked.url}/ops/sources/refresh`, keys.read, { method: 'POST', body: form, headers: { 'x-console-action': '1' } });
+    expect(asRead.status).toBe(403);
+    expect(asRead.body.error.code).toBe('FORBIDDEN');
+    const noHeader = await getJson(`${open.url}/ops/sources/remove`, undefined, { method: 'POST', body: form });
+    expect(noHeader.status).toBe(400);
+    expect(noHeader.body.error.message).toContain('x-console-action');
+    const page = await browser.newPage();
+    await page.goto(`${locked.url}/ops`);
+    await page.fill('#key', keys.read);
+    await page.click('#signin button[type=submit]');
+    await expect.poll(() => page.locator('main h1').textContent()).toBe('Forbidden');
+    expect(await page.locator('#sources, #add-source, button[data-action]').count()).toBe(0);
+    await page.close();
+  });
+
+  it('the version filter picks one version; a hit links to its source\'s document', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${open.url}/search?q=${encodeURIComponent('widget jammed')}&source=acme&mode=lexical`);
+    expect(await page.locator('select[name=version] option').allTextContents()).toEqual(['all', '1.0', '2.0']);
+    const all = await page.locator('li.hit .ref').allTextContents();
+    expect(all.filter((r) => r.startsWith('acme@1.0:')).length).toBeGreaterThan(0);
+    expect(all.filter((r) => r.startsWith('acme@2.0:')).length).toBeGreaterThan(0);
+    await page.selectOption('select[name=version]', '2.0');
+    await Promise.all([page.waitForURL(/version=2\.0/), page.click('form.query button[type=submit]')]);
+    const refs = await page.locator('li.hit .ref').allTextContents();
+    expect(refs.length).toBeGreaterThan(0);
+    expect(refs.every((r) => r.startsWith('acme@2.0:'))).toBe(true);
+    expect(await page.locator('li.hit a.hit-link').first().getAttribute('href')).toMatch(/^\/doc\/acme%402\.0\/reference\/errors\.md#/);
+    await check(page, 'search-version');
+    await page.close();
+  });
+
+  it('/doc/<source>/<uri> shows each source\'s document; /doc/<uri> that several sources hold lists them', async () => {
+    const page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
+    const res = await page.goto(`${open.url}/doc/reference/errors.md`);
+    expect(res?.status()).toBe(300);
+    expect(await page.locator('main h1').textContent()).toBe('Which source?');
+    const candidates = page.locator('#candidates a');
+    expect((await candidates.allTextContents()).sort()).toEqual(['acme@1.0: reference/errors.md', 'acme@2.0: reference/errors.md', 'docs: reference/errors.md']);
+    await check(page, 'document-ambiguous');
+    await Promise.all([page.waitForURL(/acme%402\.0/), page.locator('#candidates a', { hasText: 'acme@2.0' }).click()]);
+    expect(await page.locator('article h1').first().textContent()).toContain('Acme errors 2.0');
+    expect(await page.locator('article p.ref .source').textContent()).toBe('acme@2.0');
+    // several sources: citations name theirs
+    expect(await page.locator('article section button.copy').first().getAttribute('data-citation')).toBe('acme@2.0:reference/errors.md#acme-errors-20');
+    await page.goto(`${open.url}/doc/acme@1.0/reference/errors.md#acme_e7001-widget-jammed`);
+    expect(await page.locator('article h1').first().textContent()).toContain('Acme errors 1.0');
+    expect(await js(page, `document.querySelector(':target')?.id`)).toBe('acme_e7001-widget-jammed');
+    // the sample docs at their own path; a highlighted js block in acme 1.0
+    await page.goto(`${open.url}/doc/docs/reference/errors.md`);
+    expect(await page.locator('article h1').first().textContent()).toContain('Errors and troubleshooting');
+    await page.goto(`${open.url}/doc/acme@1.0/widgets.md`);
+    expect(await page.locator('pre code.hljs.language-js span.hljs-comment').textContent()).toBe('// 1.0');
+    // a path only one source holds still moves to it
+    await page.goto(`${open.url}/doc/guides/rollback.md`);
+    expect(new URL(page.url()).pathname).toBe('/doc/docs/guides/rollback.md');
     await page.close();
   });
 });

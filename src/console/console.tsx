@@ -18,10 +18,13 @@ import type { Context, Env, Hono } from 'hono';
 import type { QueueContext } from '../api/jobs.js';
 import { listDeadJobsOp, listJobsOp } from '../api/jobs.js';
 import type { OperationContext } from '../api/operation.js';
-import { formatCitation } from '../app/documents.js';
+import { formatSourceCitation } from '../app/documents.js';
 import type { OutlineNode } from '../app/documents.js';
 import { grants, type ApiKeys, type Caller } from '../app/keys.js';
+import type { LastVerify } from '../app/verify.js';
 import { DocgraphError } from '../domain/errors.js';
+import { redact } from '../sources/git.js';
+import { sourceLabel } from '../domain/sources.js';
 import { authenticate, type AuthVariables, type Refusal } from '../http/auth.js';
 import { indexStatusOp, listSourcesOp } from '../mcp/tools/index-info.js';
 import { lookupEntityOp } from '../mcp/tools/lookup-entity.js';
@@ -29,8 +32,10 @@ import { traverseOp } from '../mcp/tools/traverse.js';
 import { createRequire } from 'node:module';
 import { searchOp } from '../mcp/tools/search-docs.js';
 import { SEARCH_MODES } from '../search/search.js';
-import { DocPage, EntityPage, Layout, MessagePage, OpsPage, SearchPage, SignInPage, type DocSectionView, type EntityView, type OpsView, type Page, type SearchForm, type SearchHitView, type Viewer } from './pages.js';
-import { renderMarkdown } from './render-markdown.js';
+import { AmbiguousDocPage, DocPage, EntityPage, Layout, MessagePage, OpsPage, SearchPage, SignInPage, type DocSectionView, type EntityView, type OpsView, type Page, type SearchForm, type SearchHitView, type Viewer } from './pages.js';
+import { resolveDocPath } from './doc-path.js';
+import { mountSourceActions, type SourceActions } from './source-actions.js';
+import { docHref, refHref, renderMarkdown } from './render-markdown.js';
 import { CONSOLE_CSS } from './style.js';
 
 export interface ConsoleOptions {
@@ -41,6 +46,10 @@ export interface ConsoleOptions {
   /** The queue's figures (Ingestion.status). */
   queueStatus: () => Promise<unknown>;
   auth: { envKey?: string | undefined; keys: Pick<ApiKeys, 'verify'>; required: boolean };
+  /** Source management (App.registry, the same service as `docgraph add/refresh/remove`) for the operations page. */
+  registry: () => SourceActions;
+  /** The figures of the last `docgraph verify` (Ingestion.lastVerify). */
+  lastVerify: () => Promise<LastVerify | undefined>;
 }
 
 /** The compiled client script: next to this module in dist/, or dist/'s copy when running from src/ (tsx). */
@@ -80,6 +89,7 @@ export function mountConsole<E extends Env & { Variables: AuthVariables }>(app: 
   const signIn = (c: Context): Refusal => (_status, _code, message) => send(c, { title: 'Sign in · docgraph', body: <SignInPage message={c.req.header('authorization') ? message : ''} />, status: 401 }, null);
   const auth = authenticate({ envKey: opts.auth.envKey, keys: opts.auth.keys, required: opts.auth.required }, signIn);
   for (const p of PAGES) app.use(p, auth);
+  mountSourceActions(app, { auth: opts.auth, registry: opts.registry, log: opts.ctx.log });
   const viewerOf = (c: Context): Viewer => {
     const caller = c.get('caller') as Caller;
     return { admin: grants(caller.scopes, 'admin'), id: caller.id, keyed: c.req.header('authorization') !== undefined };
@@ -95,13 +105,13 @@ export function mountConsole<E extends Env & { Variables: AuthVariables }>(app: 
   };
 
   app.get('/search', async (c) => {
-    const form: SearchForm = { q: c.req.query('q') ?? '', source: c.req.query('source') ?? '', mode: c.req.query('mode') ?? '', uri_prefix: c.req.query('uri_prefix') ?? '' };
+    const form: SearchForm = { q: c.req.query('q') ?? '', source: c.req.query('source') ?? '', version: c.req.query('version') ?? '', mode: c.req.query('mode') ?? '', uri_prefix: c.req.query('uri_prefix') ?? '' };
     const sources = (await listSourcesOp.run(opts.ctx, {})).out.sources;
     let result: { hits: SearchHitView[]; weak: boolean; degraded: string[] } | undefined;
     let error: string | undefined;
     if (form.q.trim() !== '') {
       try {
-        const filters = { ...(form.source ? { source: form.source } : {}), ...(form.uri_prefix ? { uri_prefix: form.uri_prefix } : {}) };
+        const filters = { ...(form.source ? { source: form.source } : {}), ...(form.version ? { version: form.version } : {}), ...(form.uri_prefix ? { uri_prefix: form.uri_prefix } : {}) };
         const args = searchOp.input.parse({ query: form.q, limit: 10, ...(form.mode ? { mode: form.mode } : {}), ...(Object.keys(filters).length ? { filters } : {}) });
         result = (await searchOp.run(opts.ctx, args)).out;
       } catch (e) {
@@ -115,13 +125,19 @@ export function mountConsole<E extends Env & { Variables: AuthVariables }>(app: 
   });
 
   app.get('/doc/*', async (c) => {
-    const uri = c.req.path
-      .slice('/doc/'.length)
-      .split('/')
-      .map((s) => decodeURIComponent(s))
-      .join('/');
     try {
-      const view = await opts.ctx.app.getDocument({ uri });
+      const segments = c.req.path
+        .slice('/doc/'.length)
+        .split('/')
+        .map((seg) => decodeURIComponent(seg));
+      const found = await resolveDocPath(opts.ctx.app, segments);
+      // the browser keeps the #anchor across the redirect
+      if (found.kind === 'moved') return c.redirect(docHref(found.uri, undefined, found.source), 301);
+      if (found.kind === 'ambiguous') {
+        const body = <AmbiguousDocPage uri={found.uri} candidates={found.sources.map((s) => ({ source: s, href: docHref(found.uri, undefined, s) }))} />;
+        return send(c, { title: `${found.uri}: which source? · docgraph`, body, status: 300 }, viewerOf(c));
+      }
+      const { view, source, uri, qualified } = found;
       const outline: { node: OutlineNode; depth: number }[] = [];
       const walk = (nodes: OutlineNode[], depth: number): void => {
         for (const n of nodes) {
@@ -133,9 +149,10 @@ export function mountConsole<E extends Env & { Variables: AuthVariables }>(app: 
       const sections: DocSectionView[] = [];
       for (const { node } of outline) {
         const s = await opts.ctx.app.getSection({ id: node.id });
-        sections.push({ anchor: node.anchor, heading: node.heading, level: node.level, html: renderMarkdown(s.section.text, uri), citation: formatCitation(uri, node.anchor) });
+        sections.push({ anchor: node.anchor, heading: node.heading, level: node.level, html: renderMarkdown(s.section.text, uri, source), citation: s.ref });
       }
-      const body = <DocPage title={view.document.title} uri={uri} citation={formatCitation(uri, '')} outline={outline.map((o) => ({ anchor: o.node.anchor, heading: o.node.heading, depth: o.depth }))} sections={sections} />;
+      const citation = formatSourceCitation({ name: view.source, version: view.version }, uri, '', qualified);
+      const body = <DocPage title={view.document.title} uri={uri} source={source} citation={citation} outline={outline.map((o) => ({ anchor: o.node.anchor, heading: o.node.heading, depth: o.depth }))} sections={sections} />;
       return send(c, { title: `${view.document.title || uri} · docgraph`, body }, viewerOf(c));
     } catch (e) {
       return failure(c, e);
@@ -147,15 +164,17 @@ export function mountConsole<E extends Env & { Variables: AuthVariables }>(app: 
     try {
       const view = (await lookupEntityOp.run(opts.ctx, lookupEntityOp.input.parse({ name }))).out as EntityView;
       const walk = (await traverseOp.run(opts.ctx, traverseOp.input.parse({ from: view.entity.id, depth: 2, limit: GRAPH_EDGES }))).out;
+      const sources = await opts.ctx.app.sources();
+      const soleSource = sources.length === 1 ? sourceLabel(sources[0]!) : undefined;
       const nodes = walk.nodes.map((n) => ({
         id: n.id,
         label: n.label,
         kind: n.kind,
-        href: n.kind === 'entity' ? `/entity/${encodeURIComponent(n.label)}` : n.ref ? `/doc/${n.ref.split('#')[0]!.split('/').map(encodeURIComponent).join('/')}${n.ref.includes('#') ? `#${n.ref.split('#')[1]}` : ''}` : '',
+        href: n.kind === 'entity' ? `/entity/${encodeURIComponent(n.label)}` : n.ref ? refHref(n.ref, soleSource) : '',
       }));
       if (!nodes.some((n) => n.id === view.entity.id)) nodes.unshift({ id: view.entity.id, label: view.entity.name, kind: 'entity', href: '' });
       const graph = { nodes, edges: walk.edges.map((e) => ({ src: e.src, dst: e.dst, type: e.type })) };
-      return send(c, { title: `${view.entity.name} · docgraph`, body: <EntityPage view={view} graph={graph} /> }, viewerOf(c));
+      return send(c, { title: `${view.entity.name} · docgraph`, body: <EntityPage view={view} soleSource={soleSource} graph={graph} /> }, viewerOf(c));
     } catch (e) {
       return failure(c, e);
     }
@@ -165,7 +184,7 @@ export function mountConsole<E extends Env & { Variables: AuthVariables }>(app: 
     const viewer = viewerOf(c);
     if (!viewer.admin) return send(c, { title: 'Forbidden · docgraph', body: <MessagePage heading="Forbidden" text="Operations need a key with the admin scope." />, status: 403 }, viewer);
     const qctx = opts.queue(c);
-    const [status, queue, jobs, dead] = await Promise.all([indexStatusOp.run(opts.ctx, {}), opts.queueStatus(), listJobsOp.run(qctx, { limit: 20 }), listDeadJobsOp.run(qctx, { limit: 50 })]);
+    const [status, queue, jobs, dead, sources, verify] = await Promise.all([indexStatusOp.run(opts.ctx, {}), opts.queueStatus(), listJobsOp.run(qctx, { limit: 20 }), listDeadJobsOp.run(qctx, { limit: 50 }), opts.ctx.app.listSources(), opts.lastVerify()]);
     const q = queue as OpsView['queue'];
     const view: OpsView = {
       status: status.out as unknown as Record<string, unknown>,
@@ -173,6 +192,8 @@ export function mountConsole<E extends Env & { Variables: AuthVariables }>(app: 
       jobs: jobs.out.jobs,
       dead: dead.out.jobs,
       busy: (q.counts.pending ?? 0) + (q.counts.running ?? 0) > 0,
+      sources: sources.map((s) => ({ label: sourceLabel(s), kind: s.kind, location: redact(s.location), documents: s.documents, refreshed_at: s.refreshedAt, created_at: s.createdAt })),
+      verify: verify ? { drift_ratio: verify.driftRatio, wrong: verify.wrong, checked: verify.checked, at: new Date(verify.at).toISOString() } : null,
     };
     return send(c, { title: 'Operations · docgraph', body: <OpsPage {...view} /> }, viewer);
   });

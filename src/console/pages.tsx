@@ -9,7 +9,8 @@
  */
 import type { Child } from 'hono/jsx';
 import { raw } from 'hono/html';
-import { docHref } from './render-markdown.js';
+import { sourceLabel } from '../domain/sources.js';
+import { docHref, refHref } from './render-markdown.js';
 
 export interface Viewer {
   /** The caller may open /ops and act on the queue. */
@@ -23,7 +24,7 @@ export interface Viewer {
 export interface Page {
   title: string;
   body: Child;
-  status?: 200 | 401 | 403 | 404 | 400;
+  status?: 200 | 300 | 400 | 401 | 403 | 404;
 }
 
 export function Layout(props: { page: Page; viewer: Viewer | null; partial: boolean }) {
@@ -72,6 +73,8 @@ export function Snippet(props: { text: string }) {
 
 export interface SearchHitView {
   rank: number;
+  source: string;
+  version: string | null;
   uri: string;
   anchor: string;
   ref: string;
@@ -86,6 +89,7 @@ export interface SearchHitView {
 export interface SearchForm {
   q: string;
   source: string;
+  version: string;
   mode: string;
   uri_prefix: string;
 }
@@ -104,9 +108,20 @@ export function SearchPage(props: { form: SearchForm; sources: { name: string; v
           Source
           <select name="source">
             <option value="">all</option>
-            {props.sources.map((s) => (
-              <option value={s.name} selected={s.name === form.source}>
-                {s.version ? `${s.name}@${s.version}` : s.name}
+            {[...new Set(props.sources.map((s) => s.name))].map((name) => (
+              <option value={name} selected={name === form.source}>
+                {name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Version
+          <select name="version">
+            <option value="">all</option>
+            {[...new Set(props.sources.filter((s) => !form.source || s.name === form.source).flatMap((s) => (s.version === null ? [] : [s.version])))].sort((a, b) => a.localeCompare(b, 'en', { numeric: true })).map((v) => (
+              <option value={v} selected={v === form.version}>
+                {v}
               </option>
             ))}
           </select>
@@ -146,7 +161,7 @@ function Results(props: { hits: SearchHitView[]; weak: boolean; degraded: string
         {props.hits.map((h) => (
           <li class="hit" data-rank={h.rank}>
             <div class="path">{h.heading_path.join(' › ')}</div>
-            <a class="hit-link" href={docHref(h.uri, h.anchor)}>
+            <a class="hit-link" href={docHref(h.uri, h.anchor, sourceLabel({ name: h.source, version: h.version }))}>
               {h.heading_path.at(-1) ?? h.title}
             </a>
             <span class="score">
@@ -156,6 +171,7 @@ function Results(props: { hits: SearchHitView[]; weak: boolean; degraded: string
               <Snippet text={h.snippet} />
             </p>
             <span class="ref">{h.ref}</span>
+            <HitEntities hit={h} />
             <details>
               <summary>why</summary>
               <ul>
@@ -182,6 +198,45 @@ function Results(props: { hits: SearchHitView[]; weak: boolean; degraded: string
   );
 }
 
+/** The entities that brought a hit (its `why.graph`), each a link to its page. */
+function HitEntities(props: { hit: SearchHitView }) {
+  const names = [...new Set((props.hit.why.graph ?? []).flatMap((g) => (g.kind === 'entity' && g.entity ? [g.entity] : [])))];
+  if (names.length === 0) return null;
+  return (
+    <span class="entities">
+      {' '}
+      entities:{' '}
+      {names.map((n, i) => (
+        <>
+          {i > 0 ? ', ' : ''}
+          <a href={`/entity/${encodeURIComponent(n)}`}>{n}</a>
+        </>
+      ))}
+    </span>
+  );
+}
+
+/** `/doc/<uri>` that several sources hold: each source's page. */
+export function AmbiguousDocPage(props: { uri: string; candidates: { source: string; href: string }[] }) {
+  return (
+    <>
+      <h1>Which source?</h1>
+      <p>
+        <code>{props.uri}</code> is in {props.candidates.length} sources. Documents are at <code>/doc/&lt;source&gt;/&lt;uri&gt;</code>; pick one:
+      </p>
+      <ul id="candidates">
+        {props.candidates.map((c) => (
+          <li>
+            <a href={c.href}>
+              {c.source}: {props.uri}
+            </a>
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+}
+
 export interface DocSectionView {
   anchor: string;
   heading: string;
@@ -196,7 +251,7 @@ export interface OutlineEntry {
   depth: number;
 }
 
-export function DocPage(props: { title: string; uri: string; citation: string; outline: OutlineEntry[]; sections: DocSectionView[] }) {
+export function DocPage(props: { title: string; uri: string; source: string; citation: string; outline: OutlineEntry[]; sections: DocSectionView[] }) {
   return (
     <div class="doc">
       <nav class="outline" aria-label="Outline">
@@ -210,7 +265,7 @@ export function DocPage(props: { title: string; uri: string; citation: string; o
       </nav>
       <article>
         <p class="ref">
-          {props.uri}
+          <span class="source">{props.source}</span> {props.uri}
           <button type="button" class="copy" data-citation={props.citation}>
             Copy citation
           </button>
@@ -243,6 +298,9 @@ export interface OpsView {
   jobs: { id: string; uri: string; state: string; attempts: number; updated_at: string }[];
   dead: { id: string; uri: string; dead_reason: string | null; attempts: number; last_error: { message: string; code?: string | undefined } | null }[];
   busy: boolean;
+  sources: { label: string; kind: string; location: string; documents: number; refreshed_at: string | null; created_at: string }[];
+  /** The last `docgraph verify`, null when none ran. */
+  verify: { drift_ratio: number; wrong: number; checked: number; at: string } | null;
 }
 
 export function OpsPage(props: OpsView) {
@@ -261,7 +319,15 @@ export function OpsPage(props: OpsView) {
         ))}
         <dt>embedder</dt>
         <dd>{embedder ? `${embedder.provider} ${embedder.model}` : String(status.configured_embedder)}</dd>
+        <dt>drift</dt>
+        <dd id="drift">
+          {props.verify
+            ? `${(props.verify.drift_ratio * 100).toFixed(1)}% (${props.verify.wrong} of ${props.verify.checked} checked wrong) at the last verify, ${props.verify.at}`
+            : 'no verify yet (run docgraph verify)'}
+        </dd>
       </dl>
+      <p id="ops-message" role="status"></p>
+      <Sources sources={props.sources} />
       <h2>Queue</h2>
       <dl class="figures" id="queue">
         {Object.entries(queue.counts).map(([k, v]) => (
@@ -353,6 +419,62 @@ export function OpsPage(props: OpsView) {
   );
 }
 
+function Sources(props: { sources: OpsView['sources'] }) {
+  return (
+    <>
+      <h2>Sources ({props.sources.length})</h2>
+      <table id="sources">
+        <thead>
+          <tr>
+            <th scope="col">Source</th>
+            <th scope="col">Kind</th>
+            <th scope="col">Documents</th>
+            <th scope="col">Refreshed</th>
+            <th scope="col">Location</th>
+            <th scope="col">Actions</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.sources.map((s) => (
+            <tr data-source={s.label}>
+              <td>
+                <code>{s.label}</code>
+              </td>
+              <td>{s.kind}</td>
+              <td>{s.documents}</td>
+              <td>{s.refreshed_at ?? `added ${s.created_at}`}</td>
+              <td>{s.location}</td>
+              <td>
+                <button type="button" data-action="source-refresh" data-source={s.label} aria-label={`Refresh ${s.label}`}>
+                  Refresh
+                </button>{' '}
+                <button type="button" data-action="source-remove" data-source={s.label} aria-label={`Remove ${s.label}`}>
+                  Remove
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <form id="add-source" class="query" method="post" action="/ops/sources" data-console-action="true">
+        <label>
+          Folder or git URL
+          <input type="text" name="location" required size={30} />
+        </label>
+        <label>
+          Name
+          <input type="text" name="name" size={10} />
+        </label>
+        <label>
+          Version
+          <input type="text" name="version" size={6} />
+        </label>
+        <button type="submit">Add source</button>
+      </form>
+    </>
+  );
+}
+
 export function SignInPage(props: { message: string }) {
   return (
     <form class="signin" id="signin" data-signin="true">
@@ -394,13 +516,7 @@ export interface EntityView {
   related: { name: string; type: string }[];
 }
 
-/** Link to a cited section `uri#anchor`. */
-function refHref(ref: string): string {
-  const i = ref.indexOf('#');
-  return i < 0 ? docHref(decodeURIComponent(ref)) : docHref(decodeURIComponent(ref.slice(0, i)), decodeURIComponent(ref.slice(i + 1)));
-}
-
-export function EntityPage(props: { view: EntityView; graph: { nodes: { id: string; label: string; kind: string; href: string }[]; edges: { src: string; dst: string; type: string }[] } }) {
+export function EntityPage(props: { view: EntityView; /** The index's one source (citations are plain then). */ soleSource: string | undefined; graph: { nodes: { id: string; label: string; kind: string; href: string }[]; edges: { src: string; dst: string; type: string }[] } }) {
   const { view } = props;
   const attrs = Object.entries(view.entity.attributes).filter(([, v]) => v !== null && v !== undefined && v !== '');
   return (
@@ -440,7 +556,7 @@ export function EntityPage(props: { view: EntityView; graph: { nodes: { id: stri
       <ul id="defined-in">
         {view.defined_in.map((c) => (
           <li>
-            <a href={refHref(c.ref)}>{c.heading_path.join(' › ') || c.ref}</a> <span class="ref">{c.ref}</span>
+            <a href={refHref(c.ref, props.soleSource)}>{c.heading_path.join(' › ') || c.ref}</a> <span class="ref">{c.ref}</span>
           </li>
         ))}
       </ul>
@@ -461,7 +577,7 @@ export function EntityPage(props: { view: EntityView; graph: { nodes: { id: stri
       <ul>
         {view.mentioned_in.slice(0, 30).map((c) => (
           <li>
-            <a href={refHref(c.ref)}>{c.heading_path.join(' › ') || c.ref}</a> ×{c.count}
+            <a href={refHref(c.ref, props.soleSource)}>{c.heading_path.join(' › ') || c.ref}</a> ×{c.count}
           </li>
         ))}
       </ul>

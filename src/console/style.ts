@@ -30,6 +30,16 @@ mark { background: var(--mark); color: inherit; }
 .doc section { scroll-margin-top: 1rem; }
 .doc section:target { background: #f3f7ff; }
 pre { background: #f6f8fa; padding: .7rem; overflow: auto; border-radius: 6px; }
+/* highlight.js classes (the document view highlights code on the server); colours keep 4.5:1 on the code background */
+.hljs-keyword, .hljs-selector-tag, .hljs-type, .hljs-doctag { color: #b3202a; }
+.hljs-string, .hljs-regexp, .hljs-addition { color: #0a3069; }
+.hljs-comment, .hljs-quote, .hljs-deletion { color: #57606a; }
+.hljs-title, .hljs-title.function_, .hljs-section { color: #6639ba; }
+.hljs-number, .hljs-literal, .hljs-attr, .hljs-attribute, .hljs-meta, .hljs-variable, .hljs-template-variable, .hljs-symbol { color: #0550ae; }
+.hljs-built_in, .hljs-params, .hljs-bullet { color: #8a3500; }
+.hljs-name, .hljs-selector-id, .hljs-selector-class { color: #116329; }
+.hljs-emphasis { font-style: italic; }
+.hljs-strong { font-weight: 700; }
 code { font-family: ui-monospace, monospace; font-size: .92em; }
 table { border-collapse: collapse; }
 th, td { border: 1px solid var(--line); padding: .25rem .5rem; text-align: left; vertical-align: top; }

@@ -210,7 +210,7 @@ export function createHttpApp(svc: HttpService, opts: HttpAppOptions): { app: Ho
   });
   mountRest(app, { ctx: opCtx, timeoutMs: server.requestTimeoutMs, authorize: (scope) => authorize(scope, restRefusal), queue: queueCtx });
   // the web console: the same operations, called in process (console/console.tsx)
-  mountConsole(app, { ctx: opCtx, queue: queueCtx, queueStatus: queueFigures, auth: { envKey: server.apiKey, keys: svc.service.keys, required: keyRequired(server) } });
+  mountConsole(app, { ctx: opCtx, queue: queueCtx, queueStatus: queueFigures, auth: { envKey: server.apiKey, keys: svc.service.keys, required: keyRequired(server) }, registry: () => svc.service.registry, lastVerify: () => svc.service.ingestion.lastVerify() });
 
   // signed by the sender, not by an API key
   mountWebhooks(app, { secret: server.webhookSecret, registry: svc.service.registry, deliveries: svc.service.deliveries, ...(svc.log ? { log: svc.log } : {}) });

@@ -29,9 +29,19 @@ async function load(url: string, push: boolean): Promise<void> {
   box.innerHTML = html;
   const next = box.querySelector<HTMLElement>('#page');
   if (!next) return;
+  // the outcome of the last source action stays shown while the page refreshes itself
+  const said = document.getElementById('ops-message');
+  const again = next.querySelector<HTMLElement>('#ops-message');
+  if (said && again && again.textContent === '') {
+    again.textContent = said.textContent;
+    again.className = said.className;
+  }
   page.replaceWith(next);
   document.title = next.dataset.title ?? document.title;
-  if (push) history.pushState(null, '', url);
+  // a moved page (/doc/<uri> → /doc/<source>/<uri>) is shown at its new address, with the #anchor asked for
+  const shown = res.redirected ? `${res.url.split('#')[0]}${new URL(url, location.href).hash}` : url;
+  if (push) history.pushState(null, '', shown);
+  else if (shown !== url) history.replaceState(null, '', shown);
   bind();
   const hash = new URL(url, location.href).hash;
   const target = hash ? document.getElementById(decodeURIComponent(hash.slice(1))) : null;
@@ -92,6 +102,10 @@ document.addEventListener('click', (e) => {
   } else if (button.id === 'signout') {
     sessionStorage.removeItem(KEY);
     location.assign('/search');
+  } else if (button.dataset.action === 'source-refresh' || button.dataset.action === 'source-remove') {
+    const source = button.dataset.source ?? '';
+    if (button.dataset.action === 'source-remove' && !window.confirm(`Remove ${source} and its documents from the index?`)) return;
+    void consoleAction(button.dataset.action === 'source-refresh' ? '/ops/sources/refresh' : '/ops/sources/remove', new URLSearchParams({ source }));
   } else if (button.dataset.action) {
     void act(button.dataset.action, button.dataset.id);
   }
@@ -104,6 +118,13 @@ document.addEventListener('submit', (e) => {
     const key = (form.elements.namedItem('key') as HTMLInputElement).value.trim();
     if (key) sessionStorage.setItem(KEY, key);
     void load(location.href, false);
+    return;
+  }
+  if (form.dataset.consoleAction === 'true') {
+    e.preventDefault();
+    const body = new URLSearchParams();
+    for (const [k, v] of new FormData(form)) if (typeof v === 'string') body.set(k, v);
+    void consoleAction(form.action, body);
     return;
   }
   if (storedKey() && form.method.toLowerCase() === 'get') {
@@ -140,6 +161,32 @@ async function act(action: string, id: string | undefined): Promise<void> {
     window.alert(body.error?.message ?? `${route.method} ${route.path}: ${res.status}`);
   }
   await load(location.href, false);
+}
+
+/**
+ * A source action of the operations page (console routes, admin scope): the
+ * page is reloaded, then the outcome is shown in #ops-message.
+ */
+async function consoleAction(path: string, body: URLSearchParams): Promise<void> {
+  const message = document.getElementById('ops-message');
+  if (message) message.textContent = 'Working…';
+  let text: string;
+  let failed = false;
+  try {
+    const res = await fetch(path, { method: 'POST', body, headers: { 'x-console-action': '1', ...authHeaders() } });
+    const out = (await res.json().catch(() => ({}))) as { message?: string; error?: { message?: string; details?: { allowed?: string } } };
+    failed = !res.ok;
+    text = res.ok ? (out.message ?? 'done') : `${out.error?.message ?? `${path}: ${res.status}`}${out.error?.details?.allowed ? ` (allowed: ${out.error.details.allowed})` : ''}`;
+  } catch (e) {
+    failed = true;
+    text = `${path}: ${(e as Error).message}`;
+  }
+  await load(location.href, false);
+  const shown = document.getElementById('ops-message');
+  if (shown) {
+    shown.textContent = text;
+    shown.classList.toggle('error', failed);
+  }
 }
 
 interface GraphData {
