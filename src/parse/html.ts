@@ -9,6 +9,7 @@ import { parse, type DefaultTreeAdapterTypes as P5 } from 'parse5';
 import { append } from '../domain/arrays.js';
 import type { DocumentMeta, SectionLink } from '../domain/types.js';
 import { resolveLink } from './links.js';
+import { textHandle } from './markdown-text.js';
 import { baseName } from './markdown.js';
 import type { ParsedDocument, ParseOptions } from './model.js';
 import { normalizeSpace, sectionize, type Block } from './sectionize.js';
@@ -88,7 +89,7 @@ const TITLE_SUFFIX = [' — ', ' | ', ' – ', ' - '];
 /** Separates blocks in the one batch conversion; parse5 turns U+0000 into U+FFFD, so no document contains it. */
 const SPLIT = '\u0000docgraph-split\u0000';
 
-const MARKDOWN_OPTIONS: ToMarkdownOptions = { extensions: [gfmToMarkdown()], bullet: '-', rule: '-', fences: true };
+const MARKDOWN_OPTIONS: ToMarkdownOptions = { extensions: [gfmToMarkdown()], bullet: '-', rule: '-', fences: true, handlers: { text: textHandle } };
 
 /**
  * Parses an HTML page into the Section model: keeps the documentation body
