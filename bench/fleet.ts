@@ -5,16 +5,19 @@
  * replicas and one `docgraph watch` (which queues the change and runs the
  * worker), all real processes. Each edit appends a word no page holds to a
  * random page; each replica is asked for that word every 20 ms (MCP over
- * HTTP) until its first hit is the page.
+ * HTTP) until its first hit is the page. Before the edits, every replica is
+ * asked every query of the golden set (the Node dev set by default) and the
+ * answers (uri, anchor, score of each hit) must be the same on all three.
  *
  *   node --import tsx bench/fleet.ts [--edits 30] [--corpus ~/.cache/docgraph-corpora/node]
+ *     [--golden ../shared/eval/node-dev-golden.jsonl]
  *     [--store postgres://postgres@127.0.0.1:5432/postgres] [--redis redis://127.0.0.1:6379]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -22,6 +25,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { stringify } from 'yaml';
+import { openBackend } from '../src/app/backend.js';
+import { readGolden } from '../src/eval/golden.js';
 import { machineInfo } from './lib/machine.js';
 import { latency } from './lib/stats.js';
 
@@ -29,6 +34,7 @@ const { values } = parseArgs({
   options: {
     edits: { type: 'string', default: '30' },
     corpus: { type: 'string', default: join(homedir(), '.cache', 'docgraph-corpora', 'node') },
+    golden: { type: 'string', default: resolve(import.meta.dirname, '..', '..', 'shared', 'eval', 'node-dev-golden.jsonl') },
     store: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
     redis: { type: 'string', default: 'redis://127.0.0.1:6379' },
   },
@@ -86,6 +92,47 @@ try {
     await client.connect(new StreamableHTTPClientTransport(new URL(url + '/mcp')));
     replicas.push(client);
   }
+  // every replica answers the dev queries alike (graph mode, the default of search_docs). The replicas
+  // share Redis's result cache, so each replica's turn starts with this index's cached searches deleted:
+  // every answer compared is computed by the replica that gives it.
+  const answer = async (client: Client, query: string): Promise<string> => {
+    const r = (await client.callTool({ name: 'search_docs', arguments: { query, limit: 10 } })) as CallToolResult;
+    if (r.isError) throw new Error(`search_docs failed for ${JSON.stringify(query)}: ${JSON.stringify(r.content)}`);
+    const hits = (r.structuredContent as { hits?: { uri: string; anchor: string; score: number }[] } | undefined)?.hits ?? [];
+    return JSON.stringify(hits.map((h) => [h.uri, h.anchor, h.score]));
+  };
+  const backend = await openBackend({ store: storeUrl.toString() });
+  const cachedSearches = `docgraph:${backend.key}:search:*`;
+  await backend.close();
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(values.redis!);
+  const forgetCached = async (): Promise<void> => {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', cachedSearches, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.del(keys);
+    } while (cursor !== '0');
+  };
+  const golden = readGolden(values.golden!);
+  const answers: string[][] = [];
+  for (const client of replicas) {
+    await forgetCached();
+    const mine: string[] = [];
+    for (const g of golden) mine.push(await answer(client, g.query));
+    answers.push(mine);
+  }
+  redis.disconnect();
+  let differ = 0;
+  golden.forEach((g, i) => {
+    if (answers.some((a) => a[i] !== answers[0]![i])) {
+      differ++;
+      console.error(`replicas differ on ${g.id}: ${JSON.stringify(g.query)}`);
+    }
+  });
+  const empty = answers[0]!.filter((a) => a === '[]').length;
+  const agreement = `${golden.length} dev queries (${values.golden}) asked of each replica: ${differ} answered differently, ${empty} with no hits`;
+
   // info logs: each 'job completed' line carries the time the job's write was committed (epoch ms)
   const watch = await start(['watch', 'docs'], /watching/, { DOCGRAPH_LOG_LEVEL: 'info' });
   const completions = (): number[] =>
@@ -136,6 +183,7 @@ try {
   console.log(`| on one replica | ${r.n} | ${r.p50.toFixed(0)} | ${r.p95.toFixed(0)} | ${r.p99.toFixed(0)} | ${r.max.toFixed(0)} |`);
   const c = latency(afterCommit);
   console.log(`| committed → found on every replica | ${c.n} | ${c.p50.toFixed(0)} | ${c.p95.toFixed(0)} | ${c.p99.toFixed(0)} | ${c.max.toFixed(0)} |`);
+  console.log(agreement);
   for (const c of replicas) await c.close();
 } finally {
   for (const c of children) c.kill('SIGTERM');

@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { App } from '../src/app/app.js';
 import { loadConfig } from '../src/config/config.js';
+import { createLogger } from '../src/observability/logger.js';
 import { repo, run, until, workspace } from './helpers/docgraph.js';
 import { freshSchema, schemaUrl } from './helpers/postgres.js';
 import { startRedis, type PrivateRedis } from './helpers/redis.js';
@@ -67,8 +68,10 @@ describe('shared result cache on Redis', () => {
     }
   });
 
-  it('searches on while Redis is down, says so in status, and uses it again when it is back', async () => {
-    const app = await App.open(loadConfig({ cwd: ws.dir, env: {} }));
+  it('searches on while Redis is down, says so in status and in the log, and uses it again when it is back', async () => {
+    const logged: { level: number; msg: string }[] = [];
+    const log = createLogger('info', 'docgraph', { destination: { write: (line: string) => void logged.push(JSON.parse(line) as { level: number; msg: string }) } });
+    const app = await App.open(loadConfig({ cwd: ws.dir, env: {} }), { log });
     try {
       const before = await app.search('configure the server port', { limit: 5 });
       await redis.kill();
@@ -78,9 +81,17 @@ describe('shared result cache on Redis', () => {
       const status = await run(ws.dir, ['status', '--json']);
       expect(status.code, status.stderr).toBe(0);
       expect(JSON.parse(status.stdout)).toMatchObject({ redis: { status: 'down', location: redis.url } });
+      // said once, as a warning (pino level 40), not once per search
+      expect(logged.filter((l) => /^redis unreachable/.test(l.msg))).toEqual([expect.objectContaining({ level: 40 })]);
 
       await redis.restart();
       await until(async () => (await app.status()).redis?.status === 'up', 'status to show Redis up again', 15_000);
+      // reachable at open, unreachable once, reachable again
+      expect(logged.map((l) => l.msg).filter((m) => /^redis (un)?reachable/.test(m))).toEqual([
+        expect.stringMatching(/^redis reachable/),
+        expect.stringMatching(/^redis unreachable/),
+        expect.stringMatching(/^redis reachable/),
+      ]);
       expect(await cachedSearches()).toEqual([]); // the restarted server kept nothing
       expect((await app.search('configure the server port', { limit: 5 })).hits).toEqual(before.hits);
       expect(await cachedSearches()).toHaveLength(1);
