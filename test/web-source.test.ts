@@ -96,4 +96,14 @@ describe('website sources', () => {
       rmSync(other.dir, { recursive: true, force: true });
     }
   });
+
+  it('takes a website from the config file sources:, with its crawl limits', async () => {
+    const cfg = workspace({ sources: [{ location: site.url, name: 'cfg-site', allowPrivate: true, rate: 200, maxDepth: 0 }] }, 'dg-web-cfg-');
+    try {
+      const r = await json(['refresh'], cfg.dir);
+      expect(r.sources).toEqual([expect.objectContaining({ name: 'cfg-site', kind: 'web', crawl: expect.objectContaining({ pages: 1, changed: ['index.html'] }) })]);
+    } finally {
+      rmSync(cfg.dir, { recursive: true, force: true });
+    }
+  });
 });
