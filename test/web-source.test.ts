@@ -24,6 +24,9 @@ const json = async (args: string[], dir = ws.dir): Promise<any> => {
   return JSON.parse(r.stdout);
 };
 
+/** Several CLI runs, each a Node + tsx start: minutes on a loaded machine. */
+const SLOW = 240_000;
+
 describe('website sources', () => {
   it('crawls within scope and robots.txt, follows the sitemap, a redirect and retries, dedupes a canonical copy, and refreshes by ETag', async () => {
     const added = await json(['add', site.url, '--name', 'acme', '--version', '3.2', '--allow-private', '--rate', '200']);
@@ -73,7 +76,7 @@ describe('website sources', () => {
 
     const removed = await json(['remove', 'acme@3.2']);
     expect(removed).toEqual({ name: 'acme', version: '3.2', removed_documents: crawl.pages });
-  });
+  }, SLOW);
 
   it('refuses loopback addresses (also behind a DNS name), robots.txt forbidding the start URL, other schemes and an unreachable site, registering nothing', async () => {
     const other = workspace({}, 'dg-web-bad-');
@@ -95,7 +98,7 @@ describe('website sources', () => {
     } finally {
       rmSync(other.dir, { recursive: true, force: true });
     }
-  });
+  }, SLOW);
 
   it('takes a website from the config file sources:, with its crawl limits', async () => {
     const cfg = workspace({ sources: [{ location: site.url, name: 'cfg-site', allowPrivate: true, rate: 200, maxDepth: 0 }] }, 'dg-web-cfg-');
@@ -105,5 +108,5 @@ describe('website sources', () => {
     } finally {
       rmSync(cfg.dir, { recursive: true, force: true });
     }
-  });
+  }, SLOW);
 });
