@@ -40,7 +40,7 @@ export function webOptions(url: string, f: WebFlags): WebOptions {
     if (v === undefined) continue;
     const [min, max, flag] = LIMITS[key];
     if (!Number.isFinite(v) || v < min || v > max || (key !== 'rate' && !Number.isInteger(v))) {
-      throw new InvalidInputError(`--${flag} ${v} is out of range`, { field: key, allowed: `${key === 'rate' ? 'a number' : 'a whole number'} from ${min} to ${max}` });
+      throw new InvalidInputError(Number.isNaN(v) ? `--${flag} is not a number` : `--${flag} ${v} is out of range`, { field: key, allowed: `${key === 'rate' ? 'a number' : 'a whole number'} from ${min} to ${max}` });
     }
   }
   return {
