@@ -4,6 +4,7 @@
 // one job) and removed, through the CLI as child processes. Private addresses refused by default.
 /* eslint-disable @typescript-eslint/no-explicit-any -- the CLI's JSON is read field by field and checked by expect */
 import { rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run, workspace } from './helpers/docgraph.js';
 import { startDocsSite, type DocsSite } from './helpers/docs-site.js';
@@ -81,13 +82,18 @@ describe('website sources', () => {
   it('refuses loopback addresses (also behind a DNS name), robots.txt forbidding the start URL, other schemes and an unreachable site, registering nothing', async () => {
     const other = workspace({}, 'dg-web-bad-');
     try {
-      const closed = 'http://127.0.0.1:9/docs/'; // discard port: nothing listens
+      // a port that was free a moment ago: the connection is refused
+      const free = createServer();
+      await new Promise<void>((resolve) => free.listen(0, '127.0.0.1', resolve));
+      const port = (free.address() as AddressInfo).port;
+      await new Promise<void>((resolve) => free.close(() => resolve()));
+      const closed = `http://127.0.0.1:${port}/docs/`;
       for (const [args, message] of [
         [['add', site.url], 'a loopback address'],
         [['add', site.url.replace('127.0.0.1', 'localhost')], 'localhost is at 127.0.0.1, a loopback address'],
         [['add', `${site.origin}/blocked/`, '--allow-private'], 'robots.txt forbids crawling'],
         [['add', 'ftp://example.invalid/docs/'], 'ftp: URLs cannot be added'],
-        [['add', closed, '--allow-private'], 'cannot reach'],
+        [['add', closed, '--allow-private'], 'ECONNREFUSED'],
       ] as const) {
         const r = await run(other.dir, [...args]);
         expect(r.code, `${args.join(' ')}: ${r.stderr}`).not.toBe(0);
