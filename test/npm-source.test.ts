@@ -67,6 +67,9 @@ const json = async (args: string[], env: Record<string, string> = {}): Promise<a
   return JSON.parse(r.stdout);
 };
 
+/** Several CLI runs, each a Node + tsx start: minutes on a loaded machine. */
+const SLOW = 240_000;
+
 describe('npm package sources', () => {
   it('resolves a range, checks the tarball, indexes README and docs under the resolved version, and moves to a new version on refresh', async () => {
     const v1 = { 'README.md': '# Acme widgets\n\nThe wombatgear widget library.\n', 'docs/guide.md': '# Guide\n\n## Setup\n\nCall wombatgear.setup() first.\n', 'docs/api.html': '<html><body><h1 id="api">API</h1><p>The wombatgear.spin() call.</p></body></html>', 'index.js': 'module.exports = 1;\n' };
@@ -94,7 +97,7 @@ describe('npm package sources', () => {
     expect(moved).toMatchObject({ name: 'acme-widgets', version: '1.3.0', revision: '1.3.0', report: { indexed: 1, deleted: 1 } });
     expect((await json(['search', 'koalaspring', '--mode', 'lexical'])).hits[0]).toMatchObject({ uri: 'README.md', source: 'acme-widgets', version: '1.3.0' });
     expect((await json(['sources'])).sources).toEqual([expect.objectContaining({ name: 'acme-widgets', version: '1.3.0', kind: 'npm', documents: 2 })]);
-  });
+  }, SLOW);
 
   it('refuses a tarball whose integrity does not match, indexing nothing; reads the registry from npm_config_registry', async () => {
     publish('bad-widgets', '1.0.0', { 'README.md': '# Bad\n\nThe echidnaflux widget.\n' }, { badIntegrity: true });
@@ -109,5 +112,5 @@ describe('npm package sources', () => {
     const missing = await run(ws.dir, ['add', 'npm:acme-widgets@^9', '--registry', registry]);
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toContain('no version of acme-widgets matches ^9');
-  });
+  }, SLOW);
 });

@@ -4,6 +4,7 @@
 // one job) and removed, through the CLI as child processes. Private addresses refused by default.
 /* eslint-disable @typescript-eslint/no-explicit-any -- the CLI's JSON is read field by field and checked by expect */
 import { rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run, workspace } from './helpers/docgraph.js';
 import { startDocsSite, type DocsSite } from './helpers/docs-site.js';
@@ -23,6 +24,9 @@ const json = async (args: string[], dir = ws.dir): Promise<any> => {
   expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
   return JSON.parse(r.stdout);
 };
+
+/** Several CLI runs, each a Node + tsx start: minutes on a loaded machine. */
+const SLOW = 240_000;
 
 describe('website sources', () => {
   it('crawls within scope and robots.txt, follows the sitemap, a redirect and retries, dedupes a canonical copy, and refreshes by ETag', async () => {
@@ -73,18 +77,23 @@ describe('website sources', () => {
 
     const removed = await json(['remove', 'acme@3.2']);
     expect(removed).toEqual({ name: 'acme', version: '3.2', removed_documents: crawl.pages });
-  });
+  }, SLOW);
 
   it('refuses loopback addresses (also behind a DNS name), robots.txt forbidding the start URL, other schemes and an unreachable site, registering nothing', async () => {
     const other = workspace({}, 'dg-web-bad-');
     try {
-      const closed = 'http://127.0.0.1:9/docs/'; // discard port: nothing listens
+      // a port that was free a moment ago: the connection is refused
+      const free = createServer();
+      await new Promise<void>((resolve) => free.listen(0, '127.0.0.1', resolve));
+      const port = (free.address() as AddressInfo).port;
+      await new Promise<void>((resolve) => free.close(() => resolve()));
+      const closed = `http://127.0.0.1:${port}/docs/`;
       for (const [args, message] of [
         [['add', site.url], 'a loopback address'],
         [['add', site.url.replace('127.0.0.1', 'localhost')], 'localhost is at 127.0.0.1, a loopback address'],
         [['add', `${site.origin}/blocked/`, '--allow-private'], 'robots.txt forbids crawling'],
         [['add', 'ftp://example.invalid/docs/'], 'ftp: URLs cannot be added'],
-        [['add', closed, '--allow-private'], 'cannot reach'],
+        [['add', closed, '--allow-private'], 'ECONNREFUSED'],
       ] as const) {
         const r = await run(other.dir, [...args]);
         expect(r.code, `${args.join(' ')}: ${r.stderr}`).not.toBe(0);
@@ -95,5 +104,15 @@ describe('website sources', () => {
     } finally {
       rmSync(other.dir, { recursive: true, force: true });
     }
-  });
+  }, SLOW);
+
+  it('takes a website from the config file sources:, with its crawl limits', async () => {
+    const cfg = workspace({ sources: [{ location: site.url, name: 'cfg-site', allowPrivate: true, rate: 200, maxDepth: 0 }] }, 'dg-web-cfg-');
+    try {
+      const r = await json(['refresh'], cfg.dir);
+      expect(r.sources).toEqual([expect.objectContaining({ name: 'cfg-site', kind: 'web', crawl: expect.objectContaining({ pages: 1, changed: ['index.html'] }) })]);
+    } finally {
+      rmSync(cfg.dir, { recursive: true, force: true });
+    }
+  }, SLOW);
 });

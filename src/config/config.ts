@@ -267,7 +267,7 @@ export const configSchema = z
       .array(sourceEntrySchema)
       .default([])
       .describe(
-        'Sources (libraries) to keep indexed: each {location, name?, version?, ref?, subdir?, refresh?, include?, exclude?, webhookSecret?, webhookSecretEnv?} (a git source\'s webhookSecret, or the environment variable webhookSecretEnv names, signs its webhooks instead of server.webhookSecret). `docgraph refresh` registers and indexes them; `docgraph serve` does at start, then every `refresh` (e.g. 1h).',
+        'Sources (libraries) to keep indexed: each {location, name?, version?, refresh?, include?, exclude?; git: ref?, subdir?, webhookSecret?, webhookSecretEnv?; website: maxPages?, maxDepth?, concurrency?, rate?, allowPrivate?; npm: registry?}; location is a folder, a git URL, an http(s) docs site or npm:<name>[@<range>]. A git source\'s webhookSecret (or the environment variable webhookSecretEnv names) signs its webhooks instead of server.webhookSecret. `docgraph refresh` registers and indexes them; `docgraph serve` does at start, then every `refresh` (e.g. 1h).',
       ),
     watch: z.array(z.string().min(1)).default([]).describe('Folders `docgraph serve` and `docgraph watch` (without a folder) keep indexed as files change (env DOCGRAPH_WATCH, separated by the path delimiter).'),
     watcher: watcherSchema,

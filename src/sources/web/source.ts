@@ -1,4 +1,6 @@
 /** A website source as SourceService keeps it: the crawl settings stored with it, and one sync (crawl into the cache). */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { InvalidInputError } from '../../domain/errors.js';
 import { crawlSite, pagesDir, type CrawlProgress, type CrawlReport } from './crawl.js';
 import { parseSite } from './site.js';
@@ -38,7 +40,7 @@ export function webOptions(url: string, f: WebFlags): WebOptions {
     if (v === undefined) continue;
     const [min, max, flag] = LIMITS[key];
     if (!Number.isFinite(v) || v < min || v > max || (key !== 'rate' && !Number.isInteger(v))) {
-      throw new InvalidInputError(`--${flag} ${v} is out of range`, { field: key, allowed: `${key === 'rate' ? 'a number' : 'a whole number'} from ${min} to ${max}` });
+      throw new InvalidInputError(Number.isNaN(v) ? `--${flag} is not a number` : `--${flag} ${v} is out of range`, { field: key, allowed: `${key === 'rate' ? 'a number' : 'a whole number'} from ${min} to ${max}` });
     }
   }
   return {
@@ -69,6 +71,8 @@ export interface WebSync {
 
 /** Crawls the site into `cache`; `since`: the revision indexed last (null: index every page). */
 export async function syncWebSite(web: WebOptions, cache: string, since: string | null, o: { include?: readonly string[]; exclude?: readonly string[]; onProgress?: (p: CrawlProgress) => void; signal?: AbortSignal }): Promise<WebSync> {
+  // without the last crawl's record (cache cleared) every page is looked at, so pages gone from the site leave the index too
+  const known = since !== null && existsSync(join(cache, 'crawl.json'));
   const crawl = await crawlSite(parseSite(web.url), cache, {
     ...(web.maxPages !== undefined ? { maxPages: web.maxPages } : {}),
     ...(web.maxDepth !== undefined ? { maxDepth: web.maxDepth } : {}),
@@ -80,5 +84,5 @@ export async function syncWebSite(web: WebOptions, cache: string, since: string 
     ...(o.onProgress ? { onProgress: o.onProgress } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
   });
-  return { dir: pagesDir(cache), revision: crawl.digest, ...(since === null ? {} : { uris: [...crawl.changed, ...crawl.removed] }), crawl };
+  return { dir: pagesDir(cache), revision: crawl.digest, ...(known ? { uris: [...crawl.changed, ...crawl.removed] } : {}), crawl };
 }
