@@ -3,6 +3,7 @@
 // over HTTP, need a key with the admin scope. `bin/docgraph.js mcp` over stdio (the built CLI) and
 // `docgraph serve` over Streamable HTTP, on folders with the same paths in two versions of one library.
 /* eslint-disable @typescript-eslint/no-explicit-any -- structured content is read field by field and checked by expect */
+import { startDocsSite } from './helpers/docs-site.js';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -156,6 +157,23 @@ describe('MCP library tools over stdio (bin/docgraph.js mcp)', () => {
     expect(removed.structuredContent).toEqual({ name: 'vue', version: '3', removed_documents: 2 });
     const libs = (await call(plain, 'list_libraries', {})).structuredContent as any;
     expect(libs.libraries.map((l: any) => l.name)).toEqual(['node.js', 'react']);
+  });
+
+  it('adds a website with the crawl options: refused on loopback, crawled with allow_private, bounded by max_pages', async () => {
+    const site = await startDocsSite();
+    try {
+      const refused = await call(admin, 'add_source', { location: `${site.url}/docs/`, name: 'acme' });
+      expect(refused.isError).toBe(true);
+      expect(text(refused)).toMatch(/private|loopback/i);
+      const added = await call(admin, 'add_source', { location: `${site.url}/docs/`, name: 'acme', allow_private: true, max_pages: 3, rate: 1000 });
+      expect(added.isError, text(added)).toBeFalsy();
+      expect(added.structuredContent).toMatchObject({ name: 'acme', kind: 'web', files: 3 });
+      const bad = await call(admin, 'add_source', { location: `${site.url}/docs/`, name: 'acme2', max_pages: 0 });
+      expect(bad.isError).toBe(true);
+      expect((await call(admin, 'remove_source', { source: 'acme' })).isError).toBeFalsy();
+    } finally {
+      await site.close();
+    }
   });
 });
 

@@ -68,20 +68,35 @@ export const addSourceOp = defineOperation({
   name: 'add_source',
   title: 'Add a library',
   description:
-    'Add a source (library) to the index and index it: a folder on the server, or a git repository (any URL git understands, or github:owner/repo[@ref][/subdir]), with a name and an optional version. ' +
+    'Add a source (library) to the index and index it: a folder on the server, a git repository (any URL git understands, or github:owner/repo[@ref][/subdir]), a website (http(s)://host/docs/, crawled within that path) or an npm package (npm:<name>[@<range>]), with a name and an optional version. ' +
     'Nothing stays registered when it fails.',
   input: z.strictObject({
-    location: z.string().min(1).max(2000).describe('A folder on the server, or a git URL / github:owner/repo[@ref][/subdir].'),
+    location: z.string().min(1).max(2000).describe('A folder on the server, a git URL / github:owner/repo[@ref][/subdir], a website URL, or npm:<name>[@<range>].'),
     name: z.string().min(1).max(100).optional().describe('Library name (default: the folder or repository name).'),
     version: z.string().min(1).max(100).optional(),
     ref: z.string().min(1).max(200).optional().describe('Git: branch, tag or commit.'),
     subdir: z.string().min(1).max(500).optional().describe('Git: the folder of the repository to index.'),
     include: z.array(z.string().min(1)).max(50).optional().describe('Globs of files to index.'),
     exclude: z.array(z.string().min(1)).max(50).optional().describe('Globs of files and folders to leave out.'),
+    max_pages: z.number().int().min(1).max(1_000_000).optional().describe('Website: most pages kept (default 1000).'),
+    max_depth: z.number().int().min(0).max(1000).optional().describe('Website: most link hops from the start URL (default 10).'),
+    concurrency: z.number().int().min(1).max(64).optional().describe('Website: requests in flight at once (default 4).'),
+    rate: z.number().min(0.01).max(1000).optional().describe('Website: requests per second against the host (default 8).'),
+    allow_private: z.boolean().optional().describe('Website: allow a private, loopback or link-local address (refused by default).'),
+    registry: z.string().url().optional().describe('npm package: the registry (default: the server\'s npm configuration).'),
   }),
   output: sourceRunSchema,
   run: async (ctx: SourcesContext, args) => {
-    const r = wireRun(await ctx.sources.add(args, { wait: ctx.waitForJobs, ...(ctx.log ? { log: ctx.log } : {}) }));
+    const { max_pages, max_depth, concurrency, rate, allow_private, registry, ...rest } = args;
+    const web = {
+      ...(max_pages !== undefined ? { maxPages: max_pages } : {}),
+      ...(max_depth !== undefined ? { maxDepth: max_depth } : {}),
+      ...(concurrency !== undefined ? { concurrency } : {}),
+      ...(rate !== undefined ? { rate } : {}),
+      ...(allow_private !== undefined ? { allowPrivate: allow_private } : {}),
+    };
+    const req = { ...rest, ...(Object.keys(web).length > 0 ? { web } : {}), ...(registry !== undefined ? { registry } : {}) };
+    const r = wireRun(await ctx.sources.add(req, { wait: ctx.waitForJobs, ...(ctx.log ? { log: ctx.log } : {}) }));
     return { out: r, md: `Added ${runLine(r, ctx.waitForJobs)}.` };
   },
 });
