@@ -6,7 +6,11 @@
  * purges dead jobs through the REST routes and refreshes while an ingest
  * runs. When the server requires a key, the sign-in form keeps it in
  * sessionStorage and every page and action is fetched with it as a bearer
- * token (pages with `x-console-partial: 1`, swapped into #page).
+ * token (pages with `x-console-partial: 1`, swapped into #page). A search
+ * (any GET form) is fetched and swapped in the same way with or without a
+ * key: a fraction of the cost of a new document (bench/console.ts). The
+ * operations page adds, refreshes and removes sources through the console's
+ * /ops/sources routes.
  */
 export {};
 
