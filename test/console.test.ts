@@ -82,6 +82,8 @@ describe('web console on an open (loopback) server', () => {
     await Promise.all([page.waitForURL(/\/search\?/), page.keyboard.press('Enter')]);
     const url = new URL(page.url());
     expect(url.searchParams.get('q')).toBe('rotate the tls certificate');
+    // the search was fetched and swapped in: the document is still the one first opened
+    expect(await js(page, `performance.getEntriesByType('navigation')[0].name`)).toBe(`${open.url}/search`);
     const first = page.locator('li.hit').first();
     expect(await first.locator('.ref').textContent()).toBe('guides/rotate-tls-certificate.md#rotate-the-tls-certificate');
     expect(await first.locator('.path').textContent()).toBe('Rotate the TLS certificate');

@@ -6,7 +6,11 @@
  * purges dead jobs through the REST routes and refreshes while an ingest
  * runs. When the server requires a key, the sign-in form keeps it in
  * sessionStorage and every page and action is fetched with it as a bearer
- * token (pages with `x-console-partial: 1`, swapped into #page).
+ * token (pages with `x-console-partial: 1`, swapped into #page). A search
+ * (any GET form) is fetched and swapped in the same way with or without a
+ * key: a fraction of the cost of a new document (bench/console.ts). The
+ * operations page adds, refreshes and removes sources through the console's
+ * /ops/sources routes.
  */
 export {};
 
@@ -17,6 +21,9 @@ const authHeaders = (): Record<string, string> => {
   return k ? { authorization: `Bearer ${k}` } : {};
 };
 let pollTimer: number | undefined;
+/** History state of the entries whose page this script loads (back/forward load them again). */
+const SWAPPED = 'docgraph-console';
+if (history.state === null) history.replaceState(SWAPPED, '', location.href);
 
 /** Loads `url` as a partial page and swaps it in; `push` adds a history entry. */
 async function load(url: string, push: boolean): Promise<void> {
@@ -40,8 +47,8 @@ async function load(url: string, push: boolean): Promise<void> {
   document.title = next.dataset.title ?? document.title;
   // a moved page (/doc/<uri> → /doc/<source>/<uri>) is shown at its new address, with the #anchor asked for
   const shown = res.redirected ? `${res.url.split('#')[0]}${new URL(url, location.href).hash}` : url;
-  if (push) history.pushState(null, '', shown);
-  else if (shown !== url) history.replaceState(null, '', shown);
+  if (push) history.pushState(SWAPPED, '', shown);
+  else if (shown !== url) history.replaceState(SWAPPED, '', shown);
   bind();
   const hash = new URL(url, location.href).hash;
   const target = hash ? document.getElementById(decodeURIComponent(hash.slice(1))) : null;
@@ -127,7 +134,8 @@ document.addEventListener('submit', (e) => {
     void consoleAction(form.action, body);
     return;
   }
-  if (storedKey() && form.method.toLowerCase() === 'get') {
+  // a search (any GET form) is fetched and swapped in, key or not: a fraction of the cost of a new document
+  if (form.method.toLowerCase() === 'get') {
     e.preventDefault();
     const params = new URLSearchParams();
     for (const [k, v] of new FormData(form)) if (typeof v === 'string' && v !== '') params.set(k, v);
@@ -135,8 +143,9 @@ document.addEventListener('submit', (e) => {
   }
 });
 
-window.addEventListener('popstate', () => {
-  if (storedKey()) void load(location.href, false);
+window.addEventListener('popstate', (e) => {
+  // entries this script made (or the page it started on); not an outline #anchor's
+  if ((e.state as unknown) === SWAPPED) void load(location.href, false);
 });
 
 async function copy(text: string, button: HTMLButtonElement): Promise<void> {
