@@ -162,13 +162,13 @@ describe('MCP library tools over stdio (bin/docgraph.js mcp)', () => {
   it('adds a website with the crawl options: refused on loopback, crawled with allow_private, bounded by max_pages', async () => {
     const site = await startDocsSite();
     try {
-      const refused = await call(admin, 'add_source', { location: `${site.url}/docs/`, name: 'acme' });
+      const refused = await call(admin, 'add_source', { location: site.url, name: 'acme' });
       expect(refused.isError).toBe(true);
       expect(text(refused)).toMatch(/private|loopback/i);
-      const added = await call(admin, 'add_source', { location: `${site.url}/docs/`, name: 'acme', allow_private: true, max_pages: 3, rate: 1000 });
+      const added = await call(admin, 'add_source', { location: site.url, name: 'acme', allow_private: true, max_pages: 3, rate: 1000 });
       expect(added.isError, text(added)).toBeFalsy();
       expect(added.structuredContent).toMatchObject({ name: 'acme', kind: 'web', files: 3 });
-      const bad = await call(admin, 'add_source', { location: `${site.url}/docs/`, name: 'acme2', max_pages: 0 });
+      const bad = await call(admin, 'add_source', { location: site.url, name: 'acme2', max_pages: 0 });
       expect(bad.isError).toBe(true);
       expect((await call(admin, 'remove_source', { source: 'acme' })).isError).toBeFalsy();
     } finally {
