@@ -10,8 +10,16 @@
  * A file still being written is not read half-way: chokidar reports it only
  * once its size has been stable for `stableMs`, and the job checks that the
  * content it reads is the content planned (else it re-queues).
+ *
+ * A folder that appears is read again by us after chokidar has had time to
+ * watch it: chokidar scans a new folder, then registers its watch, and a file
+ * created between the two is never reported (chokidar issues #1112, #1471;
+ * seen here as a file in a new `sub/deeper/` folder that was never indexed
+ * on a loaded machine). Reporting a file that was already seen costs
+ * nothing: the planner finds it unchanged.
  */
-import type { Stats } from 'node:fs';
+import { readdirSync, type Stats } from 'node:fs';
+import { join } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { formatOf } from '../parse/input.js';
 import { isIgnoredDirName, uriOf } from './filesystem.js';
@@ -38,6 +46,9 @@ export interface FolderWatch {
   /** Stops watching, then waits for the batch in progress. Idempotent. */
   close(): Promise<void>;
 }
+
+/** When a new folder is read again after chokidar reported it (plus `stableMs`), ms. */
+const RESCAN_AFTER_MS = [250, 2_000];
 
 /** Starts watching `root` (a real, absolute folder path); resolves once the initial scan is done. */
 export async function watchFolder(root: string, o: FolderWatchOptions): Promise<FolderWatch> {
@@ -70,9 +81,40 @@ export async function watchFolder(root: string, o: FolderWatchOptions): Promise<
     chain = chain.then(() => o.onChanges(batch)).catch((e: unknown) => o.onError?.(e));
   };
 
+  // files of a new folder, read again after chokidar has registered its watch on it (see the header)
+  const rescans = new Set<NodeJS.Timeout>();
+  const rescan = (dir: string): void => {
+    if (closed) return;
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return; // gone again: its removal is an event of its own
+    }
+    for (const e of entries) {
+      const path = join(dir, e.name);
+      if (e.isSymbolicLink() || ignored(path)) continue;
+      if (e.isDirectory()) rescan(path);
+      else if (e.isFile()) note('add', path);
+    }
+  };
+  const rescanLater = (dir: string): void => {
+    for (const ms of RESCAN_AFTER_MS) {
+      const t = setTimeout(() => {
+        rescans.delete(t);
+        rescan(dir);
+      }, ms + o.stableMs);
+      rescans.add(t);
+    }
+  };
+
   const note = (event: string, path: string): void => {
     if (closed) return;
     const uri = uriOf(root, path);
+    if (event === 'addDir') {
+      if (uri !== '') rescanLater(path);
+      return;
+    }
     if (event === 'unlinkDir') removedDirs.add(uri);
     else if (event === 'add' || event === 'change' || event === 'unlink') {
       if (!formatOf(uri)) return;
@@ -99,6 +141,7 @@ export async function watchFolder(root: string, o: FolderWatchOptions): Promise<
       if (closed) return;
       closed = true;
       clearTimeout(timer);
+      for (const t of rescans) clearTimeout(t);
       await watcher.close();
       await chain;
     },
