@@ -2,6 +2,7 @@ import type { PhrasingContent, Root, RootContent } from 'mdast';
 import { gfmToMarkdown } from 'mdast-util-gfm';
 import { toMarkdown, type Options } from 'mdast-util-to-markdown';
 import { describe, expect, it } from 'vitest';
+import { prng } from '../embed/builtin/linalg.js';
 import { textHandle } from './markdown-text.js';
 
 const BASE: Options = { extensions: [gfmToMarkdown()], bullet: '-', rule: '-', fences: true };
@@ -9,18 +10,6 @@ const FAST: Options = { ...BASE, handlers: { text: textHandle } };
 
 /** Letters, spaces, line breaks, every ASCII punctuation and a few control characters: what the escaping reacts to. */
 const ALPHABET = 'aZ09 _\t\n\r\n  ' + '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~' + '\u0000\u0007\u007f wW p s 1. 2) ';
-
-/** A small deterministic PRNG (mulberry32): the same cases on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomText(rand: () => number): string {
   const n = 1 + Math.floor(rand() * 24);
