@@ -8,6 +8,7 @@ import { openBackend, type Backend } from './backend.js';
 import type { Embedder } from '../embed/embedder.js';
 import type { IngestProgress, IngestReport } from '../ingest/ingest.js';
 import { MAX_QUERY_CHARS, search, type SearchOptions } from '../search/search.js';
+import { synonymTable, type SynonymTable } from '../search/synonyms.js';
 import type { SearchResult } from '../domain/types.js';
 import type { Store, StoreStats, StoredEmbedder } from '../store/store.js';
 import { queryEmbedder } from './embedders.js';
@@ -50,6 +51,8 @@ export const RESULT_CACHE_TTL_SECONDS = 600;
  */
 export class App {
   private embedderPromise: Promise<Embedder | undefined> | undefined;
+  /** The query synonyms of this configuration (built on the first search). */
+  private synonyms: SynonymTable | undefined;
   /** The query embedder once loaded (for its breaker's state). */
   private loadedEmbedder: Embedder | undefined;
   /** Where the breaker's state comes from when searches run elsewhere (the search threads of `serve`). */
@@ -204,7 +207,8 @@ export class App {
     this.embedderPromise ??= queryEmbedder(this.config, this.store, (call) => currentTelemetry()?.embedderCalls.push(call));
     const embedder = await this.embedderPromise.catch(() => undefined);
     this.loadedEmbedder = embedder;
-    return search({ store: this.store, embedder }, query, options);
+    this.synonyms ??= synonymTable({ builtin: this.config.search.builtinSynonyms, groups: this.config.search.synonyms });
+    return search({ store: this.store, embedder, synonyms: this.synonyms }, query, options);
   }
 
   /** What replicas share (Redis), when configured, and the prefix of this index's keys in it. */

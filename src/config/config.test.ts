@@ -45,6 +45,17 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ cwd, env: {} })).toThrow(ConfigError);
   });
 
+  it('reads search synonyms, builtin ones on by default, and refuses a group without a variant or a variant of several words', () => {
+    const cwd = tmp();
+    expect(loadConfig({ cwd, env: {} }).search).toEqual({ synonyms: [], builtinSynonyms: true });
+    writeFileSync(join(cwd, 'docgraph.config.json'), JSON.stringify({ search: { synonyms: [['kubernetes', 'k8s'], ['virtual environment', 'venv']], builtinSynonyms: false } }));
+    expect(loadConfig({ cwd, env: {} }).search).toEqual({ synonyms: [['kubernetes', 'k8s'], ['virtual environment', 'venv']], builtinSynonyms: false });
+    writeFileSync(join(cwd, 'docgraph.config.json'), JSON.stringify({ search: { synonyms: [['kubernetes']] } }));
+    expect(() => loadConfig({ cwd, env: {} })).toThrow(/search\.synonyms\.0.*at least one variant/);
+    writeFileSync(join(cwd, 'docgraph.config.json'), JSON.stringify({ search: { synonyms: [['kubernetes', 'kube ctl']] } }));
+    expect(() => loadConfig({ cwd, env: {} })).toThrow(/search\.synonyms\.0.*single words of letters and digits/);
+  });
+
   it('reports an unreadable config file clearly', () => {
     const cwd = tmp();
     writeFileSync(join(cwd, 'docgraph.config.yaml'), 'index: [unclosed');

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { ConfigError } from '../domain/errors.js';
 import { docsPath } from '../domain/docs-path.js';
 import { DURATION, SOURCE_NAME, SOURCE_VERSION } from '../domain/sources.js';
+import { SYNONYM_WORD } from '../domain/text.js';
 
 const LOOPBACK = ['127.0.0.1', 'localhost', '::1'];
 
@@ -90,6 +91,30 @@ const rateLimitSchema = z
   })
   .strict()
   .default({ perMinute: 0 });
+
+/** Query expansion (src/search/synonyms.ts). */
+const searchSchema = z
+  .object({
+    synonyms: z
+      .array(
+        z
+          .array(z.string().trim().min(1).max(100))
+          .min(2, 'a group needs the word the docs use and at least one variant')
+          .max(100)
+          .refine((g) => g.slice(1).every((w) => SYNONYM_WORD.test(w)), { message: 'variants (every word after the first) must be single words of letters and digits, e.g. k8s' }),
+      )
+      .max(10_000)
+      .default([])
+      .describe(
+        'Your own query synonyms, added to the builtin ones: each group is [word the docs use, variant, ...], e.g. `[kubernetes, k8s]` or `[virtual environment, venv]`. A query word that is a variant also asks for the first entry (never the reverse); words inside identifiers (`ERR_X`, `maxSize`) do not expand.',
+      ),
+    builtinSynonyms: z
+      .boolean()
+      .default(true)
+      .describe('Expand common abbreviations and everyday words (dir → directory, temp → temporary, env → environment, folder → directory, duplicate → copy; the list is BUILTIN_SYNONYMS in src/search/synonyms.ts).'),
+  })
+  .strict()
+  .default({ synonyms: [], builtinSynonyms: true });
 
 /** What `/health/ready` calls a stuck queue (http/health.ts). */
 const healthSchema = z
@@ -274,6 +299,7 @@ export const configSchema = z
     server: serverSchema,
     rateLimit: rateLimitSchema,
     health: healthSchema,
+    search: searchSchema,
   })
   .strict();
 

@@ -24,6 +24,9 @@ export const STOPWORDS = new Set(
   ).split(' '),
 );
 
+/** One word of letters and digits, not digits alone (`k8s`, `tmp`): what a synonym variant may be. */
+export const SYNONYM_WORD = /^(?=.*\p{L})[\p{L}\p{N}]+$/u;
+
 /** Lower-cased, stemmed form of a plain word. */
 export function stem(word: string): string {
   return /^[a-z]+$/.test(word) && word.length > 3 ? stemmer(word) : word;

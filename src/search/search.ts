@@ -8,6 +8,7 @@ import { DEFAULT_FUSION, fuse, type FusedCandidate, type FusionWeights } from '.
 import { definitionPrior, entityRetriever, expand, type Via } from './graph.js';
 import { plan } from './planner.js';
 import { makeSnippet } from './snippet.js';
+import { DEFAULT_SYNONYMS, type SynonymTable } from './synonyms.js';
 
 /**
  * `graph` (the default) = lexical + vector + entity retrieval, fused, then
@@ -33,6 +34,8 @@ export interface SearchDeps {
   store: Store;
   /** The embedder that built the stored vectors; without one, search is lexical only. */
   embedder: Embedder | undefined;
+  /** Query-word synonyms (search.synonyms); default the builtin table. */
+  synonyms?: SynonymTable;
 }
 
 /** Candidates each retriever contributes before fusion. */
@@ -56,19 +59,22 @@ export async function search(deps: SearchDeps, query: string, options: SearchOpt
   if (!Number.isInteger(offset) || offset < 0) throw new InvalidInputError(`offset must be a whole number ≥ 0, got ${offset}`, { field: 'offset', allowed: '≥ 0' });
   const mode = options.mode ?? 'graph';
   const queryTerms = terms(q);
+  // abbreviations and everyday words ask for the words the docs use too (src/search/synonyms.ts)
+  const expansion = (deps.synonyms ?? DEFAULT_SYNONYMS).expand(q, queryTerms);
+  const lexicalTerms = expansion.terms.length > 0 ? [...queryTerms, ...expansion.terms] : queryTerms;
   const degraded: Retriever[] = [];
   const want = Math.max(CANDIDATES, offset + limit);
   const fusion = options.fusion ?? DEFAULT_FUSION;
   const queryPlan = timedSync('plan', () => plan(q));
 
   // each stage is timed into the current telemetry record (metrics and trace spans are made from it)
-  const lexical = mode === 'vector' ? undefined : timed('lexical', informativeTerms(deps.store, queryTerms).then((t) => deps.store.lexicalSearch(t, want, options.filters)));
+  const lexical = mode === 'vector' ? undefined : timed('lexical', informativeTerms(deps.store, lexicalTerms).then((t) => deps.store.lexicalSearch(t, want, options.filters)));
   const vector =
     mode === 'lexical'
       ? undefined
       : timed(
           'vector',
-          vectorCandidates(deps, q, want, options.filters).catch(() => {
+          vectorCandidates(deps, expansion.words.length > 0 ? `${q} ${expansion.words.join(' ')}` : q, want, options.filters).catch(() => {
             degraded.push('vector');
             return [];
           }),
@@ -123,7 +129,7 @@ export async function search(deps: SearchDeps, query: string, options: SearchOpt
 
   const docs = new Map<string, DocumentRecord | undefined>();
   const sources = page.length > 0 ? new Map((await deps.store.sources()).map((x) => [x.id, x])) : new Map<string, SourceRecord>();
-  const termSet = new Set(queryTerms);
+  const termSet = new Set(lexicalTerms);
   const hits: SearchHit[] = [];
   const confidenceOf = new Map<string, number>(); // unrounded, for `weak` below
   for (const c of page) {

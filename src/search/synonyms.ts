@@ -1,0 +1,120 @@
+import { rawTokens, stem, SYNONYM_WORD, terms } from '../domain/text.js';
+
+/**
+ * Words people type for a thing the documentation names otherwise: mostly
+ * abbreviations (dir, temp, env, config, arg, repo…), and a few everyday
+ * words for a technical one (folder for directory, duplicate for copy).
+ * Each group is `[canonical, ...variants]`: a query word that is a variant
+ * also asks for the canonical words, never the other way round ("error" does
+ * not ask for `err`, which every code sample holds). Only plain query words
+ * expand; an identifier (`ERR_X`, `maxListeners`, `dictConfig`) asks for
+ * itself alone. Measured on both dev sets in docs/benchmarks.md ("Synonyms").
+ */
+export const BUILTIN_SYNONYMS: readonly (readonly string[])[] = [
+  ['directory', 'dir', 'folder'],
+  ['temporary', 'temp', 'tmp'],
+  ['environment', 'env'],
+  ['configuration', 'config', 'conf', 'cfg'],
+  ['argument', 'arg', 'args'],
+  ['parameter', 'param', 'params'],
+  ['repository', 'repo'],
+  ['authentication', 'auth'],
+  ['database', 'db'],
+  ['message', 'msg'],
+  ['information', 'info'],
+  ['documentation', 'docs'],
+  ['library', 'lib'],
+  ['package', 'pkg'],
+  ['initialize', 'init', 'initialise'],
+  ['execute', 'exec'],
+  ['function', 'func', 'fn'],
+  ['variable', 'var'],
+  ['maximum', 'max'],
+  ['minimum', 'min'],
+  ['number', 'num'],
+  ['length', 'len'],
+  ['string', 'str'],
+  ['integer', 'int'],
+  ['boolean', 'bool'],
+  ['object', 'obj'],
+  ['utility', 'util', 'utils'],
+  ['specification', 'spec'],
+  ['implementation', 'impl'],
+  ['copy', 'duplicate'],
+  ['error', 'err'],
+  ['request', 'req'],
+  ['response', 'resp'],
+  ['password', 'passwd'],
+  ['certificate', 'cert'],
+  ['connection', 'conn'],
+  ['process', 'proc'],
+  ['memory', 'mem'],
+  ['synchronous', 'sync'],
+  ['asynchronous', 'async'],
+  ['previous', 'prev'],
+  ['attribute', 'attr'],
+  ['reference', 'ref'],
+  ['command', 'cmd'],
+  ['character', 'char'],
+  ['administrator', 'admin'],
+  ['statistics', 'stats'],
+  ['dependency', 'dep', 'deps'],
+  ['development', 'dev'],
+  ['production', 'prod'],
+];
+
+/** What a query asks for besides its own words. */
+export interface Expansion {
+  /** Index terms of the canonical words, less those the query holds. */
+  terms: string[];
+  /** The canonical words, as written in the table (for the query's embedding). */
+  words: string[];
+}
+
+/** Variant (stemmed, lower-case) → canonical words, built once per configuration. */
+export class SynonymTable {
+  private readonly byVariant = new Map<string, string[]>();
+
+  constructor(groups: readonly (readonly string[])[]) {
+    for (const [canonical, ...variants] of groups) {
+      if (canonical === undefined) continue;
+      for (const v of variants) {
+        const key = variantKey(v);
+        const list = this.byVariant.get(key) ?? [];
+        if (!list.includes(canonical)) list.push(canonical);
+        this.byVariant.set(key, list);
+      }
+    }
+  }
+
+  get size(): number {
+    return this.byVariant.size;
+  }
+
+  /** The canonical words a query's plain words ask for, and their terms the query does not hold already. */
+  expand(query: string, queryTerms: readonly string[]): Expansion {
+    if (this.byVariant.size === 0) return { terms: [], words: [] };
+    const have = new Set(queryTerms);
+    const words = new Set<string>();
+    for (const raw of rawTokens(query)) {
+      if (!SYNONYM_WORD.test(raw)) continue;
+      for (const c of this.byVariant.get(variantKey(raw)) ?? []) words.add(c);
+    }
+    const out = new Set<string>();
+    for (const w of words) for (const t of terms(w)) if (!have.has(t)) out.add(t);
+    // a canonical word the query already holds in full adds nothing
+    const kept = [...words].filter((w) => terms(w).some((t) => out.has(t)));
+    return { terms: [...out], words: kept };
+  }
+}
+
+function variantKey(word: string): string {
+  return stem(word.toLowerCase());
+}
+
+/** The table a configuration asks for: the builtin groups (unless turned off) and then the user's. */
+export function synonymTable(options: { builtin: boolean; groups: readonly (readonly string[])[] }): SynonymTable {
+  return new SynonymTable([...(options.builtin ? BUILTIN_SYNONYMS : []), ...options.groups]);
+}
+
+export const DEFAULT_SYNONYMS = synonymTable({ builtin: true, groups: [] });

@@ -1,0 +1,57 @@
+/**
+ * Query synonyms end to end (src/search/synonyms.ts): a query in
+ * abbreviations or everyday words finds the section written in the docs'
+ * own words, lexically and in the snippet; the user's groups come from the
+ * config file; `builtinSynonyms: false` turns the builtin ones off.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { App } from '../src/app/app.js';
+import { loadConfig } from '../src/config/config.js';
+
+const root = mkdtempSync(join(tmpdir(), 'dg-synonyms-'));
+const docs = join(root, 'docs');
+const apps: App[] = [];
+
+async function open(name: string, search?: object): Promise<App> {
+  const cwd = join(root, name);
+  mkdirSync(cwd);
+  if (search) writeFileSync(join(cwd, 'docgraph.config.json'), JSON.stringify({ search }));
+  const app = await App.open(loadConfig({ cwd, env: {}, overrides: { index: join(cwd, 'index.db') } }), { create: true });
+  apps.push(app);
+  await app.ingest(docs);
+  return app;
+}
+
+beforeAll(() => {
+  mkdirSync(docs);
+  writeFileSync(join(docs, 'files.md'), '# Files\n\n## Creating directories\n\nmkdir makes a new directory, with its parents when asked.\n\n## Reading files\n\nOpen a file and read its bytes.\n');
+  writeFileSync(join(docs, 'cluster.md'), '# Cluster\n\n## Deploying to Kubernetes\n\nThe chart installs the server as a Kubernetes deployment.\n\n## Scaling\n\nAdd replicas behind the load balancer.\n');
+});
+
+afterAll(async () => {
+  for (const app of apps) await app.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe('query synonyms', () => {
+  it('find the section in the docs’ words for an abbreviation, and mark that word in the snippet', async () => {
+    const app = await open('default');
+    const r = await app.search('new dir', { mode: 'lexical' });
+    expect(r.hits[0]?.heading).toBe('Creating directories');
+    expect(r.hits[0]?.snippet).toContain('**directory**');
+    // an everyday word, in the default (graph) mode
+    expect((await app.search('make a folder')).hits[0]?.heading).toBe('Creating directories');
+  });
+
+  it('are off with builtinSynonyms: false, and the user’s own groups apply', async () => {
+    const app = await open('custom', { builtinSynonyms: false, synonyms: [['kubernetes', 'k8s']] });
+    expect((await app.search('dir', { mode: 'lexical' })).hits).toEqual([]);
+    const r = await app.search('k8s', { mode: 'lexical' });
+    expect(r.hits[0]?.heading).toBe('Deploying to Kubernetes');
+    const plain = await open('plain');
+    expect((await plain.search('k8s', { mode: 'lexical' })).hits).toEqual([]);
+  });
+});
