@@ -1,17 +1,15 @@
 // Issue 14 item 2: `docgraph keys` through the CLI, and the keys enforced by a real `docgraph serve` on
 // REST and on MCP over HTTP: 401 without or with a wrong or revoked key, 403 without the scope, the
 // admin key of DOCGRAPH_API_KEY, and a loopback server without --require-key open to requests without one.
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run, workspace } from './helpers/docgraph.js';
+import { run } from './helpers/docgraph.js';
 import { freshSchema, schemaUrl } from './helpers/postgres.js';
-import { getJson, serveIn, type Served } from './helpers/serve.js';
+import { getJson, indexedWorkspace, serveIn, type Served, type Workspace } from './helpers/serve.js';
 
 const ENV_KEY = 'env-admin-key-0123456789';
-let ws: ReturnType<typeof workspace>;
+let ws: Workspace;
 let locked: Served;
 let open: Served;
 const keys: Record<'read' | 'ingest' | 'admin', { id: string; key: string }> = {} as never;
@@ -23,9 +21,7 @@ async function createKey(dir: string, args: string[], extra: string[] = []): Pro
 }
 
 beforeAll(async () => {
-  ws = workspace();
-  writeFileSync(join(ws.docs, 'a.md'), '# Certificates\n\nRotate the certificate yearly.\n');
-  expect((await run(ws.dir, ['ingest', 'docs'])).code).toBe(0);
+  ws = await indexedWorkspace();
   for (const scope of ['read', 'ingest', 'admin'] as const) keys[scope] = await createKey(ws.dir, ['--scope', scope, '--name', scope]);
   [locked, open] = await Promise.all([serveIn(ws.dir, ['--require-key'], { DOCGRAPH_API_KEY: ENV_KEY }), serveIn(ws.dir)]);
 }, 120_000);

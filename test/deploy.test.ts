@@ -12,8 +12,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { loadConfig } from '../src/config/config.js';
-import { repo, run, workspace } from './helpers/docgraph.js';
-import { getJson, serveIn, type Served } from './helpers/serve.js';
+import { repo } from './helpers/docgraph.js';
+import { getJson, servedWorkspace, type Served, type Workspace } from './helpers/serve.js';
 
 const exec = promisify(execFile);
 const deploy = join(repo, 'deploy');
@@ -59,14 +59,11 @@ function metricNames(expr: string): string[] {
   return [...names];
 }
 
-let ws: ReturnType<typeof workspace>;
+let ws: Workspace;
 let served: Served;
 const tmp: string[] = [];
 beforeAll(async () => {
-  ws = workspace({}, 'dg-deploy-');
-  writeFileSync(join(ws.docs, 'a.md'), '# Certificates\n\nRotate the certificate yearly.\n');
-  expect((await run(ws.dir, ['ingest', 'docs'])).code).toBe(0);
-  served = await serveIn(ws.dir);
+  ({ ws, served } = await servedWorkspace('dg-deploy-'));
 }, 120_000);
 afterAll(async () => {
   expect(await served?.stop()).toBe(0);

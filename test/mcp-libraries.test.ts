@@ -170,6 +170,9 @@ describe('MCP library tools over stdio (bin/docgraph.js mcp)', () => {
       expect(added.structuredContent).toMatchObject({ name: 'acme', kind: 'web', files: 3 });
       const bad = await call(admin, 'add_source', { location: site.url, name: 'acme2', max_pages: 0 });
       expect(bad.isError).toBe(true);
+      // says which argument, what it was and what is allowed
+      expect(text(bad)).toContain('0 is out of range (a whole number from 1 to 1000000)');
+      expect(text(bad)).toContain('max_pages');
       expect((await call(admin, 'remove_source', { source: 'acme' })).isError).toBeFalsy();
     } finally {
       await site.close();

@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repo, run, until, workspace } from './helpers/docgraph.js';
-import { getJson, serveIn, type Served } from './helpers/serve.js';
+import { repo, run, until } from './helpers/docgraph.js';
+import { getJson, servedWorkspace, type Served, type Workspace } from './helpers/serve.js';
 
-let ws: ReturnType<typeof workspace>;
+let ws: Workspace;
 let served: Served;
 
 const metrics = async (): Promise<string> => (await getJson(`${served.url}/metrics`)).body as string;
@@ -23,10 +23,7 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 }
 
 beforeAll(async () => {
-  ws = workspace();
-  writeFileSync(join(ws.docs, 'a.md'), '# Certificates\n\nRotate the certificate yearly.\n');
-  expect((await run(ws.dir, ['ingest', 'docs'])).code).toBe(0);
-  served = await serveIn(ws.dir);
+  ({ ws, served } = await servedWorkspace());
 }, 120_000);
 afterAll(async () => {
   expect(await served?.stop()).toBe(0);

@@ -4,6 +4,7 @@
 // one job) and removed, through the CLI as child processes. Private addresses refused by default.
 /* eslint-disable @typescript-eslint/no-explicit-any -- the CLI's JSON is read field by field and checked by expect */
 import { rmSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run, workspace } from './helpers/docgraph.js';
@@ -102,6 +103,39 @@ describe('website sources', () => {
       }
       expect((await json(['sources'], other.dir)).sources).toEqual([]);
     } finally {
+      rmSync(other.dir, { recursive: true, force: true });
+    }
+  }, SLOW);
+
+  it('waits as Retry-After asks on 429 (seconds) and 503 (an HTTP date), then indexes the pages', async () => {
+    // a.html answers 429 "Retry-After: 2" once, b.html 503 with a date 3 s ahead (whole seconds: 2-3 s) once
+    const times = new Map<string, number[]>();
+    const page = (word: string): string => `<!doctype html><html><head><title>${word}</title></head><body><h1>${word}</h1><p>The ${word} page.</p></body></html>`;
+    const server = createHttpServer((req, res) => {
+      const path = new URL(req.url ?? '/', 'http://x').pathname;
+      const seen = times.get(path) ?? [];
+      seen.push(Date.now());
+      times.set(path, seen);
+      if (path === '/slow/') return void res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><html><body><a href="a.html">a</a> <a href="b.html">b</a></body></html>');
+      if (path === '/slow/a.html') return void (seen.length === 1 ? res.writeHead(429, { 'retry-after': '2' }).end() : res.writeHead(200, { 'content-type': 'text/html' }).end(page('wombatpause')));
+      if (path === '/slow/b.html') return void (seen.length === 1 ? res.writeHead(503, { 'retry-after': new Date(Date.now() + 3000).toUTCString() }).end() : res.writeHead(200, { 'content-type': 'text/html' }).end(page('numbatdelay')));
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const other = workspace({}, 'dg-web-retry-');
+    try {
+      const added = await json(['add', `http://127.0.0.1:${(server.address() as AddressInfo).port}/slow/`, '--name', 'slow', '--allow-private', '--rate', '200'], other.dir);
+      expect(added.crawl).toMatchObject({ pages: 3, skipped: [] });
+      expect(added.crawl.changed).toEqual(['a.html', 'b.html', 'index.html']);
+      for (const [word, uri] of [['wombatpause', 'a.html'], ['numbatdelay', 'b.html']] as const) expect((await json(['search', word, '--mode', 'lexical'], other.dir)).hits[0]?.uri).toBe(uri);
+      // each asked again only after the wait (a lower bound: a loaded machine only makes it later)
+      for (const path of ['/slow/a.html', '/slow/b.html']) {
+        const [first, second] = times.get(path)!;
+        expect(times.get(path), path).toHaveLength(2);
+        expect(second! - first!, path).toBeGreaterThanOrEqual(1900);
+      }
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
       rmSync(other.dir, { recursive: true, force: true });
     }
   }, SLOW);

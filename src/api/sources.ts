@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import type { SourceRun, SourceService } from '../app/sources.js';
 import { sourceLabel } from '../domain/sources.js';
+import { pickWebFlags, webFlagJsonFields } from '../sources/web/source.js';
 import { defineOperation, type OperationContext } from './operation.js';
 
 /** What the source operations call: the sources of the index (App.registry). */
@@ -78,24 +79,14 @@ export const addSourceOp = defineOperation({
     subdir: z.string().min(1).max(500).optional().describe('Git: the folder of the repository to index.'),
     include: z.array(z.string().min(1)).max(50).optional().describe('Globs of files to index.'),
     exclude: z.array(z.string().min(1)).max(50).optional().describe('Globs of files and folders to leave out.'),
-    max_pages: z.number().int().min(1).max(1_000_000).optional().describe('Website: most pages kept (default 1000).'),
-    max_depth: z.number().int().min(0).max(1000).optional().describe('Website: most link hops from the start URL (default 10).'),
-    concurrency: z.number().int().min(1).max(64).optional().describe('Website: requests in flight at once (default 4).'),
-    rate: z.number().min(0.01).max(1000).optional().describe('Website: requests per second against the host (default 8).'),
-    allow_private: z.boolean().optional().describe('Website: allow a private, loopback or link-local address (refused by default).'),
+    ...webFlagJsonFields,
     registry: z.string().url().optional().describe('npm package: the registry (default: the server\'s npm configuration).'),
   }),
   output: sourceRunSchema,
   run: async (ctx: SourcesContext, args) => {
     const { max_pages, max_depth, concurrency, rate, allow_private, registry, ...rest } = args;
-    const web = {
-      ...(max_pages !== undefined ? { maxPages: max_pages } : {}),
-      ...(max_depth !== undefined ? { maxDepth: max_depth } : {}),
-      ...(concurrency !== undefined ? { concurrency } : {}),
-      ...(rate !== undefined ? { rate } : {}),
-      ...(allow_private !== undefined ? { allowPrivate: allow_private } : {}),
-    };
-    const req = { ...rest, ...(Object.keys(web).length > 0 ? { web } : {}), ...(registry !== undefined ? { registry } : {}) };
+    const web = pickWebFlags({ max_pages, max_depth, concurrency, rate, allow_private }, 'json');
+    const req = { ...rest, ...(web ? { web } : {}), ...(registry !== undefined ? { registry } : {}) };
     const r = wireRun(await ctx.sources.add(req, { wait: ctx.waitForJobs, ...(ctx.log ? { log: ctx.log } : {}) }));
     return { out: r, md: `Added ${runLine(r, ctx.waitForJobs)}.` };
   },

@@ -20,7 +20,7 @@ import { npmLocationKey, npmPackageDir, npmSourceName, parseNpmLocation, resolve
 import type { CrawlProgress } from '../sources/web/crawl.js';
 import { isWebLocation, looksLikeGitUrl } from '../sources/web/site.js';
 import { pagesDir } from '../sources/web/crawl.js';
-import { syncWebSite, webOptions, webSourceName, type WebFlags, type WebOptions } from '../sources/web/source.js';
+import { pickWebFlags, syncWebSite, webOptions, webSourceName, type WebFlags, type WebOptions } from '../sources/web/source.js';
 import { sourceTaken } from '../store/rows.js';
 import type { SourceRecord, Store } from '../store/store.js';
 import type { Ingestion, IngestRunOptions } from './ingestion.js';
@@ -396,7 +396,7 @@ function repoKey(url: string): string {
 
 function addRequest(e: ConfigSource): AddSourceRequest {
   const refreshMs = e.refresh === undefined ? undefined : durationMs(e.refresh);
-  return {
+  const req: AddSourceRequest = {
     location: e.location,
     ...(e.name !== undefined ? { name: e.name } : {}),
     ...(e.version !== undefined ? { version: e.version } : {}),
@@ -407,10 +407,9 @@ function addRequest(e: ConfigSource): AddSourceRequest {
     ...(refreshMs !== undefined ? { refreshMs } : {}),
     ...(e.webhookSecretEnv !== undefined ? { webhookSecretEnv: e.webhookSecretEnv } : {}),
     ...(e.registry !== undefined ? { registry: e.registry } : {}),
-    ...(e.maxPages !== undefined || e.maxDepth !== undefined || e.concurrency !== undefined || e.rate !== undefined || e.allowPrivate !== undefined
-      ? { web: { ...(e.maxPages !== undefined ? { maxPages: e.maxPages } : {}), ...(e.maxDepth !== undefined ? { maxDepth: e.maxDepth } : {}), ...(e.concurrency !== undefined ? { concurrency: e.concurrency } : {}), ...(e.rate !== undefined ? { rate: e.rate } : {}), ...(e.allowPrivate !== undefined ? { allowPrivate: e.allowPrivate } : {}) } }
-      : {}),
   };
+  const web = pickWebFlags(e);
+  return web ? { ...req, web } : req;
 }
 
 /** The files a source's include/exclude globs leave out; undefined when it has none. */

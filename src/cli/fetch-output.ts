@@ -1,21 +1,8 @@
-/** How `add`/`refresh` read the crawl flags and print what a website crawl or an npm download did. */
+/** How `add`/`refresh` print what a website crawl or an npm download did. */
 import type { CrawlReport } from '../sources/web/crawl.js';
-import type { WebFlags } from '../sources/web/source.js';
 
 const out = (s: string): void => void process.stdout.write(s);
 const err = (s: string): void => void process.stderr.write(s);
-
-/** The crawl flags given, or undefined when none was. */
-export function crawlFlags(o: { maxPages?: number; maxDepth?: number; concurrency?: number; rate?: number; allowPrivate?: boolean }): WebFlags | undefined {
-  const f: WebFlags = {
-    ...(o.maxPages !== undefined ? { maxPages: o.maxPages } : {}),
-    ...(o.maxDepth !== undefined ? { maxDepth: o.maxDepth } : {}),
-    ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}),
-    ...(o.rate !== undefined ? { rate: o.rate } : {}),
-    ...(o.allowPrivate ? { allowPrivate: true } : {}),
-  };
-  return Object.keys(f).length > 0 ? f : undefined;
-}
 
 /** One line about the crawl or the package, and the pages left out on stderr. */
 export function printFetch(fetch: Record<string, unknown> | undefined): void {

@@ -7,12 +7,13 @@ import type { App } from '../app/app.js';
 import type { SourceRun } from '../app/sources.js';
 import { sourceLabel } from '../domain/sources.js';
 import { createLogger } from '../observability/logger.js';
+import { pickWebFlags } from '../sources/web/source.js';
 import { EXIT } from './errors.js';
 import { backpressureNote, printIngest, stopOnSignals } from './ingest-commands.js';
 import { jsonText } from './json.js';
 import { ingestProgress } from './progress.js';
 import { fetchProgress } from './fetch-progress.js';
-import { crawlFlags, printFetch } from './fetch-output.js';
+import { printFetch } from './fetch-output.js';
 
 type WithApp = <T>(cmd: Command, create: boolean, fn: (app: App) => Promise<T>) => Promise<T>;
 const out = (s: string): void => void process.stdout.write(s);
@@ -43,7 +44,7 @@ export function registerSourceCommands(program: Command, withApp: WithApp, setEx
     )
     .action(async (location: string, opts: { name?: string; version?: string; ref?: string; subdir?: string; include?: string[]; exclude?: string[]; webhookSecretEnv?: string; json?: boolean; registry?: string; maxPages?: number; maxDepth?: number; concurrency?: number; rate?: number; allowPrivate?: boolean }, cmd: Command) => {
       await withApp(cmd, true, async (app) => {
-        const web = crawlFlags(opts);
+        const web = pickWebFlags(opts);
         const run = await withProgress(app, !opts.json, (r) =>
           app.registry.add(
             { location, ...(opts.ref !== undefined ? { ref: opts.ref } : {}), ...(opts.subdir !== undefined ? { subdir: opts.subdir } : {}), ...(opts.name !== undefined ? { name: opts.name } : {}), ...(opts.version !== undefined ? { version: opts.version } : {}), ...(opts.include ? { include: opts.include } : {}), ...(opts.exclude ? { exclude: opts.exclude } : {}), ...(opts.webhookSecretEnv !== undefined ? { webhookSecretEnv: opts.webhookSecretEnv } : {}), ...(web ? { web } : {}), ...(opts.registry !== undefined ? { registry: opts.registry } : {}) },

@@ -56,6 +56,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ cwd, env: {} })).toThrow(/search\.synonyms\.0.*single words of letters and digits/);
   });
 
+  it('refuses a website source\'s crawl limit out of range, saying what is allowed', () => {
+    const cwd = tmp();
+    writeFileSync(join(cwd, 'docgraph.config.yaml'), 'sources:\n  - location: https://docs.example.com/\n    maxPages: 0\n');
+    expect(() => loadConfig({ cwd, env: {} })).toThrow(/invalid configuration at sources\.0\.maxPages: 0 is out of range \(a whole number from 1 to 1000000\)/);
+    writeFileSync(join(cwd, 'docgraph.config.yaml'), 'sources:\n  - location: https://docs.example.com/\n    rate: fast\n    allowPrivate: true\n');
+    expect(() => loadConfig({ cwd, env: {} })).toThrow(/invalid configuration at sources\.0\.rate: "fast" is not a number from 0\.01 to 1000/);
+  });
+
   it('reports an unreadable config file clearly', () => {
     const cwd = tmp();
     writeFileSync(join(cwd, 'docgraph.config.yaml'), 'index: [unclosed');

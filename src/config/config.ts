@@ -7,6 +7,7 @@ import { ConfigError } from '../domain/errors.js';
 import { docsPath } from '../domain/docs-path.js';
 import { DURATION, SOURCE_NAME, SOURCE_VERSION } from '../domain/sources.js';
 import { SYNONYM_WORD } from '../domain/text.js';
+import { webFlagFields } from '../sources/web/source.js';
 
 const LOOPBACK = ['127.0.0.1', 'localhost', '::1'];
 
@@ -168,11 +169,7 @@ const sourceEntrySchema = z
     exclude: z.array(z.string().min(1)).optional().describe('Globs of files and folders to leave out.'),
     webhookSecret: z.string().min(16).optional().describe('Git: the secret of this repository\'s webhook (X-Hub-Signature-256 / X-Gitlab-Token), instead of server.webhookSecret. At least 16 characters; kept in memory, never in the index or the logs.'),
     webhookSecretEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').optional().describe('Git: the environment variable holding this repository\'s webhook secret (as `docgraph add --webhook-secret-env`).'),
-    maxPages: z.number().int().min(1).max(1_000_000).optional().describe('Website: most pages kept (default 1000).'),
-    maxDepth: z.number().int().min(0).max(1000).optional().describe('Website: most link hops from the start URL (default 10).'),
-    concurrency: z.number().int().min(1).max(64).optional().describe('Website: requests in flight at once (default 4).'),
-    rate: z.number().min(0.01).max(1000).optional().describe('Website: requests per second against the host (default 8; robots.txt Crawl-delay lowers it).'),
-    allowPrivate: z.boolean().optional().describe('Website: crawl a site on a private, loopback or link-local address (default false).'),
+    ...webFlagFields,
     registry: z.string().url().optional().describe('npm package: the registry (default: npm\'s configuration, npm_config_registry or .npmrc, else https://registry.npmjs.org/).'),
   })
   .strict();

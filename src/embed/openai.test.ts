@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, EmbedderError } from '../domain/errors.js';
 import { embedderContract } from './embedder.contract.js';
-import { OpenAIEmbedder, parseOpenAIEmbedderOptions, parseRetryAfter, type OpenAIEmbedderOptions } from './openai.js';
+import { OpenAIEmbedder, parseOpenAIEmbedderOptions, type OpenAIEmbedderOptions } from './openai.js';
 
 const MODEL = 'fake-embed';
 
@@ -495,20 +495,5 @@ describe('parseOpenAIEmbedderOptions', () => {
     const e = OpenAIEmbedder.fromConfig({ provider: 'openai', baseUrl: server.baseUrl, model: MODEL }, {});
     open.push(e);
     expect(await e.embed(['a'], 'document')).toHaveLength(1);
-  });
-});
-
-describe('parseRetryAfter', () => {
-  const now = Date.parse('2025-01-01T00:00:00Z');
-  it('reads delta-seconds and HTTP dates', () => {
-    expect(parseRetryAfter('2', now)).toBe(2000);
-    expect(parseRetryAfter('0.5', now)).toBe(500);
-    expect(parseRetryAfter('Wed, 01 Jan 2025 00:00:30 GMT', now)).toBe(30_000);
-  });
-  it('never goes negative and ignores what it cannot read', () => {
-    expect(parseRetryAfter('Tue, 31 Dec 2024 23:59:00 GMT', now)).toBe(0);
-    expect(parseRetryAfter(null, now)).toBeUndefined();
-    expect(parseRetryAfter('soon', now)).toBeUndefined();
-    expect(parseRetryAfter('-5', now)).toBeUndefined();
   });
 });

@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { ConfigError, EmbedderError } from '../domain/errors.js';
 import { docsPath } from '../domain/docs-path.js';
+import { parseRetryAfter } from '../domain/retry-after.js';
 import { normalize, type EmbedPurpose, type Embedder, type EmbedderInfo } from './embedder.js';
 
 const PROVIDER = 'openai';
@@ -476,22 +477,6 @@ function euclideanLength(v: readonly number[]): number {
   let sum = 0;
   for (const x of v) sum += (x / max) ** 2;
   return max * Math.sqrt(sum);
-}
-
-/**
- * Milliseconds to wait according to a `Retry-After` header: delta-seconds or
- * an HTTP date. Undefined when absent or unreadable; never negative. The
- * caller caps it.
- */
-export function parseRetryAfter(value: string | null, now: number = Date.now()): number | undefined {
-  if (value === null) return undefined;
-  const v = value.trim();
-  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
-  // An HTTP date always has a weekday or month name; this keeps "-5" from parsing as a year.
-  if (!/[a-z]/i.test(v)) return undefined;
-  const at = Date.parse(v);
-  if (Number.isNaN(at)) return undefined;
-  return Math.max(0, at - now);
 }
 
 interface Failure {

@@ -1,5 +1,7 @@
 /** `docgraph serve` as a child process in a workspace (helpers/docgraph.ts), on a free loopback port. */
-import { start, type Child } from './docgraph.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { run, start, workspace, type Child } from './docgraph.js';
 
 export interface Served {
   url: string;
@@ -20,6 +22,23 @@ export async function serveIn(dir: string, args: string[] = [], env: Record<stri
       return child.exited;
     },
   };
+}
+
+export type Workspace = ReturnType<typeof workspace>;
+
+/** A workspace (helpers/docgraph.ts) with one small document, docs/a.md ("Certificates"), indexed by `docgraph ingest`. */
+export async function indexedWorkspace(prefix?: string): Promise<Workspace> {
+  const ws = workspace({}, prefix);
+  writeFileSync(join(ws.docs, 'a.md'), '# Certificates\n\nRotate the certificate yearly.\n');
+  const r = await run(ws.dir, ['ingest', 'docs']);
+  if (r.code !== 0) throw new Error(`docgraph ingest docs exited ${r.code}: ${r.stderr}`);
+  return ws;
+}
+
+/** indexedWorkspace, served by `docgraph serve` (serveIn); the caller stops it and removes `ws.dir`. */
+export async function servedWorkspace(prefix?: string): Promise<{ ws: Workspace; served: Served }> {
+  const ws = await indexedWorkspace(prefix);
+  return { ws, served: await serveIn(ws.dir) };
 }
 
 /** fetch with a bearer key (when given) and JSON parsed. */

@@ -186,11 +186,9 @@ export class PgJobQueue implements JobQueue {
     this.live();
     checkClaim(worker, leaseMs);
     const token = randomUUID();
-    const see = this.seeing(worker);
+    const { params, see } = this.claimParams(worker, leaseMs, token, options);
     // one statement, one round trip: no BEGIN/COMMIT around it
-    const r = (
-      await this.db.query<ClaimRow>(CLAIM, [this.clockNow(), options.types ? [...options.types] : null, token, worker, leaseMs, this.o.checkpointTtlMs, see !== undefined], 'docgraph_claim')
-    )[0]!;
+    const r = (await this.db.query<ClaimRow>(CLAIM, params, 'docgraph_claim'))[0]!;
     if (see !== undefined) this.lastSeen.set(worker, see);
     return toLease<P>(r, token, worker);
   }
@@ -199,20 +197,14 @@ export class PgJobQueue implements JobQueue {
     this.live();
     checkClaim(worker, leaseMs);
     const token = randomUUID();
-    const see = this.seeing(worker);
+    const { params, see } = this.claimParams(worker, leaseMs, token, options);
     // the completion, its attempt record, and the next claim: one statement, one round trip
     const r = (
-      await this.db.query<ClaimRow & { completed: boolean; settled: boolean; cur: Pick<JobRow, 'state' | 'lease_token' | 'lease_expires_at'> | null }>(COMPLETE_AND_CLAIM, [
-        this.clockNow(),
-        options.types ? [...options.types] : null,
-        token,
-        worker,
-        leaseMs,
-        this.o.checkpointTtlMs,
-        see !== undefined,
-        toRowId(lease.jobId) ?? 0,
-        lease.token,
-      ], 'docgraph_complete_and_claim')
+      await this.db.query<ClaimRow & { completed: boolean; settled: boolean; cur: Pick<JobRow, 'state' | 'lease_token' | 'lease_expires_at'> | null }>(
+        COMPLETE_AND_CLAIM,
+        [...params, toRowId(lease.jobId) ?? 0, lease.token],
+        'docgraph_complete_and_claim',
+      )
     )[0]!;
     if (!r.completed && !r.settled) {
       // nothing was changed; say why, as verify does
@@ -229,13 +221,9 @@ export class PgJobQueue implements JobQueue {
     checkClaim(worker, leaseMs);
     checkBatchMax(max, 1);
     const token = randomUUID();
-    const see = this.seeing(worker);
+    const { params, see } = this.claimParams(worker, leaseMs, token, options);
     // one statement: up to max jobs leased, each with its own token (the statement's token + its row id)
-    const rows = await this.db.query<ClaimRow>(
-      CLAIM_BATCH,
-      [this.clockNow(), options.types ? [...options.types] : null, token, worker, leaseMs, this.o.checkpointTtlMs, see !== undefined, max],
-      'docgraph_claim_batch',
-    );
+    const rows = await this.db.query<ClaimRow>(CLAIM_BATCH, [...params, max], 'docgraph_claim_batch');
     if (see !== undefined) this.lastSeen.set(worker, see);
     return leasesOf<P>(rows, worker);
   }
@@ -245,22 +233,11 @@ export class PgJobQueue implements JobQueue {
     checkClaim(worker, leaseMs);
     checkBatchMax(max, 0);
     const token = randomUUID();
-    const see = this.seeing(worker);
+    const { params, see } = this.claimParams(worker, leaseMs, token, options);
     // every completion (attempt recorded, checkpoints dropped) and the next claims: one statement, one round trip
     const rows = await this.db.query<ClaimRow & { completed_ids: string[]; cur: Pick<JobRow, 'id' | 'state' | 'lease_token' | 'lease_expires_at'>[] | null }>(
       COMPLETE_AND_CLAIM_BATCH,
-      [
-        this.clockNow(),
-        options.types ? [...options.types] : null,
-        token,
-        worker,
-        leaseMs,
-        this.o.checkpointTtlMs,
-        see !== undefined,
-        max,
-        leases.map((l) => toRowId(l.jobId) ?? 0),
-        leases.map((l) => l.token),
-      ],
+      [...params, max, leases.map((l) => toRowId(l.jobId) ?? 0), leases.map((l) => l.token)],
       'docgraph_complete_and_claim_batch',
     );
     if (see !== undefined) this.lastSeen.set(worker, see);
@@ -654,6 +631,18 @@ export class PgJobQueue implements JobQueue {
       [row.id, now, 'completed', null],
     );
     await this.seen(c, row.lease_worker!, now);
+  }
+
+  /**
+   * The parameters $1 to $7 every claim statement (CLAIM, CLAIM_BATCH and the
+   * two complete-and-claim ones) starts with: the clock, the job types, the
+   * lease token, the worker, the lease in ms, the checkpoint TTL and whether to
+   * record the worker as seen; and `see`, the time to put in `lastSeen` once
+   * the statement has run (undefined: not recorded this time).
+   */
+  private claimParams(worker: string, leaseMs: number, token: string, options: ClaimOptions): { params: unknown[]; see: number | undefined } {
+    const see = this.seeing(worker);
+    return { params: [this.clockNow(), options.types ? [...options.types] : null, token, worker, leaseMs, this.o.checkpointTtlMs, see !== undefined], see };
   }
 
   /**

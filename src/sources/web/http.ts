@@ -10,7 +10,9 @@
 import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions } from 'node:dns';
 import { BrokenCircuitError, circuitBreaker, ConsecutiveBreaker, ExponentialBackoff, handleWhen, retry, wrap, type IPolicy } from 'cockatiel';
 import { Agent, buildConnector, fetch, type Response } from 'undici';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DocgraphError, isDocgraphError } from '../../domain/errors.js';
+import { parseRetryAfter } from '../../domain/retry-after.js';
 import { isPublicAddress, PrivateAddressError } from './address.js';
 
 export interface HttpOptions {
@@ -26,6 +28,10 @@ export interface HttpOptions {
   maxBytes?: number;
   /** Consecutive failed attempts against one host that open its breaker (the crawl stops). Default 8. */
   breakerFailures?: number;
+  /** Longest wait one `Retry-After` (on 429 or 503) is honoured for, in ms; a longer one is cut to this. Default 60 000. */
+  maxRetryAfterMs?: number;
+  /** All `Retry-After` waits of this client (one crawl) together, in ms; once spent, retries only back off. Default 300 000. */
+  retryAfterBudgetMs?: number;
   userAgent?: string;
 }
 
@@ -71,11 +77,15 @@ class TransientStatus extends Error {
 export class SiteHttp {
   private readonly agent: Agent;
   private readonly policies = new Map<string, IPolicy>();
+  /** Per host: no request before this time (epoch ms), as its last `Retry-After` asked. */
+  private readonly notBefore = new Map<string, number>();
   private readonly o: Required<HttpOptions>;
+  private retryAfterLeftMs: number;
   private closed = false;
 
   constructor(o: HttpOptions = {}) {
-    this.o = { allowPrivate: false, timeoutMs: 15_000, retries: 3, backoffMs: 500, maxBytes: 20 * 1024 * 1024, breakerFailures: 8, userAgent: USER_AGENT, ...o };
+    this.o = { allowPrivate: false, timeoutMs: 15_000, retries: 3, backoffMs: 500, maxBytes: 20 * 1024 * 1024, breakerFailures: 8, maxRetryAfterMs: 60_000, retryAfterBudgetMs: 300_000, userAgent: USER_AGENT, ...o };
+    this.retryAfterLeftMs = this.o.retryAfterBudgetMs;
     const allowPrivate = this.o.allowPrivate;
     const connectTimeout = this.o.timeoutMs;
     const base = buildConnector({ timeout: connectTimeout, ...(allowPrivate ? {} : { lookup: guardedLookup }) } as buildConnector.BuildOptions);
@@ -100,7 +110,8 @@ export class SiteHttp {
    * GETs `url`, following redirects while `follow(target)` allows (at most
    * 10). Retries transient failures; 5xx and 429 that outlast the retries
    * come back as answers (the caller decides), network failures as a
-   * FetchError. A refused address throws PrivateAddressError at once; an
+   * FetchError. A 429 or 503 with `Retry-After` holds every request to its
+   * host until then (at most maxRetryAfterMs; retryAfterBudgetMs in all). A refused address throws PrivateAddressError at once; an
    * open breaker throws FetchError (the host keeps failing).
    */
   async get(url: string, o: { headers?: Record<string, string>; follow?: (target: URL) => boolean; signal?: AbortSignal } = {}): Promise<HttpAnswer> {
@@ -142,8 +153,12 @@ export class SiteHttp {
     const host = new URL(url).host;
     try {
       return await this.policy(host).execute(async () => {
+        await this.waitFor(host, url, signal);
         const answer = await this.attempt(url, headers, signal);
-        if (answer.status >= 500 || answer.status === 429) throw new TransientStatus(answer);
+        if (answer.status >= 500 || answer.status === 429) {
+          if (answer.status === 429 || answer.status === 503) this.holdOff(host, answer);
+          throw new TransientStatus(answer);
+        }
         return answer;
       });
     } catch (e) {
@@ -152,6 +167,29 @@ export class SiteHttp {
         throw new FetchError(url, `${host} failed ${this.o.breakerFailures} times in a row; the crawl stopped (the circuit breaker is open)`, { cause: e, fatal: true });
       }
       throw e;
+    }
+  }
+
+  /** Records the wait a 429 or 503 asks for with `Retry-After`, cut to maxRetryAfterMs and to what is left of the budget. */
+  private holdOff(host: string, answer: HttpAnswer): void {
+    const asked = parseRetryAfter(answer.headers.get('retry-after'));
+    if (asked === undefined) return;
+    const now = Date.now();
+    const held = Math.max(now, this.notBefore.get(host) ?? 0);
+    const until = Math.min(now + Math.min(asked, this.o.maxRetryAfterMs), held + this.retryAfterLeftMs);
+    if (until <= held) return;
+    this.retryAfterLeftMs -= until - held;
+    this.notBefore.set(host, until);
+  }
+
+  /** Waits until the host's `Retry-After` has passed; a crawl stopped meanwhile fails the request (not retried). */
+  private async waitFor(host: string, url: string, signal?: AbortSignal): Promise<void> {
+    const ms = (this.notBefore.get(host) ?? 0) - Date.now();
+    if (ms <= 0) return;
+    try {
+      await sleep(ms, undefined, signal ? { signal } : {});
+    } catch (e) {
+      throw new FetchError(url, `the crawl stopped while ${host} asked to wait (Retry-After)`, { cause: e, retryable: false });
     }
   }
 

@@ -1,11 +1,12 @@
 import type Database from 'better-sqlite3';
 import { DELIVERIES_KEPT, type DeliveryLog } from '../deliveries.js';
+import { componentOpener, type ComponentMigration } from './component.js';
 
 /**
  * The delivery log's own numbered, append-only migrations (never edit a
  * shipped one); its version lives in `webhook_deliveries_meta`.
  */
-export const DELIVERY_MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+export const DELIVERY_MIGRATIONS: readonly ComponentMigration[] = [
   {
     version: 1,
     name: 'webhook deliveries',
@@ -19,45 +20,19 @@ export const DELIVERY_MIGRATIONS: readonly { version: number; name: string; sql:
   },
 ];
 
-const LATEST = DELIVERY_MIGRATIONS[DELIVERY_MIGRATIONS.length - 1]!.version;
-
-function deliveriesVersion(db: Database.Database): number {
-  const meta = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'webhook_deliveries_meta'").get();
-  if (!meta) return 0;
-  const row = db.prepare("SELECT value FROM webhook_deliveries_meta WHERE key = 'schema_version'").get() as { value: string } | undefined;
-  return row ? Number(row.value) : 0;
-}
-
-/** Brings the delivery tables to the newest version, under the write lock (processes racing migrate once). */
-export function migrateDeliveries(db: Database.Database): void {
-  const check = (v: number): number => {
-    if (v > LATEST) throw new Error(`the webhook deliveries were written by a newer docgraph (schema ${v}, this build knows ${LATEST}); upgrade docgraph`);
-    return v;
-  };
-  if (check(deliveriesVersion(db)) === LATEST) return;
-  db.transaction(() => {
-    const now = check(deliveriesVersion(db));
-    db.exec('CREATE TABLE IF NOT EXISTS webhook_deliveries_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
-    for (const m of DELIVERY_MIGRATIONS) if (m.version > now) db.exec(m.sql);
-    db.prepare("INSERT INTO webhook_deliveries_meta (key, value) VALUES ('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(String(LATEST));
-  }).immediate();
-}
-
 /** Webhook deliveries in the index file, on the store's connection; the tables are created on first use. */
 export class SqliteDeliveryLog implements DeliveryLog {
-  private migrated = false;
+  private readonly conn: () => Database.Database;
 
   constructor(
-    private readonly db: () => Database.Database,
+    db: () => Database.Database,
     private readonly keep = DELIVERIES_KEPT,
-  ) {}
+  ) {
+    this.conn = componentOpener(db, { meta: 'webhook_deliveries_meta', what: 'the webhook deliveries', schema: 'deliveries', migrations: DELIVERY_MIGRATIONS });
+  }
 
   remember(key: string, at: number): Promise<boolean> {
-    const db = this.db();
-    if (!this.migrated) {
-      migrateDeliveries(db);
-      this.migrated = true;
-    }
+    const db = this.conn();
     const fresh = db
       .transaction(() => {
         const r = db.prepare('INSERT INTO webhook_deliveries (key, received_at) VALUES (?, ?) ON CONFLICT(key) DO NOTHING').run(key, at);
