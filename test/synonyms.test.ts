@@ -42,6 +42,8 @@ describe('query synonyms', () => {
     const r = await app.search('new dir', { mode: 'lexical' });
     expect(r.hits[0]?.heading).toBe('Creating directories');
     expect(r.hits[0]?.snippet).toContain('**directory**');
+    expect(r.expanded).toEqual(['directory']);
+    expect((await app.search('mkdir', { mode: 'lexical' })).expanded).toBeUndefined();
     // an everyday word, in the default (graph) mode
     expect((await app.search('make a folder')).hits[0]?.heading).toBe('Creating directories');
   });

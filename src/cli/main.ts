@@ -169,6 +169,7 @@ function printSearch(r: SearchResult, qualified: boolean): void {
     out(`${color ? pc.bold(`${i + 1}. ${where}`) : `${i + 1}. ${where}`}  ${color ? pc.dim(conf) : conf}\n`);
     out(`   ${color ? pc.cyan(path) : path}\n   ${snippet.replace(/\n/g, '\n   ')}\n\n`);
   });
+  if (r.expanded?.length) err(`note: also searched for ${r.expanded.join(', ')} (search.synonyms)\n`);
   if (r.degraded.length > 0) err(`note: answered without ${r.degraded.join(', ')} retrieval (degraded)\n`);
   if (r.hits.length > 0 && r.weak) err('note: weak match — even the best hit is unlikely to answer this; the docs may not cover it\n');
 }

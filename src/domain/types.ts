@@ -154,4 +154,6 @@ export interface SearchResult {
   tookMs: number;
   /** The intent the planner saw in the query (graph mode). */
   intent?: string;
+  /** Words the query was also searched for: the docs' words for its abbreviations and everyday words (search.synonyms). */
+  expanded?: string[];
 }

@@ -169,7 +169,7 @@ export async function search(deps: SearchDeps, query: string, options: SearchOpt
     }
     weak = best < WEAK_BELOW;
   }
-  return { query: q, hits, degraded, weak, tookMs: round(performance.now() - started), ...(mode === 'graph' ? { intent: queryPlan.intent } : {}) };
+  return { query: q, hits, degraded, weak, tookMs: round(performance.now() - started), ...(mode === 'graph' ? { intent: queryPlan.intent } : {}), ...(expansion.words.length > 0 ? { expanded: expansion.words } : {}) };
 }
 
 /**

@@ -77,6 +77,7 @@ const outputSchema = z.object({
   ...paging,
   degraded: z.array(z.string()).describe('Retrievers that were down; the search answered without them.'),
   weak: z.boolean(),
+  expanded: z.array(z.string()).optional().describe('Synonyms the query was also searched for ("dir" → "directory"; search.synonyms).'),
 });
 
 type Output = z.infer<typeof outputSchema>;
@@ -110,6 +111,7 @@ async function runSearch(ctx: OperationContext, args: z.output<typeof restInputS
       ...(more ? { next_cursor: encodeCursor('search', { h: bound, o: offset + n }) } : {}),
       degraded: result.degraded,
       weak: result.weak,
+      ...(result.expanded ? { expanded: result.expanded } : {}),
     };
     return { out, md: render(out) };
   };
@@ -194,6 +196,7 @@ function render(out: Output): string {
     lines.push(`${h.rank}. **${h.heading_path.join(' › ') || h.title}** — \`${h.ref}\` (id \`${h.id}\`, confidence ${h.confidence})`);
     lines.push(`   ${h.snippet}`);
   }
+  if (out.expanded?.length) lines.push(`\nAlso searched for: ${out.expanded.join(', ')}.`);
   if (out.degraded.length) lines.push(`\nNote: answered without ${out.degraded.join(', ')} retrieval.`);
   if (out.partial) lines.push('\nMore hits were left out to stay within the token budget.');
   if (out.next_cursor) lines.push(`${out.partial ? '' : '\n'}Next page: call search_docs with the same query and cursor "${out.next_cursor}".`);
