@@ -172,6 +172,7 @@ export class Ingestion {
       resolveEmbedder: ingestEmbedderResolver(this.config, this.store),
       maxFileBytes: this.config.ingest.maxFileBytes,
       maxSectionTokens: this.config.ingest.maxSectionTokens,
+      parseBytes: this.config.ingest.planParseBytes,
       ignore: o.ignore ? orIgnored(globMatcher(this.config.ingest.ignore), o.ignore) : globMatcher(this.config.ingest.ignore),
       ...(o.source ? { source: o.source } : {}),
       ...(o.onProgress ? { onProgress: o.onProgress } : {}),

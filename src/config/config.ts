@@ -273,6 +273,15 @@ export const configSchema = z
           .describe(
             'Worker threads that parse files, so parsing uses every core and never blocks serving. 0 = as many as the cores, at most 4; 1 = parse on the main thread. Runs of less than 8 MB parse on the main thread (threads cost more to start than they save there), except under `serve` and `watch` (env DOCGRAPH_PARSE_THREADS).',
           ),
+        planParseBytes: z
+          .number()
+          .int()
+          .min(0)
+          .max(64 * 1024 * 1024 * 1024)
+          .default(64 * 1024 * 1024)
+          .describe(
+            'Bytes of new or changed files an ingest parses up front, holding their sections in memory for its jobs and for fitting the builtin embedder (about ten times the bytes in memory). Files past it (in path order) are parsed by their own jobs, and the builtin embedder is fitted on the files before them, so a corpus of any size ingests in bounded memory. Default 64 MiB.',
+          ),
         ignore: z.array(z.string().min(1)).default([]).describe('Globs of files and folders (relative to the ingested folder) that ingest, watch and verify leave out, e.g. `drafts/**`, `**/CHANGELOG.md`; `*` stays within a folder, `**` crosses folders. .git, node_modules and hidden folders are always left out.'),
         followSymlinksOutside: z
           .array(z.string().min(1))
@@ -282,7 +291,7 @@ export const configSchema = z
           ),
       })
       .strict()
-      .default({ maxFileBytes: 20 * 1024 * 1024, maxSectionTokens: 400, parseThreads: 0, ignore: [], followSymlinksOutside: [] }),
+      .default({ maxFileBytes: 20 * 1024 * 1024, maxSectionTokens: 400, parseThreads: 0, planParseBytes: 64 * 1024 * 1024, ignore: [], followSymlinksOutside: [] }),
     queue: queueSchema,
     worker: workerSchema,
     sources: z

@@ -45,6 +45,12 @@ export interface PlanOptions {
   /** Runs with fewer bytes to look at than this are parsed on this thread even with a `parser`. Default 8 MiB. */
   threadsFromBytes?: number;
   /**
+   * Bytes of changed files (in file order) parsed while planning, their
+   * records held for the jobs and the builtin embedder's fit; the files past
+   * them are parsed by their jobs. Default PLAN_PARSE_BYTES (ingest.planParseBytes).
+   */
+  parseBytes?: number;
+  /**
    * The source the folder is (registered by `docgraph add`): its id names the
    * documents. Default: the folder source of `dir` (`ensureFolderSource`).
    */
@@ -81,7 +87,7 @@ export async function ensureFolderSource(store: Store, root: string, now: string
 export interface PlannedFile {
   uri: string;
   checksum: string;
-  /** The records, when it parsed; the handler of an in-process worker re-uses them. */
+  /** The records, when it parsed here (see PLAN_PARSE_BYTES); the handler of an in-process worker re-uses them. */
   records?: DocumentRecords;
   /** Why it cannot be indexed, when it cannot. */
   skip?: SkippedFile;
@@ -129,6 +135,18 @@ export interface Plan {
  * docs, 46 MB: 34.6 s and 16.5 s).
  */
 const THREADS_FROM_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Source bytes a plan parses ahead of its jobs. Parsed records take about
+ * ten times their source in memory (5.3 KiB of heap a section at a million
+ * synthetic sections, where holding them all needed 5 GiB and passed Node's
+ * default heap limit at ~780k sections). Past this many bytes of changed
+ * files, in file order, files are not parsed while planning: each one's job
+ * parses it, and the builtin embedder is fitted on the texts of the files
+ * before (a deterministic prefix of the corpus). Every dev corpus (the Python
+ * docs are 46 MB) fits under it whole.
+ */
+export const PLAN_PARSE_BYTES = 64 * 1024 * 1024;
 
 /** Plans a folder (or some of its files): see the module comment. */
 export async function planFolder(dir: string, options: PlanOptions): Promise<Plan> {
@@ -193,6 +211,8 @@ export async function planFolder(dir: string, options: PlanOptions): Promise<Pla
   const slots: { change?: PlannedFile; skip?: SkippedFile }[] = [];
   const inFlight = new Set<Promise<void>>();
   let failure: { error: unknown } | undefined;
+  const parseBytes = options.parseBytes ?? PLAN_PARSE_BYTES;
+  let parsedBytes = 0;
   for (const [i, file] of files.entries()) {
     if (failure) break;
     progress({ phase: 'parse', done: i, total: files.length, uri: file.uri, sections });
@@ -220,6 +240,12 @@ export async function planFolder(dir: string, options: PlanOptions): Promise<Pla
     const slot: { change?: PlannedFile; skip?: SkippedFile } = {};
     slots.push(slot);
     const replaces = existing.has(file.uri);
+    // past the bytes parsed ahead (the first file always parses here): its job parses it
+    if (parsedBytes > 0 && parsedBytes + bytes.length > parseBytes) {
+      slot.change = { uri: file.uri, checksum: sum, force, replaces };
+      continue;
+    }
+    parsedBytes += bytes.length;
     const task = { uri: file.uri, bytes, sourceId: srcId, checksum: sum, indexedAt: now, maxFileBytes: options.maxFileBytes, maxSectionTokens: options.maxSectionTokens };
     const parsing: Promise<void> = parser.parse(task).then(
       (records) => {
