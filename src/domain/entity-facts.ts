@@ -46,3 +46,27 @@ export function mergeFacts(facts: readonly EntityFact[]): {
   for (const k of Object.keys(merged).sort()) attributes[k] = merged[k];
   return { aliases: [...aliases].sort(), attributes };
 }
+
+/**
+ * Whether adding `fact` (one document's description, as `mergeFacts` of it
+ * alone gives it) to the facts an entity was merged from can change the
+ * entity: false when it brings no alias, no array value and no other value
+ * the entity does not already have (so wherever it falls in the merge order,
+ * `mergeFacts` of all the facts gives the entity back unchanged). Lets a
+ * write skip re-merging an entity that thousands of documents mention,
+ * which made a corpus-sized write phase quadratic. Errs towards true.
+ */
+export function factChangesEntity(entity: { aliases: readonly string[]; attributes: Record<string, unknown> }, fact: { aliases: readonly string[]; attributes: Record<string, unknown> }): boolean {
+  const aliases = new Set(entity.aliases);
+  if (fact.aliases.some((a) => !aliases.has(a))) return true;
+  for (const [k, v] of Object.entries(fact.attributes)) {
+    if (v === undefined) continue;
+    const old = entity.attributes[k];
+    if (Array.isArray(old) && Array.isArray(v)) {
+      // the merge unions arrays into sorted strings: unchanged only if the entity's array already is that union
+      const union = [...new Set([...old, ...v].map(String))].sort();
+      if (JSON.stringify(union) !== JSON.stringify(old)) return true;
+    } else if (JSON.stringify(old) !== JSON.stringify(v)) return true;
+  }
+  return false;
+}

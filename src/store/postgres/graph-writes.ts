@@ -8,7 +8,7 @@
  * Rows shared between documents (entities, their aliases) are locked in id
  * order, so two concurrent writers wait for each other instead of deadlocking.
  */
-import { mergeFacts } from '../../domain/entity-facts.js';
+import { factChangesEntity, mergeFacts } from '../../domain/entity-facts.js';
 import { aliasKeys } from '../../domain/names.js';
 import type { EdgeRecord, EntityRecord, NameMention } from '../../domain/types.js';
 import type { Queryable } from './database.js';
@@ -47,10 +47,18 @@ export async function writeGraph(c: Queryable, docId: string, entities: readonly
         )
       ).rows.map((r) => r.id),
     );
+    // an entity that was there already is re-merged only if this document's fact can change it (factChangesEntity)
+    const kept = ids.filter((id) => !created.has(id) && !existing.has(id));
+    const stored = new Map(
+      kept.length === 0
+        ? []
+        : (await c.query<{ id: string; aliases: string; attributes: string }>('SELECT id, aliases, attributes FROM entities WHERE id = ANY($1::text[])', [kept])).rows.map((r) => [r.id, r]),
+    );
     const aliasRows: [string, string][] = [];
     ids.forEach((id, i) => {
       if (!created.has(id)) {
-        existing.add(id);
+        const row = stored.get(id);
+        if (existing.has(id) || !row || factChangesEntity({ aliases: JSON.parse(row.aliases) as string[], attributes: JSON.parse(row.attributes) as Record<string, unknown> }, own[i]!)) existing.add(id);
         return;
       }
       const e = first.get(id)!;
