@@ -61,8 +61,10 @@ export function ingestEmbedderResolver(config: Config, store: Store): EmbedderRe
       (total >= REFIT_MIN_SECTIONS && total > current.fittedOn * REFIT_GROWTH);
     if (current && !needFit) return { embedder: new BuiltinEmbedder(current), reembedAll: false };
     const texts = [...(await storedTexts(store)), ...newTexts];
-    const model = fitModel(texts);
-    const embedder = new BuiltinEmbedder(model);
+    // the fit counts the terms of the texts (up to its sample size); embedding them next reuses the counts
+    const termCounts = new Map<string, Map<string, number>>();
+    const model = fitModel(texts, { termCounts });
+    const embedder = new BuiltinEmbedder(model, termCounts);
     const info = embedder.info();
     // the model and the id in one transaction: a job never loads one embedder's model under another's id
     await store.setEmbedder({ id: info.id, provider: info.provider, model: info.model, dimensions: info.dimensions }, { [MODEL_BLOB]: new Uint8Array(serializeModel(model)) });

@@ -1,8 +1,7 @@
 import GithubSlugger from 'github-slugger';
 import type { Element, ElementContent, Root, Text } from 'hast';
 import { fromParse5 } from 'hast-util-from-parse5';
-import { defaultHandlers, toMdast, type Handle } from 'hast-util-to-mdast';
-import type { Root as MdastRoot } from 'mdast';
+import { defaultHandlers, type Handle } from 'hast-util-to-mdast';
 import { gfmToMarkdown } from 'mdast-util-gfm';
 import { toMarkdown, type Options as ToMarkdownOptions } from 'mdast-util-to-markdown';
 import { parse, type DefaultTreeAdapterTypes as P5 } from 'parse5';
@@ -10,6 +9,7 @@ import { append } from '../domain/arrays.js';
 import type { DocumentMeta, SectionLink } from '../domain/types.js';
 import { resolveLink } from './links.js';
 import { textHandle } from './markdown-text.js';
+import { mdastConverter } from './to-mdast.js';
 import { baseName } from './markdown.js';
 import type { ParsedDocument, ParseOptions } from './model.js';
 import { normalizeSpace, sectionize, type Block } from './sectionize.js';
@@ -941,6 +941,9 @@ const HANDLERS: Record<string, Handle> = {
   wbr: () => undefined,
 };
 
+/** hast-util-to-mdast's conversion with these handlers, without its costly copy and whitespace tests (to-mdast.ts). */
+const toMdast = mdastConverter({ handlers: HANDLERS });
+
 function convert(items: Item[]): Block[] {
   const batch = items.filter((i): i is Extract<Item, { el: Element }> => (i.kind === 'heading' && i.source === undefined) || i.kind === 'body');
   const pieces = markdownPieces(batch.map((i) => i.el));
@@ -1068,9 +1071,9 @@ function batchPieces(elements: Element[]): string[] {
   for (const el of elements) mergeInlineText(el);
   const marker = (): Element => ({ type: 'element', tagName: 'hr', properties: { dataDocgraphSplit: true }, children: [] });
   const root: Root = { type: 'root', children: elements.flatMap((el) => [el, marker()]) };
-  const md = toMarkdown(toMdast(root, { handlers: HANDLERS }) as MdastRoot, MARKDOWN_OPTIONS);
+  const md = toMarkdown(toMdast(root), MARKDOWN_OPTIONS);
   const pieces = md.split(SPLIT).map((s) => s.trim());
   if (pieces.length === elements.length + 1) return pieces.slice(0, -1);
   // a converter quirk swallowed or added a marker: convert one by one (slow but exact)
-  return elements.map((el) => toMarkdown(toMdast({ type: 'root', children: [el] }, { handlers: HANDLERS }) as MdastRoot, MARKDOWN_OPTIONS).trim());
+  return elements.map((el) => toMarkdown(toMdast({ type: 'root', children: [el] }), MARKDOWN_OPTIONS).trim());
 }

@@ -118,3 +118,21 @@ describe('builtin vectors', () => {
     expect(Math.min(...sameTopic)).toBeGreaterThan(Math.max(...otherTopic));
   });
 });
+
+describe('term counts from the fit', () => {
+  it('give the same vectors as counting again, are used while they hold the text, and are dropped at the first text they do not hold', () => {
+    const termCounts = new Map<string, Map<string, number>>();
+    const model = fitModel(CORPUS, { termCounts });
+    expect(termCounts.size).toBe(CORPUS.length);
+    expect(fingerprint(model)).toBe(fingerprint(fitModel(CORPUS)));
+    const plain = new BuiltinEmbedder(model);
+    const reusing = new BuiltinEmbedder(model, termCounts);
+    for (const t of CORPUS) expect(reusing.embedOne(t)).toEqual(plain.embedOne(t));
+    // a changed count is used as given: the counts are read, not recomputed
+    termCounts.set(CORPUS[0]!, new Map([['release', 3]]));
+    expect(reusing.embedOne(CORPUS[0]!)).not.toEqual(plain.embedOne(CORPUS[0]!));
+    // a text they do not hold (a query) drops them: the changed count is no longer read
+    expect(reusing.embedOne('rotate the certificate')).toEqual(plain.embedOne('rotate the certificate'));
+    expect(reusing.embedOne(CORPUS[0]!)).toEqual(plain.embedOne(CORPUS[0]!));
+  });
+});

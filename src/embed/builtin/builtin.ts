@@ -17,7 +17,17 @@ export class BuiltinEmbedder implements Embedder {
   private readonly index: Map<string, number>;
   private readonly infoValue: EmbedderInfo;
 
-  constructor(private readonly model: BuiltinModel) {
+  /**
+   * `counted`: term counts already made of the texts about to be embedded
+   * (by `fitModel`'s `termCounts`, so an ingest counts each text once, not
+   * at the fit and again at embedding). The vector is the same either way.
+   * Kept until the first text it does not hold (a query, or the run's texts
+   * are done), then dropped, so it does not outlive the run that made it.
+   */
+  constructor(
+    private readonly model: BuiltinModel,
+    private counted?: Map<string, Map<string, number>>,
+  ) {
     this.index = new Map(model.vocab.map((t, i) => [t, i]));
     this.infoValue = {
       provider: 'builtin',
@@ -37,7 +47,12 @@ export class BuiltinEmbedder implements Embedder {
     const out = new Float32Array(hashDims + lsaDims);
     const lexical = out.subarray(0, hashDims);
     const semantic = out.subarray(hashDims);
-    for (const [term, tf] of countTerms(terms(text))) {
+    let counts = this.counted?.get(text);
+    if (!counts) {
+      this.counted = undefined;
+      counts = countTerms(terms(text));
+    }
+    for (const [term, tf] of counts) {
       const i = this.index.get(term);
       const w = (1 + Math.log(tf)) * (i === undefined ? this.model.unknownIdf : this.model.idf[i]!);
       const h = fnv1a(term);

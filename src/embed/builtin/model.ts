@@ -41,6 +41,12 @@ export interface FitOptions {
   /** Terms that get a semantic row. Default 20,000. */
   maxProjectionTerms?: number;
   seed?: number;
+  /**
+   * Filled with each sampled text's term counts (`countTerms(terms(text))`),
+   * for a BuiltinEmbedder that embeds the same texts next: it then counts
+   * none of them again (the count is a pure function of the text).
+   */
+  termCounts?: Map<string, Map<string, number>>;
 }
 
 const OVERSAMPLE = 16;
@@ -57,6 +63,7 @@ export function fitModel(texts: readonly string[], options: FitOptions = {}): Bu
 
   // document frequencies
   const docTerms = sample.map((t) => countTerms(terms(t)));
+  if (options.termCounts) sample.forEach((t, i) => options.termCounts!.set(t, docTerms[i]!));
   const df = new Map<string, number>();
   for (const counts of docTerms) for (const term of counts.keys()) df.set(term, (df.get(term) ?? 0) + 1);
   const n = Math.max(1, sample.length);
