@@ -90,10 +90,19 @@ export function summedTop(lists: readonly TermScoreList[], limit: number): { row
   return out;
 }
 
+/**
+ * Sums by rowid, reused from call to call (cleared after each: a search
+ * thread runs one at a time); a fresh 160 KB array a query was GC work.
+ */
+let acc = new Float64Array(0);
+let seen = new Uint8Array(0);
+
 /** The sums in an array indexed by rowid. */
 function denseSums(lists: readonly TermScoreList[], max: number, postings: number): { rows: Float64Array; sums: Float64Array } {
-  const acc = new Float64Array(max + 1);
-  const seen = new Uint8Array(max + 1);
+  if (acc.length <= max) {
+    acc = new Float64Array(Math.max(max + 1, acc.length * 2));
+    seen = new Uint8Array(acc.length);
+  }
   const order = new Float64Array(postings);
   let n = 0;
   for (const { rowids, scores } of lists) {
@@ -108,7 +117,12 @@ function denseSums(lists: readonly TermScoreList[], max: number, postings: numbe
   }
   const rows = order.subarray(0, n);
   const sums = new Float64Array(n);
-  for (let i = 0; i < n; i++) sums[i] = acc[rows[i]!]!;
+  for (let i = 0; i < n; i++) {
+    const r = rows[i]!;
+    sums[i] = acc[r]!;
+    acc[r] = 0;
+    seen[r] = 0;
+  }
   return { rows, sums };
 }
 
