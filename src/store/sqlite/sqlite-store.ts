@@ -12,6 +12,7 @@ import type {
   IndexChange,
   ScoredSection,
   SearchFilters,
+  SectionKey,
   SourceInput,
   SourceRecord,
   Store,
@@ -345,6 +346,18 @@ export class SqliteStore implements Store {
       if (row) rows.push(row);
     }
     return rows.map(toSection);
+  }
+
+  async sectionKeys(ids: readonly string[]): Promise<SectionKey[]> {
+    if (ids.length === 0) return [];
+    const rows = this.statements
+      .prepare('SELECT id, doc_id AS docId, anchor, heading_path AS headingPath FROM sections WHERE id IN (SELECT value FROM json_each(?))')
+      .all(JSON.stringify(ids)) as { id: string; docId: string; anchor: string; headingPath: string }[];
+    const found = new Map(rows.map((r) => [r.id, r]));
+    return ids.flatMap((id) => {
+      const r = found.get(id);
+      return r ? [{ id: r.id, docId: r.docId, anchor: r.anchor, headingPath: JSON.parse(r.headingPath) as string[] }] : [];
+    });
   }
 
   async getDocumentSections(docId: string): Promise<SectionRecord[]> {
