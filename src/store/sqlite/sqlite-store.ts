@@ -33,7 +33,7 @@ import { sourceTaken, toDocument, toEntity, toFloat32, toSection, toSource, type
 import { GENERATION_BUMP, GENERATION_KEY } from './generation.js';
 import { FlatVectorIndex } from '../vector-index.js';
 import { LEXICAL_WEIGHTS } from '../lexical.js';
-import { summedTop, TermScoreCache, type TermScoreList } from './term-scores.js';
+import { summedTop, TermScoreCache, termScoreList, type TermScoreList } from './term-scores.js';
 
 /** WAL pages (4 KiB) between automatic checkpoints. */
 const WAL_CHECKPOINT_PAGES = 10_000;
@@ -443,15 +443,7 @@ export class SqliteStore implements Store {
       // expected: both are written in one transaction) falls back to that query.
       this.syncCaches();
       const score = this.statements.prepare(`SELECT rowid, -bm25(sections_fts, ${heading}, ${context}, ${body}) FROM sections_fts WHERE sections_fts MATCH ?`);
-      const load = (phrase: string): TermScoreList => {
-        const rows = score.raw(true).all(phrase) as [number, number][];
-        const list = { rowids: new Float64Array(rows.length), scores: new Float64Array(rows.length) };
-        rows.forEach(([rowid, s], i) => {
-          list.rowids[i] = rowid;
-          list.scores[i] = s;
-        });
-        return list;
-      };
+      const load = (phrase: string): TermScoreList => termScoreList(score.raw(true).all(phrase) as [number, number][]);
       const kept = summedTop(phrases.map((p) => this.termScores.get(p, load)), limit);
       const byRowid = this.sectionIdsByRowid(kept.map((r) => r.rowid));
       const hits = kept.map((r) => {

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { summedTop, TermScoreCache, type TermScoreList } from './term-scores.js';
+import { summedTop, TermScoreCache, termScoreList, type TermScoreList } from './term-scores.js';
 
 /** A small seeded generator (LCG), so every run scores the same rows. */
 function prng(seed: number): () => number {
@@ -34,10 +34,7 @@ describe('summedTop over single-term FTS5 scores', () => {
     const del = db.prepare('DELETE FROM sections_fts WHERE rowid = ?');
     for (let rowid = 3; rowid <= 600; rowid += 7) del.run(rowid);
     const single = db.prepare('SELECT rowid, -bm25(sections_fts, 4, 1.5, 1) FROM sections_fts WHERE sections_fts MATCH ?').raw(true);
-    load = (p) => {
-      const rows = single.all(p) as [number, number][];
-      return { rowids: Float64Array.from(rows, (x) => x[0]), scores: Float64Array.from(rows, (x) => x[1]) };
-    };
+    load = (p) => termScoreList(single.all(p) as [number, number][]);
     const or = db.prepare('SELECT rowid, -bm25(sections_fts, 4, 1.5, 1) FROM sections_fts WHERE sections_fts MATCH ?').raw(true);
     orQuery = (phrases) => new Map(or.all(phrases.join(' OR ')) as [number, number][]);
   });
@@ -52,6 +49,11 @@ describe('summedTop over single-term FTS5 scores', () => {
       const got = summedTop(phrases.map(load), Number.MAX_SAFE_INTEGER);
       expect(got).toHaveLength(expected.size);
       for (const { rowid, score } of got) expect(Object.is(score, expected.get(rowid)), `row ${rowid} of ${phrases.join(' OR ')}`).toBe(true);
+      // rowids past the dense range take the merge: the same sums
+      const far = phrases.map(load).map((l) => ({ rowids: l.rowids.map((r) => r + 2 ** 40), scores: l.scores }));
+      const merged = new Map(summedTop(far, Number.MAX_SAFE_INTEGER).map((h) => [h.rowid - 2 ** 40, h.score]));
+      expect(merged.size).toBe(expected.size);
+      for (const [rowid, score] of merged) expect(Object.is(score, expected.get(rowid))).toBe(true);
       rows += got.length;
     }
     expect(rows).toBeGreaterThan(5000);
@@ -78,15 +80,13 @@ describe('summedTop over single-term FTS5 scores', () => {
     expect(summedTop([load(phrase('w0'))], 0)).toEqual([]);
   });
 
-  it('sums rowids past the dense range the same way', () => {
-    const lists: TermScoreList[] = [
-      { rowids: Float64Array.of(1, 2 ** 40), scores: Float64Array.of(0.5, 0.25) },
-      { rowids: Float64Array.of(2 ** 40, 7), scores: Float64Array.of(0.125, 2) },
-    ];
+  it('merges lists by rowid whatever order their rows came in, and any rowid', () => {
+    const lists = [termScoreList([[2 ** 40, 0.25], [1, 0.5]]), termScoreList([[7, 2], [2 ** 40, 0.125]])];
+    expect([...lists[0]!.rowids]).toEqual([1, 2 ** 40]);
     expect(summedTop(lists, 2).sort((a, b) => a.rowid - b.rowid)).toEqual([
-      { rowid: 7, score: 2 },
       { rowid: 1, score: 0.5 },
-    ].sort((a, b) => a.rowid - b.rowid));
+      { rowid: 7, score: 2 },
+    ]);
     expect(summedTop(lists, 3).find((h) => h.rowid === 2 ** 40)?.score).toBe(0.375);
   });
 });
