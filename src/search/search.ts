@@ -113,19 +113,22 @@ export async function search(deps: SearchDeps, query: string, options: SearchOpt
   }
   // one hit per section: the best-scoring part of a split section stands for all its parts
   const window = fused.slice(0, Math.max(WINDOW_MIN, (offset + limit) * 3));
-  const sections = new Map((await deps.store.getSections(window.map((c) => c.sectionId))).map((s) => [s.id, s]));
+  // keys (no text) for the window; whole sections only for the hits shown and the best one (for `weak`)
+  const keys = new Map((await deps.store.sectionKeys(window.map((c) => c.sectionId))).map((s) => [s.id, s]));
   const seenSections = new Set<string>();
   const distinct: FusedCandidate[] = [];
   for (const c of window) {
-    const s = sections.get(c.sectionId);
+    const s = keys.get(c.sectionId);
     if (!s) continue; // deleted between retrieval and fetch
     const key = `${s.docId}#${s.anchor}#${s.headingPath.join('\u001f')}`;
     if (seenSections.has(key)) continue;
     seenSections.add(key);
     distinct.push(c);
   }
-  const kept = diversify(distinct, (c) => sections.get(c.sectionId)!.docId, options.diversity ?? DOC_DIVERSITY, offset + limit);
+  const kept = diversify(distinct, (c) => keys.get(c.sectionId)!.docId, options.diversity ?? DOC_DIVERSITY, offset + limit);
   const page = kept.slice(offset, offset + limit);
+  const shown = kept[0] && offset > 0 ? [kept[0], ...page] : page;
+  const sections = new Map((shown.length > 0 ? await deps.store.getSections(shown.map((c) => c.sectionId)) : []).map((s) => [s.id, s]));
 
   const docs = new Map<string, DocumentRecord | undefined>();
   const sources = page.length > 0 ? new Map((await deps.store.sources()).map((x) => [x.id, x])) : new Map<string, SourceRecord>();

@@ -230,6 +230,15 @@ export function storeContract(name: string, makeStore: () => Store | Promise<Sto
         expect(b).toBeDefined();
       });
 
+      it('gets section keys by id in the order asked, skipping unknown ids, as getSections has them', async () => {
+        const w = await write(tlsGuide);
+        const [a, b, c] = sectionIdsOf(w);
+        const keys = await store.sectionKeys([c!, 's_unknown', a!, b!]);
+        expect(keys).toEqual((await store.getSections([c!, a!, b!])).map((s) => ({ id: s.id, docId: s.docId, anchor: s.anchor, headingPath: s.headingPath })));
+        expect(keys[2]!.headingPath.length).toBeGreaterThan(1);
+        expect(await store.sectionKeys([])).toEqual([]);
+      });
+
       it('lists documents by uri with section counts, optionally for one source', async () => {
         await write(tlsGuide);
         await write(errorsRef);

@@ -11,6 +11,9 @@ export interface SearchFilters {
   tags?: string[];
 }
 
+/** A section's id, document, anchor and heading path (see Store.sectionKeys). */
+export type SectionKey = Pick<SectionRecord, 'id' | 'docId' | 'anchor' | 'headingPath'>;
+
 export interface ScoredSection {
   sectionId: string;
   score: number;
@@ -161,6 +164,12 @@ export interface Store {
   deleteDocument(id: string): Promise<boolean>;
 
   getSections(ids: readonly string[]): Promise<SectionRecord[]>;
+  /**
+   * What tells sections apart and groups them by document (no text): for the
+   * candidates a search looks at before it picks the hits it shows. In the
+   * order asked, unknown ids skipped.
+   */
+  sectionKeys(ids: readonly string[]): Promise<SectionKey[]>;
   getDocumentSections(docId: string): Promise<SectionRecord[]>;
   /** uri, anchor and id of every section of a source's documents (first part only), for resolving links. */
   sectionAnchors(sourceId: string): Promise<{ uri: string; anchor: string; id: string }[]>;

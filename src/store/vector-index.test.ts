@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FlatVectorIndex, nativeExactSearch } from './vector-index.js';
+import { exactDot, FlatVectorIndex, nativeExactSearch } from './vector-index.js';
 
 /** Deterministic pseudo-random numbers (mulberry32), so a failure reproduces. */
 function random(seed: number): () => number {
@@ -59,6 +59,16 @@ describe.each([
     const want = bruteForce(data, query, 20);
     expect(got.map((h) => h.rowid)).toEqual(want.map((h) => h.rowid));
     got.forEach((h, i) => expect(h.score).toBeCloseTo(want[i]!.score, 5));
+  });
+
+  it('scores a native hit exactly as exactDot does (the order pgvector hits are put in)', () => {
+    if (!native) return;
+    for (const query of [dense, sparse]) {
+      for (const h of index.search(query, 50)) {
+        const row = data.find((r) => r.rowid === h.rowid)!;
+        expect(Object.is(h.score, exactDot(query, new Float32Array(row.vec.buffer, row.vec.byteOffset, dims)))).toBe(true);
+      }
+    }
   });
 
   it('restricts both scans to the allowed rows', () => {

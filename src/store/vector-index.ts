@@ -158,8 +158,16 @@ export class FlatVectorIndex {
   private rescore(query: Float32Array, rows: Iterable<number>, limit: number): { rowid: number; score: number }[] {
     const dims = this.dimensions;
     const m = this.matrix;
+    // exactDot's sum (non-zero query dimensions in order), without a subarray and a zero test per row and dimension
+    const at: number[] = [];
+    for (let d = 0; d < dims; d++) if (query[d] !== 0) at.push(d);
     const out: { rowid: number; score: number }[] = [];
-    for (const i of rows) out.push({ rowid: this.rowids[i]!, score: exactDot(query, m.subarray(i * dims, (i + 1) * dims)) });
+    for (const i of rows) {
+      const base = i * dims;
+      let dot = 0;
+      for (let j = 0; j < at.length; j++) dot += m[base + at[j]!]! * query[at[j]!]!;
+      out.push({ rowid: this.rowids[i]!, score: dot });
+    }
     return out.sort((a, b) => b.score - a.score || a.rowid - b.rowid).slice(0, limit);
   }
 }

@@ -10,6 +10,7 @@ import type {
   IndexChange,
   ScoredSection,
   SearchFilters,
+  SectionKey,
   SourceInput,
   SourceRecord,
   Store,
@@ -254,6 +255,19 @@ export class PgStore implements Store {
     const rows = await this.db.query<SectionRow>('SELECT * FROM sections WHERE id = ANY($1::text[])', [[...new Set(ids)]]);
     const byId = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) => byId.get(id)).filter((r): r is SectionRow => r !== undefined).map(toSection);
+  }
+
+  async sectionKeys(ids: readonly string[]): Promise<SectionKey[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db.query<{ id: string; doc_id: string; anchor: string; heading_path: string }>(
+      'SELECT id, doc_id, anchor, heading_path FROM sections WHERE id = ANY($1::text[])',
+      [[...new Set(ids)]],
+    );
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return ids.flatMap((id) => {
+      const r = byId.get(id);
+      return r ? [{ id: r.id, docId: r.doc_id, anchor: r.anchor, headingPath: JSON.parse(r.heading_path) as string[] }] : [];
+    });
   }
 
   async getDocumentSections(docId: string): Promise<SectionRecord[]> {

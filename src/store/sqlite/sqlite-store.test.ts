@@ -82,6 +82,55 @@ describe('SqliteStore: the in-memory vector index follows content writes only', 
   });
 });
 
+describe('SqliteStore: lexical search from kept term scores', () => {
+  /** What lexicalSearch answers by definition: FTS5's OR query joined to the sections, best first, ties by section id. */
+  const byFts5 = (path: string, terms: string[], limit: number): { sectionId: string; docId: string; score: number }[] => {
+    const db = new Database(path, { readonly: true });
+    try {
+      return db
+        .prepare(
+          `SELECT s.id AS sectionId, s.doc_id AS docId, -bm25(sections_fts, 4, 1.5, 1) AS score FROM sections_fts JOIN sections s ON s.rowid = sections_fts.rowid
+           WHERE sections_fts MATCH ? ORDER BY score DESC, s.id LIMIT ?`,
+        )
+        .all(terms.map((t) => `"${t}"`).join(' OR '), limit) as { sectionId: string; docId: string; score: number }[];
+    } finally {
+      db.close();
+    }
+  };
+
+  it('answers as FTS5 ranks, ties at the cut broken by id, and follows another connection’s writes', async () => {
+    const path = freshPath();
+    const writer = SqliteStore.open(path);
+    const reader = SqliteStore.open(path);
+    try {
+      // identical sections tie; the limit cuts through them
+      const same = Array.from({ length: 12 }, (_, i) => ({ heading: `Part ${i}`, text: 'rollback the canary release' }));
+      const a = documentWrite({ uri: 'a.md', sections: [...same, { heading: 'Canary', text: 'canary canary health' }, { heading: 'Other', text: 'health checks' }] });
+      await writer.upsertSource({ id: a.document.sourceId, kind: 'fs', location: '/docs/a', createdAt: '2025-01-01T00:00:00.000Z' });
+      await writer.writeDocument(a);
+      const query = ['canary', 'health', 'rollback'];
+      for (const limit of [1, 3, 5, 13, 100]) expect(await reader.lexicalSearch(query, limit)).toEqual(byFts5(path, query, limit));
+      expect(await reader.lexicalSearch(query, 5)).toEqual(await reader.lexicalSearch(query, 5)); // kept scores answer the same
+
+      // a write elsewhere changes every score (row count, mean length, idf): nothing kept may answer
+      const before = await reader.lexicalSearch(query, 100);
+      const b = documentWrite({ uri: 'b.md', sections: [{ heading: 'Health', text: 'health of the canary' }] });
+      await writer.writeDocument(b);
+      const after = await reader.lexicalSearch(query, 100);
+      expect(after).toEqual(byFts5(path, query, 100));
+      expect(after.map((h) => h.sectionId)).toContain(b.sections[0]!.id);
+      expect(after.find((h) => h.sectionId === a.sections[0]!.id)!.score).not.toBe(before.find((h) => h.sectionId === a.sections[0]!.id)!.score);
+
+      expect(await writer.deleteDocument(b.document.id)).toBe(true);
+      expect(await reader.lexicalSearch(query, 100)).toEqual(byFts5(path, query, 100));
+      expect((await reader.lexicalSearch(query, 100)).map((h) => h.sectionId)).not.toContain(b.sections[0]!.id);
+    } finally {
+      await reader.close();
+      await writer.close();
+    }
+  });
+});
+
 describe('SqliteStore: schema and files', () => {
   it('migration 7 names the sources already there after their folders, oldest first, unique', async () => {
     const path = freshPath();

@@ -12,6 +12,7 @@ import type {
   IndexChange,
   ScoredSection,
   SearchFilters,
+  SectionKey,
   SourceInput,
   SourceRecord,
   Store,
@@ -32,6 +33,7 @@ import { sourceTaken, toDocument, toEntity, toFloat32, toSection, toSource, type
 import { GENERATION_BUMP, GENERATION_KEY } from './generation.js';
 import { FlatVectorIndex } from '../vector-index.js';
 import { LEXICAL_WEIGHTS } from '../lexical.js';
+import { summedTop, TermScoreCache, termScoreList, type TermScoreList } from './term-scores.js';
 
 /** WAL pages (4 KiB) between automatic checkpoints. */
 const WAL_CHECKPOINT_PAGES = 10_000;
@@ -41,8 +43,15 @@ const WAL_SIZE_LIMIT = 64 * 1024 * 1024;
 /** Terms whose section counts are kept between searches (cleared when full, and on any write). */
 const TERM_COUNT_CACHE = 50_000;
 
-/** Rows ranked past the limit to see ties at the cut (see lexicalSearch). */
-const LEXICAL_TIE_MARGIN = 32;
+/**
+ * Rows of terms' BM25 scores kept between searches (see term-scores.ts), over
+ * all terms: 16 bytes a row, so at most 16 MiB. The Python docs' 60 dev
+ * queries hold ~150k.
+ */
+const TERM_SCORE_ROWS = 1_000_000;
+
+/** Section ids kept by rowid between searches (cleared when full, and on any write). */
+const SECTION_ID_CACHE = 50_000;
 
 /**
  * The embedded Store: one SQLite file (WAL) holding the graph, the FTS5
@@ -58,6 +67,10 @@ export class SqliteStore implements Store {
   private termCountsVersion = -1;
   private termTable = false;
   private sectionCount = 0;
+  /** Each term's BM25 scores, and the section ids of rowids, valid while the index is at cachedVersion. */
+  private readonly termScores = new TermScoreCache(TERM_SCORE_ROWS);
+  private readonly sectionIds = new Map<number, { id: string; docId: string }>();
+  private cachedVersion = -1;
   private vectorsVersion = -1;
   private writes = 0;
   /** `version`'s last answer, and the data_version and own write count it was read at. */
@@ -335,6 +348,18 @@ export class SqliteStore implements Store {
     return rows.map(toSection);
   }
 
+  async sectionKeys(ids: readonly string[]): Promise<SectionKey[]> {
+    if (ids.length === 0) return [];
+    const rows = this.statements
+      .prepare('SELECT id, doc_id AS docId, anchor, heading_path AS headingPath FROM sections WHERE id IN (SELECT value FROM json_each(?))')
+      .all(JSON.stringify(ids)) as { id: string; docId: string; anchor: string; headingPath: string }[];
+    const found = new Map(rows.map((r) => [r.id, r]));
+    return ids.flatMap((id) => {
+      const r = found.get(id);
+      return r ? [{ id: r.id, docId: r.docId, anchor: r.anchor, headingPath: JSON.parse(r.headingPath) as string[] }] : [];
+    });
+  }
+
   async getDocumentSections(docId: string): Promise<SectionRecord[]> {
     return (this.statements.prepare('SELECT * FROM sections WHERE doc_id = ? ORDER BY seq').all(docId) as SectionRow[]).map(toSection);
   }
@@ -406,29 +431,27 @@ export class SqliteStore implements Store {
   async lexicalSearch(terms: readonly string[], limit: number, filters?: SearchFilters): Promise<ScoredSection[]> {
     const unique = [...new Set(terms)].filter((t) => t !== '');
     if (unique.length === 0 || limit <= 0) return [];
-    const match = unique.map((t) => '"' + t.replace(/"/g, '""') + '"').join(' OR ');
+    const phrases = unique.map((t) => '"' + t.replace(/"/g, '""') + '"');
+    const match = phrases.join(' OR ');
     const { where, params } = filterSql(filters);
     const { heading, context, body } = LEXICAL_WEIGHTS;
     if (!where) {
-      // Rank in the FTS index alone and look up ids for the top rows only: joining every match
-      // to `sections` before sorting costs a B-tree lookup per matching row, most of the query's
-      // time at 100k sections. Rows past the limit show every row tied with the last one kept,
-      // so ties are broken by id exactly as the joined query does; only a tie longer than the
-      // margin falls back to it.
-      const top = this.statements
-        .prepare(`SELECT rowid, -bm25(sections_fts, ${heading}, ${context}, ${body}) AS score FROM sections_fts WHERE sections_fts MATCH ? ORDER BY score DESC LIMIT ?`)
-        .all(match, limit + LEXICAL_TIE_MARGIN) as { rowid: number; score: number }[];
-      const cut = top[Math.min(limit, top.length) - 1]?.score ?? Infinity;
-      if (top.length < limit + LEXICAL_TIE_MARGIN || top[top.length - 1]!.score < cut) {
-        const kept = top.filter((r) => r.score >= cut);
-        const byRowid = this.sectionIdsByRowid(kept.map((r) => r.rowid));
-        const hits = kept.map((r) => {
-          const row = byRowid.get(r.rowid);
-          return { sectionId: row?.id, docId: row?.docId, score: r.score };
-        });
-        if (hits.every((h): h is ScoredSection & { docId: string } => h.sectionId !== undefined)) {
-          return hits.sort((x, y) => y.score - x.score || (x.sectionId < y.sectionId ? -1 : x.sectionId > y.sectionId ? 1 : 0)).slice(0, limit);
-        }
+      // Each term's own BM25 scores (kept between searches), summed in the query's order: FTS5's
+      // scores bit for bit (see term-scores.ts), without FTS5 scoring every matching row again on
+      // every query. Every row scoring at least the limit-th best is kept, so ties at the cut are
+      // broken by id exactly as the joined query below does; a row with no section row (not
+      // expected: both are written in one transaction) falls back to that query.
+      this.syncCaches();
+      const score = this.statements.prepare(`SELECT rowid, -bm25(sections_fts, ${heading}, ${context}, ${body}) FROM sections_fts WHERE sections_fts MATCH ?`);
+      const load = (phrase: string): TermScoreList => termScoreList(score.raw(true).all(phrase) as [number, number][]);
+      const kept = summedTop(phrases.map((p) => this.termScores.get(p, load)), limit);
+      const byRowid = this.sectionIdsByRowid(kept.map((r) => r.rowid));
+      const hits = kept.map((r) => {
+        const row = byRowid.get(r.rowid);
+        return { sectionId: row?.id, docId: row?.docId, score: r.score };
+      });
+      if (hits.every((h): h is ScoredSection & { docId: string } => h.sectionId !== undefined)) {
+        return hits.sort((x, y) => y.score - x.score || (x.sectionId < y.sectionId ? -1 : x.sectionId > y.sectionId ? 1 : 0)).slice(0, limit);
       }
     }
     const sql = `SELECT s.id AS sectionId, s.doc_id AS docId, -bm25(sections_fts, ${heading}, ${context}, ${body}) AS score
@@ -469,14 +492,40 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * Section ids (and documents) of rowids, in one statement: a statement per
-   * row costs ~7 µs of call overhead, a search looks up a few hundred.
+   * Section ids (and documents) of rowids: those not kept from earlier
+   * searches in one statement (a statement per row costs ~7 µs of call
+   * overhead, a search looks up a few hundred; the IN lookup still ~4 µs a
+   * row on the Python docs).
    */
   private sectionIdsByRowid(rowids: readonly number[]): Map<number, { id: string; docId: string }> {
+    this.syncCaches();
+    const out = new Map<number, { id: string; docId: string }>();
+    const missing: number[] = [];
+    for (const r of rowids) {
+      const kept = this.sectionIds.get(r);
+      if (kept) out.set(r, kept);
+      else missing.push(r);
+    }
+    if (missing.length === 0) return out;
     const rows = this.statements
       .prepare('SELECT rowid, id, doc_id AS docId FROM sections WHERE rowid IN (SELECT value FROM json_each(?))')
-      .all(JSON.stringify(rowids)) as { rowid: number; id: string; docId: string }[];
-    return new Map(rows.map((r) => [r.rowid, { id: r.id, docId: r.docId }]));
+      .all(JSON.stringify(missing)) as { rowid: number; id: string; docId: string }[];
+    if (this.sectionIds.size + rows.length > SECTION_ID_CACHE) this.sectionIds.clear();
+    for (const r of rows) {
+      const v = { id: r.id, docId: r.docId };
+      out.set(r.rowid, v);
+      this.sectionIds.set(r.rowid, v);
+    }
+    return out;
+  }
+
+  /** Drops what searches keep between them (term scores, section ids) when the index has changed since. */
+  private syncCaches(): void {
+    const version = this.version();
+    if (version === this.cachedVersion) return;
+    this.termScores.clear();
+    this.sectionIds.clear();
+    this.cachedVersion = version;
   }
 
   /**
