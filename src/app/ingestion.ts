@@ -516,7 +516,11 @@ export class Ingestion {
       // the worker gave up (the index cannot be written): waiting longer would be forever
       const failed = o.failure?.();
       if (failed !== undefined) throw failed;
-      const full = Date.now() - lastFull >= 1_000;
+      // Jobs this process's worker ends are read at once (dirty); a full pass finds those another
+      // process ended. It reads every open job, so its interval grows with them (1 ms a job, at
+      // least 1 s): at every second it was most of the write phase of a 20,000-file run, and the
+      // run's cost grew with the square of its files (docs/benchmarks.md, "1M sections").
+      const full = Date.now() - lastFull >= Math.max(1_000, open.size);
       if (full) lastFull = Date.now();
       const targets = [...open].filter((id) => full || o.dirty.has(current.get(id)!));
       o.dirty.clear();
