@@ -49,7 +49,7 @@ export async function ingestTask(args: { dir: string; index: string }): Promise<
 
 /**
  * Progress on stderr: at each phase change and at most every 15 s, the phase,
- * done / total, sections, elapsed wall and CPU seconds and RSS. A long run
+ * done / total, sections, elapsed wall and CPU seconds, RSS and JS heap. A long run
  * (1M sections) that is stopped still leaves its throughput so far.
  */
 function progressLog(t0: number, c0: NodeJS.CpuUsage): (p: IngestProgress) => void {
@@ -62,9 +62,10 @@ function progressLog(t0: number, c0: NodeJS.CpuUsage): (p: IngestProgress) => vo
     last = now;
     const c = process.cpuUsage(c0);
     const cpu = (c.user + c.system) / 1e6;
-    const rss = process.memoryUsage().rss / 2 ** 20;
+    const mem = process.memoryUsage();
+    const mb = (n: number): string => (n / 2 ** 20).toFixed(0);
     const sections = p.sections === undefined ? '' : ` sections=${p.sections}`;
-    process.stderr.write(`[ingest ${((now - t0) / 1000).toFixed(0)} s, cpu ${cpu.toFixed(0)} s, rss ${rss.toFixed(0)} MiB] ${p.phase} ${p.done}/${p.total}${sections}\n`);
+    process.stderr.write(`[ingest ${((now - t0) / 1000).toFixed(0)} s, cpu ${cpu.toFixed(0)} s, rss ${mb(mem.rss)} MiB, heap ${mb(mem.heapUsed)} MiB] ${p.phase} ${p.done}/${p.total}${sections}\n`);
   };
 }
 
