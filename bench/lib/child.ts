@@ -10,10 +10,10 @@ export interface ChildResult<T> {
 }
 
 /** Runs one benchmark task in a fresh Node process (clean heap, its own peak RSS) and returns its JSON result. */
-export function runTask<T>(task: string, args: object, options: { timeoutMs?: number } = {}): Promise<ChildResult<T>> {
+export function runTask<T>(task: string, args: object, options: { timeoutMs?: number; nodeArgs?: string[] } = {}): Promise<ChildResult<T>> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', WORKER, task, JSON.stringify(args)], {
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', WORKER, task, JSON.stringify(args)], {
       stdio: ['ignore', 'pipe', 'inherit'],
       timeout: options.timeoutMs ?? 15 * 60_000,
     });
