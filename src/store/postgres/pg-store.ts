@@ -552,6 +552,7 @@ export class PgStore implements Store {
       this.vectorReloads++;
       return { index, generation: now.generation };
     });
+    if (this.vectors !== loaded.index) this.vectors?.dispose();
     this.vectors = loaded.index;
     this.vectorsGeneration = loaded.generation;
     return loaded.index;
@@ -684,6 +685,7 @@ export class PgStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.vectors?.dispose();
     this.vectors = undefined;
     await this.listener?.close();
     await this.refreshing?.catch(() => undefined);

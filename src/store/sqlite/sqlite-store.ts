@@ -513,6 +513,8 @@ export class SqliteStore implements Store {
     const index = new FlatVectorIndex(embedder.dimensions);
     index.load(this.statements.prepare('SELECT section_rowid AS rowid, vec FROM section_vectors').iterate() as Iterable<{ rowid: number; vec: Uint8Array }>, count);
     this.vectorReloads++;
+    index.adoptGraph(this.vectors); // above the approximate threshold: the HNSW graph is updated, not rebuilt
+    this.vectors?.dispose();
     this.vectors = index;
     this.vectorsVersion = version;
     return index;
@@ -651,6 +653,7 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.vectors?.dispose();
     this.vectors = undefined;
     this.marker?.clear();
     this.db.close();
