@@ -114,12 +114,21 @@ for (const size of values.sizes.split(',').map(Number)) {
   console.log(`\n## ${n.toLocaleString('en')} rows (load ${fmt(loadMs / 1000, 1)} s)`);
   console.log(`exact (native scan + re-score), top 100: CPU p50 ${fmt(ex.p50)} ms, p95 ${fmt(ex.p95)} ms, RSS ${fmt(rss0, 0)} MiB`);
   const deadline = performance.now() + Number(values['max-build-s']) * 1000;
-  while (!index.approximate && performance.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  let shown = performance.now();
+  while (!index.approximate && performance.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    if (performance.now() - shown > 60_000) {
+      shown = performance.now();
+      const u = process.cpuUsage(cpu0);
+      console.error(`build: ${index.graphProgress?.done} of ${n} rows, ${fmt((shown - t0) / 1000, 0)} s wall, ${fmt((u.user + u.system) / 1e6, 0)} s CPU, RSS ${fmt(rssMiB(), 0)} MiB`);
+    }
+  }
   const buildMs = performance.now() - t0;
   const c = process.cpuUsage(cpu0);
   const rss1 = rssMiB();
   if (!index.approximate) {
-    console.log(`HNSW build stopped unfinished after ${fmt(buildMs / 1000, 1)} s wall, ${fmt((c.user + c.system) / 1e6, 1)} s CPU (RSS +${fmt(rss1 - rss0, 0)} MiB)`);
+    const p = index.graphProgress;
+    console.log(`HNSW build (M=${params.connectivity}, ef_add=${params.expansionAdd}, ${params.quantization}) stopped unfinished after ${fmt(buildMs / 1000, 1)} s wall, ${fmt((c.user + c.system) / 1e6, 1)} s CPU, ${p?.done ?? 0} of ${p?.of ?? n} rows in the graph (RSS +${fmt(rss1 - rss0, 0)} MiB)`);
     index.dispose();
     continue;
   }

@@ -193,6 +193,35 @@ describe('FlatVectorIndex above the approximate threshold (usearch HNSW, re-scor
     for (const q of queries(20, next)) expect(index.search(q, 10).map((h) => h.rowid)).toEqual(bruteForce(rest, q, 10).map((h) => h.rowid));
   });
 
+  it('hands its graph to the index that replaces it (a store reloading after a write), brought up to the new rows', async () => {
+    const next = random(15);
+    const before = mixed(6000, next);
+    const old = new FlatVectorIndex(dims, { approximateFrom: 5000 });
+    old.load(before, before.length);
+    await ready(old);
+    const dropped = new Set(before.filter((_, i) => i % 11 === 0).map((r) => r.rowid));
+    const changed = before.filter((_, i) => i % 17 === 0 && i % 11 !== 0).map((r, k) => ({ rowid: r.rowid, vec: mixed(1, random(2000 + k))[0]!.vec }));
+    const added = mixed(200, next, 2_000_001);
+    const changedIds = new Set(changed.map((r) => r.rowid));
+    const after = [...before.filter((r) => !dropped.has(r.rowid) && !changedIds.has(r.rowid)), ...changed, ...added].sort((a, b) => a.rowid - b.rowid);
+    const fresh = new FlatVectorIndex(dims, { approximateFrom: 5000 });
+    fresh.load(after, after.length);
+    expect(fresh.approximate).toBe(false);
+    fresh.adoptGraph(old);
+    expect(fresh.approximate).toBe(true); // at once: the graph was ready, and is updated, not rebuilt
+    expect(old.approximate).toBe(false);
+    for (const r of [...changed.slice(0, 20), ...added.slice(0, 20)]) {
+      const top = fresh.search(new Float32Array(r.vec.buffer), 10);
+      expect(top[0]!.rowid).toBe(r.rowid);
+      expect(top.some((h) => dropped.has(h.rowid))).toBe(false);
+    }
+    expect(agreeing(fresh, after, queries(200, next))).toBeGreaterThanOrEqual(196);
+    // the old index, without its graph, still answers exactly
+    const q = queries(1, next)[0]!;
+    expect(old.search(q, 10).map((h) => h.rowid)).toEqual(bruteForce(before, q, 10).map((h) => h.rowid));
+    fresh.dispose();
+  });
+
   it('keeps filtered queries exact', async () => {
     const next = random(13);
     const data = mixed(6000, next);

@@ -49,6 +49,11 @@ export class FlatVectorIndex {
     return this.graph?.ready === true;
   }
 
+  /** Rows the graph holds and rows it will hold when built; undefined without a graph. */
+  get graphProgress(): { done: number; of: number } | undefined {
+    return this.graph ? { done: this.graph.size, of: this.count } : undefined;
+  }
+
   /** Stops a graph build in progress and frees the graph: call when this index is replaced. Idempotent. */
   dispose(): void {
     this.graph?.dispose();
@@ -340,7 +345,7 @@ export interface GraphParams {
 }
 
 /** Chosen from the measurements in docs/benchmarks.md (recall@10 and @100 against exact search). */
-export const DEFAULT_GRAPH: GraphParams = { connectivity: 16, expansionAdd: 128, expansionSearch: 64, quantization: 'f32', candidateFactor: 4, minCandidates: 400, buildSliceMs: 20 };
+export const DEFAULT_GRAPH: GraphParams = { connectivity: 16, expansionAdd: 128, expansionSearch: 64, quantization: 'i8', candidateFactor: 4, minCandidates: 400, buildSliceMs: 20 };
 
 /**
  * usearch's HNSW index over an exact index's rows (inner product on float32,
@@ -377,6 +382,10 @@ class ApproximateGraph {
     });
     this.pending = rowids;
     this.schedule();
+  }
+
+  get size(): number {
+    return this.index.size();
   }
 
   get ready(): boolean {
