@@ -186,6 +186,13 @@ describe('FlatVectorIndex above the approximate threshold (usearch HNSW, re-scor
       expect(top.some((h) => gone.has(h.rowid))).toBe(false);
     }
     expect(agreeing(index, after, queries(200, next))).toBeGreaterThanOrEqual(196);
+    // a large change goes into the graph in the background: exact until it is in
+    const many = mixed(1500, next, 3_000_001);
+    index.apply(many.map((r) => r.rowid), many);
+    expect(index.approximate).toBe(false);
+    await ready(index);
+    for (const r of many.slice(0, 20)) expect(index.search(new Float32Array(r.vec.buffer), 1)[0]!.rowid).toBe(r.rowid);
+    index.apply(many.map((r) => r.rowid), []);
     // below the threshold again: the graph is dropped, answers are exact
     index.apply(after.slice(0, 2000).map((r) => r.rowid), []);
     expect(index.approximate).toBe(false);
@@ -208,8 +215,12 @@ describe('FlatVectorIndex above the approximate threshold (usearch HNSW, re-scor
     fresh.load(after, after.length);
     expect(fresh.approximate).toBe(false);
     fresh.adoptGraph(old);
-    expect(fresh.approximate).toBe(true); // at once: the graph was ready, and is updated, not rebuilt
+    // taken over, not rebuilt: it already holds every unchanged row; the changed and new ones go in in the background
+    const kept = after.length - changed.length - added.length;
+    expect(fresh.graphProgress).toEqual({ done: kept, of: after.length });
     expect(old.approximate).toBe(false);
+    await ready(fresh);
+    expect(fresh.graphProgress).toEqual({ done: after.length, of: after.length });
     for (const r of [...changed.slice(0, 20), ...added.slice(0, 20)]) {
       const top = fresh.search(new Float32Array(r.vec.buffer), 10);
       expect(top[0]!.rowid).toBe(r.rowid);

@@ -88,7 +88,8 @@ export class FlatVectorIndex {
    * one anew: a store that reloads its rows after a write (SQLite) keeps its
    * graph. The graph leaves `previous`, which stays exact; without a graph
    * there, or of other dimensions, nothing happens. Costs a comparison of
-   * every row's bytes (~0.3 s at 1M rows) and an insertion per changed row.
+   * every row's bytes; the changed rows are inserted in the background, as a
+   * build is (queries are exact until they are in).
    */
   adoptGraph(previous: FlatVectorIndex | undefined): void {
     const graph = previous?.graph;
@@ -109,7 +110,7 @@ export class FlatVectorIndex {
     this.graph = graph;
     graph.vectorAt = (slot) => this.matrix.subarray(slot * dims, (slot + 1) * dims);
     for (let slot = 0; slot < this.count; slot++) graph.slotOf.set(this.rowids[slot]!, slot);
-    for (const slot of changed) graph.add(this.rowids[slot]!, this.matrix.subarray(slot * dims, (slot + 1) * dims));
+    graph.addLater(Float64Array.from(changed, (slot) => this.rowids[slot]!));
   }
 
   /** Starts the graph when the index has reached the threshold, drops it when it has fallen below. */
@@ -150,15 +151,19 @@ export class FlatVectorIndex {
         this.count--;
       }
     }
-    for (const row of rows) {
+    // a few rows go into the graph at once; a large change in the background, as a build (exact until then)
+    const later = graph && rows.length > APPLY_AT_ONCE ? new Float64Array(rows.length) : undefined;
+    rows.forEach((row, k) => {
       if (this.count >= this.rowids.length) this.grow(this.count * 2 + 1);
       const vec = new Float32Array(row.vec.buffer, row.vec.byteOffset, dims);
       this.matrix.set(vec, this.count * dims);
       this.rowids[this.count] = row.rowid;
       graph?.slotOf.set(row.rowid, this.count);
-      graph?.add(row.rowid, vec);
+      if (later) later[k] = row.rowid;
+      else graph?.add(row.rowid, this.matrix.subarray(this.count * dims, (this.count + 1) * dims));
       this.count++;
-    }
+    });
+    if (later) graph!.addLater(later);
     this.syncGraph();
   }
 
@@ -270,6 +275,9 @@ export function exactDot(query: Float32Array, vec: Float32Array): number {
   for (let d = 0; d < query.length; d++) if (query[d] !== 0) dot += vec[d]! * query[d]!;
   return dot;
 }
+
+/** Changed rows `apply` inserts into the graph at once (~0.3–1 ms each); more are inserted in the background. */
+const APPLY_AT_ONCE = 1_000;
 
 /** Rows a native scan returns beyond the limit, so single-precision near-ties at the cut are settled in double precision. */
 const NATIVE_MARGIN = 16;
@@ -408,6 +416,19 @@ class ApproximateGraph {
     }
     if (this.next >= pending.length) this.pending = undefined;
     else this.schedule();
+  }
+
+  /** Adds rows (held in slotOf) in the background, a slice at a time; not ready until they are in. */
+  addLater(rowids: Float64Array): void {
+    if (this.disposed || rowids.length === 0) return;
+    const rest = this.pending ? this.pending.subarray(this.next) : new Float64Array(0);
+    const all = new Float64Array(rest.length + rowids.length);
+    all.set(rest);
+    all.set(rowids, rest.length);
+    this.pending = all;
+    this.next = 0;
+    if (this.timer) clearTimeout(this.timer);
+    this.schedule();
   }
 
   /** Adds a row (replacing it if held). */

@@ -549,6 +549,7 @@ export class PgStore implements Store {
         after = page[page.length - 1]!.rowid;
       }
       index.load(rows, rows.length);
+      index.adoptGraph(current); // above the approximate threshold: the HNSW graph is updated, not rebuilt (same dimensions)
       this.vectorReloads++;
       return { index, generation: now.generation };
     });
