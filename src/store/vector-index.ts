@@ -20,6 +20,14 @@ import type * as Usearch from 'usearch';
  * precision and ordered as the scan below orders them (ties by rowid), so
  * the two agree on the result. A filtered query (`allow`) and a machine without the native build
  * use the scan below.
+ *
+ * From `approximateFrom` rows on (APPROXIMATE_FROM, 200,000), an exact scan
+ * costs more than the budget allows (83 ms CPU per query at 1M rows), and the
+ * index also keeps usearch's HNSW graph over the same rows (ApproximateGraph).
+ * Once it is built, an unfiltered query takes max(4 × limit, 400) candidates
+ * from it and re-scores them here as above, so the result is exact search's
+ * whenever its top `limit` were among the candidates (recall@10 0.98 and
+ * recall@100 0.99 measured on the builtin embedder's vectors at 100k rows).
  */
 export class FlatVectorIndex {
   private matrix = new Float32Array(0);
@@ -356,12 +364,13 @@ export interface GraphParams {
 export const DEFAULT_GRAPH: GraphParams = { connectivity: 16, expansionAdd: 128, expansionSearch: 64, quantization: 'i8', candidateFactor: 4, minCandidates: 400, buildSliceMs: 20 };
 
 /**
- * usearch's HNSW index over an exact index's rows (inner product on float32,
- * keys are rowids), built in the background a chunk at a time so a load does
- * not stall the process (queries stay exact until it is ready); a timer that
- * is unref'd, so a CLI command that searches once does not wait for it.
- * Rows removed or added while it builds are applied to it at once; the build
- * skips rows no longer held.
+ * usearch's HNSW index over an exact index's rows (inner product, keys are
+ * rowids, its own copy of the vectors in int8 by default: it only proposes
+ * candidates, the float32 matrix orders them), built in the background a
+ * slice at a time so a load does not stall the process (queries stay exact
+ * until it is ready), on a timer that is unref'd, so a CLI command that
+ * searches once does not wait for it. Rows removed or added while it builds
+ * are applied to it at once; the build skips rows no longer held.
  */
 class ApproximateGraph {
   readonly slotOf = new Map<number, number>();
