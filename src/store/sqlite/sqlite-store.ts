@@ -65,6 +65,15 @@ export class SqliteStore implements Store {
   private generationAt = { dataVersion: -1, writes: -1 };
   /** Times the in-memory vector index was (re)loaded: a figure for tests and benchmarks. */
   vectorReloads = 0;
+  /**
+   * The in-memory index's HNSW graph (above its threshold): whether unfiltered
+   * vector searches go through it now, and the rows it holds of the rows
+   * loaded; undefined without one. A figure for tests and benchmarks.
+   */
+  get vectorGraph(): { approximate: boolean; done: number; of: number } | undefined {
+    const progress = this.vectors?.graphProgress;
+    return progress && { approximate: this.vectors!.approximate, ...progress };
+  }
   private closed = false;
   private readonly graph: GraphWriter;
   private readonly marker: OpenMarker | undefined;
