@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exactDot, FlatVectorIndex, nativeExactSearch } from './vector-index.js';
+import { APPROXIMATE_FROM, exactDot, FlatVectorIndex, nativeExactSearch } from './vector-index.js';
 
 /** Deterministic pseudo-random numbers (mulberry32), so a failure reproduces. */
 function random(seed: number): () => number {
@@ -114,6 +114,175 @@ describe.each([
       const q = Float32Array.from({ length: dims }, () => next() - 0.5);
       expect(index.search(q, 10).map((h) => h.rowid)).toEqual(bruteForce(after, q, 10).map((h) => h.rowid));
       expect(index.search(q, 10)).toEqual(fresh.search(q, 10));
+    }
+  });
+});
+
+describe('FlatVectorIndex above the approximate threshold (usearch HNSW, re-scored exactly)', () => {
+  const dims = 64;
+
+  /** 40 fixed topics: the dense rows gather around them, as documents' embeddings do. */
+  const topicSource = random(99);
+  const topics = Array.from({ length: 40 }, () => Float32Array.from({ length: dims }, () => topicSource() - 0.5));
+
+  /**
+   * Half dense rows (a topic plus as much noise again), half sparse (8 of 64
+   * dimensions set, as the builtin embedder's query vectors are mostly
+   * zeros), unit length.
+   */
+  function mixed(n: number, next: () => number, rowidFrom = 1): { rowid: number; vec: Uint8Array }[] {
+    return Array.from({ length: n }, (_, i) => {
+      const v = new Float32Array(dims);
+      if (i % 2 === 0) {
+        const topic = topics[Math.floor(next() * topics.length)]!;
+        for (let d = 0; d < dims; d++) v[d] = topic[d]! + next() - 0.5;
+      } else for (let k = 0; k < 8; k++) v[Math.floor(next() * dims)] = next() - 0.3;
+      let norm = 0;
+      for (const x of v) norm += x * x;
+      for (let d = 0; d < dims; d++) v[d] = v[d]! / Math.sqrt(norm || 1);
+      return { rowid: rowidFrom + i * 2, vec: new Uint8Array(v.buffer) };
+    });
+  }
+
+  function queries(n: number, next: () => number): Float32Array[] {
+    return mixed(n, next, 0).map((r) => new Float32Array(r.vec.buffer));
+  }
+
+  async function ready(index: FlatVectorIndex): Promise<void> {
+    for (let i = 0; i < 600 && !index.approximate; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(index.approximate).toBe(true);
+  }
+
+  /** How many queries get exactly the brute-force top 10 (ids and order). */
+  function agreeing(index: FlatVectorIndex, data: { rowid: number; vec: Uint8Array }[], qs: Float32Array[]): number {
+    return qs.filter((q) => index.search(q, 10).map((h) => h.rowid).join() === bruteForce(data, q, 10).map((h) => h.rowid).join()).length;
+  }
+
+  it('answers unfiltered queries through the graph, with the exact top 10 for at least 98% of queries', async () => {
+    const next = random(11);
+    const data = mixed(6000, next);
+    const index = new FlatVectorIndex(dims, { approximateFrom: 5000 });
+    index.load(data, data.length);
+    expect(index.approximate).toBe(false); // built in the background: exact until then
+    await ready(index);
+    const qs = queries(200, next);
+    expect(agreeing(index, data, qs)).toBeGreaterThanOrEqual(196);
+    // scores are the exact scores (re-scored in double precision), not the graph's
+    const q = qs[0]!;
+    const got = index.search(q, 10);
+    bruteForce(data, q, 10).forEach((h, i) => expect(got[i]!.score).toBeCloseTo(h.score, 6));
+    index.dispose();
+    expect(index.approximate).toBe(false);
+  });
+
+  it('follows incremental changes: dropped rows are gone, replaced and added rows are found', async () => {
+    const next = random(12);
+    const before = mixed(6000, next);
+    const index = new FlatVectorIndex(dims, { approximateFrom: 5000 });
+    index.load(before, before.length);
+    await ready(index);
+    const dropped = before.filter((_, i) => i % 9 === 0).map((r) => r.rowid);
+    const replaced = before.filter((_, i) => i % 13 === 0 && i % 9 !== 0).map((r, k) => ({ rowid: r.rowid, vec: mixed(1, random(1000 + k))[0]!.vec }));
+    const added = mixed(300, next, 1_000_001);
+    index.apply([...dropped, ...replaced.map((r) => r.rowid), ...added.map((r) => r.rowid)], [...replaced, ...added]);
+    const after = [...before.filter((r) => !dropped.includes(r.rowid) && !replaced.some((x) => x.rowid === r.rowid)), ...replaced, ...added];
+    expect(index.size).toBe(after.length);
+    expect(index.approximate).toBe(true);
+    const gone = new Set(dropped);
+    for (const r of [...replaced.slice(0, 20), ...added.slice(0, 20)]) {
+      const q = new Float32Array(r.vec.buffer);
+      const top = index.search(q, 10);
+      expect(top[0]!.rowid).toBe(r.rowid); // a row's own vector finds it first
+      expect(top.some((h) => gone.has(h.rowid))).toBe(false);
+    }
+    expect(agreeing(index, after, queries(200, next))).toBeGreaterThanOrEqual(196);
+    // a large change goes into the graph in the background: exact until it is in
+    const many = mixed(1500, next, 3_000_001);
+    index.apply(many.map((r) => r.rowid), many);
+    expect(index.approximate).toBe(false);
+    await ready(index);
+    for (const r of many.slice(0, 20)) expect(index.search(new Float32Array(r.vec.buffer), 1)[0]!.rowid).toBe(r.rowid);
+    index.apply(many.map((r) => r.rowid), []);
+    // below the threshold again: the graph is dropped, answers are exact
+    index.apply(after.slice(0, 2000).map((r) => r.rowid), []);
+    expect(index.approximate).toBe(false);
+    const rest = after.slice(2000);
+    for (const q of queries(20, next)) expect(index.search(q, 10).map((h) => h.rowid)).toEqual(bruteForce(rest, q, 10).map((h) => h.rowid));
+  });
+
+  it('hands its graph to the index that replaces it (a store reloading after a write), brought up to the new rows', async () => {
+    const next = random(15);
+    const before = mixed(6000, next);
+    const old = new FlatVectorIndex(dims, { approximateFrom: 5000 });
+    old.load(before, before.length);
+    await ready(old);
+    const dropped = new Set(before.filter((_, i) => i % 11 === 0).map((r) => r.rowid));
+    const changed = before.filter((_, i) => i % 17 === 0 && i % 11 !== 0).map((r, k) => ({ rowid: r.rowid, vec: mixed(1, random(2000 + k))[0]!.vec }));
+    const added = mixed(200, next, 2_000_001);
+    const changedIds = new Set(changed.map((r) => r.rowid));
+    const after = [...before.filter((r) => !dropped.has(r.rowid) && !changedIds.has(r.rowid)), ...changed, ...added].sort((a, b) => a.rowid - b.rowid);
+    const fresh = new FlatVectorIndex(dims, { approximateFrom: 5000 });
+    fresh.load(after, after.length);
+    expect(fresh.approximate).toBe(false);
+    fresh.adoptGraph(old);
+    // taken over, not rebuilt: it already holds every unchanged row; the changed and new ones go in in the background
+    const kept = after.length - changed.length - added.length;
+    expect(fresh.graphProgress).toEqual({ done: kept, of: after.length });
+    expect(old.approximate).toBe(false);
+    await ready(fresh);
+    expect(fresh.graphProgress).toEqual({ done: after.length, of: after.length });
+    for (const r of [...changed.slice(0, 20), ...added.slice(0, 20)]) {
+      const top = fresh.search(new Float32Array(r.vec.buffer), 10);
+      expect(top[0]!.rowid).toBe(r.rowid);
+      expect(top.some((h) => dropped.has(h.rowid))).toBe(false);
+    }
+    expect(agreeing(fresh, after, queries(200, next))).toBeGreaterThanOrEqual(196);
+    // the old index, without its graph, still answers exactly
+    const q = queries(1, next)[0]!;
+    expect(old.search(q, 10).map((h) => h.rowid)).toEqual(bruteForce(before, q, 10).map((h) => h.rowid));
+    fresh.dispose();
+  });
+
+  it('keeps filtered queries exact', async () => {
+    const next = random(13);
+    const data = mixed(6000, next);
+    const index = new FlatVectorIndex(dims, { approximateFrom: 5000 });
+    index.load(data, data.length);
+    await ready(index);
+    const allow = new Set(data.filter((_, i) => i % 3 === 0).map((r) => r.rowid));
+    for (const q of queries(50, next)) expect(index.search(q, 10, allow).map((h) => h.rowid)).toEqual(bruteForce(data, q, 10, allow).map((h) => h.rowid));
+    index.dispose();
+  });
+
+  it('stays exact below the threshold, when told never, and with the JS scan; starts the graph when a change crosses it', async () => {
+    const next = random(14);
+    const data = mixed(1200, next);
+    const below = new FlatVectorIndex(dims, { approximateFrom: 1201 });
+    below.load(data, data.length);
+    const off = new FlatVectorIndex(dims, { approximateFrom: Infinity });
+    off.load(data, data.length);
+    const js = new FlatVectorIndex(dims, { approximateFrom: 0, native: false });
+    js.load(data, data.length);
+    await new Promise((r) => setTimeout(r, 300));
+    for (const index of [below, off, js]) expect(index.approximate).toBe(false);
+    below.apply([], mixed(1, next, 5_000_001));
+    await ready(below);
+    below.dispose();
+  });
+
+  it('takes its threshold from DOCGRAPH_ANN_MIN_ROWS when not given', () => {
+    const was = process.env.DOCGRAPH_ANN_MIN_ROWS;
+    try {
+      process.env.DOCGRAPH_ANN_MIN_ROWS = '1234';
+      expect(new FlatVectorIndex(dims).approximateFrom).toBe(1234);
+      process.env.DOCGRAPH_ANN_MIN_ROWS = 'off';
+      expect(new FlatVectorIndex(dims).approximateFrom).toBe(Infinity);
+      delete process.env.DOCGRAPH_ANN_MIN_ROWS;
+      expect(new FlatVectorIndex(dims).approximateFrom).toBe(APPROXIMATE_FROM);
+      expect(new FlatVectorIndex(dims, { approximateFrom: 7 }).approximateFrom).toBe(7);
+    } finally {
+      if (was === undefined) delete process.env.DOCGRAPH_ANN_MIN_ROWS;
+      else process.env.DOCGRAPH_ANN_MIN_ROWS = was;
     }
   });
 });

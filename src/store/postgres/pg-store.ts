@@ -563,9 +563,11 @@ export class PgStore implements Store {
         after = page[page.length - 1]!.rowid;
       }
       index.load(rows, rows.length);
+      index.adoptGraph(current); // above the approximate threshold: the HNSW graph is updated, not rebuilt (same dimensions)
       this.vectorReloads++;
       return { index, generation: now.generation };
     });
+    if (this.vectors !== loaded.index) this.vectors?.dispose();
     this.vectors = loaded.index;
     this.vectorsGeneration = loaded.generation;
     return loaded.index;
@@ -698,6 +700,7 @@ export class PgStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.vectors?.dispose();
     this.vectors = undefined;
     await this.listener?.close();
     await this.refreshing?.catch(() => undefined);

@@ -131,6 +131,59 @@ describe('SqliteStore: lexical search from kept term scores', () => {
   });
 });
 
+describe('SqliteStore: above the approximate threshold (DOCGRAPH_ANN_MIN_ROWS)', () => {
+  it('answers through the HNSW graph once built, and keeps the graph through the reload after a write', async () => {
+    const was = process.env.DOCGRAPH_ANN_MIN_ROWS;
+    process.env.DOCGRAPH_ANN_MIN_ROWS = '100';
+    const path = freshPath();
+    const store = SqliteStore.open(path);
+    try {
+      let seed = 5;
+      const next = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) - 0.5;
+      const vector = () => {
+        const v = Array.from({ length: 16 }, next);
+        const n = Math.hypot(...v);
+        return v.map((x) => x / n);
+      };
+      await store.setEmbedder({ id: 'e1', provider: 'test', model: 'm', dimensions: 16 });
+      const all = new Map<string, number[]>();
+      for (let d = 0; d < 4; d++) {
+        const doc = documentWrite({ uri: `d${d}.md`, sections: Array.from({ length: 40 }, (_, i) => ({ heading: `S${i}`, text: `s${i}`, vector: vector() })) });
+        if (d === 0) await store.upsertSource({ id: doc.document.sourceId, kind: 'fs', location: '/docs', createdAt: '2025-01-01T00:00:00.000Z' });
+        await store.writeDocument(doc);
+        doc.sections.forEach((s) => all.set(s.id, [...doc.vectors.get(s.id)!]));
+      }
+      const exact = (q: number[], k: number) =>
+        [...all].map(([id, v]) => ({ id, score: v.reduce((a, x, i) => a + x * q[i]!, 0) })).sort((a, b) => b.score - a.score).slice(0, k).map((h) => h.id);
+      const search = async (q: number[], k: number) => (await store.vectorSearch(Float32Array.from(q), k)).map((h) => h.sectionId);
+      const ready = async () => {
+        for (let i = 0; i < 500 && !store.vectorGraph?.approximate; i++) await new Promise((r) => setTimeout(r, 10));
+        expect(store.vectorGraph).toEqual({ approximate: true, done: all.size, of: all.size });
+      };
+      const q = vector();
+      expect(await search(q, 10)).toEqual(exact(q, 10)); // exact while the graph builds
+      await ready();
+      expect(await search(q, 10)).toEqual(exact(q, 10)); // 160 rows, 400 candidates asked: every row is re-scored
+      // a write: the store reloads its rows, the new index takes the graph over and adds the new rows
+      const added = documentWrite({ uri: 'new.md', sections: [{ heading: 'N', text: 'n', vector: vector() }] });
+      await store.writeDocument(added);
+      const own = [...added.vectors.get(added.sections[0]!.id)!];
+      all.set(added.sections[0]!.id, own);
+      expect((await search(own, 1))[0]).toBe(added.sections[0]!.id); // exact until the new row is in the graph
+      // taken over, not rebuilt: right after the reload the graph holds every earlier row already
+      expect(store.vectorGraph).toEqual({ approximate: false, done: all.size - 1, of: all.size });
+      expect(store.vectorReloads).toBe(2);
+      await ready();
+      expect((await search(own, 1))[0]).toBe(added.sections[0]!.id);
+      expect(await search(q, 10)).toEqual(exact(q, 10));
+    } finally {
+      if (was === undefined) delete process.env.DOCGRAPH_ANN_MIN_ROWS;
+      else process.env.DOCGRAPH_ANN_MIN_ROWS = was;
+      await store.close();
+    }
+  });
+});
+
 describe('SqliteStore: schema and files', () => {
   it('migration 7 names the sources already there after their folders, oldest first, unique', async () => {
     const path = freshPath();

@@ -78,6 +78,15 @@ export class SqliteStore implements Store {
   private generationAt = { dataVersion: -1, writes: -1 };
   /** Times the in-memory vector index was (re)loaded: a figure for tests and benchmarks. */
   vectorReloads = 0;
+  /**
+   * The in-memory index's HNSW graph (above its threshold): whether unfiltered
+   * vector searches go through it now, and the rows it holds of the rows
+   * loaded; undefined without one. A figure for tests and benchmarks.
+   */
+  get vectorGraph(): { approximate: boolean; done: number; of: number } | undefined {
+    const progress = this.vectors?.graphProgress;
+    return progress && { approximate: this.vectors!.approximate, ...progress };
+  }
   private closed = false;
   private readonly graph: GraphWriter;
   private readonly marker: OpenMarker | undefined;
@@ -562,6 +571,8 @@ export class SqliteStore implements Store {
     const index = new FlatVectorIndex(embedder.dimensions);
     index.load(this.statements.prepare('SELECT section_rowid AS rowid, vec FROM section_vectors').iterate() as Iterable<{ rowid: number; vec: Uint8Array }>, count);
     this.vectorReloads++;
+    index.adoptGraph(this.vectors); // above the approximate threshold: the HNSW graph is updated, not rebuilt
+    this.vectors?.dispose();
     this.vectors = index;
     this.vectorsVersion = version;
     return index;
@@ -700,6 +711,7 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.vectors?.dispose();
     this.vectors = undefined;
     this.marker?.clear();
     this.db.close();
