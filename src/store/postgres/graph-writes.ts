@@ -10,6 +10,7 @@
  */
 import { factChangesEntity, mergeFacts } from '../../domain/entity-facts.js';
 import { aliasKeys } from '../../domain/names.js';
+import { toEntity, type EntityRow } from '../rows.js';
 import type { EdgeRecord, EntityRecord, NameMention } from '../../domain/types.js';
 import type { Queryable } from './database.js';
 
@@ -52,13 +53,13 @@ export async function writeGraph(c: Queryable, docId: string, entities: readonly
     const stored = new Map(
       kept.length === 0
         ? []
-        : (await c.query<{ id: string; aliases: string; attributes: string }>('SELECT id, aliases, attributes FROM entities WHERE id = ANY($1::text[])', [kept])).rows.map((r) => [r.id, r]),
+        : (await c.query<EntityRow>('SELECT * FROM entities WHERE id = ANY($1::text[])', [kept])).rows.map((r) => [r.id, toEntity(r)]),
     );
     const aliasRows: [string, string][] = [];
     ids.forEach((id, i) => {
       if (!created.has(id)) {
         const row = stored.get(id);
-        if (existing.has(id) || !row || factChangesEntity({ aliases: JSON.parse(row.aliases) as string[], attributes: JSON.parse(row.attributes) as Record<string, unknown> }, own[i]!)) existing.add(id);
+        if (existing.has(id) || !row || factChangesEntity(row, own[i]!)) existing.add(id);
         return;
       }
       const e = first.get(id)!;

@@ -14,13 +14,8 @@
 import type { StatementCache } from './statements.js';
 import { factChangesEntity, mergeFacts } from '../../domain/entity-facts.js';
 import { aliasKeys } from '../../domain/names.js';
+import { toEntity, type EntityRow } from '../rows.js';
 import type { EdgeRecord, EntityRecord, NameMention } from '../../domain/types.js';
-
-/** An entity's merged aliases and attributes as stored (JSON). */
-interface StoredEntity {
-  aliases: string;
-  attributes: string;
-}
 
 interface FactRow {
   defines: number;
@@ -45,7 +40,7 @@ export class GraphWriter {
       `INSERT INTO entity_facts (entity_id, doc_id, defines, aliases, attributes) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT(entity_id, doc_id) DO UPDATE SET defines = excluded.defines, aliases = excluded.aliases, attributes = excluded.attributes`,
     );
-    const current = this.statements.prepare('SELECT aliases, attributes FROM entities WHERE id = ?');
+    const current = this.statements.prepare('SELECT * FROM entities WHERE id = ?');
     const listed = new Map<string, number>();
     for (const e of entities) listed.set(e.id, (listed.get(e.id) ?? 0) + 1);
     const existing = new Set<string>();
@@ -55,7 +50,11 @@ export class GraphWriter {
       const own = mergeFacts([{ defines, docId, aliases: e.aliases, attributes: e.attributes }]);
       if (insEntity.run(e.id, e.type, e.name, JSON.stringify(own.aliases), JSON.stringify(own.attributes)).changes === 1) {
         for (const alias of aliasKeys(e.type, e.name, own.aliases)) insAlias.run(alias, e.id);
-      } else if (listed.get(e.id)! > 1 || changes(current.get(e.id) as StoredEntity | undefined, own)) existing.add(e.id);
+      } else {
+        // an entity other documents hold is re-merged only when this fact can change it
+        const stored = current.get(e.id) as EntityRow | undefined;
+        if (listed.get(e.id)! > 1 || !stored || factChangesEntity(toEntity(stored), own)) existing.add(e.id);
+      }
       insFact.run(e.id, docId, defines ? 1 : 0, JSON.stringify(e.aliases), JSON.stringify(e.attributes));
     }
     const insEdge = this.statements.prepare(
@@ -104,10 +103,4 @@ export class GraphWriter {
       for (const alias of aliasKeys(type, name, aliases)) insAlias.run(alias, id);
     }
   }
-}
-
-/** Whether one more fact can change an entity as stored (see factChangesEntity); a stored entity that cannot be read is refreshed. */
-function changes(row: StoredEntity | undefined, own: { aliases: readonly string[]; attributes: Record<string, unknown> }): boolean {
-  if (!row) return true;
-  return factChangesEntity({ aliases: JSON.parse(row.aliases) as string[], attributes: JSON.parse(row.attributes) as Record<string, unknown> }, own);
 }
