@@ -101,9 +101,13 @@ export class SynonymTable {
       for (const c of this.byVariant.get(variantKey(raw)) ?? []) words.add(c);
     }
     const out = new Set<string>();
-    for (const w of words) for (const t of terms(w)) if (!have.has(t)) out.add(t);
-    // a canonical word the query already holds in full adds nothing
-    const kept = [...words].filter((w) => terms(w).some((t) => out.has(t)));
+    const kept: string[] = [];
+    for (const w of words) {
+      const added = terms(w).filter((t) => !have.has(t));
+      // a canonical word the query already holds in full adds nothing
+      if (added.length > 0) kept.push(w);
+      for (const t of added) out.add(t);
+    }
     return { terms: [...out], words: kept };
   }
 }
