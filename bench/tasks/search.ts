@@ -46,6 +46,7 @@ export async function searchTask(args: { index: string; golden: string; rounds: 
       const t0 = performance.now();
       await app.search(queries[0]!, { mode, limit: args.limit });
       firstMs[mode] = performance.now() - t0;
+      process.stderr.write(`[search] ${mode}: first query ${firstMs[mode]!.toFixed(0)} ms, rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB\n`);
       for (const q of queries) await app.search(q, { mode, limit: args.limit }); // warm-up pass
     }
     const timed = async () => {
@@ -66,8 +67,10 @@ export async function searchTask(args: { index: string; golden: string; rounds: 
       return { samples, cpuSamples };
     };
     const { samples, cpuSamples } = await timed();
+    report('rounds', args.modes, samples, cpuSamples);
     const afterGraph = await waitForGraph(app, async () => {
       const again = await timed();
+      report('rounds after the graph', args.modes, again.samples, again.cpuSamples);
       return {
         latency: Object.fromEntries(args.modes.map((m) => [m, latency(again.samples.get(m)!.flat())])),
         cpu: Object.fromEntries(args.modes.map((m) => [m, latency(again.cpuSamples.get(m)!)])),
@@ -122,4 +125,15 @@ async function waitForGraph<T>(app: App, measure: () => Promise<T>): Promise<(T 
   const waited = { waitSeconds: (performance.now() - t0) / 1000, waitCpuSeconds: (c.user + c.system) / 1e6, ready: state()!.approximate };
   process.stderr.write(`[search] vector graph ${waited.ready ? 'ready' : 'not ready'} after ${waited.waitSeconds.toFixed(0)} s (cpu ${waited.waitCpuSeconds.toFixed(0)} s)\n`);
   return { ...waited, ...(await measure()), peakRssBytes: process.resourceUsage().maxRSS * 1024 };
+}
+
+/** A phase's figures on stderr as soon as they are known, so a long run stopped later still leaves them. */
+function report(what: string, modes: SearchMode[], samples: Map<SearchMode, number[][]>, cpu: Map<SearchMode, number[]>): void {
+  const f = (x: number) => x.toFixed(1);
+  for (const m of modes) {
+    const l = latency(samples.get(m)!.flat());
+    const c = latency(cpu.get(m)!);
+    process.stderr.write(`[search] ${what}, ${m}: p50 ${f(l.p50)} p95 ${f(l.p95)} ms, CPU p50 ${f(c.p50)} p95 ${f(c.p95)} ms\n`);
+  }
+  process.stderr.write(`[search] ${what}: rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB, peak ${((process.resourceUsage().maxRSS * 1024) / 2 ** 20).toFixed(0)} MiB\n`);
 }
