@@ -57,8 +57,24 @@ export function mergeFacts(facts: readonly EntityFact[]): {
  * which made a corpus-sized write phase quadratic. Errs towards true.
  */
 export function factChangesEntity(entity: { aliases: readonly string[]; attributes: Record<string, unknown> }, fact: { aliases: readonly string[]; attributes: Record<string, unknown> }): boolean {
+  const contested = contestedKeys(entity, fact);
+  return contested === true || contested.length > 0;
+}
+
+/**
+ * What decides whether adding `fact` (as `mergeFacts` of it alone gives it)
+ * changes `entity`: true when it brings an alias or an array value the entity
+ * lacks (it changes it wherever it falls in the merge order); otherwise the
+ * keys whose value it states differently from the entity. Such a key's value
+ * comes from the first fact in the merge order that states the key, so the
+ * fact changes the entity exactly when, for one of these keys, no fact that
+ * merges before it (`mergesBefore`) states the key. An empty list: it cannot
+ * change the entity.
+ */
+export function contestedKeys(entity: { aliases: readonly string[]; attributes: Record<string, unknown> }, fact: { aliases: readonly string[]; attributes: Record<string, unknown> }): string[] | true {
   const aliases = new Set(entity.aliases);
   if (fact.aliases.some((a) => !aliases.has(a))) return true;
+  const contested: string[] = [];
   for (const [k, v] of Object.entries(fact.attributes)) {
     if (v === undefined) continue;
     const old = entity.attributes[k];
@@ -66,7 +82,12 @@ export function factChangesEntity(entity: { aliases: readonly string[]; attribut
       // the merge unions arrays into sorted strings: unchanged only if the entity's array already is that union
       const union = [...new Set([...old, ...v].map(String))].sort();
       if (JSON.stringify(union) !== JSON.stringify(old)) return true;
-    } else if (JSON.stringify(old) !== JSON.stringify(v)) return true;
+    } else if (JSON.stringify(old) !== JSON.stringify(v)) contested.push(k);
   }
-  return false;
+  return contested;
+}
+
+/** Whether fact `a` comes before fact `b` in `mergeFacts`' order (documents that define the entity first, then by document id). */
+export function mergesBefore(a: { defines: boolean; docId: string }, b: { defines: boolean; docId: string }): boolean {
+  return a.defines !== b.defines ? a.defines : a.docId < b.docId;
 }

@@ -4,6 +4,7 @@
  * returns a fresh, empty store; the suite closes it after each test.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mergeFacts } from '../domain/entity-facts.js';
 import { isDocgraphError } from '../domain/errors.js';
 import { queryWordKeys, wordKeys } from '../domain/names.js';
 import { checksum, documentId, entityId, sectionId, sourceId as makeSourceId } from '../domain/ids.js';
@@ -568,6 +569,36 @@ export function storeContract(name: string, makeStore: () => Store | Promise<Sto
         await describeEntity(guide, 'MENTIONS', ['cache size'], { kind: 'setting', tags: ['perf'] });
         expect(await store.getEntities([cacheSize.id])).toEqual([merged]);
         expect((await store.findEntities(['cache size'])).map((e) => e.id)).toEqual([cacheSize.id]);
+      });
+
+      it('an entity many documents state different values about is their merge, whatever order they are written and deleted in', async () => {
+        // kinds and defaults that disagree: a write skips the re-merge when an earlier fact states the key (graph-writes), so every order must agree
+        const said: { role: 'DEFINES' | 'MENTIONS'; aliases: string[]; attributes: Record<string, unknown> }[] = [
+          { role: 'MENTIONS', aliases: [], attributes: { kind: 'method' } },
+          { role: 'MENTIONS', aliases: [], attributes: { kind: 'property', default: '1' } },
+          { role: 'MENTIONS', aliases: ['cache size'], attributes: { kind: 'method', tags: ['perf'] } },
+          { role: 'DEFINES', aliases: [], attributes: { default: '64' } },
+          { role: 'MENTIONS', aliases: [], attributes: { kind: 'function', unit: 'megabytes' } },
+          { role: 'MENTIONS', aliases: [], attributes: { kind: 'property', tags: ['memory'] } },
+        ];
+        const docs = said.map((x, i) => ({ ...x, spec: { uri: `doc-${i}.md`, sections: [{ heading: `Doc ${i}`, text: 'cache_size' }] } }));
+        const expected = (held: typeof docs) =>
+          mergeFacts(held.map((d) => ({ defines: d.role === 'DEFINES', docId: documentId(SRC_A, d.spec.uri), aliases: d.aliases, attributes: d.attributes })));
+        let seed = 7;
+        const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+        for (let round = 0; round < 6; round++) {
+          const order = [...docs].sort(() => rand() - 0.5);
+          for (const [i, d] of order.entries()) {
+            await describeEntity(d.spec, d.role, d.aliases, d.attributes);
+            expect(await store.getEntities([cacheSize.id])).toEqual([{ ...cacheSize, ...expected(order.slice(0, i + 1)) }]);
+          }
+          const gone = [...order].sort(() => rand() - 0.5);
+          for (const [i, d] of gone.entries()) {
+            await store.deleteDocument(documentId(SRC_A, d.spec.uri));
+            const left = gone.slice(i + 1);
+            expect(await store.getEntities([cacheSize.id])).toEqual(left.length === 0 ? [] : [{ ...cacheSize, ...expected(left) }]);
+          }
+        }
       });
 
       it('a rewritten or deleted document takes back what it said; the entity goes with the last document that holds it', async () => {

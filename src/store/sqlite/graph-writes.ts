@@ -11,8 +11,9 @@
  * rules (how facts merge, what an entity is filed under) are the domain's
  * (domain/entity-facts.ts, domain/names.ts); this file only stores them.
  */
+import type Database from 'better-sqlite3';
 import type { StatementCache } from './statements.js';
-import { factChangesEntity, mergeFacts } from '../../domain/entity-facts.js';
+import { contestedKeys, mergeFacts, mergesBefore } from '../../domain/entity-facts.js';
 import { aliasKeys } from '../../domain/names.js';
 import { toEntity, type EntityRow } from '../rows.js';
 import type { EdgeRecord, EntityRecord, NameMention } from '../../domain/types.js';
@@ -41,6 +42,7 @@ export class GraphWriter {
        ON CONFLICT(entity_id, doc_id) DO UPDATE SET defines = excluded.defines, aliases = excluded.aliases, attributes = excluded.attributes`,
     );
     const current = this.statements.prepare('SELECT * FROM entities WHERE id = ?');
+    const held = this.statements.prepare('SELECT doc_id AS docId, defines, attributes FROM entity_facts WHERE entity_id = ?');
     const listed = new Map<string, number>();
     for (const e of entities) listed.set(e.id, (listed.get(e.id) ?? 0) + 1);
     const existing = new Set<string>();
@@ -51,9 +53,9 @@ export class GraphWriter {
       if (insEntity.run(e.id, e.type, e.name, JSON.stringify(own.aliases), JSON.stringify(own.attributes)).changes === 1) {
         for (const alias of aliasKeys(e.type, e.name, own.aliases)) insAlias.run(alias, e.id);
       } else {
-        // an entity other documents hold is re-merged only when this fact can change it
+        // an entity other documents hold is re-merged only when this fact changes it
         const stored = current.get(e.id) as EntityRow | undefined;
-        if (listed.get(e.id)! > 1 || !stored || factChangesEntity(toEntity(stored), own)) existing.add(e.id);
+        if (listed.get(e.id)! > 1 || !stored || changes(toEntity(stored), own, { defines, docId }, held)) existing.add(e.id);
       }
       insFact.run(e.id, docId, defines ? 1 : 0, JSON.stringify(e.aliases), JSON.stringify(e.attributes));
     }
@@ -65,13 +67,13 @@ export class GraphWriter {
     return existing;
   }
 
-  /** Removes a document's edges and facts. Returns the entities it held, to refresh. */
   /** Adds a document's untyped names (see Extraction.untypedNames). */
   writeNames(docId: string, names: readonly NameMention[]): void {
     const ins = this.statements.prepare('INSERT OR REPLACE INTO name_mentions (doc_id, section_id, name, count) VALUES (?, ?, ?, ?)');
     for (const n of names) ins.run(docId, n.sectionId, n.name, n.count);
   }
 
+  /** Removes a document's edges and facts. Returns the entities it held, to refresh. */
   remove(docId: string): Set<string> {
     this.statements.prepare('DELETE FROM name_mentions WHERE doc_id = ?').run(docId);
     const held = this.statements.prepare('SELECT entity_id FROM entity_facts WHERE doc_id = ?').pluck().all(docId) as string[];
@@ -103,4 +105,34 @@ export class GraphWriter {
       for (const alias of aliasKeys(type, name, aliases)) insAlias.run(alias, id);
     }
   }
+}
+
+/**
+ * Whether adding a document's fact (`own`, as mergeFacts of it alone) changes
+ * the stored entity (see contestedKeys). A value it states differently wins
+ * only if no fact merging before it states that key: the entity's facts are
+ * read in key order until each such key is found stated by an earlier one —
+ * usually the first fact read, where a re-merge reads and parses them all (a
+ * scalar such as `kind` that documents state differently made one in every
+ * 33 facts re-merge its entity, ~1,000 facts read a document at 6,000 of
+ * 20,000 documents: quadratic over a run, docs/benchmarks.md "1M sections on
+ * the fixed code").
+ */
+function changes(
+  entity: EntityRecord,
+  own: { aliases: string[]; attributes: Record<string, unknown> },
+  fact: { defines: boolean; docId: string },
+  held: Database.Statement,
+): boolean {
+  const contested = contestedKeys(entity, own);
+  if (contested === true) return true;
+  if (contested.length === 0) return false;
+  const open = new Set(contested);
+  for (const row of held.iterate(entity.id) as Iterable<{ docId: string; defines: number; attributes: string }>) {
+    if (!mergesBefore({ defines: row.defines === 1, docId: row.docId }, fact)) continue;
+    const attributes = JSON.parse(row.attributes) as Record<string, unknown>;
+    for (const k of open) if (attributes[k] !== undefined) open.delete(k);
+    if (open.size === 0) return false;
+  }
+  return true;
 }
