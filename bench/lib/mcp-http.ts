@@ -15,7 +15,7 @@
  * sends only `list_changed` notifications there) and resumption of broken
  * streams.
  */
-import { Agent, request, type IncomingMessage } from 'node:http';
+import { request, type Agent, type IncomingMessage } from 'node:http';
 import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 
 /** An HTTP answer that was not a JSON-RPC result: `status` 503/429 is load shedding. */
