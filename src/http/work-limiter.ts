@@ -75,9 +75,8 @@ export interface WorkLimiterOptions extends ServerLimits {
  * left would all be served within OVERLOAD_TARGET_MS (their number times the
  * mean hold, over the slots), none is shed before queueDeadlineMs. A short
  * queue on a slow turn (a collection, a busy machine) used to lose the
- * request at its head just as a slot came free for it: at 100 calls/s on the
- * Node docs that was the 1–5% shed (docs/benchmarks.md, "Load and MCP
- * overhead, session 11").
+ * request at its head just as a slot came free for it, though those behind
+ * it would all have been served within the target.
  *
  * Slots are handed out one per turn of the event loop, each after the loop
  * has polled for I/O, never in the turn a slot came free or was asked for.
