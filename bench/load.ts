@@ -4,16 +4,19 @@
  *
  *   node --import tsx bench/load.ts [--rate 100] [--seconds 60] [--sessions 10] [--runs 1]
  *        [--max-concurrent N] [--max-queue N] [--deadline-ms N] [--search-threads N] [--timeout-ms 30000]
- *        [--index /tmp/docgraph-bench/node.db] [--docgraph path/to/bin/docgraph.js] [--json]
+ *        [--index /tmp/docgraph-bench/node.db] [--docgraph path/to/bin/docgraph.js] [--client raw|sdk] [--json]
  *   SERVE_FLAGS="--cpu-prof --cpu-prof-dir=DIR" passes Node flags to the server process.
  *
  * The server is a real child process (`node bin/docgraph.js serve`, the
  * built CLI: run `npm run build` first) on a random loopback port, over an
  * index of the Node.js API docs (built from `../shared/eval/get-corpus.sh
  * node` when missing); `--docgraph` runs another build instead (a checkout
- * of an older commit, to compare). Clients are the SDK's Client over
- * StreamableHTTPClientTransport, `--sessions` of them; calls go to them in
- * turn, with queries drawn from the dev golden set.
+ * of an older commit, to compare). Clients are `--sessions` MCP sessions;
+ * calls go to them in turn, with queries drawn from the dev golden set. With
+ * `--client raw` (the default) a session is bench/lib/mcp-http.ts: the real
+ * Streamable HTTP protocol over node:http keep-alive connections, which costs
+ * the shared cores a fraction of the SDK's client; `--client sdk` uses the
+ * SDK's Client over StreamableHTTPClientTransport (what earlier figures used).
  *
  * Open loop: call i starts at t0 + i / rate whether or not earlier calls have
  * finished, and its latency counts from that scheduled time (so a slow client
@@ -25,8 +28,11 @@
  * isError), shed (HTTP 503 or 429: the server's load shedding), or error
  * (anything else: timeouts, refused connections, protocol errors). Alongside,
  * /health is timed every 250 ms over its own connection and the server's RSS
- * is read from /proc/<pid>/status every second. Each run starts a fresh
- * server and warms it up with one call per query per session first.
+ * is read from /proc/<pid>/status every second. CPU time over the measured
+ * window is read from /proc (the server's main thread, the whole server) and
+ * from process.cpuUsage() (this client), per call: it says where the two
+ * cores went even when other load makes the latencies noisy. Each run starts
+ * a fresh server and warms it up with one call per query per session first.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -38,10 +44,19 @@ import { parseArgs } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { readGolden } from '../src/eval/golden.js';
+import { HttpStatusError, RawMcpSession } from './lib/mcp-http.js';
 import { machineInfo } from './lib/machine.js';
 import { latency, median, medianRun, type Latency } from './lib/stats.js';
 
 const root = resolve(import.meta.dirname, '..');
+/** Clock ticks per second of /proc's CPU times (USER_HZ; 100 on Linux). */
+const clockTicks = Number((() => {
+  try {
+    return execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim();
+  } catch {
+    return '100';
+  }
+})());
 /** Node flags for the server process only (e.g. SERVE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof"). */
 const serveFlags = (process.env.SERVE_FLAGS ?? '').split(' ').filter(Boolean);
 const log = (s: string): void => void process.stderr.write(s + '\n');
@@ -59,6 +74,7 @@ const { values: opts } = parseArgs({
     'timeout-ms': { type: 'string', default: '30000' },
     index: { type: 'string', default: '/tmp/docgraph-bench/node.db' },
     docgraph: { type: 'string' },
+    client: { type: 'string', default: 'raw' },
     json: { type: 'boolean', default: false },
   },
   strict: true,
@@ -79,6 +95,11 @@ const sessionCount = intOption('sessions', opts.sessions, 1, 200);
 const runs = intOption('runs', opts.runs, 1, 20);
 const timeoutMs = intOption('timeout-ms', opts['timeout-ms'], 100, 600_000);
 const indexPath = resolve(opts.index);
+if (opts.client !== 'raw' && opts.client !== 'sdk') {
+  log(`bench/load: --client ${opts.client} is not allowed: use raw or sdk`);
+  process.exit(2);
+}
+const clientKind: 'raw' | 'sdk' = opts.client;
 const serverEnv: Record<string, string> = {};
 if (opts['max-concurrent'] !== undefined) serverEnv.DOCGRAPH_MAX_CONCURRENT = String(intOption('max-concurrent', opts['max-concurrent'], 1, 1024));
 if (opts['max-queue'] !== undefined) serverEnv.DOCGRAPH_MAX_QUEUE = String(intOption('max-queue', opts['max-queue'], 0, 100_000));
@@ -116,14 +137,18 @@ async function startServer(): Promise<Server> {
   let err = '';
   const url = await new Promise<string>((ok, fail) => {
     const timer = setTimeout(() => fail(new Error(`serve did not start within 60 s:\n${err}`)), 60_000);
-    child.stderr!.on('data', (d: Buffer) => {
+    const onData = (d: Buffer): void => {
       err += d.toString();
       const m = /listening on (http:\/\/\S+) /.exec(err);
       if (m) {
         clearTimeout(timer);
+        // from here on the access log is read and dropped: keeping it (and matching the regex over it) cost this process CPU that grew with the run
+        child.stderr!.off('data', onData);
+        child.stderr!.resume();
         ok(m[1]!);
       }
-    });
+    };
+    child.stderr!.on('data', onData);
     child.once('exit', (code) => fail(new Error(`serve exited with ${code} before listening:\n${err}`)));
   });
   return {
@@ -203,6 +228,8 @@ interface RunResult {
   errors: Record<string, number>;
   shed_statuses: Record<string, number>;
   server_load: unknown;
+  /** CPU time over the measured window, per call scheduled (ok, shed or not): the server's main thread, the whole server (search threads included), this client. */
+  cpu: { server_main_ms_per_call: number; server_ms_per_call: number; client_ms_per_call: number };
 }
 
 /** Least-squares slope of (t, y) pairs, per unit of t. */
@@ -216,45 +243,74 @@ function slope(points: readonly [number, number][]): number {
   return den === 0 ? 0 : num / den;
 }
 
-async function openSessions(url: string): Promise<Client[]> {
+/** One MCP session of the load: a search_docs call resolves true for a result, false for a tool error result. */
+interface LoadSession {
+  search(query: string): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+async function openSessions(url: string, agent: Agent): Promise<LoadSession[]> {
   return Promise.all(
-    Array.from({ length: sessionCount }, async (_, i) => {
+    Array.from({ length: sessionCount }, async (_, i): Promise<LoadSession> => {
+      if (clientKind === 'raw') {
+        const s = new RawMcpSession(url + '/mcp', agent, `docgraph-load-${i}`);
+        await s.connect(30_000);
+        return { search: async (query) => (await s.callTool('search_docs', { query }, timeoutMs)).isError !== true, close: () => s.close() };
+      }
       const client = new Client({ name: `docgraph-load-${i}`, version: '1.0.0' });
       await client.connect(new StreamableHTTPClientTransport(new URL(url + '/mcp')), { timeout: 30_000 });
-      return client;
+      return {
+        search: async (query) => (await client.callTool({ name: 'search_docs', arguments: { query } }, undefined, { timeout: timeoutMs })).isError !== true,
+        close: () => client.close(),
+      };
     }),
   );
 }
 
 function classify(e: unknown): { outcome: Outcome; status?: number; error?: string } {
-  if (e instanceof StreamableHTTPError && (e.code === 503 || e.code === 429)) return { outcome: 'shed', status: e.code };
+  const status = e instanceof StreamableHTTPError ? e.code : e instanceof HttpStatusError ? e.status : undefined;
+  if (status === 503 || status === 429) return { outcome: 'shed', status };
   const name = e instanceof Error ? e.name : 'non-error';
-  const code = e instanceof StreamableHTTPError ? ` ${e.code}` : '';
+  const code = status !== undefined ? ` ${status}` : '';
   const message = e instanceof Error ? e.message.replace(/\d+/g, 'N').slice(0, 80) : String(e);
   return { outcome: 'error', error: `${name}${code}: ${message}` };
+}
+
+/** CPU seconds (user + system) of a process, or of one of its threads, from /proc; NaN when unreadable. */
+function cpuSeconds(pid: number, tid?: number): number {
+  try {
+    const stat = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / clockTicks;
+  } catch {
+    return NaN;
+  }
 }
 
 /** One run against a fresh server, which is stopped whatever happens. */
 async function oneRun(queries: readonly string[], runNo: number): Promise<RunResult> {
   const server = await startServer();
-  let clients: Client[] = [];
+  // the raw client's connections: as many as calls in flight need, kept alive between calls (the SDK's client pools its own)
+  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  let clients: LoadSession[] = [];
   try {
-    clients = await openSessions(server.url);
+    clients = await openSessions(server.url, agent);
     return await measure(server, clients, queries, runNo);
   } finally {
     await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
+    agent.destroy();
     await server.stop();
   }
 }
 
-async function measure(server: Server, clients: Client[], queries: readonly string[], runNo: number): Promise<RunResult> {
+async function measure(server: Server, clients: LoadSession[], queries: readonly string[], runNo: number): Promise<RunResult> {
   const pid = server.child.pid!;
   // warm-up: one call alone (the first search loads the vector index), then every query once,
   // spread over the sessions (which opens a connection per session); a shed call is retried
-  const warm = async (c: Client, query: string): Promise<void> => {
+  const warm = async (c: LoadSession, query: string): Promise<void> => {
     for (let attempt = 0; ; attempt++) {
       try {
-        await c.callTool({ name: 'search_docs', arguments: { query } }, undefined, { timeout: timeoutMs });
+        await c.search(query);
         return;
       } catch (e) {
         if (classify(e).outcome !== 'shed' || attempt >= 20) throw e;
@@ -278,6 +334,7 @@ async function measure(server: Server, clients: Client[], queries: readonly stri
   let healthFailures = 0;
   const loadStart = loadavg()[0]!;
   const t0 = performance.now() + 200;
+  const cpu0 = { main: cpuSeconds(pid, pid), server: cpuSeconds(pid), client: process.cpuUsage() };
   let sampling = true;
 
   const sampler = (async () => {
@@ -306,9 +363,9 @@ async function measure(server: Server, clients: Client[], queries: readonly stri
     const client = clients[i % clients.length]!;
     const query = queries[(i * 7 + runNo) % queries.length]!;
     const p = client
-      .callTool({ name: 'search_docs', arguments: { query } }, undefined, { timeout: timeoutMs })
+      .search(query)
       .then(
-        (r) => records.push({ outcome: r.isError ? 'tool_error' : 'ok', ms: performance.now() - due, lagMs: started - due }),
+        (ok) => records.push({ outcome: ok ? 'ok' : 'tool_error', ms: performance.now() - due, lagMs: started - due }),
         (e: unknown) => records.push({ ...classify(e), ms: performance.now() - due, lagMs: started - due }),
       )
       .then(() => void inflight.delete(p));
@@ -318,6 +375,12 @@ async function measure(server: Server, clients: Client[], queries: readonly stri
   // every call has its own client timeout, so this ends; the bound is a guard against a hung client
   await Promise.race([Promise.all(inflight), sleep(timeoutMs + 30_000)]);
   const end = performance.now();
+  const clientCpu = process.cpuUsage(cpu0.client);
+  const cpu = {
+    server_main_ms_per_call: ((cpuSeconds(pid, pid) - cpu0.main) * 1000) / total,
+    server_ms_per_call: ((cpuSeconds(pid) - cpu0.server) * 1000) / total,
+    client_ms_per_call: (clientCpu.user + clientCpu.system) / 1000 / total,
+  };
   sampling = false;
   await sampler;
   const last = await healthProbe(server.url, healthAgent);
@@ -369,36 +432,37 @@ async function measure(server: Server, clients: Client[], queries: readonly stri
     errors,
     shed_statuses: shedStatuses,
     server_load: serverLoad,
+    cpu,
   };
 }
 
 const f = (n: number, d = 1): string => (Number.isFinite(n) ? n.toFixed(d) : '–');
 
 function row(r: RunResult, label: string): string {
-  return `| ${label} | ${r.calls} | ${f(r.achieved_rate)} | ${f(r.goodput)} | ${r.counts.ok} | ${r.counts.shed} | ${r.counts.error + r.counts.tool_error} | ${f(r.ok_ms.p50)} | ${f(r.ok_ms.p95)} | ${f(r.ok_ms.p99)} | ${r.shed_ms.n > 0 ? f(r.shed_ms.max) : "–"} | ${f(r.health_ms.p50)} / ${f(r.health_ms.max)} | ${f(r.rss_mib.start, 0)} → ${f(r.rss_mib.max, 0)} → ${f(r.rss_mib.end, 0)} (${f(r.rss_mib.slope_mib_per_min)}/min) | ${f(r.lag_ms.p99)} | ${f(r.load_avg_1m.median, 2)} |`;
+  return `| ${label} | ${r.calls} | ${f(r.achieved_rate)} | ${f(r.goodput)} | ${r.counts.ok} | ${r.counts.shed} | ${r.counts.error + r.counts.tool_error} | ${f(r.ok_ms.p50)} | ${f(r.ok_ms.p95)} | ${f(r.ok_ms.p99)} | ${r.shed_ms.n > 0 ? f(r.shed_ms.max) : "–"} | ${f(r.health_ms.p50)} / ${f(r.health_ms.max)} | ${f(r.rss_mib.start, 0)} → ${f(r.rss_mib.max, 0)} → ${f(r.rss_mib.end, 0)} (${f(r.rss_mib.slope_mib_per_min)}/min) | ${f(r.lag_ms.p99)} | ${f(r.cpu.server_main_ms_per_call, 2)} / ${f(r.cpu.server_ms_per_call, 2)} / ${f(r.cpu.client_ms_per_call, 2)} | ${f(r.load_avg_1m.median, 2)} |`;
 }
 
 ensureIndex();
 const queries = readGolden(resolve(root, '..', 'shared', 'eval', 'node-dev-golden.jsonl')).map((q) => q.query);
 const machine = machineInfo();
-log(`load: ${rate} calls/s for ${seconds} s over ${sessionCount} sessions, ${runs} run(s); server env ${JSON.stringify(serverEnv)}`);
+log(`load: ${rate} calls/s for ${seconds} s over ${sessionCount} ${clientKind} sessions, ${runs} run(s); server env ${JSON.stringify(serverEnv)}`);
 const results: RunResult[] = [];
 for (let run = 0; run < runs; run++) {
   const r = await oneRun(queries, run);
   results.push(r);
-  log(`run ${run + 1}: ok ${r.counts.ok}, shed ${r.counts.shed}, errors ${r.counts.error + r.counts.tool_error}; ok p99 ${f(r.ok_ms.p99)} ms; /health max ${f(r.health_ms.max)} ms; load ${f(r.load_avg_1m.median, 2)}`);
+  log(`run ${run + 1}: ok ${r.counts.ok}, shed ${r.counts.shed}, errors ${r.counts.error + r.counts.tool_error}; ok p99 ${f(r.ok_ms.p99)} ms; /health max ${f(r.health_ms.max)} ms; CPU ms/call main ${f(r.cpu.server_main_ms_per_call, 2)}, server ${f(r.cpu.server_ms_per_call, 2)}, client ${f(r.cpu.client_ms_per_call, 2)}; load ${f(r.load_avg_1m.median, 2)}`);
   if (Object.keys(r.errors).length > 0) log(`  errors: ${JSON.stringify(r.errors)}`);
 }
 const mid = medianRun(results, (r) => r.ok_ms.p99);
 
 if (opts.json) {
-  process.stdout.write(JSON.stringify({ machine, server_env: serverEnv, runs: results, median_run: results.indexOf(mid) }, null, 2) + '\n');
+  process.stdout.write(JSON.stringify({ machine, client: clientKind, server_env: serverEnv, runs: results, median_run: results.indexOf(mid) }, null, 2) + '\n');
 } else {
   const out = [
-    `${machine.date}, commit ${machine.commit}, ${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}; server env ${JSON.stringify(serverEnv)}`,
+    `${machine.date}, commit ${machine.commit}, ${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}; ${clientKind} client; server env ${JSON.stringify(serverEnv)}`,
     '',
-    '| run | calls | started/s | ok/s | ok | shed | errors | ok p50 ms | ok p95 ms | ok p99 ms | slowest 503 ms | /health p50 / max ms | server RSS MiB start → max → end (slope) | client lag p99 ms | load avg |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|',
+    '| run | calls | started/s | ok/s | ok | shed | errors | ok p50 ms | ok p95 ms | ok p99 ms | slowest 503 ms | /health p50 / max ms | server RSS MiB start → max → end (slope) | client lag p99 ms | CPU ms per call: server main / server all / client | load avg |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|',
     ...results.map((r, i) => row(r, String(i + 1) + (results.length > 1 && r === mid ? ' (median)' : ''))),
     '',
     `server counters (median run): ${JSON.stringify(mid.server_load)}`,

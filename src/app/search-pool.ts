@@ -15,7 +15,7 @@ import type { SearchResult } from '../domain/types.js';
 import type { SearchOptions } from '../search/search.js';
 import { worseBreaker, type BreakerSnapshot } from '../embed/guarded.js';
 import { mergeTelemetry } from '../observability/telemetry.js';
-import { errorFrom, type SearchOutcome, type SearchWorkerTask } from './search-task.js';
+import { errorFrom, type SearchOutcome, type SearchWorkerData, type SearchWorkerTask } from './search-task.js';
 
 /**
  * The worker module: the built search-worker.js; from the TypeScript sources
@@ -58,11 +58,12 @@ export class SearchPool {
     readonly threads: number,
   ) {
     if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`search threads must be a whole number ≥ 1 (got ${threads})`);
-    this.pool = new Piscina({ filename: workerFile(), minThreads: threads, maxThreads: threads, idleTimeout: Infinity });
+    const workerData: SearchWorkerData = { config };
+    this.pool = new Piscina({ filename: workerFile(), minThreads: threads, maxThreads: threads, idleTimeout: Infinity, workerData });
   }
 
   async search(query: string, options: SearchOptions = {}): Promise<SearchResult> {
-    const task: SearchWorkerTask = { kind: 'search', config: this.config, query, options };
+    const task: SearchWorkerTask = { kind: 'search', query, options };
     const outcome = (await this.pool.run(task)) as SearchOutcome;
     mergeTelemetry(outcome.telemetry);
     if (outcome.thread !== undefined && outcome.breaker) this.breakers.set(outcome.thread, outcome.breaker);

@@ -4,9 +4,9 @@
  */
 import type { Config } from '../config/config.js';
 import { App } from './app.js';
-import { threadId } from 'node:worker_threads';
+import { threadId, workerData } from 'node:worker_threads';
 import { recording } from '../observability/telemetry.js';
-import { errorValue, type SearchOutcome, type SearchWorkerTask } from './search-task.js';
+import { errorValue, type SearchOutcome, type SearchWorkerData, type SearchWorkerTask } from './search-task.js';
 
 const apps = new Map<string, Promise<App>>();
 
@@ -46,7 +46,7 @@ export default async function searchInWorker(task: SearchWorkerTask): Promise<Se
   let app: App | undefined;
   const { value, telemetry } = await recording(async (): Promise<SearchOutcome> => {
     try {
-      app = await appFor(task.config);
+      app = await appFor((workerData as SearchWorkerData).config);
       return { kind: 'result', result: await app.search(task.query, task.options) };
     } catch (e) {
       return { kind: 'error', error: errorValue(e) };

@@ -93,7 +93,8 @@ export function registerMcpCommands(program: Command): void {
       const { startTracing } = await import('../observability/tracing.js');
       const { VERSION } = await import('../mcp/server.js');
       const tracing = await startTracing(VERSION);
-      const log = createLogger(config.logLevel, undefined, { secrets: [config.server.apiKey, config.embedder.apiKey] });
+      // an access line per request: written in batches (observability/logger.ts)
+      const log = createLogger(config.logLevel, undefined, { secrets: [config.server.apiKey, config.embedder.apiKey], batch: { bytes: 8192, flushMs: 200 } });
       const app = await App.open(config, { log });
       const stop = untilStopped();
       // searches run on threads of their own (server.searchThreads), so queries use every core and the event loop stays free

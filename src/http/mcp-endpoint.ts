@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { EventEmitter } from 'node:events';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
@@ -43,24 +44,51 @@ function busyResponse(e: ServerBusyError, id: string | number | null): Response 
   return rpcError(503, SERVER_BUSY, message, { 'retry-after': String(e.retryAfterSeconds) }, id, { reason: e.reason, retry_after_s: e.retryAfterSeconds });
 }
 
+/** Where a response is written when served by @hono/node-server (its HttpBindings' `outgoing`); absent under app.fetch alone. */
+type Outgoing = Pick<EventEmitter, 'once'> & { readonly writableFinished?: boolean };
+
+/** The node response a request is answered on, when there is one (Hono passes it as `c.env.outgoing`). */
+function outgoingOf(c: Context): Outgoing | undefined {
+  const env = c.env as { outgoing?: unknown } | undefined;
+  const o = env?.outgoing;
+  return typeof o === 'object' && o !== null && typeof (o as Outgoing).once === 'function' ? (o as Outgoing) : undefined;
+}
+
 /**
- * The response with its body passed through, calling `onEnd` once when the
- * body has been read to the end (`true`) or failed or been cancelled (the
- * client went away: `false`). A request's SSE stream ends when its result has
- * been sent.
+ * The response, calling `onEnd` once when it has been sent to its end
+ * (`true`) or has failed or been cut off (the client went away: `false`).
+ * A request's SSE stream ends when its result has been sent.
+ *
+ * Served by Node (`outgoing` given), that is the node response's `finish`
+ * (everything handed to the socket) or a `close` before it, and the body
+ * passes untouched. Otherwise (app.fetch alone) the body is passed through a
+ * stream of ours that sees its end: one more web stream, a read and an
+ * enqueue of promises per chunk, which every response on Node used to pay.
+ *
+ * (An SSE body is not marked `Transfer-Encoding: chunked`, although
+ * @hono/node-server then waits a timer's turn for a second chunk before it
+ * sends the headers: marked, the headers went out alone, one more packet and
+ * one more wake-up of the client per call, and the client's CPU per call
+ * rose by a third.)
  */
-function whenSent(res: Response, onEnd: (complete: boolean) => void): Response {
-  if (!res.body) {
-    onEnd(true);
-    return res;
-  }
-  const reader = res.body.getReader();
+export function whenSent(res: Response, onEnd: (complete: boolean) => void, outgoing?: Outgoing): Response {
   let ended = false;
   const end = (complete: boolean): void => {
     if (ended) return;
     ended = true;
     onEnd(complete);
   };
+  if (outgoing) {
+    if (outgoing.writableFinished) end(true);
+    outgoing.once('finish', () => end(true));
+    outgoing.once('close', () => end(false));
+    return res;
+  }
+  if (!res.body) {
+    end(true);
+    return res;
+  }
+  const reader = res.body.getReader();
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
@@ -139,15 +167,16 @@ export class McpSessions {
     // the caller's scopes reach the tools (the admin tools need admin); set by http/auth.ts on /mcp
     const caller = (c.get as (k: string) => unknown)('caller') as { id: string; scopes: readonly string[] } | undefined;
     const auth: Auth = caller ? { authInfo: { token: '', clientId: caller.id, scopes: [...caller.scopes] } } : {};
-    if (this.stateless) return this.handleStateless(c.req.raw, body, auth);
+    if (this.stateless) return this.handleStateless(c.req.raw, body, auth, outgoingOf(c));
     if (sessionId !== undefined) {
       const session = this.sessions.get(sessionId);
       if (!session) return rpcError(404, -32001, 'Session not found: it expired or was closed; initialize a new one');
       session.lastSeen = Date.now();
-      if (method === 'POST' && this.limiter && needsWorkSlot(body)) return this.handleWork(session, c.req.raw, body, this.limiter, auth);
+      const outgoing = outgoingOf(c);
+      if (method === 'POST' && this.limiter && needsWorkSlot(body)) return this.handleWork(session, c.req.raw, body, this.limiter, auth, outgoing);
       if (method !== 'POST') return session.transport.handleRequest(c.req.raw);
       const ids = requestIds(body);
-      return whenSent(await session.transport.handleRequest(c.req.raw, { parsedBody: body, ...auth }), (complete) => session.events.responseEnded(ids, complete));
+      return whenSent(await session.transport.handleRequest(c.req.raw, { parsedBody: body, ...auth }), (complete) => session.events.responseEnded(ids, complete), outgoing);
     }
     const initializes = Array.isArray(body) ? body.some((m) => isInitializeRequest(m)) : isInitializeRequest(body);
     if (method !== 'POST' || !initializes) {
@@ -157,7 +186,7 @@ export class McpSessions {
       await this.sweep();
       if (this.sessions.size >= this.maxSessions) return rpcError(503, -32000, 'Too many open MCP sessions; retry later', { 'retry-after': '30' });
     }
-    return this.open(c.req.raw, body, auth);
+    return this.open(c.req.raw, body, auth, outgoingOf(c));
   }
 
   /**
@@ -165,7 +194,7 @@ export class McpSessions {
    * transport sees it; when shed it gets 503 + Retry-After from here, and the
    * session never learns of it. The slot is held until the response is sent.
    */
-  private async handleWork(session: Session, req: Request, body: unknown, limiter: WorkLimiter, auth: Auth): Promise<Response> {
+  private async handleWork(session: Session, req: Request, body: unknown, limiter: WorkLimiter, auth: Auth, outgoing: Outgoing | undefined): Promise<Response> {
     let release: Release;
     try {
       release = await limiter.acquire();
@@ -179,10 +208,14 @@ export class McpSessions {
     }
     const ids = requestIds(body);
     try {
-      return whenSent(await session.transport.handleRequest(req, { parsedBody: body, ...auth }), (complete) => {
-        release();
-        session.events.responseEnded(ids, complete);
-      });
+      return whenSent(
+        await session.transport.handleRequest(req, { parsedBody: body, ...auth }),
+        (complete) => {
+          release();
+          session.events.responseEnded(ids, complete);
+        },
+        outgoing,
+      );
     } catch (e) {
       release();
       throw e;
@@ -194,7 +227,7 @@ export class McpSessions {
    * answer is sent, so no replica holds anything between requests. Work
    * waits for (or is shed by) the limiter as in a session.
    */
-  private async handleStateless(req: Request, body: unknown, auth: Auth): Promise<Response> {
+  private async handleStateless(req: Request, body: unknown, auth: Auth, outgoing: Outgoing | undefined): Promise<Response> {
     let release: Release = () => undefined;
     if (this.limiter && needsWorkSlot(body)) {
       try {
@@ -213,14 +246,14 @@ export class McpSessions {
     };
     try {
       await server.connect(transport);
-      return whenSent(await transport.handleRequest(req, { parsedBody: body, ...auth }), done);
+      return whenSent(await transport.handleRequest(req, { parsedBody: body, ...auth }), done, outgoing);
     } catch (e) {
       done();
       throw e;
     }
   }
 
-  private async open(req: Request, body: unknown, auth: Auth): Promise<Response> {
+  private async open(req: Request, body: unknown, auth: Auth, outgoing: Outgoing | undefined): Promise<Response> {
     const server = createMcpServer(this.ctx);
     const events = this.events.session();
     const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
@@ -242,7 +275,7 @@ export class McpSessions {
     };
     await server.connect(transport);
     const ids = requestIds(body);
-    return whenSent(await transport.handleRequest(req, { parsedBody: body, ...auth }), (complete) => events.responseEnded(ids, complete));
+    return whenSent(await transport.handleRequest(req, { parsedBody: body, ...auth }), (complete) => events.responseEnded(ids, complete), outgoing);
   }
 
   private async sweep(): Promise<void> {

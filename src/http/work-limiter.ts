@@ -71,6 +71,12 @@ export interface WorkLimiterOptions extends ServerLimits {
  * reaches the head after more than OVERLOAD_MAX_WAIT_MS is shed ('deadline')
  * instead of served: the excess gets its 503 sooner, and those served wait
  * little. A burst after a quiet spell still gets the whole queueDeadlineMs.
+ * Only a queue that is long, though, is shed that way: while the waiters
+ * left would all be served within OVERLOAD_TARGET_MS (their number times the
+ * mean hold, over the slots), none is shed before queueDeadlineMs. A short
+ * queue on a slow turn (a collection, a busy machine) used to lose the
+ * request at its head just as a slot came free for it, though those behind
+ * it would all have been served within the target.
  *
  * Slots are handed out one per turn of the event loop, each after the loop
  * has polled for I/O, never in the turn a slot came free or was asked for.
@@ -149,7 +155,7 @@ export class WorkLimiter {
                 const waited = performance.now() - queuedAt;
                 // the deadline timer may not have had its turn when the slot came free
                 const limit = this.maxWait(waited); // every grant feeds the overload test, queued or not
-                if (busy && waited >= limit) {
+                if (busy && (waited >= this.limits.queueDeadlineMs || (waited >= limit && this.standing(this.waiting.size)))) {
                   this.counts.shedDeadline++;
                   reject(new ServerBusyError('deadline', this.retryAfter()));
                   done();
@@ -223,12 +229,20 @@ export class WorkLimiter {
     }
     if (!this.overloaded) return this.limits.queueDeadlineMs;
     const limit = Math.min(this.limits.queueDeadlineMs, OVERLOAD_MAX_WAIT_MS);
-    // shed every waiter already past it now, in one go, rather than one per turn as each reaches the head
+    // shed the waiters already past it now, in one go, rather than one per turn as each reaches the head,
+    // oldest first and only while the queue behind them is a standing one
+    let left = this.waiting.size;
     for (const [ac, queuedAt] of this.waiting) {
-      if (now - queuedAt < limit) break;
+      if (now - queuedAt < limit || !this.standing(left)) break;
       ac.abort();
+      left--;
     }
     return limit;
+  }
+
+  /** True when `waiters` would not all be served within OVERLOAD_TARGET_MS at the mean hold time: a standing queue, not a short one on a slow turn. */
+  private standing(waiters: number): boolean {
+    return (waiters * this.holdMs) / this.limits.maxConcurrent > OVERLOAD_TARGET_MS;
   }
 
   /**

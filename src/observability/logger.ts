@@ -60,9 +60,25 @@ export function loggableTarget(url: string): string {
  * lines logged while a write is in flight go out together. pino flushes
  * synchronously on exit, so an exit or an uncaught error still leaves every
  * line; only a SIGKILL can lose the lines of the last write in flight.
+ *
+ * With `batch` (what `docgraph serve` asks for: an access line per request),
+ * info and debug lines wait in memory until `batch.bytes` of them have
+ * gathered or `batch.flushMs` has passed, and go out in one write; a warning
+ * or an error is written at once, with whatever waited before it. Each
+ * write hands the line to a thread of libuv's pool and its completion back
+ * to the event loop: one write per request cost a server ~0.1 ms of CPU per
+ * request and woke a thread each time (docs/benchmarks.md, "Load and MCP
+ * overhead, session 11"). A SIGKILL can then lose up to `flushMs` of lines.
  */
-export function createLogger(level: string, name = 'docgraph', opts: { secrets?: readonly (string | undefined)[]; destination?: pino.DestinationStream } = {}): Logger {
+export function createLogger(
+  level: string,
+  name = 'docgraph',
+  opts: { secrets?: readonly (string | undefined)[]; destination?: pino.DestinationStream; batch?: LogBatching } = {},
+): Logger {
   const secrets = (opts.secrets ?? []).filter((s): s is string => typeof s === 'string' && s.length > 0);
+  const batch = opts.destination === undefined ? opts.batch : undefined;
+  const destination = opts.destination ?? pino.destination({ fd: 2, sync: false, ...(batch ? { minLength: batch.bytes, periodicFlush: batch.flushMs } : {}) });
+  const urgent = batch ? (line: string): boolean => Number(LEVEL.exec(line)?.[1] ?? 0) >= pino.levels.values.warn! : undefined;
   return pino(
     {
       name,
@@ -72,8 +88,25 @@ export function createLogger(level: string, name = 'docgraph', opts: { secrets?:
         const r = requests.getStore();
         return r ? { req_id: r.req_id } : {};
       },
-      hooks: { streamWrite: (line) => scrubSecrets(line, secrets) },
+      hooks: {
+        streamWrite: (line) => {
+          // the line reaches the buffer right after this returns; a warning or error is not left waiting there
+          if (urgent?.(line)) queueMicrotask(() => (destination as pino.DestinationStream & { flush?: () => void }).flush?.());
+          return scrubSecrets(line, secrets);
+        },
+      },
     },
-    opts.destination ?? pino.destination({ fd: 2, sync: false }),
+    destination,
   );
 }
+
+/** How `createLogger` gathers lines before writing them (see there). */
+export interface LogBatching {
+  /** Write once this many bytes wait (less than 16 KiB). */
+  bytes: number;
+  /** Write what waits at least this often, ms. */
+  flushMs: number;
+}
+
+/** The level field pino puts first on every line. */
+const LEVEL = /^\{"level":(\d+)/;

@@ -102,7 +102,11 @@ async function runSearch(ctx: OperationContext, args: z.output<typeof restInputS
   const result = await ctx.app.search(args.query, { limit: limit + 1, offset, filters, ...(args.mode ? { mode: args.mode } : {}) });
   const qualified = result.hits.length > 0 && (await ctx.app.sources()).length > 1;
   const all = result.hits.slice(0, limit).map((h, i) => toHit(h, offset + i + 1, qualified));
+  // the page of n hits and its text: built once per n (the budget's search asks for the same page again at the end)
+  const built = new Map<number, { out: Output; md: string }>();
   const build = (n: number): { out: Output; md: string } => {
+    const done = built.get(n);
+    if (done) return done;
     const more = n < result.hits.length;
     const out: Output = {
       query: result.query,
@@ -113,7 +117,9 @@ async function runSearch(ctx: OperationContext, args: z.output<typeof restInputS
       weak: result.weak,
       ...(result.expanded ? { expanded: result.expanded } : {}),
     };
-    return { out, md: render(out) };
+    const page = { out, md: render(out) };
+    built.set(n, page);
+    return page;
   };
   const fits = (n: number): boolean => {
     const { out, md } = build(n);
