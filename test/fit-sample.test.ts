@@ -118,7 +118,8 @@ describe('a streaming plan', () => {
       const sampled = plan.changes.filter((_, i) => i % 2 === 0);
       const others = plan.changes.filter((_, i) => i % 2 === 1);
       expect(sampled.every((c) => c.records !== undefined && c.pending === undefined)).toBe(true);
-      expect(others.every((c) => c.records === undefined && c.pending !== undefined)).toBe(true);
+      // (a parse that ended before the plan returned has its records too)
+      expect(others.every((c) => c.pending !== undefined)).toBe(true);
       // the fit saw the sampled files' sections and stands for all of them (by their share of the bytes)
       expect(fitted).toHaveLength(1);
       expect(fitted[0]!.texts).toBe(11 * 13);
