@@ -10,7 +10,7 @@
  */
 import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions } from 'node:dns';
 import { BrokenCircuitError, circuitBreaker, ConsecutiveBreaker, ExponentialBackoff, handleWhen, retry, wrap, type IPolicy } from 'cockatiel';
-import type { Agent, Response } from 'undici';
+import type { Agent, buildConnector, fetch as undiciFetch, Response } from 'undici';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DocgraphError, isDocgraphError } from '../../domain/errors.js';
 import { parseRetryAfter } from '../../domain/retry-after.js';
@@ -77,7 +77,7 @@ class TransientStatus extends Error {
 
 export class SiteHttp {
   /** The dispatcher and fetch, made on the first request. */
-  private client: Promise<{ agent: Agent; fetch: typeof import('undici').fetch }> | undefined;
+  private client: Promise<{ agent: Agent; fetch: typeof undiciFetch }> | undefined;
   private readonly policies = new Map<string, IPolicy>();
   /** Per host: no request before this time (epoch ms), as its last `Retry-After` asked. */
   private readonly notBefore = new Map<string, number>();
@@ -90,10 +90,10 @@ export class SiteHttp {
     this.retryAfterLeftMs = this.o.retryAfterBudgetMs;
   }
 
-  private connect(): Promise<{ agent: Agent; fetch: typeof import('undici').fetch }> {
+  private connect(): Promise<{ agent: Agent; fetch: typeof undiciFetch }> {
     this.client ??= import('undici').then(({ Agent, buildConnector, fetch }) => {
       const allowPrivate = this.o.allowPrivate;
-      const base = buildConnector({ timeout: this.o.timeoutMs, ...(allowPrivate ? {} : { lookup: guardedLookup }) } as import('undici').buildConnector.BuildOptions);
+      const base = buildConnector({ timeout: this.o.timeoutMs, ...(allowPrivate ? {} : { lookup: guardedLookup }) } as buildConnector.BuildOptions);
       const agent = new Agent({
         connect: (opts, cb) =>
           base(opts, (err, socket) => {
