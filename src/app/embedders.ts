@@ -42,7 +42,7 @@ export async function queryEmbedder(config: Config, store: Store, onCall?: (call
  * a different embedder (never mixing vector spaces).
  */
 export function ingestEmbedderResolver(config: Config, store: Store): EmbedderResolver {
-  return async (newTexts) => {
+  return async (newTexts, represents = newTexts.length) => {
     const stored = await store.getEmbedder();
     const stats = await store.stats();
     if (config.embedder.provider !== 'builtin') {
@@ -56,14 +56,15 @@ export function ingestEmbedderResolver(config: Config, store: Store): EmbedderRe
     }
     const blob = await store.getBlob(MODEL_BLOB);
     const current = blob ? deserializeModel(blob) : undefined;
-    const total = stats.sections + newTexts.length;
+    const total = stats.sections + represents;
     const needFit = !current || stored?.id === undefined || !stored.id.startsWith('builtin:') ||
       (total >= REFIT_MIN_SECTIONS && total > current.fittedOn * REFIT_GROWTH);
     if (current && !needFit) return { embedder: new BuiltinEmbedder(current), reembedAll: false };
-    const texts = [...(await storedTexts(store)), ...newTexts];
+    const old = await storedTexts(store);
+    const texts = [...old, ...newTexts];
     // the fit counts the terms of the texts (up to its sample size); embedding them next reuses the counts
     const termCounts = new Map<string, Map<string, number>>();
-    const model = fitModel(texts, { termCounts });
+    const model = fitModel(texts, { termCounts, fittedOn: old.length + represents });
     const embedder = new BuiltinEmbedder(model, termCounts);
     const info = embedder.info();
     // the model and the id in one transaction: a job never loads one embedder's model under another's id

@@ -20,7 +20,8 @@ import { inSpan } from '../observability/tracing.js';
 import { documentJobHandler, stillUnindexable, type DocumentCommit, type PlanCache } from '../ingest/handler.js';
 import type { IngestProgress, IngestReport } from '../ingest/ingest.js';
 import { DELETE_DOCUMENT, DELETED, DOCUMENT_JOB_TYPES, INGEST_DOCUMENT, type DocumentJobPayload, type DocumentOutcome } from '../ingest/jobs.js';
-import { planFolder, planJobs, type Plan } from '../ingest/plan.js';
+import { planFolder, planJobs, type ParsedOutcome, type Plan } from '../ingest/plan.js';
+import { anchorsOf } from '../ingest/links.js';
 import type { DocumentRecords } from '../ingest/records.js';
 import { buildReport, type QueuedJobs } from '../ingest/report.js';
 import type { Logger } from '../observability/logger.js';
@@ -49,7 +50,11 @@ export interface EnqueueFolderOptions {
   uris?: readonly string[];
   /** Queue these uris even if the index holds their content. */
   force?: ReadonlySet<string>;
-  /** Keep the planner's parse for this process's worker. */
+  /**
+   * Keep the planner's parse for this process's worker, and stream: the plan
+   * returns while files outside the fit's sample still parse, their jobs
+   * waiting for them (`PlanOptions.stream`).
+   */
   cache?: boolean;
   /** Called once, right before the first job is queued. */
   beforeEnqueue?: () => void;
@@ -111,7 +116,10 @@ export class Ingestion {
   private q: JobQueue | undefined;
   private embedder: Embedder | undefined;
   private readonly retired: Embedder[] = [];
-  private readonly records = new Map<string, DocumentRecords>();
+  /** The planner's parses for this process's worker: done, or still parsing (a streaming plan). */
+  private readonly records = new Map<string, DocumentRecords | Promise<ParsedOutcome>>();
+  /** Bumped when an ingest's cache is cleared: a parse that ends later adds no anchors. */
+  private cacheRun = 0;
   private readonly anchors = new Map<string, Map<string, string>>();
   private readonly listeners = new Set<(jobId: string, outcome: DocumentOutcome) => void>();
   private readonly watches = new Set<FolderWatch>();
@@ -173,6 +181,7 @@ export class Ingestion {
       maxFileBytes: this.config.ingest.maxFileBytes,
       maxSectionTokens: this.config.ingest.maxSectionTokens,
       parseBytes: this.config.ingest.planParseBytes,
+      fitSampleFromBytes: this.config.ingest.fitSampleBytes,
       ignore: o.ignore ? orIgnored(globMatcher(this.config.ingest.ignore), o.ignore) : globMatcher(this.config.ingest.ignore),
       ...(o.source ? { source: o.source } : {}),
       ...(o.onProgress ? { onProgress: o.onProgress } : {}),
@@ -180,10 +189,20 @@ export class Ingestion {
       ...(o.force ? { force: o.force } : {}),
       parser: this.parser,
       ...(this.serving ? { threadsFromBytes: 0 } : {}),
+      ...(o.cache ? { stream: true } : {}),
     });
     if (plan.embedder) this.adopt(plan.embedder);
     if (o.cache) {
-      for (const c of plan.changes) if (c.records) this.records.set(key(plan.sourceId, c.uri, c.checksum), c.records);
+      const run = this.cacheRun;
+      for (const c of plan.changes) {
+        if (c.records) this.records.set(key(plan.sourceId, c.uri, c.checksum), c.records);
+        if (!c.pending) continue;
+        this.records.set(key(plan.sourceId, c.uri, c.checksum), c.pending);
+        // its anchors, for the links of the documents written after it parsed
+        void c.pending.then((r) => {
+          if ('records' in r && run === this.cacheRun) this.anchors.set(key(plan.sourceId, c.uri), anchorsOf(r.records.sections));
+        });
+      }
       for (const [uri, m] of plan.anchors) this.anchors.set(key(plan.sourceId, uri), m);
     }
     const items = planJobs(plan);
@@ -231,6 +250,7 @@ export class Ingestion {
       this.listeners.delete(listener);
       this.records.clear();
       this.anchors.clear();
+      this.cacheRun++;
     }
   }
 
@@ -609,11 +629,14 @@ export class Ingestion {
 
   private handler(): ReturnType<typeof documentJobHandler> {
     const cache: PlanCache = {
-      take: (sourceId, uri, checksum) => {
+      take: async (sourceId, uri, checksum) => {
         const k = key(sourceId, uri, checksum);
         const r = this.records.get(k);
         this.records.delete(k);
-        return r;
+        if (!(r instanceof Promise)) return r;
+        const o = await r;
+        if ('records' in o) return o.records;
+        throw o.error;
       },
       anchors: (sourceId, uri) => this.anchors.get(key(sourceId, uri)),
     };

@@ -10,7 +10,6 @@ import { IndexCorruptError, UnsupportedFileError } from '../domain/errors.js';
 import { checksum } from '../domain/ids.js';
 import { skipOf, type SkippedFile } from '../ingest/ingest.js';
 import { relinkDocument, settleRelinks } from '../ingest/links.js';
-import { parseDocument } from '../parse/parse.js';
 import { optedOutside, scanFolder } from '../sources/filesystem.js';
 import { readSourceFile } from '../sources/source-file.js';
 import { globMatcher } from '../sources/globs.js';
@@ -161,6 +160,8 @@ export async function verifyIndex(ingestion: VerifyDeps, o: { repair?: boolean }
         continue;
       }
       try {
+        // the parsers load only when a file is parsed (most commands never parse)
+        const { parseDocument } = await import('../parse/parse.js');
         await parseDocument(f.uri, bytes, { maxFileBytes: ingestion.config.ingest.maxFileBytes, maxSectionTokens: ingestion.config.ingest.maxSectionTokens });
       } catch (e) {
         const skip = skipOf(f.uri, e);

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { measureFolderCoverage, type FolderCoverage } from '../eval/coverage-folder.js';
+import type { FolderCoverage } from '../eval/coverage-folder.js';
 import { jsonText } from './json.js';
 import { EXIT } from './errors.js';
 
@@ -45,7 +45,9 @@ Examples:
   $ docgraph coverage ./site --worst 20 --fail-under 0.95
   $ docgraph coverage ./site --json`,
     )
-    .action((dir: string, opts: { worst: number; pageBar: number; failUnder?: number; json?: boolean }) => {
+    .action(async (dir: string, opts: { worst: number; pageBar: number; failUnder?: number; json?: boolean }) => {
+      // the HTML parser loads only for this command
+      const { measureFolderCoverage } = await import('../eval/coverage-folder.js');
       const report = measureFolderCoverage(dir, { threshold: opts.pageBar, worst: opts.worst });
       out(opts.json ? jsonText(report) : formatCoverage(report));
       if (opts.failUnder !== undefined && report.coverage < opts.failUnder) setExit(EXIT.failure);

@@ -282,6 +282,15 @@ export const configSchema = z
           .describe(
             'Bytes of new or changed files an ingest parses up front, holding their sections in memory for its jobs and for fitting the builtin embedder (about ten times the bytes in memory). Files past it (in path order) are parsed by their own jobs, and the builtin embedder is fitted on the files before them, so a corpus of any size ingests in bounded memory. Default 64 MiB.',
           ),
+        fitSampleBytes: z
+          .number()
+          .int()
+          .min(0)
+          .max(64 * 1024 * 1024 * 1024)
+          .default(8 * 1024 * 1024)
+          .describe(
+            'From this many bytes of files to look at, an ingest fits the builtin embedder on every other new or changed file it parses up front (in path order) and parses those first, so the parse threads go on with the others while the embedder is fitted and documents are written. The sample depends only on the files, so the same input gives the same vectors. 0 = always sample. Default 8 MiB.',
+          ),
         ignore: z.array(z.string().min(1)).default([]).describe('Globs of files and folders (relative to the ingested folder) that ingest, watch and verify leave out, e.g. `drafts/**`, `**/CHANGELOG.md`; `*` stays within a folder, `**` crosses folders. .git, node_modules and hidden folders are always left out.'),
         followSymlinksOutside: z
           .array(z.string().min(1))
@@ -291,7 +300,7 @@ export const configSchema = z
           ),
       })
       .strict()
-      .default({ maxFileBytes: 20 * 1024 * 1024, maxSectionTokens: 400, parseThreads: 0, planParseBytes: 64 * 1024 * 1024, ignore: [], followSymlinksOutside: [] }),
+      .default({ maxFileBytes: 20 * 1024 * 1024, maxSectionTokens: 400, parseThreads: 0, planParseBytes: 64 * 1024 * 1024, fitSampleBytes: 8 * 1024 * 1024, ignore: [], followSymlinksOutside: [] }),
     queue: queueSchema,
     worker: workerSchema,
     sources: z

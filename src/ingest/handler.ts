@@ -48,8 +48,12 @@ export interface DocumentCommit {
 
 /** Parsed documents an in-process planner already holds, so its worker does not parse them again. */
 export interface PlanCache {
-  /** The planner's records for this uri and checksum, taken out of the cache. */
-  take(sourceId: string, uri: string, checksum: string): DocumentRecords | undefined;
+  /**
+   * The planner's records for this uri and checksum, taken out of the cache
+   * (waiting for them while they still parse); throws UnsupportedFileError or
+   * ParseError as a parse does.
+   */
+  take(sourceId: string, uri: string, checksum: string): Promise<DocumentRecords | undefined>;
   /** uri → anchor → section id of the documents being planned together. */
   anchors(sourceId: string, uri: string): Map<string, string> | undefined;
 }
@@ -120,15 +124,13 @@ export function documentJobHandler(o: DocumentHandlerOptions): (ctx: JobContext<
       return report(ctx, state === 'completed' ? { kind: 'unchanged', uri } : { kind: 'superseded', uri });
     }
 
-    let rec = o.cache?.take(job.sourceId, uri, sum);
-    if (!rec) {
-      try {
-        const task = { uri, bytes, sourceId: job.sourceId, checksum: sum, indexedAt: (o.now ?? (() => new Date()))().toISOString(), maxFileBytes: o.maxFileBytes, maxSectionTokens: o.maxSectionTokens };
-        rec = await (o.parser ?? parserOnThisThread).parse(task);
-      } catch (e) {
-        if (!(e instanceof UnsupportedFileError || e instanceof ParseError)) throw e;
-        return refuse(ctx, docId, e);
-      }
+    let rec: DocumentRecords;
+    try {
+      const task = { uri, bytes, sourceId: job.sourceId, checksum: sum, indexedAt: (o.now ?? (() => new Date()))().toISOString(), maxFileBytes: o.maxFileBytes, maxSectionTokens: o.maxSectionTokens };
+      rec = (await o.cache?.take(job.sourceId, uri, sum)) ?? (await (o.parser ?? parserOnThisThread).parse(task));
+    } catch (e) {
+      if (!(e instanceof UnsupportedFileError || e instanceof ParseError)) throw e;
+      return refuse(ctx, docId, e);
     }
 
     let mark = performance.now();

@@ -99,10 +99,12 @@ export interface IngestTimings {
 
 /**
  * Chooses the embedder for this ingest. `newTexts` are the embed texts of the
- * sections about to be written; a corpus-fitted embedder may (re)fit on them
- * plus what is stored, in which case it answers `reembedAll`.
+ * sections about to be written, or of a sample of them: `represents` is then
+ * how many sections they stand for (an estimate; default `newTexts.length`).
+ * A corpus-fitted embedder may (re)fit on them plus what is stored, in which
+ * case it answers `reembedAll`.
  */
-export type EmbedderResolver = (newTexts: readonly string[]) => Promise<{ embedder: Embedder; reembedAll: boolean }>;
+export type EmbedderResolver = (newTexts: readonly string[], represents?: number) => Promise<{ embedder: Embedder; reembedAll: boolean }>;
 
 /**
  * Re-embeds every stored section outside `skipDocs` (after the embedder

@@ -8,9 +8,9 @@
  */
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
-import { ParseError } from '../domain/errors.js';
 import type { DocumentRecords } from './records.js';
-import { recordsOf, runParseTask, type ParseOutcome, type ParseTask } from './parse-task.js';
+import { ParseError, UnsupportedFileError } from '../domain/errors.js';
+import type { ParseOutcome, ParseTask } from './parse-task.js';
 
 export interface Parser {
   /** The file's records; throws UnsupportedFileError or ParseError as parseFile does. */
@@ -23,7 +23,11 @@ export interface Parser {
 /** Parses on the calling thread: for small runs, where starting threads costs more than it saves. */
 export const parserOnThisThread: Parser = {
   threads: 1,
-  parse: async (task) => recordsOf(task.uri, await runParseTask(task)),
+  parse: async (task) => {
+    // the parsers load on the first file parsed here: a run that parses nothing (unchanged) or only on threads never loads them
+    const { runParseTask } = await import('./parse-task.js');
+    return recordsOf(task.uri, await runParseTask(task));
+  },
   close: async () => undefined,
 };
 
@@ -81,4 +85,11 @@ export class ThreadParser implements Parser {
     this.pool = undefined;
     await pool?.destroy();
   }
+}
+
+/** The records, or the error the parse would have thrown. */
+export function recordsOf(uri: string, o: ParseOutcome): DocumentRecords {
+  if (o.kind === 'records') return o.records;
+  if (o.kind === 'unsupported') throw new UnsupportedFileError(uri, o.reason, o.message);
+  throw new ParseError(uri, o.message);
 }

@@ -41,10 +41,3 @@ export async function runParseTask(t: ParseTask): Promise<ParseOutcome> {
     throw e;
   }
 }
-
-/** The records, or the error parseFile would have thrown. */
-export function recordsOf(uri: string, o: ParseOutcome): DocumentRecords {
-  if (o.kind === 'records') return o.records;
-  if (o.kind === 'unsupported') throw new UnsupportedFileError(uri, o.reason, o.message);
-  throw new ParseError(uri, o.message);
-}

@@ -20,6 +20,8 @@ import { reembedStored, skipOf, type EmbedderResolver, type IngestProgress, type
 import { DELETE_DOCUMENT, DELETED, INGEST_DOCUMENT, type DocumentJobPayload } from './jobs.js';
 import type { DocumentRecords } from './records.js';
 import { parserOnThisThread, type Parser } from './parse-pool.js';
+import type { ParseTask } from './parse-task.js';
+import { anchorsOf } from './links.js';
 
 export interface PlanOptions {
   store: Store;
@@ -50,6 +52,19 @@ export interface PlanOptions {
    * them are parsed by their jobs. Default PLAN_PARSE_BYTES (ingest.planParseBytes).
    */
   parseBytes?: number;
+  /**
+   * Runs of at least this many bytes to look at fit the builtin embedder on a
+   * sample: every other new or changed file parsed ahead (in file order).
+   * Default FIT_SAMPLE_FROM_BYTES.
+   */
+  fitSampleFromBytes?: number;
+  /**
+   * Return once the fit's sample is parsed and the embedder resolved, with
+   * the other files parsed ahead still parsing (`PlannedFile.pending`), so
+   * their jobs can be written while they parse. Default false: the plan
+   * returns with every file it parses parsed.
+   */
+  stream?: boolean;
   /**
    * The source the folder is (registered by `docgraph add`): its id names the
    * documents. Default: the folder source of `dir` (`ensureFolderSource`).
@@ -83,12 +98,28 @@ export async function ensureFolderSource(store: Store, root: string, now: string
   }
 }
 
+/** A parse's outcome: the records, or why the file cannot be indexed (UnsupportedFileError, ParseError). */
+export type ParsedOutcome = { records: DocumentRecords } | { error: unknown };
+
+/** A file's place in the plan, in file order. `fit`: its texts are in the builtin embedder's fit. */
+interface Slot {
+  change?: PlannedFile;
+  skip?: SkippedFile;
+  fit?: boolean;
+}
+
 /** A new or changed file, parsed (or found bad) while planning. */
 export interface PlannedFile {
   uri: string;
   checksum: string;
   /** The records, when it parsed here (see PLAN_PARSE_BYTES); the handler of an in-process worker re-uses them. */
   records?: DocumentRecords;
+  /**
+   * A streaming plan (`PlanOptions.stream`): the parse of a file outside the
+   * fit's sample, still running on the parse threads when the plan returns.
+   * Never rejects: a file that cannot be indexed is `{ error }`.
+   */
+  pending?: Promise<ParsedOutcome>;
   /** Why it cannot be indexed, when it cannot. */
   skip?: SkippedFile;
   force: boolean;
@@ -135,6 +166,18 @@ export interface Plan {
  * docs, 46 MB: 34.6 s and 16.5 s).
  */
 const THREADS_FROM_BYTES = 8 * 1024 * 1024;
+
+/**
+ * From this many bytes of files to look at (the Python docs are 46 MB, the
+ * Node.js docs 3.2 MB), the builtin embedder is fitted on every other new or
+ * changed file parsed ahead, in file order, a sample that depends only on the
+ * files (so a fit, and the vectors, are the same on every run of the same
+ * input, whatever the threads). The sample parses first; the parse threads
+ * go on with the other files while the main thread fits and writes, where
+ * without a sample the threads would idle through the fit and the writes.
+ * Below it every file is in the fit.
+ */
+export const FIT_SAMPLE_FROM_BYTES = 8 * 1024 * 1024;
 
 /**
  * Source bytes a plan parses ahead of its jobs. Parsed records take about
@@ -200,7 +243,6 @@ export async function planFolder(dir: string, options: PlanOptions): Promise<Pla
   }
 
   const skipped: SkippedFile[] = [...refused];
-  const changes: PlannedFile[] = [];
   let unchanged = 0;
   let sections = 0;
   // Files are read here, in order, and parsed by the parser (other threads, a few at a time);
@@ -208,13 +250,21 @@ export async function planFolder(dir: string, options: PlanOptions): Promise<Pla
   let bytesToLook = 0;
   for (const f of files) bytesToLook += f.size;
   const parser = options.parser && bytesToLook >= (options.threadsFromBytes ?? THREADS_FROM_BYTES) ? options.parser : parserOnThisThread;
-  const slots: { change?: PlannedFile; skip?: SkippedFile }[] = [];
+  // A large run fits the builtin embedder on every other changed file parsed ahead, and those parse
+  // first: the parse threads go on with the rest while this thread fits and the jobs write.
+  const sampleFit = bytesToLook >= (options.fitSampleFromBytes ?? FIT_SAMPLE_FROM_BYTES);
+  const slots: Slot[] = [];
   const inFlight = new Set<Promise<void>>();
-  let failure: { error: unknown } | undefined;
+  const deferred: { slot: Slot; task: ParseTask }[] = [];
+  /** A parse that threw something other than a reason not to index: a bug, which fails the plan. */
+  const failures: unknown[] = [];
   const parseBytes = options.parseBytes ?? PLAN_PARSE_BYTES;
   let parsedBytes = 0;
+  let changedBytes = 0;
+  let fitBytes = 0;
+  let changedAhead = 0;
   for (const [i, file] of files.entries()) {
-    if (failure) break;
+    if (failures.length > 0) break;
     progress({ phase: 'parse', done: i, total: files.length, uri: file.uri, sections });
     let bytes: Buffer;
     try {
@@ -237,70 +287,96 @@ export async function planFolder(dir: string, options: PlanOptions): Promise<Pla
       unchanged++;
       continue;
     }
-    const slot: { change?: PlannedFile; skip?: SkippedFile } = {};
-    slots.push(slot);
+    changedBytes += bytes.length;
     const replaces = existing.has(file.uri);
+    const slot: Slot = { change: { uri: file.uri, checksum: sum, force, replaces } };
+    slots.push(slot);
     // past the bytes parsed ahead (the first file always parses here): its job parses it
-    if (parsedBytes > 0 && parsedBytes + bytes.length > parseBytes) {
-      slot.change = { uri: file.uri, checksum: sum, force, replaces };
+    if (parsedBytes > 0 && parsedBytes + bytes.length > parseBytes) continue;
+    parsedBytes += bytes.length;
+    const task: ParseTask = { uri: file.uri, bytes, sourceId: srcId, checksum: sum, indexedAt: now, maxFileBytes: options.maxFileBytes, maxSectionTokens: options.maxSectionTokens };
+    if (sampleFit && changedAhead++ % 2 === 1) {
+      deferred.push({ slot, task });
       continue;
     }
-    parsedBytes += bytes.length;
-    const task = { uri: file.uri, bytes, sourceId: srcId, checksum: sum, indexedAt: now, maxFileBytes: options.maxFileBytes, maxSectionTokens: options.maxSectionTokens };
-    const parsing: Promise<void> = parser.parse(task).then(
-      (records) => {
-        sections += records.sections.length;
-        slot.change = { uri: file.uri, checksum: sum, records, force, replaces };
-      },
-      (e: unknown) => {
-        const skip = skipOf(file.uri, e);
-        if (!skip) {
-          failure ??= { error: e };
-          return;
-        }
-        slot.skip = skip;
-        slot.change = { uri: file.uri, checksum: sum, skip, force, replaces };
-      },
-    );
-    const tracked = parsing.finally(() => inFlight.delete(tracked));
+    slot.fit = true;
+    fitBytes += bytes.length;
+    const tracked = parseInto(slot, task).finally(() => inFlight.delete(tracked));
     inFlight.add(tracked);
     if (inFlight.size >= parser.threads * 2) await Promise.race(inFlight);
   }
+  // the files outside the fit's sample queue behind it: the threads parse them while this thread fits
+  const later = deferred.map(({ slot, task }) => {
+    const outcome = parseOutcome(task);
+    slot.change!.pending = outcome;
+    return outcome.then((o) => settle(slot, o));
+  });
   await Promise.all(inFlight);
-  if (failure) throw failure.error;
+  if (failures.length > 0) throw failures[0];
+  progress({ phase: 'parse', done: files.length, total: files.length, sections });
+  const parseMs = performance.now() - started;
+
+  // The embedder: resolved (and for builtin fitted) only when there is something to embed or none is chosen yet.
+  let mark = performance.now();
+  const newTexts = slots.flatMap((x) => (x.fit && x.change?.records ? [...x.change.records.embedText.values()] : []));
+  // the sections the sample stands for: its share of the changed bytes (all of them when it is all)
+  const represents = fitBytes === changedBytes ? newTexts.length : Math.round((newTexts.length * changedBytes) / Math.max(1, fitBytes));
+  const stored = await store.getEmbedder();
+  let embedder: Embedder | undefined;
+  let reembedAll = false;
+  if (represents > 0 || !stored) {
+    progress({ phase: 'fit', done: 0, total: newTexts.length, sections });
+    ({ embedder, reembedAll } = await options.resolveEmbedder(newTexts, represents));
+  }
+  const fitMs = performance.now() - mark;
+  // not streaming: the plan holds every parse it started, as it did before the sample
+  if (!options.stream) {
+    await Promise.all(later);
+    if (failures.length > 0) throw failures[0];
+    for (const { slot } of deferred) delete slot.change!.pending;
+  }
+
+  const changes: PlannedFile[] = [];
   for (const slot of slots) {
     if (slot.skip) skipped.push(slot.skip);
     if (slot.change) changes.push(slot.change);
   }
-  progress({ phase: 'parse', done: files.length, total: files.length, sections });
-  const parseMs = performance.now() - started;
-
   const anchors = new Map<string, Map<string, string>>();
-  for (const c of changes) {
-    if (!c.records) continue;
-    const m = new Map<string, string>();
-    for (const s of c.records.sections) if (s.part <= 1 && !m.has(s.anchor)) m.set(s.anchor, s.id);
-    anchors.set(c.uri, m);
-  }
+  for (const c of changes) if (c.records) anchors.set(c.uri, anchorsOf(c.records.sections));
 
-  // The embedder: resolved (and for builtin fitted) only when there is something to embed or none is chosen yet.
-  let mark = performance.now();
-  const newTexts = changes.flatMap((c) => (c.records ? [...c.records.embedText.values()] : []));
-  const stored = await store.getEmbedder();
-  let embedder: Embedder | undefined;
-  let reembedAll = false;
-  if (newTexts.length > 0 || !stored) {
-    progress({ phase: 'fit', done: 0, total: newTexts.length, sections });
-    ({ embedder, reembedAll } = await options.resolveEmbedder(newTexts));
-  }
-  const fitMs = performance.now() - mark;
   mark = performance.now();
   let reembedded = 0;
   if (embedder && reembedAll) {
-    const rewritten = new Set(changes.filter((c) => c.records).map((c) => documentId(srcId, c.uri)));
+    const rewritten = new Set(changes.filter((c) => c.records || c.pending).map((c) => documentId(srcId, c.uri)));
     reembedded = await reembedStored(store, embedder, rewritten);
   }
   const reembedMs = performance.now() - mark;
+
+  /** Parses one file; a file that cannot be indexed is an outcome, anything else a bug (the plan fails). */
+  function parseOutcome(task: ParseTask): Promise<ParsedOutcome> {
+    return parser.parse(task).then(
+      (records) => ({ records }),
+      (error: unknown) => ({ error }),
+    );
+  }
+  function settle(slot: Slot, o: ParsedOutcome): void {
+    const change = slot.change!;
+    if ('records' in o) {
+      sections += o.records.sections.length;
+      change.records = o.records;
+      return;
+    }
+    const skip = skipOf(change.uri, o.error);
+    if (!skip) {
+      failures.push(o.error);
+      return;
+    }
+    slot.skip = skip;
+    change.skip = skip;
+  }
+  async function parseInto(slot: Slot, task: ParseTask): Promise<void> {
+    settle(slot, await parseOutcome(task));
+  }
 
   const refusedUris = new Set(refused.map((s) => s.uri));
   const present = new Set(files.map((f) => f.uri).filter((u) => !refusedUris.has(u)));

@@ -120,19 +120,33 @@ describe('builtin vectors', () => {
 });
 
 describe('term counts from the fit', () => {
-  it('give the same vectors as counting again, are used while they hold the text, and are dropped at the first text they do not hold', () => {
+  it('give the same vectors as counting again, each used once, and are all dropped at the first query', async () => {
     const termCounts = new Map<string, Map<string, number>>();
     const model = fitModel(CORPUS, { termCounts });
     expect(termCounts.size).toBe(CORPUS.length);
     expect(fingerprint(model)).toBe(fingerprint(fitModel(CORPUS)));
     const plain = new BuiltinEmbedder(model);
     const reusing = new BuiltinEmbedder(model, termCounts);
-    for (const t of CORPUS) expect(reusing.embedOne(t)).toEqual(plain.embedOne(t));
     // a changed count is used as given: the counts are read, not recomputed
     termCounts.set(CORPUS[0]!, new Map([['release', 3]]));
     expect(reusing.embedOne(CORPUS[0]!)).not.toEqual(plain.embedOne(CORPUS[0]!));
-    // a text they do not hold (a query) drops them: the changed count is no longer read
-    expect(reusing.embedOne('rotate the certificate')).toEqual(plain.embedOne('rotate the certificate'));
+    // ...once: the text's counts left the map when it was embedded
+    expect(termCounts.has(CORPUS[0]!)).toBe(false);
     expect(reusing.embedOne(CORPUS[0]!)).toEqual(plain.embedOne(CORPUS[0]!));
+    // a text they do not hold (one the fit did not sample) is counted, and the others stay
+    expect(reusing.embedOne('rotate the certificate')).toEqual(plain.embedOne('rotate the certificate'));
+    expect(termCounts.size).toBe(CORPUS.length - 1);
+    for (const t of CORPUS.slice(1, 5)) expect(reusing.embedOne(t)).toEqual(plain.embedOne(t));
+    expect(termCounts.size).toBe(CORPUS.length - 5);
+    // a query drops them all: a changed count is no longer read
+    termCounts.set(CORPUS[6]!, new Map([['release', 3]]));
+    const [q] = await reusing.embed(['renew the certificate'], 'query');
+    expect(q).toEqual(plain.embedOne('renew the certificate'));
+    expect(reusing.embedOne(CORPUS[6]!)).toEqual(plain.embedOne(CORPUS[6]!));
+  });
+
+  it('a sampled fit records the sections it stands for', () => {
+    expect(fitModel(CORPUS).fittedOn).toBe(CORPUS.length);
+    expect(fitModel(CORPUS, { fittedOn: 1000 }).fittedOn).toBe(1000);
   });
 });

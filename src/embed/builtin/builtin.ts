@@ -21,8 +21,10 @@ export class BuiltinEmbedder implements Embedder {
    * `counted`: term counts already made of the texts about to be embedded
    * (by `fitModel`'s `termCounts`, so an ingest counts each text once, not
    * at the fit and again at embedding). The vector is the same either way.
-   * Kept until the first text it does not hold (a query, or the run's texts
-   * are done), then dropped, so it does not outlive the run that made it.
+   * Each text's counts leave the map when it is embedded (a run embeds each
+   * section text once), and the whole map is dropped at the first query, so
+   * it does not outlive the run that made it. A text it does not hold (one
+   * the fit did not sample) is counted as usual.
    */
   constructor(
     private readonly model: BuiltinModel,
@@ -48,10 +50,8 @@ export class BuiltinEmbedder implements Embedder {
     const lexical = out.subarray(0, hashDims);
     const semantic = out.subarray(hashDims);
     let counts = this.counted?.get(text);
-    if (!counts) {
-      this.counted = undefined;
-      counts = countTerms(terms(text));
-    }
+    if (counts) this.counted!.delete(text);
+    else counts = countTerms(terms(text));
     for (const [term, tf] of counts) {
       const i = this.index.get(term);
       const w = (1 + Math.log(tf)) * (i === undefined ? this.model.unknownIdf : this.model.idf[i]!);
@@ -71,7 +71,8 @@ export class BuiltinEmbedder implements Embedder {
     return normalize(out);
   }
 
-  async embed(texts: readonly string[]): Promise<Float32Array[]> {
+  async embed(texts: readonly string[], kind?: 'query' | 'document'): Promise<Float32Array[]> {
+    if (kind === 'query') this.counted = undefined;
     return texts.map((t) => this.embedOne(t));
   }
 

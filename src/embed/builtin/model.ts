@@ -47,6 +47,12 @@ export interface FitOptions {
    * none of them again (the count is a pure function of the text).
    */
   termCounts?: Map<string, Map<string, number>>;
+  /**
+   * The sections the fit stands for (`BuiltinModel.fittedOn`), when `texts`
+   * are a sample of a larger corpus (an ingest fits on every other file of a
+   * large run: `ingest/plan.ts`). Default `texts.length`.
+   */
+  fittedOn?: number;
 }
 
 const OVERSAMPLE = 16;
@@ -105,7 +111,7 @@ export function fitModel(texts: readonly string[], options: FitOptions = {}): Bu
     hashDims,
     lsaDims,
     lexicalWeight: options.lexicalWeight ?? 0.5,
-    fittedOn: texts.length,
+    fittedOn: options.fittedOn ?? texts.length,
     vocab,
     idf,
     unknownIdf,

@@ -17,7 +17,7 @@ import { PrivateAddressError } from './address.js';
 import { FetchError, SiteHttp, type HttpAnswer, type HttpOptions } from './http.js';
 import { pageLinks } from './links.js';
 import { fetchRobots, sitemapUrls, type Robots } from './robots.js';
-import { inScope, pageUri, pageUrl, uriFilter, type SiteScope } from './site.js';
+import { inScope, pagesDir, pageUri, pageUrl, uriFilter, type SiteScope } from './site.js';
 
 export interface CrawlOptions extends HttpOptions {
   /** Most pages kept. Default 1000. */
@@ -87,9 +87,7 @@ const PAGE_TYPES = /^(text\/html|application\/xhtml\+xml)/i;
 const MARKDOWN_TYPES = /^text\/(markdown|x-markdown)/i;
 
 /** The folder of a website source's cache its pages are indexed from. */
-export function pagesDir(cache: string): string {
-  return join(cache, 'pages');
-}
+export { pagesDir };
 
 /**
  * Crawls `scope` into `cache` (see the module comment) and returns what

@@ -5,11 +5,12 @@
  * instead of costing a timeout per page), a size cap on bodies, redirects
  * followed one hop at a time (each hop is checked by the caller), and the
  * address guard of ./address.ts on every connection. Node's own fetch
- * (undici), with a dispatcher that owns the sockets.
+ * (undici), with a dispatcher that owns the sockets. undici is loaded on the
+ * first request (it is a large module every CLI command would otherwise load).
  */
 import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions } from 'node:dns';
 import { BrokenCircuitError, circuitBreaker, ConsecutiveBreaker, ExponentialBackoff, handleWhen, retry, wrap, type IPolicy } from 'cockatiel';
-import { Agent, buildConnector, fetch, type Response } from 'undici';
+import type { Agent, buildConnector, fetch as undiciFetch, Response } from 'undici';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DocgraphError, isDocgraphError } from '../../domain/errors.js';
 import { parseRetryAfter } from '../../domain/retry-after.js';
@@ -75,7 +76,8 @@ class TransientStatus extends Error {
 }
 
 export class SiteHttp {
-  private readonly agent: Agent;
+  /** The dispatcher and fetch, made on the first request. */
+  private client: Promise<{ agent: Agent; fetch: typeof undiciFetch }> | undefined;
   private readonly policies = new Map<string, IPolicy>();
   /** Per host: no request before this time (epoch ms), as its last `Retry-After` asked. */
   private readonly notBefore = new Map<string, number>();
@@ -86,24 +88,30 @@ export class SiteHttp {
   constructor(o: HttpOptions = {}) {
     this.o = { allowPrivate: false, timeoutMs: 15_000, retries: 3, backoffMs: 500, maxBytes: 20 * 1024 * 1024, breakerFailures: 8, maxRetryAfterMs: 60_000, retryAfterBudgetMs: 300_000, userAgent: USER_AGENT, ...o };
     this.retryAfterLeftMs = this.o.retryAfterBudgetMs;
-    const allowPrivate = this.o.allowPrivate;
-    const connectTimeout = this.o.timeoutMs;
-    const base = buildConnector({ timeout: connectTimeout, ...(allowPrivate ? {} : { lookup: guardedLookup }) } as buildConnector.BuildOptions);
-    this.agent = new Agent({
-      connect: (opts, cb) =>
-        base(opts, (err, socket) => {
-          if (err || !socket) return cb(err ?? new Error('no socket'), null);
-          // the address actually connected to: IP literals skip the lookup, and DNS may answer differently twice
-          const address = socket.remoteAddress;
-          if (!allowPrivate && (address === undefined || !isPublicAddress(address))) {
-            socket.destroy();
-            return cb(new PrivateAddressError(opts.hostname, address ?? 'an unknown address'), null);
-          }
-          cb(null, socket);
-        }),
-      headersTimeout: this.o.timeoutMs,
-      bodyTimeout: this.o.timeoutMs,
+  }
+
+  private connect(): Promise<{ agent: Agent; fetch: typeof undiciFetch }> {
+    this.client ??= import('undici').then(({ Agent, buildConnector, fetch }) => {
+      const allowPrivate = this.o.allowPrivate;
+      const base = buildConnector({ timeout: this.o.timeoutMs, ...(allowPrivate ? {} : { lookup: guardedLookup }) } as buildConnector.BuildOptions);
+      const agent = new Agent({
+        connect: (opts, cb) =>
+          base(opts, (err, socket) => {
+            if (err || !socket) return cb(err ?? new Error('no socket'), null);
+            // the address actually connected to: IP literals skip the lookup, and DNS may answer differently twice
+            const address = socket.remoteAddress;
+            if (!allowPrivate && (address === undefined || !isPublicAddress(address))) {
+              socket.destroy();
+              return cb(new PrivateAddressError(opts.hostname, address ?? 'an unknown address'), null);
+            }
+            cb(null, socket);
+          }),
+        headersTimeout: this.o.timeoutMs,
+        bodyTimeout: this.o.timeoutMs,
+      });
+      return { agent, fetch };
     });
+    return this.client;
   }
 
   /**
@@ -195,10 +203,11 @@ export class SiteHttp {
 
   private async attempt(url: string, headers: Record<string, string>, signal?: AbortSignal): Promise<HttpAnswer> {
     const timeout = AbortSignal.timeout(this.o.timeoutMs);
+    const { agent, fetch } = await this.connect();
     let res: Response;
     try {
       res = await fetch(url, {
-        dispatcher: this.agent,
+        dispatcher: agent,
         redirect: 'manual',
         headers: { 'user-agent': this.o.userAgent, accept: 'text/html,application/xhtml+xml,text/markdown;q=0.9,*/*;q=0.5', ...headers },
         signal: signal ? AbortSignal.any([timeout, signal]) : timeout,
@@ -214,7 +223,7 @@ export class SiteHttp {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.agent.close();
+    if (this.client) await (await this.client).agent.close();
   }
 }
 

@@ -12,6 +12,7 @@
  *   `guide/setup.html` (or `.md` for a Markdown answer). Queries and fragments
  *   are not part of a page.
  */
+import { join } from 'node:path';
 import { InvalidInputError } from '../../domain/errors.js';
 import { formatOf } from '../../parse/input.js';
 import { globMatcher } from '../globs.js';
@@ -124,4 +125,9 @@ export function uriFilter(include: readonly string[] | undefined, exclude: reado
   const ex = globMatcher(exclude ?? []);
   const inc = include?.length ? globMatcher(include) : undefined;
   return (uri) => !ex(uri) && (inc === undefined || inc(uri));
+}
+
+/** Where a website source's crawled pages are kept, under its cache folder. */
+export function pagesDir(cache: string): string {
+  return join(cache, 'pages');
 }

@@ -3,8 +3,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { InvalidInputError } from '../../domain/errors.js';
-import { crawlSite, pagesDir, type CrawlProgress, type CrawlReport } from './crawl.js';
-import { parseSite } from './site.js';
+import type { CrawlProgress, CrawlReport } from './crawl.js';
+import { pagesDir, parseSite } from './site.js';
 
 /** What `docgraph add <url>` stores for a website source (`SourceRecord.options.web`). */
 export interface WebOptions {
@@ -131,6 +131,8 @@ export interface WebSync {
 export async function syncWebSite(web: WebOptions, cache: string, since: string | null, o: { include?: readonly string[]; exclude?: readonly string[]; onProgress?: (p: CrawlProgress) => void; signal?: AbortSignal }): Promise<WebSync> {
   // without the last crawl's record (cache cleared) every page is looked at, so pages gone from the site leave the index too
   const known = since !== null && existsSync(join(cache, 'crawl.json'));
+  // the crawler (HTTP client, robots, HTML link extraction) loads only when a site is crawled
+  const { crawlSite } = await import('./crawl.js');
   const crawl = await crawlSite(parseSite(web.url), cache, {
     ...(web.maxPages !== undefined ? { maxPages: web.maxPages } : {}),
     ...(web.maxDepth !== undefined ? { maxDepth: web.maxDepth } : {}),
