@@ -8,5 +8,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // src/ transpiled to .test-cli/ for the tests' CLI child processes (test/helpers/cli.ts)
+    globalSetup: ['test/global-setup.ts'],
   },
 });
