@@ -39,5 +39,5 @@ describe('docgraph mcp with a message over 10 MB', () => {
     const lines = stderr.trim().split('\n');
     expect(lines[0]).toMatch(/^docgraph: MCP stdio: the client sent a message larger than 10485760 bytes \(10 MB\)/);
     expect(stderr).not.toMatch(/\n\s+at /);
-  }, 60_000);
+  }, 120_000);
 });
