@@ -38,7 +38,7 @@ export const TABLE_NAMES = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bench/.out/**', 'web/dist/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bench/.out/**', 'web/dist/**', '.test-cli/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

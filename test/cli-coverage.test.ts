@@ -6,12 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { FolderCoverage } from '../src/eval/coverage-folder.js';
+import { CLI_JS } from './helpers/cli.js';
 
-const cli = join(import.meta.dirname, '..', 'src', 'cli', 'run.ts');
 
 function docgraph(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile('node', ['--import', 'tsx', cli, ...args], (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }));
+    execFile('node', [CLI_JS, ...args], (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }));
   });
 }
 

@@ -1,19 +1,15 @@
 // The CLI end to end, as a user runs it: real child processes (not a TTY) on
 // a temp copy of examples/sample-docs, the folder the README's quick start uses.
 import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SearchResult } from '../src/domain/types.js';
 import type { IngestReport } from '../src/ingest/ingest.js';
+import { CLI_JS } from './helpers/cli.js';
 
 const repo = join(import.meta.dirname, '..');
-const cli = join(repo, 'src', 'cli', 'run.ts');
-/** tsx by absolute path: the CLI runs in a temp folder (so no config file of the repo applies). */
-const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const root = mkdtempSync(join(tmpdir(), 'dg-cli-'));
 const docs = join(root, 'sample-docs');
 const index = join(root, 'index.db');
@@ -27,7 +23,7 @@ interface Run {
 /** Runs `docgraph ...args` with pipes for stdio (so it is not a TTY). */
 function docgraph(...args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn('node', ['--import', tsx, cli, ...args], { cwd: root, env: { ...process.env, DOCGRAPH_INDEX: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('node', [CLI_JS, ...args], { cwd: root, env: { ...process.env, DOCGRAPH_INDEX: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

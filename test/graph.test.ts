@@ -13,9 +13,9 @@ import { loadConfig } from '../src/config/config.js';
 import { InvalidInputError, NotFoundError } from '../src/domain/errors.js';
 import { documentId } from '../src/domain/ids.js';
 import type { EdgeRecord, EntityRecord } from '../src/domain/types.js';
+import { CLI_JS } from './helpers/cli.js';
 
 const run = promisify(execFile);
-const CLI = join(import.meta.dirname, '..', 'src', 'cli', 'run.ts');
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'graph');
 const root = mkdtempSync(join(tmpdir(), 'dg-graph-'));
 let n = 0;
@@ -52,12 +52,12 @@ async function graphOf(app: App): Promise<string> {
 
 /** `docgraph graph export` as a user runs it. */
 async function cliExport(index: string, format: 'jsonl' | 'graphml'): Promise<string> {
-  const { stdout } = await run('node', ['--import', 'tsx', CLI, '--index', index, 'graph', 'export', '--format', format], { maxBuffer: 64 * 1024 * 1024 });
+  const { stdout } = await run('node', [CLI_JS, '--index', index, 'graph', 'export', '--format', format], { maxBuffer: 64 * 1024 * 1024 });
   return stdout;
 }
 
 async function cliIngest(index: string, dir: string): Promise<void> {
-  await run('node', ['--import', 'tsx', CLI, '--index', index, 'ingest', dir]);
+  await run('node', [CLI_JS, '--index', index, 'ingest', dir]);
 }
 
 type Line = ({ kind: 'entity' } & EntityRecord) | ({ kind: 'edge'; docId: string } & EdgeRecord);

@@ -10,14 +10,15 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, cli, resultTokens, root, serverEnv, text } from './helpers/mcp.js';
+import { call, resultTokens, root, serverEnv, text } from './helpers/mcp.js';
+import { CLI_JS } from './helpers/cli.js';
 
 const run = promisify(execFile);
 const SMALL_BUDGET = 1000;
 const GRAPH_TOOLS = ['explain_error', 'get_procedure', 'lookup_entity', 'traverse'];
 
 async function connect(index: string, env: Record<string, string> = {}): Promise<Client> {
-  const transport = new StdioClientTransport({ command: 'node', args: ['--import', 'tsx', cli, '--index', index, 'mcp'], env: serverEnv(env), stderr: 'pipe' });
+  const transport = new StdioClientTransport({ command: 'node', args: [CLI_JS, '--index', index, 'mcp'], env: serverEnv(env), stderr: 'pipe' });
   const client = new Client({ name: 'docgraph-graph-test', version: '1.0.0' });
   await client.connect(transport);
   return client;
@@ -36,7 +37,7 @@ describe('graph tools over MCP (stdio)', () => {
 
   beforeAll(async () => {
     index = join(mkdtempSync(join(tmpdir(), 'dg-mcp-graph-')), 'index.db');
-    await run('node', ['--import', 'tsx', cli, '--index', index, 'ingest', join(root, 'test', 'fixtures', 'graph')]);
+    await run('node', [CLI_JS, '--index', index, 'ingest', join(root, 'test', 'fixtures', 'graph')]);
     [client, small] = await Promise.all([connect(index), connect(index, { DOCGRAPH_TOKEN_BUDGET: String(SMALL_BUDGET) })]);
   });
   afterAll(async () => {

@@ -3,7 +3,8 @@ import { request as httpRequest } from 'node:http';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildIndex, call, checkResourcesAndPrompts, checkToolsContract, cli, pageThroughSearch, serverEnv, startServe, type ServeProcess } from './helpers/mcp.js';
+import { buildIndex, call, checkResourcesAndPrompts, checkToolsContract, pageThroughSearch, serverEnv, startServe, type ServeProcess } from './helpers/mcp.js';
+import { CLI_JS } from './helpers/cli.js';
 
 const API_KEY = 'test-key-0123456789abcdef';
 const SMALL_BUDGET = 1000;
@@ -194,7 +195,7 @@ describe('docgraph serve (Streamable HTTP)', () => {
   });
 
   it('refuses to bind a non-loopback address without an API key', async () => {
-    const child = spawn('node', ['--import', 'tsx', cli, '--index', index, 'serve', '--host', '0.0.0.0', '--port', '0'], { env: serverEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('node', [CLI_JS, '--index', index, 'serve', '--host', '0.0.0.0', '--port', '0'], { env: serverEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));

@@ -3,12 +3,13 @@ import { existsSync } from 'node:fs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildIndex, call, checkResourcesAndPrompts, checkToolsContract, cli, pageThroughSearch, resultTokens, serverEnv, text } from './helpers/mcp.js';
+import { buildIndex, call, checkResourcesAndPrompts, checkToolsContract, pageThroughSearch, resultTokens, serverEnv, text } from './helpers/mcp.js';
+import { CLI_JS } from './helpers/cli.js';
 
 const SMALL_BUDGET = 1000;
 
 async function connect(index: string, env: Record<string, string> = {}): Promise<Client> {
-  const transport = new StdioClientTransport({ command: 'node', args: ['--import', 'tsx', cli, '--index', index, 'mcp'], env: serverEnv(env), stderr: 'pipe' });
+  const transport = new StdioClientTransport({ command: 'node', args: [CLI_JS, '--index', index, 'mcp'], env: serverEnv(env), stderr: 'pipe' });
   const client = new Client({ name: 'docgraph-test', version: '1.0.0' });
   await client.connect(transport);
   return client;
@@ -112,7 +113,7 @@ describe('docgraph mcp (stdio)', () => {
   });
 
   it('writes nothing but JSON-RPC on stdout, logs on stderr, and exits 0 when stdin closes', async () => {
-    const child = spawn('node', ['--import', 'tsx', cli, '--index', index, 'mcp'], { env: serverEnv({ DOCGRAPH_LOG_LEVEL: 'debug' }), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('node', [CLI_JS, '--index', index, 'mcp'], { env: serverEnv({ DOCGRAPH_LOG_LEVEL: 'debug' }), stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -138,7 +139,7 @@ describe('docgraph mcp (stdio)', () => {
   });
 
   it('mcp-config prints a snippet with absolute paths that exist', async () => {
-    const child = spawn('node', ['--import', 'tsx', cli, '--index', index, 'mcp-config', '--client', 'claude-desktop'], { env: serverEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('node', [CLI_JS, '--index', index, 'mcp-config', '--client', 'claude-desktop'], { env: serverEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -153,7 +154,7 @@ describe('docgraph mcp (stdio)', () => {
   });
 
   it('fails with a clear message and exit code 3 when there is no index', async () => {
-    const child = spawn('node', ['--import', 'tsx', cli, '--index', index + '.missing', 'mcp'], { env: serverEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('node', [CLI_JS, '--index', index + '.missing', 'mcp'], { env: serverEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

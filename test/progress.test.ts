@@ -2,13 +2,12 @@
 // real CLI in a pseudo-terminal (util-linux `script`) and through pipes.
 import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { overallFraction, renderFrame, type ProgressFrame } from '../src/cli/progress.js';
 import { repo, run } from './helpers/docgraph.js';
+import { CLI_JS } from './helpers/cli.js';
 
 describe('renderFrame', () => {
   it('names the phase and its step, and counts files and sections', () => {
@@ -57,12 +56,11 @@ const docs = join(root, 'docs');
 cpSync(join(repo, 'examples', 'sample-docs'), docs, { recursive: true });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** Runs `docgraph ingest` under `script`, so stderr is a terminal; `stdoutTo` sends stdout to a file instead. */
 function ingestInTerminal(index: string, stdoutTo?: string): Promise<{ code: number | null; terminal: string }> {
-  const cmd = ['node', '--import', tsx, join(repo, 'src', 'cli', 'run.ts'), '--index', index, 'ingest', docs].map(quote).join(' ') + (stdoutTo ? ` > ${quote(stdoutTo)}` : '');
+  const cmd = ['node', CLI_JS, '--index', index, 'ingest', docs].map(quote).join(' ') + (stdoutTo ? ` > ${quote(stdoutTo)}` : '');
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('DOCGRAPH_')) env[k] = v;
   const child = spawn('script', ['-qec', cmd, '/dev/null'], { cwd: root, env: { ...env, COLUMNS: '200' }, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -3,15 +3,12 @@
 // and print something.
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI_JS } from './helpers/cli.js';
 
 const repo = join(import.meta.dirname, '..');
-const cli = join(repo, 'src', 'cli', 'run.ts');
-const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const dir = mkdtempSync(join(tmpdir(), 'dg-readme-'));
 
 /** The `npx docgraph …` lines of the README's Usage block, comments removed, split as a shell would. */
@@ -28,7 +25,7 @@ function usageCommands(): string[][] {
 function docgraph(args: string[]) {
   const env = { ...process.env };
   delete env.DOCGRAPH_INDEX;
-  return spawnSync('node', ['--import', tsx, cli, ...args], { cwd: dir, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  return spawnSync('node', [CLI_JS, ...args], { cwd: dir, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
 }
 
 beforeAll(() => {

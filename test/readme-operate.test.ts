@@ -4,16 +4,13 @@
 // an HTTP error status.
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CLI_JS } from './helpers/cli.js';
 import { freePort } from './helpers/net.js';
 
 const repo = join(import.meta.dirname, '..');
-const cli = join(repo, 'src', 'cli', 'run.ts');
-const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const dir = mkdtempSync(join(tmpdir(), 'dg-readme-rest-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -42,7 +39,7 @@ describe('the README REST block, as written', () => {
     writeFileSync(join(dir, 'run.sh'), script);
     // a program, not a shell function: `docgraph serve &` is then the server's own pid, which the trap stops
     mkdirSync(join(dir, 'bin'));
-    writeFileSync(join(dir, 'bin', 'docgraph'), `#!/bin/sh\nexec node --import '${tsx}' '${cli}' "$@"\n`, { mode: 0o755 });
+    writeFileSync(join(dir, 'bin', 'docgraph'), `#!/bin/sh\nexec node '${CLI_JS}' "$@"\n`, { mode: 0o755 });
     const env = { ...process.env };
     for (const k of Object.keys(env)) if (k.startsWith('DOCGRAPH_')) delete env[k];
     env.PATH = `${join(dir, 'bin')}:${env.PATH ?? ''}`;

@@ -5,12 +5,10 @@
  * JobQueue), as the CLI itself looks: never at tables.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pathToFileURL } from 'node:url';
 import { stringify } from 'yaml';
 import { App } from '../../src/app/app.js';
 import { loadConfig } from '../../src/config/config.js';
@@ -19,11 +17,9 @@ import { openBackend } from '../../src/app/backend.js';
 import type { JobQueue, QueueCounts } from '../../src/queue/queue.js';
 import type { IntegrityReport } from '../../src/store/integrity.js';
 import type { Store } from '../../src/store/store.js';
+import { CLI_JS } from './cli.js';
 
 export const repo = join(import.meta.dirname, '..', '..');
-const cli = join(repo, 'src', 'cli', 'run.ts');
-/** tsx by absolute path: the CLI runs in a temp folder. */
-const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 /** A temp working folder with a docgraph.config.yaml (and the index at ./index.db). */
 export function workspace(config: Record<string, unknown> = {}, prefix = 'dg-e2e-'): { dir: string; index: string; docs: string } {
@@ -53,7 +49,7 @@ export interface Child {
 
 /** Starts `docgraph ...args` in `cwd`. */
 export function start(cwd: string, args: string[], env: Record<string, string> = {}): Child {
-  const child = spawn('node', ['--import', tsx, cli, ...args], { cwd, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('node', [CLI_JS, ...args], { cwd, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { expect } from 'vitest';
+import { CLI_JS } from './cli.js';
 
 const run = promisify(execFile);
 export const root = join(import.meta.dirname, '..', '..');
@@ -16,7 +17,7 @@ export const fixture = join(root, 'test', 'fixtures', 'mcp');
 /** Ingests the MCP fixture folder into a fresh temp index; returns its path. */
 export async function buildIndex(): Promise<string> {
   const index = join(mkdtempSync(join(tmpdir(), 'dg-mcp-')), 'index.db');
-  await run('node', ['--import', 'tsx', cli, '--index', index, 'ingest', fixture]);
+  await run('node', [CLI_JS, '--index', index, 'ingest', fixture]);
   return index;
 }
 
@@ -36,7 +37,7 @@ export interface ServeProcess {
 
 /** Starts `docgraph serve --port 0` and waits for the URL it prints on stderr. */
 export async function startServe(index: string, env: Record<string, string> = {}, args: string[] = []): Promise<ServeProcess> {
-  const child = spawn('node', ['--import', 'tsx', cli, '--index', index, 'serve', '--port', '0', ...args], { env: serverEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('node', [CLI_JS, '--index', index, 'serve', '--port', '0', ...args], { env: serverEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   const url = await new Promise<string>((resolve, reject) => {
     child.stderr!.on('data', (d: Buffer) => {

@@ -5,12 +5,12 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CLI_JS } from '../helpers/cli.js';
 
-const cli = join(import.meta.dirname, '..', '..', 'src', 'cli', 'run.ts');
 
 function run(...args: string[]): Promise<{ status: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('node', ['--import', 'tsx', cli, '--index', join(import.meta.dirname, 'no-index-needed.db'), ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('node', [CLI_JS, '--index', join(import.meta.dirname, 'no-index-needed.db'), ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.on('error', reject);

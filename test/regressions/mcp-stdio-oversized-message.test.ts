@@ -4,7 +4,8 @@
 // A real `docgraph mcp` child process, spoken to in raw JSON-RPC lines.
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildIndex, cli, serverEnv } from '../helpers/mcp.js';
+import { buildIndex, serverEnv } from '../helpers/mcp.js';
+import { CLI_JS } from '../helpers/cli.js';
 
 let index: string;
 beforeAll(async () => {
@@ -14,7 +15,7 @@ afterAll(() => undefined);
 
 describe('docgraph mcp with a message over 10 MB', () => {
   it('logs one line saying why and exits non-zero', async () => {
-    const child = spawn('node', ['--import', 'tsx', cli, '--index', index, 'mcp'], { env: serverEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('node', [CLI_JS, '--index', index, 'mcp'], { env: serverEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -38,5 +39,5 @@ describe('docgraph mcp with a message over 10 MB', () => {
     const lines = stderr.trim().split('\n');
     expect(lines[0]).toMatch(/^docgraph: MCP stdio: the client sent a message larger than 10485760 bytes \(10 MB\)/);
     expect(stderr).not.toMatch(/\n\s+at /);
-  }, 60_000);
+  }, 120_000);
 });

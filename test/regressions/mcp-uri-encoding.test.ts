@@ -8,7 +8,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run, token, workspace } from '../helpers/docgraph.js';
-import { call, cli, serverEnv, text } from '../helpers/mcp.js';
+import { call, serverEnv, text } from '../helpers/mcp.js';
+import { CLI_JS } from '../helpers/cli.js';
 
 /** File names that a naive `uri#anchor` or URL would cut or misread. */
 const NAMES = ['a#b.md', 'what?.md', '100%.md', 'with space.md', '50%20off.md', 'x%2Fy.md', 'caf\u00e9 #1?.md'];
@@ -22,7 +23,7 @@ beforeAll(async () => {
   expect(r.code, r.stderr).toBe(0);
   expect(JSON.parse(r.stdout)).toMatchObject({ indexed: NAMES.length, skipped: [] });
   client = new Client({ name: 'docgraph-test', version: '1.0.0' });
-  await client.connect(new StdioClientTransport({ command: 'node', args: ['--import', 'tsx', cli, '--index', ws.index, 'mcp'], env: serverEnv(), stderr: 'pipe' }));
+  await client.connect(new StdioClientTransport({ command: 'node', args: [CLI_JS, '--index', ws.index, 'mcp'], env: serverEnv(), stderr: 'pipe' }));
 });
 afterAll(async () => {
   await client?.close();

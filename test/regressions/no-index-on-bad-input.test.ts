@@ -1,22 +1,19 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CLI_JS } from '../helpers/cli.js';
 
 // `ingest /nonexistent` exited 2 but first created .docgraph/index.db, and later commands then searched an empty
 // index silently; `worker --exit-when-idle` in the wrong folder created one too and exited 0 (issue 12 #8).
-const cli = join(import.meta.dirname, '..', '..', 'src', 'cli', 'run.ts');
-const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const dir = mkdtempSync(join(tmpdir(), 'dg-noindex-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function docgraph(...args: string[]) {
   const env = { ...process.env };
   delete env.DOCGRAPH_INDEX;
-  return spawnSync('node', ['--import', tsx, cli, ...args], { cwd: dir, env, encoding: 'utf8' });
+  return spawnSync('node', [CLI_JS, ...args], { cwd: dir, env, encoding: 'utf8' });
 }
 
 describe('nothing is created until the input is valid', () => {

@@ -10,8 +10,9 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run, workspace } from '../helpers/docgraph.js';
-import { call, cli, serverEnv, text } from '../helpers/mcp.js';
+import { call, serverEnv, text } from '../helpers/mcp.js';
 import { getJson, serveIn, type Served } from '../helpers/serve.js';
+import { CLI_JS } from '../helpers/cli.js';
 
 const ws = workspace({}, 'dg-two-sources-');
 let client: Client;
@@ -35,7 +36,7 @@ beforeAll(async () => {
     expect(r.code, r.stderr).toBe(0);
   }
   client = new Client({ name: 'docgraph-test', version: '1.0.0' });
-  await client.connect(new StdioClientTransport({ command: 'node', args: ['--import', 'tsx', cli, '--index', ws.index, 'mcp'], env: serverEnv(), stderr: 'pipe' }));
+  await client.connect(new StdioClientTransport({ command: 'node', args: [CLI_JS, '--index', ws.index, 'mcp'], env: serverEnv(), stderr: 'pipe' }));
   served = await serveIn(ws.dir);
 });
 afterAll(async () => {

@@ -7,14 +7,12 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IngestReport } from '../../src/ingest/ingest.js';
-import { doc, repo, workspace } from '../helpers/docgraph.js';
+import { doc, workspace } from '../helpers/docgraph.js';
+import { CLI_JS } from '../helpers/cli.js';
 
-const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const NOBODY = 65534;
 const asRoot = process.getuid?.() === 0;
 const ws = workspace({}, 'dg-skips-');
@@ -24,7 +22,7 @@ let socket: Server;
 function docgraph(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('DOCGRAPH_')) env[k] = v;
-  const child = spawn('node', ['--import', tsx, join(repo, 'src', 'cli', 'run.ts'), ...args], {
+  const child = spawn('node', [CLI_JS, ...args], {
     cwd: ws.dir,
     env: { ...env, HOME: ws.dir },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -19,7 +19,8 @@ const sectionTexts = (index: string): Promise<string[]> =>
     for await (const sec of s.allSections()) out.push(sec.text);
     return out;
   });
-import { call, cli, serverEnv, text } from '../helpers/mcp.js';
+import { call, serverEnv, text } from '../helpers/mcp.js';
+import { CLI_JS } from '../helpers/cli.js';
 
 const SECRET = 'zqsecretkeyzq';
 const CREDENTIALS = `[default]\naws_access_key_id = AKIAZQZQZQZQ\naws_secret_access_key = ${SECRET}\n`;
@@ -65,15 +66,15 @@ describe('file symlinks out of the ingested folder', () => {
     expect(human.stderr).toMatch(/skipped x\.md: .*outside/);
     expect(human.stdout).toMatch(/2 skipped \(2 outside-root\)/);
 
-    for (const q of ['aws_secret_access_key', SECRET, 'root', 'nologin']) {
-      const out = await searchJson(ws.dir, q);
+    // four CLI searches at once: each is its own process start
+    for (const out of await Promise.all(['aws_secret_access_key', SECRET, 'root', 'nologin'].map((q) => searchJson(ws.dir, q)))) {
       expect(out).not.toContain(SECRET);
       expect(out).not.toMatch(/root:x:0:0/);
       expect(out).not.toContain('setup-notes');
     }
 
     const client = new Client({ name: 'docgraph-test', version: '1.0.0' });
-    await client.connect(new StdioClientTransport({ command: 'node', args: ['--import', 'tsx', cli, '--index', ws.index, 'mcp'], env: serverEnv(), stderr: 'pipe' }));
+    await client.connect(new StdioClientTransport({ command: 'node', args: [CLI_JS, '--index', ws.index, 'mcp'], env: serverEnv(), stderr: 'pipe' }));
     try {
       for (const query of ['aws_secret_access_key', 'root nologin']) {
         const found = await call(client, 'search_docs', { query });
