@@ -17,9 +17,9 @@ import { openBackend } from '../../src/app/backend.js';
 import type { JobQueue, QueueCounts } from '../../src/queue/queue.js';
 import type { IntegrityReport } from '../../src/store/integrity.js';
 import type { Store } from '../../src/store/store.js';
-import { CLI_JS } from './cli.js';
+import { CLI_JS, repo } from './cli.js';
 
-export const repo = join(import.meta.dirname, '..', '..');
+export { repo };
 
 /** A temp working folder with a docgraph.config.yaml (and the index at ./index.db). */
 export function workspace(config: Record<string, unknown> = {}, prefix = 'dg-e2e-'): { dir: string; index: string; docs: string } {
