@@ -7,7 +7,7 @@ import { isDocgraphError, type IndexUnavailableError } from '../../domain/errors
 import { wordKeys } from '../../domain/names.js';
 import { documentWrite, storeContract } from '../store.contract.js';
 import { MIGRATIONS } from './migrations.js';
-import { SqliteStore } from './sqlite-store.js';
+import { configureConnection, SqliteStore } from './sqlite-store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dg-sqlite-store-'));
 let n = 0;
@@ -24,6 +24,22 @@ storeContract('SqliteStore (file)', () => SqliteStore.open((lastPath = freshPath
   anotherHandle: () => SqliteStore.open(lastPath),
 });
 storeContract('SqliteStore (:memory:)', () => SqliteStore.open(':memory:'), { measuresBytes: false });
+
+describe('SqliteStore: connection settings', () => {
+  it('runs in WAL with foreign keys on and keeps temporary data (statement journals, sorts) in memory, not in files', () => {
+    const db = new Database(freshPath());
+    try {
+      configureConnection(db);
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+      expect(db.pragma('synchronous', { simple: true })).toBe(1); // NORMAL
+      expect(db.pragma('temp_store', { simple: true })).toBe(2); // MEMORY
+      expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(10_000);
+    } finally {
+      db.close();
+    }
+  });
+});
 
 const LATEST = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 

@@ -35,6 +35,32 @@ import { FlatVectorIndex } from '../vector-index.js';
 import { LEXICAL_WEIGHTS } from '../lexical.js';
 import { summedTop, TermScoreCache, termScoreList, type TermScoreList } from './term-scores.js';
 
+/**
+ * The settings every store connection runs with. The busy timeout first:
+ * another process may be creating or migrating the same file right now.
+ *  - WAL with synchronous NORMAL: readers never wait for the writer, and a
+ *    commit is durable once the WAL is synced at checkpoint.
+ *  - Checkpoint every 40 MB of WAL rather than SQLite's 4 MB: an ingest
+ *    rewrites the same FTS and graph pages many times, and each checkpoint
+ *    copies them back and syncs (write phase of the Python docs: wall x0.75,
+ *    CPU x0.86, paired; docs/benchmarks.md). The WAL file is cut back to
+ *    64 MB after a checkpoint, so a big ingest does not leave a big WAL behind.
+ *  - Temporary data in memory: a document's write deletes and re-inserts rows
+ *    under foreign keys inside one transaction, and SQLite kept each
+ *    statement's journal (and sorter spills) in files under /var/tmp. Those
+ *    files took 58% of the bytes a Node docs ingest wrote (258 of 438 MiB)
+ *    and a third of its write calls; they are at most a few statements' pages.
+ */
+export function configureConnection(db: Database.Database): void {
+  db.pragma('busy_timeout = 10000');
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('temp_store = MEMORY');
+  db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
+  db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
+}
+
 /** WAL pages (4 KiB) between automatic checkpoints. */
 const WAL_CHECKPOINT_PAGES = 10_000;
 /** Bytes the WAL file is truncated to after a checkpoint. */
@@ -100,17 +126,7 @@ export class SqliteStore implements Store {
       throw indexFailure(e, path) ?? new DocgraphError('STORE_FAILED', `cannot open the index at ${path}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
     try {
-      // the busy timeout first: another process may be creating or migrating the same file right now
-      this.db.pragma('busy_timeout = 10000');
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = NORMAL');
-      this.db.pragma('foreign_keys = ON');
-      // Checkpoint every 40 MB of WAL rather than SQLite's 4 MB: an ingest rewrites the same FTS and
-      // graph pages many times, and each checkpoint copies them back and syncs (write phase of the
-      // Python docs: wall x0.75, CPU x0.86, paired; docs/benchmarks.md). The WAL file is cut back to
-      // 64 MB after a checkpoint, so a big ingest does not leave a big WAL behind.
-      this.db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
-      this.db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
+      configureConnection(this.db);
       migrate(this.db);
       if (path !== ':memory:') {
         try {
