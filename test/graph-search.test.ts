@@ -11,7 +11,7 @@ import { NotFoundError } from '../src/domain/errors.js';
 import { loadConfig } from '../src/config/config.js';
 import { DEFAULT_FUSION } from '../src/search/fusion.js';
 import type { SectionRecord } from '../src/domain/types.js';
-import { definitionPrior, entityRetriever, expand } from '../src/search/graph.js';
+import { INCIDENTAL, definitionPrior, entityRetriever, expand } from '../src/search/graph.js';
 import { plan } from '../src/search/planner.js';
 
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'graph-search');
@@ -121,6 +121,23 @@ describe('expansion and the type prior', () => {
     const upgrade = r.hits.find((h) => h.heading === 'Upgrade the relay')!;
     expect(upgrade.parts.prior).toEqual({ score: 1, rank: upgrade.parts.lexical!.rank });
     expect(upgrade.via).toContainEqual(expect.objectContaining({ kind: 'entity', type: 'Procedure', edge: 'DEFINES' }));
+  });
+});
+
+describe('error questions', () => {
+  it('ask about the message: the exception class they name is context, weighed like a name given in passing', async () => {
+    const definition = section('`class RelayError`');
+    const explanation = section('The peer rejects the handshake');
+    const q = 'RelayError: handshake rejected by peer';
+    expect(plan(q).intent).toBe('error');
+    // the class is a defined entity (its heading declares it), found by its name, but its definition
+    // is evidence of the incidental weight only: it does not answer what the message means
+    const found = await entityRetriever(app.store, plan(q), 10);
+    expect(found.via.get(definition)).toContainEqual({ kind: 'entity', entity: 'RelayError', type: 'APISymbol', edge: 'DEFINES' });
+    expect(found.list.find((s) => s.sectionId === definition)?.score).toBeCloseTo(INCIDENTAL, 6);
+    // the section that explains the message and the class both reach the top of the results
+    const hits = (await app.search(q, { limit: 5 })).hits.map((h) => h.sectionId);
+    expect(hits.slice(0, 2)).toEqual(expect.arrayContaining([explanation, definition]));
   });
 });
 

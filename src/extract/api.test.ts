@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { extract } from '../../test/fixtures/extract/harness.js';
-import { parseSignature } from './api.js';
+import { parseDeclaration, parseSignature } from './api.js';
 
 const FS_MD = [
   '# File system',
@@ -105,6 +105,71 @@ describe('parseSignature', () => {
 
   it.each(['e.g.', 'i.e', 'foo.bar()', 'obj.x', 'a().b()', 'output[1]', 'index.js', 'Node.js', 'example.com', '`${a.b}`', 'x => x.y'])('rejects %s', (raw) => {
     expect(parseSignature(raw, 'mentions')).toBeUndefined();
+  });
+});
+
+describe('parseDeclaration', () => {
+  it.each([
+    ['class csv.DictReader(f, fieldnames=None)', 'csv.DictReader', 'class'],
+    ['awaitable asyncio.gather(*aws, return_exceptions=False)', 'asyncio.gather', 'method'],
+    ['coroutine asyncio.wait(aws, *, timeout=None)', 'asyncio.wait', 'method'],
+    ['@functools.lru_cache(user_function)', 'functools.lru_cache', 'method'],
+    ['exception UnicodeDecodeError', 'UnicodeDecodeError', 'class'],
+    ['class csv.excel', 'csv.excel', 'class'],
+    ['PyObject *PyList_New(Py_ssize_t len)', 'PyList_New', 'function'],
+    ['const char* PyUnicode_AsUTF8(PyObject *unicode)', 'PyUnicode_AsUTF8', 'function'],
+    ['public static String valueOf(int i)', 'valueOf', 'function'],
+    ['pub fn new() -> Self', 'new', 'function'],
+  ])('%s → %s (%s)', (raw, name, kind) => {
+    const f = parseDeclaration(raw, 'defines');
+    expect(f?.name).toBe(name);
+    expect(f?.attributes?.kind).toBe(kind);
+  });
+
+  it('keeps the whole declaration as the signature and marks static members', () => {
+    expect(parseDeclaration('classmethod datetime.fromtimestamp(timestamp, tz=None)', 'defines')?.attributes).toEqual({
+      kind: 'method',
+      static: true,
+      signatures: ['classmethod datetime.fromtimestamp(timestamp, tz=None)'],
+    });
+  });
+
+  it.each(['how to use this(thing)', 'git add', 'int x', 'async with lock', 'wchar_t *pycache_prefix', 'fs.readFile(path)'])('rejects %s', (raw) => {
+    expect(parseDeclaration(raw, 'defines')).toBeUndefined();
+  });
+});
+
+describe('API entries of generated HTML references (Sphinx)', () => {
+  const html = [
+    '<html><head><title>collections</title></head><body><div role="main">',
+    '<section id="module-collections"><h1>collections</h1><p>Container datatypes.</p>',
+    '<dl class="py class"><dt class="sig sig-object py" id="collections.Counter"><em class="property">class </em>',
+    '<span class="sig-prename">collections.</span><span class="sig-name">Counter</span>(<em>iterable</em>)</dt>',
+    '<dd><p>A dict subclass for counting hashable objects.</p>',
+    '<dl class="py method"><dt class="sig sig-object py" id="collections.Counter.most_common"><span class="sig-name">most_common</span>(<em>n</em>)</dt>',
+    '<dd><p>Return a list of the n most common elements and their counts.</p></dd></dl>',
+    '</dd></dl>',
+    '<dl class="py function"><dt class="sig sig-object py" id="asyncio.gather"><em class="property">awaitable </em>',
+    '<span class="sig-prename">asyncio.</span><span class="sig-name">gather</span>(<em>*aws</em>)</dt>',
+    '<dd><p>Run awaitable objects concurrently.</p></dd></dl>',
+    '<dl class="c function"><dt class="sig sig-object c" id="c.PyList_New">PyObject *<span class="sig-name">PyList_New</span>(Py_ssize_t len)</dt>',
+    '<dd><p>Return a new list of length len.</p></dd></dl>',
+    '</section></div></body></html>',
+  ].join('');
+  const doc = extract('library/collections.html', html);
+
+  it('defines entries whose heading declares them before the name', () => {
+    expect(doc.entity('APISymbol', 'collections.Counter')?.attributes?.kind).toBe('class');
+    expect(doc.edgesOf('DEFINES', doc.entity('APISymbol', 'asyncio.gather'))).toHaveLength(1);
+    expect(doc.edgesOf('DEFINES', doc.entity('APISymbol', 'PyList_New'))).toHaveLength(1);
+  });
+
+  it("names a member by its owner when the entry's anchor spells the qualified name", () => {
+    const member = doc.entity('APISymbol', 'collections.Counter.most_common');
+    expect(doc.edgesOf('DEFINES', member)).toHaveLength(1);
+    expect(member?.aliases).toEqual(expect.arrayContaining(['most_common', 'most_common()', 'collections.Counter.most_common()']));
+    // a domain prefix in the id (`c.`) is not an owner
+    expect(doc.entity('APISymbol', 'c.PyList_New')).toBeUndefined();
   });
 });
 

@@ -84,6 +84,68 @@ export function parseSignature(raw: string, role: Finding['role']): Finding | un
   return undefined;
 }
 
+/**
+ * Words that declare what a reference entry is, written before its name by
+ * Sphinx (`class`, `exception`, `awaitable`, `coroutine`, `classmethod`),
+ * Javadoc (`public static`), rustdoc (`pub fn`), Doxygen and C API docs.
+ */
+const DECLARATION_WORDS = new Set(
+  'abstract abstractmethod async attribute awaitable class classmethod const constructor coroutine data decorator def default enum exception export extern final fn func function inline interface macro method module mut namespace native override package private property protected pub public readonly record sealed static staticmethod struct synchronized trait type typedef union unsafe virtual'.split(' '),
+);
+/** Declaration words that make the entry a class-like type. */
+const TYPE_WORDS = new Set(['class', 'exception', 'interface', 'struct', 'enum', 'trait', 'union', 'record']);
+/**
+ * A C, C++ or Java type written before a function's name (`int`, `PyObject *`, `List<String>`, `Py_ssize_t`):
+ * a word that reads as a type rather than prose (a pointer or reference, generics, an array, a capital, an
+ * underscore, a C primitive).
+ */
+const C_TYPE = /[*&<[_A-Z]|^(?:void|int|char|long|short|double|float|bool|unsigned|signed|size_t)$/;
+const TYPE_TOKEN = /^[A-Za-z_][\w:]*(?:<[^()]*>)?(?:\[\])*\**&?$|^\*+&?$/;
+
+/**
+ * A reference heading that declares its entry before the name:
+ * `class csv.DictReader(f, fieldnames=None)`, `awaitable asyncio.gather(*aws)`,
+ * `@functools.lru_cache(maxsize=128)`, `PyObject *PyList_New(Py_ssize_t len)`,
+ * `public static String valueOf(int i)`. The name is the last word before the
+ * argument list; the words before it must all be declaration words or types,
+ * so prose in code spans is not read as a declaration.
+ */
+export function parseDeclaration(raw: string, role: Finding['role']): Finding | undefined {
+  // a return type written after the arguments (`pub fn new() -> Self`, `def f(x) -> int`) is not part of the call
+  const s = collapseSpace(raw).replace(/^@/, '').replace(/\)\s*->\s*[^()]+$/, ')');
+  if (s.length > 200) return undefined;
+  const open = s.indexOf('(');
+  const head = (open < 0 ? s : s.slice(0, open)).trim();
+  const args = open < 0 ? undefined : s.slice(open);
+  const words = head.split(' ');
+  if (words.length < 2 && s === raw.trim()) return undefined;
+  const last = words.pop()!.replace(/^[*&]+/, '');
+  const declared = words.some((w) => DECLARATION_WORDS.has(w));
+  const typed = words.every((w) => DECLARATION_WORDS.has(w) || (TYPE_TOKEN.test(w) && C_TYPE.test(w)));
+  if (!typed) return undefined;
+  // every word before the name is a declaration word or reads as a type, so a phrase such as
+  // `how to use this(x)` or `async with lock` is not a declaration; without a declaration word,
+  // only a C-style return type before an argument list counts (`PyObject *PyList_New(...)`)
+  if (!declared && words.length > 0 && (args === undefined || words.length > 3)) return undefined;
+  let f = parseSignature(last + (args ?? ''), role);
+  if (!f && declared && args === undefined && BARE.test(last) && !isNoise(last)) f = symbol(last, 'symbol', role);
+  if (!f) return undefined;
+  if (words.some((w) => TYPE_WORDS.has(w))) f.attributes = { ...f.attributes, kind: 'class' };
+  if (words.includes('staticmethod') || words.includes('classmethod') || words.includes('static')) f.attributes = { ...f.attributes, static: true };
+  if (args !== undefined && f.attributes?.signatures) f.attributes = { ...f.attributes, signatures: [collapseSpace(raw)] };
+  return f;
+}
+
+/**
+ * The qualified name of a member whose heading gives only its short name: Sphinx ids the entry
+ * `most_common([n])` under `class collections.Counter` as `collections.Counter.most_common`. Only
+ * when the anchor is exactly the owner's name, a dot and the member's name, so a domain prefix
+ * (`c.PyList_New`) or an unrelated id never renames anything.
+ */
+function qualifiedByAnchor(name: string, anchor: string, owner: EntityKey | undefined): string | undefined {
+  return owner && anchor === `${owner.name}.${name}` ? anchor : undefined;
+}
+
 /** The class (or object) whose members an ancestor heading defines. */
 function emitter(ctx: SectionContext): EntityKey | undefined {
   return ctx.ancestorDefs.find((f) => f.type === 'APISymbol' && (f.attributes?.kind === 'class' || f.attributes?.kind === 'property' || f.attributes?.kind === 'symbol'));
@@ -121,8 +183,16 @@ export function apiHeading(heading: string, plain: string, ctx: SectionContext):
   }
   const code = /^`([^`]+)`$/.exec(h)?.[1];
   if (!code) return [];
-  const sig = parseSignature(code, 'defines');
-  if (sig) return withOwner(sig);
+  const sig = parseSignature(code, 'defines') ?? parseDeclaration(code, 'defines');
+  if (sig) {
+    const qualified = sig.attributes?.kind !== 'constructor' ? qualifiedByAnchor(sig.name, ctx.section.anchor, related) : undefined;
+    if (qualified) {
+      const callable = (sig.surfaces ?? []).includes(`${sig.name}()`);
+      sig.surfaces = [...new Set([...(sig.surfaces ?? []), sig.name, ...(callable ? [`${qualified}()`] : [])])];
+      sig.name = qualified;
+    }
+    return withOwner(sig);
+  }
   if (BARE.test(code) && !isNoise(code) && looksLikeReference(code, ctx)) {
     const declared = ctx.view.blocks.some((b) => b.lines.some((l) => l.includes(code + '(')));
     const kind: Kind = /^[A-Z][a-z]/.test(code) ? 'class' : declared ? 'function' : 'symbol';

@@ -27,7 +27,7 @@ const PREFERRED: Record<Intent, readonly EntityType[]> = {
 const EDGE_SCORE = { DEFINES: 1, RESOLVES: 0.8, MENTIONS: 0.15 } as const;
 const MAX_ENTITIES = 12;
 /** Evidence weight of an entity found only through a phrase of the query rather than a name it spells out. */
-const INCIDENTAL = 0.25;
+export const INCIDENTAL = 0.25;
 const MENTIONS_PER_ENTITY = 5;
 /** Weight of an entity of a type the intent does not prefer. */
 const NOT_PREFERRED = 0.6;
@@ -69,7 +69,10 @@ export async function entityRetriever(store: Store, plan: QueryPlan, limit: numb
   const via = new Map<string, Via[]>();
   if (keys.length === 0 && wordKeys.length === 0) return { list: [], via };
   const preferred = PREFERRED[plan.intent];
-  const typeWeight = (e: EntityRecord): number => (preferred.includes(e.type) ? 1 : NOT_PREFERRED);
+  // an error question asks about the error: another thing it names (the exception class the error is an
+  // instance of, the API that raised it) is context there, weighed like a thing the query names in passing
+  const otherType = plan.intent === 'error' ? INCIDENTAL : NOT_PREFERRED;
+  const typeWeight = (e: EntityRecord): number => (preferred.includes(e.type) ? 1 : otherType);
   const found = await store.findEntities(keys);
   // Concepts found only through incidental phrases are weak evidence; named things are strong.
   const named = new Set(plan.names.flatMap(lookupKeys));
