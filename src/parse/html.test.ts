@@ -185,7 +185,8 @@ describe('parseHtml: content', () => {
     ]);
     expect(intro.text).toContain('[`fs.readFile()`](../api/fs.html#fs-readfile)');
     const usage = doc.sections[1]!;
-    expect(usage.heading).toBe('Usage of [`fs.readFile()`](../api/fs.html#fs-readfile)');
+    // the heading keeps its code span and the link's text; the link itself is in `links`
+    expect(usage.heading).toBe('Usage of `fs.readFile()`');
     expect(usage.headingPath).toEqual(['Introduction', 'Usage of fs.readFile()']);
     expect(usage.links.map((l) => l.targetUri ?? `external:${l.external}`)).toEqual(['api/fs.html', 'external:../../outside.html']);
     expect(allText(doc)).not.toContain('Home'); // the <nav>
@@ -230,9 +231,9 @@ describe('parseHtml: content', () => {
     expect(withCode[0]!.text).toContain('line 79 of the listing\n```');
   });
 
-  it('reads the heading source as inline Markdown and its text as plain text', () => {
+  it('keeps code in the heading as code spans, its other markup as text, and its path as plain text', () => {
     const doc = parseHtml('api.html', '<h2><code>fs.readFile()</code> and<br><em>friends</em></h2><p>Reads.</p>');
-    expect(doc.sections[0]).toMatchObject({ heading: '`fs.readFile()` and *friends*', headingPath: ['fs.readFile() and friends'], anchor: 'fsreadfile-and-friends' });
+    expect(doc.sections[0]).toMatchObject({ heading: '`fs.readFile()` and friends', headingPath: ['fs.readFile() and friends'], anchor: 'fsreadfile-and-friends' });
   });
 });
 

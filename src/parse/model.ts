@@ -7,7 +7,7 @@ import type { DocFormat, DocumentMeta, SectionLink } from '../domain/types.js';
 export interface ParsedSection {
   /** Heading level 1–6; 0 for the preamble before the first heading. */
   level: number;
-  /** Heading as written (inline Markdown, e.g. with backticks). */
+  /** Heading as shown and cited: its code spans kept in backticks, links and other markup reduced to their text (heading-text.ts). */
   heading: string;
   /** The id a browser would scroll to. Empty for the preamble. */
   anchor: string;

@@ -1,5 +1,6 @@
 import { append } from '../domain/arrays.js';
 import type { SectionLink } from '../domain/types.js';
+import { headingText } from './heading-text.js';
 import { estimateTokens, type ParsedSection } from './model.js';
 
 /**
@@ -73,7 +74,7 @@ export function sectionize(blocks: Iterable<Block>, maxSectionTokens: number): P
       const plain = normalizeSpace(block.plain);
       current = {
         level: block.level,
-        heading: normalizeSpace(block.source) || plain,
+        heading: normalizeSpace(headingText(block.source)) || plain,
         anchor: block.anchor,
         headingPath: [...(parent?.headingPath ?? []), plain],
         parent: parentIdx,
