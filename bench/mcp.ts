@@ -350,7 +350,7 @@ if (json) {
     `search_docs round trip, warm (best of ${repeat}), ${queries.length} queries × ${rounds} rounds; index: ${status.documents} documents, ${status.sections} sections; server ${cli};`,
     `${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}, ${machine.date}, load average ${machine.loadavg1m} during the run`,
     '',
-    '| path | n | p50 ms | p95 ms | overhead p50 ms | overhead p95 ms | server CPU ms/call | client CPU ms/call |',
+    '| path | n | p50 ms | p95 ms | overhead p50 ms | overhead p95 ms | server child CPU ms/call | bench process CPU ms/call |',
     '|---|---:|---:|---:|---:|---:|---:|---:|',
     ...rows.map(
       (r) =>
@@ -365,7 +365,8 @@ if (json) {
       : []),
     '',
     'overhead = per-query difference from in-process app.search in the same slot (median and 95th percentile of those differences);',
-    'beyond the floor = stdio search_docs − in-process search − stdio ping in the same slot; CPU per call = median over rounds of a batch of every query.',
+    'beyond the floor = stdio search_docs − in-process search − stdio ping in the same slot; CPU per call = median over rounds of a batch of every query;',
+    'bench process CPU is the client\'s for a child server, and the whole call (search, tool layer, SDK both sides) for the in-process rows.',
   ];
   process.stdout.write(lines.join('\n') + '\n');
 }
