@@ -25,8 +25,8 @@ async function packagesLoaded(args: string[]): Promise<Set<string>> {
   return names;
 }
 
-/** Loaded only by what needs them: a config file, parse threads, watch, a crawl or npm source, Redis, PostgreSQL, a span. */
-const LAZY = ['yaml', 'piscina', 'chokidar', 'cockatiel', 'tar', 'semver', 'undici', 'rate-limiter-flexible', 'ioredis', 'pg', '@opentelemetry/api'];
+/** Loaded only by what needs them: a config file, parse threads, watch, a crawl or npm source, Redis, PostgreSQL, a span, a progress bar on a terminal. */
+const LAZY = ['yaml', 'piscina', 'chokidar', 'cockatiel', 'tar', 'semver', 'undici', 'rate-limiter-flexible', 'ioredis', 'pg', '@opentelemetry/api', 'cli-progress'];
 
 describe('an unchanged re-ingest', () => {
   it('loads none of the packages only other work needs', async () => {
