@@ -11,10 +11,10 @@
  * anywhere (eslint refuses it): the PostgreSQL adapters import only pg's
  * types and load the driver with `import()` when a postgres:// store is
  * opened (store/postgres/database.ts), so an embedded user never needs it.
+ * The Redis adapter itself is imported only when `redis` is set.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { RedisState } from '../cache/redis/redis-state.js';
 import type { SharedState, SharedStateStatus } from '../cache/shared-state.js';
 import { ConfigError, InvalidInputError, NotFoundError } from '../domain/errors.js';
 import type { JobQueue, QueueOptions } from '../queue/queue.js';
@@ -116,6 +116,8 @@ export async function openBackend(settings: BackendSettings, opts: BackendOpenOp
   if (settings.redis === undefined) return backend;
   let shared: SharedState;
   try {
+    // the Redis adapter (and rate-limiter-flexible) load only with --redis
+    const { RedisState } = await import('../cache/redis/redis-state.js');
     shared = await RedisState.open(settings.redis, redact(settings.redis), opts.onSharedState ?? (() => undefined));
   } catch (e) {
     await backend.close();

@@ -33,7 +33,7 @@ import { defaultParseThreads, parserOnThisThread, ThreadParser, type Parser } fr
 import { runWorker, type WorkerEvent, type WorkerSummary } from '../queue/worker.js';
 import { folderRoot, optedOutside } from '../sources/filesystem.js';
 import { globMatcher } from '../sources/globs.js';
-import { watchFolder, type FolderWatch, type WatchBatch } from '../sources/watch.js';
+import type { FolderWatch, WatchBatch } from '../sources/watch.js';
 import type { SourceRecord, Store } from '../store/store.js';
 import type { Backend } from './backend.js';
 import { ingestEmbedderResolver, queryEmbedder } from './embedders.js';
@@ -318,6 +318,8 @@ export class Ingestion {
     this.serving = true; // a watched change parses off the main thread, however small
     const root = folderRoot(dir);
     const follow = o.followOutside ? { followOutside: true } : {};
+    // chokidar loads with the first watch, not with every CLI command
+    const { watchFolder } = await import('../sources/watch.js');
     const w = await watchFolder(root, {
       ignore: globMatcher(this.config.ingest.ignore),
       debounceMs: this.config.watcher.debounceMs,

@@ -2,12 +2,12 @@
  * `docgraph backup <file>` and `docgraph restore <file>`: each parses its
  * flags, makes one call into app/backup.ts and prints what was done.
  */
-import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { backup, restore, type BackupProgress } from '../app/backup.js';
 import { loadConfig, type Config } from '../config/config.js';
 import { formatBytes } from '../parse/input.js';
 import { jsonText } from './json.js';
+import { progressBar } from './progress.js';
 
 interface GlobalOptions {
   index?: string;
@@ -25,7 +25,7 @@ function configFor(cmd: Command): Config {
 /** A page bar on stderr, only when stdout and stderr are terminals and the output is not JSON. */
 function pageBar(enabled: boolean): { update: (p: BackupProgress) => void; stop: () => void } {
   if (!enabled || !process.stdout.isTTY || !process.stderr.isTTY) return { update: () => undefined, stop: () => undefined };
-  const bar = new cliProgress.SingleBar({ format: 'backup [{bar}] {percentage}% · {value}/{total} pages · ETA {eta_formatted}', stream: process.stderr, hideCursor: true, clearOnComplete: true });
+  const bar = progressBar({ format: 'backup [{bar}] {percentage}% · {value}/{total} pages · ETA {eta_formatted}', stream: process.stderr, hideCursor: true, clearOnComplete: true });
   let started = false;
   return {
     update: (p) => {

@@ -1,4 +1,4 @@
-import cliProgress from 'cli-progress';
+import { progressBar } from './progress.js';
 import type { CrawlProgress } from '../sources/web/crawl.js';
 
 /**
@@ -9,7 +9,7 @@ import type { CrawlProgress } from '../sources/web/crawl.js';
 export function fetchProgress(enabled: boolean): { update: (p: CrawlProgress) => void; stop: () => void } {
   if (!enabled || !process.stdout.isTTY || !process.stderr.isTTY) return { update: () => undefined, stop: () => undefined };
   const started = Date.now();
-  const bar = new cliProgress.SingleBar({
+  const bar = progressBar({
     format: (_o, p) => {
       const secs = (Date.now() - started) / 1000;
       const rate = secs > 0 ? p.value / secs : 0;

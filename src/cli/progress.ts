@@ -1,4 +1,5 @@
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type * as CliProgress from 'cli-progress';
 import type { IngestProgress } from '../ingest/ingest.js';
 
 /**
@@ -8,6 +9,16 @@ import type { IngestProgress } from '../ingest/ingest.js';
  * stderr are terminals; otherwise silent (the command prints a one-line
  * summary at the end instead).
  */
+
+/**
+ * A cli-progress bar. The package loads with the first bar drawn (on a
+ * terminal), not with every command: a run whose output is not a terminal
+ * never needs it.
+ */
+export function progressBar(options: CliProgress.Options): CliProgress.SingleBar {
+  const { SingleBar } = createRequire(import.meta.url)('cli-progress') as typeof CliProgress;
+  return new SingleBar(options);
+}
 
 type Phase = IngestProgress['phase'];
 
@@ -85,7 +96,7 @@ export function ingestProgress(enabled: boolean): { update: (p: IngestProgress) 
   let frame: ProgressFrame = { phase: 'scan', done: 0, total: 0, phaseMs: 0 };
   let phaseStarted = Date.now();
   let sections: number | undefined;
-  const bar = new cliProgress.SingleBar({
+  const bar = progressBar({
     format: () => renderFrame({ ...frame, phaseMs: Date.now() - phaseStarted }),
     stream: process.stderr,
     hideCursor: true,

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { delimiter, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import type * as Yaml from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../domain/errors.js';
 import { docsPath } from '../domain/docs-path.js';
@@ -348,6 +349,15 @@ export interface LoadConfigOptions {
   env?: NodeJS.ProcessEnv;
   /** Highest-priority overrides from flags. */
   overrides?: { index?: string; store?: string; redis?: string; allowDownload?: boolean; server?: { host?: string; port?: number; requireKey?: boolean; allowAdminTools?: boolean }; concurrency?: number };
+}
+
+/**
+ * The YAML parser, loaded when a YAML config file is read (yaml is some 70
+ * modules; most runs have no config file). Synchronous, as loadConfig is.
+ */
+function parseYaml(text: string): unknown {
+  const yaml = createRequire(import.meta.url)('yaml') as typeof Yaml;
+  return yaml.parse(text);
 }
 
 /** Loads and validates the configuration; throws ConfigError naming the bad key and what is allowed. */

@@ -8,7 +8,9 @@
  * later, one call is let through to test it. Document embeddings (ingest)
  * pass straight through: jobs have their own retries and backoff.
  */
-import { BrokenCircuitError, circuitBreaker, ConsecutiveBreaker, ExponentialBackoff, handleAll, handleWhen, isBrokenCircuitError, retry, timeout, TimeoutStrategy, TaskCancelledError, wrap, CircuitState } from 'cockatiel';
+import { createRequire } from 'node:module';
+import type * as CockatielLib from 'cockatiel';
+import type { CircuitBreakerPolicy, CircuitState, IPolicy } from 'cockatiel';
 import { EmbedderError, isDocgraphError } from '../domain/errors.js';
 import type { EmbedPurpose, Embedder, EmbedderInfo } from './embedder.js';
 
@@ -46,17 +48,22 @@ export interface BreakerSnapshot {
   last_error?: string;
 }
 
-const STATE: Record<CircuitState, BreakerState> = {
-  [CircuitState.Closed]: 'closed',
-  [CircuitState.Open]: 'open',
-  [CircuitState.HalfOpen]: 'half_open',
-  [CircuitState.Isolated]: 'open',
-};
+type Cockatiel = typeof CockatielLib;
+let cockatielLib: Cockatiel | undefined;
+/** cockatiel, loaded when the first guard is made (only a remote embedder's queries have one), not with every CLI command. */
+function cockatiel(): Cockatiel {
+  return (cockatielLib ??= createRequire(import.meta.url)('cockatiel') as Cockatiel);
+}
+
+function stateOf(s: CircuitState): BreakerState {
+  const { CircuitState: S } = cockatiel();
+  return s === S.Closed ? 'closed' : s === S.HalfOpen ? 'half_open' : 'open';
+}
 
 export class GuardedEmbedder implements Embedder {
   readonly batchSize: number;
-  private readonly breaker;
-  private readonly policy;
+  private readonly breaker: CircuitBreakerPolicy;
+  private readonly policy: IPolicy<{ signal: AbortSignal }>;
   private since = new Date();
   private lastError: string | undefined;
 
@@ -66,6 +73,7 @@ export class GuardedEmbedder implements Embedder {
     private readonly onCall: (call: EmbedderCall) => void = () => undefined,
   ) {
     this.batchSize = inner.batchSize;
+    const { circuitBreaker, ConsecutiveBreaker, ExponentialBackoff, handleAll, handleWhen, retry, timeout, TimeoutStrategy, wrap } = cockatiel();
     this.breaker = circuitBreaker(handleAll, { halfOpenAfter: opts.halfOpenMs, breaker: new ConsecutiveBreaker(opts.breakerFailures) });
     this.breaker.onStateChange(() => {
       this.since = new Date();
@@ -75,7 +83,7 @@ export class GuardedEmbedder implements Embedder {
     });
     // retry what may pass on a second try; never what the open breaker refused
     const retrying = retry(
-      handleWhen((e) => !(e instanceof BrokenCircuitError || isBrokenCircuitError(e)) && (cancelled(e) || !isDocgraphError(e) || e.retryable)),
+      handleWhen((e) => !brokenCircuit(e) && (cancelled(e) || !isDocgraphError(e) || e.retryable)),
       { maxAttempts: opts.retries, backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 500 }) },
     );
     this.policy = wrap(retrying, this.breaker, timeout(opts.timeoutMs, TimeoutStrategy.Cooperative));
@@ -95,14 +103,14 @@ export class GuardedEmbedder implements Embedder {
           return await this.inner.embed(texts, purpose, s);
         } catch (e) {
           // the provider stopped because the timeout fired: say so, as the timeout policy would
-          if (s.aborted) throw new TaskCancelledError();
+          if (s.aborted) throw new (cockatiel().TaskCancelledError)();
           throw e;
         }
       }, signal);
       call('ok');
       return out;
     } catch (e) {
-      if (e instanceof BrokenCircuitError || isBrokenCircuitError(e)) {
+      if (brokenCircuit(e)) {
         call('rejected');
         throw new EmbedderError(this.info().provider, `the embedder's circuit breaker is open after ${this.opts.breakerFailures} failed calls${this.lastError ? ` (last: ${this.lastError})` : ''}`, {
           hint: `searches answer without vectors until a test call succeeds (every embedder.breakerHalfOpenMs, ${this.opts.halfOpenMs} ms)`,
@@ -120,7 +128,7 @@ export class GuardedEmbedder implements Embedder {
 
   /** The breaker's state now. */
   breakerState(): BreakerSnapshot {
-    const state = STATE[this.breaker.state];
+    const state = stateOf(this.breaker.state);
     return {
       state,
       since: this.since.toISOString(),
@@ -136,7 +144,12 @@ export class GuardedEmbedder implements Embedder {
 
 /** A timeout of the policy (by its marker too: cockatiel 3.2's own isTaskCancelledError tests the wrong field). */
 function cancelled(e: unknown): boolean {
-  return e instanceof TaskCancelledError || (typeof e === 'object' && e !== null && 'isTaskCancelledError' in e);
+  return e instanceof cockatiel().TaskCancelledError || (typeof e === 'object' && e !== null && 'isTaskCancelledError' in e);
+}
+
+function brokenCircuit(e: unknown): boolean {
+  const { BrokenCircuitError, isBrokenCircuitError } = cockatiel();
+  return e instanceof BrokenCircuitError || isBrokenCircuitError(e);
 }
 
 function messageOf(e: unknown): string {

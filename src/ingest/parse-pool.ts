@@ -7,7 +7,7 @@
  * of taking the process down.
  */
 import { availableParallelism } from 'node:os';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import type { DocumentRecords } from './records.js';
 import { ParseError, UnsupportedFileError } from '../domain/errors.js';
 import type { ParseOutcome, ParseTask } from './parse-task.js';
@@ -53,7 +53,8 @@ function workerFile(): string {
 }
 
 export class ThreadParser implements Parser {
-  private pool: Piscina | undefined;
+  /** Made on the first parse: piscina loads only then (an unchanged re-ingest starts no thread). */
+  private pool: Promise<Piscina> | undefined;
 
   constructor(
     readonly threads: number,
@@ -61,16 +62,20 @@ export class ThreadParser implements Parser {
   ) {}
 
   async parse(task: ParseTask): Promise<DocumentRecords> {
-    this.pool ??= new Piscina({
-      filename: workerFile(),
-      minThreads: 0,
-      maxThreads: this.threads,
-      idleTimeout: 2000,
-      resourceLimits: { maxOldGenerationSizeMb: this.heapMb },
-    });
+    this.pool ??= import('piscina').then(
+      ({ Piscina }) =>
+        new Piscina({
+          filename: workerFile(),
+          minThreads: 0,
+          maxThreads: this.threads,
+          idleTimeout: 2000,
+          resourceLimits: { maxOldGenerationSizeMb: this.heapMb },
+        }),
+    );
+    const pool = await this.pool;
     let outcome: ParseOutcome;
     try {
-      outcome = (await this.pool.run(task)) as ParseOutcome;
+      outcome = (await pool.run(task)) as ParseOutcome;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY') {
         throw new ParseError(task.uri, `${task.uri} could not be parsed: it needed more than ${this.heapMb} MB of memory (the limit of one parse thread)`, { cause: e });
@@ -83,7 +88,7 @@ export class ThreadParser implements Parser {
   async close(): Promise<void> {
     const pool = this.pool;
     this.pool = undefined;
-    await pool?.destroy();
+    await (await pool)?.destroy();
   }
 }
 

@@ -191,6 +191,46 @@ export const FIT_SAMPLE_FROM_BYTES = 8 * 1024 * 1024;
  */
 export const PLAN_PARSE_BYTES = 64 * 1024 * 1024;
 
+/**
+ * How far the planner reads ahead of the file it is looking at: reading a
+ * file is a handful of round trips to the I/O threads (open, fstat, readlink,
+ * read, close), which one file at a time leaves idle. At most this many files
+ * and bytes (by their scanned size) are read but not yet looked at; a file
+ * larger than the byte bound is read alone.
+ */
+export const READ_AHEAD = { files: 8, bytes: 16 * 1024 * 1024 };
+
+/** A read's outcome: its bytes, or what it threw. */
+export type ReadOutcome = { bytes: Buffer } | { error: unknown };
+
+/**
+ * Reads `files` with `read`, several at a time within `limits`, and yields
+ * the outcomes in the files' order, whatever finishes first. A read that
+ * throws is an outcome (`{ error }`), never a rejection. Stopping early
+ * (`break`) starts no further read; the ones running finish on their own.
+ */
+export async function* readAhead<F extends { size: number }>(
+  files: readonly F[],
+  read: (file: F) => Promise<Buffer>,
+  limits: { files: number; bytes: number } = READ_AHEAD,
+): AsyncGenerator<ReadOutcome> {
+  /** Reads started and not yet yielded, in file order. */
+  const pending: Promise<ReadOutcome>[] = [];
+  let next = 0;
+  let bytes = 0;
+  for (const file of files) {
+    // start reads while within the bounds (always the one yielded next, however large)
+    while (next < files.length && (pending.length === 0 || (pending.length < limits.files && bytes + files[next]!.size <= limits.bytes))) {
+      const f = files[next++]!;
+      bytes += f.size;
+      pending.push(read(f).then((b) => ({ bytes: b }), (error: unknown) => ({ error })));
+    }
+    const outcome = await pending.shift()!;
+    bytes -= file.size;
+    yield outcome;
+  }
+}
+
 /** Plans a folder (or some of its files): see the module comment. */
 export async function planFolder(dir: string, options: PlanOptions): Promise<Plan> {
   const started = performance.now();
@@ -263,13 +303,15 @@ export async function planFolder(dir: string, options: PlanOptions): Promise<Pla
   let changedBytes = 0;
   let fitBytes = 0;
   let changedAhead = 0;
+  const reads = readAhead(files, (f) => readSourceFile(root, f.uri, rules));
   for (const [i, file] of files.entries()) {
     if (failures.length > 0) break;
     progress({ phase: 'parse', done: i, total: files.length, uri: file.uri, sections });
+    const read = (await reads.next()).value as ReadOutcome;
     let bytes: Buffer;
-    try {
-      bytes = await readSourceFile(root, file.uri, rules);
-    } catch (e) {
+    if ('bytes' in read) bytes = read.bytes;
+    else {
+      const e = read.error;
       if (e instanceof UnsupportedFileError) {
         // refused on a closer look (the file changed since the scan)
         const skip = { uri: file.uri, reason: e.reason, message: e.message };

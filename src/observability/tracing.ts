@@ -14,8 +14,23 @@
  * recorded, wherever it ran, see telemetry.ts), and per ingest job attempt
  * (`ingest.job`).
  */
-import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
+import type * as OtelApi from '@opentelemetry/api';
+import type { Attributes, Span } from '@opentelemetry/api';
 import type { StageTiming } from './telemetry.js';
+
+let apiLib: typeof OtelApi | undefined;
+/**
+ * `@opentelemetry/api` (some 45 modules), loaded by the first span or
+ * `startTracing`, not with every CLI command: a command that makes no span
+ * (an unchanged re-ingest) never needs it.
+ */
+async function otel(): Promise<typeof OtelApi> {
+  return (apiLib ??= await import('@opentelemetry/api'));
+}
+
+/** The kinds of span (the values of the API's SpanKind, which would load it). */
+export const SpanKind = { INTERNAL: 0, SERVER: 1, CLIENT: 2, PRODUCER: 3, CONSUMER: 4 } as const satisfies Record<keyof typeof OtelApi.SpanKind, OtelApi.SpanKind>;
+export type SpanKind = (typeof SpanKind)[keyof typeof SpanKind];
 
 const TRACER = 'docgraph';
 
@@ -46,6 +61,7 @@ export async function startTracing(version: string, env: NodeJS.ProcessEnv = pro
     resource: resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME || 'docgraph', 'service.version': version }),
     spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter() })],
   });
+  const { context, trace } = await otel();
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   trace.setGlobalTracerProvider(provider);
   let done: Promise<void> | undefined;
@@ -67,6 +83,7 @@ export async function startTracing(version: string, env: NodeJS.ProcessEnv = pro
  * `fn` settles, with an error status when it throws.
  */
 export async function inSpan<T>(name: string, attributes: Attributes, fn: (span: Span) => Promise<T>, kind: SpanKind = SpanKind.INTERNAL): Promise<T> {
+  const { trace, SpanStatusCode } = apiLib ?? (await otel());
   return trace.getTracer(TRACER).startActiveSpan(name, { kind, attributes }, async (span) => {
     try {
       return await fn(span);
@@ -82,9 +99,10 @@ export async function inSpan<T>(name: string, attributes: Attributes, fn: (span:
 
 /** Children of the current span for the stages a search recorded, with the times they ran. */
 export function stageSpans(stages: readonly StageTiming[]): void {
+  // no span was made through the API yet: none is active to be a parent
+  if (apiLib === undefined) return;
+  const { trace } = apiLib;
   if (stages.length === 0 || !trace.getActiveSpan()?.isRecording()) return;
   const tracer = trace.getTracer(TRACER);
   for (const s of stages) tracer.startSpan(`search.${s.stage}`, { startTime: s.startMs }).end(s.startMs + s.durationMs);
 }
-
-export { SpanKind };

@@ -8,7 +8,7 @@ import { DEFAULT_FUSION, fuse, type FusedCandidate, type FusionWeights } from '.
 import { definitionPrior, entityRetriever, expand, type Via } from './graph.js';
 import { plan } from './planner.js';
 import { makeSnippet } from './snippet.js';
-import { DEFAULT_SYNONYMS, type SynonymTable } from './synonyms.js';
+import { defaultSynonyms, type SynonymTable } from './synonyms.js';
 
 /**
  * `graph` (the default) = lexical + vector + entity retrieval, fused, then
@@ -60,7 +60,7 @@ export async function search(deps: SearchDeps, query: string, options: SearchOpt
   const mode = options.mode ?? 'graph';
   const queryTerms = terms(q);
   // abbreviations and everyday words ask for the words the docs use too (src/search/synonyms.ts)
-  const expansion = (deps.synonyms ?? DEFAULT_SYNONYMS).expand(q, queryTerms);
+  const expansion = (deps.synonyms ?? defaultSynonyms()).expand(q, queryTerms);
   const lexicalTerms = expansion.terms.length > 0 ? [...queryTerms, ...expansion.terms] : queryTerms;
   const degraded: Retriever[] = [];
   const want = Math.max(CANDIDATES, offset + limit);

@@ -1,27 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import { terms } from '../domain/text.js';
 import type { SynonymTable } from './synonyms.js';
-import { DEFAULT_SYNONYMS, synonymTable } from './synonyms.js';
+import { defaultSynonyms, synonymTable } from './synonyms.js';
 
 const expand = (table: SynonymTable, q: string) => table.expand(q, terms(q));
 
 describe('query synonyms', () => {
   it('ask for the word the docs use when the query has an abbreviation or an everyday word', () => {
-    expect(expand(DEFAULT_SYNONYMS, 'temp dir that deletes itself')).toEqual({ terms: [...terms('temporary'), ...terms('directory')], words: ['temporary', 'directory'] });
-    expect(expand(DEFAULT_SYNONYMS, 'copy the Folders over').words).toEqual(['directory']); // plural, any case
-    expect(expand(DEFAULT_SYNONYMS, 'duplicate a repo').words).toEqual(['copy', 'repository']);
+    expect(expand(defaultSynonyms(), 'temp dir that deletes itself')).toEqual({ terms: [...terms('temporary'), ...terms('directory')], words: ['temporary', 'directory'] });
+    expect(expand(defaultSynonyms(), 'copy the Folders over').words).toEqual(['directory']); // plural, any case
+    expect(expand(defaultSynonyms(), 'duplicate a repo').words).toEqual(['copy', 'repository']);
   });
 
   it('go one way only: the full word does not ask for its abbreviation', () => {
-    expect(expand(DEFAULT_SYNONYMS, 'error in the temporary directory')).toEqual({ terms: [], words: [] });
+    expect(expand(defaultSynonyms(), 'error in the temporary directory')).toEqual({ terms: [], words: [] });
   });
 
   it('leave identifiers alone: parts of ERR_X, maxListeners or dictConfig do not expand', () => {
-    expect(expand(DEFAULT_SYNONYMS, 'ERR_REQUIRE_ESM maxListeners dictConfig async_hooks').words).toEqual([]);
+    expect(expand(defaultSynonyms(), 'ERR_REQUIRE_ESM maxListeners dictConfig async_hooks').words).toEqual([]);
   });
 
   it('add nothing the query already holds', () => {
-    expect(expand(DEFAULT_SYNONYMS, 'dir or directory')).toEqual({ terms: [], words: [] });
+    expect(expand(defaultSynonyms(), 'dir or directory')).toEqual({ terms: [], words: [] });
   });
 
   it('take the user’s groups after the builtin ones, multi-word canonical forms included, and can leave the builtin ones out', () => {

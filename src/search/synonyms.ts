@@ -121,4 +121,8 @@ export function synonymTable(options: { builtin: boolean; groups: readonly (read
   return new SynonymTable([...(options.builtin ? BUILTIN_SYNONYMS : []), ...options.groups]);
 }
 
-export const DEFAULT_SYNONYMS = synonymTable({ builtin: true, groups: [] });
+let builtinOnly: SynonymTable | undefined;
+/** The builtin groups alone, built on first use (stemming every variant is work a command that never searches should not pay). */
+export function defaultSynonyms(): SynonymTable {
+  return (builtinOnly ??= synonymTable({ builtin: true, groups: [] }));
+}

@@ -13,7 +13,8 @@ import { Parser, type ReadEntry } from 'tar';
 import { DocgraphError, InvalidInputError } from '../domain/errors.js';
 import { DEFAULT_MAX_FILE_BYTES, formatOf } from '../parse/input.js';
 import { authFor, type ResolvedPackage } from './npm-registry.js';
-import { FetchError, type SiteHttp } from './web/http.js';
+import { FetchError } from './web/fetch-error.js';
+import type { SiteHttp } from './web/http.js';
 
 /** Largest tarball downloaded, in bytes. */
 export const MAX_TARBALL_BYTES = 200 * 1024 * 1024;

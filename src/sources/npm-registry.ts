@@ -9,10 +9,18 @@
  */
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import semver from 'semver';
+import type * as Semver from 'semver';
 import { InvalidInputError, NotFoundError } from '../domain/errors.js';
-import { FetchError, type SiteHttp } from './web/http.js';
+import { FetchError } from './web/fetch-error.js';
+import type { SiteHttp } from './web/http.js';
+
+let semverLib: typeof Semver | undefined;
+/** semver (some 50 modules), loaded when an npm location is first read: every CLI command imports this module. */
+function semverOf(): typeof Semver {
+  return (semverLib ??= createRequire(import.meta.url)('semver') as typeof Semver);
+}
 
 export const DEFAULT_REGISTRY = 'https://registry.npmjs.org/';
 
@@ -37,7 +45,7 @@ export function parseNpmLocation(location: string): NpmLocation | undefined {
   if (!NAME.test(name) || name.length > 214) {
     throw new InvalidInputError(`"${name}" is not an npm package name`, { field: 'location', allowed: 'npm:<name>[@<range>], e.g. npm:express, npm:@scope/pkg@^2 or npm:react@next' });
   }
-  if (range === '' || (semver.validRange(range) === null && !TAG.test(range))) {
+  if (range === '' || (semverOf().validRange(range) === null && !TAG.test(range))) {
     throw new InvalidInputError(`"${range}" is neither a semver range nor a dist-tag`, { field: 'location', allowed: 'a version (1.2.3), a range (^1.2, ~1.2.3, >=2 <3) or a dist-tag (latest, next)' });
   }
   return { name, range };
@@ -128,6 +136,7 @@ export async function resolvePackage(http: SiteHttp, loc: NpmLocation, registry:
   } catch {
     throw new FetchError(url, `the registry ${registry} answered for ${loc.name} with something that is not JSON`, { retryable: false });
   }
+  const semver = semverOf();
   const versions = Object.keys(doc.versions ?? {}).filter((v) => semver.valid(v) !== null);
   const tags = doc['dist-tags'] ?? {};
   let version: string | undefined;

@@ -8,8 +8,8 @@
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { npmConfig, parseNpmLocation, registryFor, resolvePackage, type NpmLocation, type ResolvedPackage } from './npm-registry.js';
-import { fetchPackage, type UnpackReport } from './npm-package.js';
-import { SiteHttp } from './web/http.js';
+import type { UnpackReport } from './npm-package.js';
+import type { SiteHttp } from './web/http.js';
 
 /** What `docgraph add npm:…` stores (`SourceRecord.options.npm`). */
 export interface NpmOptions extends NpmLocation {
@@ -35,7 +35,7 @@ export function npmLocationKey(n: NpmLocation): string {
 export async function resolveNpm(o: NpmOptions, cwd: string): Promise<{ pkg: ResolvedPackage; registry: string; config: Map<string, string> }> {
   const config = npmConfig(cwd);
   const registry = registryFor(o.name, config, o.registry);
-  const http = npmHttp();
+  const http = await npmHttp();
   try {
     return { pkg: await resolvePackage(http, o, registry, config), registry, config };
   } finally {
@@ -43,7 +43,9 @@ export async function resolveNpm(o: NpmOptions, cwd: string): Promise<{ pkg: Res
   }
 }
 
-function npmHttp(): SiteHttp {
+/** The HTTP client (cockatiel) and the tarball reader (tar) load on a sync's first request, not with the CLI. */
+async function npmHttp(): Promise<SiteHttp> {
+  const { SiteHttp } = await import('./web/http.js');
   // the registry is the user's own choice (often on their network): private addresses are allowed
   return new SiteHttp({ allowPrivate: true, timeoutMs: 60_000, retries: 3, backoffMs: 500, maxBytes: 200 * 1024 * 1024 });
 }
@@ -71,9 +73,10 @@ export async function syncNpmPackage(o: NpmOptions, cache: string, since: string
   const about = { name: pkg.name, version: pkg.version, registry };
   if (since === pkg.version && existsSync(dir)) return { dir, revision: pkg.version, uris: [], package: about };
   const next = join(cache, 'package.next');
-  const http = npmHttp();
+  const http = await npmHttp();
   let unpacked: UnpackReport;
   try {
+    const { fetchPackage } = await import('./npm-package.js');
     unpacked = await fetchPackage(http, pkg, registry, config, next);
   } finally {
     await http.close();

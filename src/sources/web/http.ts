@@ -12,9 +12,10 @@ import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions } from '
 import { BrokenCircuitError, circuitBreaker, ConsecutiveBreaker, ExponentialBackoff, handleWhen, retry, wrap, type IPolicy } from 'cockatiel';
 import type { Agent, buildConnector, fetch as undiciFetch, Response } from 'undici';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DocgraphError, isDocgraphError } from '../../domain/errors.js';
+import { isDocgraphError } from '../../domain/errors.js';
 import { parseRetryAfter } from '../../domain/retry-after.js';
 import { isPublicAddress, PrivateAddressError } from './address.js';
+import { FetchError } from './fetch-error.js';
 
 export interface HttpOptions {
   /** Connect to private, loopback and link-local addresses too (`--allow-private`). Default false. */
@@ -52,21 +53,6 @@ export interface HttpAnswer {
 /** The user agent crawls send and match robots.txt rules by. */
 export const USER_AGENT = 'docgraph';
 const MAX_REDIRECTS = 10;
-
-/** A request that failed for good (after its retries): says which URL and why. */
-export class FetchError extends DocgraphError {
-  constructor(
-    readonly url: string,
-    message: string,
-    opts: { cause?: unknown; retryable?: boolean; fatal?: boolean } = {},
-  ) {
-    super('INVALID_INPUT', message, { ...(opts.cause !== undefined ? { cause: opts.cause } : {}), retryable: opts.retryable ?? true });
-    this.fatal = opts.fatal ?? false;
-  }
-
-  /** True when the whole crawl must stop (the host's breaker opened), not just this page. */
-  readonly fatal: boolean;
-}
 
 /** An answer that may pass on a second try: thrown inside the policy so it is retried and counted by the breaker. */
 class TransientStatus extends Error {

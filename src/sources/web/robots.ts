@@ -5,7 +5,8 @@
 import { XMLParser } from 'fast-xml-parser';
 import robotsModule from 'robots-parser';
 import { gunzipSync } from 'node:zlib';
-import { FetchError, USER_AGENT, type SiteHttp } from './http.js';
+import { FetchError } from './fetch-error.js';
+import { USER_AGENT, type SiteHttp } from './http.js';
 
 // robots-parser is CommonJS (module.exports = the function) while its types declare an ES default export
 const robotsParser = robotsModule as unknown as typeof robotsModule.default;
