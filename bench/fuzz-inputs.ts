@@ -12,7 +12,7 @@ import { extractDocument } from '../src/extract/extract.js';
 import { toRecords } from '../src/ingest/records.js';
 import { elementNesting } from '../src/parse/html.js';
 import { inlineNesting, MAX_NESTING } from '../src/parse/markdown.js';
-import { parseFile } from '../src/parse/parse.js';
+import { parseFile } from '../src/parse/parse-file.js';
 
 /** One generated file. */
 export interface FuzzInput {

@@ -13,7 +13,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatOf } from '../src/parse/input.js';
-import { parseFile } from '../src/parse/parse.js';
+import { parseFile } from '../src/parse/parse-file.js';
 
 const { values, positionals } = parseArgs({ options: { list: { type: 'boolean', default: false } }, allowPositionals: true });
 if (positionals.length !== 1) {

@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { parseFile } from '../src/parse/parse.js';
+import { parseFile } from '../src/parse/parse-file.js';
 import { scanFolder } from '../src/sources/filesystem.js';
 import { machineInfo } from './lib/machine.js';
 import { median, table } from './lib/stats.js';

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { App } from '../src/app/app.js';
 import { loadConfig } from '../src/config/config.js';
 import type { ParsedDocument } from '../src/parse/model.js';
-import { parseFile } from '../src/parse/parse.js';
+import { parseFile } from '../src/parse/parse-file.js';
 
 const dir = join(import.meta.dirname, '..', 'examples', 'sample-docs');
 const files = (readdirSync(dir, { recursive: true }) as string[])

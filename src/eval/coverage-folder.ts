@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { InvalidInputError, isDocgraphError } from '../domain/errors.js';
 import { visibleText } from '../parse/html.js';
 import { decodeText, formatOf } from '../parse/input.js';
-import { parseFile } from '../parse/parse.js';
+import { parseFile } from '../parse/parse-file.js';
 import { scanFolder } from '../sources/filesystem.js';
 import { corpusCoverage, indexedText, pageCoverage, type CorpusCoverage, type PageCoverage } from './coverage.js';
 

@@ -26,6 +26,20 @@ describe('concepts', () => {
     expect(doc.edgesOf('MENTIONS', c).map((e) => e.weight)).toEqual([2]);
   });
 
+  it('matches the heading in the opening sentence: article or not, plural, any case, any spacing', () => {
+    const defined = (heading: string, sentence: string): string[] =>
+      extract('t.md', `# T\n\n## ${heading}\n\n${sentence} It is used widely.\n`).names('Concept');
+    expect(defined('Event loop', 'The event  loops are the core of Node.js.')).toEqual(['event loop']);
+    expect(defined('Worker pool', 'WORKER POOLS\trefer to threads kept for later.')).toEqual(['worker pool']);
+    expect(defined('Task queue', 'A task queue is a list of callbacks.')).toEqual(['task queue']);
+    expect(defined('Task queue', 'Task queue means a list of callbacks.')).toEqual(['task queue']);
+    // the heading's words must be whole: no other letters after them
+    expect(defined('Worker pool', 'The worker poolside is a place for threads.')).toEqual([]);
+    expect(defined('Task queue', 'A task queueing is a way to wait.')).toEqual([]);
+    // a defining verb right after the term, not later
+    expect(defined('Task queue', 'A task queue, which holds callbacks, is a list.')).toEqual([]);
+  });
+
   it('reads emphasised terms followed by a definition', () => {
     const doc = extract('addons.md', '# Addons\n\n_Addons_ are dynamically-linked shared objects written in C++.\n\nMost addons are built with node-gyp.\n');
     expect(doc.entity('Concept', 'addon')?.attributes.definition).toBe('_Addons_ are dynamically-linked shared objects written in C++.');

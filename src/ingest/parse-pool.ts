@@ -13,7 +13,7 @@ import { ParseError, UnsupportedFileError } from '../domain/errors.js';
 import type { ParseOutcome, ParseTask } from './parse-task.js';
 
 export interface Parser {
-  /** The file's records; throws UnsupportedFileError or ParseError as parseFile does. */
+  /** The file's records; throws UnsupportedFileError or ParseError as parseDocument does. */
   parse(task: ParseTask): Promise<DocumentRecords>;
   /** Files parsed at once (1: on the calling thread). */
   readonly threads: number;

@@ -2,7 +2,7 @@
  * Parsing one file into store records (with what extraction can find in it
  * alone), as a task that can run on another
  * thread (`parse-pool.ts`): its input and outcome are plain data, so they
- * cross a worker boundary by structured clone, and the errors parseFile
+ * cross a worker boundary by structured clone, and the errors parseDocument
  * throws travel as values and are thrown again on the caller's side.
  */
 import { ParseError, UnsupportedFileError } from '../domain/errors.js';

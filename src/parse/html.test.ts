@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseHtml } from './html.js';
 import type { ParsedDocument } from './model.js';
-import { parseFile } from './parse.js';
+import { parseFile } from './parse-file.js';
 
 const FIXTURES = new URL('../../test/fixtures/html/', import.meta.url);
 

@@ -142,7 +142,7 @@ export function visibleText(source: string): string {
 
 /**
  * The deepest element nesting of a page as parse5 builds it (iterative).
- * `parseFile` asks when conversion ran out of stack, to tell deep input from
+ * `parseText` (parse.ts) asks when conversion ran out of stack, to tell deep input from
  * a flat input that should have parsed.
  */
 export function elementNesting(source: string): number {

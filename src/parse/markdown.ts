@@ -232,7 +232,7 @@ function cutLine(line: string): string[] {
  * How deeply the body nests inline constructs, estimated without parsing:
  * the longest run of emphasis delimiters (`*`, `_`, `~`) and the deepest
  * unclosed `[` or `(` within a paragraph, with the line where it is deepest.
- * marked recurses once per level of these; `parseFile` asks when the lexer
+ * marked recurses once per level of these; `parseText` (parse.ts) asks when the lexer
  * ran out of stack, to tell deep input from a flat input that should have
  * parsed. Linear.
  */

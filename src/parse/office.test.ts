@@ -10,7 +10,8 @@ import { ParseError, UnsupportedFileError } from '../domain/errors.js';
 import { parserOnThisThread, ThreadParser } from '../ingest/parse-pool.js';
 import { makeDocx, makeEncryptedDocx, makeEncryptedPdf, makePdf } from '../../test/helpers/office-docs.js';
 import { formatOf } from './input.js';
-import { parseDocument, parseFile } from './parse.js';
+import { parseDocument } from './parse.js';
+import { parseFile } from './parse-file.js';
 
 async function refusal(uri: string, bytes: Uint8Array, options: Parameters<typeof parseDocument>[2] = {}): Promise<UnsupportedFileError | ParseError> {
   try {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UnsupportedFileError, type SkipReason } from '../domain/errors.js';
-import { parseFile } from './parse.js';
+import { parseFile } from './parse-file.js';
 
 /** Runs parseFile expecting an UnsupportedFileError; returns it for further checks. */
 function rejects(uri: string, bytes: Uint8Array, options: Parameters<typeof parseFile>[2] = {}): UnsupportedFileError {

@@ -993,6 +993,36 @@ export function queueContract(name: string, factory: () => Promise<QueueHarness>
           expect((await q.fail(lease, err)).state).toBe('pending');
         });
 
+        it('rolls back a write that fails part-way with the completion: the previous version stays whole, the lease stays', async () => {
+          await q.enqueue(doc('a.md', 'v1'));
+          expect(await q.commitJob(await claim(), { kind: 'write', write, embedderId: EMBEDDER.id })).toMatchObject({ state: 'completed' });
+          const before = {
+            document: await store.getDocument(write.document.id),
+            sections: await store.getDocumentSections(write.document.id),
+            vectors: await store.getSectionVectors(write.document.id),
+            relinks: await store.pendingRelinks(),
+            stats: await store.stats(),
+          };
+          // v2 replaces v1's content, then its last section repeats the first one's id: the document row,
+          // the removal of v1's sections and v2's first section are written before the write fails
+          const v2 = documentWrite({ uri: 'a.md', title: 'Version two', sections: [{ heading: 'Beta', text: 'beta text', vector: [0, 1, 0, 0] }] });
+          const broken = { ...v2, sections: [...v2.sections, v2.sections[0]!] };
+          await q.enqueue(doc('a.md', 'v2'));
+          const lease = await claim();
+          expect(await rejection(q.commitJob(lease, { kind: 'write', write: broken, embedderId: EMBEDDER.id }))).toBeInstanceOf(Error);
+          expect(await store.getDocument(write.document.id)).toEqual(before.document);
+          expect(await store.getDocumentSections(write.document.id)).toEqual(before.sections);
+          expect(await store.getSectionVectors(write.document.id)).toEqual(before.vectors);
+          expect(await store.pendingRelinks()).toEqual(before.relinks);
+          expect((await store.lexicalSearch(['beta'], 5)).map((h) => h.sectionId)).toEqual([]);
+          expect((await store.lexicalSearch(['alpha'], 5)).map((h) => h.sectionId)).toEqual(before.sections.map((s) => s.id));
+          expect({ ...(await store.stats()), bytes: 0 }).toEqual({ ...before.stats, bytes: 0 });
+          expect((await q.get(lease.jobId))!.state).toBe('running');
+          // the same lease then commits the good write
+          expect(await q.commitJob(lease, { kind: 'write', write: v2, embedderId: EMBEDDER.id })).toEqual({ state: 'completed', changed: true });
+          expect((await store.getDocument(write.document.id))!.title).toBe('Version two');
+        });
+
         it('writes nothing for a lost lease (a worker that hung past it) or a superseded job', async () => {
           await q.enqueue(doc('a.md', 'v1'));
           const zombie = await claim();

@@ -15,7 +15,7 @@ import type { IngestReport } from '../../src/ingest/ingest.js';
 import { toRecords } from '../../src/ingest/records.js';
 import { conversionBatches } from '../../src/parse/html.js';
 import type { ParsedDocument } from '../../src/parse/model.js';
-import { parseFile } from '../../src/parse/parse.js';
+import { parseFile } from '../../src/parse/parse-file.js';
 import { run, workspace } from '../helpers/docgraph.js';
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);

@@ -3,7 +3,7 @@
 // such files must be refused as too-deep up front, well under the size limit.
 import { describe, expect, it } from 'vitest';
 import { UnsupportedFileError } from '../../src/domain/errors.js';
-import { parseFile } from '../../src/parse/parse.js';
+import { parseFile } from '../../src/parse/parse-file.js';
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 

@@ -8,7 +8,7 @@
 // The generous timeouts are bounds for a busy machine, not assertions on
 // time: the quadratic paths took minutes.
 import { describe, expect, it } from 'vitest';
-import { parseFile } from '../../src/parse/parse.js';
+import { parseFile } from '../../src/parse/parse-file.js';
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 

@@ -236,58 +236,66 @@ export class SqliteStore implements Store {
     if (change.kind === 'write') {
       const now = this.getEmbedderSync();
       if (now?.id !== change.embedderId) throw new EmbedderChangedError(change.embedderId, now?.id);
-      this.writeDocumentSync(change.write);
+      this.inCallersTransaction(() => this.writeDocumentIn(change.write));
       return true;
     }
-    if (change.kind === 'delete') return this.deleteDocumentSync(change.docId);
+    if (change.kind === 'delete') return this.inCallersTransaction(() => this.deleteDocumentIn(change.docId));
     return false;
   }
 
-  async writeDocument(w: DocumentWrite): Promise<void> {
-    this.writeDocumentSync(w);
+  /**
+   * Runs `body` in the transaction the caller holds on this connection,
+   * without a savepoint of its own: if `body` throws, the caller's
+   * transaction rolls back all of it (the queue's `completeWith` does). A
+   * savepoint per document cost a SAVEPOINT and a RELEASE, and made SQLite
+   * keep a sub-journal of every page the write touched.
+   */
+  private inCallersTransaction<T>(body: () => T): T {
+    if (!this.db.inTransaction) throw new DocgraphError('INTERNAL', 'applyChange must run inside a transaction on the store connection');
+    const r = body();
+    this.writes++;
+    return r;
   }
 
-  /**
-   * `writeDocument`, synchronously, for a caller that must write inside its
-   * own transaction on this connection (`applyChange`): it then nests as a
-   * savepoint and commits with the caller's transaction.
-   */
-  private writeDocumentSync(w: DocumentWrite): void {
-    const d = w.document;
-    this.db.transaction(() => {
-      this.markRelink(d.id);
-      const removed = this.removeDocumentContent(d.id);
-      this.statements
-        .prepare(
-          `INSERT INTO documents (id, source_id, uri, title, format, checksum, bytes, meta, indexed_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT(id) DO UPDATE SET title = excluded.title, format = excluded.format, checksum = excluded.checksum,
-             bytes = excluded.bytes, meta = excluded.meta, indexed_at = excluded.indexed_at`,
-        )
-        .run(d.id, d.sourceId, d.uri, d.title, d.format, d.checksum, d.bytes, JSON.stringify(d.meta), d.indexedAt);
-      const insSection = this.statements.prepare(
-        `INSERT INTO sections (id, doc_id, parent_id, seq, ordinal, level, heading, anchor, heading_path, text, part, tokens, checksum, links)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      );
-      const insFts = this.statements.prepare('INSERT INTO sections_fts (rowid, heading, context, body) VALUES (?, ?, ?, ?)');
-      const insVec = this.statements.prepare('INSERT INTO section_vectors (section_rowid, vec) VALUES (?, ?)');
-      for (const s of w.sections) {
-        const info = insSection.run(
-          s.id, s.docId, s.parentId, s.seq, s.ordinal, s.level, s.heading, s.anchor,
-          JSON.stringify(s.headingPath), s.text, s.part, s.tokens, s.checksum, JSON.stringify(s.links),
-        );
-        const rowid = Number(info.lastInsertRowid);
-        const lex = w.lexical.get(s.id);
-        if (lex) insFts.run(rowid, lex.heading, lex.context, lex.body);
-        const vec = w.vectors.get(s.id);
-        if (vec) insVec.run(rowid, Buffer.from(vec.buffer, vec.byteOffset, vec.byteLength));
-      }
-      const written = this.graph.write(d.id, w.entities ?? [], w.edges ?? []);
-      this.graph.writeNames(d.id, w.untypedNames ?? []);
-      this.graph.refresh(new Set([...removed, ...written]));
-      this.bumpGeneration();
-    })();
+  async writeDocument(w: DocumentWrite): Promise<void> {
+    this.db.transaction(() => this.writeDocumentIn(w))();
     this.writes++;
+  }
+
+  /** Replaces a document and all that hangs off it, in the caller's transaction. */
+  private writeDocumentIn(w: DocumentWrite): void {
+    const d = w.document;
+    this.markRelink(d.id);
+    const removed = this.removeDocumentContent(d.id);
+    this.statements
+      .prepare(
+        `INSERT INTO documents (id, source_id, uri, title, format, checksum, bytes, meta, indexed_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(id) DO UPDATE SET title = excluded.title, format = excluded.format, checksum = excluded.checksum,
+           bytes = excluded.bytes, meta = excluded.meta, indexed_at = excluded.indexed_at`,
+      )
+      .run(d.id, d.sourceId, d.uri, d.title, d.format, d.checksum, d.bytes, JSON.stringify(d.meta), d.indexedAt);
+    const insSection = this.statements.prepare(
+      `INSERT INTO sections (id, doc_id, parent_id, seq, ordinal, level, heading, anchor, heading_path, text, part, tokens, checksum, links)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const insFts = this.statements.prepare('INSERT INTO sections_fts (rowid, heading, context, body) VALUES (?, ?, ?, ?)');
+    const insVec = this.statements.prepare('INSERT INTO section_vectors (section_rowid, vec) VALUES (?, ?)');
+    for (const s of w.sections) {
+      const info = insSection.run(
+        s.id, s.docId, s.parentId, s.seq, s.ordinal, s.level, s.heading, s.anchor,
+        JSON.stringify(s.headingPath), s.text, s.part, s.tokens, s.checksum, JSON.stringify(s.links),
+      );
+      const rowid = Number(info.lastInsertRowid);
+      const lex = w.lexical.get(s.id);
+      if (lex) insFts.run(rowid, lex.heading, lex.context, lex.body);
+      const vec = w.vectors.get(s.id);
+      if (vec) insVec.run(rowid, Buffer.from(vec.buffer, vec.byteOffset, vec.byteLength));
+    }
+    const written = this.graph.write(d.id, w.entities ?? [], w.edges ?? []);
+    this.graph.writeNames(d.id, w.untypedNames ?? []);
+    this.graph.refresh(new Set([...removed, ...written]));
+    this.bumpGeneration();
   }
 
   /**
@@ -343,19 +351,17 @@ export class SqliteStore implements Store {
   }
 
   async deleteDocument(id: string): Promise<boolean> {
-    return this.deleteDocumentSync(id);
+    const existed = this.db.transaction(() => this.deleteDocumentIn(id))();
+    this.writes++;
+    return existed;
   }
 
-  /** `deleteDocument`, synchronously (see `writeDocumentSync`). */
-  private deleteDocumentSync(id: string): boolean {
-    let existed = false;
-    this.db.transaction(() => {
-      if (this.statements.prepare('SELECT 1 FROM documents WHERE id = ?').get(id)) this.markRelink(id);
-      this.graph.refresh(this.removeDocumentContent(id));
-      existed = this.statements.prepare('DELETE FROM documents WHERE id = ?').run(id).changes > 0;
-      this.bumpGeneration();
-    })();
-    this.writes++;
+  /** Deletes a document and all that hangs off it, in the caller's transaction; returns whether it was there. */
+  private deleteDocumentIn(id: string): boolean {
+    if (this.statements.prepare('SELECT 1 FROM documents WHERE id = ?').get(id)) this.markRelink(id);
+    this.graph.refresh(this.removeDocumentContent(id));
+    const existed = this.statements.prepare('DELETE FROM documents WHERE id = ?').run(id).changes > 0;
+    this.bumpGeneration();
     return existed;
   }
 
