@@ -2,19 +2,19 @@
 // parsers up front, so ingesting Markdown loaded parse5, the hast/mdast utilities and our html.ts
 // (about 200 modules of the Node docs ingest's 490) without ever using them. The real CLI in a
 // child process, with a load hook that writes down every module it loads
-// (test/fixtures/module-log); an HTML file in a second run shows the hook sees the HTML parser.
+// (test/fixtures/loaded-packages, shared with test/lazy-modules.test.ts); an HTML file in a second run shows the hook sees the HTML parser.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run, workspace } from '../helpers/docgraph.js';
 
-const register = join(import.meta.dirname, '..', 'fixtures', 'module-log', 'register.mjs');
+const register = join(import.meta.dirname, '..', 'fixtures', 'loaded-packages', 'register.mjs');
 const ws = workspace({}, 'dg-md-parsers-');
 afterAll(() => rmSync(ws.dir, { recursive: true, force: true }));
 
 /** The modules `docgraph ingest docs` loads, as paths under src/ (ours) or package names. */
 async function modulesLoadedByIngest(log: string): Promise<Set<string>> {
-  const r = await run(ws.dir, ['ingest', 'docs'], { MODULE_LOG: log, NODE_OPTIONS: `--import ${register}` });
+  const r = await run(ws.dir, ['ingest', 'docs'], { LOADED_PACKAGES_FILE: log, NODE_OPTIONS: `--import ${register}` });
   expect(r.code, r.stderr).toBe(0);
   const names = readFileSync(log, 'utf8').split('\n').filter(Boolean).map((url) => {
     const pkg = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
