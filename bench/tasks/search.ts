@@ -45,10 +45,11 @@ export interface SearchTaskResult {
   fts5Floor?: { latency: Latency; cpu: Latency };
 }
 
-export async function searchTask(args: { index: string; golden: string; rounds: number; limit: number; modes: SearchMode[] }): Promise<SearchTaskResult> {
+export async function searchTask(args: { index: string; golden: string; rounds: number; limit: number; modes: SearchMode[]; termScoreCacheMiB?: number }): Promise<SearchTaskResult> {
   const queries = readGolden(args.golden).map((g) => g.query);
   // `index` is a SQLite file or a postgres:// URL: `store` takes either
-  const config = loadConfig({ cwd: '/', env: {}, overrides: { store: args.index } });
+  const loaded = loadConfig({ cwd: '/', env: {}, overrides: { store: args.index } });
+  const config = args.termScoreCacheMiB === undefined ? loaded : { ...loaded, search: { ...loaded.search, termScoreCacheMiB: args.termScoreCacheMiB } };
   const app = await App.open(config);
   try {
     const firstMs: SearchTaskResult['firstMs'] = {};
