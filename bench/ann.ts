@@ -6,6 +6,7 @@
  * section vectors mixed, its non-zero dimensions jittered, normalised).
  *
  *   node --import tsx bench/ann.ts --db COPY.db --golden a.jsonl,b.jsonl [--sizes 0,100000,1000000] [--queries 100] [--factors 1,2,4]
+ *     [--connectivity M] [--expansion-add N] [--expansion-search EF] [--quantization i8|f16|f32] [--max-build-s N]
  *
  * Size 0 is the index's own rows. Per size: exact (the store's path: usearch's
  * native scan, re-scored) p50/p95 CPU ms per query, HNSW build wall and CPU
@@ -34,6 +35,7 @@ const { values } = parseArgs({
     factors: { type: 'string', default: '1,2,4' },
     connectivity: { type: 'string' },
     'expansion-add': { type: 'string' },
+    'expansion-search': { type: 'string' },
     seed: { type: 'string', default: '11' },
     quantization: { type: 'string' },
     'max-build-s': { type: 'string', default: '1200' },
@@ -90,6 +92,7 @@ for (const size of values.sizes.split(',').map(Number)) {
   const approximate: Partial<GraphParams> = {
     ...(values.connectivity ? { connectivity: Number(values.connectivity) } : {}),
     ...(values['expansion-add'] ? { expansionAdd: Number(values['expansion-add']) } : {}),
+    ...(values['expansion-search'] ? { expansionSearch: Number(values['expansion-search']) } : {}),
     ...(values.quantization ? { quantization: values.quantization as GraphParams['quantization'] } : {}),
   };
   const params = { ...DEFAULT_GRAPH, ...approximate };
@@ -132,7 +135,7 @@ for (const size of values.sizes.split(',').map(Number)) {
     index.dispose();
     continue;
   }
-  console.log(`HNSW build (M=${params.connectivity}, ef_add=${params.expansionAdd}, ${params.quantization}): ${fmt(buildMs / 1000, 1)} s wall, ${fmt((c.user + c.system) / 1e6, 1)} s CPU, RSS +${fmt(rss1 - rss0, 0)} MiB (matrix ${fmt((n * dims * 4) / 2 ** 20, 0)} MiB, RSS now ${fmt(rss1, 0)} MiB)`);
+  console.log(`HNSW build (M=${params.connectivity}, ef_add=${params.expansionAdd}, ef_search=${params.expansionSearch}, ${params.quantization}): ${fmt(buildMs / 1000, 1)} s wall, ${fmt((c.user + c.system) / 1e6, 1)} s CPU, RSS +${fmt(rss1 - rss0, 0)} MiB (matrix ${fmt((n * dims * 4) / 2 ** 20, 0)} MiB, RSS now ${fmt(rss1, 0)} MiB)`);
   console.log('\n| factor | k=10: candidates | CPU p50 | CPU p95 | recall@10 | same top 10 | k=100: candidates | CPU p50 | CPU p95 | recall@100 |');
   console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   const runs = [...values.factors.split(',').map((f) => ({ factor: Number(f), min: 0 })), { factor: DEFAULT_GRAPH.candidateFactor, min: DEFAULT_GRAPH.minCandidates }];

@@ -267,7 +267,7 @@ async function searchRun(name: string, rounds: number, golden: string, runs: num
   const index = join(work, `${name}-index-${runs - 1}`, 'index.db');
   log(`${name}: search latency, ${rounds} rounds`);
   const { result } = await runTask<SearchTaskResult>('search', { index, golden, rounds, limit: opts.limit, modes: MODES }, { timeoutMs: opts.timeoutMs });
-  rmSync(join(index, '..'), { recursive: true, force: true });
+  if (!values.keep) rmSync(join(index, '..'), { recursive: true, force: true });
   return result;
 }
 
@@ -327,6 +327,9 @@ function print(title: string, ingest: IngestSummary, search: SearchTaskResult, l
           return [mode, num(l.p50), num(l.p95), num(l.p99), num(l.mean), num(c.p50), num(c.p95), num(search.firstMs[mode] ?? NaN, 0)];
         }),
         ['bm25 floor', num(search.floor.p50), num(search.floor.p95), num(search.floor.p99), num(search.floor.mean), '', '', ''],
+        ...(search.fts5Floor
+          ? [['fts5 floor', num(search.fts5Floor.latency.p50), num(search.fts5Floor.latency.p95), num(search.fts5Floor.latency.p99), num(search.fts5Floor.latency.mean), num(search.fts5Floor.cpu.p50), num(search.fts5Floor.cpu.p95), '']]
+          : []),
       ],
       ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
     ),

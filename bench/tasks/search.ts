@@ -2,9 +2,12 @@
  * Warm in-process search latency over the golden queries: every mode, several
  * rounds, rounds interleaved across modes so machine noise hits all alike.
  */
+import Database from 'better-sqlite3';
 import { App } from '../../src/app/app.js';
 import { loadConfig } from '../../src/config/config.js';
+import { terms } from '../../src/domain/text.js';
 import { readGolden } from '../../src/eval/golden.js';
+import { LEXICAL_WEIGHTS } from '../../src/store/lexical.js';
 import type { SearchMode } from '../../src/search/search.js';
 import { latency, type Latency } from '../lib/stats.js';
 
@@ -33,12 +36,20 @@ export interface SearchTaskResult {
   afterGraph?: { waitSeconds: number; waitCpuSeconds: number; ready: boolean; latency: Partial<Record<SearchMode, Latency>>; cpu: Partial<Record<SearchMode, Latency>>; peakRssBytes: number };
   /** The plain BM25 floor of `docgraph eval` (one row per section), ms per query, timed in this process. */
   floor: Latency;
+  /**
+   * A SQLite index's plain FTS5 floor: one OR query of all the query's terms,
+   * FTS5's own bm25 order, the top `limit` rows with their section ids (no
+   * kept scores, no terms left out, nothing else), on a connection of its own,
+   * wall and CPU ms per query, timed in this process after the modes.
+   */
+  fts5Floor?: { latency: Latency; cpu: Latency };
 }
 
-export async function searchTask(args: { index: string; golden: string; rounds: number; limit: number; modes: SearchMode[] }): Promise<SearchTaskResult> {
+export async function searchTask(args: { index: string; golden: string; rounds: number; limit: number; modes: SearchMode[]; termScoreCacheMiB?: number }): Promise<SearchTaskResult> {
   const queries = readGolden(args.golden).map((g) => g.query);
   // `index` is a SQLite file or a postgres:// URL: `store` takes either
-  const config = loadConfig({ cwd: '/', env: {}, overrides: { store: args.index } });
+  const loaded = loadConfig({ cwd: '/', env: {}, overrides: { store: args.index } });
+  const config = args.termScoreCacheMiB === undefined ? loaded : { ...loaded, search: { ...loaded.search, termScoreCacheMiB: args.termScoreCacheMiB } };
   const app = await App.open(config);
   try {
     const firstMs: SearchTaskResult['firstMs'] = {};
@@ -85,7 +96,8 @@ export async function searchTask(args: { index: string; golden: string; rounds: 
       const report = await app.evaluate(judged, ['bm25-section']);
       for (const q of report.perQuery) floorMs.push(q.ms);
     }
-    const result: SearchTaskResult = { queries: queries.length, rounds: args.rounds, limit: args.limit, firstMs, latency: {}, cpu: {}, slowest: {}, peakRssBytes: 0, peakRssBeforeFloorBytes, ...(afterGraph ? { afterGraph } : {}), floor: latency(floorMs) };
+    const fts5Floor = /^[a-z][a-z0-9+.-]*:\/\//i.test(args.index) ? undefined : timeFts5Floor(args.index, queries, args.rounds, args.limit);
+    const result: SearchTaskResult = { queries: queries.length, rounds: args.rounds, limit: args.limit, firstMs, latency: {}, cpu: {}, slowest: {}, peakRssBytes: 0, peakRssBeforeFloorBytes, ...(afterGraph ? { afterGraph } : {}), floor: latency(floorMs), ...(fts5Floor ? { fts5Floor } : {}) };
     for (const mode of args.modes) {
       const perQuery = samples.get(mode)!;
       result.latency[mode] = latency(perQuery.flat());
@@ -99,6 +111,37 @@ export async function searchTask(args: { index: string; golden: string; rounds: 
     return result;
   } finally {
     await app.close();
+  }
+}
+
+/** The plain FTS5 floor of a SQLite index (SearchTaskResult.fts5Floor): one warm-up pass, then `rounds`. */
+function timeFts5Floor(path: string, queries: readonly string[], rounds: number, limit: number): { latency: Latency; cpu: Latency } {
+  const db = new Database(path, { readonly: true });
+  try {
+    const { heading, context, body } = LEXICAL_WEIGHTS;
+    const top = db.prepare(
+      `SELECT s.id, s.doc_id FROM sections_fts JOIN sections s ON s.rowid = sections_fts.rowid
+       WHERE sections_fts MATCH ? ORDER BY bm25(sections_fts, ${heading}, ${context}, ${body}) LIMIT ?`,
+    );
+    const matches = queries.map((q) => [...new Set(terms(q))].map((t) => '"' + t.replace(/"/g, '""') + '"').join(' OR ')).filter((m) => m !== '');
+    for (const m of matches) top.all(m, limit);
+    const wall: number[] = [];
+    const cpu: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      for (const m of matches) {
+        const c0 = process.cpuUsage();
+        const t0 = performance.now();
+        top.all(m, limit);
+        wall.push(performance.now() - t0);
+        const c = process.cpuUsage(c0);
+        cpu.push((c.user + c.system) / 1000);
+      }
+    }
+    const result = { latency: latency(wall), cpu: latency(cpu) };
+    process.stderr.write(`[search] fts5 floor: p50 ${result.latency.p50.toFixed(1)} p95 ${result.latency.p95.toFixed(1)} ms, CPU p50 ${result.cpu.p50.toFixed(1)} p95 ${result.cpu.p95.toFixed(1)} ms\n`);
+    return result;
+  } finally {
+    db.close();
   }
 }
 

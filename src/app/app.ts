@@ -82,7 +82,7 @@ export class App {
   static async open(config: Config, opts: { create?: boolean; log?: Logger } = {}): Promise<App> {
     const { log } = opts;
     const backend = await openBackend(
-      { store: config.store ?? config.index, redis: config.redis },
+      { store: config.store ?? config.index, redis: config.redis, termScoreCacheMiB: config.search.termScoreCacheMiB },
       {
         create: opts.create ?? false,
         ...(log

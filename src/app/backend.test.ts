@@ -127,6 +127,20 @@ describe('backend factory', () => {
     }
   });
 
+  it('gives a SQLite store the configured term-score cache bound, and one that grows with the index without it', async () => {
+    const fixed = await openBackend({ store: join(dir, 'bound.db'), termScoreCacheMiB: 1 }, { create: true });
+    const grown = await openBackend({ store: join(dir, 'bound.db') });
+    // the SQLite store's figure for tests (this file sees only the ports)
+    const bound = (b: typeof fixed): number => (b.store as unknown as { termScoreBound: number }).termScoreBound;
+    try {
+      expect(bound(fixed)).toBe(65_536); // 1 MiB of 16-byte rows
+      expect(bound(grown)).toBe(2 ** 20); // the floor, 16 MiB: an empty index
+    } finally {
+      await grown.close();
+      await fixed.close();
+    }
+  });
+
   it('redacts only the password of a URL', () => {
     expect(redact('postgres://u:p@h/db')).toBe('postgres://u:***@h/db');
     expect(redact('postgres://h/db')).toBe('postgres://h/db');

@@ -79,6 +79,8 @@ export interface BackendSettings {
   /** A SQLite file path (or `:memory:`), or a postgres:// URL. */
   store: string;
   redis?: string | undefined;
+  /** search.termScoreCacheMiB: the SQLite index's term-score cache, fixed (default: grows with the index). */
+  termScoreCacheMiB?: number | undefined;
 }
 
 /** Which adapter a store location names; CONFIG_INVALID for a URL scheme no adapter speaks. */
@@ -112,7 +114,7 @@ export async function openBackend(settings: BackendSettings, opts: BackendOpenOp
       hint: 'unset --redis / DOCGRAPH_REDIS, or point --store / DOCGRAPH_STORE at a postgres:// URL',
     });
   }
-  const backend = kind === 'postgres' ? await openPostgres(settings.store, opts.create ?? false) : openSqlite(settings.store, opts.create ?? false);
+  const backend = kind === 'postgres' ? await openPostgres(settings.store, opts.create ?? false) : openSqlite(settings.store, opts.create ?? false, settings.termScoreCacheMiB);
   if (settings.redis === undefined) return backend;
   let shared: SharedState;
   try {
@@ -193,11 +195,11 @@ export function splitSchema(location: string): { url: string; schema: string; ve
   return { url: u.toString(), schema, vectors };
 }
 
-function openSqlite(path: string, create: boolean): Backend {
+function openSqlite(path: string, create: boolean, termScoreCacheMiB?: number): Backend {
   if (!create && path !== ':memory:' && !existsSync(path)) {
     throw new NotFoundError(`no index at ${path}`, { hint: 'run `docgraph ingest <folder>` first, or point --index / DOCGRAPH_INDEX at an existing index' });
   }
-  const store = SqliteStore.open(path);
+  const store = SqliteStore.open(path, { termScoreCacheMiB });
   return {
     kind: 'sqlite',
     location: path,

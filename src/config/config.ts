@@ -114,6 +114,14 @@ const searchSchema = z
       .boolean()
       .default(true)
       .describe('Expand common abbreviations and everyday words (dir → directory, temp → temporary, env → environment, folder → directory, duplicate → copy; the list is BUILTIN_SYNONYMS in src/search/synonyms.ts).'),
+    termScoreCacheMiB: z
+      .number()
+      .min(0)
+      .max(65_536)
+      .optional()
+      .describe(
+        "Memory for the SQLite index's term-score cache, in MiB, per process (and per search thread of `docgraph serve`): each query term's BM25 scores are kept between searches, so a common term is not scored again over every section that holds it. Changes only speed, never rankings. 0 keeps none. Default: 256 bytes per section of the index, at least 16 and at most 256 MiB (reached at 1M sections).",
+      ),
   })
   .strict()
   .default({ synonyms: [], builtinSynonyms: true });

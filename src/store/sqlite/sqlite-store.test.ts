@@ -8,6 +8,7 @@ import { wordKeys } from '../../domain/names.js';
 import { documentWrite, storeContract } from '../store.contract.js';
 import { MIGRATIONS } from './migrations.js';
 import { configureConnection, SqliteStore } from './sqlite-store.js';
+import { termScoreRows } from './term-scores.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dg-sqlite-store-'));
 let n = 0;
@@ -98,22 +99,22 @@ describe('SqliteStore: the in-memory vector index follows content writes only', 
   });
 });
 
-describe('SqliteStore: lexical search from kept term scores', () => {
-  /** What lexicalSearch answers by definition: FTS5's OR query joined to the sections, best first, ties by section id. */
-  const byFts5 = (path: string, terms: string[], limit: number): { sectionId: string; docId: string; score: number }[] => {
-    const db = new Database(path, { readonly: true });
-    try {
-      return db
-        .prepare(
-          `SELECT s.id AS sectionId, s.doc_id AS docId, -bm25(sections_fts, 4, 1.5, 1) AS score FROM sections_fts JOIN sections s ON s.rowid = sections_fts.rowid
-           WHERE sections_fts MATCH ? ORDER BY score DESC, s.id LIMIT ?`,
-        )
-        .all(terms.map((t) => `"${t}"`).join(' OR '), limit) as { sectionId: string; docId: string; score: number }[];
-    } finally {
-      db.close();
-    }
-  };
+/** What lexicalSearch answers by definition: FTS5's OR query joined to the sections, best first, ties by section id. */
+const byFts5 = (path: string, terms: string[], limit: number): { sectionId: string; docId: string; score: number }[] => {
+  const db = new Database(path, { readonly: true });
+  try {
+    return db
+      .prepare(
+        `SELECT s.id AS sectionId, s.doc_id AS docId, -bm25(sections_fts, 4, 1.5, 1) AS score FROM sections_fts JOIN sections s ON s.rowid = sections_fts.rowid
+         WHERE sections_fts MATCH ? ORDER BY score DESC, s.id LIMIT ?`,
+      )
+      .all(terms.map((t) => `"${t}"`).join(' OR '), limit) as { sectionId: string; docId: string; score: number }[];
+  } finally {
+    db.close();
+  }
+};
 
+describe('SqliteStore: lexical search from kept term scores', () => {
   it('answers as FTS5 ranks, ties at the cut broken by id, and follows another connection’s writes', async () => {
     const path = freshPath();
     const writer = SqliteStore.open(path);
@@ -142,6 +143,53 @@ describe('SqliteStore: lexical search from kept term scores', () => {
       expect((await reader.lexicalSearch(query, 100)).map((h) => h.sectionId)).not.toContain(b.sections[0]!.id);
     } finally {
       await reader.close();
+      await writer.close();
+    }
+  });
+});
+
+describe('SqliteStore: the term-score cache bound changes speed, never rankings', () => {
+  /** A small seeded generator (LCG), so every run writes and asks the same. */
+  const prng = (seed: number) => () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  // a few words in most sections and many in a few: term lists from 1 row to most of the index
+  const VOCAB = Array.from({ length: 60 }, (_, i) => `w${i}`);
+  const word = (r: () => number): string => VOCAB[Math.floor(VOCAB.length * r() ** 3)]!;
+  const text = (r: () => number, max: number): string => Array.from({ length: 1 + Math.floor(r() * max) }, () => word(r)).join(' ');
+
+  it('answers every query the same with no term kept, with lists past the bound, and with all kept, as FTS5 ranks', async () => {
+    const path = freshPath();
+    const writer = SqliteStore.open(path);
+    const tiny = 40; // rows: the common words' lists are longer
+    const stores = {
+      none: SqliteStore.open(path, { termScoreCacheMiB: 0 }),
+      tiny: SqliteStore.open(path, { termScoreCacheMiB: (tiny * 16) / 2 ** 20 }),
+      grown: SqliteStore.open(path),
+    };
+    try {
+      const r = prng(3);
+      for (let d = 0; d < 6; d++) {
+        const doc = documentWrite({ uri: `d${d}.md`, sections: Array.from({ length: 50 }, () => ({ heading: text(r, 3), text: text(r, 40) })) });
+        if (d === 0) await writer.upsertSource({ id: doc.document.sourceId, kind: 'fs', location: '/docs', createdAt: '2025-01-01T00:00:00.000Z' });
+        await writer.writeDocument(doc);
+      }
+      expect(byFts5(path, ['w0'], 1000).length).toBeGreaterThan(4 * tiny);
+      let pastTheBound = 0;
+      for (let q = 0; q < 40; q++) {
+        const query = [...new Set(Array.from({ length: 1 + Math.floor(r() * 5) }, () => word(r)))];
+        if (query.some((t) => byFts5(path, [t], 1000).length > tiny)) pastTheBound++;
+        for (const limit of [1, 10, 60]) {
+          const expected = byFts5(path, query, limit);
+          for (const [name, store] of Object.entries(stores)) {
+            // twice: the second from whatever the first kept
+            expect(await store.lexicalSearch(query, limit), `${name}: ${query.join(' ')} @${limit}`).toEqual(expected);
+            expect(await store.lexicalSearch(query, limit), `${name} again: ${query.join(' ')} @${limit}`).toEqual(expected);
+          }
+        }
+      }
+      expect(pastTheBound).toBeGreaterThan(10);
+      expect([stores.none.termScoreBound, stores.tiny.termScoreBound, stores.grown.termScoreBound]).toEqual([0, tiny, termScoreRows(300)]);
+    } finally {
+      for (const store of Object.values(stores)) await store.close();
       await writer.close();
     }
   });

@@ -33,7 +33,7 @@ import { sourceTaken, toDocument, toEntity, toFloat32, toSection, toSource, type
 import { GENERATION_BUMP, GENERATION_KEY } from './generation.js';
 import { FlatVectorIndex } from '../vector-index.js';
 import { LEXICAL_WEIGHTS } from '../lexical.js';
-import { summedTop, TermScoreCache, termScoreList, type TermScoreList } from './term-scores.js';
+import { summedTop, TermScoreCache, termScoreList, termScoreRows, type TermScoreList } from './term-scores.js';
 
 /**
  * The settings every store connection runs with. The busy timeout first:
@@ -69,12 +69,15 @@ const WAL_SIZE_LIMIT = 64 * 1024 * 1024;
 /** Terms whose section counts are kept between searches (cleared when full, and on any write). */
 const TERM_COUNT_CACHE = 50_000;
 
-/**
- * Rows of terms' BM25 scores kept between searches (see term-scores.ts), over
- * all terms: 16 bytes a row, so at most 16 MiB. The Python docs' 60 dev
- * queries hold ~150k.
- */
-const TERM_SCORE_ROWS = 1_000_000;
+/** How a SqliteStore is opened. */
+export interface SqliteStoreOptions {
+  /**
+   * The term-score cache's bound in MiB (search.termScoreCacheMiB), fixed;
+   * 0 keeps no term's scores. Default: it grows with the index (termScoreRows
+   * in term-scores.ts).
+   */
+  termScoreCacheMiB?: number | undefined;
+}
 
 /** Section ids kept by rowid between searches (cleared when full, and on any write). */
 const SECTION_ID_CACHE = 50_000;
@@ -93,8 +96,14 @@ export class SqliteStore implements Store {
   private termCountsVersion = -1;
   private termTable = false;
   private sectionCount = 0;
-  /** Each term's BM25 scores, and the section ids of rowids, valid while the index is at cachedVersion. */
-  private readonly termScores = new TermScoreCache(TERM_SCORE_ROWS);
+  private sectionCountVersion = -1;
+  /**
+   * Each term's BM25 scores, and the section ids of rowids, valid while the
+   * index is at cachedVersion. The term scores' bound (rows over all terms)
+   * is set again at each new version, from the sections then (termScoreRows);
+   * the Python docs' 60 dev queries hold ~150k rows.
+   */
+  private readonly termScores: TermScoreCache;
   private readonly sectionIds = new Map<number, { id: string; docId: string }>();
   private cachedVersion = -1;
   private vectorsVersion = -1;
@@ -118,7 +127,11 @@ export class SqliteStore implements Store {
   private readonly marker: OpenMarker | undefined;
   private readonly statements: StatementCache;
 
-  private constructor(private readonly path: string) {
+  private constructor(
+    private readonly path: string,
+    private readonly options: SqliteStoreOptions,
+  ) {
+    this.termScores = new TermScoreCache(termScoreRows(0, options.termScoreCacheMiB));
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     try {
       this.db = new Database(path);
@@ -158,8 +171,13 @@ export class SqliteStore implements Store {
   }
 
   /** Opens (creating if needed) the index file at `path`; `:memory:` for a throwaway store. */
-  static open(path: string): SqliteStore {
-    return new SqliteStore(path);
+  static open(path: string, options: SqliteStoreOptions = {}): SqliteStore {
+    return new SqliteStore(path, options);
+  }
+
+  /** The term-score cache's bound now, in rows over all terms (set from the sections at the last search after a change): a figure for tests and benchmarks. */
+  get termScoreBound(): number {
+    return this.termScores.bound;
   }
 
   /** The underlying connection, for other adapters that keep their tables in the same file (e.g. the queue). */
@@ -437,7 +455,6 @@ export class SqliteStore implements Store {
     const version = this.version();
     if (version !== this.termCountsVersion) {
       this.termCounts.clear();
-      this.sectionCount = this.statements.prepare('SELECT COUNT(*) FROM sections').pluck().get() as number;
       this.termCountsVersion = version;
     }
     // fts5vocab reads the term's entry in the full-text index; a temp table, so nothing is added to the file
@@ -456,7 +473,7 @@ export class SqliteStore implements Store {
       }
       counts.set(t, n);
     }
-    return { sections: this.sectionCount, counts };
+    return { sections: this.sections(version), counts };
   }
 
   async lexicalSearch(terms: readonly string[], limit: number, filters?: SearchFilters): Promise<ScoredSection[]> {
@@ -555,8 +572,18 @@ export class SqliteStore implements Store {
     const version = this.version();
     if (version === this.cachedVersion) return;
     this.termScores.clear();
+    this.termScores.resize(termScoreRows(this.sections(version), this.options.termScoreCacheMiB));
     this.sectionIds.clear();
     this.cachedVersion = version;
+  }
+
+  /** Sections in the index at `version` (the current one), counted once a version. */
+  private sections(version: number): number {
+    if (version !== this.sectionCountVersion) {
+      this.sectionCount = this.statements.prepare('SELECT COUNT(*) FROM sections').pluck().get() as number;
+      this.sectionCountVersion = version;
+    }
+    return this.sectionCount;
   }
 
   /**

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { summedTop, TermScoreCache, termScoreList, type TermScoreList } from './term-scores.js';
+import { summedTop, TERM_SCORE_MAX_ROWS, TERM_SCORE_MIN_ROWS, TermScoreCache, termScoreList, termScoreRows, type TermScoreList } from './term-scores.js';
 
 /** A small seeded generator (LCG), so every run scores the same rows. */
 function prng(seed: number): () => number {
@@ -115,5 +115,43 @@ describe('TermScoreCache', () => {
     expect(loads.filter((p) => p === 'huge')).toHaveLength(2);
     cache.clear();
     expect(cache.size).toBe(0);
+  });
+
+  it('shrinks to a new bound by dropping the least recently used lists, and grows without dropping any', () => {
+    const cache = new TermScoreCache(12);
+    const loads: string[] = [];
+    const load = (p: string) => {
+      loads.push(p);
+      return list(4);
+    };
+    for (const p of ['a', 'b', 'c', 'a']) cache.get(p, load); // b is now the least recently used
+    cache.resize(8);
+    expect(cache.bound).toBe(8);
+    expect(cache.size).toBe(8);
+    cache.get('a', load);
+    cache.get('c', load);
+    expect(loads).toEqual(['a', 'b', 'c']);
+    cache.resize(100);
+    cache.get('b', load);
+    expect(cache.size).toBe(12);
+    cache.resize(0);
+    expect(cache.size).toBe(0);
+    cache.get('a', load);
+    expect(cache.size).toBe(0);
+  });
+});
+
+describe('termScoreRows', () => {
+  it('grows with the sections between a floor and a ceiling, unless a bound is configured', () => {
+    expect(termScoreRows(0)).toBe(TERM_SCORE_MIN_ROWS);
+    expect(termScoreRows(10_000)).toBe(TERM_SCORE_MIN_ROWS);
+    expect(termScoreRows(100_000)).toBe(1_600_000); // 16 a section
+    expect(termScoreRows(1_000_000)).toBe(16_000_000);
+    expect(termScoreRows(5_000_000)).toBe(TERM_SCORE_MAX_ROWS);
+    expect(TERM_SCORE_MIN_ROWS * 16).toBe(16 * 2 ** 20); // 16 MiB, the bound before it grew
+    expect(TERM_SCORE_MAX_ROWS * 16).toBe(256 * 2 ** 20);
+    expect(termScoreRows(1_000_000, 1)).toBe(65_536); // 1 MiB of 16-byte rows
+    expect(termScoreRows(1_000_000, 0)).toBe(0);
+    expect(termScoreRows(10, 0.5)).toBe(32_768);
   });
 });

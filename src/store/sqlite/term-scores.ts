@@ -23,16 +23,57 @@ export interface TermScoreList {
   scores: Float64Array;
 }
 
+/** Bytes a cached row takes: its rowid and its score, a double each. */
+export const TERM_SCORE_ROW_BYTES = 16;
+/** The default bound's floor, in rows (16 MiB): what every index gets, however small. */
+export const TERM_SCORE_MIN_ROWS = 1 << 20;
+/** The default bound's ceiling, in rows (256 MiB): reached at 1M sections. */
+export const TERM_SCORE_MAX_ROWS = 1 << 24;
+/**
+ * The default bound in rows per section of the index: room for sixteen lists
+ * as long as the index (a term in every section), or ~50 of the longest the
+ * lexical retriever asks for (it leaves out terms in more than 30% of the
+ * sections, COMMON_TERM_SHARE in search/search.ts).
+ */
+export const TERM_SCORE_ROWS_PER_SECTION = 16;
+
+/**
+ * Rows the term-score cache of an index of `sections` sections keeps:
+ * `configuredMiB` (search.termScoreCacheMiB) when given, else
+ * TERM_SCORE_ROWS_PER_SECTION a section, between TERM_SCORE_MIN_ROWS and
+ * TERM_SCORE_MAX_ROWS. A fixed bound stops being enough as an index grows: a
+ * common term's list is as long as a large share of the index, and a list
+ * larger than the bound is never kept, so FTS5 scores it again on every search
+ * (at 1M sections, ~460 ms a query).
+ */
+export function termScoreRows(sections: number, configuredMiB?: number): number {
+  if (configuredMiB !== undefined) return Math.floor((configuredMiB * 2 ** 20) / TERM_SCORE_ROW_BYTES);
+  return Math.min(TERM_SCORE_MAX_ROWS, Math.max(TERM_SCORE_MIN_ROWS, TERM_SCORE_ROWS_PER_SECTION * sections));
+}
+
 /**
  * Terms' score lists kept between searches, least recently used out first,
- * at most `capacity` rows over all terms (16 bytes a row). The owner clears
- * it whenever the index changes.
+ * at most `capacity` rows over all terms (TERM_SCORE_ROW_BYTES a row). The
+ * owner clears it whenever the index changes. Whether a list is kept changes
+ * only the time a search takes, never its scores: a list not kept is loaded
+ * again, the same rows and the same doubles.
  */
 export class TermScoreCache {
   private readonly lists = new Map<string, TermScoreList>();
   private rows = 0;
 
-  constructor(private readonly capacity: number) {}
+  constructor(private capacity: number) {}
+
+  /** The bound, in rows over all terms. */
+  get bound(): number {
+    return this.capacity;
+  }
+
+  /** A new bound, in rows; least recently used lists leave until the rest fit. */
+  resize(capacity: number): void {
+    this.capacity = capacity;
+    this.evictFor(0);
+  }
 
   /** The list of `phrase`, from the cache or from `load` (kept when it fits). */
   get(phrase: string, load: (phrase: string) => TermScoreList): TermScoreList {
@@ -45,14 +86,19 @@ export class TermScoreCache {
     const list = load(phrase);
     const n = list.rowids.length;
     if (n > this.capacity) return list;
+    this.evictFor(n);
+    this.lists.set(phrase, list);
+    this.rows += n;
+    return list;
+  }
+
+  /** Drops the least recently used lists until `n` more rows fit. */
+  private evictFor(n: number): void {
     for (const [key, old] of this.lists) {
       if (this.rows + n <= this.capacity) break;
       this.lists.delete(key);
       this.rows -= old.rowids.length;
     }
-    this.lists.set(phrase, list);
-    this.rows += n;
-    return list;
   }
 
   clear(): void {
