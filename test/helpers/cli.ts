@@ -15,6 +15,9 @@ export const repo = join(import.meta.dirname, '..', '..');
 const src = join(repo, 'src');
 const out = join(repo, '.test-cli');
 
+/** The folder src/ is transpiled into (.test-cli/). */
+export const TRANSPILED = out;
+
 /** The CLI entry the tests run with `node` (src/cli/run.ts, transpiled). */
 export const CLI_JS = join(out, 'cli', 'run.js');
 
