@@ -25,8 +25,8 @@ export const shared = {
  * fake timers (a loopback HTTP server or temp folder each closes in its own hooks, and transformers.test.ts
  * restores the library setting it changes). They share one process and its loaded modules (`isolate: false`)
  * instead of a fresh process per file: the 34 files of these folders took 46 s of CPU isolated, 18.5 s
- * shared (a loaded 2-core machine, one run each). Everything else keeps a process of its own per file; a file added here must
- * meet the same rules.
+ * shared (a loaded 2-core machine, one run each). Everything else keeps a process of its own per file; a
+ * file added here must meet the same rules.
  */
 export const UNIT = [
   ...['src/domain', 'src/extract', 'src/parse', 'src/search', 'src/config', 'src/eval', 'src/embed'].map((d) => `${d}/**/*.test.ts`),
