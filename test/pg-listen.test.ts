@@ -2,10 +2,10 @@
 // PostgreSQL LISTEN/NOTIFY. A real PostgreSQL 15, a real second process: a write in this one reaches
 // the other's vector index within 1 s without that process searching, and its next search finds it.
 import { fork, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { documentWrite } from '../src/store/store.contract.js';
 import { openBackend } from '../src/app/backend.js';
+import { helperJs } from './helpers/cli.js';
 import { freshSchema, schemaUrl } from './helpers/postgres.js';
 
 type Msg = { type: string; generation?: number; at?: number; searches?: number; reloads?: number; notifications?: number; listening?: boolean; ids?: string[] };
@@ -16,7 +16,7 @@ afterEach(async () => {
 });
 
 function replica(store: string): { child: ChildProcess; next: (type: string, timeoutMs: number) => Promise<Msg> } {
-  const child = fork(join(import.meta.dirname, 'helpers/pg-vector-replica.ts'), [store], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(helperJs('pg-vector-replica.ts'), [store], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const inbox: Msg[] = [];
   let waiter: (() => void) | undefined;
   child.on('message', (m: Msg) => {

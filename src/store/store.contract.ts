@@ -109,6 +109,13 @@ export interface StoreCapabilities {
    * process's connection). Absent when a store lives in one handle only.
    */
   anotherHandle?: () => Store | Promise<Store>;
+  /**
+   * Starts counting the entity rows the store `makeStore` made last rewrites
+   * (an UPDATE of the row: one re-merge of the entity from its facts), with a
+   * trigger the test file adds; returns the count so far. Absent when the test
+   * file cannot reach the store's tables from outside.
+   */
+  countEntityRewrites?: () => Promise<() => Promise<number>>;
 }
 
 export function storeContract(name: string, makeStore: () => Store | Promise<Store>, capabilities: StoreCapabilities): void {
@@ -599,6 +606,55 @@ export function storeContract(name: string, makeStore: () => Store | Promise<Sto
             expect(await store.getEntities([cacheSize.id])).toEqual(left.length === 0 ? [] : [{ ...cacheSize, ...expected(left) }]);
           }
         }
+      });
+
+      it.skipIf(!capabilities.countEntityRewrites)('re-merges an entity other documents hold exactly when a new document\'s fact changes it', async () => {
+        const rewrites = await capabilities.countEntityRewrites!();
+        await describeEntity(reference, 'DEFINES', ['cache-size'], { kind: 'field', default: '64', tags: ['memory'] });
+        const [defined] = await store.getEntities([cacheSize.id]);
+        expect(await rewrites()).toBe(0); // a new entity is written as its document describes it
+        // a guide that says nothing new: a known alias and array value, a kind the defining reference (merged first) states otherwise
+        await describeEntity(guide, 'MENTIONS', ['cache-size'], { kind: 'setting', default: '64', tags: ['memory'] });
+        expect(await store.getEntities([cacheSize.id])).toEqual([defined]);
+        expect(await rewrites()).toBe(0);
+        // then documents that each change it, and some that do not, in one order and (in a fresh round) another:
+        // a write re-merges the entity once exactly when the merge of all its facts differs from what was stored
+        type Said = { role: 'DEFINES' | 'MENTIONS'; aliases: string[]; attributes: Record<string, unknown>; spec: DocSpec };
+        const said: Omit<Said, 'spec'>[] = [
+          { role: 'MENTIONS', aliases: [], attributes: { unit: 'megabytes' } }, // a key no fact states
+          { role: 'MENTIONS', aliases: [], attributes: { unit: 'bytes', kind: 'property' } }, // stated already: wins unit only if it merges before fact-0
+          { role: 'MENTIONS', aliases: ['cache size'], attributes: {} }, // a new alias
+          { role: 'MENTIONS', aliases: [], attributes: { tags: ['perf'] } }, // a new array value
+          { role: 'DEFINES', aliases: [], attributes: { kind: 'method', since: 'v2' } }, // wins kind only if it merges before the reference
+          { role: 'DEFINES', aliases: [], attributes: { default: '64', kind: 'field' } }, // what the entity says already
+        ];
+        const docs: Said[] = said.map((x, i) => ({ ...x, spec: { uri: `fact-${i}.md`, sections: [{ heading: `Fact ${i}`, text: 'cache_size' }] } }));
+        const base: Said[] = [
+          { role: 'DEFINES', aliases: ['cache-size'], attributes: { kind: 'field', default: '64', tags: ['memory'] }, spec: reference },
+          { role: 'MENTIONS', aliases: ['cache-size'], attributes: { kind: 'setting', default: '64', tags: ['memory'] }, spec: guide },
+        ];
+        const mergeOf = (held: readonly Said[]) => ({
+          ...cacheSize,
+          ...mergeFacts(held.map((d) => ({ defines: d.role === 'DEFINES', docId: documentId(SRC_A, d.spec.uri), aliases: d.aliases, attributes: d.attributes }))),
+        });
+        let unchanged = 0;
+        for (const order of [docs, [...docs].reverse()]) {
+          for (const d of docs) await store.deleteDocument(documentId(SRC_A, d.spec.uri));
+          const held = [...base];
+          for (const d of order) {
+            const before = mergeOf(held);
+            held.push(d);
+            const after = mergeOf(held);
+            expect(await store.getEntities([cacheSize.id])).toEqual([before]);
+            const count = await rewrites();
+            await describeEntity(d.spec, d.role, d.aliases, d.attributes);
+            expect(await store.getEntities([cacheSize.id])).toEqual([after]);
+            const same = JSON.stringify(after) === JSON.stringify(before);
+            if (same) unchanged++;
+            expect({ uri: d.spec.uri, rewrites: (await rewrites()) - count }).toEqual({ uri: d.spec.uri, rewrites: same ? 0 : 1 });
+          }
+        }
+        expect(unchanged).toBeGreaterThan(1); // both answers were exercised
       });
 
       it('a rewritten or deleted document takes back what it said; the entity goes with the last document that holds it', async () => {

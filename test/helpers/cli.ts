@@ -15,11 +15,20 @@ export const repo = join(import.meta.dirname, '..', '..');
 const src = join(repo, 'src');
 const out = join(repo, '.test-cli');
 
+/** The folder src/ is transpiled into (.test-cli/). */
+export const TRANSPILED = out;
+
 /** The CLI entry the tests run with `node` (src/cli/run.ts, transpiled). */
 export const CLI_JS = join(out, 'cli', 'run.js');
 
 /** The argv for `node` that runs `docgraph ...args`. */
 export const cliArgs = (...args: string[]): string[] => [CLI_JS, ...args];
+
+/** Test helpers that tests run as child processes of their own (not the CLI): transpiled with src/, see `helperJs`. */
+const CHILD_HELPERS = ['open-index.ts', 'pg-vector-replica.ts'];
+
+/** The transpiled .js of a test/helpers/ file in CHILD_HELPERS, for `node` (its src/ imports point into .test-cli/). */
+export const helperJs = (name: string): string => join(out, 'test-helpers', name.replace(/\.ts$/, '.js'));
 
 /** The product's TypeScript files: src/ without tests, contract suites and the browser client (which dist/ builds). */
 function sources(dir = src, files: string[] = []): string[] {
@@ -38,10 +47,7 @@ function sources(dir = src, files: string[] = []): string[] {
  * loads a half-written module.
  */
 export async function transpileCli(): Promise<void> {
-  const result = await build({
-    entryPoints: sources(),
-    outdir: out,
-    outbase: src,
+  const options = {
     bundle: false,
     write: false,
     format: 'esm',
@@ -49,8 +55,15 @@ export async function transpileCli(): Promise<void> {
     target: 'node20',
     tsconfigRaw: readFileSync(join(repo, 'tsconfig.json'), 'utf8'),
     logLevel: 'error',
-  });
-  for (const f of result.outputFiles) {
+  } as const;
+  const result = await build({ ...options, entryPoints: sources(), outdir: out, outbase: src });
+  const helpers = await build({ ...options, entryPoints: CHILD_HELPERS.map((h) => join(import.meta.dirname, h)), outdir: join(out, 'test-helpers') });
+  const files = [
+    ...result.outputFiles,
+    // .test-cli/test-helpers/x.js imports .test-cli/app/backend.js where test/helpers/x.ts imports src/app/backend.ts
+    ...helpers.outputFiles.map((f) => ({ path: f.path, text: f.text.replaceAll('from "../../src/', 'from "../'), contents: undefined as Uint8Array | undefined })),
+  ];
+  for (const f of files) {
     let old: string | undefined;
     try {
       old = readFileSync(f.path, 'utf8');
@@ -60,7 +73,7 @@ export async function transpileCli(): Promise<void> {
     if (old === f.text) continue;
     mkdirSync(dirname(f.path), { recursive: true });
     const tmp = `${f.path}.${process.pid}.tmp`;
-    writeFileSync(tmp, f.contents);
+    writeFileSync(tmp, f.contents ?? f.text);
     renameSync(tmp, f.path);
   }
 }

@@ -14,6 +14,11 @@ const START_HINT = 'start it with `pg_ctlcluster --skip-systemctl-redirect $(ls 
 
 /** Runs statements on the test server's admin connection (one client, closed after). */
 async function admin(url: string, statements: readonly string[]): Promise<void> {
+  await adminQuery(url, statements);
+}
+
+/** A connected admin client on `url`; the caller ends it. */
+export async function adminClient(url: string): Promise<{ query: (sql: string) => Promise<{ rows: unknown[] }>; end: () => Promise<void> }> {
   // the driver loads lazily here too (eslint refuses a static import of it outside the adapters)
   const pg = (await import('pg')).default;
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
@@ -22,8 +27,16 @@ async function admin(url: string, statements: readonly string[]): Promise<void> 
   } catch (e) {
     throw new Error(`PostgreSQL for tests is not reachable at ${url}: ${e instanceof Error ? e.message : String(e)}; ${START_HINT}`, { cause: e });
   }
+  return client;
+}
+
+/** Runs statements on an admin connection to `url` (one client, closed after); returns the rows of the last. */
+export async function adminQuery<R = Record<string, unknown>>(url: string, statements: readonly string[]): Promise<R[]> {
+  const client = await adminClient(url);
   try {
-    for (const sql of statements) await client.query(sql);
+    let rows: R[] = [];
+    for (const sql of statements) rows = (await client.query(sql)).rows as R[];
+    return rows;
   } finally {
     await client.end();
   }
@@ -54,4 +67,22 @@ export async function freshDatabase(prefix = 'dgtest'): Promise<{ url: string; n
   const u = new URL(TEST_POSTGRES_URL);
   u.pathname = '/' + name;
   return { url: u.toString(), name, drop: () => admin(TEST_POSTGRES_URL, [`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`]) };
+}
+
+/**
+ * Statements that count, from now on, the UPDATEs of entity rows in a docgraph
+ * schema (a trigger), and the query that reads the count (column n): how the
+ * Store contract sees which writes re-merge an entity.
+ */
+export function entityRewriteCounter(schema: string): { install: string[]; read: string } {
+  return {
+    install: [
+      `CREATE TABLE ${schema}.test_entity_rewrites (n integer NOT NULL)`,
+      `INSERT INTO ${schema}.test_entity_rewrites VALUES (0)`,
+      `CREATE FUNCTION ${schema}.test_count_entity_rewrites() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN UPDATE ${schema}.test_entity_rewrites SET n = n + 1; RETURN NULL; END $$`,
+      `CREATE TRIGGER test_count_entity_rewrites AFTER UPDATE ON ${schema}.entities FOR EACH ROW EXECUTE FUNCTION ${schema}.test_count_entity_rewrites()`,
+    ],
+    read: `SELECT n FROM ${schema}.test_entity_rewrites`,
+  };
 }

@@ -8,7 +8,7 @@
  * Rows shared between documents (entities, their aliases) are locked in id
  * order, so two concurrent writers wait for each other instead of deadlocking.
  */
-import { factChangesEntity, mergeFacts } from '../../domain/entity-facts.js';
+import { contestedKeys, mergeFacts } from '../../domain/entity-facts.js';
 import { aliasKeys } from '../../domain/names.js';
 import { toEntity, type EntityRow } from '../rows.js';
 import type { EdgeRecord, EntityRecord, NameMention } from '../../domain/types.js';
@@ -48,7 +48,7 @@ export async function writeGraph(c: Queryable, docId: string, entities: readonly
         )
       ).rows.map((r) => r.id),
     );
-    // an entity that was there already is re-merged only if this document's fact can change it (factChangesEntity)
+    // an entity that was there already is re-merged only when this document's fact changes it (as on SQLite, see changed())
     const kept = ids.filter((id) => !created.has(id) && !existing.has(id));
     const stored = new Map(
       kept.length === 0
@@ -56,15 +56,23 @@ export async function writeGraph(c: Queryable, docId: string, entities: readonly
         : (await c.query<EntityRow>('SELECT * FROM entities WHERE id = ANY($1::text[])', [kept])).rows.map((r) => [r.id, toEntity(r)]),
     );
     const aliasRows: [string, string][] = [];
+    const contested: { id: string; keys: string[] }[] = [];
     ids.forEach((id, i) => {
       if (!created.has(id)) {
         const row = stored.get(id);
-        if (existing.has(id) || !row || factChangesEntity(row, own[i]!)) existing.add(id);
+        if (existing.has(id) || !row) {
+          existing.add(id);
+          return;
+        }
+        const keys = contestedKeys(row, own[i]!);
+        if (keys === true) existing.add(id);
+        else if (keys.length > 0) contested.push({ id, keys });
         return;
       }
       const e = first.get(id)!;
       for (const alias of aliasKeys(e.type, e.name, own[i]!.aliases)) aliasRows.push([alias, id]);
     });
+    for (const id of await changed(c, docId, contested, defined)) existing.add(id);
     await insertAliases(c, aliasRows);
     const facts = ids.map((id) => last.get(id)!);
     await c.query(
@@ -76,6 +84,32 @@ export async function writeGraph(c: Queryable, docId: string, entities: readonly
   }
   await upsertEdges(c, docId, edges);
   return existing;
+}
+
+/**
+ * Of the entities whose stored value of some keys this document's fact states
+ * differently (contestedKeys), those the fact changes: a value it states
+ * differently wins only if no fact merging before it (mergesBefore: facts of
+ * documents that define the entity first, then by document id) states that
+ * key — store/sqlite/graph-writes.ts's rule, as one query: each (entity, key)
+ * pair looks for an earlier fact stating the key and stops at the first
+ * (usually the first fact read; a re-merge reads and parses them all).
+ */
+async function changed(c: Queryable, docId: string, contested: readonly { id: string; keys: string[] }[], defined: ReadonlySet<string>): Promise<string[]> {
+  const pairs = contested.flatMap(({ id, keys }) => keys.map((key) => ({ id, key })));
+  if (pairs.length === 0) return [];
+  const settled = (
+    await c.query<{ id: string; key: string }>(
+      `SELECT p.id, p.key FROM unnest($1::text[], $2::text[], $3::boolean[]) AS p(id, key, defines)
+       WHERE EXISTS (
+         SELECT 1 FROM entity_facts f
+         WHERE f.entity_id = p.id AND (f.defines > p.defines OR (f.defines = p.defines AND f.doc_id < $4)) AND f.attributes::jsonb ? p.key
+       )`,
+      [pairs.map((p) => p.id), pairs.map((p) => p.key), pairs.map((p) => defined.has(p.id)), docId],
+    )
+  ).rows;
+  const stated = new Set(settled.map((s) => `${s.id}\u001f${s.key}`));
+  return contested.filter(({ id, keys }) => keys.some((k) => !stated.has(`${id}\u001f${k}`))).map((x) => x.id);
 }
 
 /** Adds or replaces edges of a document (the last of duplicates wins, as sequential upserts would). */

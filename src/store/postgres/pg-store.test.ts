@@ -4,10 +4,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { documentWrite, storeContract, unit } from '../store.contract.js';
 import type { Store } from '../store.js';
 import { PgStore } from './pg-store.js';
-import { freshSchema } from '../../../test/helpers/postgres.js';
+import { adminClient, adminQuery, entityRewriteCounter, freshSchema, TEST_POSTGRES_URL } from '../../../test/helpers/postgres.js';
 
 const opened: Store[] = [];
 const schemas: { drop: () => Promise<void> }[] = [];
+const clients: { end: () => Promise<void> }[] = [];
 let last: { url: string; schema: string } | undefined;
 
 async function open(where: { url: string; schema: string }): Promise<PgStore> {
@@ -17,6 +18,7 @@ async function open(where: { url: string; schema: string }): Promise<PgStore> {
 }
 
 afterEach(async () => {
+  for (const c of clients.splice(0)) await c.end();
   for (const s of opened.splice(0)) await s.close();
   for (const s of schemas.splice(0)) await s.drop();
 });
@@ -29,7 +31,17 @@ storeContract(
     last = fresh;
     return open(fresh);
   },
-  { measuresBytes: true, anotherHandle: () => open(last!) },
+  {
+    measuresBytes: true,
+    anotherHandle: () => open(last!),
+    countEntityRewrites: async () => {
+      const counter = entityRewriteCounter(last!.schema);
+      await adminQuery(TEST_POSTGRES_URL, counter.install);
+      const client = await adminClient(TEST_POSTGRES_URL);
+      clients.push(client);
+      return async () => ((await client.query(counter.read)).rows[0] as { n: number }).n;
+    },
+  },
 );
 
 describe('PgStore (PostgreSQL specifics)', () => {

@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { documentWrite, storeContract, unit } from '../store.contract.js';
 import type { Store } from '../store.js';
 import { PgStore, type VectorSearchChoice } from './pg-store.js';
+import { entityRewriteCounter } from '../../../test/helpers/postgres.js';
 
 let pglite: PGlite;
 let server: PGLiteSocketServer;
@@ -51,7 +52,15 @@ storeContract(
     expect(store.vectorSearchMode).toBe('pgvector');
     return store;
   },
-  { measuresBytes: true, anotherHandle: () => open() },
+  {
+    measuresBytes: true,
+    anotherHandle: () => open(),
+    countEntityRewrites: async () => {
+      const counter = entityRewriteCounter('public');
+      for (const sql of counter.install) await pglite.exec(sql);
+      return async () => (await pglite.query<{ n: number }>(counter.read)).rows[0]!.n;
+    },
+  },
 );
 
 describe('PgStore on PGlite: pgvector', () => {

@@ -23,7 +23,27 @@ storeContract('SqliteStore (file)', () => SqliteStore.open((lastPath = freshPath
   measuresBytes: true,
   // another connection to the same file, as another process would open
   anotherHandle: () => SqliteStore.open(lastPath),
+  countEntityRewrites: async () => countEntityRewrites(lastPath),
 });
+/** Counts the UPDATEs of entity rows in the index at `path` from now on, with a trigger in its file; returns a reader of the count. */
+function countEntityRewrites(path: string): () => Promise<number> {
+  const db = new Database(path);
+  try {
+    db.exec(`CREATE TABLE test_entity_rewrites (n INTEGER NOT NULL);
+      INSERT INTO test_entity_rewrites VALUES (0);
+      CREATE TRIGGER test_count_entity_rewrites AFTER UPDATE ON entities BEGIN UPDATE test_entity_rewrites SET n = n + 1; END;`);
+  } finally {
+    db.close();
+  }
+  return async () => {
+    const reader = new Database(path, { readonly: true });
+    try {
+      return reader.prepare('SELECT n FROM test_entity_rewrites').pluck().get() as number;
+    } finally {
+      reader.close();
+    }
+  };
+}
 storeContract('SqliteStore (:memory:)', () => SqliteStore.open(':memory:'), { measuresBytes: false });
 
 describe('SqliteStore: connection settings', () => {
