@@ -1,6 +1,6 @@
 /** Shared by the MCP end-to-end tests: a temp index of test/fixtures/mcp, real child processes, and the tool checks both transports must pass. */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,10 +14,25 @@ export const root = join(import.meta.dirname, '..', '..');
 export const cli = join(root, 'src', 'cli', 'run.ts');
 export const fixture = join(root, 'test', 'fixtures', 'mcp');
 
-/** Ingests the MCP fixture folder into a fresh temp index; returns its path. */
-export async function buildIndex(): Promise<string> {
-  const index = join(mkdtempSync(join(tmpdir(), 'dg-mcp-')), 'index.db');
-  await run('node', [CLI_JS, '--index', index, 'ingest', fixture]);
+/**
+ * Ingests the MCP fixture folder into a fresh temp index; returns its path. With `at`, the folder is
+ * copied to `at`/docs and ingested from there (the index is `at`/index.db): section ids hash the
+ * source's path, so a fixed `at` gives the same ids, and the same order among tied hits, in every checkout.
+ */
+export async function buildIndex(at?: string): Promise<string> {
+  let docs = fixture;
+  let dir: string;
+  if (at) {
+    rmSync(at, { recursive: true, force: true });
+    mkdirSync(at, { recursive: true });
+    docs = join(at, 'docs');
+    cpSync(fixture, docs, { recursive: true });
+    dir = at;
+  } else {
+    dir = mkdtempSync(join(tmpdir(), 'dg-mcp-'));
+  }
+  const index = join(dir, 'index.db');
+  await run('node', [CLI_JS, '--index', index, 'ingest', docs]);
   return index;
 }
 

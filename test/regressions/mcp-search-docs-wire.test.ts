@@ -1,12 +1,14 @@
 // Pins what search_docs sends over stdio, byte for byte (issue 11: making the stdio path cheaper must
 // not change its answers). test/fixtures/mcp-search-docs-wire.jsonl holds the JSON-RPC response lines
 // `docgraph mcp` wrote for these calls on the MCP fixture index: text content, structured content, key
-// order and number formatting included; only section ids are numbered by first appearance, since they
-// hash the fixture's absolute path (s_ and 24 hex digits, so lengths, and the token budget's sums, are
-// the same). After a deliberate change to search_docs or its ranking,
+// order and number formatting included. Section ids hash the source's absolute path, and hits tied on
+// score fall in id order, so the fixture is ingested from one fixed path (a copy under the temp folder)
+// wherever the repository is checked out; ids are still numbered by first appearance in the pinned lines
+// (s_ and 24 hex digits, so lengths, and the token budget's sums, are the same). After a deliberate change to search_docs or its ranking,
 // regenerate it with WRITE_WIRE_FIXTURE=1 (built CLI: npm run build first) and review the diff.
 import { spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_JS } from '../helpers/cli.js';
@@ -65,7 +67,7 @@ describe('search_docs over stdio, on the wire', () => {
   let index: string;
   let lines: string[];
   beforeAll(async () => {
-    index = await buildIndex();
+    index = await buildIndex(join(tmpdir(), 'docgraph-wire-pin'));
     lines = stableIds(await wireLines(index));
     if (process.env.WRITE_WIRE_FIXTURE === '1') writeFileSync(FIXTURE, lines.join('\n') + '\n');
   });
