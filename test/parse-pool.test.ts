@@ -1,8 +1,10 @@
 /**
  * The parse pool: files parsed on worker threads give exactly the records
  * the calling thread gives, errors come back as the same error classes, a
- * file that exhausts a parse thread's heap fails alone, and the calling
- * thread keeps running while a file parses.
+ * file that exhausts a parse thread's heap fails alone, threads that cannot
+ * even load the parsers leave the files to the calling thread (piscina's
+ * unhandled 'error' event crashed the process), and the calling thread keeps
+ * running while a file parses.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -46,7 +48,7 @@ describe('ThreadParser', () => {
   });
 
   it('a file that needs more than a parse thread may hold fails alone, as a parse error; the pool goes on', async () => {
-    const small = new ThreadParser(1, 24);
+    const small = new ThreadParser(1, { heapMb: 24 });
     try {
       const huge = Buffer.from('<html><body>' + '<div><p>word '.repeat(300_000) + '</body></html>');
       const failed = await small.parse(task('huge.html', huge)).catch((e: unknown) => e);
@@ -56,6 +58,22 @@ describe('ThreadParser', () => {
       expect(ok.sections.map((s) => s.heading)).toEqual(['Title']);
     } finally {
       await small.close();
+    }
+  });
+
+  it('parses on the calling thread, with one warning, when its threads cannot load the parsers (a heap limit too small to hold them)', async () => {
+    const causes: Error[] = [];
+    const starved = new ThreadParser(2, { heapMb: 4, onUnavailable: (cause) => causes.push(cause) });
+    try {
+      const paths = files(join(import.meta.dirname, '..', 'examples', 'sample-docs'));
+      const tasks = paths.map((p) => task(relative(fixtures, p), readFileSync(p)));
+      const parsed = await Promise.all(tasks.map((t) => starved.parse(t))); // the first ones queued while the threads failed
+      for (const [i, t] of tasks.entries()) expect(parsed[i]).toEqual(await parserOnThisThread.parse(t));
+      expect(await starved.parse(tasks[0]!)).toEqual(parsed[0]);
+      await expect(starved.parse(task('binary.md', readFileSync(join(fixtures, 'bad-files', 'binary.md'))))).rejects.toMatchObject({ constructor: UnsupportedFileError, reason: 'binary' });
+      expect(causes.map((c) => (c as NodeJS.ErrnoException).code)).toEqual(['ERR_WORKER_OUT_OF_MEMORY']);
+    } finally {
+      await starved.close();
     }
   });
 

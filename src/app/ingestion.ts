@@ -30,6 +30,7 @@ import { QueueFullError } from '../queue/errors.js';
 import type { BackpressureState, EnqueueOptions, EnqueueResult, Job, JobDetails, JobInput, JobListOptions, JobQueue, QueueOptions, QueueStats, StaleLeases } from '../queue/queue.js';
 import { settleRelinks } from '../ingest/links.js';
 import { defaultParseThreads, parserOnThisThread, ThreadParser, type Parser } from '../ingest/parse-pool.js';
+import { ThreadStoppedError } from '../threads/pool.js';
 import { runWorker, type WorkerEvent, type WorkerSummary } from '../queue/worker.js';
 import { folderRoot, optedOutside } from '../sources/filesystem.js';
 import { globMatcher } from '../sources/globs.js';
@@ -128,6 +129,8 @@ export class Ingestion {
   private readonly parser: Parser;
   /** Serving (`background`): every planned batch parses off the main thread, however small. */
   private serving = false;
+  /** The logger of the latest run that gave one: where the parse threads' warning goes. */
+  private log: Logger | undefined;
 
   readonly store: Store;
 
@@ -137,7 +140,16 @@ export class Ingestion {
   ) {
     this.store = backend.store;
     const threads = config.ingest.parseThreads === 0 ? defaultParseThreads() : config.ingest.parseThreads;
-    this.parser = threads > 1 ? new ThreadParser(threads) : parserOnThisThread;
+    this.parser =
+      threads > 1
+        ? new ThreadParser(threads, {
+            onUnavailable: (cause) =>
+              this.log?.warn(
+                { reason: cause.message },
+                `parse threads could not be used (${cause.message}): parsing on the main thread instead; reinstall docgraph if its files are damaged, or set ingest.parseThreads: 1 to parse on the main thread from the start`,
+              ),
+          })
+        : parserOnThisThread;
   }
 
   /** The job queue beside the index (opened on first use). */
@@ -225,6 +237,7 @@ export class Ingestion {
    * some of the jobs too). The report says what the jobs did.
    */
   async ingest(dir: string, o: IngestRunOptions = {}): Promise<IngestReport> {
+    this.log = o.log ?? this.log;
     const started = performance.now();
     const wait = o.wait ?? true;
     const outcomes = new Map<string, DocumentOutcome>();
@@ -261,6 +274,7 @@ export class Ingestion {
    * the source reads from, carried in the jobs' payload.
    */
   async removeDocuments(sourceId: string, root: string, uris: readonly string[], o: { signal?: AbortSignal; log?: Logger } = {}): Promise<Map<string, Job>> {
+    this.log = o.log ?? this.log;
     const results = await this.produce(
       uris.map((uri) => ({ job: { type: DELETE_DOCUMENT, sourceId, uri, checksum: DELETED, payload: { root, removing: true } }, options: { force: true } })),
       o.signal ? { signal: o.signal } : {},
@@ -277,6 +291,7 @@ export class Ingestion {
    * by a worker that stopped between a write and the relinking after it.
    */
   async runWorker(o: WorkerRunOptions = {}): Promise<WorkerSummary> {
+    this.log = o.log ?? this.log;
     const c = this.config;
     const log = o.log;
     // relinking a crashed worker wrote the marker for but did not run
@@ -315,6 +330,7 @@ export class Ingestion {
    * another process does. Stop with `close()` on the returned handle.
    */
   async watch(dir: string, o: WatchOptions = {}): Promise<FolderWatch> {
+    this.log = o.log ?? this.log;
     this.serving = true; // a watched change parses off the main thread, however small
     const root = folderRoot(dir);
     const follow = o.followOutside ? { followOutside: true } : {};
@@ -373,6 +389,7 @@ export class Ingestion {
 
   /** Waits until the given jobs have ended (see `ingest`), running a worker in this process meanwhile. */
   async drain(ids: readonly string[], o: { signal?: AbortSignal; log?: Logger } = {}): Promise<Map<string, Job>> {
+    this.log = o.log ?? this.log;
     const worker = this.wakingWorker(o.log);
     worker.start();
     try {
@@ -436,6 +453,7 @@ export class Ingestion {
    * (watchers first, then the worker's graceful stop).
    */
   async background(o: { worker: boolean; log?: Logger; onEvent?: (e: WorkerEvent) => void }): Promise<{ stop: () => Promise<void> }> {
+    this.log = o.log ?? this.log;
     this.serving = true;
     const stop = new AbortController();
     const watches: FolderWatch[] = [];
@@ -643,6 +661,8 @@ export class Ingestion {
         if (!(r instanceof Promise)) return r;
         const o = await r;
         if ('records' in o) return o.records;
+        // the planner's parse thread stopped: the job parses the file itself
+        if (o.error instanceof ThreadStoppedError) return undefined;
         throw o.error;
       },
       anchors: (sourceId, uri) => this.anchors.get(key(sourceId, uri)),

@@ -6,11 +6,15 @@
  * at one core and stalls everything else while it runs. Each thread opens
  * the index itself (its own connection, vector index and embedder) and sees
  * every write as any reader of the index does; results and errors come back
- * as plain data (search-task.ts). Threads start with the pool; the first
- * query on each one loads the index.
+ * as plain data (search-task.ts). Threads start with the first tasks (warm,
+ * which `serve` sends at start, or searches); the first query on each one
+ * loads the index. Threads that cannot start (a damaged
+ * install, no memory for a thread) leave the searches to the calling thread,
+ * with one warning (threads/pool.ts).
  */
-import { Piscina } from 'piscina';
 import type { Config } from '../config/config.js';
+import { DocgraphError } from '../domain/errors.js';
+import { ThreadPool, UNAVAILABLE } from '../threads/pool.js';
 import type { SearchResult } from '../domain/types.js';
 import type { SearchOptions } from '../search/search.js';
 import { worseBreaker, type BreakerSnapshot } from '../embed/guarded.js';
@@ -47,8 +51,15 @@ export function searchingOn<T extends { search(query: string, options?: SearchOp
   });
 }
 
+export interface SearchPoolOptions {
+  /** Where a search runs when the threads cannot be used (the calling thread's App); without it such a search fails. */
+  here?: (query: string, options: SearchOptions) => Promise<SearchResult>;
+  /** Told once, with the cause, when the threads cannot be used. */
+  onUnavailable?: (cause: Error) => void;
+}
+
 export class SearchPool {
-  private readonly pool: Piscina;
+  private readonly pool: ThreadPool<SearchWorkerTask, SearchOutcome | null>;
   private closing: Promise<void> | undefined;
   /** Each thread's embedder breaker as its last search left it. */
   private readonly breakers = new Map<number, BreakerSnapshot>();
@@ -56,15 +67,28 @@ export class SearchPool {
   constructor(
     private readonly config: Config,
     readonly threads: number,
+    private readonly options: SearchPoolOptions = {},
   ) {
     if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`search threads must be a whole number ≥ 1 (got ${threads})`);
     const workerData: SearchWorkerData = { config };
-    this.pool = new Piscina({ filename: workerFile(), minThreads: threads, maxThreads: threads, idleTimeout: Infinity, workerData });
+    // threads start with the first tasks (warm, or searches) and stay
+    this.pool = new ThreadPool({
+      filename: workerFile(),
+      maxThreads: threads,
+      idleTimeout: Infinity,
+      workerData,
+      ...(options.onUnavailable ? { onUnavailable: options.onUnavailable } : {}),
+    });
   }
 
   async search(query: string, options: SearchOptions = {}): Promise<SearchResult> {
     const task: SearchWorkerTask = { kind: 'search', query, options };
-    const outcome = (await this.pool.run(task)) as SearchOutcome;
+    const outcome = await this.pool.run(task);
+    if (outcome === UNAVAILABLE) {
+      if (this.options.here) return this.options.here(query, options);
+      throw new DocgraphError('INTERNAL', 'the search threads could not be used', { hint: 'the log says why; server.searchThreads: 0 searches on the event loop' });
+    }
+    if (outcome === null) throw new DocgraphError('INTERNAL', 'a search thread answered a search with nothing');
     mergeTelemetry(outcome.telemetry);
     if (outcome.thread !== undefined && outcome.breaker) this.breakers.set(outcome.thread, outcome.breaker);
     if (outcome.kind === 'error') throw errorFrom(outcome.error);
@@ -91,7 +115,7 @@ export class SearchPool {
   close(): Promise<void> {
     this.closing ??= (async () => {
       await this.eachThread('close');
-      await this.pool.destroy();
+      await this.pool.close();
     })();
     return this.closing;
   }
@@ -99,7 +123,7 @@ export class SearchPool {
   /** One task of `kind` on each thread (the barrier in the worker keeps a thread from taking two). */
   private async eachThread(kind: 'warm' | 'close'): Promise<void> {
     const barrier = new SharedArrayBuffer(4);
-    const n = this.pool.threads.length;
+    const n = this.threads;
     await Promise.allSettled(Array.from({ length: n }, () => this.pool.run({ kind, config: this.config, barrier, threads: n } satisfies SearchWorkerTask)));
   }
 }

@@ -99,7 +99,18 @@ export function registerMcpCommands(program: Command): void {
       const stop = untilStopped();
       // searches run on threads of their own (server.searchThreads), so queries use every core and the event loop stays free
       const threads = searchThreads(config);
-      const pool = threads > 0 ? new (await import('../app/search-pool.js')).SearchPool(config, threads) : undefined;
+      const pool =
+        threads > 0
+          ? new (await import('../app/search-pool.js')).SearchPool(config, threads, {
+              // threads that cannot start: searches run on the event loop, as with searchThreads 0
+              here: (query, options) => app.search(query, options),
+              onUnavailable: (cause) =>
+                log.warn(
+                  { reason: cause.message },
+                  `search threads could not be used (${cause.message}): searching on the event loop instead; reinstall docgraph if its files are damaged, or set server.searchThreads: 0 to search on the event loop from the start`,
+                ),
+            })
+          : undefined;
       // the search threads hold the embedder breakers: status and /health/ready report theirs
       if (pool) app.reportBreakerOf(() => pool.embedderBreaker());
       try {

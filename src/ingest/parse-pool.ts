@@ -4,12 +4,14 @@
  * thread that serves requests and writes the index. The pool starts its
  * threads on first use and lets idle ones exit; a parse thread has its own
  * heap limit, so one pathological file fails alone (as a parse error) instead
- * of taking the process down.
+ * of taking the process down. Threads that cannot start (a damaged install,
+ * a heap limit too small to load the parsers) leave the parsing to the
+ * calling thread, with one warning (threads/pool.ts).
  */
 import { availableParallelism } from 'node:os';
-import type { Piscina } from 'piscina';
 import type { DocumentRecords } from './records.js';
 import { ParseError, UnsupportedFileError } from '../domain/errors.js';
+import { ThreadPool, ThreadStoppedError, UNAVAILABLE } from '../threads/pool.js';
 import type { ParseOutcome, ParseTask } from './parse-task.js';
 
 export interface Parser {
@@ -52,43 +54,55 @@ function workerFile(): string {
   return new URL('./parse-worker.js', import.meta.url).href;
 }
 
+export interface ThreadParserOptions {
+  /** Heap limit of each thread, in MB (default PARSE_THREAD_HEAP_MB). */
+  heapMb?: number;
+  /** Told once, with the cause, when the threads cannot be used: every file is parsed on the calling thread from then on. */
+  onUnavailable?: (cause: Error) => void;
+}
+
 export class ThreadParser implements Parser {
-  /** Made on the first parse: piscina loads only then (an unchanged re-ingest starts no thread). */
-  private pool: Promise<Piscina> | undefined;
+  private readonly pool: ThreadPool<ParseTask, ParseOutcome>;
+  private readonly heapMb: number;
 
   constructor(
     readonly threads: number,
-    private readonly heapMb = PARSE_THREAD_HEAP_MB,
-  ) {}
+    options: ThreadParserOptions = {},
+  ) {
+    this.heapMb = options.heapMb ?? PARSE_THREAD_HEAP_MB;
+    // made on the first parse: piscina loads only then (an unchanged re-ingest starts no thread)
+    this.pool = new ThreadPool({
+      filename: workerFile(),
+      maxThreads: threads,
+      idleTimeout: 2000,
+      resourceLimits: { maxOldGenerationSizeMb: this.heapMb },
+      ...(options.onUnavailable ? { onUnavailable: options.onUnavailable } : {}),
+    });
+  }
 
+  /**
+   * The file's records, as parserOnThisThread gives them (on this thread when the threads cannot start).
+   * A thread that stops while parsing the file: a ParseError when it reached its heap limit (the file
+   * needs more than a thread may hold), else a ThreadStoppedError (retryable).
+   */
   async parse(task: ParseTask): Promise<DocumentRecords> {
-    this.pool ??= import('piscina').then(
-      ({ Piscina }) =>
-        new Piscina({
-          filename: workerFile(),
-          minThreads: 0,
-          maxThreads: this.threads,
-          idleTimeout: 2000,
-          resourceLimits: { maxOldGenerationSizeMb: this.heapMb },
-        }),
-    );
-    const pool = await this.pool;
-    let outcome: ParseOutcome;
+    let outcome: ParseOutcome | typeof UNAVAILABLE;
     try {
-      outcome = (await pool.run(task)) as ParseOutcome;
+      outcome = await this.pool.run(task);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY') {
-        throw new ParseError(task.uri, `${task.uri} could not be parsed: it needed more than ${this.heapMb} MB of memory (the limit of one parse thread)`, { cause: e });
+      if (!(e instanceof ThreadStoppedError)) throw e;
+      if (e.workerCode === 'ERR_WORKER_OUT_OF_MEMORY') {
+        throw new ParseError(task.uri, `${task.uri} could not be parsed: it needed more than ${this.heapMb} MB of memory (the limit of one parse thread)`, { cause: e.cause });
       }
-      throw e;
+      const cause = e.cause instanceof Error ? e.cause.message : String(e.cause);
+      throw new ThreadStoppedError(`${task.uri} could not be parsed: its parse thread stopped (${cause})`, e.cause);
     }
+    if (outcome === UNAVAILABLE) return parserOnThisThread.parse(task);
     return recordsOf(task.uri, outcome);
   }
 
-  async close(): Promise<void> {
-    const pool = this.pool;
-    this.pool = undefined;
-    await (await pool)?.destroy();
+  close(): Promise<void> {
+    return this.pool.close();
   }
 }
 
@@ -96,5 +110,6 @@ export class ThreadParser implements Parser {
 export function recordsOf(uri: string, o: ParseOutcome): DocumentRecords {
   if (o.kind === 'records') return o.records;
   if (o.kind === 'unsupported') throw new UnsupportedFileError(uri, o.reason, o.message);
+  if (o.kind === 'thrown') throw Object.assign(new Error(o.message), { name: o.name, stack: o.stack });
   throw new ParseError(uri, o.message);
 }

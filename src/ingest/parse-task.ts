@@ -25,7 +25,9 @@ export interface ParseTask {
 export type ParseOutcome =
   | { kind: 'records'; records: DocumentRecords }
   | { kind: 'unsupported'; reason: SkipReason; message: string }
-  | { kind: 'parse-error'; message: string };
+  | { kind: 'parse-error'; message: string }
+  /** Something else thrown (a bug), carried back from a parse thread as a value (parse-worker.ts): a rejected task means its thread stopped. */
+  | { kind: 'thrown'; name: string; message: string; stack: string | undefined };
 
 /** Parses and builds the records; a file that cannot be indexed is an outcome, not a throw. Anything else thrown is a bug. */
 export async function runParseTask(t: ParseTask): Promise<ParseOutcome> {

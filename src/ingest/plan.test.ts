@@ -2,7 +2,8 @@
  * The planner's read-ahead: files are read several at a time within a bound
  * of files and bytes, and looked at in file order, so the plan is the same
  * as when they were read one by one; a file that cannot be read is the same
- * per-file skip it always was.
+ * per-file skip it always was; a file whose parse thread stopped is left to
+ * its job instead of failing the plan.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,9 @@ import { checksum } from '../domain/ids.js';
 import { BuiltinEmbedder } from '../embed/builtin/builtin.js';
 import { fitModel } from '../embed/builtin/model.js';
 import { readSourceFile } from '../sources/source-file.js';
+import { pathToFileURL } from 'node:url';
+import { ThreadPool } from '../threads/pool.js';
+import { parserOnThisThread, type Parser } from './parse-pool.js';
 import { planFolder, READ_AHEAD, readAhead, type ReadOutcome } from './plan.js';
 
 const root = mkdtempSync(join(tmpdir(), 'dg-plan-'));
@@ -133,6 +137,36 @@ describe('planFolder', () => {
       expect(plan.changes.map((c) => [c.uri, c.checksum])).toEqual(readable.map((f) => [f.uri, checksum(readFileBytes(dir, f.uri))]));
       expect(plan.changes.map((c) => c.records?.sections[0]?.heading)).toEqual(readable.map((f) => `Page ${Number(f.uri.slice(5, 7))}`));
     } finally {
+      await backend.close();
+    }
+  });
+});
+
+describe('planFolder with parse threads', () => {
+  it('leaves a file whose parse thread stopped to its job, and plans the rest', async () => {
+    const { dir, files } = folder('stopped', 6);
+    // a Parser on a real thread pool whose thread exits while it holds page-02.md (test/fixtures/threads/echo.mjs)
+    const threads = new ThreadPool<unknown, unknown>({ filename: pathToFileURL(join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'threads', 'echo.mjs')).href, maxThreads: 2, idleTimeout: 1000 });
+    const parser: Parser = {
+      threads: 2,
+      parse: async (task) => {
+        await threads.run(task.uri === 'page-02.md' ? 'exit' : task.uri);
+        return parserOnThisThread.parse(task);
+      },
+      close: () => threads.close(),
+    };
+    const backend = await openBackend({ store: ':memory:' }, { create: true });
+    try {
+      const plan = await planFolder(dir, {
+        store: backend.store,
+        resolveEmbedder: async (texts) => ({ embedder: new BuiltinEmbedder(fitModel([...texts])), reembedAll: false }),
+        parser,
+        threadsFromBytes: 0,
+      });
+      expect(plan.skipped).toEqual([]);
+      expect(plan.changes.map((c) => [c.uri, c.records?.sections[0]?.heading])).toEqual(files.map((f, i) => [f.uri, i === 2 ? undefined : `Page ${i}`]));
+    } finally {
+      await parser.close();
       await backend.close();
     }
   });

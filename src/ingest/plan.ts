@@ -22,6 +22,7 @@ import type { DocumentRecords } from './records.js';
 import { parserOnThisThread, type Parser } from './parse-pool.js';
 import type { ParseTask } from './parse-task.js';
 import { anchorsOf } from './links.js';
+import { ThreadStoppedError } from '../threads/pool.js';
 
 export interface PlanOptions {
   store: Store;
@@ -408,6 +409,8 @@ export async function planFolder(dir: string, options: PlanOptions): Promise<Pla
       change.records = o.records;
       return;
     }
+    // its thread stopped (a crash, not the file's fault as far as anyone knows): the file's job parses it again
+    if (o.error instanceof ThreadStoppedError) return;
     const skip = skipOf(change.uri, o.error);
     if (!skip) {
       failures.push(o.error);

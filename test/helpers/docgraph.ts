@@ -47,9 +47,9 @@ export interface Child {
   signal: (s: NodeJS.Signals) => void;
 }
 
-/** Starts `docgraph ...args` in `cwd`. */
-export function start(cwd: string, args: string[], env: Record<string, string> = {}): Child {
-  const child = spawn('node', [CLI_JS, ...args], { cwd, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts `docgraph ...args` in `cwd` (`cli`: the CLI's entry script, another copy of it than the tests'). */
+export function start(cwd: string, args: string[], env: Record<string, string> = {}, cli = CLI_JS): Child {
+  const child = spawn('node', [cli, ...args], { cwd, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -75,8 +75,8 @@ export function start(cwd: string, args: string[], env: Record<string, string> =
 }
 
 /** Runs `docgraph ...args` to the end. */
-export async function run(cwd: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const c = start(cwd, args, env);
+export async function run(cwd: string, args: string[], env: Record<string, string> = {}, cli = CLI_JS): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const c = start(cwd, args, env, cli);
   const code = await c.exited;
   return { code, stdout: c.stdout(), stderr: c.stderr() };
 }

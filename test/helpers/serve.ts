@@ -10,8 +10,8 @@ export interface Served {
   stop: () => Promise<number | null>;
 }
 
-export async function serveIn(dir: string, args: string[] = [], env: Record<string, string> = {}): Promise<Served> {
-  const child = start(dir, ['serve', '--port', '0', ...args], env);
+export async function serveIn(dir: string, args: string[] = [], env: Record<string, string> = {}, cli?: string): Promise<Served> {
+  const child = start(dir, ['serve', '--port', '0', ...args], env, cli);
   await child.waitFor(/listening on http:\/\/\S+ /, 60_000);
   const url = /listening on (http:\/\/\S+) /.exec(child.stderr())![1]!;
   return {
