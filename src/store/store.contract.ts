@@ -221,6 +221,15 @@ export function storeContract(name: string, makeStore: () => Store | Promise<Sto
         expect(await store.getDocumentByUri('nope.md')).toBeUndefined();
       });
 
+      it('reads several documents in one call, skipping ids that do not exist', async () => {
+        const a = await write(tlsGuide);
+        const b = await write(errorsRef);
+        const got = await store.getDocuments([b.document.id, 'd_missing', a.document.id, a.document.id]);
+        expect(got.map((d) => d.id).sort()).toEqual([a.document.id, b.document.id].sort());
+        expect(got.find((d) => d.id === a.document.id)).toEqual(a.document);
+        expect(await store.getDocuments([])).toEqual([]);
+      });
+
       it('round-trips sections with every field, in document order', async () => {
         const w = await write(tlsGuide);
         const sections = await store.getDocumentSections(w.document.id);
@@ -242,8 +251,9 @@ export function storeContract(name: string, makeStore: () => Store | Promise<Sto
         const w = await write(tlsGuide);
         const [a, b, c] = sectionIdsOf(w);
         const keys = await store.sectionKeys([c!, 's_unknown', a!, b!]);
-        expect(keys).toEqual((await store.getSections([c!, a!, b!])).map((s) => ({ id: s.id, docId: s.docId, anchor: s.anchor, headingPath: s.headingPath })));
+        expect(keys).toEqual((await store.getSections([c!, a!, b!])).map((s) => ({ id: s.id, docId: s.docId, parentId: s.parentId, anchor: s.anchor, headingPath: s.headingPath })));
         expect(keys[2]!.headingPath.length).toBeGreaterThan(1);
+        expect(keys[2]!.parentId).toBeTruthy();
         expect(await store.sectionKeys([])).toEqual([]);
       });
 

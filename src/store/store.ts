@@ -11,8 +11,8 @@ export interface SearchFilters {
   tags?: string[];
 }
 
-/** A section's id, document, anchor and heading path (see Store.sectionKeys). */
-export type SectionKey = Pick<SectionRecord, 'id' | 'docId' | 'anchor' | 'headingPath'>;
+/** A section's id, document, parent, anchor and heading path (see Store.sectionKeys). */
+export type SectionKey = Pick<SectionRecord, 'id' | 'docId' | 'parentId' | 'anchor' | 'headingPath'>;
 
 export interface ScoredSection {
   sectionId: string;
@@ -142,6 +142,8 @@ export interface Store {
   deleteSource(id: string): Promise<boolean>;
 
   getDocument(id: string): Promise<DocumentRecord | undefined>;
+  /** The documents of these ids that exist, in no particular order (one round trip: search reads a page of hits' documents). */
+  getDocuments(ids: readonly string[]): Promise<DocumentRecord[]>;
   getDocumentByUri(uri: string, sourceId?: string): Promise<DocumentRecord | undefined>;
   listDocuments(sourceId?: string): Promise<DocumentSummary[]>;
   /** Replaces a document and all that hangs off it, atomically. */

@@ -7,9 +7,16 @@
  *
  * Rows shared between documents (entities, their aliases) are locked in id
  * order, so two concurrent writers wait for each other instead of deadlocking.
+ * A write locks every entity it names that exists already, and every one its
+ * document held before, in one statement before it reads them: whether its
+ * fact changes an entity is decided on the row as the last writer committed
+ * it, and no writer can re-merge the entity from facts that miss this one's
+ * until it commits. Reading without the lock let two writers each merge
+ * without the other's fact, and the one that committed last won.
  */
 import { contestedKeys, mergeFacts } from '../../domain/entity-facts.js';
 import { aliasKeys } from '../../domain/names.js';
+import { DocgraphError } from '../../domain/errors.js';
 import { toEntity, type EntityRow } from '../rows.js';
 import type { EdgeRecord, EntityRecord, NameMention } from '../../domain/types.js';
 import type { Queryable } from './database.js';
@@ -19,9 +26,18 @@ const byId = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 /**
  * Adds a document's entities (as its facts) and edges. An entity new to the
  * index is written as this document describes it; returns the entities that
- * already existed, which the caller refreshes. Runs inside the caller's transaction.
+ * already existed, which the caller refreshes. `held`: the entities the
+ * document's previous version held (removeGraph), which the caller refreshes
+ * too: they are locked with the others, in one id order. Runs inside the
+ * caller's transaction.
  */
-export async function writeGraph(c: Queryable, docId: string, entities: readonly EntityRecord[], edges: readonly EdgeRecord[]): Promise<Set<string>> {
+export async function writeGraph(
+  c: Queryable,
+  docId: string,
+  entities: readonly EntityRecord[],
+  edges: readonly EdgeRecord[],
+  held: ReadonlySet<string> = new Set(),
+): Promise<Set<string>> {
   const defined = new Set(edges.filter((e) => e.type === 'DEFINES').map((e) => e.dst));
   const existing = new Set<string>();
   // the last description of an entity listed twice wins its fact, and the entity is refreshed (as on SQLite)
@@ -38,23 +54,37 @@ export async function writeGraph(c: Queryable, docId: string, entities: readonly
       const e = first.get(id)!;
       return mergeFacts([{ defines: defined.has(id), docId, aliases: e.aliases, attributes: e.attributes }]);
     });
-    const created = new Set(
-      (
-        await c.query<{ id: string }>(
-          `INSERT INTO entities (id, type, name, aliases, attributes)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) ORDER BY 1
-           ON CONFLICT (id) DO NOTHING RETURNING id`,
-          [ids, ids.map((id) => first.get(id)!.type), ids.map((id) => first.get(id)!.name), own.map((o) => JSON.stringify(o.aliases)), own.map((o) => JSON.stringify(o.attributes))],
-        )
-      ).rows.map((r) => r.id),
-    );
+    const ownOf = new Map(ids.map((id, i) => [id, own[i]!]));
+    /** Writes the entities of `list` (sorted) that are not there, as this document describes them; returns those it wrote. */
+    const insert = async (list: readonly string[]): Promise<Set<string>> =>
+      new Set(
+        (
+          await c.query<{ id: string }>(
+            `INSERT INTO entities (id, type, name, aliases, attributes)
+             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) ORDER BY 1
+             ON CONFLICT (id) DO NOTHING RETURNING id`,
+            [list, list.map((id) => first.get(id)!.type), list.map((id) => first.get(id)!.name), list.map((id) => JSON.stringify(ownOf.get(id)!.aliases)), list.map((id) => JSON.stringify(ownOf.get(id)!.attributes))],
+          )
+        ).rows.map((r) => r.id),
+      );
+    /** Locks the rows of `list` (sorted) until the transaction ends, and reads them as committed. */
+    const lock = async (list: readonly string[]): Promise<EntityRow[]> =>
+      list.length === 0 ? [] : (await c.query<EntityRow>('SELECT * FROM entities WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE', [list])).rows;
+    const created = await insert(ids);
+    const there = ids.filter((id) => !created.has(id));
+    // the entities there already, and those the document held (refreshed after), locked in one id order before they are read
+    const locked = await lock([...new Set([...there, ...held])].sort(byId));
+    const stored = new Map(locked.map((r) => [r.id, toEntity(r)]));
+    // deleted since the insert looked (the last document that held one let it go): written again, and
+    // re-merged from every fact like an entity this write changes; bounded, as another writer may race it again
+    for (let missing = there.filter((id) => !stored.has(id)), round = 1; missing.length > 0; round++) {
+      if (round > 3) throw new DocgraphError('STORE_FAILED', `entities ${missing.join(', ')} keep being deleted while ${docId} is written`, { retryable: true });
+      for (const id of missing) existing.add(id);
+      await insert(missing);
+      for (const r of await lock(missing)) stored.set(r.id, toEntity(r));
+      missing = missing.filter((id) => !stored.has(id));
+    }
     // an entity that was there already is re-merged only when this document's fact changes it (as on SQLite, see changed())
-    const kept = ids.filter((id) => !created.has(id) && !existing.has(id));
-    const stored = new Map(
-      kept.length === 0
-        ? []
-        : (await c.query<EntityRow>('SELECT * FROM entities WHERE id = ANY($1::text[])', [kept])).rows.map((r) => [r.id, toEntity(r)]),
-    );
     const aliasRows: [string, string][] = [];
     const contested: { id: string; keys: string[] }[] = [];
     ids.forEach((id, i) => {

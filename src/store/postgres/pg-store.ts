@@ -185,6 +185,11 @@ export class PgStore implements Store {
     return row && toDocument(row);
   }
 
+  async getDocuments(ids: readonly string[]): Promise<DocumentRecord[]> {
+    if (ids.length === 0) return [];
+    return (await this.db.query<DocumentRow>('SELECT * FROM documents WHERE id = ANY($1::text[])', [[...new Set(ids)]])).map(toDocument);
+  }
+
   async getDocumentByUri(uri: string, sourceId?: string): Promise<DocumentRecord | undefined> {
     const rows =
       sourceId === undefined
@@ -259,14 +264,14 @@ export class PgStore implements Store {
 
   async sectionKeys(ids: readonly string[]): Promise<SectionKey[]> {
     if (ids.length === 0) return [];
-    const rows = await this.db.query<{ id: string; doc_id: string; anchor: string; heading_path: string }>(
-      'SELECT id, doc_id, anchor, heading_path FROM sections WHERE id = ANY($1::text[])',
+    const rows = await this.db.query<{ id: string; doc_id: string; parent_id: string | null; anchor: string; heading_path: string }>(
+      'SELECT id, doc_id, parent_id, anchor, heading_path FROM sections WHERE id = ANY($1::text[])',
       [[...new Set(ids)]],
     );
     const byId = new Map(rows.map((r) => [r.id, r]));
     return ids.flatMap((id) => {
       const r = byId.get(id);
-      return r ? [{ id: r.id, docId: r.doc_id, anchor: r.anchor, headingPath: JSON.parse(r.heading_path) as string[] }] : [];
+      return r ? [{ id: r.id, docId: r.doc_id, parentId: r.parent_id, anchor: r.anchor, headingPath: JSON.parse(r.heading_path) as string[] }] : [];
     });
   }
 
@@ -845,7 +850,7 @@ async function writeDocumentIn(c: Queryable, w: DocumentWrite, embeddings: Embed
     }
     for (const r of vRowid) vectorsChanged.push(r);
   }
-  const written = await writeGraph(c, d.id, w.entities ?? [], w.edges ?? []);
+  const written = await writeGraph(c, d.id, w.entities ?? [], w.edges ?? [], removed);
   await writeNames(c, d.id, w.untypedNames ?? []);
   await refreshEntities(c, new Set([...removed, ...written]));
   await bumpGeneration(c, vectorsChanged);

@@ -227,6 +227,12 @@ export class SqliteStore implements Store {
     return row && toDocument(row);
   }
 
+  async getDocuments(ids: readonly string[]): Promise<DocumentRecord[]> {
+    if (ids.length === 0) return [];
+    const rows = this.statements.prepare('SELECT * FROM documents WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify([...new Set(ids)])) as DocumentRow[];
+    return rows.map(toDocument);
+  }
+
   async getDocumentByUri(uri: string, sourceId?: string): Promise<DocumentRecord | undefined> {
     const row = (
       sourceId === undefined
@@ -400,12 +406,12 @@ export class SqliteStore implements Store {
   async sectionKeys(ids: readonly string[]): Promise<SectionKey[]> {
     if (ids.length === 0) return [];
     const rows = this.statements
-      .prepare('SELECT id, doc_id AS docId, anchor, heading_path AS headingPath FROM sections WHERE id IN (SELECT value FROM json_each(?))')
-      .all(JSON.stringify(ids)) as { id: string; docId: string; anchor: string; headingPath: string }[];
+      .prepare('SELECT id, doc_id AS docId, parent_id AS parentId, anchor, heading_path AS headingPath FROM sections WHERE id IN (SELECT value FROM json_each(?))')
+      .all(JSON.stringify(ids)) as { id: string; docId: string; parentId: string | null; anchor: string; headingPath: string }[];
     const found = new Map(rows.map((r) => [r.id, r]));
     return ids.flatMap((id) => {
       const r = found.get(id);
-      return r ? [{ id: r.id, docId: r.docId, anchor: r.anchor, headingPath: JSON.parse(r.headingPath) as string[] }] : [];
+      return r ? [{ id: r.id, docId: r.docId, parentId: r.parentId, anchor: r.anchor, headingPath: JSON.parse(r.headingPath) as string[] }] : [];
     });
   }
 
