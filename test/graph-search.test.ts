@@ -13,6 +13,7 @@ import { DEFAULT_FUSION } from '../src/search/fusion.js';
 import type { SectionRecord } from '../src/domain/types.js';
 import { INCIDENTAL, definitionPrior, entityRetriever, expand } from '../src/search/graph.js';
 import { plan } from '../src/search/planner.js';
+import { LEXICAL_STANDOUT, namesNotIndexed } from '../src/search/search.js';
 
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'graph-search');
 const root = mkdtempSync(join(tmpdir(), 'dg-graph-search-'));
@@ -168,5 +169,51 @@ describe('lookup_entity: any case, and suggestions when not found', () => {
     const hint = (e as NotFoundError).hint ?? '';
     expect(hint).toMatch(/did you mean --trace-sync/);
     expect(hint).toContain('docgraph search');
+  });
+});
+
+describe('a lexical hit that stands out goes first', () => {
+  it('a quoted sentence of a guide cites the guide, above the flag definition it names', async () => {
+    const q = 'When a busy relay runs out of memory and stops, give it a larger heap with `--max-heap-mb` and watch the memory graphs.';
+    const lexical = (await app.search(q, { mode: 'lexical', limit: 2 })).hits;
+    expect(lexical[0]!.heading).toBe('The relay runs out of memory');
+    expect(lexical[0]!.parts.lexical!.score).toBeGreaterThanOrEqual(LEXICAL_STANDOUT * lexical[1]!.parts.lexical!.score);
+    // the entity list puts the flag's definition first; the words single out the guide
+    const hits = (await app.search(q, { limit: 3 })).hits;
+    expect(hits.map((h) => h.heading)).toEqual(['The relay runs out of memory', '`--max-heap-mb=SIZE`', expect.any(String)]);
+  });
+});
+
+describe('siblings that fill the top stand for their parent', () => {
+  it('a question about the whole command line cites the interface section, not one of its options', async () => {
+    const q = 'time a snippet from the command line';
+    // the options match through the heading path they share, and each is short: without the rule they lead
+    const siblings = ['`-r N`, `--repeat=N`', '`-n N`, `--number=N`', '`-s S`, `--setup=S`'];
+    const hits = (await app.search(q, { limit: 5 })).hits.map((h) => h.heading);
+    expect(hits[0]).toBe('Command-line interface');
+    expect(hits).toEqual(expect.arrayContaining(siblings));
+    expect((await app.store.sectionKeys([section(siblings[0]!)]))[0]!.parentId).toBe(section('Command-line interface'));
+  });
+
+  it('an option the question names keeps the first place', async () => {
+    const hits = (await app.search('how many times to repeat the timing', { limit: 5 })).hits.map((h) => h.heading);
+    expect(hits[0]).toBe('`-r N`, `--repeat=N`');
+    expect(hits.indexOf('Command-line interface')).not.toBe(0);
+  });
+});
+
+describe('names the index does not hold', () => {
+  it('lists identifiers the query writes that no section holds, and only those, and calls the result weak', async () => {
+    // in the fixture: `__basedir` and `--max-heap-mb`; not: relay.shutdownGracefully, ERR_RELAY_GONE
+    expect(await namesNotIndexed(app.store, 'does __basedir work with --max-heap-mb')).toEqual([]);
+    expect(await namesNotIndexed(app.store, 'relay.shutdownGracefully throws ERR_RELAY_GONE after __basedir')).toEqual(['relay.shutdownGracefully', 'ERR_RELAY_GONE']);
+    // words, hyphenated words and numbers are not names
+    expect(await namesNotIndexed(app.store, 'a per-project relay 3.11 upgrade')).toEqual([]);
+    // nor are places: paths, URLs, file:line
+    expect(await namesNotIndexed(app.store, 'failed at /srv/relay/main.js:12:5 see https://example.com/relay_docs and main.js:12')).toEqual([]);
+    const r = await app.search('what does ERR_RELAY_GONE mean for the relay', { limit: 5 });
+    expect(r.hits.length).toBeGreaterThan(0);
+    expect(r).toMatchObject({ weak: true, unknownNames: ['ERR_RELAY_GONE'] });
+    expect((await app.search('what does __basedir mean', { limit: 5 })).unknownNames).toBeUndefined();
   });
 });

@@ -137,6 +137,10 @@ describe('graph tools over MCP (stdio)', () => {
       expect(out).toMatchObject({ fallback: true, errors: [] });
       expect(out.sections[0]).toMatchObject({ ref: 'guides/troubleshooting.md#eaddrinuse', why: ['SEARCH'] });
       expect(text(r)).toMatch(/best search hits for the text/);
+      // a log line's path is a name no doc holds: the search calls itself weak for it, the words still answer
+      const line = await call(client, 'explain_error', { code_or_message: 'another process already listens on the port at /srv/relay/main.js:12:5' });
+      expect(line.isError, text(line)).toBeFalsy();
+      expect((line.structuredContent as { sections: { ref: string }[] }).sections[0]!.ref).toBe('guides/troubleshooting.md#eaddrinuse');
     });
 
     it('answers an unknown error and bad arguments with a hint or what is allowed', async () => {

@@ -60,6 +60,16 @@ describe('docgraph mcp (stdio)', () => {
     expect(text(r)).not.toMatch(/matched by|keywords #|meaning #/);
   });
 
+  it('says which names of the query no section holds, and calls the result weak', async () => {
+    const r = await call(client, 'search_docs', { query: 'rotate the TLS certificate with ERR_CERT_NOT_IN_DOCS', limit: 3 });
+    const out = r.structuredContent as { hits: unknown[]; weak: boolean; unknown_names?: string[] };
+    expect(out.hits.length).toBeGreaterThan(0); // its other words still match
+    expect(out).toMatchObject({ weak: true, unknown_names: ['ERR_CERT_NOT_IN_DOCS'] });
+    expect(text(r)).toMatch(/^Weak match: no indexed section holds `ERR_CERT_NOT_IN_DOCS`/);
+    const known = (await call(client, 'search_docs', { query: 'rotate the TLS certificate', limit: 3 })).structuredContent as { unknown_names?: string[] };
+    expect(known.unknown_names).toBeUndefined();
+  });
+
   it('refuses a cursor from another query', async () => {
     const first = await call(small, 'search_docs', { query: 'certificate' });
     const cursor = (first.structuredContent as { next_cursor: string }).next_cursor;

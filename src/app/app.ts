@@ -7,7 +7,7 @@ import { NotFoundError } from '../domain/errors.js';
 import { openBackend, type Backend } from './backend.js';
 import type { Embedder } from '../embed/embedder.js';
 import type { IngestProgress, IngestReport } from '../ingest/ingest.js';
-import { MAX_QUERY_CHARS, search, type SearchOptions } from '../search/search.js';
+import { MAX_QUERY_CHARS, search, WEAK_BELOW, type SearchOptions } from '../search/search.js';
 import { synonymTable, type SynonymTable } from '../search/synonyms.js';
 import type { SearchResult } from '../domain/types.js';
 import type { Store, StoreStats, StoredEmbedder } from '../store/store.js';
@@ -19,7 +19,7 @@ import { folderRoot } from '../sources/filesystem.js';
 import { exportJsonl } from './export.js';
 import { Bm25Floor } from '../eval/bm25.js';
 import { runEval, type EvalMode, type EvalReport, type GoldenQuery } from '../eval/golden.js';
-import { explainError, getProcedure, lookupEntity, traverse, type EntityView, type ErrorExplanation, type ProcedureView, type TraverseRequest, type TraverseResult } from './graph.js';
+import { explainError, fallbackHits, getProcedure, lookupEntity, traverse, type EntityView, type ErrorExplanation, type ProcedureView, type TraverseRequest, type TraverseResult } from './graph.js';
 import { documentText, type DocumentText } from './document-text.js';
 import { ApiKeys } from './keys.js';
 import { sourceFilterIds } from './source-filter.js';
@@ -222,7 +222,9 @@ export class App {
    * OpenAI-compatible provider).
    */
   embedderBreaker(): BreakerSnapshot | undefined {
-    if (this.breakerSource) return this.breakerSource();
+    // the search threads' breakers; this thread's own when they have none (they could not start and searches run here)
+    const elsewhere = this.breakerSource?.();
+    if (elsewhere) return elsewhere;
     return this.loadedEmbedder instanceof GuardedEmbedder ? this.loadedEmbedder.breakerState() : undefined;
   }
 
@@ -303,12 +305,15 @@ export class App {
     try {
       return await explainError(this.store, codeOrMessage, limit, order);
     } catch (e) {
-      if (!(e instanceof NotFoundError) || !found || found.hits.length === 0 || found.weak) throw e;
+      // weak by its hits' confidence: a log line's paths and frames are names no doc holds (unknownNames), and say nothing of its words
+      if (!(e instanceof NotFoundError) || !found || !(found.hits[0] && found.hits[0].confidence >= WEAK_BELOW)) throw e;
+      const hits = await fallbackHits(this.store, q, found.hits);
+      if (hits.length === 0) throw e;
       return {
         query: q,
         errors: [],
         fallback: true,
-        sections: found.hits.slice(0, limit).map((h) => ({ id: h.sectionId, uri: h.uri, anchor: h.anchor, heading: h.heading, headingPath: h.headingPath, score: h.confidence, why: ['SEARCH' as const] })),
+        sections: hits.slice(0, limit).map((h) => ({ id: h.sectionId, uri: h.uri, anchor: h.anchor, heading: h.heading, headingPath: h.headingPath, score: h.confidence, why: ['SEARCH' as const] })),
       };
     }
   }

@@ -190,6 +190,25 @@ export interface ErrorExplanation {
 
 const ERROR_EDGE_SCORE = { DEFINES: 1, RESOLVES: 0.8, MENTIONS: 0.3 } as const;
 
+/** Error codes and exception names as docs and logs write them (ERR_REQUIRE_ESM, EADDRINUSE, E0308, TypeError). */
+const ERROR_CODES = /\b(?:ERR_[A-Z0-9_]+|E[A-Z]{3,}|[A-Z][A-Z0-9]*_E\d+|E\d{4}|\d{5}|[A-Z][A-Za-z]+(?:Error|Warning|Exception))\b/g;
+
+/**
+ * The search hits explain_error may fall back to for a text that names no
+ * known error. A bare code (the text is one code and nothing else) is no
+ * message: the words split out of it (`ERR_NOT_IN_THESE_DOCS` gives err, doc)
+ * match sections about other things, so only hits whose section contains the
+ * code itself are kept. A message keeps all its hits.
+ */
+export async function fallbackHits<H extends { sectionId: string }>(store: Store, q: string, hits: readonly H[]): Promise<H[]> {
+  const codes = q.match(ERROR_CODES) ?? [];
+  if (codes.length !== 1 || codes[0] !== q || hits.length === 0) return [...hits];
+  const code = terms(q)[0];
+  if (code === undefined) return [];
+  const holding = new Set((await store.getSections(hits.map((h) => h.sectionId))).filter((s) => terms(`${s.heading} ${s.text}`).includes(code)).map((s) => s.id));
+  return hits.filter((h) => holding.has(h.sectionId));
+}
+
 /**
  * The sections that define, resolve or mention an error code or message,
  * best first. Sections with equal evidence keep the order of `order` (a
@@ -201,7 +220,7 @@ export async function explainError(store: Store, codeOrMessage: string, limit = 
   if (q === '') throw new InvalidInputError('the error code or message is empty', { field: 'code_or_message', allowed: 'an error code such as ERR_REQUIRE_ESM or EADDRINUSE, or the message text' });
   if (q.length > 2000) throw new InvalidInputError(`the error text is ${q.length} characters long`, { field: 'code_or_message', allowed: 'at most 2000 characters' });
   // a whole log line is no entity name, but the codes in it may be
-  const candidates = [...(q.length <= 500 ? [q] : []), ...(q.match(/\b(?:ERR_[A-Z0-9_]+|E[A-Z]{3,}|[A-Z][A-Z0-9]*_E\d+|E\d{4}|\d{5}|[A-Z][A-Za-z]+(?:Error|Warning|Exception))\b/g) ?? [])];
+  const candidates = [...(q.length <= 500 ? [q] : []), ...(q.match(ERROR_CODES) ?? [])];
   const found = new Map<string, EntityRecord>();
   for (const c of candidates) for (const e of await resolveEntities(store, c, ['ErrorCode', 'ErrorMessage'])) found.set(e.id, e);
   if (found.size === 0) {

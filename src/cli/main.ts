@@ -171,7 +171,8 @@ function printSearch(r: SearchResult, qualified: boolean): void {
   });
   if (r.expanded?.length) err(`note: also searched for ${r.expanded.join(', ')} (search.synonyms)\n`);
   if (r.degraded.length > 0) err(`note: answered without ${r.degraded.join(', ')} retrieval (degraded)\n`);
-  if (r.hits.length > 0 && r.weak) err('note: weak match — even the best hit is unlikely to answer this; the docs may not cover it\n');
+  if (r.hits.length > 0 && r.unknownNames?.length) err(`note: weak match — no indexed section holds ${r.unknownNames.join(', ')}; these hits match other words\n`);
+  else if (r.hits.length > 0 && r.weak) err('note: weak match — even the best hit is unlikely to answer this; the docs may not cover it\n');
 }
 
 export function formatEval(report: EvalReport): string {

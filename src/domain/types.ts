@@ -149,11 +149,13 @@ export interface SearchResult {
   hits: SearchHit[];
   /** Retrievers that failed and were left out (the query still answered). */
   degraded: Retriever[];
-  /** True when even the best hit is unlikely to answer the query (its confidence is below 0.5): nothing relevant may be indexed. */
+  /** True when even the best hit is unlikely to answer the query (its confidence is below 0.5), or the query names something no section holds (`unknownNames`): nothing relevant may be indexed. */
   weak: boolean;
   tookMs: number;
   /** The intent the planner saw in the query (graph mode). */
   intent?: string;
   /** Words the query was also searched for: the docs' words for its abbreviations and everyday words (search.synonyms). */
   expanded?: string[];
+  /** Names the query writes (identifiers with parts, such as `ERR_SOCKET_TIMEOUT`) that no indexed section holds; the result is then `weak`. */
+  unknownNames?: string[];
 }

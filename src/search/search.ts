@@ -1,12 +1,13 @@
 import { InvalidInputError } from '../domain/errors.js';
-import { terms } from '../domain/text.js';
+import { rawTokens, terms, wholeForm } from '../domain/text.js';
 import type { DocumentRecord, Retriever, SearchHit, SearchResult } from '../domain/types.js';
 import { timed, timedSync } from '../observability/telemetry.js';
 import type { Embedder } from '../embed/embedder.js';
-import type { ScoredSection, SearchFilters, SourceRecord, Store } from '../store/store.js';
+import type { ScoredSection, SearchFilters, SectionKey, SourceRecord, Store } from '../store/store.js';
 import { DEFAULT_FUSION, fuse, type FusedCandidate, type FusionWeights } from './fusion.js';
 import { definitionPrior, entityRetriever, expand, type Via } from './graph.js';
 import { plan } from './planner.js';
+import { asksAboutChange, isReleaseNotes, RELEASE_NOTES_LEXICAL_TOP, RELEASE_NOTES_WEIGHT } from './release-notes.js';
 import { makeSnippet } from './snippet.js';
 import { defaultSynonyms, type SynonymTable } from './synonyms.js';
 
@@ -111,10 +112,13 @@ export async function search(deps: SearchDeps, query: string, options: SearchOpt
   } else {
     fused = timedSync('fusion', () => fuse(lists, fusion));
   }
+  if (lists.lexical) fused = standoutFirst(fused, lists.lexical);
   // one hit per section: the best-scoring part of a split section stands for all its parts
-  const window = fused.slice(0, Math.max(WINDOW_MIN, (offset + limit) * 3));
-  // keys (no text) for the window; whole sections only for the hits shown and the best one (for `weak`)
+  let window = fused.slice(0, Math.max(WINDOW_MIN, (offset + limit) * 3));
+  // keys (no text) and documents for the window; whole sections only for the hits shown and the best one (for `weak`)
   const keys = new Map((await deps.store.sectionKeys(window.map((c) => c.sectionId))).map((s) => [s.id, s]));
+  const docs = new Map<string, DocumentRecord | undefined>((await deps.store.getDocuments([...new Set([...keys.values()].map((k) => k.docId))])).map((d) => [d.id, d]));
+  if (mode === 'graph' && !asksAboutChange(q)) window = weighReleaseNotes(window, (c) => docs.get(keys.get(c.sectionId)?.docId ?? ''));
   const seenSections = new Set<string>();
   const distinct: FusedCandidate[] = [];
   for (const c of window) {
@@ -125,12 +129,12 @@ export async function search(deps: SearchDeps, query: string, options: SearchOpt
     seenSections.add(key);
     distinct.push(c);
   }
-  const kept = diversify(distinct, (c) => keys.get(c.sectionId)!.docId, options.diversity ?? DOC_DIVERSITY, offset + limit);
+  const rolled = mode === 'graph' ? rollUp(distinct, keys, queryTerms) : distinct;
+  const kept = diversify(rolled, (c) => keys.get(c.sectionId)!.docId, options.diversity ?? DOC_DIVERSITY, offset + limit);
   const page = kept.slice(offset, offset + limit);
   const shown = kept[0] && offset > 0 ? [kept[0], ...page] : page;
   const sections = new Map((shown.length > 0 ? await deps.store.getSections(shown.map((c) => c.sectionId)) : []).map((s) => [s.id, s]));
 
-  const docs = new Map<string, DocumentRecord | undefined>();
   const sources = page.length > 0 ? new Map((await deps.store.sources()).map((x) => [x.id, x])) : new Map<string, SourceRecord>();
   const termSet = new Set(lexicalTerms);
   const hits: SearchHit[] = [];
@@ -172,7 +176,83 @@ export async function search(deps: SearchDeps, query: string, options: SearchOpt
     }
     weak = best < WEAK_BELOW;
   }
-  return { query: q, hits, degraded, weak, tookMs: round(performance.now() - started), ...(mode === 'graph' ? { intent: queryPlan.intent } : {}), ...(expansion.words.length > 0 ? { expanded: expansion.words } : {}) };
+  // a name the question spells out that no section holds: the hits match its parts or other words, not it
+  const unknownNames = hits.length > 0 ? await namesNotIndexed(deps.store, q) : [];
+  if (unknownNames.length > 0) weak = true;
+  return {
+    query: q,
+    hits,
+    degraded,
+    weak,
+    tookMs: round(performance.now() - started),
+    ...(mode === 'graph' ? { intent: queryPlan.intent } : {}),
+    ...(expansion.words.length > 0 ? { expanded: expansion.words } : {}),
+    ...(unknownNames.length > 0 ? { unknownNames } : {}),
+  };
+}
+
+/**
+ * A raw token shaped like a name, not a word: letters with `_ . : $`, a
+ * camelCase joint, or a leading dash (`--watch`). Hyphenated words
+ * (`per-project`, `CPU-heavy`) and numbers (`3.11`, `18.0.0`) are not names,
+ * nor are places: paths, URLs and `file:line` (a pasted log line's frames).
+ */
+const NAME_SHAPE = /^(?=.*\p{L})(?!.*\/)(?!.*:\d)(?:--?\p{L}|.*[_.:$].|.*\p{Ll}\p{Lu})/u;
+
+/**
+ * Identifiers the query writes (a name with parts: `ERR_SOCKET_TIMEOUT`,
+ * `fs.readFileSync`, `maxListeners`, `--max-old-space-size`) that no section
+ * of the index holds, as the query writes them. Its parts may still match
+ * (err, socket, timeout), which is why a search for an unknown name finds
+ * something; `weak` says that it is not the thing asked for.
+ */
+export async function namesNotIndexed(store: Store, q: string): Promise<string[]> {
+  const names = new Map<string, string>(); // whole form → as written
+  for (const raw of rawTokens(q)) {
+    if (!NAME_SHAPE.test(raw)) continue;
+    const whole = terms(raw)[0];
+    // a plain word yields one term; a name with parts yields its whole form first, then the parts
+    if (whole !== undefined && terms(raw).length > 1 && whole === wholeForm(raw) && !names.has(whole)) names.set(whole, raw);
+  }
+  if (names.size === 0) return [];
+  const { counts } = await store.termSectionCounts([...names.keys()]);
+  return [...names].filter(([whole]) => (counts.get(whole) ?? 0) === 0).map(([, raw]) => raw);
+}
+
+/**
+ * A lexical hit whose BM25 score is at least this many times the next one's
+ * stands out: the query's words single that section out (a quoted sentence,
+ * a rare name). Rank fusion sees ranks only, so a candidate that is second in
+ * every list could overtake it; such a hit goes first. 1.2 was chosen on both
+ * dev sets and checked by known-item search (docs/benchmarks.md, "Session 14:
+ * a lexical hit that stands out").
+ */
+export const LEXICAL_STANDOUT = 1.2;
+
+/** The fused list with a standout lexical hit (LEXICAL_STANDOUT) first. */
+function standoutFirst(fused: FusedCandidate[], lexical: readonly ScoredSection[]): FusedCandidate[] {
+  const [best, next] = lexical;
+  if (!best || !next || !(next.score > 0) || best.score < LEXICAL_STANDOUT * next.score) return fused;
+  const at = fused.findIndex((c) => c.sectionId === best.sectionId);
+  if (at <= 0) return fused;
+  const top = fused[0]!.score;
+  const out = [...fused];
+  const [c] = out.splice(at, 1);
+  // its score is raised to just above the first's, so a later re-ranking by score keeps it first
+  out.unshift({ ...c!, score: top + Math.abs(top) * 1e-9 });
+  return out;
+}
+
+/** Release-note sections weighed down (src/search/release-notes.ts), the window re-ranked. */
+function weighReleaseNotes(window: readonly FusedCandidate[], docOf: (c: FusedCandidate) => DocumentRecord | undefined): FusedCandidate[] {
+  let changed = false;
+  const out = window.map((c) => {
+    const d = docOf(c);
+    if (!d || !isReleaseNotes(d) || (c.parts.lexical?.rank ?? Infinity) <= RELEASE_NOTES_LEXICAL_TOP) return c;
+    changed = true;
+    return { ...c, score: c.score * RELEASE_NOTES_WEIGHT };
+  });
+  return changed ? out.sort((a, b) => b.score - a.score || (a.sectionId < b.sectionId ? -1 : 1)) : out;
 }
 
 /**
@@ -274,6 +354,47 @@ export const WEAK_BELOW = 0.5;
 export function confidence(f: HitFeatures, rank: number): number {
   const [b, cov, head, cos, r] = CONFIDENCE;
   return 1 / (1 + Math.exp(-(b + cov * f.coverage + head * f.headingCoverage + cos * f.cosine + r / rank)));
+}
+
+/** Top hits looked at for siblings that stand for their parent (ROLLUP_SIBLINGS of them). */
+export const ROLLUP_TOP = 5;
+export const ROLLUP_SIBLINGS = 3;
+
+/**
+ * Sibling sections that fill the top of the list, none of them named by the
+ * query, stand for their parent: the options listed under "Command-line
+ * interface" (entries are sections of their own) each match "time a snippet
+ * from the command line" through the heading path they share, and the answer
+ * is the interface's section. The parent, when a retriever found it too,
+ * goes just before the first of them; the siblings stay, after it. A sibling
+ * whose own heading holds a query term is an answer in its own right and
+ * does not count. Chosen on both dev sets
+ * (docs/benchmarks.md, "Session 15: siblings stand for their parent"): Python
+ * section Hit@5 +1 query, nothing else moves, at every ROLLUP_TOP 3–10 and
+ * ROLLUP_SIBLINGS 2–4 tried; without the heading check it cost the Node sets.
+ * Graph mode only: it reads the section tree, and the other modes are each
+ * retriever's own ranking.
+ */
+function rollUp(list: FusedCandidate[], keys: ReadonlyMap<string, SectionKey>, queryTerms: readonly string[]): FusedCandidate[] {
+  const siblings = new Map<string, number[]>(); // parent → positions of its children that count
+  const asked = new Set(queryTerms);
+  for (const [i, c] of list.slice(0, ROLLUP_TOP).entries()) {
+    const k = keys.get(c.sectionId);
+    if (!k?.parentId) continue;
+    // a sibling named in the query is an answer of its own (Buffer.alloc beside Buffer.allocUnsafe)
+    if (terms(k.headingPath.at(-1) ?? '').some((t) => asked.has(t))) continue;
+    siblings.set(k.parentId, [...(siblings.get(k.parentId) ?? []), i]);
+  }
+  let parent: string | undefined;
+  for (const [p, at] of siblings) if (at.length >= ROLLUP_SIBLINGS && (parent === undefined || at.length > siblings.get(parent)!.length)) parent = p;
+  if (parent === undefined) return list;
+  const first = siblings.get(parent)![0]!;
+  const at = list.findIndex((c) => c.sectionId === parent);
+  // the parent must be a candidate already (some retriever found it), and below its first sibling
+  if (at < first) return list;
+  const out = list.filter((c) => c.sectionId !== parent);
+  out.splice(first, 0, { ...list[at]!, score: list[first]!.score * (1 + 1e-9) });
+  return out;
 }
 
 /** Fused candidates looked at for the page: enough that diversity can reach past one long document. */

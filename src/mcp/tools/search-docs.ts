@@ -78,6 +78,10 @@ const outputSchema = z.object({
   degraded: z.array(z.string()).describe('Retrievers that were down; the search answered without them.'),
   weak: z.boolean(),
   expanded: z.array(z.string()).optional().describe('Synonyms the query was also searched for ("dir" → "directory"; search.synonyms).'),
+  unknown_names: z
+    .array(z.string())
+    .optional()
+    .describe('Identifiers in the query (e.g. ERR_SOCKET_TIMEOUT) that no indexed section holds; weak is then true.'),
 });
 
 type Output = z.infer<typeof outputSchema>;
@@ -116,6 +120,7 @@ async function runSearch(ctx: OperationContext, args: z.output<typeof restInputS
       degraded: result.degraded,
       weak: result.weak,
       ...(result.expanded ? { expanded: result.expanded } : {}),
+      ...(result.unknownNames ? { unknown_names: result.unknownNames } : {}),
     };
     const page = { out, md: render(out) };
     built.set(n, page);
@@ -196,6 +201,7 @@ function toHit(h: SearchHit, rank: number, qualified: boolean): Hit {
 function render(out: Output): string {
   const lines: string[] = [];
   if (out.hits.length === 0) lines.push(`No sections match "${out.query}".`);
+  else if (out.unknown_names?.length) lines.push(`Weak match: no indexed section holds ${out.unknown_names.map((n) => `\`${n}\``).join(', ')}; these hits match other words of "${out.query}".\n`);
   else if (out.weak) lines.push(`Weak match: even the best hit is unlikely to answer "${out.query}"; the docs may not cover it.\n`);
   // why each hit matched stays in the structured content: the text is what a model reads to answer
   for (const h of out.hits) {
