@@ -91,29 +91,36 @@ export async function entityRetriever(store: Store, plan: QueryPlan, limit: numb
     scores.set(sectionId, (scores.get(sectionId) ?? 0) + score);
     push(via, sectionId, { kind: 'entity', entity: e.name, type: e.type, edge });
   };
+  // a section that mentions several of the things the query names is about how they meet
+  const namedFound = new Set(ranked.filter(({ e }) => isNamed(e, named)).map(({ e }) => e.id)).size;
+  // Mentions count for an error (the sections that mention it are where it is raised) and, when the query
+  // names two things or more, for the named ones (a section mentioning them all). Otherwise they are not
+  // read: a common name has thousands of them in a large index, and their rows cost more than the rest.
+  const wantsMentions = (e: EntityRecord): boolean => plan.intent === 'error' || (namedFound >= 2 && isNamed(e, named));
   // section → the named entities it mentions (typed edges or untyped names)
   const mentioning = new Map<string, Set<EntityRecord>>();
   // untyped names of the ranked entities, fetched at once
   const untyped = new Map<string, { sectionId: string; count: number }[]>();
-  for (const n of await store.sectionsNaming([...new Set(ranked.flatMap(({ e }) => spellings(e)))], ranked.length * 400)) {
+  const spelled = [...new Set(ranked.filter(({ e }) => wantsMentions(e)).flatMap(({ e }) => spellings(e)))];
+  for (const n of spelled.length > 0 ? await store.sectionsNaming(spelled, ranked.length * 400) : []) {
     untyped.set(n.name, [...(untyped.get(n.name) ?? []), n]);
   }
   for (const { e, w } of ranked) {
-    const edges = await store.edgesOf([e.id], 'in', ['DEFINES', 'RESOLVES', 'MENTIONS'], 400);
+    const withMentions = wantsMentions(e);
+    const edges = await store.edgesOf([e.id], 'in', withMentions ? ['DEFINES', 'RESOLVES', 'MENTIONS'] : ['DEFINES', 'RESOLVES'], 400);
     const mentions: { sectionId: string; weight: number }[] = [];
     for (const edge of edges) {
       if (!edge.src.startsWith('s_')) continue;
       if (edge.type === 'MENTIONS') mentions.push({ sectionId: edge.src, weight: edge.weight });
       else if (edge.type === 'DEFINES' || edge.type === 'RESOLVES') add(edge.src, (edge.type === 'RESOLVES' && plan.intent === 'error' ? 1 : EDGE_SCORE[edge.type]) * w, e, edge.type);
     }
+    if (!withMentions) continue;
     for (const sp of spellings(e)) for (const n of untyped.get(sp) ?? []) mentions.push({ sectionId: n.sectionId, weight: n.count });
     if (isNamed(e, named)) for (const m of mentions) mentioning.set(m.sectionId, (mentioning.get(m.sectionId) ?? new Set()).add(e));
     // mentions are weak evidence, except for errors: the sections that mention an error are where it is raised
     if (plan.intent !== 'error') continue;
     for (const m of mentions.sort((x, y) => y.weight - x.weight).slice(0, MENTIONS_PER_ENTITY)) add(m.sectionId, EDGE_SCORE.MENTIONS * w * Math.min(1, m.weight / 3), e, 'MENTIONS');
   }
-  // a section that mentions several of the things the query names is about how they meet
-  const namedFound = new Set(ranked.filter(({ e }) => isNamed(e, named)).map(({ e }) => e.id)).size;
   if (namedFound >= 2) {
     for (const [sectionId, set] of mentioning) {
       if (set.size < 2) continue;
