@@ -3,7 +3,7 @@
  * against the same search run in-process, on the Node.js API docs.
  *
  *   node --import tsx bench/mcp.ts [--index /tmp/docgraph-bench/node.db] [--rounds 5] [--repeat 3]
- *     [--cli PATH/bin/docgraph.js] [--no-http] [--cpu-prof DIR] [--server-timing] [--json]
+ *     [--cli PATH/bin/docgraph.js] [--no-http] [--cpu-prof DIR] [--server-timing] [--search-threads N] [--json]
  *
  * The servers are real child processes running the built CLI (`--cli`,
  * default this checkout's bin/docgraph.js, which runs dist/: run `npm run
@@ -65,12 +65,15 @@ const http = !args.includes('--no-http');
 const serverTiming = args.includes('--server-timing');
 const timingFile = join(tmpdir(), `docgraph-bench-stdio-timing-${process.pid}.json`);
 const json = args.includes('--json');
+/** The servers' server.searchThreads (0: searches on the event loop); default theirs. */
+const searchThreadsFlag = flag('--search-threads');
 const golden = resolve(root, '..', 'shared', 'eval', 'node-dev-golden.jsonl');
 const log = (s: string): void => void process.stderr.write(s + '\n');
 
 function childEnv(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('DOCGRAPH_')) env[k] = v;
+  if (searchThreadsFlag !== undefined) env.DOCGRAPH_SEARCH_THREADS = searchThreadsFlag;
   return env;
 }
 
