@@ -117,7 +117,7 @@ export async function search(deps: SearchDeps, query: string, options: SearchOpt
   let window = fused.slice(0, Math.max(WINDOW_MIN, (offset + limit) * 3));
   // keys (no text) and documents for the window; whole sections only for the hits shown and the best one (for `weak`)
   const keys = new Map((await deps.store.sectionKeys(window.map((c) => c.sectionId))).map((s) => [s.id, s]));
-  const docs = new Map<string, DocumentRecord | undefined>((await deps.store.getDocuments([...new Set([...keys.values()].map((k) => k.docId))])).map((d) => [d.id, d]));
+  const docs = new Map<string, DocumentRecord>((await deps.store.getDocuments([...new Set([...keys.values()].map((k) => k.docId))])).map((d) => [d.id, d]));
   if (mode === 'graph' && !asksAboutChange(q)) window = weighReleaseNotes(window, (c) => docs.get(keys.get(c.sectionId)?.docId ?? ''));
   const seenSections = new Set<string>();
   const distinct: FusedCandidate[] = [];
@@ -142,7 +142,7 @@ export async function search(deps: SearchDeps, query: string, options: SearchOpt
   for (const c of page) {
     const s = sections.get(c.sectionId);
     if (!s) continue; // deleted between retrieval and fetch
-    if (!docs.has(s.docId)) docs.set(s.docId, await deps.store.getDocument(s.docId));
+    // every window candidate's document was read above
     const doc = docs.get(s.docId);
     if (!doc) continue;
     const conf = confidence(hitFeatures(queryTerms, s, doc.title, c.parts), offset + hits.length + 1);
@@ -171,7 +171,6 @@ export async function search(deps: SearchDeps, query: string, options: SearchOpt
     // on the first page the best hit's confidence was just computed (at rank 1)
     let best = offset === 0 ? confidenceOf.get(first.id) : undefined;
     if (best === undefined) {
-      if (!docs.has(first.docId)) docs.set(first.docId, await deps.store.getDocument(first.docId));
       best = confidence(hitFeatures(queryTerms, first, docs.get(first.docId)?.title ?? '', kept[0]!.parts), 1);
     }
     weak = best < WEAK_BELOW;
@@ -210,9 +209,10 @@ export async function namesNotIndexed(store: Store, q: string): Promise<string[]
   const names = new Map<string, string>(); // whole form → as written
   for (const raw of rawTokens(q)) {
     if (!NAME_SHAPE.test(raw)) continue;
-    const whole = terms(raw)[0];
+    const parts = terms(raw);
+    const whole = parts[0];
     // a plain word yields one term; a name with parts yields its whole form first, then the parts
-    if (whole !== undefined && terms(raw).length > 1 && whole === wholeForm(raw) && !names.has(whole)) names.set(whole, raw);
+    if (whole !== undefined && parts.length > 1 && whole === wholeForm(raw) && !names.has(whole)) names.set(whole, raw);
   }
   if (names.size === 0) return [];
   const { counts } = await store.termSectionCounts([...names.keys()]);
