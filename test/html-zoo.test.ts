@@ -89,6 +89,23 @@ describe('entries with ids are sections cited by that id, on real pages', () => 
     expect(workMem.level).toBe(doc.sections[workMem.parent]!.level + 1);
   });
 
+  it("DocBook: a note's title is a label in its section, not a section of its own (no anchor the page lacks)", () => {
+    const doc = parse('docbook', 'runtime-config-resource.html');
+    expect(doc.sections.filter((s) => s.heading === 'Note')).toEqual([]);
+    const holder = doc.sections.find((s) => s.text.includes('There are certain operations that hold critical locks'));
+    expect(holder?.anchor).toBe('RUNTIME-CONFIG-RESOURCE-VACUUM-COST');
+    expect(holder!.text).toContain('**Note**');
+  });
+
+  it('DocBook: the back-of-book index is navigation, not entries (bookindex.html)', () => {
+    const doc = parse('docbook', 'bookindex.html');
+    expect(doc.title).toBe('Index');
+    expect(doc.sections.map((s) => s.anchor)).toEqual(['BOOKINDEX']); // the title and its letter bar
+    const words = doc.sections.map((s) => s.heading + ' ' + s.text).join(' ');
+    expect(words).not.toContain('B-Tree'); // an index term of letter B
+    expect(words).toContain('[B](#indexdiv-B)');
+  });
+
   it('Javadoc: a member detail is cited by its id (call())', () => {
     expect(at(parse('javadoc', 'Callable.html'), 'call()').text).toContain('Computes a result');
   });

@@ -40,6 +40,18 @@ describe('parseHtml: generators', () => {
     ]);
   });
 
+  it("Sphinx: the general index's table is navigation; an admonition's heading labels its paragraph", () => {
+    const doc = parseHtml(
+      'genindex.html',
+      `<html><body><div class="body" role="main"><h1 id="index">Index</h1><div class="genindex-jumpbox"><a href="#A"><strong>A</strong></a></div>
+      <h2 id="A">A</h2><table class="indextable genindextable"><tr><td><ul><li><a href="library/functions.html#abs">abs() (built-in function)</a></li></ul></td></tr></table>
+      <section id="usage"><h2>Usage</h2><p>Before the box.</p><div class="admonition warning"><h3>Careful</h3><p>Inside the box.</p></div></section></div></body></html>`,
+    );
+    expect(allText(doc)).not.toContain('built-in function');
+    expect(outline(doc)).toEqual(['1 Index #index', '2 Usage #usage']); // a letter heading left without text is no section
+    expect(section(doc, 'Usage').text).toBe('Before the box.\n\n**Careful**\n\nInside the box.');
+  });
+
   it('MkDocs Material: article.md-content__inner; edit button, sidebars, skip link and footer dropped', () => {
     const doc = fixture('mkdocs-material.html');
     expect(doc.title).toBe('Getting started');

@@ -48,7 +48,8 @@ const CHROME = rules([
   '.md-sidebar, .md-header, .md-footer, .md-tabs, a.md-content__button', // MkDocs Material
   '#menu-bar', // mdBook: the book's name over every page, and its buttons
   '.theme-doc-toc-desktop, .theme-doc-toc-mobile, .table-of-contents, .theme-doc-version-badge, .theme-doc-version-banner', // Docusaurus
-  'div.navheader, div.navfooter, div.toc', // DocBook
+  'div.navheader, div.navfooter, div.toc, div.indexdiv', // DocBook (indexdiv: the back-of-book index's letter groups)
+  'table.indextable', // Sphinx: the general and module indexes (genindex, py-modindex)
   '.topNav, .subNav, .bottomNav, .skipNav, .legalCopy, .top-nav, .sub-nav', // Javadoc
   'div#top, #side-nav, #nav-path, div.navpath', // Doxygen
 ]);
@@ -595,7 +596,11 @@ function collect(root: Element, uri: string): Item[] {
     }
     if (child.type !== 'element') continue;
     const tag = child.tagName;
-    if (HEADING.test(tag)) {
+    if (HEADING.test(tag) && isAdmonition(frame.el)) {
+      // a note's or warning's title ("Note", "Warning") belongs to the section around the box, not a section of its own
+      flush(frame);
+      emitBody(element('p', [element('strong', child.children)]));
+    } else if (HEADING.test(tag)) {
       flush(frame);
       // an unclosed heading swallows the blocks after it: its title is the inline part before them
       const split = child.children.findIndex((c) => c.type === 'element' && BLOCK_LEVEL.has(c.tagName) && c.tagName !== 'br');
@@ -774,6 +779,16 @@ function cleanHeading(heading: Element): void {
     });
   }
 }
+
+/**
+ * A callout box set apart from the text: DocBook's `div.note` / `div.tip` /
+ * `div.warning` / `div.caution` / `div.important`, Sphinx and MkDocs
+ * `div.admonition`, Bootstrap's `div.alert`. Its heading is the box's label.
+ */
+function isAdmonition(el: Element): boolean {
+  return el.tagName === 'div' && classesOf(el).some((c) => ADMONITION.has(c));
+}
+const ADMONITION = new Set(['note', 'tip', 'warning', 'caution', 'important', 'admonition', 'alert', 'callout']);
 
 /** Elements (below root) that contain a heading. */
 function elementsWithHeadings(root: Element): Set<Element> {
