@@ -1,12 +1,14 @@
 /**
  * Search quality on both dev sets: the Node.js API docs (Markdown; the
  * shared dev set and the config set written for issue 4) and the Python 3.11
- * docs (Sphinx HTML). Fetches each corpus (../shared/eval/get-corpus.sh),
+ * docs (Sphinx HTML); and on a held-out set over the PostgreSQL 15 manual
+ * (DocBook HTML, `scripts/get-zoo.sh postgresql`), which is never tuned on.
+ * Fetches each corpus (../shared/eval/get-corpus.sh, scripts/get-zoo.sh),
  * ingests it into a fresh temp index and prints the eval table for the plain
  * BM25 floor (page and section) and every search mode. Metrics are defined as
  * ../shared/eval/score.mjs defines them; the graph mode is what search_docs
  * returns.
- *   npm run eval [-- --only node,python] [-- --modes graph,bm25-section] [-- --index-dir DIR] [-- --store postgres://...] [-- --json]
+ *   npm run eval [-- --only node,python,postgresql] [-- --modes graph,bm25-section] [-- --index-dir DIR] [-- --store postgres://...] [-- --json]
  * --index-dir keeps the indexes there and reuses them on the next run (only
  * for ranking experiments: a reused index is not re-parsed).
  * --store postgres://host/db puts each set's index in schema `eval_<set>` of
@@ -25,13 +27,24 @@ import { EVAL_MODES, readGolden, type EvalMode } from '../src/eval/golden.js';
 
 const repo = resolve(import.meta.dirname, '..');
 const shared = resolve(repo, '..', 'shared', 'eval');
-const SETS: Record<string, string[]> = {
-  node: [join(shared, 'node-dev-golden.jsonl'), join(repo, 'test', 'fixtures', 'eval', 'node-config-heldout.jsonl')],
-  python: [join(shared, 'python-dev-golden.jsonl')],
+const SETS: Record<string, { goldens: string[]; corpus: () => string }> = {
+  node: {
+    goldens: [join(shared, 'node-dev-golden.jsonl'), join(repo, 'test', 'fixtures', 'eval', 'node-config-heldout.jsonl')],
+    corpus: () => execFileSync(join(shared, 'get-corpus.sh'), ['node'], { encoding: 'utf8' }).trim(),
+  },
+  python: {
+    goldens: [join(shared, 'python-dev-golden.jsonl')],
+    corpus: () => execFileSync(join(shared, 'get-corpus.sh'), ['python'], { encoding: 'utf8' }).trim(),
+  },
+  // held out: 45 questions written before any ranking on this corpus was looked at; a check, never tuned on
+  postgresql: {
+    goldens: [join(repo, 'test', 'fixtures', 'eval', 'postgresql-heldout.jsonl')],
+    corpus: () => execFileSync(join(repo, 'scripts', 'get-zoo.sh'), ['postgresql'], { encoding: 'utf8' }).trim(),
+  },
 };
 const { values } = parseArgs({
   options: {
-    only: { type: 'string', default: 'node,python' },
+    only: { type: 'string', default: 'node,python,postgresql' },
     modes: { type: 'string', default: EVAL_MODES.join(',') },
     'index-dir': { type: 'string' },
     store: { type: 'string' },
@@ -45,9 +58,10 @@ mkdirSync(dir, { recursive: true });
 const all = [];
 try {
   for (const set of values.only!.split(',')) {
-    const goldens = SETS[set];
-    if (!goldens) throw new Error(`unknown set ${set} (node, python)`);
-    const corpus = execFileSync(join(shared, 'get-corpus.sh'), [set], { encoding: 'utf8' }).trim();
+    const spec = SETS[set];
+    if (!spec) throw new Error(`unknown set ${set} (${Object.keys(SETS).join(', ')})`);
+    const goldens = spec.goldens;
+    const corpus = spec.corpus();
     const index = join(dir, `${set}.db`);
     let app: App;
     let fresh: boolean;

@@ -8,6 +8,7 @@
  * Knobs: diversity (SearchOptions.diversity), and any fusion weight as
  * weight.<retriever> (e.g. weight.vector), or k.
  */
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { App } from '../src/app/app.js';
@@ -31,7 +32,9 @@ const sets = [
   { name: 'node', index: join(dir, 'node.db'), golden: join(shared, 'node-dev-golden.jsonl') },
   { name: 'config', index: join(dir, 'node.db'), golden: join(repo, 'test', 'fixtures', 'eval', 'node-config-heldout.jsonl') },
   { name: 'python', index: join(dir, 'python.db'), golden: join(shared, 'python-dev-golden.jsonl') },
-];
+  // the held-out check: read beside the others, never chosen on (its index exists after `npm run eval` with postgresql)
+  { name: 'postgresql', index: join(dir, 'postgresql.db'), golden: join(repo, 'test', 'fixtures', 'eval', 'postgresql-heldout.jsonl') },
+].filter((s) => existsSync(s.index));
 
 function options(knob: string, v: number): SearchOptions {
   if (knob === 'diversity') return { diversity: v };

@@ -23,6 +23,10 @@
 #   docbook      the Debian Reference (debian-reference-en) and PostgreSQL 15's SQL command
 #                reference (postgresql-doc-15), both docbook-xsl output
 #
+# Only when named (not a generator of its own, so not in the default list):
+#   postgresql   the whole PostgreSQL 15 manual as shipped (postgresql-doc-15, docbook-xsl, 1,173
+#                pages): the corpus of the held-out eval set test/fixtures/eval/postgresql-heldout.jsonl
+#
 # Needs apt-get (packages are only downloaded and unpacked, not installed) and, to render, the
 # generators: apt-get install asciidoctor pandoc texinfo man2html-base groff. Idempotent: a
 # finished folder is marked with .complete and not built again. Cache:
@@ -30,6 +34,7 @@
 set -euo pipefail
 
 ALL=(sphinx asciidoc asciidoctor texinfo javadoc doxygen mkdocs pandoc rustdoc mdbook man2html groff docbook)
+EXTRA=(postgresql)
 cache=${DOCGRAPH_CORPORA:-${XDG_CACHE_HOME:-$HOME/.cache}/docgraph-corpora}/zoo
 mkdir -p "$cache/.pkg"
 
@@ -129,13 +134,16 @@ build() {
       mkdir -p "$out/debian-reference"; cp "$p"/*.en.html "$out/debian-reference/"
       p=$(unpack postgresql-doc-15)/usr/share/doc/postgresql-doc-15/html
       mkdir -p "$out/postgresql"; cp "$p"/sql-*.html "$out/postgresql/" ;;
+    postgresql)
+      p=$(unpack postgresql-doc-15)/usr/share/doc/postgresql-doc-15/html
+      (cd "$p" && ls ./*.html | sed 's|^\./||' | copy "$p" "$out") ;;
   esac
 }
 
 names=("$@")
 ((${#names[@]} > 0)) || names=("${ALL[@]}")
 for name in "${names[@]}"; do
-  [[ " ${ALL[*]} " == *" $name "* ]] || { echo "get-zoo: unknown generator $name (${ALL[*]})" >&2; exit 2; }
+  [[ " ${ALL[*]} ${EXTRA[*]} " == *" $name "* ]] || { echo "get-zoo: unknown generator $name (${ALL[*]} ${EXTRA[*]})" >&2; exit 2; }
 done
 for name in "${names[@]}"; do
   out=$cache/$name
