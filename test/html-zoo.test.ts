@@ -97,6 +97,11 @@ describe('entries with ids are sections cited by that id, on real pages', () => 
     expect(holder!.text).toContain('**Note**');
   });
 
+  it("DocBook: a reference page's name is cited by the page's id, not by the index-term target before it", () => {
+    const doc = parse('docbook', 'sql-droptable.html');
+    expect(doc.sections[0]).toMatchObject({ heading: 'DROP TABLE', anchor: 'SQL-DROPTABLE' }); // not #id-1.9.3.134.1 (a.indexterm)
+  });
+
   it('DocBook: the back-of-book index is navigation, not entries (bookindex.html)', () => {
     const doc = parse('docbook', 'bookindex.html');
     expect(doc.title).toBe('Index');

@@ -877,9 +877,13 @@ function hasContent(node: ElementContent): boolean {
 /**
  * The id a link to this spot would name: an `<a id|name>` at or inside `el`,
  * or with `anyElement` any element id (`<h2><span id=...>`, MediaWiki).
+ * DocBook's `a.indexterm` is not one: it marks where a back-of-book index
+ * term points (`<a id="id-1.9.4.13.1" class="indexterm">` before a reference
+ * page's name), and the section's own id names the section.
  */
 function targetIn(el: Element, anyElement: boolean): string | undefined {
   for (const d of [el, ...descendants(el)]) {
+    if (d.tagName === 'a' && classesOf(d).includes('indexterm')) continue;
     const id = d.tagName === 'a' ? (stringProp(d, 'id') ?? stringProp(d, 'name')) : anyElement ? stringProp(d, 'id') : undefined;
     if (id) return id;
   }
