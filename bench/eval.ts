@@ -1,14 +1,15 @@
 /**
  * Search quality on both dev sets: the Node.js API docs (Markdown; the
  * shared dev set and the config set written for issue 4) and the Python 3.11
- * docs (Sphinx HTML); and on a held-out set over the PostgreSQL 15 manual
- * (DocBook HTML, `scripts/get-zoo.sh postgresql`), which is never tuned on.
+ * docs (Sphinx HTML); and on held-out sets over the PostgreSQL 15 manual
+ * (DocBook HTML, `scripts/get-zoo.sh postgresql`) and git's manual pages and
+ * guides (AsciiDoc HTML, `scripts/get-zoo.sh asciidoc`), never tuned on.
  * Fetches each corpus (../shared/eval/get-corpus.sh, scripts/get-zoo.sh),
  * ingests it into a fresh temp index and prints the eval table for the plain
  * BM25 floor (page and section) and every search mode. Metrics are defined as
  * ../shared/eval/score.mjs defines them; the graph mode is what search_docs
  * returns.
- *   npm run eval [-- --only node,python,postgresql] [-- --modes graph,bm25-section] [-- --index-dir DIR] [-- --store postgres://...] [-- --json]
+ *   npm run eval [-- --only node,python,postgresql,git] [-- --modes graph,bm25-section] [-- --index-dir DIR] [-- --store postgres://...] [-- --json]
  * --index-dir keeps the indexes there and reuses them on the next run (only
  * for ranking experiments: a reused index is not re-parsed).
  * --store postgres://host/db puts each set's index in schema `eval_<set>` of
@@ -36,15 +37,19 @@ const SETS: Record<string, { goldens: string[]; corpus: () => string }> = {
     goldens: [join(shared, 'python-dev-golden.jsonl')],
     corpus: () => execFileSync(join(shared, 'get-corpus.sh'), ['python'], { encoding: 'utf8' }).trim(),
   },
-  // held out: 45 questions written before any ranking on this corpus was looked at; a check, never tuned on
+  // held out: questions written before any ranking on these corpora was looked at; checks, never tuned on
   postgresql: {
     goldens: [join(repo, 'test', 'fixtures', 'eval', 'postgresql-heldout.jsonl')],
     corpus: () => execFileSync(join(repo, 'scripts', 'get-zoo.sh'), ['postgresql'], { encoding: 'utf8' }).trim(),
   },
+  git: {
+    goldens: [join(repo, 'test', 'fixtures', 'eval', 'git-heldout.jsonl')],
+    corpus: () => execFileSync(join(repo, 'scripts', 'get-zoo.sh'), ['asciidoc'], { encoding: 'utf8' }).trim(),
+  },
 };
 const { values } = parseArgs({
   options: {
-    only: { type: 'string', default: 'node,python,postgresql' },
+    only: { type: 'string', default: 'node,python,postgresql,git' },
     modes: { type: 'string', default: EVAL_MODES.join(',') },
     'index-dir': { type: 'string' },
     store: { type: 'string' },

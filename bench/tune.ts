@@ -32,8 +32,9 @@ const sets = [
   { name: 'node', index: join(dir, 'node.db'), golden: join(shared, 'node-dev-golden.jsonl') },
   { name: 'config', index: join(dir, 'node.db'), golden: join(repo, 'test', 'fixtures', 'eval', 'node-config-heldout.jsonl') },
   { name: 'python', index: join(dir, 'python.db'), golden: join(shared, 'python-dev-golden.jsonl') },
-  // the held-out check: read beside the others, never chosen on (its index exists after `npm run eval` with postgresql)
+  // the held-out checks: read beside the others, never chosen on (their indexes exist after `npm run eval` with them)
   { name: 'postgresql', index: join(dir, 'postgresql.db'), golden: join(repo, 'test', 'fixtures', 'eval', 'postgresql-heldout.jsonl') },
+  { name: 'git', index: join(dir, 'git.db'), golden: join(repo, 'test', 'fixtures', 'eval', 'git-heldout.jsonl') },
 ].filter((s) => existsSync(s.index));
 
 function options(knob: string, v: number): SearchOptions {
