@@ -1,6 +1,6 @@
 import { InvalidInputError } from '../domain/errors.js';
 import { rawTokens, terms, wholeForm } from '../domain/text.js';
-import type { DocumentRecord, Retriever, SearchHit, SearchResult } from '../domain/types.js';
+import type { DocumentRecord, Retriever, SearchHit, SearchResult, SectionRecord } from '../domain/types.js';
 import { timed, timedSync } from '../observability/telemetry.js';
 import type { Embedder } from '../embed/embedder.js';
 import type { ScoredSection, SearchFilters, SectionKey, SourceRecord, Store } from '../store/store.js';
@@ -8,6 +8,7 @@ import { DEFAULT_FUSION, fuse, type FusedCandidate, type FusionWeights } from '.
 import { definitionPrior, entityRetriever, expand, type Via } from './graph.js';
 import { plan } from './planner.js';
 import { asksAboutChange, isReleaseNotes, RELEASE_NOTES_LEXICAL_TOP, RELEASE_NOTES_WEIGHT } from './release-notes.js';
+import { withoutNearDuplicates } from './near-duplicates.js';
 import { makeSnippet } from './snippet.js';
 import { defaultSynonyms, type SynonymTable } from './synonyms.js';
 
@@ -130,10 +131,28 @@ export async function search(deps: SearchDeps, query: string, options: SearchOpt
     distinct.push(c);
   }
   const rolled = mode === 'graph' ? rollUp(distinct, keys, queryTerms) : distinct;
-  const kept = diversify(rolled, (c) => keys.get(c.sectionId)!.docId, options.diversity ?? DOC_DIVERSITY, offset + limit);
+  const docOf = (c: FusedCandidate): string => keys.get(c.sectionId)!.docId;
+  let kept: FusedCandidate[];
+  let sections: Map<string, SectionRecord>;
+  if (mode === 'graph') {
+    // the same passage on several pages (shared includes, mirrored guides) is shown once, at its best rank
+    // (texts read in steps, as far down the list as the copies reach: every page of one search cuts the same list)
+    const ordered = diversify(rolled, docOf, options.diversity ?? DOC_DIVERSITY, rolled.length);
+    const want = offset + limit;
+    sections = new Map();
+    let read = 0;
+    do {
+      const step = ordered.slice(read, read + (read === 0 ? want * 2 : want));
+      read += step.length;
+      for (const s of step.length > 0 ? await deps.store.getSections(step.map((c) => c.sectionId)) : []) sections.set(s.id, s);
+      kept = withoutNearDuplicates(ordered.slice(0, read), docOf, (c) => sections.get(c.sectionId)?.text, want);
+    } while (kept.length < want && read < ordered.length);
+  } else {
+    kept = diversify(rolled, docOf, options.diversity ?? DOC_DIVERSITY, offset + limit);
+    const shown = kept[0] && offset > 0 ? [kept[0], ...kept.slice(offset, offset + limit)] : kept.slice(offset, offset + limit);
+    sections = new Map((shown.length > 0 ? await deps.store.getSections(shown.map((c) => c.sectionId)) : []).map((s) => [s.id, s]));
+  }
   const page = kept.slice(offset, offset + limit);
-  const shown = kept[0] && offset > 0 ? [kept[0], ...page] : page;
-  const sections = new Map((shown.length > 0 ? await deps.store.getSections(shown.map((c) => c.sectionId)) : []).map((s) => [s.id, s]));
 
   const sources = page.length > 0 ? new Map((await deps.store.sources()).map((x) => [x.id, x])) : new Map<string, SourceRecord>();
   const termSet = new Set(lexicalTerms);
