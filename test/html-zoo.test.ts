@@ -102,6 +102,16 @@ describe('entries with ids are sections cited by that id, on real pages', () => 
     expect(doc.sections[0]).toMatchObject({ heading: 'DROP TABLE', anchor: 'SQL-DROPTABLE' }); // not #id-1.9.3.134.1 (a.indexterm)
   });
 
+  it('DocBook: a numbered table with an id is a section cited by that id, below the section that holds it', () => {
+    const doc = parse('docbook', 'view-pg-config.html');
+    const table = at(doc, 'id-1.10.5.9.5');
+    expect(table.heading).toMatch(/^Table 54\.5\. `pg_config` Columns$/);
+    expect(table.text).toContain('The parameter name');
+    expect(doc.sections[table.parent]!.anchor).toBe('VIEW-PG-CONFIG');
+    expect(table.level).toBe(doc.sections[table.parent]!.level + 1);
+    expect(doc.sections[table.parent]!.text).not.toContain('The parameter name');
+  });
+
   it('DocBook: the back-of-book index is navigation, not entries (bookindex.html)', () => {
     const doc = parse('docbook', 'bookindex.html');
     expect(doc.title).toBe('Index');

@@ -545,6 +545,8 @@ interface Frame {
   sawHeading: boolean;
   /** For a definition list whose terms carry ids: the section level its entries open. */
   entryLevel?: number;
+  /** For a titled block with an id (a DocBook table or example): the section level it opened, closed when it ends. */
+  blockLevel?: number;
 }
 
 /**
@@ -588,6 +590,7 @@ function collect(root: Element, uri: string): Item[] {
       flush(frame);
       frames.pop();
       if (frame.entryLevel !== undefined) items.push({ kind: 'end', level: frame.entryLevel });
+      if (frame.blockLevel !== undefined) items.push({ kind: 'end', level: frame.blockLevel });
       continue;
     }
     if (child.type === 'text') {
@@ -623,6 +626,16 @@ function collect(root: Element, uri: string): Item[] {
       const entry = entryItem(child, entryLevelOf(frames)!, entryTarget(child)!, uri);
       if (entry) items.push(entry);
       pendingAnchor = undefined;
+    } else if (!withHeadings.has(child) && titledBlock(child)) {
+      flush(frame);
+      // a numbered table or example with its own id ("Table 9.45. json and jsonb Operators") is cited by that id
+      const { title, rest } = titledBlock(child)!;
+      const level = Math.min(6, (entryLevelOf(frames) ?? headingLevel) + 1);
+      cleanHeading(title);
+      const plain = normalizeSpace(textOf(title));
+      items.push({ kind: 'heading', el: title, level, plain, anchor: stringProp(child, 'id')!, links: linksIn(title, uri) });
+      pendingAnchor = undefined;
+      frames.push({ el: { ...child, children: rest }, next: 0, run: [], sawHeading: true, blockLevel: level });
     } else if (tag === 'dl' && !withHeadings.has(child) && hasEntries(child)) {
       flush(frame);
       // entries nest one level below the entry or heading that holds the list
@@ -729,6 +742,19 @@ function entryTarget(dt: Element): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * A DocBook formal object, a `div.table`, `div.example` or `div.figure` with
+ * an id and a title (`p.title`) before its contents: the title and the rest.
+ */
+function titledBlock(el: Element): { title: Element; rest: ElementContent[] } | undefined {
+  if (el.tagName !== 'div' || !stringProp(el, 'id') || !classesOf(el).some((c) => FORMAL_BLOCK.has(c))) return undefined;
+  const first = el.children.findIndex((c) => c.type === 'element');
+  const title = el.children[first];
+  if (title?.type !== 'element' || title.tagName !== 'p' || !classesOf(title).includes('title') || normalizeSpace(textOf(title)) === '') return undefined;
+  return { title, rest: el.children.slice(first + 1) };
+}
+const FORMAL_BLOCK = new Set(['table', 'example', 'figure']);
 
 /** The entry level of the innermost definition list being walked, if it has entries. */
 function entryLevelOf(frames: Frame[]): number | undefined {
