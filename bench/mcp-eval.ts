@@ -3,7 +3,7 @@
  * CLI, starts `docgraph mcp` (stdio), asks every golden query through
  * `search_docs`, writes the hits as RESULTS JSONL and scores them with
  * ../shared/eval/score.mjs — the scorer the published figures use.
- *   node --import tsx bench/mcp-eval.ts --set node|python [--index FILE] [--keep] [--out FILE]
+ *   node --import tsx bench/mcp-eval.ts --set node|python|postgresql|git [--index FILE] [--keep] [--out FILE]
  * With --index pointing at an existing index the ingest is skipped.
  */
 import { execFileSync } from 'node:child_process';
@@ -26,8 +26,13 @@ const { values } = parseArgs({
   },
 });
 const set = values.set!;
-const golden = join(shared, `${set}-dev-golden.jsonl`);
-const corpus = execFileSync(join(shared, 'get-corpus.sh'), [set], { encoding: 'utf8' }).trim();
+// the dev sets live beside the shared scorer; the held-out sets are ours, over corpora of the generator zoo
+const HELD_OUT: Record<string, string> = { postgresql: 'postgresql', git: 'asciidoc' };
+if (set !== 'node' && set !== 'python' && !HELD_OUT[set]) throw new Error(`unknown set ${set} (node, python, postgresql, git)`);
+const golden = HELD_OUT[set] ? join(repo, 'test', 'fixtures', 'eval', `${set}-heldout.jsonl`) : join(shared, `${set}-dev-golden.jsonl`);
+const corpus = HELD_OUT[set]
+  ? execFileSync(join(repo, 'scripts', 'get-zoo.sh'), [HELD_OUT[set]], { encoding: 'utf8' }).trim()
+  : execFileSync(join(shared, 'get-corpus.sh'), [set], { encoding: 'utf8' }).trim();
 const dir = mkdtempSync(join(tmpdir(), 'dg-mcp-eval-'));
 const index = values.index ?? join(dir, 'index.db');
 const cli = join(repo, 'bin', 'docgraph.js');
