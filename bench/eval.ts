@@ -16,40 +16,19 @@
  * that database instead of a SQLite file (ingested when the schema holds no
  * documents, reused otherwise: drop the schema for a fresh run).
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { App } from '../src/app/app.js';
 import { loadConfig } from '../src/config/config.js';
 import { formatEval } from '../src/cli/main.js';
 import { EVAL_MODES, readGolden, type EvalMode } from '../src/eval/golden.js';
+import { EVAL_SETS, evalSet } from './lib/eval-sets.js';
 
-const repo = resolve(import.meta.dirname, '..');
-const shared = resolve(repo, '..', 'shared', 'eval');
-const SETS: Record<string, { goldens: string[]; corpus: () => string }> = {
-  node: {
-    goldens: [join(shared, 'node-dev-golden.jsonl'), join(repo, 'test', 'fixtures', 'eval', 'node-config-heldout.jsonl')],
-    corpus: () => execFileSync(join(shared, 'get-corpus.sh'), ['node'], { encoding: 'utf8' }).trim(),
-  },
-  python: {
-    goldens: [join(shared, 'python-dev-golden.jsonl')],
-    corpus: () => execFileSync(join(shared, 'get-corpus.sh'), ['python'], { encoding: 'utf8' }).trim(),
-  },
-  // held out: questions written before any ranking on these corpora was looked at; checks, never tuned on
-  postgresql: {
-    goldens: [join(repo, 'test', 'fixtures', 'eval', 'postgresql-heldout.jsonl')],
-    corpus: () => execFileSync(join(repo, 'scripts', 'get-zoo.sh'), ['postgresql'], { encoding: 'utf8' }).trim(),
-  },
-  git: {
-    goldens: [join(repo, 'test', 'fixtures', 'eval', 'git-heldout.jsonl')],
-    corpus: () => execFileSync(join(repo, 'scripts', 'get-zoo.sh'), ['asciidoc'], { encoding: 'utf8' }).trim(),
-  },
-};
 const { values } = parseArgs({
   options: {
-    only: { type: 'string', default: 'node,python,postgresql,git' },
+    only: { type: 'string', default: Object.keys(EVAL_SETS).join(',') },
     modes: { type: 'string', default: EVAL_MODES.join(',') },
     'index-dir': { type: 'string' },
     store: { type: 'string' },
@@ -63,9 +42,8 @@ mkdirSync(dir, { recursive: true });
 const all = [];
 try {
   for (const set of values.only!.split(',')) {
-    const spec = SETS[set];
-    if (!spec) throw new Error(`unknown set ${set} (${Object.keys(SETS).join(', ')})`);
-    const goldens = spec.goldens;
+    const spec = evalSet(set);
+    const goldens = spec.goldens.map((g) => g.path);
     const corpus = spec.corpus();
     const index = join(dir, `${set}.db`);
     let app: App;

@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { readGolden, scoreQuery } from '../src/eval/golden.js';
+import { evalSet } from './lib/eval-sets.js';
 
 const repo = resolve(import.meta.dirname, '..');
 const shared = resolve(repo, '..', 'shared', 'eval');
@@ -26,13 +27,9 @@ const { values } = parseArgs({
   },
 });
 const set = values.set!;
-// the dev sets live beside the shared scorer; the held-out sets are ours, over corpora of the generator zoo
-const HELD_OUT: Record<string, string> = { postgresql: 'postgresql', git: 'asciidoc' };
-if (set !== 'node' && set !== 'python' && !HELD_OUT[set]) throw new Error(`unknown set ${set} (node, python, postgresql, git)`);
-const golden = HELD_OUT[set] ? join(repo, 'test', 'fixtures', 'eval', `${set}-heldout.jsonl`) : join(shared, `${set}-dev-golden.jsonl`);
-const corpus = HELD_OUT[set]
-  ? execFileSync(join(repo, 'scripts', 'get-zoo.sh'), [HELD_OUT[set]], { encoding: 'utf8' }).trim()
-  : execFileSync(join(shared, 'get-corpus.sh'), [set], { encoding: 'utf8' }).trim();
+const spec = evalSet(set);
+const golden = spec.goldens[0]!.path;
+const corpus = spec.corpus();
 const dir = mkdtempSync(join(tmpdir(), 'dg-mcp-eval-'));
 const index = values.index ?? join(dir, 'index.db');
 const cli = join(repo, 'bin', 'docgraph.js');

@@ -9,16 +9,15 @@
  * weight.<retriever> (e.g. weight.vector), or k.
  */
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { App } from '../src/app/app.js';
 import { loadConfig } from '../src/config/config.js';
 import { readGolden, runEval, type EvalReport } from '../src/eval/golden.js';
 import { DEFAULT_FUSION } from '../src/search/fusion.js';
+import { EVAL_SETS } from './lib/eval-sets.js';
 import type { SearchOptions } from '../src/search/search.js';
 
-const repo = resolve(import.meta.dirname, '..');
-const shared = resolve(repo, '..', 'shared', 'eval');
 const { values } = parseArgs({
   options: {
     'index-dir': { type: 'string' },
@@ -28,14 +27,10 @@ const { values } = parseArgs({
 });
 const dir = values['index-dir'];
 if (!dir) throw new Error('--index-dir is required (run npm run eval -- --index-dir DIR first)');
-const sets = [
-  { name: 'node', index: join(dir, 'node.db'), golden: join(shared, 'node-dev-golden.jsonl') },
-  { name: 'config', index: join(dir, 'node.db'), golden: join(repo, 'test', 'fixtures', 'eval', 'node-config-heldout.jsonl') },
-  { name: 'python', index: join(dir, 'python.db'), golden: join(shared, 'python-dev-golden.jsonl') },
-  // the held-out checks: read beside the others, never chosen on (their indexes exist after `npm run eval` with them)
-  { name: 'postgresql', index: join(dir, 'postgresql.db'), golden: join(repo, 'test', 'fixtures', 'eval', 'postgresql-heldout.jsonl') },
-  { name: 'git', index: join(dir, 'git.db'), golden: join(repo, 'test', 'fixtures', 'eval', 'git-heldout.jsonl') },
-].filter((s) => existsSync(s.index));
+// every golden of every set whose index is there (held-out sets after `npm run eval` with them: read beside the others, never chosen on)
+const sets = Object.entries(EVAL_SETS)
+  .flatMap(([set, spec]) => spec.goldens.map((g) => ({ name: g.name, index: join(dir, `${set}.db`), golden: g.path })))
+  .filter((s) => existsSync(s.index));
 
 function options(knob: string, v: number): SearchOptions {
   if (knob === 'diversity') return { diversity: v };
