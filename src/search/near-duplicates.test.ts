@@ -21,7 +21,7 @@ describe('shingles and overlap', () => {
 
 describe('withoutNearDuplicates', () => {
   const hit = (doc: string, text: string) => ({ doc, text });
-  const run = (list: ReturnType<typeof hit>[], want = 10) => withoutNearDuplicates(list, (h) => h.doc, (h) => h.text, want).map((h) => h.doc);
+  const run = (list: ReturnType<typeof hit>[], want = 10) => withoutNearDuplicates(list, (h) => h.doc, (h) => shingles(h.text), want).map((h) => h.doc);
 
   it('keeps the best-ranked copy of a passage and drops its copies on other pages', () => {
     const list = [hit('git-log', diffOptions), hit('git-show', `${diffOptions} Show the tag too.`), hit('git-blame', 'Annotate each line of a file with the commit that last changed it.'), hit('git-diff', diffOptions)];

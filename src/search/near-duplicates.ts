@@ -36,21 +36,21 @@ export function overlap(a: ReadonlySet<number>, b: ReadonlySet<number>): number 
 
 /**
  * `ordered` without the hits that repeat a better-ranked hit of another
- * document, up to `want` hits. `textOf` returns a hit's text (undefined:
- * unknown, kept and compared with nothing).
+ * document, up to `want` hits. `shinglesOf` returns a hit's shingles (see
+ * `shingles`; undefined: text unknown, kept and compared with nothing).
  */
-export function withoutNearDuplicates<T>(ordered: readonly T[], docOf: (c: T) => string, textOf: (c: T) => string | undefined, want: number): T[] {
-  const kept: { c: T; doc: string; shingles: Set<number> }[] = [];
+export function withoutNearDuplicates<T>(ordered: readonly T[], docOf: (c: T) => string, shinglesOf: (c: T) => ReadonlySet<number> | undefined, want: number): T[] {
+  const kept: { c: T; doc: string; shingles: ReadonlySet<number> }[] = [];
   for (const c of ordered) {
     if (kept.length >= want) break;
     const doc = docOf(c);
-    const text = textOf(c);
-    const own = text === undefined ? new Set<number>() : shingles(text);
+    const own = shinglesOf(c) ?? NONE;
     if (own.size > 0 && kept.some((k) => k.doc !== doc && overlap(k.shingles, own) >= DUPLICATE_OVERLAP)) continue;
     kept.push({ c, doc, shingles: own });
   }
   return kept.map((k) => k.c);
 }
+const NONE: ReadonlySet<number> = new Set();
 
 /** FNV-1a over the five words starting at `from`, separated by a space. */
 function hash(words: readonly string[], from: number): number {

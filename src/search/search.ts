@@ -8,7 +8,7 @@ import { DEFAULT_FUSION, fuse, type FusedCandidate, type FusionWeights } from '.
 import { definitionPrior, entityRetriever, expand, type Via } from './graph.js';
 import { plan } from './planner.js';
 import { asksAboutChange, isReleaseNotes, RELEASE_NOTES_LEXICAL_TOP, RELEASE_NOTES_WEIGHT } from './release-notes.js';
-import { withoutNearDuplicates } from './near-duplicates.js';
+import { shingles, withoutNearDuplicates } from './near-duplicates.js';
 import { makeSnippet } from './snippet.js';
 import { defaultSynonyms, type SynonymTable } from './synonyms.js';
 
@@ -140,12 +140,16 @@ export async function search(deps: SearchDeps, query: string, options: SearchOpt
     const ordered = diversify(rolled, docOf, options.diversity ?? DOC_DIVERSITY, rolled.length);
     const want = offset + limit;
     sections = new Map();
+    const shingled = new Map<string, Set<number>>(); // each text shingled once, however many steps it takes
     let read = 0;
     do {
       const step = ordered.slice(read, read + (read === 0 ? want * 2 : want));
       read += step.length;
-      for (const s of step.length > 0 ? await deps.store.getSections(step.map((c) => c.sectionId)) : []) sections.set(s.id, s);
-      kept = withoutNearDuplicates(ordered.slice(0, read), docOf, (c) => sections.get(c.sectionId)?.text, want);
+      for (const s of step.length > 0 ? await deps.store.getSections(step.map((c) => c.sectionId)) : []) {
+        sections.set(s.id, s);
+        shingled.set(s.id, shingles(s.text));
+      }
+      kept = withoutNearDuplicates(ordered.slice(0, read), docOf, (c) => shingled.get(c.sectionId), want);
     } while (kept.length < want && read < ordered.length);
   } else {
     kept = diversify(rolled, docOf, options.diversity ?? DOC_DIVERSITY, offset + limit);
