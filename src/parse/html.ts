@@ -599,6 +599,7 @@ function collect(root: Element, uri: string): Item[] {
     }
     if (child.type !== 'element') continue;
     const tag = child.tagName;
+    const block = tag === 'div' && !withHeadings.has(child) ? titledBlock(child) : undefined;
     if (HEADING.test(tag) && isAdmonition(frame.el)) {
       // a note's or warning's title ("Note", "Warning") belongs to the section around the box, not a section of its own
       flush(frame);
@@ -626,10 +627,10 @@ function collect(root: Element, uri: string): Item[] {
       const entry = entryItem(child, entryLevelOf(frames)!, entryTarget(child)!, uri);
       if (entry) items.push(entry);
       pendingAnchor = undefined;
-    } else if (!withHeadings.has(child) && titledBlock(child)) {
+    } else if (block) {
       flush(frame);
       // a numbered table or example with its own id ("Table 9.45. json and jsonb Operators") is cited by that id
-      const { title, rest } = titledBlock(child)!;
+      const { title, rest } = block;
       const level = Math.min(6, (entryLevelOf(frames) ?? headingLevel) + 1);
       cleanHeading(title);
       const plain = normalizeSpace(textOf(title));
