@@ -3,6 +3,7 @@
 // names content from late in the page, after the sibling sections an
 // element-picking parser loses (asciidoc's div.sect1s, texinfo's chapters).
 import { readFileSync } from 'node:fs';
+import { parse as parse5, type DefaultTreeAdapterMap } from 'parse5';
 import { describe, expect, it } from 'vitest';
 import { indexedText, pageCoverage } from '../src/eval/coverage.js';
 import { parseHtml, visibleText } from '../src/parse/html.js';
@@ -44,7 +45,12 @@ describe('parseHtml keeps what a reader sees, on one real page per generator', (
     const late = doc.sections.filter((s) => s.heading === heading);
     expect(late.length, `no section "${heading}" in: ${doc.sections.map((s) => s.heading).join(' | ')}`).toBeGreaterThan(0);
     expect(late.map((s) => s.text).join('\n')).toContain(phrase);
+    // a citation lands where it says: every anchor is an id (or an <a name>) of the page, or none (the page itself)
+    const ids = idsOf(html);
+    const missing = doc.sections.filter((s) => s.anchor !== '' && !ids.has(s.anchor)).map((s) => `${s.heading} #${s.anchor}`);
+    expect(missing).toEqual([]);
   });
+
 
   it('asciidoc and asciidoctor: the title and NAME beside div#content are kept, the footer is not', () => {
     for (const generator of ['asciidoc', 'asciidoctor']) {
@@ -121,7 +127,27 @@ describe('entries with ids are sections cited by that id, on real pages', () => 
     expect(words).toContain('[B](#indexdiv-B)');
   });
 
+  it('a heading with no id of its own is cited by the id around it: DocBook Synopsis, asciidoc NAME', () => {
+    const synopsis = parse('docbook', 'sql-droptable.html').sections.find((s) => s.heading === 'Synopsis');
+    expect(synopsis?.anchor).toBe('SQL-DROPTABLE'); // inside div.refentry#SQL-DROPTABLE; not #synopsis, which the page lacks
+    const name = parse('asciidoc', 'git-stripspace.html').sections.find((s) => s.heading === 'NAME');
+    expect(name?.anchor).toBe('header'); // inside div#header, with the page title
+  });
+
   it('Javadoc: a member detail is cited by its id (call())', () => {
     expect(at(parse('javadoc', 'Callable.html'), 'call()').text).toContain('Computes a result');
   });
 });
+
+/** Every id of the page, and every <a name>: where a browser can scroll. */
+function idsOf(html: string): Set<string> {
+  const ids = new Set<string>();
+  const stack: DefaultTreeAdapterMap['parentNode'][] = [parse5(html)];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if ('attrs' in node) for (const a of node.attrs) if (a.name === 'id' || (a.name === 'name' && node.tagName === 'a')) ids.add(a.value);
+    if ('content' in node) stack.push(node.content);
+    for (const c of node.childNodes) if ('childNodes' in c) stack.push(c);
+  }
+  return ids;
+}

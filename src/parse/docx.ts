@@ -52,6 +52,6 @@ export async function parseDocx(uri: string, bytes: Uint8Array, options: ParseOp
     throw new ParseError(uri, `${uri} is not a readable Word document (${e instanceof Error ? e.message : String(e)}); check the file is complete and not damaged`, { cause: e });
   }
   if (html.replace(/<[^>]*>/g, '').trim() === '') throw new UnsupportedFileError(uri, 'empty', `${uri} holds no text`);
-  const doc = parseHtml(uri, `<!doctype html><html><body><main>${html}</main></body></html>`, options);
+  const doc = parseHtml(uri, `<!doctype html><html><body><main>${html}</main></body></html>`, { ...options, headingSlugs: true });
   return { ...doc, format: 'docx' };
 }

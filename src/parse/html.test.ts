@@ -69,8 +69,8 @@ describe('parseHtml: generators', () => {
     const doc = fixture('docusaurus.html');
     expect(doc.title).toBe('Deploying');
     expect(doc.meta.tags).toEqual(['deploy', 'kubernetes']);
-    // the h1 in the article's <header> is kept; it has no id, so it gets a slug
-    expect(outline(doc)).toEqual(['1 Deploying #deploying', '2 Kubernetes #kubernetes', '2 Docker Compose #docker-compose']);
+    // the h1 in the article's <header> is kept; no id on it or around it, so it is cited by the page
+    expect(outline(doc)).toEqual(['1 Deploying #', '2 Kubernetes #kubernetes', '2 Docker Compose #docker-compose']);
     const text = allText(doc);
     for (const chrome of ['Skip to main content', 'Edit this page', 'On this page', 'Version: 2.x', 'Introduction', 'Copyright', '\u200b', 'Copy']) {
       expect(text).not.toContain(chrome);
@@ -101,7 +101,7 @@ describe('parseHtml: generators', () => {
     expect(doc.title).toBe('FileReader (Acme IO 3.2 API)');
     expect(doc.meta.tags).toEqual(['com.acme.io.FileReader class', 'readFile()']);
     expect(outline(doc).slice(1)).toEqual([
-      '1 Class FileReader #class-filereader',
+      '1 Class FileReader #',
       '2 Method Summary #method-summary',
       '2 Method Details #method-detail',
       '3 readFile #readFile(java.lang.String)',
@@ -116,7 +116,7 @@ describe('parseHtml: generators', () => {
   it('Javadoc 8: no landmarks; <a name> before the list holding the h4 names the member', () => {
     const doc = fixture('javadoc8.html');
     expect(outline(doc).slice(1)).toEqual([
-      '2 Class FileReader #class-filereader',
+      '2 Class FileReader #',
       '3 Method Detail #method.detail',
       '4 readFile #readFile-java.lang.String-',
     ]);
@@ -154,7 +154,7 @@ describe('parseHtml: generators', () => {
 });
 
 describe('parseHtml: anchors', () => {
-  it('prefers the heading id, then an <a id|name> in or just before it, then the id of the section it opens, then a deduplicated slug', () => {
+  it('prefers the heading id, then an <a id|name> in or just before it, then the id of the section it opens, then the id around it, else the page: never an id the page lacks', () => {
     const doc = fixture('anchors.html');
     expect(outline(doc)).toEqual([
       '1 Anchor rules #top-title',
@@ -162,11 +162,19 @@ describe('parseHtml: anchors', () => {
       '2 Named anchor before #named-before',
       '2 Anchor inside #inner-anchor',
       '2 Section id #section-id',
-      '3 Second heading in the section #second-heading-in-the-section',
-      '2 Example #example',
-      '2 Example #example-1',
-      '2 Example #example-2',
+      '3 Second heading in the section #section-id',
+      '2 Example #',
+      '2 Example #',
+      '2 Example #',
     ]);
+    // every anchor is an id of the page
+    const source = readFileSync(new URL('anchors.html', FIXTURES), 'utf8');
+    for (const s of doc.sections) if (s.anchor !== '') expect(source).toMatch(new RegExp(`(id|name)="${s.anchor}"`));
+  });
+
+  it('gives a heading with no id anywhere a GitHub slug when asked (HTML converted from Word has no page to scroll)', () => {
+    const doc = parseHtml('w.html', '<main><h1>Getting started</h1><p>a</p><h2>Example</h2><p>b</p><h2>Example</h2><p>c</p></main>', { headingSlugs: true });
+    expect(outline(doc)).toEqual(['1 Getting started #getting-started', '2 Example #example', '2 Example #example-1']);
   });
 
   it('drops icon-only permalinks and unwraps links that wrap the title (mdBook)', () => {
@@ -245,7 +253,7 @@ describe('parseHtml: content', () => {
 
   it('keeps code in the heading as code spans, its other markup as text, and its path as plain text', () => {
     const doc = parseHtml('api.html', '<h2><code>fs.readFile()</code> and<br><em>friends</em></h2><p>Reads.</p>');
-    expect(doc.sections[0]).toMatchObject({ heading: '`fs.readFile()` and friends', headingPath: ['fs.readFile() and friends'], anchor: 'fsreadfile-and-friends' });
+    expect(doc.sections[0]).toMatchObject({ heading: '`fs.readFile()` and friends', headingPath: ['fs.readFile() and friends'], anchor: '' });
   });
 });
 
@@ -272,7 +280,7 @@ describe('parseHtml: title and meta', () => {
 describe('parseHtml: bad input', () => {
   it('recovers from unclosed and stray tags; an unclosed heading keeps only its first line', () => {
     const doc = fixture('unclosed-tags.html');
-    expect(outline(doc)).toEqual(['1 Broken page #broken-page', '2 Later section #later']);
+    expect(outline(doc)).toEqual(['1 Broken page #', '2 Later section #later']);
     expect(section(doc, 'Broken page').text).toContain('First paragraph without an end tag\n\nSecond **bold _both_**');
     const later = section(doc, 'Later section').text;
     expect(later).toContain('cell one cell two');
@@ -337,7 +345,7 @@ describe('parseHtml: definition-list entries with ids are citable sections', () 
 
   it('opens one section per term with an id, nested below the heading and the entry that hold it', () => {
     expect(outline(doc)).toEqual([
-      '1 json #json',
+      '1 json #',
       '2 Basic usage #basic',
       '3 `json.JSONEncoder(skipkeys=False)` #json.JSONEncoder',
       '4 `default(o)` #json.JSONEncoder.default',
@@ -363,7 +371,7 @@ describe('parseHtml: definition-list entries with ids are citable sections', () 
 
   it('leaves a definition list without ids as one block of text', () => {
     const plain = parseHtml('p.html', '<html><body><main><h1>T</h1><dl><dt>term</dt><dd>definition</dd></dl></main></body></html>');
-    expect(outline(plain)).toEqual(['1 T #t']);
+    expect(outline(plain)).toEqual(['1 T #']);
     expect(plain.sections[0]!.text).toContain('definition');
   });
 });

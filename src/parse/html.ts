@@ -1,5 +1,5 @@
-import GithubSlugger from 'github-slugger';
 import type { Element, ElementContent, Root, Text } from 'hast';
+import GithubSlugger from 'github-slugger';
 import { fromParse5 } from 'hast-util-from-parse5';
 import { defaultHandlers, type Handle } from 'hast-util-to-mdast';
 import { gfmToMarkdown } from 'mdast-util-gfm';
@@ -97,12 +97,13 @@ const MARKDOWN_OPTIONS: ToMarkdownOptions = { extensions: [gfmToMarkdown()], bul
  * (see CONTENT_ROOTS), drops page furniture (CHROME), and converts body
  * blocks to Markdown (GFM tables, fenced code with its language). Anchors
  * are the ids a browser scrolls to: the heading's id, an `<a id|name>` in
- * or just before it, the id of the section/div it opens, else a GitHub slug.
+ * or just before it, the id of the section/div it opens, else the id of the
+ * innermost element around it, else none (the page): never an id the page lacks.
  * Never throws on malformed or pathologically nested HTML.
  */
 export function parseHtml(uri: string, source: string, options: ParseOptions = {}): ParsedDocument {
   const { head, root } = readPage(source);
-  const blocks = root ? convert(collect(root, uri)) : [];
+  const blocks = root ? convert(collect(root, uri, options.headingSlugs ? new GithubSlugger() : undefined)) : [];
   const sections = sectionize(blocks, options.maxSectionTokens ?? 400);
   const firstH1 = blocks.find((b) => b.kind === 'heading' && b.level === 1);
   const title = head.title || (firstH1?.kind === 'heading' ? normalizeSpace(firstH1.plain) : '') || baseName(uri);
@@ -554,9 +555,8 @@ interface Frame {
  * hold headings (and into plain wrappers like div/section), and emits
  * headings, code blocks and body blocks. Iterative.
  */
-function collect(root: Element, uri: string): Item[] {
+function collect(root: Element, uri: string, slugger: GithubSlugger | undefined): Item[] {
   const withHeadings = elementsWithHeadings(root);
-  const slugger = new GithubSlugger();
   const items: Item[] = [];
   /** An empty `<a id|name>` seen since the last content: the target of a following heading. */
   let pendingAnchor: string | undefined;
@@ -567,7 +567,7 @@ function collect(root: Element, uri: string): Item[] {
   const emitBody = (el: Element): void => {
     if (hasContent(el)) {
       for (const part of inlineParts(el)) items.push({ kind: 'body', el: part, links: linksIn(part, uri) });
-      pendingAnchor = undefined;
+      pendingAnchor = trailingTarget(el);
     } else {
       pendingAnchor = targetIn(el, false) ?? pendingAnchor;
     }
@@ -708,7 +708,7 @@ function textLength(node: ElementContent | Element, limit: number): number {
   return n;
 }
 
-function headingItem(el: Element, frames: Frame[], pendingAnchor: string | undefined, slugger: GithubSlugger, uri: string): Item | undefined {
+function headingItem(el: Element, frames: Frame[], pendingAnchor: string | undefined, slugger: GithubSlugger | undefined, uri: string): Item | undefined {
   cleanHeading(el);
   const plain = normalizeSpace(textOf(el));
   // the id of the innermost enclosing section/div that this heading opens
@@ -720,8 +720,25 @@ function headingItem(el: Element, frames: Frame[], pendingAnchor: string | undef
     f.sawHeading = true;
   }
   if (plain === '') return undefined;
-  const anchor = stringProp(el, 'id') || targetIn(el, true) || pendingAnchor || sectionId || slugger.slug(plain);
+  const anchor = stringProp(el, 'id') || targetIn(el, true) || pendingAnchor || sectionId || enclosingId(frames) || slugger?.slug(plain) || '';
   return { kind: 'heading', el, level: Number(el.tagName.slice(1)), plain, anchor, links: linksIn(el, uri) };
+}
+
+/**
+ * The id of the innermost element around a heading that has none of its own
+ * (DocBook's `Synopsis` inside `div.refentry#SQL-COPY`, asciidoc's `NAME`
+ * inside `div#header`): the place a browser scrolls to that holds the
+ * heading. A page's HTML is final, so an id it lacks (a slug of the heading)
+ * would be a citation that lands nowhere; with no id around the heading
+ * either, the section is cited by its page ('') unless slugs were asked for
+ * (`ParseOptions.headingSlugs`: HTML converted from Word).
+ */
+function enclosingId(frames: readonly Frame[]): string | undefined {
+  for (let i = frames.length - 1; i >= 0; i--) {
+    const id = stringProp(frames[i]!.el, 'id');
+    if (id) return id;
+  }
+  return undefined;
 }
 
 /**
@@ -797,9 +814,16 @@ function cleanHeading(heading: Element): void {
       if (c.type !== 'element') return [c];
       if (c.tagName === 'br') return [{ type: 'text', value: ' ' }];
       if (c.tagName === 'a' && (stringProp(c, 'href') ?? '').startsWith('#')) {
-        if (/^[\s\p{P}\p{S}\u200b]*$/u.test(textOf(c))) return [];
+        const children = /^[\s\p{P}\p{S}\u200b]*$/u.test(textOf(c)) ? [] : c.children;
+        // a link that is also a target (texinfo's footnote `<a id="FOOT1" href="#DOCF1">(1)</a>`) keeps its id
+        const id = stringProp(c, 'id') ?? stringProp(c, 'name');
+        if (id) {
+          const span: Element = { type: 'element', tagName: 'span', properties: { id }, children };
+          stack.push(span);
+          return [span];
+        }
         stack.push(c);
-        return c.children;
+        return children;
       }
       stack.push(c);
       return [c];
@@ -899,6 +923,22 @@ function hasContent(node: ElementContent): boolean {
     append(stack, n.children);
   }
   return false;
+}
+
+/**
+ * An empty `<a id|name>` that ends a block of text: man2html writes
+ * `<A NAME="lbAE">&nbsp;</A>` at the end of a `<P>` it never closes, just
+ * before the `<H2>` the name is for, so it is the target of what follows.
+ */
+function trailingTarget(el: Element): string | undefined {
+  for (let i = el.children.length - 1; i >= 0; i--) {
+    const c = el.children[i]!;
+    if (c.type === 'text' && c.value.trim() === '') continue;
+    if (c.type !== 'element' || hasContent(c)) return undefined;
+    const id = targetIn(c, false);
+    if (id) return id;
+  }
+  return undefined;
 }
 
 /**

@@ -33,6 +33,12 @@ export interface ParsedDocument {
 export interface ParseOptions {
   /** Sections longer than this (estimated tokens) are split at paragraph boundaries. Default 400. */
   maxSectionTokens?: number;
+  /**
+   * HTML only: a heading with no id of its own and none around it gets a
+   * GitHub slug. For HTML converted from another format (Word), which has no
+   * page a browser scrolls; a real page is never cited by an id it lacks.
+   */
+  headingSlugs?: boolean;
 }
 
 /** Rough token estimate used for splitting and budgets: ~4 characters per token. */
