@@ -61,6 +61,7 @@ export function formatCoverage(r: FolderCoverage): string {
     `HTML coverage of ${r.root}: ${n(r.pages)} pages${extra.length > 0 ? ` (+ ${extra.join(', ')})` : ''}`,
     `  coverage ${r.coverage.toFixed(4)}: ${n(r.coveredWords)} of ${n(r.visibleWords)} visible words reach the index`,
     `  pages at ≥ ${r.threshold.toFixed(2)}: ${n(r.pagesAtLeast)} of ${n(r.pages)} (${(r.shareAtLeast * 100).toFixed(1)}%)`,
+    `  anchors not on their page: ${n(r.missingAnchors)} of ${n(r.anchors)} sections cited by an anchor`,
   ];
   if (r.worst.length > 0) {
     lines.push('', 'worst pages:');
@@ -68,6 +69,9 @@ export function formatCoverage(r: FolderCoverage): string {
     for (const p of r.worst) {
       lines.push(`  ${p.coverage.toFixed(3)}  ${n(p.visibleWords).padStart(width)} words  ${p.uri}${p.lost.length > 0 ? `  lost: ${p.lost.join(' ')}` : ''}`);
     }
+  }
+  if (r.missingAnchorSample.length > 0) {
+    lines.push('', 'anchors not on their page (the citation lands nowhere):', ...r.missingAnchorSample.map((a) => `  ${a.uri}#${a.anchor}  "${a.heading}"`));
   }
   if (r.skipped.length > 0) lines.push('', 'skipped:', ...r.skipped.map((s) => `  ${s.uri}: ${s.reason}`));
   return lines.join('\n') + '\n';

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { InvalidInputError, isDocgraphError } from '../domain/errors.js';
-import { visibleText } from '../parse/html.js';
+import { pageTargets, visibleText } from '../parse/html.js';
 import { decodeText, formatOf } from '../parse/input.js';
 import { parseFile } from '../parse/parse-file.js';
 import { scanFolder } from '../sources/filesystem.js';
-import { corpusCoverage, indexedText, pageCoverage, type CorpusCoverage, type PageCoverage } from './coverage.js';
+import { anchorsNotOnPage, corpusCoverage, indexedText, pageCoverage, type CorpusCoverage, type PageCoverage } from './coverage.js';
 
 export interface FolderCoverage extends CorpusCoverage {
   root: string;
@@ -13,12 +13,19 @@ export interface FolderCoverage extends CorpusCoverage {
   skipped: { uri: string; reason: string }[];
   /** Time spent in the parser alone, summed over the pages (milliseconds). */
   parseMs: number;
+  /** Sections cited by an anchor (`page#anchor`; first parts of split sections). */
+  anchors: number;
+  /** Of those, anchors that are no id (or `<a name>`) of their page: citations that land nowhere. */
+  missingAnchors: number;
+  /** The first of them (as many as `worst`), in page order. */
+  missingAnchorSample: { uri: string; anchor: string; heading: string }[];
 }
 
 /**
  * Measures the coverage (see eval/coverage.ts) of every HTML page under
  * `root`, parsed exactly as ingest parses it. Markdown files are not
- * measured. Throws InvalidInputError when `root` is not a folder or holds
+ * measured. Also counts the sections' anchors that are no target on their
+ * page (a citation that lands nowhere). Throws InvalidInputError when `root` is not a folder or holds
  * no HTML page; a page that cannot be read or parsed is listed in `skipped`.
  */
 export function measureFolderCoverage(root: string, options: { threshold?: number; worst?: number } = {}): FolderCoverage {
@@ -28,18 +35,26 @@ export function measureFolderCoverage(root: string, options: { threshold?: numbe
   const pages: PageCoverage[] = [];
   const skipped: FolderCoverage['skipped'] = [];
   let parseMs = 0;
+  let anchors = 0;
+  let missingAnchors = 0;
+  const missingAnchorSample: FolderCoverage['missingAnchorSample'] = [];
   for (const file of files) {
     try {
       const bytes = readFileSync(file.path);
       const started = performance.now();
       const doc = parseFile(file.uri, bytes);
       parseMs += performance.now() - started;
-      pages.push(pageCoverage(file.uri, visibleText(decodeText(file.uri, bytes)), indexedText(doc)));
+      const text = decodeText(file.uri, bytes);
+      pages.push(pageCoverage(file.uri, visibleText(text), indexedText(doc)));
+      const cited = anchorsNotOnPage(doc, pageTargets(text));
+      anchors += cited.anchors;
+      missingAnchors += cited.missing.length;
+      for (const s of cited.missing.slice(0, Math.max(0, (options.worst ?? 10) - missingAnchorSample.length))) missingAnchorSample.push({ uri: file.uri, anchor: s.anchor, heading: s.heading });
     } catch (e) {
       // a page we cannot read or parse is reported; anything else is a bug of ours
       if (isDocgraphError(e) || (e instanceof Error && 'code' in e)) skipped.push({ uri: file.uri, reason: e.message });
       else throw e;
     }
   }
-  return { root: scan.root, ...corpusCoverage(pages, options), skipped, parseMs };
+  return { root: scan.root, ...corpusCoverage(pages, options), skipped, parseMs, anchors, missingAnchors, missingAnchorSample };
 }

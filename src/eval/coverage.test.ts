@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ParsedDocument, ParsedSection } from '../parse/model.js';
-import { corpusCoverage, indexedText, pageCoverage, wordsOf, type PageCoverage } from './coverage.js';
+import { anchorsNotOnPage, corpusCoverage, indexedText, pageCoverage, wordsOf, type PageCoverage } from './coverage.js';
 
 function section(heading: string, text: string): ParsedSection {
   return { level: 2, heading, anchor: '', headingPath: [heading], parent: -1, text, part: 0, links: [] };
@@ -52,6 +52,17 @@ describe('indexedText', () => {
     };
     const text = indexedText(doc);
     expect(wordsOf(text)).toEqual(['install', 'see', 'the', 'json', 'module', 'and', 'logo', 'usage', 'run', 'x']);
+  });
+});
+
+describe('anchorsNotOnPage', () => {
+  it('counts the sections cited by an anchor (first parts only, not the page itself) and those the page has no target for', () => {
+    const at = (anchor: string, part = 0): ParsedSection => ({ ...section(anchor || 'top', 'x'), anchor, part });
+    const doc: ParsedDocument = { uri: 'a.html', format: 'html', title: 'A', meta: {}, sections: [at(''), at('install'), at('install', 2), at('usage'), at('Install')] };
+    const r = anchorsNotOnPage(doc, new Set(['install', 'top']));
+    expect(r.anchors).toBe(3);
+    // ids are matched as browsers match them, exactly
+    expect(r.missing.map((s) => s.anchor)).toEqual(['usage', 'Install']);
   });
 });
 

@@ -120,3 +120,14 @@ export function corpusCoverage(pages: PageCoverage[], options: { threshold?: num
     worst,
   };
 }
+
+/**
+ * The sections of a parsed page cited by an anchor (first parts of split
+ * sections; '' cites the page itself) and those whose anchor is none of the
+ * page's `targets` (see `pageTargets` in parse/html.ts): a citation
+ * `page#anchor` that lands nowhere.
+ */
+export function anchorsNotOnPage(doc: ParsedDocument, targets: ReadonlySet<string>): { anchors: number; missing: ParsedDocument['sections'] } {
+  const cited = doc.sections.filter((s) => s.part <= 1 && s.anchor !== '');
+  return { anchors: cited.length, missing: cited.filter((s) => !targets.has(s.anchor)) };
+}

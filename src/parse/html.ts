@@ -143,6 +143,25 @@ export function visibleText(source: string): string {
 }
 
 /**
+ * Where a browser can scroll on a page: every element's id and every
+ * `<a name>` (as parse5 reads them, entities decoded). A citation
+ * `page#anchor` lands only if its anchor is one of them.
+ */
+export function pageTargets(source: string): Set<string> {
+  const targets = new Set<string>();
+  const stack: P5.ParentNode[] = [parse(source)];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (isElement(node)) {
+      for (const a of node.attrs) if (a.name === 'id' || (a.name === 'name' && node.tagName === 'a')) targets.add(a.value);
+      if (node.tagName === 'template') stack.push((node as P5.Template).content);
+    }
+    for (const c of node.childNodes) if ('childNodes' in c) stack.push(c);
+  }
+  return targets;
+}
+
+/**
  * The deepest element nesting of a page as parse5 builds it (iterative).
  * `parseText` (parse.ts) asks when conversion ran out of stack, to tell deep input from
  * a flat input that should have parsed.
