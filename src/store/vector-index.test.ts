@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { APPROXIMATE_FROM, exactDot, FlatVectorIndex, nativeExactSearch } from './vector-index.js';
 
 /** Deterministic pseudo-random numbers (mulberry32), so a failure reproduces. */
@@ -268,6 +271,101 @@ describe('FlatVectorIndex above the approximate threshold (usearch HNSW, re-scor
     below.apply([], mixed(1, next, 5_000_001));
     await ready(below);
     below.dispose();
+  });
+
+  describe('a graph kept in a file (graphFile): the next process loads it instead of building it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dg-graph-'));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const graphFiles = (base: string): string[] => readdirSync(dirname(base)).filter((f) => f.startsWith(basename(base) + '.') && f.endsWith('.usearch'));
+
+    async function opened(data: { rowid: number; vec: Uint8Array }[], graphFile: string, dimensions = dims): Promise<FlatVectorIndex> {
+      const index = new FlatVectorIndex(dimensions, { approximateFrom: 5000, graphFile });
+      index.load(data, data.length);
+      await ready(index);
+      return index;
+    }
+
+    it('saves a graph it built; an index over the same rows takes it whole, and answers as the built one does', async () => {
+      const base = join(dir, 'same.db.hnsw');
+      const next = random(21);
+      const data = mixed(6000, next);
+      const built = await opened(data, base);
+      expect(built.graphOrigin).toEqual({ from: 'build', restored: 0, inserted: 6000 });
+      expect(existsSync(base)).toBe(true);
+      expect(graphFiles(base)).toHaveLength(1);
+      const loaded = await opened(data, base);
+      expect(loaded.graphOrigin).toEqual({ from: 'file', restored: 6000, inserted: 0 });
+      const qs = queries(200, next);
+      expect(agreeing(loaded, data, qs)).toBeGreaterThanOrEqual(196);
+      for (const q of qs.slice(0, 20)) expect(loaded.search(q, 10)).toEqual(built.search(q, 10));
+      built.dispose();
+      loaded.dispose();
+    });
+
+    it('brings the saved graph up to rows that changed since: gone and re-embedded rows leave it, new ones go in', async () => {
+      const base = join(dir, 'changed.db.hnsw');
+      const next = random(22);
+      const before = mixed(6000, next);
+      (await opened(before, base)).dispose();
+      const saved = graphFiles(base);
+      const dropped = new Set(before.filter((_, i) => i % 10 === 0).map((r) => r.rowid));
+      const changed = before.filter((_, i) => i % 15 === 1).map((r, k) => ({ rowid: r.rowid, vec: mixed(1, random(3000 + k))[0]!.vec }));
+      const changedIds = new Set(changed.map((r) => r.rowid));
+      const added = mixed(150, next, 5_000_001);
+      const after = [...before.filter((r) => !dropped.has(r.rowid) && !changedIds.has(r.rowid)), ...changed, ...added];
+      const index = await opened(after, base);
+      expect(index.graphOrigin).toEqual({ from: 'file', restored: after.length - changed.length - added.length, inserted: changed.length + added.length });
+      expect(index.graphProgress).toEqual({ done: after.length, of: after.length }); // the dropped rows left the graph
+      for (const r of [...changed.slice(0, 20), ...added.slice(0, 20)]) {
+        const top = index.search(new Float32Array(r.vec.buffer), 10);
+        expect(top[0]!.rowid).toBe(r.rowid);
+        expect(top.some((h) => dropped.has(h.rowid))).toBe(false);
+      }
+      expect(agreeing(index, after, queries(200, next))).toBeGreaterThanOrEqual(196);
+      // 1,150 rows changed (≥ 1,000): saved again, and the earlier graph file is removed
+      expect(graphFiles(base)).toHaveLength(1);
+      expect(graphFiles(base)).not.toEqual(saved);
+      index.dispose();
+      // fewer changes are applied again by the next load, not saved
+      const again = await opened([...after, ...mixed(10, next, 7_000_001)], base);
+      expect(again.graphOrigin).toMatchObject({ from: 'file', inserted: 10 });
+      again.dispose();
+    });
+
+    it('builds its own graph when the saved one is damaged, of another shape, or cannot be written (never crashes on it)', async () => {
+      const base = join(dir, 'damaged.db.hnsw');
+      const next = random(23);
+      const data = mixed(6000, next);
+      (await opened(data, base)).dispose();
+      // a byte changed in the middle of the graph file: usearch would crash on some damage, so the file is checked first
+      const file = join(dir, graphFiles(base)[0]!);
+      const bytes = readFileSync(file);
+      bytes[bytes.length >> 1] = bytes[bytes.length >> 1]! ^ 0xff;
+      writeFileSync(file, bytes);
+      const rebuilt = await opened(data, base);
+      expect(rebuilt.graphOrigin).toEqual({ from: 'build', restored: 0, inserted: 6000 });
+      expect(agreeing(rebuilt, data, queries(100, next))).toBeGreaterThanOrEqual(98);
+      rebuilt.dispose();
+      // rebuilt and saved again: loads now
+      const loaded = await opened(data, base);
+      expect(loaded.graphOrigin?.from).toBe('file');
+      loaded.dispose();
+      // a truncated manifest
+      writeFileSync(base, readFileSync(base).subarray(0, 100));
+      const fromTruncated = await opened(data, base);
+      expect(fromTruncated.graphOrigin?.from).toBe('build');
+      fromTruncated.dispose();
+      // vectors of another size (another embedder) are another space: not loaded into it
+      const narrow = Array.from({ length: 6000 }, (_, i) => ({ rowid: 1 + i * 2, vec: new Uint8Array(Float32Array.from({ length: 32 }, () => next() - 0.5).buffer) }));
+      const other = await opened(narrow, base, 32);
+      expect(other.graphOrigin?.from).toBe('build');
+      other.dispose();
+      // a folder that is not there: the graph is kept in memory, queries go through it as usual
+      const nowhere = await opened(data, join(dir, 'missing', 'x.db.hnsw'));
+      expect(nowhere.approximate).toBe(true);
+      expect(agreeing(nowhere, data, queries(100, next))).toBeGreaterThanOrEqual(98);
+      nowhere.dispose();
+    });
   });
 
   it('takes its threshold from DOCGRAPH_ANN_MIN_ROWS when not given', () => {

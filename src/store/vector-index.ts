@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type * as Usearch from 'usearch';
+import { graphFileIntact, readGraphManifest, rowHash, writeGraphFiles } from './graph-file.js';
 
 /**
  * An exact (flat) in-memory vector index over the vectors a store holds (SQLite, PostgreSQL): one
@@ -46,7 +47,18 @@ export class FlatVectorIndex {
    */
   constructor(
     readonly dimensions: number,
-    private readonly options: { native?: boolean; approximateFrom?: number; approximate?: Partial<GraphParams> } = {},
+    private readonly options: {
+      native?: boolean;
+      approximateFrom?: number;
+      approximate?: Partial<GraphParams>;
+      /**
+       * Where the HNSW graph is kept between processes (store/graph-file.ts): a
+       * new graph starts from the saved one, brought up to date, and a graph is
+       * saved there once built or changed by SAVE_AFTER_CHANGES rows. Unset: every
+       * process builds its own.
+       */
+      graphFile?: string;
+    } = {},
   ) {}
 
   /** The row count from which unfiltered queries go through the HNSW graph. */
@@ -62,6 +74,15 @@ export class FlatVectorIndex {
   /** Rows the graph holds and rows it will hold when built; undefined without a graph. */
   get graphProgress(): { done: number; of: number } | undefined {
     return this.graph ? { done: this.graph.size, of: this.count } : undefined;
+  }
+
+  /**
+   * How the graph came to be: `file` when it started from the saved graph
+   * (graphFile), with the rows it took from there and those it inserted
+   * since; undefined before the first build step and without a graph.
+   */
+  get graphOrigin(): { from: 'file' | 'build'; restored: number; inserted: number } | undefined {
+    return this.graph?.origin;
   }
 
   /** Stops a graph build in progress and frees the graph: call when this index is replaced. Idempotent. */
@@ -130,8 +151,13 @@ export class FlatVectorIndex {
     if (this.graph || this.count < from || this.count === 0 || this.options.native === false) return;
     const usearch = loadUsearch();
     if (!usearch) return;
-    this.graph = new ApproximateGraph(usearch, this.dimensions, { ...DEFAULT_GRAPH, ...this.options.approximate }, this.rowids.slice(0, this.count), (slot) =>
-      this.matrix.subarray(slot * this.dimensions, (slot + 1) * this.dimensions),
+    this.graph = new ApproximateGraph(
+      usearch,
+      this.dimensions,
+      { ...DEFAULT_GRAPH, ...this.options.approximate },
+      this.rowids.slice(0, this.count),
+      (slot) => this.matrix.subarray(slot * this.dimensions, (slot + 1) * this.dimensions),
+      this.options.graphFile,
     );
   }
 
@@ -384,22 +410,37 @@ export const DEFAULT_GRAPH: GraphParams = { connectivity: 16, expansionAdd: 128,
  */
 class ApproximateGraph {
   readonly slotOf = new Map<number, number>();
-  private readonly index: Usearch.Index;
+  private index: Usearch.Index;
   private pending: Float64Array | undefined;
   private next = 0;
   private timer: NodeJS.Timeout | undefined;
   private disposed = false;
+  /** The first build step looks for a saved graph first (not the constructor: a graph adopted from the previous index replaces this one before it runs). */
+  private restoring: boolean;
+  /** Rows inserted or removed since the graph was saved (or started). */
+  private changedSinceSave = 0;
+  origin: { from: 'file' | 'build'; restored: number; inserted: number } | undefined;
 
   constructor(
-    usearch: typeof Usearch,
-    dimensions: number,
+    private readonly usearch: typeof Usearch,
+    private readonly dimensions: number,
     readonly params: GraphParams,
     rowids: Float64Array,
     public vectorAt: (slot: number) => Float32Array,
+    private readonly file?: string,
   ) {
     rowids.forEach((rowid, slot) => this.slotOf.set(rowid, slot));
-    this.index = new usearch.Index({
-      dimensions,
+    this.index = this.emptyIndex();
+    this.pending = rowids;
+    this.changedSinceSave = rowids.length;
+    this.restoring = file !== undefined;
+    this.schedule();
+  }
+
+  private emptyIndex(): Usearch.Index {
+    const { usearch, params } = this;
+    return new usearch.Index({
+      dimensions: this.dimensions,
       metric: usearch.MetricKind.IP,
       quantization: { f32: usearch.ScalarKind.F32, f16: usearch.ScalarKind.F16, i8: usearch.ScalarKind.I8 }[params.quantization],
       connectivity: params.connectivity,
@@ -407,8 +448,82 @@ class ApproximateGraph {
       expansion_search: params.expansionSearch,
       multi: false,
     });
-    this.pending = rowids;
-    this.schedule();
+  }
+
+  /** What a saved graph must have been built with to be taken: the same space and the same graph shape. */
+  private get signature(): string {
+    return `ip:${this.dimensions}:${this.params.quantization}:M${this.params.connectivity}:ef${this.params.expansionAdd}`;
+  }
+
+  /**
+   * The saved graph (graphFile), when there is one of this shape and its file
+   * is intact, brought up to these rows: rows it holds that are gone or whose
+   * vector changed are removed, and the rows still to insert are returned.
+   * Without one (or when it does not check out), all of `rowids`.
+   */
+  private restore(rowids: Float64Array): Float64Array {
+    const manifest = this.file === undefined ? undefined : readGraphManifest(this.file);
+    if (!manifest || manifest.signature !== this.signature || !graphFileIntact(manifest)) return rowids;
+    try {
+      this.index.load(manifest.graphPath);
+    } catch {
+      this.index = this.emptyIndex();
+      return rowids;
+    }
+    if (this.index.size() !== manifest.rowids.length || this.index.dimensions() !== this.dimensions || this.index.connectivity() !== this.params.connectivity) {
+      this.index = this.emptyIndex();
+      return rowids;
+    }
+    const saved = new Map<number, number>();
+    manifest.rowids.forEach((rowid, i) => saved.set(rowid, i));
+    const hash = new Uint32Array(2);
+    const kept = new Set<number>();
+    const insert: number[] = [];
+    for (const rowid of rowids) {
+      const slot = this.slotOf.get(rowid);
+      if (slot === undefined) continue;
+      const at = saved.get(rowid);
+      if (at !== undefined) {
+        const vec = this.vectorAt(slot);
+        rowHash(new Uint32Array(vec.buffer, vec.byteOffset, vec.length), 0, vec.length, hash, 0);
+        if (hash[0] === manifest.hashes[at * 2] && hash[1] === manifest.hashes[at * 2 + 1]) {
+          kept.add(rowid);
+          continue;
+        }
+      }
+      insert.push(rowid);
+    }
+    let removed = 0;
+    for (const rowid of manifest.rowids) {
+      if (kept.has(rowid)) continue;
+      const key = BigInt(rowid);
+      if (this.index.contains(key)) this.index.remove(key);
+      removed++;
+    }
+    this.origin = { from: 'file', restored: kept.size, inserted: 0 };
+    this.changedSinceSave = insert.length + removed;
+    return Float64Array.from(insert);
+  }
+
+  /** Saves the graph (graphFile) when it has changed by SAVE_AFTER_CHANGES rows since the last save; a failed save leaves the graph as it is. */
+  private maybeSave(): void {
+    // a graph built here (every row new) is saved whatever its size; one restored or adopted, after enough changes
+    const due = this.changedSinceSave > 0 && this.changedSinceSave >= Math.min(SAVE_AFTER_CHANGES, this.slotOf.size);
+    if (this.file === undefined || this.disposed || !due || this.index.size() !== this.slotOf.size) return;
+    const rowids = new Float64Array(this.slotOf.size);
+    const hashes = new Uint32Array(rowids.length * 2);
+    let i = 0;
+    for (const [rowid, slot] of this.slotOf) {
+      const vec = this.vectorAt(slot);
+      rowHash(new Uint32Array(vec.buffer, vec.byteOffset, vec.length), 0, vec.length, hashes, i);
+      rowids[i++] = rowid;
+    }
+    try {
+      writeGraphFiles(this.file, this.signature, (path) => this.index.save(path), rowids, hashes);
+      this.changedSinceSave = 0;
+    } catch {
+      // a read-only folder or a full disk: the graph stays in memory, and the next process builds its own
+    }
   }
 
   get size(): number {
@@ -425,21 +540,33 @@ class ApproximateGraph {
   }
 
   private step(): void {
+    if (this.restoring && this.pending && !this.disposed) {
+      this.restoring = false;
+      this.pending = this.restore(this.pending);
+      this.next = 0;
+    }
+    this.origin ??= { from: 'build', restored: 0, inserted: 0 };
     const pending = this.pending;
     if (!pending || this.disposed) return;
     const until = performance.now() + this.params.buildSliceMs;
     for (let n = 0; this.next < pending.length && (n % 8 !== 0 || performance.now() < until); this.next++, n++) {
       const rowid = pending[this.next]!;
       const slot = this.slotOf.get(rowid);
-      if (slot !== undefined && !this.index.contains(BigInt(rowid))) this.index.add(BigInt(rowid), this.vectorAt(slot), 0);
+      if (slot !== undefined && !this.index.contains(BigInt(rowid))) {
+        this.index.add(BigInt(rowid), this.vectorAt(slot), 0);
+        this.origin.inserted++;
+      }
     }
-    if (this.next >= pending.length) this.pending = undefined;
-    else this.schedule();
+    if (this.next >= pending.length) {
+      this.pending = undefined;
+      this.maybeSave();
+    } else this.schedule();
   }
 
   /** Adds rows (held in slotOf) in the background, a slice at a time; not ready until they are in. */
   addLater(rowids: Float64Array): void {
     if (this.disposed || rowids.length === 0) return;
+    this.changedSinceSave += rowids.length;
     const rest = this.pending ? this.pending.subarray(this.next) : new Float64Array(0);
     const all = new Float64Array(rest.length + rowids.length);
     all.set(rest);
@@ -456,11 +583,13 @@ class ApproximateGraph {
     const key = BigInt(rowid);
     if (this.index.contains(key)) this.index.remove(key);
     this.index.add(key, vec, 0);
+    this.changedSinceSave++;
   }
 
   remove(rowid: number): void {
     this.slotOf.delete(rowid);
     if (this.disposed) return;
+    this.changedSinceSave++;
     const key = BigInt(rowid);
     if (this.index.contains(key)) this.index.remove(key);
   }
@@ -477,6 +606,14 @@ class ApproximateGraph {
     if (this.timer) clearTimeout(this.timer);
   }
 }
+
+/**
+ * Rows inserted or removed since the last save after which a graph is saved
+ * again (graphFile) once no insert is pending. Fewer are re-applied by the
+ * next process that loads the saved graph (~0.5 ms a row), which costs less
+ * than writing the whole graph again.
+ */
+const SAVE_AFTER_CHANGES = 1_000;
 
 /** At most this share of non-zero query dimensions, a scan visits only those. */
 const SPARSE_SHARE = 0.5;

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -242,7 +242,7 @@ describe('SqliteStore: above the approximate threshold (DOCGRAPH_ANN_MIN_ROWS)',
       const search = async (q: number[], k: number) => (await store.vectorSearch(Float32Array.from(q), k)).map((h) => h.sectionId);
       const ready = async () => {
         for (let i = 0; i < 500 && !store.vectorGraph?.approximate; i++) await new Promise((r) => setTimeout(r, 10));
-        expect(store.vectorGraph).toEqual({ approximate: true, done: all.size, of: all.size });
+        expect(store.vectorGraph).toMatchObject({ approximate: true, done: all.size, of: all.size });
       };
       const q = vector();
       expect(await search(q, 10)).toEqual(exact(q, 10)); // exact while the graph builds
@@ -255,11 +255,24 @@ describe('SqliteStore: above the approximate threshold (DOCGRAPH_ANN_MIN_ROWS)',
       all.set(added.sections[0]!.id, own);
       expect((await search(own, 1))[0]).toBe(added.sections[0]!.id); // exact until the new row is in the graph
       // taken over, not rebuilt: right after the reload the graph holds every earlier row already
-      expect(store.vectorGraph).toEqual({ approximate: false, done: all.size - 1, of: all.size });
+      expect(store.vectorGraph).toMatchObject({ approximate: false, done: all.size - 1, of: all.size });
       expect(store.vectorReloads).toBe(2);
       await ready();
       expect((await search(own, 1))[0]).toBe(added.sections[0]!.id);
       expect(await search(q, 10)).toEqual(exact(q, 10));
+      // the graph built here was saved beside the file: another store on it (the next process) starts from it,
+      // brought up to the row written since the save, instead of building it
+      expect(existsSync(`${path}.hnsw`)).toBe(true);
+      const later = SqliteStore.open(path);
+      try {
+        expect(await later.vectorSearch(Float32Array.from(q), 10).then((h) => h.map((x) => x.sectionId))).toEqual(exact(q, 10));
+        for (let i = 0; i < 500 && !later.vectorGraph?.approximate; i++) await new Promise((r) => setTimeout(r, 10));
+        expect(later.vectorGraph).toEqual({ approximate: true, done: all.size, of: all.size, from: 'file', restored: all.size - 1, inserted: 1 });
+        expect((await later.vectorSearch(Float32Array.from(own), 1))[0]!.sectionId).toBe(added.sections[0]!.id);
+        expect(await later.vectorSearch(Float32Array.from(q), 10).then((h) => h.map((x) => x.sectionId))).toEqual(exact(q, 10));
+      } finally {
+        await later.close();
+      }
     } finally {
       if (was === undefined) delete process.env.DOCGRAPH_ANN_MIN_ROWS;
       else process.env.DOCGRAPH_ANN_MIN_ROWS = was;

@@ -115,12 +115,14 @@ export class SqliteStore implements Store {
   vectorReloads = 0;
   /**
    * The in-memory index's HNSW graph (above its threshold): whether unfiltered
-   * vector searches go through it now, and the rows it holds of the rows
-   * loaded; undefined without one. A figure for tests and benchmarks.
+   * vector searches go through it now, the rows it holds of the rows loaded,
+   * and whether it started from the graph saved beside the file (`from`, once
+   * its first step ran: see FlatVectorIndex.graphOrigin); undefined without
+   * one. A figure for tests and benchmarks.
    */
-  get vectorGraph(): { approximate: boolean; done: number; of: number } | undefined {
+  get vectorGraph(): { approximate: boolean; done: number; of: number; from?: 'file' | 'build'; restored?: number; inserted?: number } | undefined {
     const progress = this.vectors?.graphProgress;
-    return progress && { approximate: this.vectors!.approximate, ...progress };
+    return progress && { approximate: this.vectors!.approximate, ...progress, ...this.vectors!.graphOrigin };
   }
   private closed = false;
   private readonly graph: GraphWriter;
@@ -623,7 +625,8 @@ export class SqliteStore implements Store {
     const embedder = this.getEmbedderSync();
     if (!embedder) return undefined;
     const count = this.statements.prepare('SELECT COUNT(*) FROM section_vectors').pluck().get() as number;
-    const index = new FlatVectorIndex(embedder.dimensions);
+    // the HNSW graph (large indexes only) is kept beside the file, so the next process loads it instead of building it
+    const index = new FlatVectorIndex(embedder.dimensions, this.path === ':memory:' ? {} : { graphFile: `${this.path}.hnsw` });
     index.load(this.statements.prepare('SELECT section_rowid AS rowid, vec FROM section_vectors').iterate() as Iterable<{ rowid: number; vec: Uint8Array }>, count);
     this.vectorReloads++;
     index.adoptGraph(this.vectors); // above the approximate threshold: the HNSW graph is updated, not rebuilt
