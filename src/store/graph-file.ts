@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -84,33 +84,23 @@ export function readGraphManifest(base: string): GraphManifest | undefined {
   }
 }
 
-/** Whether the graph file still has the bytes the manifest recorded (read once, in 1 MB steps). */
-export function graphFileIntact(m: GraphManifest): boolean {
+/** Whether the graph file still has the bytes the manifest recorded (read as a stream: the event loop is not held). */
+export async function graphFileIntact(m: GraphManifest): Promise<boolean> {
   try {
-    const hash = createHash('sha256');
-    const fd = openSync(m.graphPath, 'r');
-    try {
-      const chunk = Buffer.allocUnsafe(1 << 20);
-      let total = 0;
-      for (let n; (n = readSync(fd, chunk, 0, chunk.length, null)) > 0; ) {
-        hash.update(chunk.subarray(0, n));
-        total += n;
-      }
-      return total === m.graphBytes && hash.digest('hex') === m.graphSha256;
-    } finally {
-      closeSync(fd);
-    }
+    return statSync(m.graphPath).size === m.graphBytes && (await sha256Of(m.graphPath)) === m.graphSha256;
   } catch {
     return false;
   }
 }
 
 /**
- * Saves a graph: `save` writes the usearch file to the path it is given; the
- * manifest then names it. Throws on a write error (the caller keeps its graph
- * in memory and carries on); leaves no temporary file behind.
+ * Saves a graph: `save` writes the usearch file to the path it is given (at
+ * once, with `rowids` and `hashes` taken at the same moment); its checksum is
+ * then read as a stream, and the manifest renamed into place names it.
+ * Rejects on a write error (the caller keeps its graph in memory and carries
+ * on); leaves no temporary file behind.
  */
-export function writeGraphFiles(base: string, signature: string, save: (path: string) => void, rowids: Float64Array, hashes: Uint32Array): void {
+export async function writeGraphFiles(base: string, signature: string, save: (path: string) => void, rowids: Float64Array, hashes: Uint32Array): Promise<void> {
   const nonce = `${process.pid}-${randomBytes(6).toString('hex')}`;
   const graph = `${basename(base)}.${nonce}.usearch`;
   const graphPath = join(dirname(base), graph);
@@ -118,7 +108,7 @@ export function writeGraphFiles(base: string, signature: string, save: (path: st
   try {
     save(graphPath);
     const graphBytes = statSync(graphPath).size;
-    const graphSha256 = createHash('sha256').update(readFileSync(graphPath)).digest('hex');
+    const graphSha256 = await sha256Of(graphPath);
     const header = JSON.stringify({ magic: MAGIC, version: VERSION, signature, graph, graphBytes, graphSha256, rows: rowids.length });
     writeFileSync(temp, Buffer.concat([Buffer.from(header + '\n'), Buffer.from(rowids.buffer, rowids.byteOffset, rowids.byteLength), Buffer.from(hashes.buffer, hashes.byteOffset, hashes.byteLength)]));
     renameSync(temp, base);
@@ -128,6 +118,12 @@ export function writeGraphFiles(base: string, signature: string, save: (path: st
     throw e;
   }
   removeStaleGraphs(base);
+}
+
+async function sha256Of(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }
 
 /**

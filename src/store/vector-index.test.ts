@@ -282,6 +282,7 @@ describe('FlatVectorIndex above the approximate threshold (usearch HNSW, re-scor
       const index = new FlatVectorIndex(dimensions, { approximateFrom: 5000, graphFile });
       index.load(data, data.length);
       await ready(index);
+      await index.graphSaved();
       return index;
     }
 

@@ -262,6 +262,7 @@ describe('SqliteStore: above the approximate threshold (DOCGRAPH_ANN_MIN_ROWS)',
       expect(await search(q, 10)).toEqual(exact(q, 10));
       // the graph built here was saved beside the file: another store on it (the next process) starts from it,
       // brought up to the row written since the save, instead of building it
+      for (let i = 0; i < 500 && !existsSync(`${path}.hnsw`); i++) await new Promise((r) => setTimeout(r, 10)); // written in the background
       expect(existsSync(`${path}.hnsw`)).toBe(true);
       const later = SqliteStore.open(path);
       try {
