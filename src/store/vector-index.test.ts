@@ -333,6 +333,24 @@ describe('FlatVectorIndex above the approximate threshold (usearch HNSW, re-scor
       again.dispose();
     });
 
+    it('keeps the changes made while the saved graph is being read (they wait for it, then go in)', async () => {
+      const base = join(dir, 'meanwhile.db.hnsw');
+      const next = random(24);
+      const data = mixed(6000, next);
+      (await opened(data, base)).dispose();
+      const index = new FlatVectorIndex(dims, { approximateFrom: 5000, graphFile: base });
+      index.load(data, data.length);
+      await new Promise((r) => setTimeout(r, 0)); // the first step has started reading the file
+      const dropped = data.slice(0, 50).map((r) => r.rowid);
+      const added = mixed(40, next, 9_000_001);
+      index.apply([...dropped, ...added.map((r) => r.rowid)], added);
+      await ready(index);
+      expect(index.graphOrigin?.from).toBe('file');
+      expect(index.graphProgress).toEqual({ done: data.length - 50 + 40, of: data.length - 50 + 40 });
+      for (const r of added.slice(0, 20)) expect(index.search(new Float32Array(r.vec.buffer), 1)[0]!.rowid).toBe(r.rowid);
+      index.dispose();
+    });
+
     it('builds its own graph when the saved one is damaged, of another shape, or cannot be written (never crashes on it)', async () => {
       const base = join(dir, 'damaged.db.hnsw');
       const next = random(23);

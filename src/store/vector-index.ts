@@ -572,7 +572,7 @@ class ApproximateGraph {
   }
 
   private step(): void {
-    if (this.disposed) return;
+    if (this.disposed || this.restoring === 'running') return; // the restore schedules the next step when it is done
     if (this.restoring === 'due') {
       this.restoring = 'running';
       const all = this.pending ?? new Float64Array(0);
