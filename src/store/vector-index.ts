@@ -433,6 +433,9 @@ class ApproximateGraph {
   private changedSinceSave = 0;
   /** The save writing its files now, if any (saves do not overlap). */
   private saving: Promise<void> | undefined;
+  /** When this process last saved the graph (performance.now()), and the timer of a save put off until SAVE_INTERVAL_MS after it. */
+  private lastSaveAt: number | undefined;
+  private saveTimer: NodeJS.Timeout | undefined;
   origin: { from: 'file' | 'build'; restored: number; inserted: number } | undefined;
 
   constructor(
@@ -547,7 +550,18 @@ class ApproximateGraph {
   private maybeSave(): void {
     // a graph built here (every row new) is saved whatever its size; one restored or adopted, after enough changes
     const due = this.changedSinceSave > 0 && this.changedSinceSave >= Math.min(SAVE_AFTER_CHANGES, this.slotOf.size);
-    if (this.file === undefined || this.disposed || this.saving || !due || this.index.size() !== this.slotOf.size) return;
+    if (this.file === undefined || this.disposed || this.saving || !due || this.index.size() !== this.slotOf.size || this.saveTimer) return;
+    // usearch writes the whole graph in one call (~0.5 s of the event loop at 300k rows): at most one save per interval
+    const wait = this.lastSaveAt === undefined ? 0 : this.lastSaveAt + SAVE_INTERVAL_MS - performance.now();
+    if (wait > 0) {
+      this.saveTimer = setTimeout(() => {
+        this.saveTimer = undefined;
+        if (this.ready) this.maybeSave();
+      }, wait);
+      this.saveTimer.unref();
+      return;
+    }
+    this.lastSaveAt = performance.now();
     const rowids = new Float64Array(this.slotOf.size);
     const hashes = new Uint32Array(rowids.length * 2);
     let i = 0;
@@ -671,6 +685,7 @@ class ApproximateGraph {
     this.pending = undefined;
     this.refresh = [];
     if (this.timer) clearTimeout(this.timer);
+    if (this.saveTimer) clearTimeout(this.saveTimer);
   }
 }
 
@@ -681,6 +696,14 @@ class ApproximateGraph {
  * than writing the whole graph again.
  */
 const SAVE_AFTER_CHANGES = 1_000;
+
+/**
+ * A process saves its graph at most once in this long (its first save, after
+ * a build or a restore, at once): a long re-ingest changes rows all the time,
+ * and each save holds the event loop while usearch writes. The next process
+ * re-applies what changed since, in the background.
+ */
+const SAVE_INTERVAL_MS = 10 * 60_000;
 
 /** At most this share of non-zero query dimensions, a scan visits only those. */
 const SPARSE_SHARE = 0.5;
