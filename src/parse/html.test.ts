@@ -375,3 +375,58 @@ describe('parseHtml: definition-list entries with ids are citable sections', () 
     expect(plain.sections[0]!.text).toContain('definition');
   });
 });
+
+describe('parseHtml: structures of more generators (Erlang, Haddock, Django, YARD, QDoc, GTK-Doc, pod2html)', () => {
+  it('a heading that opens with blocks keeps them as its title (Erlang); an unclosed one still ends at the first block after text', () => {
+    const doc = parseHtml(
+      'application.html',
+      '<main><h3 id="module" class="title-link"><div class="title-name">Module</div><div class="title-anchors"><a href="#module">¶</a></div></h3><p>application</p>' +
+        '<h4 id="start-1" class="func-head"><div class="title-anchors"></div><span class="title-name">start(Application) -&gt; ok</span><div class="title-since">OTP R16</div></h4><p>Starts Application.</p>' +
+        '<h2 id="later">Later<p>swallowed by the unclosed heading</p></main>',
+    );
+    // the block after the signature's text (OTP R16) ends the title and joins the section's text
+    expect(outline(doc)).toEqual(['3 Module #module', '4 start(Application) -> ok #start-1', '2 Later #later']);
+    expect(section(doc, 'Module').text).toBe('application');
+    expect(section(doc, 'start(Application) -> ok').text).toBe('OTP R16\n\nStarts Application.');
+    expect(section(doc, 'Later').text).toBe('swallowed by the unclosed heading');
+  });
+
+  it("keeps a space between the blocks of a table cell (GFM holds a cell on one line): Haddock's instance rows, DocBook's catalog columns", () => {
+    const doc = parseHtml('t.html', '<main><h1 id="t">T</h1><table><tr><th><p>Column Type</p><p>Description</p></th></tr><tr><td><details><summary>Instance details</summary><p>Defined in <a href="x.html">Data.Data</a></p></details></td></tr></table></main>');
+    const text = section(doc, 'T').text;
+    expect(text).toContain('Column Type Description');
+    expect(text).toContain('Instance details Defined in');
+    expect(text).not.toMatch(/TypeDescription|detailsDefined/);
+  });
+
+  it("a last entry whose definition is empty takes the text after its list (Sphinx autodoc without a docstring in the entry, Django's docs)", () => {
+    const doc = parseHtml(
+      'storage.html',
+      '<main><h2 id="api">API</h2><dl class="py method"><dt class="sig" id="Storage.get_valid_name">get_valid_name(name)</dt><dd></dd></dl>' +
+        '<p>Returns a filename suitable for use with the underlying storage system.</p>' +
+        '<dl class="py method"><dt class="sig" id="Storage.save">save(name)</dt><dd><p>Saves a new file.</p></dd></dl><p>After the list, API again.</p></main>',
+    );
+    expect(section(doc, '`get_valid_name(name)`').text).toBe('Returns a filename suitable for use with the underlying storage system.');
+    expect(section(doc, '`save(name)`').text).toBe('Saves a new file.');
+    expect(section(doc, 'API').text).toBe('After the list, API again.');
+  });
+
+  it('drops the furniture these generators put around the content, and toggles in headings', () => {
+    const doc = parseHtml(
+      'page.html',
+      '<body><div id="custom-doc"><div id="hd"><h1><a href="../index.html">Django documentation</a></h1><div id="global-nav">Home | Index</div></div>' +
+        '<div id="bd"><div id="yui-main"><div class="navigationbar"><ul><li>Qt 5.15</li><li><a href="qtcore-index.html">Qt Core</a></li></ul></div>' +
+        '<ul id="index"><li><a href="#NAME">NAME</a></li><li><a href="#USAGE">USAGE</a></li></ul>' +
+        '<div id="header"><div id="menu"><a href="index.html">Index (D)</a> » Docstring</div><a id="class_list_link" href="class_list.html"></a></div>' +
+        '<h1>Class Docstring <a href="#" class="toggle">collapse</a></h1><p>The body.</p><div class="contents topic"><p>Contents</p><ul><li><a href="#usage">Usage</a></li></ul></div>' +
+        '<h2 id="usage">Usage</h2><table><tr><td class="listing_lines"><pre>1\n2</pre></td><td class="listing_code"><pre>int x;\nint y;</pre></td></tr></table>' +
+        '</div><div class="yui-b" id="sidebar"><h3>Last update:</h3><p>Dec 01</p></div></div><div id="ft">Footer links</div></div></body>',
+    );
+    // not #class_list_link (a link before it is no target): the id around it
+    expect(outline(doc)).toEqual(['1 Class Docstring #yui-main', '2 Usage #usage']);
+    const text = allText(doc);
+    for (const chrome of ['Django documentation', 'Home | Index', 'Qt Core', 'USAGE', 'Index (D)', 'collapse', 'Contents', 'Last update', 'Footer links', '1\n2']) expect(text).not.toContain(chrome);
+    expect(text).toContain('The body.');
+    expect(text).toContain('int x;');
+  });
+});

@@ -52,6 +52,14 @@ const CHROME = rules([
   'table.indextable', // Sphinx: the general and module indexes (genindex, py-modindex)
   '.topNav, .subNav, .bottomNav, .skipNav, .legalCopy, .top-nav, .sub-nav', // Javadoc
   'div#top, #side-nav, #nav-path, div.navpath', // Doxygen
+  'div.contents.topic', // Sphinx (docutils): a page's own table of contents
+  'div#hd, div#ft, div.yui-b#sidebar', // Django's Sphinx theme (YUI grids): header with global navigation, footer, sidebar
+  'div.navigationbar', // QDoc: the breadcrumb over every page
+  'div#menu', // YARD: the breadcrumb in the header
+  'div#package-header', // Haddock: package name and its Contents / Index links
+  'ul#index', // pod2html: the page's table of contents
+  'td.listing_lines', // GTK-Doc: the line numbers beside a listing
+  'a.srclink', // rustdoc, Haddock, gi-docgen: "[src]" / "source" links beside a declaration
 ]);
 
 /** Link texts that are page furniture wherever they appear. */
@@ -567,6 +575,8 @@ interface Frame {
   entryLevel?: number;
   /** For a titled block with an id (a DocBook table or example): the section level it opened, closed when it ends. */
   blockLevel?: number;
+  /** For a definition list with entries: the position in `items` of the last entry it opened. */
+  lastEntryAt?: number;
 }
 
 /**
@@ -608,7 +618,10 @@ function collect(root: Element, uri: string, slugger: GithubSlugger | undefined)
     if (child === undefined) {
       flush(frame);
       frames.pop();
-      if (frame.entryLevel !== undefined) items.push({ kind: 'end', level: frame.entryLevel });
+      // a last entry with nothing in its definition (Sphinx autodoc's `<dd></dd>`, its text in the paragraphs
+      // after the list) stays open: what follows is its text, up to the next heading or entry
+      const emptyLast = frame.lastEntryAt !== undefined && !items.slice(frame.lastEntryAt + 1).some((i) => i.kind === 'body' || i.kind === 'code');
+      if (frame.entryLevel !== undefined && !emptyLast) items.push({ kind: 'end', level: frame.entryLevel });
       if (frame.blockLevel !== undefined) items.push({ kind: 'end', level: frame.blockLevel });
       continue;
     }
@@ -625,8 +638,9 @@ function collect(root: Element, uri: string, slugger: GithubSlugger | undefined)
       emitBody(element('p', [element('strong', child.children)]));
     } else if (HEADING.test(tag)) {
       flush(frame);
-      // an unclosed heading swallows the blocks after it: its title is the inline part before them
-      const split = child.children.findIndex((c) => c.type === 'element' && BLOCK_LEVEL.has(c.tagName) && c.tagName !== 'br');
+      // an unclosed heading swallows the blocks after it: its title is the inline part before them; a heading
+      // that opens with blocks (Erlang's `<h3><div class="title-name">Module</div>…`) has its title in them
+      const split = unclosedAt(child);
       const heading = headingItem(split < 0 ? child : { ...child, children: child.children.slice(0, split) }, frames, pendingAnchor, slugger, uri);
       pendingAnchor = undefined;
       if (heading?.kind === 'heading') {
@@ -644,7 +658,11 @@ function collect(root: Element, uri: string, slugger: GithubSlugger | undefined)
     } else if (tag === 'dt' && entryLevelOf(frames) !== undefined && entryTarget(child) !== undefined) {
       flush(frame);
       const entry = entryItem(child, entryLevelOf(frames)!, entryTarget(child)!, uri);
-      if (entry) items.push(entry);
+      if (entry) {
+        items.push(entry);
+        const list = frames.findLast((f) => f.entryLevel !== undefined);
+        if (list) list.lastEntryAt = items.length - 1;
+      }
       pendingAnchor = undefined;
     } else if (block) {
       flush(frame);
@@ -677,6 +695,21 @@ function collect(root: Element, uri: string, slugger: GithubSlugger | undefined)
     }
   }
   return items;
+}
+
+/**
+ * Where an unclosed heading's title ends: at the first block that follows
+ * text and holds more than signs (`<h2>Title<p>…` as parse5 reads an `<h2>`
+ * never closed), or -1. Blocks before any text are part of the title.
+ */
+function unclosedAt(heading: Element): number {
+  let text = false;
+  return heading.children.findIndex((c) => {
+    // a block of signs only (Erlang's `<div class="title-anchors"><a href="#module">¶</a></div>`) is the heading's permalink
+    if (text && c.type === 'element' && BLOCK_LEVEL.has(c.tagName) && c.tagName !== 'br' && !/^[\s\p{P}\p{S}\u200b]*$/u.test(textOf(c))) return true;
+    if (hasContent(c)) text = true;
+    return false;
+  });
 }
 
 /**
@@ -833,7 +866,8 @@ function cleanHeading(heading: Element): void {
       if (c.type !== 'element') return [c];
       if (c.tagName === 'br') return [{ type: 'text', value: ' ' }];
       if (c.tagName === 'a' && (stringProp(c, 'href') ?? '').startsWith('#')) {
-        const children = /^[\s\p{P}\p{S}\u200b]*$/u.test(textOf(c)) ? [] : c.children;
+        // a permalink sign, or a script's toggle (`<a href="#">collapse</a>`), is no part of the title
+        const children = /^[\s\p{P}\p{S}\u200b]*$/u.test(textOf(c)) || stringProp(c, 'href') === '#' ? [] : c.children;
         // a link that is also a target (texinfo's footnote `<a id="FOOT1" href="#DOCF1">(1)</a>`) keeps its id
         const id = stringProp(c, 'id') ?? stringProp(c, 'name');
         if (id) {
@@ -961,8 +995,9 @@ function trailingTarget(el: Element): string | undefined {
 }
 
 /**
- * The id a link to this spot would name: an `<a id|name>` at or inside `el`,
- * or with `anyElement` any element id (`<h2><span id=...>`, MediaWiki).
+ * The id a link to this spot would name: an `<a id|name>` at or inside `el`
+ * (outside a heading, one without an href), or with `anyElement` any element
+ * id (`<h2><span id=...>`, MediaWiki).
  * DocBook's `a.indexterm` is not one: it marks where a back-of-book index
  * term points (`<a id="id-1.9.4.13.1" class="indexterm">` before a reference
  * page's name), and the section's own id names the section.
@@ -970,6 +1005,8 @@ function trailingTarget(el: Element): string | undefined {
 function targetIn(el: Element, anyElement: boolean): string | undefined {
   for (const d of [el, ...descendants(el)]) {
     if (d.tagName === 'a' && classesOf(d).includes('indexterm')) continue;
+    // outside a heading, a link with an id is a link (YARD's header button `<a id="class_list_link" href=…>`), not a target for what follows
+    if (!anyElement && d.tagName === 'a' && stringProp(d, 'href') !== undefined) continue;
     const id = d.tagName === 'a' ? (stringProp(d, 'id') ?? stringProp(d, 'name')) : anyElement ? stringProp(d, 'id') : undefined;
     if (id) return id;
   }
@@ -1171,9 +1208,42 @@ function linkCopies(a: Element): number {
   return Math.max(1, blocks) * size;
 }
 
+/** Blocks that may sit inside a table cell, which GFM holds on one line. */
+const CELL_BLOCKS = new Set(['p', 'div', 'summary', 'details', 'section', 'article', 'header', 'footer', 'center', 'blockquote', 'dl', 'dt', 'dd', 'address', 'figure', 'figcaption']);
+
+/**
+ * A table cell's blocks, unwrapped with a space on each side: a GFM cell is
+ * one line, and the converter joins a cell's blocks with nothing between
+ * them (`<td><p>one</p><p>two</p></td>` read `onetwo`; Haddock's instance
+ * rows read `Instance detailsDefined in`). Lists and code keep their own
+ * conversion.
+ */
+function spaceCellBlocks(root: Element): void {
+  for (const cell of [root, ...descendants(root)]) {
+    if (cell.tagName !== 'td' && cell.tagName !== 'th') continue;
+    const stack: Element[] = [cell];
+    while (stack.length > 0) {
+      const el = stack.pop()!;
+      let unwrapped = true;
+      while (unwrapped) {
+        unwrapped = false;
+        el.children = el.children.flatMap((c): ElementContent[] => {
+          if (c.type !== 'element' || !CELL_BLOCKS.has(c.tagName)) return [c];
+          unwrapped = true;
+          return [{ type: 'text', value: ' ' }, ...c.children, { type: 'text', value: ' ' }];
+        });
+      }
+      for (const c of el.children) if (c.type === 'element' && c.tagName !== 'td' && c.tagName !== 'th') stack.push(c);
+    }
+  }
+}
+
 function batchPieces(elements: Element[]): string[] {
   if (elements.length === 0) return [];
-  for (const el of elements) mergeInlineText(el);
+  for (const el of elements) {
+    spaceCellBlocks(el);
+    mergeInlineText(el);
+  }
   const marker = (): Element => ({ type: 'element', tagName: 'hr', properties: { dataDocgraphSplit: true }, children: [] });
   const root: Root = { type: 'root', children: elements.flatMap((el) => [el, marker()]) };
   const md = toMarkdown(toMdast(root), MARKDOWN_OPTIONS);
