@@ -60,6 +60,7 @@ const CHROME = rules([
   'ul#index', // pod2html: the page's table of contents
   'td.listing_lines', // GTK-Doc: the line numbers beside a listing
   'a.srclink', // rustdoc, Haddock, gi-docgen: "[src]" / "source" links beside a declaration
+  'a[href="#"]', // a script's toggle or button ("collapse", "expand"): it links nowhere
 ]);
 
 /** Link texts that are page furniture wherever they appear. */
@@ -866,8 +867,7 @@ function cleanHeading(heading: Element): void {
       if (c.type !== 'element') return [c];
       if (c.tagName === 'br') return [{ type: 'text', value: ' ' }];
       if (c.tagName === 'a' && (stringProp(c, 'href') ?? '').startsWith('#')) {
-        // a permalink sign, or a script's toggle (`<a href="#">collapse</a>`), is no part of the title
-        const children = /^[\s\p{P}\p{S}\u200b]*$/u.test(textOf(c)) || stringProp(c, 'href') === '#' ? [] : c.children;
+        const children = /^[\s\p{P}\p{S}\u200b]*$/u.test(textOf(c)) ? [] : c.children;
         // a link that is also a target (texinfo's footnote `<a id="FOOT1" href="#DOCF1">(1)</a>`) keeps its id
         const id = stringProp(c, 'id') ?? stringProp(c, 'name');
         if (id) {
