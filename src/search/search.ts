@@ -120,6 +120,7 @@ export async function search(deps: SearchDeps, query: string, options: SearchOpt
   const keys = new Map((await deps.store.sectionKeys(window.map((c) => c.sectionId))).map((s) => [s.id, s]));
   const docs = new Map<string, DocumentRecord>((await deps.store.getDocuments([...new Set([...keys.values()].map((k) => k.docId))])).map((d) => [d.id, d]));
   if (mode === 'graph' && !asksAboutChange(q)) window = weighReleaseNotes(window, (c) => docs.get(keys.get(c.sectionId)?.docId ?? ''));
+  if (mode === 'graph') window = exactHeadingFirst(window, keys, queryTerms);
   const seenSections = new Set<string>();
   const distinct: FusedCandidate[] = [];
   for (const c of window) {
@@ -264,6 +265,30 @@ function standoutFirst(fused: FusedCandidate[], lexical: readonly ScoredSection[
   // its score is raised to just above the first's, so a later re-ranking by score keeps it first
   out.unshift({ ...c!, score: top + Math.abs(top) * 1e-9 });
   return out;
+}
+
+/**
+ * A section whose own heading is the query (the same terms, at least two:
+ * "Binding uploaded files to a form") is the thing asked for by its name:
+ * it goes first, before sections that match the words in all the lists
+ * (rank fusion sees ranks only, and a section's vector is mostly its body's).
+ * Several such sections keep their order. Graph mode only.
+ */
+export function exactHeadingFirst(window: readonly FusedCandidate[], keys: ReadonlyMap<string, SectionKey>, queryTerms: readonly string[]): FusedCandidate[] {
+  const asked = new Set(queryTerms);
+  if (asked.size < 2 || window.length === 0) return [...window];
+  const isExact = (c: FusedCandidate): boolean => {
+    const own = keys.get(c.sectionId)?.headingPath.at(-1);
+    if (own === undefined) return false;
+    const heading = new Set(terms(own));
+    return heading.size === asked.size && [...heading].every((t) => asked.has(t));
+  };
+  const exact = window.filter(isExact);
+  if (exact.length === 0 || exact.every((c, i) => window[i] === c)) return [...window];
+  const top = window[0]!.score;
+  // raised just above the first, in their order, so a later re-ranking by score keeps them first
+  const raised = exact.map((c, i) => ({ ...c, score: top + Math.abs(top) * 1e-9 * (exact.length - i) }));
+  return [...raised, ...window.filter((c) => !exact.includes(c))];
 }
 
 /** Release-note sections weighed down (src/search/release-notes.ts), the window re-ranked. */

@@ -435,6 +435,8 @@ class ApproximateGraph {
   private saving: Promise<void> | undefined;
   /** When this process last saved the graph (performance.now()), and the timer of a save put off until SAVE_INTERVAL_MS after it. */
   private lastSaveAt: number | undefined;
+  /** When the graph last answered a query (a save waits for SAVE_WHEN_IDLE_MS without one). */
+  private lastSearchAt = -Infinity;
   private saveTimer: NodeJS.Timeout | undefined;
   origin: { from: 'file' | 'build'; restored: number; inserted: number } | undefined;
 
@@ -551,8 +553,10 @@ class ApproximateGraph {
     // a graph built here (every row new) is saved whatever its size; one restored or adopted, after enough changes
     const due = this.changedSinceSave > 0 && this.changedSinceSave >= Math.min(SAVE_AFTER_CHANGES, this.slotOf.size);
     if (this.file === undefined || this.disposed || this.saving || !due || this.index.size() !== this.slotOf.size || this.saveTimer) return;
-    // usearch writes the whole graph in one call (~0.5 s of the event loop at 300k rows): at most one save per interval
-    const wait = this.lastSaveAt === undefined ? 0 : this.lastSaveAt + SAVE_INTERVAL_MS - performance.now();
+    // usearch writes the whole graph in one call (0.5 s of the event loop at 300k rows, seconds at 1M on a slow
+    // disk): at most one save per interval, and only once no query has come for a while
+    const now = performance.now();
+    const wait = Math.max(this.lastSaveAt === undefined ? 0 : this.lastSaveAt + SAVE_INTERVAL_MS - now, this.lastSearchAt + SAVE_WHEN_IDLE_MS - now);
     if (wait > 0) {
       this.saveTimer = setTimeout(() => {
         this.saveTimer = undefined;
@@ -676,6 +680,7 @@ class ApproximateGraph {
 
   /** Rowids of the approximately nearest `count` rows. */
   search(query: Float32Array, count: number): number[] {
+    this.lastSearchAt = performance.now();
     const found = this.index.search(query, count, 1);
     return Array.from(found.keys, Number);
   }
@@ -704,6 +709,9 @@ const SAVE_AFTER_CHANGES = 1_000;
  * re-applies what changed since, in the background.
  */
 const SAVE_INTERVAL_MS = 10 * 60_000;
+
+/** A save waits until the graph has answered no query for this long, so the write does not hold up queries in a burst. */
+const SAVE_WHEN_IDLE_MS = 5_000;
 
 /** At most this share of non-zero query dimensions, a scan visits only those. */
 const SPARSE_SHARE = 0.5;
