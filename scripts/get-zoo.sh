@@ -27,14 +27,34 @@
 #   postgresql   the whole PostgreSQL 15 manual as shipped (postgresql-doc-15, docbook-xsl, 1,173
 #                pages): the corpus of the held-out eval set test/fixtures/eval/postgresql-heldout.jsonl
 #
+# Only when named (more generators, kept out of the default run to keep it short; HTML as shipped
+# unless said, relative paths kept so links between pages resolve):
+#   gtkdoc         GTK-Doc 1.33: the GLib and GObject references (libglib2.0-doc), glib/ and gobject/, 157 pages
+#   gidocgen       gi-docgen 2022.2: the Pango references (libpango1.0-doc), Pango/ and its backends'
+#                  folders: every third page (C-sorted paths) and every Pango/ page but the members'
+#                  (const, ctor, func, method, type_func, vfunc), 309 pages
+#   haddock        Haddock 2.25: base-4.15.1.0's module pages (ghc-doc), the hyperlinked source (src/) left out, 263
+#   qdoc           QDoc (Qt 5.15): qtcore/ (qtbase5-doc-html), every third page (C-sorted), 228
+#   sphinx-django  Sphinx, djangodocs theme: the Django 3.2 docs (python-django-doc), every page but
+#                  releases/, _modules/ and the generated indexes, 260
+#   sphinx-cmake   Sphinx, cmake theme: the CMake 3.25 docs (cmake-doc), every seventh page (C-sorted,
+#                  genindex and search left out), 277
+#   erlang         erl_docgen (OTP 25): the stdlib and kernel applications (erlang-doc),
+#                  lib/<app>-<version>/doc/html/, 126
+#   odoc           odoc 2.1: the calendar library (libcalendar-ocaml-doc), 84
+#   yard           YARD 0.9.28: YARD's own docs (yard-doc), 276
+#   pod2html       Pod::Html of the installed perl: every second perl*.pod of perl-doc (C-sorted) through
+#                  pod2html --podroot=.. --podpath=pod --htmlroot=.., into pod/ (links are ../pod/*.html), 103
+#
 # Needs apt-get (packages are only downloaded and unpacked, not installed) and, to render, the
-# generators: apt-get install asciidoctor pandoc texinfo man2html-base groff. Idempotent: a
+# generators: apt-get install asciidoctor pandoc texinfo man2html-base groff (pod2html comes with
+# perl; perl-doc must be the installed perl's version). Idempotent: a
 # finished folder is marked with .complete and not built again. Cache:
 # ${DOCGRAPH_CORPORA:-$XDG_CACHE_HOME/docgraph-corpora}/zoo.
 set -euo pipefail
 
 ALL=(sphinx asciidoc asciidoctor texinfo javadoc doxygen mkdocs pandoc rustdoc mdbook man2html groff docbook)
-EXTRA=(postgresql)
+EXTRA=(postgresql gtkdoc gidocgen haddock qdoc sphinx-django sphinx-cmake erlang odoc yard pod2html)
 cache=${DOCGRAPH_CORPORA:-${XDG_CACHE_HOME:-$HOME/.cache}/docgraph-corpora}/zoo
 mkdir -p "$cache/.pkg"
 
@@ -53,7 +73,7 @@ unpack() {
 need() {
   local tool
   for tool in "$@"; do
-    command -v "$tool" >/dev/null || { echo "get-zoo: $tool is missing (apt-get install asciidoctor pandoc texinfo man2html-base groff)" >&2; exit 2; }
+    command -v "$tool" >/dev/null || { echo "get-zoo: $tool is missing (apt-get install asciidoctor pandoc texinfo man2html-base groff; pod2html comes with perl)" >&2; exit 2; }
   done
   # groff-base has the groff command but not its html device
   [[ $* != *groff* ]] || groff -Thtml </dev/null >/dev/null 2>&1 || { echo "get-zoo: groff cannot write HTML (apt-get install groff)" >&2; exit 2; }
@@ -137,6 +157,46 @@ build() {
     postgresql)
       p=$(unpack postgresql-doc-15)/usr/share/doc/postgresql-doc-15/html
       (cd "$p" && ls ./*.html | sed 's|^\./||' | copy "$p" "$out") ;;
+    gtkdoc)
+      p=$(unpack libglib2.0-doc)/usr/share/gtk-doc/html
+      (cd "$p" && find glib gobject -name '*.html' | copy "$p" "$out") ;;
+    gidocgen)
+      p=$(unpack libpango1.0-doc)/usr/share/doc/libpango1.0-doc/reference
+      (cd "$p" && find . -name '*.html' | sed 's|^\./||' | LC_ALL=C sort |
+        awk 'NR % 3 == 1 || (/^Pango\// && !/^Pango\/(const|ctor|func|method|type_func|vfunc)\./)' | copy "$p" "$out") ;;
+    haddock)
+      p=$(unpack ghc-doc)/usr/share/doc/ghc-doc/html/libraries
+      (cd "$p" && ls base-*/*.html | copy "$p" "$out") ;;
+    qdoc)
+      p=$(unpack qtbase5-doc-html)/usr/share/qt5/doc
+      (cd "$p" && ls qtcore/*.html | LC_ALL=C sort | awk 'NR % 3 == 1' | copy "$p" "$out") ;;
+    sphinx-django)
+      p=$(unpack python-django-doc)/usr/share/doc/python-django-doc/html
+      (cd "$p" && find . \( -name '_*' -o -path ./releases \) -prune -o -name '*.html' -print | sed 's|^\./||' |
+        grep -Ev '^(genindex|py-modindex|search)\.html$' | copy "$p" "$out") ;;
+    sphinx-cmake)
+      p=$(unpack cmake-doc)/usr/share/doc/cmake-data/html
+      (cd "$p" && find . -name '*.html' | sed 's|^\./||' | grep -Ev '^(genindex|search)\.html$' | LC_ALL=C sort |
+        awk 'NR % 7 == 1' | copy "$p" "$out") ;;
+    erlang)
+      p=$(unpack erlang-doc)/usr/share/doc/erlang-doc
+      (cd "$p" && find lib/kernel-* lib/stdlib-* -name '*.html' | copy "$p" "$out") ;;
+    odoc)
+      p=$(unpack libcalendar-ocaml-doc)/usr/share/doc/libcalendar-ocaml/_html
+      (cd "$p" && find . -name '*.html' | sed 's|^\./||' | copy "$p" "$out") ;;
+    yard)
+      # file.README.html is a link to index.html: copied as a page of its own, as a web server shows it
+      p=$(unpack yard-doc)/usr/share/doc/yard/doc
+      (cd "$p" && find . -name '*.html' | sed 's|^\./||' | copy "$p" "$out") ;;
+    pod2html)
+      need pod2html
+      local pods tmp f
+      pods=("$(unpack perl-doc)"/usr/share/perl/*/pod); tmp=$(mktemp -d); mkdir -p "$out/pod"
+      # run from the pod folder: --podroot=.. --podpath=pod finds the other pages, --htmlroot=.. links them as ../pod/NAME.html
+      (cd "${pods[0]}" && ls perl*.pod | LC_ALL=C sort | awk 'NR % 2 == 1' | while read -r f; do
+        pod2html --podroot=.. --podpath=pod --htmlroot=.. --cachedir="$tmp" --quiet --infile="$f" --outfile="$out/pod/${f%.pod}.html" 2>/dev/null
+      done)
+      rm -rf "$tmp" ;;
   esac
 }
 

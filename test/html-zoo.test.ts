@@ -32,6 +32,16 @@ const CASES: Case[] = [
   { generator: 'man2html', file: 'shells.5.html', heading: 'SEE ALSO', phrase: 'pam_shells' },
   { generator: 'groff', file: 'shells.5.html', heading: 'SEE ALSO', phrase: 'pam_shells' },
   { generator: 'docbook', file: 'sql-droptable.html', heading: 'Compatibility', phrase: 'PostgreSQL extension' },
+  { generator: 'gtkdoc', file: 'glib-Timers.html', heading: 'GTimer', phrase: 'Opaque datatype that records a start time.' },
+  { generator: 'gidocgen', file: 'class.Coverage.html', heading: 'GObject::notify', phrase: 'The notify signal is emitted on an object when one of its properties' },
+  { generator: 'haddock', file: 'Control-Concurrent-Chan.html', heading: 'Stream interface', phrase: 'Return a lazy list representing the contents of the supplied `Chan`' },
+  { generator: 'qdoc', file: 'qstack.html', heading: 'const T &QStack::top() const', phrase: 'This is an overloaded function.' },
+  { generator: 'sphinx-django', file: 'custom-file-storage.html', heading: '`get_available_name(name, max_length=None)`', phrase: '`get_alternative_name()` is called to obtain an alternative name.' },
+  { generator: 'sphinx-cmake', file: 'set.html', heading: 'Set Environment Variable', phrase: 'this command will clear any existing value of the environment variable' },
+  { generator: 'erlang', file: 'pg.html', heading: 'which_groups(Scope :: atom()) -> [Group :: group()]', phrase: 'Returns a list of all known groups.' },
+  { generator: 'odoc', file: 'Date-Period.html', heading: 'Getters', phrase: 'Number of years, months and days in a period.' },
+  { generator: 'yard', file: 'MacroDirective.html', heading: '#call ⇒ `Object`', phrase: 'raise TagFormatError if tag.name.nil? && tag.text.to_s.empty?' },
+  { generator: 'pod2html', file: 'perldbmfilter.html', heading: 'Another Example: Key is a C int.', phrase: 'you will have to use `pack` when writing, and `unpack` when reading.' },
 ];
 
 describe('parseHtml keeps what a reader sees, on one real page per generator', () => {
