@@ -411,6 +411,26 @@ describe('parseHtml: structures of more generators (Erlang, Haddock, Django, YAR
     expect(section(doc, 'API').text).toBe('After the list, API again.');
   });
 
+  it('a stacked entry with no text of its own opens the entry below it, whose description it shares (Sphinx: hashlib constants, several signatures)', () => {
+    const doc = parseHtml(
+      'hashlib.html',
+      '<main><h3 id="constants">Constants</h3>' +
+        '<dl class="py data"><dt class="sig" id="blake2b.SALT_SIZE">blake2b.SALT_SIZE</dt><dd></dd></dl>' +
+        '<dl class="py data"><dt class="sig" id="blake2s.SALT_SIZE">blake2s.SALT_SIZE</dt><dd></dd></dl><p>Salt length.</p>' +
+        '<dl class="py function"><dt class="sig" id="new">new(name)</dt><dt class="sig" id="new2">new(name, data)</dt><dd><p>A new hash object.</p></dd></dl>' +
+        '<h3 id="more">More</h3><p>Text.</p></main>',
+    );
+    expect(outline(doc)).toEqual(['3 Constants #constants', '4 `blake2s.SALT_SIZE` #blake2s.SALT_SIZE', '4 `new(name, data)` #new2', '3 More #more']);
+    // not a line at the end of the section before (Constants, or the previous function)
+    expect(section(doc, '`blake2s.SALT_SIZE`').text).toBe('#### `blake2b.SALT_SIZE`\n\nSalt length.');
+    expect(section(doc, '`new(name, data)`').text).toBe('#### `new(name)`\n\nA new hash object.');
+    expect(section(doc, 'Constants').text).toBe('');
+    // a plain heading with nothing under it still joins the section before it
+    const plain = parseHtml('p.html', '<main><h2 id="a">A</h2><p>a</p><h2 id="b">B</h2><h2 id="c">C</h2><p>c</p></main>');
+    expect(outline(plain)).toEqual(['2 A #a', '2 C #c']);
+    expect(section(plain, 'A').text).toBe('a\n\n## B');
+  });
+
   it('drops the furniture these generators put around the content, and toggles in headings', () => {
     const doc = parseHtml(
       'page.html',

@@ -560,7 +560,7 @@ function dropMan2htmlFurniture(body: P5.Element): void {
 // hast side: cut the content root into headings and body blocks
 
 type Item =
-  | { kind: 'heading'; el: Element; level: number; plain: string; anchor: string; links: SectionLink[]; source?: string }
+  | { kind: 'heading'; el: Element; level: number; plain: string; anchor: string; links: SectionLink[]; source?: string; entry?: boolean }
   | { kind: 'body'; el: Element; links: SectionLink[] }
   | { kind: 'code'; text: string; links: SectionLink[] }
   | { kind: 'end'; level: number };
@@ -852,7 +852,7 @@ function entryItem(dt: Element, level: number, anchor: string, uri: string): Ite
   // a term set in code (a signature, an option, a variable) reads as code, like `fs.readFile(path)` headings in Markdown
   const code = [dt, ...descendants(dt)].some((d) => CODE_TERM.has(d.tagName) || classesOf(d).some((c) => c === 'sig' || c === 'pre' || c === 'option' || c === 'literal'));
   const source = code && !plain.includes('`') ? '`' + plain + '`' : plain;
-  return { kind: 'heading', el: dt, level, plain, anchor, links: linksIn(dt, uri), source };
+  return { kind: 'heading', el: dt, level, plain, anchor, links: linksIn(dt, uri), source, entry: true };
 }
 
 /**
@@ -1101,13 +1101,13 @@ function convert(items: Item[]): Block[] {
       continue;
     }
     if (item.kind === 'heading' && item.source !== undefined) {
-      blocks.push({ kind: 'heading', level: item.level, source: item.source, plain: item.plain, anchor: item.anchor, links: item.links });
+      blocks.push({ kind: 'heading', level: item.level, source: item.source, plain: item.plain, anchor: item.anchor, links: item.links, entry: item.entry });
       continue;
     }
     const md = pieces[p++] ?? '';
     if (item.kind === 'heading') {
       const source = md.replace(/^#{1,6}(?:[ \t]+|$)/, '').replace(/\n[=-]+$/, '');
-      blocks.push({ kind: 'heading', level: item.level, source, plain: item.plain, anchor: item.anchor, links: item.links });
+      blocks.push({ kind: 'heading', level: item.level, source, plain: item.plain, anchor: item.anchor, links: item.links, entry: item.entry });
     } else {
       blocks.push({ kind: 'body', text: md, links: item.links });
     }

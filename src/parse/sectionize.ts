@@ -19,6 +19,12 @@ export type Block =
       /** The id a browser scrolls to for this heading. */
       anchor: string;
       links: SectionLink[];
+      /**
+       * An entry's term (HTML: a definition-list term with an id). Terms stacked
+       * with no text between them (Sphinx's several signatures, `<dt id=a><dt
+       * id=b><dd>`) are described by the text that follows the last of them.
+       */
+      entry?: boolean;
     }
   | {
       kind: 'body';
@@ -47,6 +53,7 @@ interface LogicalSection {
   blocks: { text: string; code: boolean; links: SectionLink[] }[];
   headingLinks: SectionLink[];
   hasChildren: boolean;
+  entry: boolean;
 }
 
 /**
@@ -81,6 +88,7 @@ export function sectionize(blocks: Iterable<Block>, maxSectionTokens: number): P
         blocks: [],
         headingLinks: block.links,
         hasChildren: false,
+        entry: block.entry === true,
       };
       if (parent) parent.hasChildren = true;
       logical.push(current);
@@ -90,7 +98,7 @@ export function sectionize(blocks: Iterable<Block>, maxSectionTokens: number): P
     const text = block.text.trim();
     if (text === '') continue;
     if (!current) {
-      current = { level: 0, heading: '', anchor: '', headingPath: [], parent: -1, blocks: [], headingLinks: [], hasChildren: false };
+      current = { level: 0, heading: '', anchor: '', headingPath: [], parent: -1, blocks: [], headingLinks: [], hasChildren: false, entry: false };
       logical.push(current);
     }
     current.blocks.push({ text, code: block.code ?? false, links: block.links });
@@ -104,8 +112,13 @@ function mergeEmptyLeaves(logical: LogicalSection[]): void {
   for (let i = logical.length - 1; i > 0; i--) {
     const s = logical[i]!;
     if (s.blocks.length > 0 || s.hasChildren || s.level === 0) continue;
-    const prev = logical[i - 1]!;
-    prev.blocks.push({ text: '#'.repeat(s.level) + ' ' + s.heading, code: false, links: s.headingLinks });
+    // a stacked entry (hashlib's blake2b.SALT_SIZE over blake2s.SALT_SIZE, one description for both) opens the
+    // entry below it, whose description it shares, instead of trailing the section before it
+    const next = logical[i + 1];
+    const into = s.entry && next?.entry && next.level === s.level && next.parent === s.parent && next.blocks.length > 0 ? next : logical[i - 1]!;
+    const line = { text: '#'.repeat(s.level) + ' ' + s.heading, code: false, links: s.headingLinks };
+    if (into === next) into.blocks.unshift(line);
+    else into.blocks.push(line);
     logical.splice(i, 1);
     for (const other of logical) {
       if (other.parent === i) other.parent = i - 1;
