@@ -431,6 +431,28 @@ describe('parseHtml: structures of more generators (Erlang, Haddock, Django, YAR
     expect(section(plain, 'A').text).toBe('a\n\n## B');
   });
 
+  it("headings of one shape stacked over one with text open that one's section (QDoc's overloads); a run with no text after it is left as it was", () => {
+    const doc = parseHtml(
+      'qbytearray.html',
+      '<main><h2 id="details">Member Function Documentation</h2>' +
+        '<h3 class="fn" id="append">QByteArray &amp;QByteArray::append(char ch)</h3><p>Appends the character ch.</p>' +
+        '<div class="fngroup"><h3 class="fn fngroupitem" id="fromBase64">QByteArray::fromBase64(const QByteArray &amp;base64)</h3>' +
+        '<h3 class="fn fngroupitem" id="fromBase64-1">QByteArray::fromBase64(const QByteArray &amp;base64, Options options)</h3></div>' +
+        '<p>Returns a decoded copy of the Base64 array base64.</p></main>',
+    );
+    expect(outline(doc)).toEqual(['2 Member Function Documentation #details', '3 QByteArray &QByteArray::append(char ch) #append', '3 QByteArray::fromBase64(const QByteArray &base64, Options options) #fromBase64-1']);
+    expect(section(doc, 'QByteArray &QByteArray::append(char ch)').text).toBe('Appends the character ch.');
+    expect(section(doc, 'QByteArray::fromBase64(const QByteArray &base64, Options options)').text).toBe('### QByteArray::fromBase64(const QByteArray &base64)\n\nReturns a decoded copy of the Base64 array base64.');
+    // attributes with no description at all (ssl.SSLSession's): the run joins the section before it, in order
+    const bare = parseHtml(
+      'ssl.html',
+      '<main><h3 id="s">SSLSession</h3><p>Session object.</p><dl class="py attribute"><dt id="id">id</dt><dd></dd></dl><dl class="py attribute"><dt id="time">time</dt><dd></dd></dl>' +
+        '<dl class="py attribute"><dt id="timeout">timeout</dt><dd></dd></dl><h3 id="n">Next</h3><p>n</p></main>',
+    );
+    expect(outline(bare)).toEqual(['3 SSLSession #s', '3 Next #n']);
+    expect(section(bare, 'SSLSession').text).toBe('Session object.\n\n#### id\n\n#### time\n\n#### timeout');
+  });
+
   it('drops the furniture these generators put around the content, and toggles in headings', () => {
     const doc = parseHtml(
       'page.html',

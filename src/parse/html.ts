@@ -560,7 +560,7 @@ function dropMan2htmlFurniture(body: P5.Element): void {
 // hast side: cut the content root into headings and body blocks
 
 type Item =
-  | { kind: 'heading'; el: Element; level: number; plain: string; anchor: string; links: SectionLink[]; source?: string; entry?: boolean }
+  | { kind: 'heading'; el: Element; level: number; plain: string; anchor: string; links: SectionLink[]; source?: string; entry?: boolean; shape?: string }
   | { kind: 'body'; el: Element; links: SectionLink[] }
   | { kind: 'code'; text: string; links: SectionLink[] }
   | { kind: 'end'; level: number };
@@ -774,7 +774,8 @@ function headingItem(el: Element, frames: Frame[], pendingAnchor: string | undef
   }
   if (plain === '') return undefined;
   const anchor = stringProp(el, 'id') || targetIn(el, true) || pendingAnchor || sectionId || enclosingId(frames) || slugger?.slug(plain) || '';
-  return { kind: 'heading', el, level: Number(el.tagName.slice(1)), plain, anchor, links: linksIn(el, uri) };
+  const classes = classesOf(el);
+  return { kind: 'heading', el, level: Number(el.tagName.slice(1)), plain, anchor, links: linksIn(el, uri), ...(classes.length > 0 ? { shape: [el.tagName, ...classes].join('.') } : {}) };
 }
 
 /**
@@ -1101,13 +1102,13 @@ function convert(items: Item[]): Block[] {
       continue;
     }
     if (item.kind === 'heading' && item.source !== undefined) {
-      blocks.push({ kind: 'heading', level: item.level, source: item.source, plain: item.plain, anchor: item.anchor, links: item.links, entry: item.entry });
+      blocks.push({ kind: 'heading', level: item.level, source: item.source, plain: item.plain, anchor: item.anchor, links: item.links, entry: item.entry, shape: item.shape });
       continue;
     }
     const md = pieces[p++] ?? '';
     if (item.kind === 'heading') {
       const source = md.replace(/^#{1,6}(?:[ \t]+|$)/, '').replace(/\n[=-]+$/, '');
-      blocks.push({ kind: 'heading', level: item.level, source, plain: item.plain, anchor: item.anchor, links: item.links, entry: item.entry });
+      blocks.push({ kind: 'heading', level: item.level, source, plain: item.plain, anchor: item.anchor, links: item.links, entry: item.entry, shape: item.shape });
     } else {
       blocks.push({ kind: 'body', text: md, links: item.links });
     }

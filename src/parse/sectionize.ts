@@ -25,6 +25,13 @@ export type Block =
        * id=b><dd>`) are described by the text that follows the last of them.
        */
       entry?: boolean;
+      /**
+       * HTML: the heading's tag and classes (`h3.fn.fngroupitem`), when it has
+       * classes. Headings of one shape stacked with no text between them
+       * (QDoc's overloads) are described by what follows the last of them, as
+       * stacked entries are.
+       */
+      shape?: string;
     }
   | {
       kind: 'body';
@@ -50,10 +57,12 @@ interface LogicalSection {
   anchor: string;
   headingPath: string[];
   parent: number;
-  blocks: { text: string; code: boolean; links: SectionLink[] }[];
+  /** `merged`: the line of an empty heading merged into this section, not text of its own. */
+  blocks: { text: string; code: boolean; links: SectionLink[]; merged?: boolean }[];
   headingLinks: SectionLink[];
   hasChildren: boolean;
   entry: boolean;
+  shape: string | undefined;
 }
 
 /**
@@ -89,6 +98,7 @@ export function sectionize(blocks: Iterable<Block>, maxSectionTokens: number): P
         headingLinks: block.links,
         hasChildren: false,
         entry: block.entry === true,
+        shape: block.shape,
       };
       if (parent) parent.hasChildren = true;
       logical.push(current);
@@ -98,7 +108,7 @@ export function sectionize(blocks: Iterable<Block>, maxSectionTokens: number): P
     const text = block.text.trim();
     if (text === '') continue;
     if (!current) {
-      current = { level: 0, heading: '', anchor: '', headingPath: [], parent: -1, blocks: [], headingLinks: [], hasChildren: false, entry: false };
+      current = { level: 0, heading: '', anchor: '', headingPath: [], parent: -1, blocks: [], headingLinks: [], hasChildren: false, entry: false, shape: undefined };
       logical.push(current);
     }
     current.blocks.push({ text, code: block.code ?? false, links: block.links });
@@ -109,21 +119,59 @@ export function sectionize(blocks: Iterable<Block>, maxSectionTokens: number): P
 }
 
 function mergeEmptyLeaves(logical: LogicalSection[]): void {
+  mergeStacked(logical);
+  // from the end: an empty heading becomes a line of the section before it
+  // (entries and shaped HTML headings: a run goes whole, in order, into the section before it; a plain heading
+  // that took the empty one after it keeps its place, as before)
   for (let i = logical.length - 1; i > 0; i--) {
     const s = logical[i]!;
-    if (s.blocks.length > 0 || s.hasChildren || s.level === 0) continue;
-    // a stacked entry (hashlib's blake2b.SALT_SIZE over blake2s.SALT_SIZE, one description for both) opens the
-    // entry below it, whose description it shares, instead of trailing the section before it
-    const next = logical[i + 1];
-    const into = s.entry && next?.entry && next.level === s.level && next.parent === s.parent && next.blocks.length > 0 ? next : logical[i - 1]!;
-    const line = { text: '#'.repeat(s.level) + ' ' + s.heading, code: false, links: s.headingLinks };
-    if (into === next) into.blocks.unshift(line);
-    else into.blocks.push(line);
-    logical.splice(i, 1);
-    for (const other of logical) {
-      if (other.parent === i) other.parent = i - 1;
-      else if (other.parent > i) other.parent -= 1;
+    if (!isEmptyLeaf(s) || (s.blocks.length > 0 && !s.entry && s.shape === undefined)) continue;
+    logical[i - 1]!.blocks.push(headingLine(s), ...s.blocks);
+    remove(logical, i);
+  }
+}
+
+/** A leaf with no text of its own (only lines of empty headings merged into it, if anything). */
+const isEmptyLeaf = (s: LogicalSection): boolean => s.blocks.every((b) => b.merged) && !s.hasChildren && s.level > 0;
+
+/** Two sections are stacked alike: entries, or headings of one shape, at one level under one parent. */
+const alike = (a: LogicalSection, b: LogicalSection): boolean =>
+  a.level === b.level && a.parent === b.parent && ((a.entry && b.entry) || (a.shape !== undefined && a.shape === b.shape));
+
+/**
+ * A run of empty entries (or headings of one shape) directly above one of
+ * the same kind that has text (Sphinx's several signatures over one
+ * description, hashlib's blake2b / blake2s constants, QDoc's overloads)
+ * opens that section, whose description they share, instead of trailing the
+ * section before them. A run with no such section after it (attributes
+ * without descriptions) is left to the usual merge.
+ */
+function mergeStacked(logical: LogicalSection[]): void {
+  for (let i = 0; i < logical.length; i++) {
+    const s = logical[i]!;
+    if (!isEmptyLeaf(s) || (!s.entry && s.shape === undefined)) continue;
+    let j = i + 1;
+    while (j < logical.length && isEmptyLeaf(logical[j]!) && alike(s, logical[j]!)) j++;
+    const described = logical[j];
+    if (!described || !alike(s, described) || isEmptyLeaf(described)) {
+      i = j - 1;
+      continue;
     }
+    described.blocks.unshift(...logical.slice(i, j).map(headingLine));
+    for (let k = j - 1; k >= i; k--) remove(logical, k);
+  }
+}
+
+function headingLine(s: LogicalSection): LogicalSection['blocks'][number] {
+  return { text: '#'.repeat(s.level) + ' ' + s.heading, code: false, links: s.headingLinks, merged: true };
+}
+
+/** Removes section `i` (a leaf), renumbering the parents after it. */
+function remove(logical: LogicalSection[], i: number): void {
+  logical.splice(i, 1);
+  for (const other of logical) {
+    if (other.parent === i) other.parent = i - 1;
+    else if (other.parent > i) other.parent -= 1;
   }
 }
 
