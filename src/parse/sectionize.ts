@@ -126,7 +126,8 @@ function mergeEmptyLeaves(logical: LogicalSection[]): void {
   for (let i = logical.length - 1; i > 0; i--) {
     const s = logical[i]!;
     if (!isEmptyLeaf(s) || (s.blocks.length > 0 && !s.entry && s.shape === undefined)) continue;
-    logical[i - 1]!.blocks.push(headingLine(s), ...s.blocks);
+    append(logical[i - 1]!.blocks, [headingLine(s)]);
+    append(logical[i - 1]!.blocks, s.blocks);
     remove(logical, i);
   }
 }
@@ -157,7 +158,7 @@ function mergeStacked(logical: LogicalSection[]): void {
       i = j - 1;
       continue;
     }
-    described.blocks.unshift(...logical.slice(i, j).map(headingLine));
+    described.blocks = append(logical.slice(i, j).map(headingLine), described.blocks);
     for (let k = j - 1; k >= i; k--) remove(logical, k);
   }
 }
