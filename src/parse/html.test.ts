@@ -453,6 +453,14 @@ describe('parseHtml: structures of more generators (Erlang, Haddock, Django, YAR
     expect(section(bare, 'SSLSession').text).toBe('Session object.\n\n#### id\n\n#### time\n\n#### timeout');
   });
 
+  it("a heading whose id the page repeats is a label in its section, not a section a link could not reach (Erlang's Types in every function)", () => {
+    const fn = (id: string, name: string, text: string) =>
+      `<h4 id="${id}" class="func-head"><span class="title-name">${name}</span></h4><div class="REFBODY fun-types"><h3 id="types" class="func-types-title">Types</h3><div class="REFTYPES">Name = atom()</div></div><div class="REFBODY"><p>${text}</p></div>`;
+    const doc = parseHtml('erl_epmd.html', `<main><h3 id="exports">Exports</h3>${fn('names-1', 'names(Host)', 'Returns the names.')}${fn('port-2', 'port_please(Name, Host)', 'Requests the port.')}</main>`);
+    expect(outline(doc)).toEqual(['3 Exports #exports', '4 names(Host) #names-1', '4 port_please(Name, Host) #port-2']);
+    expect(section(doc, 'names(Host)').text).toBe('**Types**\n\nName = atom()\n\nReturns the names.');
+  });
+
   it('drops the furniture these generators put around the content, and toggles in headings', () => {
     const doc = parseHtml(
       'page.html',

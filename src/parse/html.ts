@@ -587,6 +587,7 @@ interface Frame {
  */
 function collect(root: Element, uri: string, slugger: GithubSlugger | undefined): Item[] {
   const withHeadings = elementsWithHeadings(root);
+  const repeated = repeatedHeadingIds(root);
   const items: Item[] = [];
   /** An empty `<a id|name>` seen since the last content: the target of a following heading. */
   let pendingAnchor: string | undefined;
@@ -633,8 +634,10 @@ function collect(root: Element, uri: string, slugger: GithubSlugger | undefined)
     if (child.type !== 'element') continue;
     const tag = child.tagName;
     const block = tag === 'div' && !withHeadings.has(child) ? titledBlock(child) : undefined;
-    if (HEADING.test(tag) && isAdmonition(frame.el)) {
-      // a note's or warning's title ("Note", "Warning") belongs to the section around the box, not a section of its own
+    if (HEADING.test(tag) && (isAdmonition(frame.el) || repeated.has(stringProp(child, 'id') ?? ''))) {
+      // a note's or warning's title ("Note", "Warning") belongs to the section around the box, not a section of its own;
+      // so does a heading whose id the page gives several headings (Erlang's `<h3 id="types">Types</h3>` in every
+      // function): a link to it lands on the first, and it labels a part of the function, not a section
       flush(frame);
       emitBody(element('p', [element('strong', child.children)]));
     } else if (HEADING.test(tag)) {
@@ -894,6 +897,20 @@ function isAdmonition(el: Element): boolean {
   return el.tagName === 'div' && classesOf(el).some((c) => ADMONITION.has(c));
 }
 const ADMONITION = new Set(['note', 'tip', 'warning', 'caution', 'important', 'admonition', 'alert', 'callout']);
+
+/** Ids that more than one heading below `root` has. */
+function repeatedHeadingIds(root: Element): Set<string> {
+  const seen = new Set<string>();
+  const repeated = new Set<string>();
+  for (const el of descendants(root)) {
+    if (!HEADING.test(el.tagName)) continue;
+    const id = stringProp(el, 'id');
+    if (id === undefined || id === '') continue;
+    if (seen.has(id)) repeated.add(id);
+    else seen.add(id);
+  }
+  return repeated;
+}
 
 /** Elements (below root) that contain a heading. */
 function elementsWithHeadings(root: Element): Set<Element> {
