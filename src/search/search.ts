@@ -259,12 +259,18 @@ function standoutFirst(fused: FusedCandidate[], lexical: readonly ScoredSection[
   if (!best || !next || !(next.score > 0) || best.score < LEXICAL_STANDOUT * next.score) return fused;
   const at = fused.findIndex((c) => c.sectionId === best.sectionId);
   if (at <= 0) return fused;
-  const top = fused[0]!.score;
-  const out = [...fused];
-  const [c] = out.splice(at, 1);
-  // its score is raised to just above the first's, so a later re-ranking by score keeps it first
-  out.unshift({ ...c!, score: top + Math.abs(top) * 1e-9 });
-  return out;
+  return toFront(fused, [fused[at]!]);
+}
+
+/**
+ * `list` with `chosen` (candidates of it, in their order) moved to the front,
+ * their scores raised just above the first's, so a later re-ranking by score
+ * keeps them there in that order.
+ */
+function toFront(list: readonly FusedCandidate[], chosen: readonly FusedCandidate[]): FusedCandidate[] {
+  const top = list[0]!.score;
+  const raised = chosen.map((c, i) => ({ ...c, score: top + Math.abs(top) * 1e-9 * (chosen.length - i) }));
+  return [...raised, ...list.filter((c) => !chosen.includes(c))];
 }
 
 /**
@@ -285,10 +291,7 @@ export function exactHeadingFirst(window: readonly FusedCandidate[], keys: Reado
   };
   const exact = window.filter(isExact);
   if (exact.length === 0 || exact.every((c, i) => window[i] === c)) return [...window];
-  const top = window[0]!.score;
-  // raised just above the first, in their order, so a later re-ranking by score keeps them first
-  const raised = exact.map((c, i) => ({ ...c, score: top + Math.abs(top) * 1e-9 * (exact.length - i) }));
-  return [...raised, ...window.filter((c) => !exact.includes(c))];
+  return toFront(window, exact);
 }
 
 /** Release-note sections weighed down (src/search/release-notes.ts), the window re-ranked. */
