@@ -38,15 +38,17 @@ const MAGIC = 'docgraph-hnsw-manifest';
 const VERSION = 1;
 
 /**
- * A 64-bit hash (two 32-bit lanes) of a row's float32 bits: whether a row's
+ * A 64-bit hash (two 32-bit lanes) of a row's float32 bits, written to
+ * `out` at `slot` (two entries a row): whether a row's
  * vector is still the one the saved graph was given. Not cryptographic; a
  * changed vector keeping both lanes is a 1-in-2^64 event, and costs only
  * recall (the graph proposes candidates, exact scores order them).
  */
-export function rowHash(bits: Uint32Array, at: number, length: number, out: Uint32Array, slot: number): void {
+export function rowHash(vec: Float32Array, out: Uint32Array, slot: number): void {
+  const bits = new Uint32Array(vec.buffer, vec.byteOffset, vec.length);
   let a = 0x811c9dc5;
-  let b = 0x01000193 ^ length;
-  for (let i = at; i < at + length; i++) {
+  let b = 0x01000193 ^ bits.length;
+  for (let i = 0; i < bits.length; i++) {
     const x = bits[i]!;
     a = Math.imul(a ^ x, 0x01000193);
     b = Math.imul(b ^ ((x >>> 16) | (x << 16)), 0x5bd1e995);

@@ -529,8 +529,7 @@ class ApproximateGraph {
           continue;
         }
         saved.delete(rowid);
-        const vec = this.vectorAt(slot);
-        rowHash(new Uint32Array(vec.buffer, vec.byteOffset, vec.length), 0, vec.length, hash, 0);
+        rowHash(this.vectorAt(slot), hash, 0);
         if (hash[0] === manifest.hashes[at * 2] && hash[1] === manifest.hashes[at * 2 + 1]) kept++;
         else stale.push(rowid);
       }
@@ -570,8 +569,7 @@ class ApproximateGraph {
     const hashes = new Uint32Array(rowids.length * 2);
     let i = 0;
     for (const [rowid, slot] of this.slotOf) {
-      const vec = this.vectorAt(slot);
-      rowHash(new Uint32Array(vec.buffer, vec.byteOffset, vec.length), 0, vec.length, hashes, i);
+      rowHash(this.vectorAt(slot), hashes, i);
       rowids[i++] = rowid;
     }
     const changes = this.changedSinceSave;
