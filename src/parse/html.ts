@@ -1,5 +1,5 @@
-import type { Element, ElementContent, Root, Text } from 'hast';
 import GithubSlugger from 'github-slugger';
+import type { Element, ElementContent, Root, Text } from 'hast';
 import { fromParse5 } from 'hast-util-from-parse5';
 import { defaultHandlers, type Handle } from 'hast-util-to-mdast';
 import { gfmToMarkdown } from 'mdast-util-gfm';
@@ -586,8 +586,7 @@ interface Frame {
  * headings, code blocks and body blocks. Iterative.
  */
 function collect(root: Element, uri: string, slugger: GithubSlugger | undefined): Item[] {
-  const withHeadings = elementsWithHeadings(root);
-  const repeated = repeatedHeadingIds(root);
+  const { withHeadings, repeated } = headingsOf(root);
   const items: Item[] = [];
   /** An empty `<a id|name>` seen since the last content: the target of a following heading. */
   let pendingAnchor: string | undefined;
@@ -898,23 +897,14 @@ function isAdmonition(el: Element): boolean {
 }
 const ADMONITION = new Set(['note', 'tip', 'warning', 'caution', 'important', 'admonition', 'alert', 'callout']);
 
-/** Ids that more than one heading below `root` has. */
-function repeatedHeadingIds(root: Element): Set<string> {
-  const seen = new Set<string>();
-  const repeated = new Set<string>();
-  for (const el of descendants(root)) {
-    if (!HEADING.test(el.tagName)) continue;
-    const id = stringProp(el, 'id');
-    if (id === undefined || id === '') continue;
-    if (seen.has(id)) repeated.add(id);
-    else seen.add(id);
-  }
-  return repeated;
-}
-
-/** Elements (below root) that contain a heading. */
-function elementsWithHeadings(root: Element): Set<Element> {
+/**
+ * In one walk of `root`: the elements below it that contain a heading, and
+ * the ids that more than one heading has.
+ */
+function headingsOf(root: Element): { withHeadings: Set<Element>; repeated: Set<string> } {
   const marked = new Set<Element>();
+  const ids = new Set<string>();
+  const repeated = new Set<string>();
   const path: Element[] = [];
   const stack: (Element | null)[] = [root]; // null: leave the element on top of `path`
   while (stack.length > 0) {
@@ -925,6 +915,11 @@ function elementsWithHeadings(root: Element): Set<Element> {
     }
     if (HEADING.test(el.tagName)) {
       for (let i = path.length - 1; i >= 0 && !marked.has(path[i]!); i--) marked.add(path[i]!);
+      const id = stringProp(el, 'id');
+      if (id !== undefined && id !== '' && el !== root) {
+        if (ids.has(id)) repeated.add(id);
+        else ids.add(id);
+      }
     }
     path.push(el);
     stack.push(null);
@@ -933,7 +928,7 @@ function elementsWithHeadings(root: Element): Set<Element> {
       if (c.type === 'element') stack.push(c);
     }
   }
-  return marked;
+  return { withHeadings: marked, repeated };
 }
 
 // ---------------------------------------------------------------------------
@@ -1237,22 +1232,25 @@ const CELL_BLOCKS = new Set(['p', 'div', 'summary', 'details', 'section', 'artic
  * conversion.
  */
 function spaceCellBlocks(root: Element): void {
-  for (const cell of [root, ...descendants(root)]) {
-    if (cell.tagName !== 'td' && cell.tagName !== 'th') continue;
-    const stack: Element[] = [cell];
-    while (stack.length > 0) {
-      const el = stack.pop()!;
-      let unwrapped = true;
-      while (unwrapped) {
-        unwrapped = false;
-        el.children = el.children.flatMap((c): ElementContent[] => {
-          if (c.type !== 'element' || !CELL_BLOCKS.has(c.tagName)) return [c];
-          unwrapped = true;
-          return [{ type: 'text', value: ' ' }, ...c.children, { type: 'text', value: ' ' }];
-        });
-      }
-      for (const c of el.children) if (c.type === 'element' && c.tagName !== 'td' && c.tagName !== 'th') stack.push(c);
+  if (root.tagName === 'td' || root.tagName === 'th') spaceCell(root);
+  for (const el of descendants(root)) if (el.tagName === 'td' || el.tagName === 'th') spaceCell(el);
+}
+
+/** One cell's blocks unwrapped (its nested cells are left to their own turn). */
+function spaceCell(cell: Element): void {
+  const stack: Element[] = [cell];
+  while (stack.length > 0) {
+    const el = stack.pop()!;
+    let unwrapped = true;
+    while (unwrapped) {
+      unwrapped = false;
+      el.children = el.children.flatMap((c): ElementContent[] => {
+        if (c.type !== 'element' || !CELL_BLOCKS.has(c.tagName)) return [c];
+        unwrapped = true;
+        return [{ type: 'text', value: ' ' }, ...c.children, { type: 'text', value: ' ' }];
+      });
     }
+    for (const c of el.children) if (c.type === 'element' && c.tagName !== 'td' && c.tagName !== 'th') stack.push(c);
   }
 }
 
