@@ -369,6 +369,29 @@ describe('parseHtml: definition-list entries with ids are citable sections', () 
     expect(allText(doc)).not.toContain('¶');
   });
 
+  it("stays a list of entries when a definition holds a note with a titled heading (DocBook's div.note > h3.title in PostgreSQL's settings)", () => {
+    const pg = parseHtml(
+      'runtime-config-connection.html',
+      `<html><body><div class="sect2" id="RUNTIME-CONFIG-CONNECTION-SETTINGS"><div class="titlepage"><div><div><h3 class="title">20.3.1. Connection Settings</h3></div></div></div>
+<div class="variablelist"><dl class="variablelist">
+<dt id="GUC-PORT"><span class="term"><code class="varname">port</code> (<code class="type">integer</code>) <a id="id-1.6.7.6.2.2.2.1.3" class="indexterm"></a></span></dt>
+<dd><p>The TCP port the server listens on.</p></dd>
+<dt id="GUC-TCP-KEEPALIVES-IDLE"><span class="term"><code class="varname">tcp_keepalives_idle</code> (<code class="type">integer</code>)</span></dt>
+<dd><p>Idle seconds before a keepalive is sent.</p><div class="note"><h3 class="title">Note</h3><p>On Windows, 0 sets it to 2 hours.</p></div></dd>
+<dt id="GUC-TCP-USER-TIMEOUT"><span class="term"><code class="varname">tcp_user_timeout</code> (<code class="type">integer</code>)</span></dt>
+<dd><p>Milliseconds unacknowledged data may remain.</p></dd>
+</dl></div></div></body></html>`,
+    );
+    expect(outline(pg)).toEqual([
+      '3 20.3.1. Connection Settings #RUNTIME-CONFIG-CONNECTION-SETTINGS',
+      '4 `port (integer)` #GUC-PORT',
+      '4 `tcp_keepalives_idle (integer)` #GUC-TCP-KEEPALIVES-IDLE',
+      '4 `tcp_user_timeout (integer)` #GUC-TCP-USER-TIMEOUT',
+    ]);
+    // the note's title labels its paragraph inside the entry that holds it
+    expect(section(pg, '`tcp_keepalives_idle (integer)`').text).toBe('Idle seconds before a keepalive is sent.\n\n**Note**\n\nOn Windows, 0 sets it to 2 hours.');
+  });
+
   it('leaves a definition list without ids as one block of text', () => {
     const plain = parseHtml('p.html', '<html><body><main><h1>T</h1><dl><dt>term</dt><dd>definition</dd></dl></main></body></html>');
     expect(outline(plain)).toEqual(['1 T #']);

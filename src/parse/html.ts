@@ -899,12 +899,20 @@ const ADMONITION = new Set(['note', 'tip', 'warning', 'caution', 'important', 'a
 
 /**
  * In one walk of `root`: the elements below it that contain a heading, and
- * the ids that more than one heading has.
+ * the ids that more than one heading has. A heading that is a label, not a
+ * section (a note's "Note" title, a heading whose id the page repeats: see
+ * `blockItems`), does not make the elements around it hold headings: a
+ * DocBook variable list with a note in one entry's definition is still a list
+ * of entries.
  */
 function headingsOf(root: Element): { withHeadings: Set<Element>; repeated: Set<string> } {
   const marked = new Set<Element>();
   const ids = new Set<string>();
   const repeated = new Set<string>();
+  const withId: { id: string; path: Element[] }[] = []; // marked once the repeated ids are known
+  const mark = (path: readonly Element[]): void => {
+    for (let i = path.length - 1; i >= 0 && !marked.has(path[i]!); i--) marked.add(path[i]!);
+  };
   const path: Element[] = [];
   const stack: (Element | null)[] = [root]; // null: leave the element on top of `path`
   while (stack.length > 0) {
@@ -913,13 +921,13 @@ function headingsOf(root: Element): { withHeadings: Set<Element>; repeated: Set<
       path.pop();
       continue;
     }
-    if (HEADING.test(el.tagName)) {
-      for (let i = path.length - 1; i >= 0 && !marked.has(path[i]!); i--) marked.add(path[i]!);
+    if (HEADING.test(el.tagName) && !(path.length > 0 && isAdmonition(path[path.length - 1]!))) {
       const id = stringProp(el, 'id');
-      if (id !== undefined && id !== '' && el !== root) {
+      if (id !== undefined && el !== root) {
         if (ids.has(id)) repeated.add(id);
         else ids.add(id);
-      }
+        withId.push({ id, path: [...path] });
+      } else mark(path);
     }
     path.push(el);
     stack.push(null);
@@ -928,6 +936,7 @@ function headingsOf(root: Element): { withHeadings: Set<Element>; repeated: Set<
       if (c.type === 'element') stack.push(c);
     }
   }
+  for (const h of withId) if (!repeated.has(h.id)) mark(h.path);
   return { withHeadings: marked, repeated };
 }
 
