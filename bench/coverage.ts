@@ -78,10 +78,11 @@ if (values.json) {
       pct(r.shareAtLeast),
       worst ? `${worst.uri} (${worst.coverage.toFixed(2)})` : '–',
       `${r.missingAnchors} of ${r.anchors.toLocaleString('en-US')}`,
+      `${r.linksIntoText.toLocaleString('en-US')} of ${r.linksToIds.toLocaleString('en-US')}`,
       (r.parseMs / 1000).toFixed(2),
     ];
   });
-  console.log(table(['generator', 'pages', 'visible words', 'furniture', 'coverage', 'pages ≥ 0.80', 'worst page', 'anchors not on the page', 'parse s'], rows, ['l', 'r', 'r', 'r', 'r', 'r', 'l', 'r', 'r']));
+  console.log(table(['generator', 'pages', 'visible words', 'furniture', 'coverage', 'pages ≥ 0.80', 'worst page', 'anchors not on the page', 'links into text', 'parse s'], rows, ['l', 'r', 'r', 'r', 'r', 'r', 'l', 'r', 'r', 'r']));
   console.log(fails.length === 0 ? '\nall corpora pass the bars' : `\nbelow the bars: ${fails.join(', ')}`);
 }
 process.exitCode = fails.length === 0 ? 0 : 1;

@@ -27,7 +27,10 @@ afterAll(() => {
 
 const site = tempDir();
 mkdirSync(join(site, 'guide'));
-writeFileSync(join(site, 'guide', 'full.html'), '<html><body><main><h1>Full</h1><p>every word arrives here</p><h2 id="more">More</h2><p>here</p></main></body></html>');
+writeFileSync(
+  join(site, 'guide', 'full.html'),
+  '<html><body><main><h1>Full</h1><p>every word arrives here</p><h2 id="more">More</h2><p id="detail">here</p><p>see <a href="#more">more</a> and <a href="#detail">detail</a></p></main></body></html>',
+);
 // a heading-less page whose body is a code listing with an unclosed <pre>: all of it arrives too
 writeFileSync(join(site, 'plain.html'), '<html><body><pre>line one\nline two</body></html>');
 writeFileSync(join(site, 'notes.md'), '# Markdown is not measured\n');
@@ -37,14 +40,18 @@ describe('docgraph coverage', () => {
     const text = await docgraph('coverage', site, '--worst', '1');
     expect(text.code).toBe(0);
     expect(text.stdout).toContain('2 pages');
-    expect(text.stdout).toMatch(/coverage 1\.0000: 11 of 11 visible words reach the index/);
+    expect(text.stdout).toMatch(/coverage 1\.0000: 15 of 15 visible words reach the index/);
     // "More" is cited by its id; "Full" has none on the page or around it, so it is cited by the page
     expect(text.stdout).toContain('anchors not on their page: 0 of 1 sections cited by an anchor');
     expect(text.stdout).toContain('worst pages:');
+    // two links to ids of the page: #more names a section, #detail a paragraph inside one
+    expect(text.stdout).toContain('links into text: 1 of 2 links to an id land on no section');
+    expect(text.stdout).toContain('guide/full.html#detail  1 link');
 
     const json = await docgraph('coverage', site, '--json');
     const report = JSON.parse(json.stdout) as FolderCoverage;
-    expect(report).toMatchObject({ pages: 2, visible_words: 11, covered_words: 11, coverage: 1, share_at_least: 1, skipped: [], anchors: 1, missing_anchors: 0, missing_anchor_sample: [] });
+    expect(report).toMatchObject({ pages: 2, visible_words: 15, covered_words: 15, coverage: 1, share_at_least: 1, skipped: [], anchors: 1, missing_anchors: 0, missing_anchor_sample: [] });
+    expect(report).toMatchObject({ links_to_ids: 2, links_into_text: 1, links_into_text_sample: [{ uri: 'guide/full.html', anchor: 'detail', links: 1 }] });
     expect(report.worst.map((p) => p.uri).sort()).toEqual(['guide/full.html', 'plain.html']);
   });
 

@@ -40,6 +40,13 @@ skip/edit links). A page's coverage is the share of them, counted with
 multiplicity, found in its parsed sections (headings and text); the corpus
 figure weights pages by their words.
 
+Two checks on citations come with it. "Anchors not on their page" counts
+sections whose page#anchor the page has no id for (a citation that lands
+nowhere). "Links into text" counts the pages' own links to an id that no
+section carries: generated docs link to what they define, so an id that many
+links name and no section carries is usually an entry (a setting, a function,
+an option) that was read as plain text. Both should be near 0.
+
 Examples:
   $ docgraph coverage ./site
   $ docgraph coverage ./site --worst 20 --fail-under 0.95
@@ -62,6 +69,7 @@ export function formatCoverage(r: FolderCoverage): string {
     `  coverage ${r.coverage.toFixed(4)}: ${n(r.coveredWords)} of ${n(r.visibleWords)} visible words reach the index`,
     `  pages at ≥ ${r.threshold.toFixed(2)}: ${n(r.pagesAtLeast)} of ${n(r.pages)} (${(r.shareAtLeast * 100).toFixed(1)}%)`,
     `  anchors not on their page: ${n(r.missingAnchors)} of ${n(r.anchors)} sections cited by an anchor`,
+    `  links into text: ${n(r.linksIntoText)} of ${n(r.linksToIds)} links to an id land on no section`,
   ];
   if (r.worst.length > 0) {
     lines.push('', 'worst pages:');
@@ -72,6 +80,13 @@ export function formatCoverage(r: FolderCoverage): string {
   }
   if (r.missingAnchorSample.length > 0) {
     lines.push('', 'anchors not on their page (the citation lands nowhere):', ...r.missingAnchorSample.map((a) => `  ${a.uri}#${a.anchor}  "${a.heading}"`));
+  }
+  if (r.linksIntoTextSample.length > 0) {
+    lines.push(
+      '',
+      'ids linked to that no section carries (an entry read as text?):',
+      ...r.linksIntoTextSample.map((l) => `  ${l.uri}#${l.anchor}  ${n(l.links)} link${l.links === 1 ? '' : 's'}`),
+    );
   }
   if (r.skipped.length > 0) lines.push('', 'skipped:', ...r.skipped.map((s) => `  ${s.uri}: ${s.reason}`));
   return lines.join('\n') + '\n';

@@ -5,7 +5,8 @@ import { pageTargets, visibleText } from '../parse/html.js';
 import { decodeText, formatOf } from '../parse/input.js';
 import { parseFile } from '../parse/parse-file.js';
 import { scanFolder } from '../sources/filesystem.js';
-import { anchorsNotOnPage, corpusCoverage, indexedText, pageCoverage, type CorpusCoverage, type PageCoverage } from './coverage.js';
+import { anchorsNotOnPage, corpusCoverage, indexedText, linksIntoText, pageCoverage, type CorpusCoverage, type LinkTargetPage, type PageCoverage } from './coverage.js';
+import type { SectionLink } from '../domain/types.js';
 
 export interface FolderCoverage extends CorpusCoverage {
   root: string;
@@ -19,13 +20,20 @@ export interface FolderCoverage extends CorpusCoverage {
   missingAnchors: number;
   /** The first of them (as many as `worst`), in page order. */
   missingAnchorSample: { uri: string; anchor: string; heading: string }[];
+  /** Links between the measured pages that name an id their target page has. */
+  linksToIds: number;
+  /** Of those, links whose id no section is cited by (an entry read as text, most likely). */
+  linksIntoText: number;
+  /** The ids most linked to among those (as many as `worst`). */
+  linksIntoTextSample: { uri: string; anchor: string; links: number }[];
 }
 
 /**
  * Measures the coverage (see eval/coverage.ts) of every HTML page under
  * `root`, parsed exactly as ingest parses it. Markdown files are not
  * measured. Also counts the sections' anchors that are no target on their
- * page (a citation that lands nowhere). Throws InvalidInputError when `root` is not a folder or holds
+ * page (a citation that lands nowhere), and the links between the pages that
+ * name an id no section carries (`linksIntoText`). Throws InvalidInputError when `root` is not a folder or holds
  * no HTML page; a page that cannot be read or parsed is listed in `skipped`.
  */
 export function measureFolderCoverage(root: string, options: { threshold?: number; worst?: number } = {}): FolderCoverage {
@@ -38,6 +46,8 @@ export function measureFolderCoverage(root: string, options: { threshold?: numbe
   let anchors = 0;
   let missingAnchors = 0;
   const missingAnchorSample: FolderCoverage['missingAnchorSample'] = [];
+  const linked = new Map<string, LinkTargetPage>();
+  const links: SectionLink[] = [];
   for (const file of files) {
     try {
       const bytes = readFileSync(file.path);
@@ -46,7 +56,10 @@ export function measureFolderCoverage(root: string, options: { threshold?: numbe
       parseMs += performance.now() - started;
       const text = decodeText(file.uri, bytes);
       pages.push(pageCoverage(file.uri, visibleText(text), indexedText(doc)));
-      const cited = anchorsNotOnPage(doc, pageTargets(text));
+      const targets = pageTargets(text);
+      const cited = anchorsNotOnPage(doc, targets);
+      linked.set(file.uri, { anchors: new Set(doc.sections.filter((s) => s.part <= 1).map((s) => s.anchor)), targets });
+      for (const s of doc.sections) for (const l of s.links) if (l.targetAnchor) links.push(l);
       anchors += cited.anchors;
       missingAnchors += cited.missing.length;
       for (const s of cited.missing.slice(0, Math.max(0, (options.worst ?? 10) - missingAnchorSample.length))) missingAnchorSample.push({ uri: file.uri, anchor: s.anchor, heading: s.heading });
@@ -56,5 +69,17 @@ export function measureFolderCoverage(root: string, options: { threshold?: numbe
       else throw e;
     }
   }
-  return { root: scan.root, ...corpusCoverage(pages, options), skipped, parseMs, anchors, missingAnchors, missingAnchorSample };
+  const intoText = linksIntoText(linked, links, options.worst ?? 10);
+  return {
+    root: scan.root,
+    ...corpusCoverage(pages, options),
+    skipped,
+    parseMs,
+    anchors,
+    missingAnchors,
+    missingAnchorSample,
+    linksToIds: intoText.links,
+    linksIntoText: intoText.intoText,
+    linksIntoTextSample: intoText.sample,
+  };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ParsedDocument, ParsedSection } from '../parse/model.js';
-import { anchorsNotOnPage, corpusCoverage, indexedText, pageCoverage, wordsOf, type PageCoverage } from './coverage.js';
+import { anchorsNotOnPage, linksIntoText, corpusCoverage, indexedText, pageCoverage, wordsOf, type PageCoverage } from './coverage.js';
 
 function section(heading: string, text: string): ParsedSection {
   return { level: 2, heading, anchor: '', headingPath: [heading], parent: -1, text, part: 0, links: [] };
@@ -63,6 +63,37 @@ describe('anchorsNotOnPage', () => {
     expect(r.anchors).toBe(3);
     // ids are matched as browsers match them, exactly
     expect(r.missing.map((s) => s.anchor)).toEqual(['usage', 'Install']);
+  });
+});
+
+describe('linksIntoText', () => {
+  it('counts links to ids their page has, and of those the ones no section carries, most linked first; broken links are not counted', () => {
+    const pages = new Map([
+      ['settings.html', { anchors: new Set(['', 'GUC-PORT']), targets: new Set(['GUC-PORT', 'GUC-WORK-MEM', 'NOTE-1']) }],
+      ['other.html', { anchors: new Set(['', 'usage']), targets: new Set(['usage']) }],
+    ]);
+    const to = (targetUri: string | undefined, targetAnchor?: string) => ({ targetUri, targetAnchor });
+    const r = linksIntoText(
+      pages,
+      [
+        to('settings.html', 'GUC-PORT'),
+        to('settings.html', 'GUC-WORK-MEM'),
+        to('settings.html', 'GUC-WORK-MEM'),
+        to('settings.html', 'NOTE-1'),
+        to('settings.html', 'GONE'), // the page has no such id: a broken link, not ours
+        to('other.html', 'usage'),
+        to('other.html'), // no fragment
+        to('elsewhere.html', 'x'), // not a measured page
+        to(undefined, 'x'), // an external link
+      ],
+      1,
+    );
+    expect(r).toEqual({ links: 5, intoText: 3, sample: [{ uri: 'settings.html', anchor: 'GUC-WORK-MEM', links: 2 }] });
+  });
+
+  it('matches an id as the ingest resolves it: as written, or lowercased', () => {
+    const pages = new Map([['a.html', { anchors: new Set(['usage']), targets: new Set(['Usage']) }]]);
+    expect(linksIntoText(pages, [{ targetUri: 'a.html', targetAnchor: 'Usage' }]).intoText).toBe(0);
   });
 });
 

@@ -131,3 +131,52 @@ export function anchorsNotOnPage(doc: ParsedDocument, targets: ReadonlySet<strin
   const cited = doc.sections.filter((s) => s.part <= 1 && s.anchor !== '');
   return { anchors: cited.length, missing: cited.filter((s) => !targets.has(s.anchor)) };
 }
+
+/** What `linksIntoText` needs of a measured page: the anchors its sections are cited by, and its ids. */
+export interface LinkTargetPage {
+  /** Anchors of its sections (first parts; '' is the page). */
+  anchors: ReadonlySet<string>;
+  /** Its ids and `<a name>`s (`pageTargets` in parse/html.ts). */
+  targets: ReadonlySet<string>;
+}
+
+export interface LinksIntoText {
+  /** Links between measured pages that name an id their target page has. */
+  links: number;
+  /** Of those, links whose id no section is cited by: they land in the middle of a section's text (or, in the graph, on the page). */
+  intoText: number;
+  /** The ids most linked to among those, most links first (ties: uri, then id), as many as asked for. */
+  sample: { uri: string; anchor: string; links: number }[];
+}
+
+/**
+ * Links into the corpus's own pages that name an id no section is cited by.
+ * Generated docs link to what they define (a setting, a function, an
+ * option), so an id that many links name and no section carries is usually
+ * an entry the parser read as text: the check that found DocBook variable
+ * lists lost to a note's heading. An id is matched as the link writes it,
+ * or lowercased, as the ingest's link resolution matches it; links to ids
+ * the page does not have (broken links) are not counted.
+ */
+export function linksIntoText(
+  pages: ReadonlyMap<string, LinkTargetPage>,
+  links: Iterable<{ targetUri?: string; targetAnchor?: string }>,
+  sample = 10,
+): LinksIntoText {
+  let total = 0;
+  const lost = new Map<string, { uri: string; anchor: string; links: number }>();
+  for (const l of links) {
+    if (l.targetUri === undefined || l.targetAnchor === undefined || l.targetAnchor === '') continue;
+    const page = pages.get(l.targetUri);
+    if (!page || !page.targets.has(l.targetAnchor)) continue;
+    total++;
+    if (page.anchors.has(l.targetAnchor) || page.anchors.has(l.targetAnchor.toLowerCase())) continue;
+    const key = `${l.targetUri}#${l.targetAnchor}`;
+    const seen = lost.get(key);
+    if (seen) seen.links++;
+    else lost.set(key, { uri: l.targetUri, anchor: l.targetAnchor, links: 1 });
+  }
+  const all = [...lost.values()];
+  all.sort((a, b) => b.links - a.links || (a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : a.anchor < b.anchor ? -1 : a.anchor > b.anchor ? 1 : 0));
+  return { links: total, intoText: all.reduce((s, x) => s + x.links, 0), sample: all.slice(0, sample) };
+}
