@@ -34,12 +34,12 @@ const CASES: Case[] = [
   { generator: 'docbook', file: 'sql-droptable.html', heading: 'Compatibility', phrase: 'PostgreSQL extension' },
   { generator: 'gtkdoc', file: 'glib-Timers.html', heading: 'GTimer', phrase: 'Opaque datatype that records a start time.' },
   { generator: 'gidocgen', file: 'class.Coverage.html', heading: 'GObject::notify', phrase: 'The notify signal is emitted on an object when one of its properties' },
-  { generator: 'haddock', file: 'Control-Concurrent-Chan.html', heading: 'Stream interface', phrase: 'Return a lazy list representing the contents of the supplied `Chan`' },
+  { generator: 'haddock', file: 'Control-Concurrent-Chan.html', heading: '`getChanContents :: Chan a -> IO [a]`', phrase: 'Return a lazy list representing the contents of the supplied `Chan`' },
   { generator: 'qdoc', file: 'qstack.html', heading: 'const T &QStack::top() const', phrase: 'This is an overloaded function.' },
   { generator: 'sphinx-django', file: 'custom-file-storage.html', heading: '`get_available_name(name, max_length=None)`', phrase: '`get_alternative_name()` is called to obtain an alternative name.' },
   { generator: 'sphinx-cmake', file: 'set.html', heading: 'Set Environment Variable', phrase: 'this command will clear any existing value of the environment variable' },
   { generator: 'erlang', file: 'pg.html', heading: 'which_groups(Scope :: atom()) -> [Group :: group()]', phrase: 'Returns a list of all known groups.' },
-  { generator: 'odoc', file: 'Date-Period.html', heading: 'Getters', phrase: 'Number of years, months and days in a period.' },
+  { generator: 'odoc', file: 'Date-Period.html', heading: "`val ymd : 'a period -> int * int * int`", phrase: 'Number of years, months and days in a period.' },
   { generator: 'yard', file: 'MacroDirective.html', heading: '#call ⇒ `Object`', phrase: 'raise TagFormatError if tag.name.nil? && tag.text.to_s.empty?' },
   { generator: 'pod2html', file: 'perldbmfilter.html', heading: 'Another Example: Key is a C int.', phrase: 'you will have to use `pack` when writing, and `unpack` when reading.' },
 ];
@@ -93,6 +93,23 @@ describe('entries with ids are sections cited by that id, on real pages', () => 
     expect(s.text).toMatch(/^Test whether the \*filename\* string matches the \*pattern\* string/);
     expect(doc.sections[s.parent]!.anchor).toBe('module-fnmatch');
     expect(at(doc, 'fnmatch.translate').text).toContain('regular expression');
+  });
+
+  it("Haddock and odoc: a declaration (div.top > p.src > a.def#v:…, div.odoc-spec > div.spec#val-…) is its own section, its signature the heading", () => {
+    const chan = parse('haddock', 'Control-Concurrent-Chan.html');
+    const newChan = at(chan, 'v:newChan');
+    expect(newChan.heading).toBe('`newChan :: IO (Chan a)`'); // the "Source" link beside it is furniture
+    expect(newChan.text).toBe('Build and returns a new instance of `Chan`.');
+    expect(chan.sections[newChan.parent]!.heading).toBe('Operations');
+    expect(at(chan, 'v:writeChan').text).toBe('Write a value to a `Chan`.'); // the next declaration is its own section
+    // a heading inside a declaration is cited by the declaration, not by the wrapper around the whole interface
+    expect(chan.sections.filter((s) => s.heading === 'Instances').map((s) => s.anchor)).toEqual(['t:Chan']);
+
+    const period = parse('odoc', 'Date-Period.html');
+    const add = at(period, 'val-add');
+    expect(add.heading).toBe("`val add : 'a period -> 'a period -> 'a period`");
+    expect(add.text).toBe('Addition of periods.');
+    expect(period.sections[add.parent]!.heading).toBe('Period is an additive monoid');
   });
 
   it('DocBook: each variablelist setting (dt#GUC-…) is its own section, one level below its heading', () => {

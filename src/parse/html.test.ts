@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseHtml } from './html.js';
+import { pageTargets, parseHtml } from './html.js';
 import type { ParsedDocument } from './model.js';
 import { parseFile } from './parse-file.js';
 
@@ -170,6 +170,15 @@ describe('parseHtml: anchors', () => {
     // every anchor is an id of the page
     const source = readFileSync(new URL('anchors.html', FIXTURES), 'utf8');
     for (const s of doc.sections) if (s.anchor !== '') expect(source).toMatch(new RegExp(`(id|name)="${s.anchor}"`));
+  });
+
+  it("closes an XHTML page's self-closed targets (<a id=\"x\"/>), so a heading is not cited by the previous heading's id (DocBook XSL xhtml)", () => {
+    const body = `<div class="section"><h3 class="title"><a id="_writing"/>9.7.2. Writing directly to the disk</h3><p>Use dd.</p></div>
+<div class="section"><h3 class="title"><a id="_mounting"/>9.7.3. Mounting the disk image file</h3><p>Use losetup.</p><br/><span id="after"/>Then mount.</div>`;
+    const xhtml = parseHtml('ch09.en.html', `<?xml version="1.0" encoding="UTF-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml"><body>${body}</body></html>`);
+    expect(outline(xhtml)).toEqual(['3 9.7.2. Writing directly to the disk #_writing', '3 9.7.3. Mounting the disk image file #_mounting']);
+    expect(section(xhtml, '9.7.3. Mounting the disk image file').text).toBe('Use losetup.\n\nThen mount.');
+    expect(pageTargets(`<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml"><body>${body}</body></html>`)).toEqual(new Set(['_writing', '_mounting', 'after']));
   });
 
   it('gives a heading with no id anywhere a GitHub slug when asked (HTML converted from Word has no page to scroll)', () => {
@@ -474,6 +483,30 @@ describe('parseHtml: structures of more generators (Erlang, Haddock, Django, YAR
     );
     expect(outline(bare)).toEqual(['3 SSLSession #s', '3 Next #n']);
     expect(section(bare, 'SSLSession').text).toBe('Session object.\n\n#### id\n\n#### time\n\n#### timeout');
+  });
+
+  it('drops a signature\'s link to its source ("Source", "[source]") but keeps a link to a thing named source', () => {
+    const doc = parseHtml(
+      'm.html',
+      '<main><h1>M</h1><div class="top"><p class="src"><a id="v:read" class="def">read</a> :: IO () <a href="src/M.html#read" class="link">Source</a></p><div class="doc"><p>Reads.</p></div></div>' +
+        '<dl class="py function"><dt id="m.render">render(request)<a class="reference internal" href="../_modules/m.html#render">[source]</a></dt><dd><p>Renders.</p></dd></dl>' +
+        '<h4 id="method.source">fn <a href="../error/trait.Error.html#method.source" class="fnname">source</a>(&amp;self)</h4><p>The lower-level source.</p></main>',
+    );
+    expect(outline(doc)).toEqual(['1 M #', '2 `read :: IO ()` #v:read', '2 render(request) #m.render', '4 fn source(&self) #method.source']);
+  });
+
+  it("headings of one shape in boxes of their own do not stack: an undescribed declaration does not take the next one's text (Erlang's data types, odoc's specs)", () => {
+    const erlang = parseHtml(
+      'unicode.html',
+      '<main><h3 id="types">Data Types</h3>' +
+        '<article class="data-types-body"><h4 id="type-unicode_binary" class="data-type-name">unicode_binary() = binary()</h4><div class="data-type-desc"><p>UTF-8 encoded.</p></div></article>' +
+        '<article class="data-types-body"><h4 id="type-chardata" class="data-type-name">chardata() = charlist() | unicode_binary()</h4></article>' +
+        '<article class="data-types-body"><h4 id="type-latin1_binary" class="data-type-name">latin1_binary() = binary()</h4><div class="data-type-desc"><p>ISO Latin-1.</p></div></article></main>',
+    );
+    expect(outline(erlang)).toEqual(['3 Data Types #types', '4 unicode_binary() = binary() #type-unicode_binary', '4 latin1_binary() = binary() #type-latin1_binary']);
+    // the undescribed type is a line of the section before it, not the first line of the next type's
+    expect(section(erlang, 'unicode_binary() = binary()').text).toBe('UTF-8 encoded.\n\n#### chardata() = charlist() | unicode_binary()');
+    expect(section(erlang, 'latin1_binary() = binary()').text).toBe('ISO Latin-1.');
   });
 
   it("a heading whose id the page repeats is a label in its section, not a section a link could not reach (Erlang's Types in every function)", () => {

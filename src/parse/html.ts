@@ -64,7 +64,9 @@ const CHROME = rules([
 ]);
 
 /** Link texts that are page furniture wherever they appear. */
-const CHROME_LINK_TEXT = /^(skip to .*|skip navigation.*|edit (this|on|the) .*|edit page|show source|view (page )?source|return to main contents)$/i;
+const CHROME_LINK_TEXT = /^(skip to .*|skip navigation.*|edit (this|on|the) .*|edit page|show source|view (page )?source|\[(src|source)\]|return to main contents)$/i;
+/** In a heading or signature, a link out of the page with this text points at the code that defines it (Haddock's "Source"). */
+const SOURCE_LINK_TEXT = /^(Source|\[(src|source)\])$/;
 
 /**
  * Deeper elements are flattened to their text before conversion: hast and
@@ -125,7 +127,7 @@ export function parseHtml(uri: string, source: string, options: ParseOptions = {
  * is garbage once this returns, before conversion starts.
  */
 function readPage(source: string): { head: { title?: string; meta: DocumentMeta }; root?: Element } {
-  const html = childElement(parse(source), 'html');
+  const html = childElement(parsePage(source), 'html');
   const head = html ? headInfo(html) : { meta: {} };
   const body = html ? (childElement(html, 'body') ?? html) : undefined;
   if (!body) return { head };
@@ -144,7 +146,7 @@ function readPage(source: string): { head: { title?: string; meta: DocumentMeta 
  * this is content lost.
  */
 export function visibleText(source: string): string {
-  const html = childElement(parse(source), 'html');
+  const html = childElement(parsePage(source), 'html');
   const body = html ? (childElement(html, 'body') ?? html) : undefined;
   if (!body) return '';
   clean(body, 2);
@@ -158,7 +160,7 @@ export function visibleText(source: string): string {
  */
 export function pageTargets(source: string): Set<string> {
   const targets = new Set<string>();
-  const stack: P5.ParentNode[] = [parse(source)];
+  const stack: P5.ParentNode[] = [parsePage(source)];
   while (stack.length > 0) {
     const node = stack.pop()!;
     if (isElement(node)) {
@@ -177,7 +179,7 @@ export function pageTargets(source: string): Set<string> {
  */
 export function elementNesting(source: string): number {
   let deepest = 0;
-  const stack: [P5.ParentNode, number][] = [[parse(source), 0]];
+  const stack: [P5.ParentNode, number][] = [[parsePage(source), 0]];
   while (stack.length > 0) {
     const [node, depth] = stack.pop()!;
     deepest = Math.max(deepest, depth);
@@ -185,6 +187,27 @@ export function elementNesting(source: string): number {
   }
   return deepest;
 }
+
+/**
+ * The page as parse5 builds it. An XHTML page (an `<?xml` prolog, or the
+ * XHTML namespace on `<html>`) written out by an XML tool closes empty
+ * elements as `<a id="x"/>`; read as HTML, that `<a>` stays open, wraps the
+ * heading it marks and is copied into what follows (HTML's reopening of
+ * formatting elements), so the next heading would start with the previous
+ * one's id (DocBook XSL's xhtml output: Debian's reference cited 9.7.3 by
+ * 9.7.2's id). Such a page's self-closed elements are closed, as an XML
+ * reader (and a browser given `.xhtml`) closes them.
+ */
+function parsePage(source: string): P5.Document {
+  return parse(isXhtml(source) ? source.replace(SELF_CLOSED, (tag: string, name: string, attrs: string) => (VOID.has(name.toLowerCase()) ? tag : `<${name}${attrs}></${name}>`)) : source);
+}
+
+function isXhtml(source: string): boolean {
+  const start = source.slice(0, 4096).trimStart().replace(/^\uFEFF/, '');
+  return start.startsWith('<?xml') || /<html\b[^>]*xmlns=["']http:\/\/www\.w3\.org\/1999\/xhtml["']/i.test(start);
+}
+const SELF_CLOSED = /<([a-zA-Z][a-zA-Z0-9:-]*)((?:\s[^<>]*?)?)\s*\/>/g;
+const VOID = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'param', 'source', 'track', 'wbr', 'basefont', 'bgsound', 'frame', 'keygen']);
 
 // ---------------------------------------------------------------------------
 // Selectors
@@ -385,7 +408,10 @@ function isChrome(el: P5.Element): boolean {
   if (ruleIndex(el, CHROME) >= 0) return true;
   // a page header (banner) holds no heading; an article's <header> holds its title
   if (el.tagName === 'header') return !hasDescendant(el, (d) => HEADING.test(d.tagName));
-  if (el.tagName === 'a') return CHROME_LINK_TEXT.test(normalizeSpace(textP5(el)));
+  if (el.tagName === 'a') {
+    const text = normalizeSpace(textP5(el));
+    return CHROME_LINK_TEXT.test(text);
+  }
   return false;
 }
 
@@ -560,7 +586,7 @@ function dropMan2htmlFurniture(body: P5.Element): void {
 // hast side: cut the content root into headings and body blocks
 
 type Item =
-  | { kind: 'heading'; el: Element; level: number; plain: string; anchor: string; links: SectionLink[]; source?: string; entry?: boolean; shape?: string }
+  | { kind: 'heading'; el: Element; level: number; plain: string; anchor: string; links: SectionLink[]; source?: string; entry?: boolean; shape?: string; group?: number }
   | { kind: 'body'; el: Element; links: SectionLink[] }
   | { kind: 'code'; text: string; links: SectionLink[] }
   | { kind: 'end'; level: number };
@@ -588,6 +614,13 @@ interface Frame {
 function collect(root: Element, uri: string, slugger: GithubSlugger | undefined): Item[] {
   const { withHeadings, repeated } = headingsOf(root);
   const items: Item[] = [];
+  /** A number per element that holds a heading or an entry directly (see `group` in sectionize.ts). */
+  const groups = new Map<Element, number>();
+  const groupOf = (el: Element): number => {
+    let g = groups.get(el);
+    if (g === undefined) groups.set(el, (g = groups.size));
+    return g;
+  };
   /** An empty `<a id|name>` seen since the last content: the target of a following heading. */
   let pendingAnchor: string | undefined;
   /** Level of the last heading: a definition list's entries open sections one below it. */
@@ -633,6 +666,7 @@ function collect(root: Element, uri: string, slugger: GithubSlugger | undefined)
     if (child.type !== 'element') continue;
     const tag = child.tagName;
     const block = tag === 'div' && !withHeadings.has(child) ? titledBlock(child) : undefined;
+    const declaration = tag === 'div' && !block ? declarationBlock(child) : undefined;
     if (HEADING.test(tag) && (isAdmonition(frame.el) || repeated.has(stringProp(child, 'id') ?? ''))) {
       // a note's or warning's title ("Note", "Warning") belongs to the section around the box, not a section of its own;
       // so does a heading whose id the page gives several headings (Erlang's `<h3 id="types">Types</h3>` in every
@@ -647,7 +681,7 @@ function collect(root: Element, uri: string, slugger: GithubSlugger | undefined)
       const heading = headingItem(split < 0 ? child : { ...child, children: child.children.slice(0, split) }, frames, pendingAnchor, slugger, uri);
       pendingAnchor = undefined;
       if (heading?.kind === 'heading') {
-        items.push(heading);
+        items.push({ ...heading, group: groupOf(frame.el) });
         headingLevel = heading.level;
       }
       if (split >= 0) frames.push({ el: element('div', child.children.slice(split)), next: 0, run: [], sawHeading: true });
@@ -662,11 +696,23 @@ function collect(root: Element, uri: string, slugger: GithubSlugger | undefined)
       flush(frame);
       const entry = entryItem(child, entryLevelOf(frames)!, entryTarget(child)!, uri);
       if (entry) {
-        items.push(entry);
+        // entries of consecutive lists stack (Sphinx writes a dl per object: hashlib's blake2b / blake2s constants
+        // over one paragraph), so an entry's holder is what holds its list
+        const listAt = frames.findLastIndex((f) => f.entryLevel !== undefined);
+        items.push({ ...entry, group: groupOf(frames[Math.max(0, listAt - 1)]!.el) });
         const list = frames.findLast((f) => f.entryLevel !== undefined);
         if (list) list.lastEntryAt = items.length - 1;
       }
       pendingAnchor = undefined;
+    } else if (declaration) {
+      flush(frame);
+      // a declaration (Haddock's div.top, odoc's div.odoc-spec) is an entry: its signature the heading, the rest its text
+      const level = Math.min(6, (entryLevelOf(frames) ?? headingLevel) + 1);
+      const entry = entryItem(declaration.signature, level, declaration.anchor, uri, true);
+      if (entry) items.push({ ...entry, group: groupOf(child) });
+      pendingAnchor = undefined;
+      // a heading inside it (Haddock's "Instances") is cited by the declaration's id, not by an id around the page
+      frames.push({ el: { ...child, properties: { ...child.properties, id: declaration.anchor }, children: declaration.rest }, next: 0, run: [], sawHeading: true, blockLevel: level });
     } else if (block) {
       flush(frame);
       // a numbered table or example with its own id ("Table 9.45. json and jsonb Operators") is cited by that id
@@ -830,6 +876,31 @@ function titledBlock(el: Element): { title: Element; rest: ElementContent[] } | 
 }
 const FORMAL_BLOCK = new Set(['table', 'example', 'figure']);
 
+/**
+ * Declaration blocks of reference generators that do not use definition
+ * lists: the block, the signature that is its first element, and where in
+ * the signature the id it is cited by sits ('' = the signature's own id).
+ * Hints, like the content-root rules: a generator not listed keeps its
+ * declarations as text of the section around them.
+ */
+const DECLARATIONS: readonly { block: string; signature: string; target: string }[] = [
+  { block: 'top', signature: 'src', target: 'def' }, // Haddock: div.top > p.src > a.def#t:Chan
+  { block: 'odoc-spec', signature: 'spec', target: '' }, // odoc: div.odoc-spec > div.spec#type-t
+];
+
+/** A declaration block (DECLARATIONS): its signature, the id it is cited by, and the rest of it. */
+function declarationBlock(el: Element): { signature: Element; anchor: string; rest: ElementContent[] } | undefined {
+  const classes = classesOf(el);
+  const rule = DECLARATIONS.find((r) => classes.includes(r.block));
+  if (!rule) return undefined;
+  const first = el.children.findIndex((c) => c.type === 'element');
+  const signature = el.children[first];
+  if (signature?.type !== 'element' || !classesOf(signature).includes(rule.signature)) return undefined;
+  const anchor = rule.target === '' ? stringProp(signature, 'id') : [...descendants(signature)].find((d) => classesOf(d).includes(rule.target) && stringProp(d, 'id'))?.properties.id;
+  if (typeof anchor !== 'string' || anchor === '') return undefined;
+  return { signature, anchor, rest: el.children.slice(first + 1) };
+}
+
 /** The entry level of the innermost definition list being walked, if it has entries. */
 function entryLevelOf(frames: Frame[]): number | undefined {
   for (let i = frames.length - 1; i >= 0; i--) if (frames[i]!.entryLevel !== undefined) return frames[i]!.entryLevel;
@@ -848,12 +919,12 @@ function hasEntries(dl: Element): boolean {
 }
 
 /** A term with an id as a heading one level below its list's holder; its definition becomes the body. */
-function entryItem(dt: Element, level: number, anchor: string, uri: string): Item | undefined {
+function entryItem(dt: Element, level: number, anchor: string, uri: string, signature = false): Extract<Item, { kind: 'heading' }> | undefined {
   cleanHeading(dt);
   const plain = normalizeSpace(textOf(dt));
   if (plain === '') return undefined;
   // a term set in code (a signature, an option, a variable) reads as code, like `fs.readFile(path)` headings in Markdown
-  const code = [dt, ...descendants(dt)].some((d) => CODE_TERM.has(d.tagName) || classesOf(d).some((c) => c === 'sig' || c === 'pre' || c === 'option' || c === 'literal'));
+  const code = signature || [dt, ...descendants(dt)].some((d) => CODE_TERM.has(d.tagName) || classesOf(d).some((c) => c === 'sig' || c === 'pre' || c === 'option' || c === 'literal'));
   const source = code && !plain.includes('`') ? '`' + plain + '`' : plain;
   return { kind: 'heading', el: dt, level, plain, anchor, links: linksIn(dt, uri), source, entry: true };
 }
@@ -869,6 +940,7 @@ function cleanHeading(heading: Element): void {
     el.children = el.children.flatMap((c): ElementContent[] => {
       if (c.type !== 'element') return [c];
       if (c.tagName === 'br') return [{ type: 'text', value: ' ' }];
+      if (c.tagName === 'a' && stringProp(c, 'href') !== undefined && !stringProp(c, 'href')!.startsWith('#') && SOURCE_LINK_TEXT.test(normalizeSpace(textOf(c)))) return [];
       if (c.tagName === 'a' && (stringProp(c, 'href') ?? '').startsWith('#')) {
         const children = /^[\s\p{P}\p{S}\u200b]*$/u.test(textOf(c)) ? [] : c.children;
         // a link that is also a target (texinfo's footnote `<a id="FOOT1" href="#DOCF1">(1)</a>`) keeps its id
@@ -1123,13 +1195,13 @@ function convert(items: Item[]): Block[] {
       continue;
     }
     if (item.kind === 'heading' && item.source !== undefined) {
-      blocks.push({ kind: 'heading', level: item.level, source: item.source, plain: item.plain, anchor: item.anchor, links: item.links, entry: item.entry, shape: item.shape });
+      blocks.push({ kind: 'heading', level: item.level, source: item.source, plain: item.plain, anchor: item.anchor, links: item.links, entry: item.entry, shape: item.shape, group: item.group });
       continue;
     }
     const md = pieces[p++] ?? '';
     if (item.kind === 'heading') {
       const source = md.replace(/^#{1,6}(?:[ \t]+|$)/, '').replace(/\n[=-]+$/, '');
-      blocks.push({ kind: 'heading', level: item.level, source, plain: item.plain, anchor: item.anchor, links: item.links, entry: item.entry, shape: item.shape });
+      blocks.push({ kind: 'heading', level: item.level, source, plain: item.plain, anchor: item.anchor, links: item.links, entry: item.entry, shape: item.shape, group: item.group });
     } else {
       blocks.push({ kind: 'body', text: md, links: item.links });
     }

@@ -32,6 +32,14 @@ export type Block =
        * stacked entries are.
        */
       shape?: string;
+      /**
+       * HTML: which element holds the heading or term directly (a number per
+       * element of the page). Only headings of one holder stack: Sphinx's
+       * `<dt><dt><dd>` in one `<dl>`, QDoc's overloads in one `<div>`; a
+       * declaration in a box of its own (Erlang's types, each in an
+       * `<article>`) is not described by the next one's text.
+       */
+      group?: number;
     }
   | {
       kind: 'body';
@@ -63,6 +71,7 @@ interface LogicalSection {
   hasChildren: boolean;
   entry: boolean;
   shape: string | undefined;
+  group: number | undefined;
 }
 
 /**
@@ -99,6 +108,7 @@ export function sectionize(blocks: Iterable<Block>, maxSectionTokens: number): P
         hasChildren: false,
         entry: block.entry === true,
         shape: block.shape,
+        group: block.group,
       };
       if (parent) parent.hasChildren = true;
       logical.push(current);
@@ -108,7 +118,7 @@ export function sectionize(blocks: Iterable<Block>, maxSectionTokens: number): P
     const text = block.text.trim();
     if (text === '') continue;
     if (!current) {
-      current = { level: 0, heading: '', anchor: '', headingPath: [], parent: -1, blocks: [], headingLinks: [], hasChildren: false, entry: false, shape: undefined };
+      current = { level: 0, heading: '', anchor: '', headingPath: [], parent: -1, blocks: [], headingLinks: [], hasChildren: false, entry: false, shape: undefined, group: undefined };
       logical.push(current);
     }
     current.blocks.push({ text, code: block.code ?? false, links: block.links });
@@ -135,9 +145,9 @@ function mergeEmptyLeaves(logical: LogicalSection[]): void {
 /** A leaf with no text of its own (only lines of empty headings merged into it, if anything). */
 const isEmptyLeaf = (s: LogicalSection): boolean => s.blocks.every((b) => b.merged) && !s.hasChildren && s.level > 0;
 
-/** Two sections are stacked alike: entries, or headings of one shape, at one level under one parent. */
+/** Two sections are stacked alike: entries, or headings of one shape, at one level under one parent, held by one element. */
 const alike = (a: LogicalSection, b: LogicalSection): boolean =>
-  a.level === b.level && a.parent === b.parent && ((a.entry && b.entry) || (a.shape !== undefined && a.shape === b.shape));
+  a.level === b.level && a.parent === b.parent && a.group === b.group && ((a.entry && b.entry) || (a.shape !== undefined && a.shape === b.shape));
 
 /**
  * A run of empty entries (or headings of one shape) directly above one of
