@@ -65,7 +65,7 @@ const CHROME = rules([
 
 /** Link texts that are page furniture wherever they appear. */
 const CHROME_LINK_TEXT = /^(skip to .*|skip navigation.*|edit (this|on|the) .*|edit page|show source|view (page )?source|\[(src|source)\]|return to main contents)$/i;
-/** In a heading or signature, a link out of the page with this text points at the code that defines it (Haddock's "Source"). */
+/** A link out of the page with exactly this text points at the code that defines what it stands beside (Haddock's "Source"). */
 const SOURCE_LINK_TEXT = /^(Source|\[(src|source)\])$/;
 
 /**
@@ -410,7 +410,9 @@ function isChrome(el: P5.Element): boolean {
   if (el.tagName === 'header') return !hasDescendant(el, (d) => HEADING.test(d.tagName));
   if (el.tagName === 'a') {
     const text = normalizeSpace(textP5(el));
-    return CHROME_LINK_TEXT.test(text);
+    if (CHROME_LINK_TEXT.test(text)) return true;
+    // a declaration's link to its code (Haddock's "Source"), not a link to a thing named source
+    return SOURCE_LINK_TEXT.test(text) && !(attr(el, 'href') ?? '#').startsWith('#') && !hasDescendant(el, (d) => d.tagName === 'code');
   }
   return false;
 }
@@ -940,7 +942,6 @@ function cleanHeading(heading: Element): void {
     el.children = el.children.flatMap((c): ElementContent[] => {
       if (c.type !== 'element') return [c];
       if (c.tagName === 'br') return [{ type: 'text', value: ' ' }];
-      if (c.tagName === 'a' && stringProp(c, 'href') !== undefined && !stringProp(c, 'href')!.startsWith('#') && SOURCE_LINK_TEXT.test(normalizeSpace(textOf(c)))) return [];
       if (c.tagName === 'a' && (stringProp(c, 'href') ?? '').startsWith('#')) {
         const children = /^[\s\p{P}\p{S}\u200b]*$/u.test(textOf(c)) ? [] : c.children;
         // a link that is also a target (texinfo's footnote `<a id="FOOT1" href="#DOCF1">(1)</a>`) keeps its id
