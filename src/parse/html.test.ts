@@ -179,6 +179,13 @@ describe('parseHtml: anchors', () => {
     expect(outline(xhtml)).toEqual(['3 9.7.2. Writing directly to the disk #_writing', '3 9.7.3. Mounting the disk image file #_mounting']);
     expect(section(xhtml, '9.7.3. Mounting the disk image file').text).toBe('Use losetup.\n\nThen mount.');
     expect(pageTargets(`<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml"><body>${body}</body></html>`)).toEqual(new Set(['_writing', '_mounting', 'after']));
+    // a titled table whose id is an empty <a id> before its title (Debian's DocBook XSL) is cited by that id
+    const table = parseHtml(
+      'ch11.en.html',
+      `<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml"><body><div class="section"><h3 class="title"><a id="_enc"/>11.1. Encodings</h3><p>See the table.</p>` +
+        `<div class="table"><a id="list-of-encoding-values"/><p class="title"><strong>Table 11.2. List of encoding values</strong></p><div class="table-contents"><table><tr><td>UTF-8</td></tr></table></div></div><p>After.</p></div></body></html>`,
+    );
+    expect(outline(table)).toEqual(['3 11.1. Encodings #_enc', '4 Table 11.2. List of encoding values #list-of-encoding-values']);
   });
 
   it('gives a heading with no id anywhere a GitHub slug when asked (HTML converted from Word has no page to scroll)', () => {

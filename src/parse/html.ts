@@ -718,11 +718,11 @@ function collect(root: Element, uri: string, slugger: GithubSlugger | undefined)
     } else if (block) {
       flush(frame);
       // a numbered table or example with its own id ("Table 9.45. json and jsonb Operators") is cited by that id
-      const { title, rest } = block;
+      const { title, rest, anchor } = block;
       const level = Math.min(6, (entryLevelOf(frames) ?? headingLevel) + 1);
       cleanHeading(title);
       const plain = normalizeSpace(textOf(title));
-      items.push({ kind: 'heading', el: title, level, plain, anchor: stringProp(child, 'id')!, links: linksIn(title, uri) });
+      items.push({ kind: 'heading', el: title, level, plain, anchor, links: linksIn(title, uri) });
       pendingAnchor = undefined;
       frames.push({ el: { ...child, children: rest }, next: 0, run: [], sawHeading: true, blockLevel: level });
     } else if (tag === 'dl' && !withHeadings.has(child) && hasEntries(child)) {
@@ -867,14 +867,22 @@ function entryTarget(dt: Element): string | undefined {
 
 /**
  * A DocBook formal object, a `div.table`, `div.example` or `div.figure` with
- * an id and a title (`p.title`) before its contents: the title and the rest.
+ * an id and a title (`p.title`) before its contents: the title, the id, and
+ * the rest. The id is the div's, or an empty `<a id>` before the title
+ * (Debian's DocBook XSL output: `<div class="table"><a id="…"/><p class="title">`).
  */
-function titledBlock(el: Element): { title: Element; rest: ElementContent[] } | undefined {
-  if (el.tagName !== 'div' || !stringProp(el, 'id') || !classesOf(el).some((c) => FORMAL_BLOCK.has(c))) return undefined;
-  const first = el.children.findIndex((c) => c.type === 'element');
+function titledBlock(el: Element): { title: Element; anchor: string; rest: ElementContent[] } | undefined {
+  if (el.tagName !== 'div' || !classesOf(el).some((c) => FORMAL_BLOCK.has(c))) return undefined;
+  let anchor = stringProp(el, 'id');
+  let first = el.children.findIndex((c) => c.type === 'element');
+  const lead = el.children[first];
+  if (lead?.type === 'element' && lead.tagName === 'a' && stringProp(lead, 'href') === undefined && textOf(lead).trim() === '' && stringProp(lead, 'id')) {
+    anchor ??= stringProp(lead, 'id');
+    first = el.children.findIndex((c, i) => i > first && c.type === 'element');
+  }
   const title = el.children[first];
-  if (title?.type !== 'element' || title.tagName !== 'p' || !classesOf(title).includes('title') || normalizeSpace(textOf(title)) === '') return undefined;
-  return { title, rest: el.children.slice(first + 1) };
+  if (!anchor || title?.type !== 'element' || title.tagName !== 'p' || !classesOf(title).includes('title') || normalizeSpace(textOf(title)) === '') return undefined;
+  return { title, anchor, rest: el.children.slice(first + 1) };
 }
 const FORMAL_BLOCK = new Set(['table', 'example', 'figure']);
 
