@@ -199,14 +199,15 @@ export function elementNesting(source: string): number {
  * reader (and a browser given `.xhtml`) closes them.
  */
 function parsePage(source: string): P5.Document {
-  return parse(isXhtml(source) ? source.replace(SELF_CLOSED, (tag: string, name: string, attrs: string) => (VOID.has(name.toLowerCase()) ? tag : `<${name}${attrs}></${name}>`)) : source);
+  return parse(isXhtml(source) ? source.replace(SELF_CLOSED, (tag: string, name: string, attrs: string | undefined) => (VOID.has(name.toLowerCase()) ? tag : `<${name}${attrs ?? ''}></${name}>`)) : source);
 }
 
 function isXhtml(source: string): boolean {
   const start = source.slice(0, 4096).trimStart().replace(/^\uFEFF/, '');
   return start.startsWith('<?xml') || /<html\b[^>]*xmlns=["']http:\/\/www\.w3\.org\/1999\/xhtml["']/i.test(start);
 }
-const SELF_CLOSED = /<([a-zA-Z][a-zA-Z0-9:-]*)((?:\s[^<>]*?)?)\s*\/>/g;
+// greedy and bounded by the next < or >: linear in the page (a lazy attribute run before `\s*\/>` is quadratic on a long unclosed tag)
+const SELF_CLOSED = /<([a-zA-Z][a-zA-Z0-9:-]*)(\s[^<>]*)?\/>/g;
 const VOID = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'param', 'source', 'track', 'wbr', 'basefont', 'bgsound', 'frame', 'keygen']);
 
 // ---------------------------------------------------------------------------
