@@ -100,7 +100,7 @@ export function markdownDocument(scale: FuzzScale): fc.Arbitrary<string> {
 
 const TAGS = ['div', 'p', 'span', 'b', 'i', 'em', 'strong', 'a', 'h1', 'h2', 'h3', 'h6', 'ul', 'ol', 'li', 'dl', 'dt', 'dd', 'table', 'tr', 'td', 'th', 'pre', 'code', 'section', 'article', 'main', 'nav', 'aside', 'header', 'footer', 'br', 'hr', 'img', 'script', 'style', 'template', 'svg', 'math', 'blockquote', 'details', 'summary', 'sup', 'small', 'font', 'x-custom', 'iframe', 'noscript', 'wbr', 'select', 'option', 'input', 'textarea', 'title'];
 const ATTRS = ['id', 'class', 'href', 'name', 'role', 'hidden', 'lang', 'title', 'alt', 'src', 'data-x', 'style'];
-const CLASSES = ['body', 'document', 'section', 'theme-doc-markdown', 'md-content', 'sphinxsidebar', 'headerlink', 'fragment', 'language-js', 'highlight-sh', 'sig', 'footer', 'navbar', 'toc', 'skip-link'];
+const CLASSES = ['body', 'document', 'section', 'theme-doc-markdown', 'md-content', 'sphinxsidebar', 'headerlink', 'fragment', 'language-js', 'highlight-sh', 'sig', 'footer', 'navbar', 'toc', 'skip-link', 'top', 'src', 'def', 'odoc-spec', 'spec', 'table', 'title', 'note', 'variablelist'];
 
 function attribute(scale: FuzzScale): fc.Arbitrary<string> {
   const huge = scale === 'long' ? 400_000 : 10_000;
@@ -115,7 +115,7 @@ interface HtmlTree {
   tag: string;
   attrs: string[];
   children: (HtmlTree | string)[];
-  closed: boolean;
+  closed: boolean | 'self';
 }
 
 function htmlTree(scale: FuzzScale): fc.Arbitrary<HtmlTree> {
@@ -124,7 +124,7 @@ function htmlTree(scale: FuzzScale): fc.Arbitrary<HtmlTree> {
       tag: fc.constantFrom(...TAGS),
       attrs: fc.array(attribute(scale), { maxLength: 3 }),
       children: fc.array(tie('node'), { maxLength: 6 }),
-      closed: fc.boolean(), // unclosed about half the time
+      closed: fc.constantFrom(true, true, false, false, 'self' as const), // unclosed about 2 in 5, self-closed (XHTML style) 1 in 5
     }),
     node: fc.oneof({ depthSize: 'small', withCrossShrink: true }, text, tie('tree')),
   }));
@@ -133,6 +133,7 @@ function htmlTree(scale: FuzzScale): fc.Arbitrary<HtmlTree> {
 
 function renderHtml(t: HtmlTree | string): string {
   if (typeof t === 'string') return t.replace(/</g, '&lt;');
+  if (t.closed === 'self') return `<${t.tag}${t.attrs.join('')}/>` + t.children.map(renderHtml).join('');
   return `<${t.tag}${t.attrs.join('')}>` + t.children.map(renderHtml).join('') + (t.closed ? `</${t.tag}>` : '');
 }
 
@@ -145,16 +146,22 @@ function htmlBlock(scale: FuzzScale): fc.Arbitrary<string> {
     // deep nesting: legal depths and far past every limit, closed or not
     fc.tuple(fc.constantFrom('div', 'span', 'b', 'li', 'table', 'p', 'ul', 'blockquote', 'a'), fc.integer({ min: 1, max: deep }), fc.boolean()).map(([tag, n, close]) => `<${tag}>`.repeat(n) + 'deep' + (close ? `</${tag}>`.repeat(n) : '')),
     // flat and long: many siblings, one huge text, one long line of inline markup
-    fc.tuple(fc.constantFrom('<p>w</p>', '<span>s</span> ', '<b>b</b> ', '<br>', '<li>i', '<tr><td>c', 'word ', '<a href="#x">l</a>'), fc.integer({ min: 1, max: big / 8 })).map(([piece, n]) => piece.repeat(n)),
+    fc.tuple(fc.constantFrom('<p>w</p>', '<span>s</span> ', '<b>b</b> ', '<br>', '<li>i', '<tr><td>c', 'word ', '<a href="#x">l</a>', '<a id="x"/>', '<a ', ' '), fc.integer({ min: 1, max: big / 8 })).map(([piece, n]) => piece.repeat(n)),
     fc.constantFrom('<!DOCTYPE html>', '<![CDATA[x]]>', '<!-- unclosed comment', '<?xml version="1.0"?>', '</p></div></body>', '<html><html><body><body>', '<title>T — Site</title>', '<meta name="keywords" content="a, b">'),
   );
 }
 
-/** An HTML page: optional head, blocks of random trees, flat runs and deep chains, with mixed line endings. */
+const HEADS: Record<string, string> = {
+  html: '<!DOCTYPE html><html><head><title>Fuzz page</title></head><body>',
+  // an XML tool's output: self-closed elements are closed before parsing
+  xhtml: '<?xml version="1.0" encoding="UTF-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml"><head><title>Fuzz page</title></head><body>',
+};
+
+/** An HTML page: optional head (HTML or XHTML), blocks of random trees, flat runs and deep chains, with mixed line endings. */
 export function htmlDocument(scale: FuzzScale): fc.Arbitrary<string> {
   return fc
-    .tuple(fc.boolean(), fc.array(htmlBlock(scale), { minLength: 1, maxLength: 12 }), fc.array(fc.constantFrom('', '\n', '\r\n', '\r'), { minLength: 1, maxLength: 3 }))
-    .map(([head, blocks, seps]) => (head ? '<!DOCTYPE html><html><head><title>Fuzz page</title></head><body>' : '') + blocks.map((b, i) => b + (seps[i % seps.length] ?? '')).join(''));
+    .tuple(fc.constantFrom('', '', 'html', 'xhtml'), fc.array(htmlBlock(scale), { minLength: 1, maxLength: 12 }), fc.array(fc.constantFrom('', '\n', '\r\n', '\r'), { minLength: 1, maxLength: 3 }))
+    .map(([head, blocks, seps]) => (HEADS[head] ?? '') + blocks.map((b, i) => b + (seps[i % seps.length] ?? '')).join(''));
 }
 
 // ---------------------------------------------------------------------------

@@ -336,6 +336,11 @@ describe('parseHtml: bad input', () => {
     expect(doc.sections[0]!.text).toMatch(/x/);
   });
 
+  it('one <b> around 60,000 inline elements does not overflow the converter (it is unwrapped)', () => {
+    const doc = parseHtml('bold-run.html', `<h1>B</h1><p><b>${'<b>b</b> '.repeat(60_000)}end</b></p>`);
+    expect(doc.sections.map((s) => s.text).join('\n')).toMatch(/end$/);
+  });
+
   it("an XHTML page's long unclosed tag is read in linear time (closing self-closed tags must not backtrack)", () => {
     // 2 MB of attribute space after `<a` and no `>`: a backtracking pattern would take hours here, and time out the test
     const doc = parseHtml('x.xhtml', `<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml"><body><h1>T</h1><p>kept <a${' '.repeat(2_000_000)}</p><p>after <span id="s"/>end</p></body></html>`);

@@ -80,6 +80,13 @@ const MAX_DEPTH = 128;
  * emphasis pairing grows steeply with nesting (64 nested <b><i> take seconds).
  */
 const MAX_EMPHASIS = 3;
+/**
+ * Emphasis around more children than this is unwrapped too: the converter
+ * spreads all of one emphasis node's output into a call's arguments, and a
+ * `<b>` holding tens of thousands of nodes overflows the stack (the fuzzer's
+ * `<b>` + 30,000 × `<b>b</b> `).
+ */
+const MAX_EMPHASIS_CHILDREN = 1000;
 const EMPHASIS = new Set(['b', 'strong', 'i', 'em', 'u', 's', 'strike', 'del', 'mark', 'cite', 'dfn', 'var']);
 
 const HEADING = /^h[1-6]$/;
@@ -359,8 +366,8 @@ function clean(root: P5.Element, rootDepth: number): void {
       const c = pending.pop()!;
       if (!isElement(c)) {
         if (c.nodeName === '#text') kept.push(c);
-      } else if (emphasis >= MAX_EMPHASIS && EMPHASIS.has(c.tagName)) {
-        // unwrap: a reader sees no difference past bold italic
+      } else if (EMPHASIS.has(c.tagName) && (emphasis >= MAX_EMPHASIS || c.childNodes.length > MAX_EMPHASIS_CHILDREN)) {
+        // unwrap: a reader sees no difference past bold italic, nor in the style of a whole page of text
         for (let k = c.childNodes.length - 1; k >= 0; k--) pending.push(c.childNodes[k]!);
       } else if (!isChrome(c)) {
         kept.push(c);
