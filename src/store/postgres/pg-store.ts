@@ -64,6 +64,9 @@ export class PgStore implements Store {
   private vectors: FlatVectorIndex | undefined;
   private vectorsGeneration = -1;
   private refreshing: Promise<FlatVectorIndex | undefined> | undefined;
+  /** Refreshes started so far, and the number of the one in `refreshing`. */
+  private refreshesStarted = 0;
+  private refreshingNumber = 0;
   /** Whole reloads of the vector index so far (the first load included): the tests read it to see a write applied as a change. */
   vectorReloads = 0;
   private listener: Listener | undefined;
@@ -483,16 +486,32 @@ export class PgStore implements Store {
    * embedder changed or this process is further behind than the log keeps.
    * One refresh at a time: concurrent searches wait for the same one.
    */
-  private vectorIndex(): Promise<FlatVectorIndex | undefined> {
+  /**
+   * The vectors as of a refresh that started after this call: a refresh
+   * already running may have read the generation before a write the caller
+   * has seen commit (another handle's), so the caller waits for it and then
+   * for the next one (a one-row generation check when nothing changed).
+   */
+  private async vectorIndex(): Promise<FlatVectorIndex | undefined> {
     this.listenForChanges();
-    this.refreshing ??= this.refreshVectors().finally(() => {
+    const need = this.refreshesStarted + 1;
+    for (;;) {
+      if (!this.refreshing) this.startRefresh();
+      const running = this.refreshing!;
+      if (this.refreshingNumber >= need) return running;
+      await running.catch(() => undefined);
+    }
+  }
+
+  private startRefresh(): void {
+    this.refreshingNumber = ++this.refreshesStarted;
+    this.refreshing = this.refreshVectors().finally(() => {
       this.refreshing = undefined;
       if (this.refreshAgain) {
         this.refreshAgain = false;
         this.refreshSoon();
       }
     });
-    return this.refreshing;
   }
 
   /**
