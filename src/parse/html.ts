@@ -65,8 +65,8 @@ const CHROME = rules([
 
 /** Link texts that are page furniture wherever they appear. */
 const CHROME_LINK_TEXT = /^(skip to .*|skip navigation.*|edit (this|on|the) .*|edit page|show source|view (page )?source|\[(src|source)\]|return to main contents)$/i;
-/** A link out of the page with exactly this text points at the code that defines what it stands beside (Haddock's "Source"). */
-const SOURCE_LINK_TEXT = /^(Source|\[(src|source)\])$/;
+/** A link out of the page with exactly this text points at the code that defines what it stands beside (Haddock's "Source"; the bracketed forms are in CHROME_LINK_TEXT). */
+const SOURCE_LINK_TEXT = /^Source$/;
 
 /**
  * Deeper elements are flattened to their text before conversion: hast and
@@ -710,8 +710,7 @@ function collect(root: Element, uri: string, slugger: GithubSlugger | undefined)
         // over one paragraph), so an entry's holder is what holds its list
         const listAt = frames.findLastIndex((f) => f.entryLevel !== undefined);
         items.push({ ...entry, group: groupOf(frames[Math.max(0, listAt - 1)]!.el) });
-        const list = frames.findLast((f) => f.entryLevel !== undefined);
-        if (list) list.lastEntryAt = items.length - 1;
+        frames[listAt]!.lastEntryAt = items.length - 1;
       }
       pendingAnchor = undefined;
     } else if (declaration) {
@@ -990,7 +989,7 @@ const ADMONITION = new Set(['note', 'tip', 'warning', 'caution', 'important', 'a
  * In one walk of `root`: the elements below it that contain a heading, and
  * the ids that more than one heading has. A heading that is a label, not a
  * section (a note's "Note" title, a heading whose id the page repeats: see
- * `blockItems`), does not make the elements around it hold headings: a
+ * `collect`), does not make the elements around it hold headings: a
  * DocBook variable list with a note in one entry's definition is still a list
  * of entries.
  */
@@ -1211,16 +1210,12 @@ function convert(items: Item[]): Block[] {
       blocks.push(item);
       continue;
     }
-    if (item.kind === 'heading' && item.source !== undefined) {
-      blocks.push({ kind: 'heading', level: item.level, source: item.source, plain: item.plain, anchor: item.anchor, links: item.links, entry: item.entry, shape: item.shape, group: item.group });
-      continue;
-    }
-    const md = pieces[p++] ?? '';
     if (item.kind === 'heading') {
-      const source = md.replace(/^#{1,6}(?:[ \t]+|$)/, '').replace(/\n[=-]+$/, '');
+      // a heading converted with the rest has its Markdown in the next piece, without the #s
+      const source = item.source ?? (pieces[p++] ?? '').replace(/^#{1,6}(?:[ \t]+|$)/, '').replace(/\n[=-]+$/, '');
       blocks.push({ kind: 'heading', level: item.level, source, plain: item.plain, anchor: item.anchor, links: item.links, entry: item.entry, shape: item.shape, group: item.group });
     } else {
-      blocks.push({ kind: 'body', text: md, links: item.links });
+      blocks.push({ kind: 'body', text: pieces[p++] ?? '', links: item.links });
     }
   }
   return blocks;
