@@ -25,7 +25,7 @@ const { values } = parseArgs({
 
 if (values.replay) {
   const path = values.replay;
-  const uri = path.endsWith('.html') ? 'page.html' : 'doc.md';
+  const uri = /\.x?html?$/.test(path) ? 'page.html' : 'doc.md';
   console.log(checkInput({ uri, bytes: readFileSync(path) }));
   process.exit(0);
 }
@@ -41,18 +41,43 @@ if (!Number.isInteger(seed) || !Number.isInteger(runs) || runs < 1 || (scale !==
 const outcomes: (FuzzOutcome & { bytes: number; uri: string })[] = [];
 let failure: FuzzFailure | undefined;
 const started = performance.now();
+// Progress on stderr: the case number, and once a case has failed, each shrink step, so a run that
+// seems to stall shows whether it is parsing a slow case or shrinking a failure.
+let calls = 0;
+let firstFailure = 0;
+const progress = (line: string) => {
+  if (process.stderr.isTTY) process.stderr.write(`\r${line}\x1b[K`);
+  else if (calls % 50 === 0 || firstFailure) process.stderr.write(`${line}\n`);
+};
+/** bench/.out/NAME with the extension --replay reads the input's kind from. */
+function outFile(name: string, input: FuzzInput): string {
+  const out = resolve(import.meta.dirname, '.out');
+  mkdirSync(out, { recursive: true });
+  return join(out, name + (/\.x?html?$/.test(input.uri) ? '.html' : '.md'));
+}
+
 const details = fc.check(
   fc.property(fuzzInput(scale), (input: FuzzInput) => {
+    calls++;
+    progress(firstFailure ? `case ${firstFailure} failed; shrink step ${calls - firstFailure} (${(input.bytes.length / 1024).toFixed(0)} KB)` : `case ${calls} of ${runs} (${(input.bytes.length / 1024).toFixed(0)} KB)`);
     try {
       outcomes.push({ ...checkInput(input), bytes: input.bytes.length, uri: input.uri });
     } catch (e) {
       if (e instanceof FuzzFailure) failure = e; // the last one seen is the shrunk one
+      if (!firstFailure) {
+        // kept before shrinking starts: shrinking a slow input can take longer than anyone waits
+        firstFailure = calls;
+        const file = outFile(`fuzz-${seed}-unshrunk`, input);
+        writeFileSync(file, input.bytes);
+        process.stderr.write(`\ncase ${calls} failed: ${e instanceof Error ? e.message : String(e)}\nthe input as generated is in ${file}; shrinking it\n`);
+      }
       throw e;
     }
   }),
   { seed, numRuns: runs, endOnFailure: false },
 );
 const seconds = (performance.now() - started) / 1000;
+if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
 
 const byResult = new Map<string, number>();
 for (const o of outcomes) byResult.set(o.result, (byResult.get(o.result) ?? 0) + 1);
@@ -64,11 +89,11 @@ console.log(`seed ${seed}, scale ${scale}: ${details.numRuns} cases in ${seconds
 console.log(`results: ${[...byResult].map(([r, n]) => `${r} ${n}`).join(', ')}`);
 if (slowest) console.log(`slowest: ${slowest.ms.toFixed(0)} ms (${slowest.uri}, ${(slowest.bytes / 1024).toFixed(0)} KB); largest: ${(largest.bytes / 1024).toFixed(0)} KB in ${largest.ms.toFixed(0)} ms; largest peak RSS growth: ${(peak / 1e6).toFixed(0)} MB`);
 if (details.failed) {
-  const out = resolve(import.meta.dirname, '.out');
-  mkdirSync(out, { recursive: true });
-  const file = join(out, `fuzz-${seed}${failure?.input.uri.endsWith('html') ? '.html' : '.md'}`);
-  if (failure) writeFileSync(file, failure.input.bytes);
   console.log(`FAILED after ${details.numRuns} cases (${details.numShrinks} shrinks): ${failure?.message ?? String(details.errorInstance)}`);
-  console.log(`the shrunk input is in ${file}; replay with: npm run fuzz -- --replay ${file}`);
+  if (failure) {
+    const file = outFile(`fuzz-${seed}`, failure.input);
+    writeFileSync(file, failure.input.bytes);
+    console.log(`the shrunk input is in ${file}; replay with: npm run fuzz -- --replay ${file}`);
+  }
   process.exit(1);
 }

@@ -40,6 +40,20 @@ describe('lexMarkdown', () => {
     expect(s8).toBeLessThanOrEqual(1_000_000 + 8 * large.length + 1_000);
   });
 
+  it('charges link attempts to the budget: a destination that never closes costs linear time, and no text is lost', () => {
+    // each `![` reads the rest of the line as a destination and looks for its `)` there: n²/12 characters
+    const small = '![](()'.repeat(1_000);
+    const large = '![](()'.repeat(8_000);
+    const { scanned: s1 } = lexMarkdown(small, 100);
+    const { tokens, scanned: s8 } = lexMarkdown(large, 100);
+    expect(s1).toBeGreaterThan(1_000_000);
+    expect(s8).toBeLessThanOrEqual(1_000_000 + 9 * large.length);
+    expect(tokens.map((t) => t.raw).join('')).toBe(large);
+    // within the budget, links are what marked makes of them
+    const doc = '![logo](img/logo.png "Logo") and [a (nested) link](https://example.com/a_(b)) then ![](()';
+    expect(lexMarkdown(doc, 100).tokens).toEqual(Lexer.lex(doc, { gfm: true }));
+  });
+
   it('throws InlineTooDeep past the nesting limit, before the stack runs out', () => {
     expect(() => lexMarkdown('*'.repeat(250) + 'x' + '*'.repeat(250), 100)).toThrow(InlineTooDeep);
     expect(() => lexMarkdown('*'.repeat(150) + 'x' + '*'.repeat(150), 100)).not.toThrow(); // 75 levels
