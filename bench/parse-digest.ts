@@ -6,7 +6,8 @@
  *
  *   node --import tsx bench/parse-digest.ts ~/.cache/docgraph-corpora/node [--list]
  *
- * prints `<sha256 of all> <files> files <seconds> s`; --list adds one line per file.
+ * prints `<sha256 of all> <files> files <seconds> s`; --list adds one line per file; --omit FIELD (repeatable)
+ * leaves a field out, so a change that adds one can show that nothing else moved.
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -15,9 +16,11 @@ import { parseArgs } from 'node:util';
 import { formatOf } from '../src/parse/input.js';
 import { parseFile } from '../src/parse/parse-file.js';
 
-const { values, positionals } = parseArgs({ options: { list: { type: 'boolean', default: false } }, allowPositionals: true });
+const { values, positionals } = parseArgs({ options: { list: { type: 'boolean', default: false }, omit: { type: 'string', multiple: true, default: [] } }, allowPositionals: true });
+/** Fields left out of the digest (`--omit aliases`): a change that adds a field shows the rest unchanged. */
+const omitted = new Set(values.omit);
 if (positionals.length !== 1) {
-  process.stderr.write('usage: node --import tsx bench/parse-digest.ts FOLDER [--list]\n');
+  process.stderr.write('usage: node --import tsx bench/parse-digest.ts FOLDER [--list] [--omit FIELD]...\n');
   process.exit(2);
 }
 const root = positionals[0]!;
@@ -37,7 +40,7 @@ for (const path of files(root)) {
   const uri = relative(root, path);
   let out: string;
   try {
-    out = JSON.stringify(parseFile(uri, readFileSync(path)));
+    out = JSON.stringify(parseFile(uri, readFileSync(path)), (key, value: unknown) => (omitted.has(key) ? undefined : value));
   } catch (e) {
     out = JSON.stringify({ refused: (e as { reason?: string }).reason ?? (e instanceof Error ? e.name : 'error') });
   }

@@ -290,3 +290,38 @@ describe('graph operations on one index', () => {
     expect(inGuides.hits.map((h) => h.uri).every((u) => u.startsWith('guides/'))).toBe(true);
   });
 });
+
+describe('ids a page has besides its sections’ anchors', () => {
+  it('a link to a label or to an id in the text lands on the section that holds it, and get_section and traverse take it', async () => {
+    const dir = join(root, `aliases-${++n}`);
+    cpSync(FIXTURE, dir, { recursive: true });
+    writeFileSync(
+      join(dir, 'statements.html'),
+      '<html><head><title>Statements</title></head><body><main><section id="statements"><h1>Statements</h1><p>Intro.</p>' +
+        '<section id="the-with-statement"><span id="with"></span><h2>The with statement</h2><p id="index-16">It wraps a block in a context manager.</p></section>' +
+        '<section id="the-for-statement"><h2>The for statement</h2><p>It loops.</p></section></section></main></body></html>',
+    );
+    writeFileSync(
+      join(dir, 'guide.html'),
+      '<html><head><title>Guide</title></head><body><main><h1 id="guide">Guide</h1>' +
+        '<p>See <a href="statements.html#with">with</a>, <a href="statements.html#index-16">the context manager</a> and <a href="statements.html#no-such-id">a broken link</a>.</p></main></body></html>',
+    );
+    const app = await openApp();
+    await app.ingest(dir);
+    const guide = (await app.store.getDocumentByUri('guide.html'))!;
+    const statements = (await app.store.getDocumentByUri('statements.html'))!;
+    const withSection = (await app.store.getDocumentSections(statements.id)).find((s) => s.anchor === 'the-with-statement')!;
+    expect(withSection.aliases).toEqual(['with', 'index-16']);
+    const edges = await app.store.edgesOf((await app.store.getDocumentSections(guide.id)).map((s) => s.id), 'out', ['LINKS_TO']);
+    // both links land on the section (one edge, weight 2); the broken one on the page
+    expect(edges.map((e) => [e.dst, e.weight]).sort()).toEqual([[statements.id, 1], [withSection.id, 2]].sort());
+
+    const view = await app.getSection({ citation: 'statements.html#with' });
+    expect(view.section.id).toBe(withSection.id);
+    expect(view.ref).toBe('statements.html#the-with-statement');
+    await expect(app.getSection({ citation: 'statements.html#no-such-id' })).rejects.toBeInstanceOf(NotFoundError);
+    const traversed = await app.traverse({ from: 'statements.html#index-16', direction: 'in', relations: ['LINKS_TO'] });
+    expect(traversed.nodes.map((x) => x.id)).toContain(withSection.id);
+    await checkIntegrity(app);
+  });
+});

@@ -1,3 +1,4 @@
+import { sectionAt } from '../domain/anchors.js';
 import { InvalidInputError, NotFoundError } from '../domain/errors.js';
 import type { DocumentRecord, SectionRecord } from '../domain/types.js';
 import { sourceLabel, splitSourceRef } from '../domain/sources.js';
@@ -202,7 +203,7 @@ export async function getSection(store: Store, ref: SectionRef, ctx: SectionCont
       if (!doc) throw new NotFoundError(`no document ${ref.uri} in the index`, { hint: 'list documents with get_document / `docgraph status`; uris are relative to the ingested folder' });
     }
     all = await store.getDocumentSections(doc.id);
-    section = anchor === '' ? all[0] : all.find((s) => s.anchor === anchor);
+    section = anchor === '' ? all[0] : sectionAt(all, anchor);
     if (!section) throw new NotFoundError(`${doc.uri} has no section with anchor #${anchor}`, { hint: 'get_document lists the anchors of a document' });
   }
   if (!doc) throw new NotFoundError(`the document of section ${section.id} is gone`);

@@ -1,4 +1,5 @@
 import { distance } from 'fastest-levenshtein';
+import { sectionAt } from '../domain/anchors.js';
 import { InvalidInputError, NotFoundError } from '../domain/errors.js';
 import { spellings } from '../domain/names.js';
 import { terms } from '../domain/text.js';
@@ -357,8 +358,8 @@ async function resolveStart(store: Store, from: string): Promise<TraverseResult[
     if (found) {
       const { doc, anchor, source, qualified } = found;
       if (anchor === '') return [{ id: doc.id, kind: 'document', label: formatSourceCitation(source, doc.uri, '', qualified) }];
-      const s = (await store.getDocumentSections(doc.id)).find((x) => x.anchor === anchor);
-      if (s) return [{ id: s.id, kind: 'section', label: formatSourceCitation(source, doc.uri, anchor, qualified) }];
+      const s = sectionAt(await store.getDocumentSections(doc.id), anchor);
+      if (s) return [{ id: s.id, kind: 'section', label: formatSourceCitation(source, doc.uri, s.anchor, qualified) }];
       throw new NotFoundError(`${formatSourceCitation(source, doc.uri, '', qualified)} has no section with anchor #${anchor}`, { hint: 'get_document lists the anchors of a document' });
     }
   }

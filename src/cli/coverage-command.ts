@@ -69,7 +69,7 @@ export function formatCoverage(r: FolderCoverage): string {
     `  coverage ${r.coverage.toFixed(4)}: ${n(r.coveredWords)} of ${n(r.visibleWords)} visible words reach the index`,
     `  pages at ≥ ${r.threshold.toFixed(2)}: ${n(r.pagesAtLeast)} of ${n(r.pages)} (${(r.shareAtLeast * 100).toFixed(1)}%)`,
     `  anchors not on their page: ${n(r.missingAnchors)} of ${n(r.anchors)} sections cited by an anchor`,
-    `  links into text: ${n(r.linksIntoText)} of ${n(r.linksToIds)} links to an id land on no section`,
+    `  links into text: ${n(r.linksIntoText)} of ${n(r.linksToIds)} links to an id land inside a section's text, not at its start (${n(r.linksUnresolved)} in no section at all)`,
   ];
   if (r.worst.length > 0) {
     lines.push('', 'worst pages:');

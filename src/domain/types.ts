@@ -49,6 +49,8 @@ export interface SectionRecord {
   heading: string;
   /** The id a browser scrolls to: HTML element id or GitHub-style slug. */
   anchor: string;
+  /** Other ids of the page that land in this section (parse/model.ts ParsedSection.aliases); links to them resolve here. */
+  aliases: string[];
   /** Breadcrumb from the document title down to this heading. */
   headingPath: string[];
   /** Markdown text of the section body; code blocks are kept whole. */

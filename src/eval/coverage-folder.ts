@@ -24,6 +24,8 @@ export interface FolderCoverage extends CorpusCoverage {
   linksToIds: number;
   /** Of those, links whose id no section is cited by (an entry read as text, most likely). */
   linksIntoText: number;
+  /** Of those, links whose id no section holds as an alias either: they resolve to the page. */
+  linksUnresolved: number;
   /** The ids most linked to among those (as many as `worst`). */
   linksIntoTextSample: { uri: string; anchor: string; links: number }[];
 }
@@ -58,7 +60,8 @@ export function measureFolderCoverage(root: string, options: { threshold?: numbe
       pages.push(pageCoverage(file.uri, visibleText(text), indexedText(doc)));
       const targets = pageTargets(text);
       const cited = anchorsNotOnPage(doc, targets);
-      linked.set(file.uri, { anchors: new Set(doc.sections.filter((s) => s.part <= 1).map((s) => s.anchor)), targets });
+      const firstParts = doc.sections.filter((s) => s.part <= 1);
+      linked.set(file.uri, { anchors: new Set(firstParts.map((s) => s.anchor)), aliases: new Set(firstParts.flatMap((s) => s.aliases)), targets });
       for (const s of doc.sections) for (const l of s.links) if (l.targetAnchor) links.push(l);
       anchors += cited.anchors;
       missingAnchors += cited.missing.length;
@@ -80,6 +83,7 @@ export function measureFolderCoverage(root: string, options: { threshold?: numbe
     missingAnchorSample,
     linksToIds: intoText.links,
     linksIntoText: intoText.intoText,
+    linksUnresolved: intoText.unresolved,
     linksIntoTextSample: intoText.sample,
   };
 }

@@ -3,7 +3,7 @@ import type { ParsedDocument, ParsedSection } from '../parse/model.js';
 import { anchorsNotOnPage, linksIntoText, corpusCoverage, indexedText, pageCoverage, wordsOf, type PageCoverage } from './coverage.js';
 
 function section(heading: string, text: string): ParsedSection {
-  return { level: 2, heading, anchor: '', headingPath: [heading], parent: -1, text, part: 0, links: [] };
+  return { level: 2, heading, anchor: '', aliases: [], headingPath: [heading], parent: -1, text, part: 0, links: [] };
 }
 
 function page(uri: string, visibleWords: number, coveredWords: number): PageCoverage {
@@ -67,10 +67,10 @@ describe('anchorsNotOnPage', () => {
 });
 
 describe('linksIntoText', () => {
-  it('counts links to ids their page has, and of those the ones no section carries, most linked first; broken links are not counted', () => {
+  it('counts links to ids their page has, of those the ones no section carries (most linked first), and of those the ones no section holds; broken links are not counted', () => {
     const pages = new Map([
-      ['settings.html', { anchors: new Set(['', 'GUC-PORT']), targets: new Set(['GUC-PORT', 'GUC-WORK-MEM', 'NOTE-1']) }],
-      ['other.html', { anchors: new Set(['', 'usage']), targets: new Set(['usage']) }],
+      ['settings.html', { anchors: new Set(['', 'GUC-PORT']), aliases: new Set(['NOTE-1']), targets: new Set(['GUC-PORT', 'GUC-WORK-MEM', 'NOTE-1']) }],
+      ['other.html', { anchors: new Set(['', 'usage']), aliases: new Set<string>(), targets: new Set(['usage']) }],
     ]);
     const to = (targetUri: string | undefined, targetAnchor?: string) => ({ targetUri, targetAnchor });
     const r = linksIntoText(
@@ -88,12 +88,13 @@ describe('linksIntoText', () => {
       ],
       1,
     );
-    expect(r).toEqual({ links: 5, intoText: 3, sample: [{ uri: 'settings.html', anchor: 'GUC-WORK-MEM', links: 2 }] });
+    expect(r).toEqual({ links: 5, intoText: 3, unresolved: 2, sample: [{ uri: 'settings.html', anchor: 'GUC-WORK-MEM', links: 2 }] });
   });
 
   it('matches an id as the ingest resolves it: as written, or lowercased', () => {
-    const pages = new Map([['a.html', { anchors: new Set(['usage']), targets: new Set(['Usage']) }]]);
+    const pages = new Map([['a.html', { anchors: new Set(['usage']), aliases: new Set(['note']), targets: new Set(['Usage', 'Note']) }]]);
     expect(linksIntoText(pages, [{ targetUri: 'a.html', targetAnchor: 'Usage' }]).intoText).toBe(0);
+    expect(linksIntoText(pages, [{ targetUri: 'a.html', targetAnchor: 'Note' }])).toMatchObject({ intoText: 1, unresolved: 0 });
   });
 });
 

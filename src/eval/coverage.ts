@@ -136,6 +136,8 @@ export function anchorsNotOnPage(doc: ParsedDocument, targets: ReadonlySet<strin
 export interface LinkTargetPage {
   /** Anchors of its sections (first parts; '' is the page). */
   anchors: ReadonlySet<string>;
+  /** Aliases of its sections: ids in their text and labels before their headings (parse/model.ts). */
+  aliases: ReadonlySet<string>;
   /** Its ids and `<a name>`s (`pageTargets` in parse/html.ts). */
   targets: ReadonlySet<string>;
 }
@@ -143,8 +145,10 @@ export interface LinkTargetPage {
 export interface LinksIntoText {
   /** Links between measured pages that name an id their target page has. */
   links: number;
-  /** Of those, links whose id no section is cited by: they land in the middle of a section's text (or, in the graph, on the page). */
+  /** Of those, links whose id no section is cited by: they land in the middle of a section's text. */
   intoText: number;
+  /** Of those, links whose id no section holds as an alias either: in the graph they land on the page. */
+  unresolved: number;
   /** The ids most linked to among those, most links first (ties: uri, then id), as many as asked for. */
   sample: { uri: string; anchor: string; links: number }[];
 }
@@ -164,6 +168,7 @@ export function linksIntoText(
   sample = 10,
 ): LinksIntoText {
   let total = 0;
+  let unresolved = 0;
   const lost = new Map<string, { uri: string; anchor: string; links: number }>();
   for (const l of links) {
     if (l.targetUri === undefined || l.targetAnchor === undefined || l.targetAnchor === '') continue;
@@ -171,6 +176,7 @@ export function linksIntoText(
     if (!page || !page.targets.has(l.targetAnchor)) continue;
     total++;
     if (page.anchors.has(l.targetAnchor) || page.anchors.has(l.targetAnchor.toLowerCase())) continue;
+    if (!page.aliases.has(l.targetAnchor) && !page.aliases.has(l.targetAnchor.toLowerCase())) unresolved++;
     const key = `${l.targetUri}#${l.targetAnchor}`;
     const seen = lost.get(key);
     if (seen) seen.links++;
@@ -178,5 +184,5 @@ export function linksIntoText(
   }
   const all = [...lost.values()];
   all.sort((a, b) => b.links - a.links || (a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : a.anchor < b.anchor ? -1 : a.anchor > b.anchor ? 1 : 0));
-  return { links: total, intoText: all.reduce((s, x) => s + x.links, 0), sample: all.slice(0, sample) };
+  return { links: total, intoText: all.reduce((s, x) => s + x.links, 0), unresolved, sample: all.slice(0, sample) };
 }

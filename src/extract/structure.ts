@@ -1,3 +1,4 @@
+import { anchorMap } from '../domain/anchors.js';
 import { documentId } from '../domain/ids.js';
 import type { SectionRecord } from '../domain/types.js';
 import type { GraphBuilder } from './graph.js';
@@ -12,21 +13,15 @@ export type SectionResolver = (uri: string, anchor?: string) => string | undefin
 /**
  * A resolver over sections already in hand (a batch being ingested, or a
  * store's sections of the target documents): the first part of the section
- * whose anchor matches, case-insensitively as browsers fall back; undefined
+ * whose anchor matches, else of the section that holds it as an alias
+ * (domain/anchors.ts), case-insensitively as browsers fall back; undefined
  * for an unknown document or anchor, and for a link without an anchor (the
  * caller then links the document).
  */
 export function resolverFromSections(docs: Iterable<{ uri: string; sections: readonly SectionRecord[] }>): SectionResolver {
   const index = new Map<string, Map<string, string>>();
   for (const d of docs) {
-    const anchors = new Map<string, string>();
-    for (const s of d.sections) {
-      if (s.anchor === '') continue;
-      if (!anchors.has(s.anchor)) anchors.set(s.anchor, s.id);
-      const lower = s.anchor.toLowerCase();
-      if (!anchors.has(lower)) anchors.set(lower, s.id);
-    }
-    index.set(d.uri, anchors);
+    index.set(d.uri, withLowerCase(anchorMap(d.sections, (s) => s.id)));
   }
   return (uri, anchor) => {
     if (!anchor) return undefined;
@@ -63,8 +58,8 @@ export function structureEdges(docId: string, sections: readonly SectionRecord[]
  * (`external`) and links to the section itself are dropped.
  */
 export function linkEdges(sourceId: string, uri: string, sections: readonly SectionRecord[], g: GraphBuilder, resolve?: SectionResolver): void {
-  const byAnchor = new Map<string, string>();
-  for (const s of sections) if (s.anchor !== '' && !byAnchor.has(s.anchor)) byAnchor.set(s.anchor, s.id);
+  const byAnchor = anchorMap(sections, (s) => s.id);
+  byAnchor.delete('');
   for (const s of sections) {
     for (const link of s.links) {
       if (!link.targetUri) continue;
@@ -77,4 +72,14 @@ export function linkEdges(sourceId: string, uri: string, sections: readonly Sect
       if (target && target !== s.id) g.edge('LINKS_TO', s.id, target, 1, s.id, 'sum');
     }
   }
+}
+
+/** `anchors` with each id's lower-case spelling added where no id has it (browsers fall back to it), the empty anchor left out. */
+function withLowerCase(anchors: Map<string, string>): Map<string, string> {
+  anchors.delete('');
+  for (const [a, id] of [...anchors]) {
+    const lower = a.toLowerCase();
+    if (!anchors.has(lower)) anchors.set(lower, id);
+  }
+  return anchors;
 }

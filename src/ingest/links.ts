@@ -9,6 +9,7 @@
  * so that after any sequence of incremental updates the graph equals what a
  * fresh ingest of the same files yields.
  */
+import { anchorMap } from '../domain/anchors.js';
 import { documentId } from '../domain/ids.js';
 import type { EdgeRecord, SectionRecord } from '../domain/types.js';
 import { GraphBuilder } from '../extract/graph.js';
@@ -18,11 +19,12 @@ import type { Store } from '../store/store.js';
 /** Documents (linking to a target) and edges (of a document) looked at per relink query. */
 const MAX_INCOMING = 100_000;
 
-/** anchor → section id of a document's sections (first part, first section per anchor, document order). */
+/**
+ * anchor → section id of a document's sections (first part, first section per anchor, document order), then
+ * their aliases (an id in a section's text or a label before its heading lands there).
+ */
 export function anchorsOf(sections: readonly SectionRecord[]): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const s of sections) if (s.part <= 1 && !m.has(s.anchor)) m.set(s.anchor, s.id);
-  return m;
+  return anchorMap(sections, (s) => s.id);
 }
 
 /**

@@ -46,6 +46,7 @@ export function toRecords(sourceId: string, parsed: ParsedDocument, fileChecksum
       level: s.level,
       heading: s.heading,
       anchor: s.anchor,
+      aliases: s.aliases,
       headingPath: s.headingPath,
       text: s.text,
       part: s.part,

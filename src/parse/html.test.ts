@@ -482,6 +482,24 @@ describe('parseHtml: structures of more generators (Erlang, Haddock, Django, YAR
     expect(section(plain, 'A').text).toBe('a\n\n## B');
   });
 
+  it("keeps the page's other ids as aliases of the section they land in: labels before a heading, ids in the text, stacked entries and merged headings", () => {
+    const doc = parseHtml(
+      'compound_stmts.html',
+      '<main><section id="compound-statements"><span id="compound"></span><h1>Compound statements</h1><p id="index-0">Intro.</p>' +
+        '<section id="the-with-statement"><span id="as"></span><span id="with"></span><h2>The with statement</h2>' +
+        '<p id="index-16">The <a href="#with">with</a> statement <a id="note-1"></a>wraps a block.</p><pre id="code-1">with a as b:\n    pass</pre>' +
+        '<dl class="py function"><dt id="bytes.split">bytes.split()</dt><dt id="bytearray.split">bytearray.split()</dt><dd><p>Split.</p></dd></dl>' +
+        '<h3 id="empty">Empty</h3>' +
+        '</section><div id="wrapper"><h2 id="next">Next</h2><p>More.</p></div></section></main>',
+    );
+    expect(doc.sections.map((s) => [s.anchor, s.aliases])).toEqual([
+      ['compound-statements', ['compound', 'index-0']],
+      ['the-with-statement', ['as', 'with', 'index-16', 'note-1', 'code-1']],
+      ['bytearray.split', ['bytes.split', 'empty']],
+      ['next', ['wrapper']],
+    ]);
+  });
+
   it("headings of one shape stacked over one with text open that one's section (QDoc's overloads); a run with no text after it is left as it was", () => {
     const doc = parseHtml(
       'qbytearray.html',

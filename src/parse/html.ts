@@ -596,10 +596,12 @@ function dropMan2htmlFurniture(body: P5.Element): void {
 // hast side: cut the content root into headings and body blocks
 
 type Item =
-  | { kind: 'heading'; el: Element; level: number; plain: string; anchor: string; links: SectionLink[]; source?: string; entry?: boolean; shape?: string; group?: number }
-  | { kind: 'body'; el: Element; links: SectionLink[] }
-  | { kind: 'code'; text: string; links: SectionLink[] }
-  | { kind: 'end'; level: number };
+  | { kind: 'heading'; el: Element; level: number; plain: string; anchor: string; links: SectionLink[]; source?: string; entry?: boolean; shape?: string; group?: number; aliases?: string[] }
+  | { kind: 'body'; el: Element; links: SectionLink[]; ids?: string[] }
+  | { kind: 'code'; text: string; links: SectionLink[]; ids?: string[] }
+  | { kind: 'end'; level: number }
+  /** Ids met where there is no text (an empty `<span id>`, a wrapper's id): they land on what comes next (sectionize.ts). */
+  | { kind: 'ids'; ids: string[] };
 
 interface Frame {
   el: Element;
@@ -637,11 +639,22 @@ function collect(root: Element, uri: string, slugger: GithubSlugger | undefined)
   let headingLevel = 0;
   const frames: Frame[] = [{ el: root, next: 0, run: [], sawHeading: false }];
 
+  /** Every id of `el` (with its descendants) lands where `el` goes: see `aliases` in parse/model.ts. */
+  const idsItem = (el: Element | undefined): void => {
+    const ids = el ? idsIn(el) : [];
+    if (ids.length > 0) items.push({ kind: 'ids', ids });
+  };
+  const ownId = (el: Element): void => {
+    const id = stringProp(el, 'id');
+    if (id) items.push({ kind: 'ids', ids: [id] });
+  };
   const emitBody = (el: Element): void => {
     if (hasContent(el)) {
-      for (const part of inlineParts(el)) items.push({ kind: 'body', el: part, links: linksIn(part, uri) });
+      ownId(el);
+      for (const part of inlineParts(el)) items.push({ kind: 'body', el: part, links: linksIn(part, uri), ids: idsIn(part) });
       pendingAnchor = trailingTarget(el);
     } else {
+      idsItem(el);
       pendingAnchor = targetIn(el, false) ?? pendingAnchor;
     }
   };
@@ -653,7 +666,11 @@ function collect(root: Element, uri: string, slugger: GithubSlugger | undefined)
     while (last > 0 && !hasContent(run[last - 1]!)) last--;
     const trailing = run.slice(last);
     if (last > 0) emitBody(element('div', run.slice(0, last)));
-    for (const n of trailing) if (n.type === 'element') pendingAnchor = targetIn(n, false) ?? pendingAnchor;
+    for (const n of trailing) {
+      if (n.type !== 'element') continue;
+      idsItem(n);
+      pendingAnchor = targetIn(n, false) ?? pendingAnchor;
+    }
   };
 
   while (frames.length > 0) {
@@ -682,6 +699,7 @@ function collect(root: Element, uri: string, slugger: GithubSlugger | undefined)
       // so does a heading whose id the page gives several headings (Erlang's `<h3 id="types">Types</h3>` in every
       // function): a link to it lands on the first, and it labels a part of the function, not a section
       flush(frame);
+      ownId(child);
       emitBody(element('p', [element('strong', child.children)]));
     } else if (HEADING.test(tag)) {
       flush(frame);
@@ -691,16 +709,20 @@ function collect(root: Element, uri: string, slugger: GithubSlugger | undefined)
       const heading = headingItem(split < 0 ? child : { ...child, children: child.children.slice(0, split) }, frames, pendingAnchor, slugger, uri);
       pendingAnchor = undefined;
       if (heading?.kind === 'heading') {
-        items.push({ ...heading, group: groupOf(frame.el) });
+        items.push({ ...heading, group: groupOf(frame.el), aliases: idsIn(child) });
         headingLevel = heading.level;
+      } else {
+        idsItem(child);
       }
       if (split >= 0) frames.push({ el: element('div', child.children.slice(split)), next: 0, run: [], sawHeading: true });
     } else if (isCodeBlock(child) && !withHeadings.has(child)) {
       flush(frame);
       const text = codeText(child);
       if (text.trim() !== '') {
-        items.push({ kind: 'code', text: fence(text, codeLanguage(child, frames)), links: linksIn(child, uri) });
+        items.push({ kind: 'code', text: fence(text, codeLanguage(child, frames)), links: linksIn(child, uri), ids: idsIn(child) });
         pendingAnchor = undefined;
+      } else {
+        idsItem(child);
       }
     } else if (tag === 'dt' && entryLevelOf(frames) !== undefined && entryTarget(child) !== undefined) {
       flush(frame);
@@ -709,8 +731,10 @@ function collect(root: Element, uri: string, slugger: GithubSlugger | undefined)
         // entries of consecutive lists stack (Sphinx writes a dl per object: hashlib's blake2b / blake2s constants
         // over one paragraph), so an entry's holder is what holds its list
         const listAt = frames.findLastIndex((f) => f.entryLevel !== undefined);
-        items.push({ ...entry, group: groupOf(frames[Math.max(0, listAt - 1)]!.el) });
+        items.push({ ...entry, group: groupOf(frames[Math.max(0, listAt - 1)]!.el), aliases: idsIn(child) });
         frames[listAt]!.lastEntryAt = items.length - 1;
+      } else {
+        idsItem(child);
       }
       pendingAnchor = undefined;
     } else if (declaration) {
@@ -718,7 +742,9 @@ function collect(root: Element, uri: string, slugger: GithubSlugger | undefined)
       // a declaration (Haddock's div.top, odoc's div.odoc-spec) is an entry: its signature the heading, the rest its text
       const level = Math.min(6, (entryLevelOf(frames) ?? headingLevel) + 1);
       const entry = entryItem(declaration.signature, level, declaration.anchor, uri, true);
-      if (entry) items.push({ ...entry, group: groupOf(child) });
+      ownId(child);
+      if (entry) items.push({ ...entry, group: groupOf(child), aliases: idsIn(declaration.signature) });
+      else idsItem(declaration.signature);
       pendingAnchor = undefined;
       // a heading inside it (Haddock's "Instances") is cited by the declaration's id, not by an id around the page
       frames.push({ el: { ...child, properties: { ...child.properties, id: declaration.anchor }, children: declaration.rest }, next: 0, run: [], sawHeading: true, blockLevel: level });
@@ -729,25 +755,31 @@ function collect(root: Element, uri: string, slugger: GithubSlugger | undefined)
       const level = Math.min(6, (entryLevelOf(frames) ?? headingLevel) + 1);
       cleanHeading(title);
       const plain = normalizeSpace(textOf(title));
-      items.push({ kind: 'heading', el: title, level, plain, anchor, links: linksIn(title, uri) });
+      ownId(child);
+      items.push({ kind: 'heading', el: title, level, plain, anchor, links: linksIn(title, uri), aliases: idsIn(title) });
       pendingAnchor = undefined;
       frames.push({ el: { ...child, children: rest }, next: 0, run: [], sawHeading: true, blockLevel: level });
     } else if (tag === 'dl' && !withHeadings.has(child) && hasEntries(child)) {
       flush(frame);
       // entries nest one level below the entry or heading that holds the list
       const outer = entryLevelOf(frames);
+      ownId(child);
       frames.push({ el: child, next: 0, run: [], sawHeading: false, entryLevel: Math.min(6, (outer ?? headingLevel) + 1) });
     } else if (withHeadings.has(child) || WRAPPERS.has(tag)) {
       flush(frame);
+      ownId(child);
       frames.push({ el: child, next: 0, run: [], sawHeading: false });
     } else if (tag === 'tr' || (tag === 'table' && rowsOf(child).length === 1)) {
       flush(frame); // a lone row (layout tables: Doxygen member lists) reads as a line of text
+      ownId(child);
+      if (tag === 'table') for (const row of rowsOf(child)) ownId(row);
       emitBody(element('div', rowsOf(child).flatMap((row) => cellsAsRun(row))));
     } else if (LEAF_BLOCKS.has(tag)) {
       flush(frame);
       emitBody(child);
     } else if (tag === 'hr') {
       flush(frame);
+      ownId(child);
     } else if (tag !== 'br' || frame.run.length > 0) {
       frame.run.push(child);
     }
@@ -1123,6 +1155,18 @@ function targetIn(el: Element, anyElement: boolean): string | undefined {
   return undefined;
 }
 
+/** The ids at or under `root` a link can name: every element id, and `<a name>` (as `pageTargets` counts them). */
+function idsIn(root: Element): string[] {
+  const ids: string[] = [];
+  for (const el of [root, ...descendants(root)]) {
+    const id = stringProp(el, 'id');
+    if (id) ids.push(id);
+    const name = el.tagName === 'a' ? stringProp(el, 'name') : undefined;
+    if (name && name !== id) ids.push(name);
+  }
+  return ids;
+}
+
 function linksIn(root: Element, uri: string): SectionLink[] {
   const links: SectionLink[] = [];
   for (const el of [root, ...descendants(root)]) {
@@ -1203,7 +1247,11 @@ function convert(items: Item[]): Block[] {
   let p = 0;
   for (const item of items) {
     if (item.kind === 'code') {
-      blocks.push({ kind: 'body', text: item.text, code: true, links: item.links });
+      blocks.push({ kind: 'body', text: item.text, code: true, links: item.links, ...(item.ids?.length ? { ids: item.ids } : {}) });
+      continue;
+    }
+    if (item.kind === 'ids') {
+      blocks.push({ kind: 'body', text: '', links: [], ids: item.ids });
       continue;
     }
     if (item.kind === 'end') {
@@ -1213,9 +1261,9 @@ function convert(items: Item[]): Block[] {
     if (item.kind === 'heading') {
       // a heading converted with the rest has its Markdown in the next piece, without the #s
       const source = item.source ?? (pieces[p++] ?? '').replace(/^#{1,6}(?:[ \t]+|$)/, '').replace(/\n[=-]+$/, '');
-      blocks.push({ kind: 'heading', level: item.level, source, plain: item.plain, anchor: item.anchor, links: item.links, entry: item.entry, shape: item.shape, group: item.group });
+      blocks.push({ kind: 'heading', level: item.level, source, plain: item.plain, anchor: item.anchor, links: item.links, entry: item.entry, shape: item.shape, group: item.group, aliases: item.aliases });
     } else {
-      blocks.push({ kind: 'body', text: pieces[p++] ?? '', links: item.links });
+      blocks.push({ kind: 'body', text: pieces[p++] ?? '', links: item.links, ...(item.ids?.length ? { ids: item.ids } : {}) });
     }
   }
   return blocks;

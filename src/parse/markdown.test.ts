@@ -303,6 +303,17 @@ describe('parseMarkdown: anchors', () => {
     expect(doc.sections[0]!.text).toBe('Intro text.');
   });
 
+  it('keeps the ids of those targets as aliases of the section they land in: in text, its own; on a line before a heading, the heading\'s', () => {
+    const doc = parseMarkdown(
+      'async.md',
+      '# Async\n\nIntro. <a id="old-intro"></a>\n\n<a id="async-resource-worker-pool"></a>\n\n## Using `AsyncResource` for a `Worker` thread pool\n\nText.\n\n<a id="trailing"></a>\n',
+    );
+    expect(doc.sections.map((s) => [s.anchor, s.aliases])).toEqual([
+      ['async', ['old-intro']],
+      ['using-asyncresource-for-a-worker-thread-pool', ['async-resource-worker-pool', 'trailing']],
+    ]);
+  });
+
   it('takes a custom heading id written {#id}', () => {
     const doc = parseMarkdown('c.md', '# Config {#configuration}\n\nText.\n');
     expect(doc.sections[0]).toMatchObject({ anchor: 'configuration', heading: 'Config', headingPath: ['Config'] });

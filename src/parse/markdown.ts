@@ -63,7 +63,12 @@ export function parseMarkdown(uri: string, source: string, options: ParseOptions
   let headingLevel = 0;
   for (const token of tokens) {
     if (token.type === 'space' || token.type === 'def') continue;
-    if (token.type === 'html' && (COMMENT_ONLY.test(token.raw) || ANCHORS_ONLY.test(token.raw))) continue;
+    if (token.type === 'html' && COMMENT_ONLY.test(token.raw)) continue;
+    if (token.type === 'html' && ANCHORS_ONLY.test(token.raw)) {
+      // `<a id="ERR_X"></a>` on a line of its own: no text, a target of what follows (sectionize.ts)
+      blocks.push({ kind: 'body', text: '', links: [], ids: anchorIds(token.raw) });
+      continue;
+    }
     if (token.type === 'heading') {
       const h = token as Tokens.Heading;
       const custom = HEADING_ID.exec(h.text);
@@ -79,11 +84,17 @@ export function parseMarkdown(uri: string, source: string, options: ParseOptions
       continue;
     }
     const code = token.type === 'code';
-    blocks.push({ kind: 'body', text: code ? token.raw : token.raw.replace(EMPTY_ANCHOR, ''), code, links: linksIn(token, uri) });
+    const ids = code ? [] : anchorIds(token.raw);
+    blocks.push({ kind: 'body', text: code ? token.raw : token.raw.replace(EMPTY_ANCHOR, ''), code, links: linksIn(token, uri), ...(ids.length > 0 ? { ids } : {}) });
   }
   const sections = sectionize(blocks, options.maxSectionTokens ?? 400);
   const title = stringField(meta.title) ?? firstH1 ?? baseName(uri);
   return { uri, format: 'markdown', title, meta, sections };
+}
+
+/** The ids of the empty `<a id|name>` targets in Markdown source. */
+function anchorIds(raw: string): string[] {
+  return [...raw.matchAll(EMPTY_ANCHOR)].map((m) => m[2]!).filter((id) => id !== '');
 }
 
 /**
@@ -99,7 +110,8 @@ function anchoredItems(list: Tokens.List, level: number, uri: string): Block[] {
     if (!m) {
       if (inEntry) blocks.push({ kind: 'end', level });
       inEntry = false;
-      blocks.push({ kind: 'body', text: item.raw.replace(EMPTY_ANCHOR, ''), links: linksIn(item, uri) });
+      const ids = anchorIds(item.raw);
+      blocks.push({ kind: 'body', text: item.raw.replace(EMPTY_ANCHOR, ''), links: linksIn(item, uri), ...(ids.length > 0 ? { ids } : {}) });
       continue;
     }
     const rest = item.text.slice(m[0].length);
@@ -111,7 +123,8 @@ function anchoredItems(list: Tokens.List, level: number, uri: string): Block[] {
     blocks.push({ kind: 'heading', level, source: term, plain, anchor: m[2]!, links: [] });
     inEntry = true;
     const body = (first.slice(term.length).replace(/^\s*(?::|[—–-])\s*/, '') + (newline < 0 ? '' : rest.slice(newline))).replace(EMPTY_ANCHOR, '').trim();
-    if (body !== '') blocks.push({ kind: 'body', text: body, links: linksIn(item, uri) });
+    const ids = anchorIds(rest);
+    if (body !== '' || ids.length > 0) blocks.push({ kind: 'body', text: body, links: linksIn(item, uri), ...(ids.length > 0 ? { ids } : {}) });
   }
   if (inEntry) blocks.push({ kind: 'end', level });
   return blocks;

@@ -11,6 +11,14 @@ export interface ParsedSection {
   heading: string;
   /** The id a browser would scroll to. Empty for the preamble. */
   anchor: string;
+  /**
+   * Other ids of the page that land in this section: a label before its
+   * heading (Sphinx's `<span id="with">`), ids in its text (`<p id>`, an
+   * empty `<a id>`), the anchors of empty headings and stacked entries merged
+   * into it. Never an id a section of the page is cited by. Links to them
+   * resolve here. Only on the first part of a split section.
+   */
+  aliases: string[];
   /** Headings from the top of the document down to this one. */
   headingPath: string[];
   /** Index into `sections` of the parent section, or -1. */

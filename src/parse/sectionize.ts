@@ -19,6 +19,8 @@ export type Block =
       /** The id a browser scrolls to for this heading. */
       anchor: string;
       links: SectionLink[];
+      /** Other ids that land on this heading (labels before it, ids inside it): the section's aliases. */
+      aliases?: string[];
       /**
        * An entry's term (HTML: a definition-list term with an id). Terms stacked
        * with no text between them (Sphinx's several signatures, `<dt id=a><dt
@@ -48,6 +50,12 @@ export type Block =
       /** True for fenced/indented code: never cut inside. */
       code?: boolean;
       links: SectionLink[];
+      /**
+       * Ids of elements in this block (and of empty targets just before it):
+       * aliases of the section it lands in. A block with no text hands its ids
+       * to the next heading, or to the section of the next text.
+       */
+      ids?: string[];
     }
   | {
       /**
@@ -68,6 +76,7 @@ interface LogicalSection {
   /** `merged`: the line of an empty heading merged into this section, not text of its own. */
   blocks: { text: string; code: boolean; links: SectionLink[]; merged?: boolean }[];
   headingLinks: SectionLink[];
+  aliases: string[];
   hasChildren: boolean;
   entry: boolean;
   shape: string | undefined;
@@ -85,6 +94,8 @@ export function sectionize(blocks: Iterable<Block>, maxSectionTokens: number): P
   const logical: LogicalSection[] = [];
   const open: number[] = []; // stack of open section indexes, by heading level
   let current: LogicalSection | undefined;
+  /** Ids met in blocks with no text since the last text: they land on what comes next. */
+  let pendingIds: string[] = [];
 
   for (const block of blocks) {
     if (block.kind === 'end') {
@@ -105,27 +116,41 @@ export function sectionize(blocks: Iterable<Block>, maxSectionTokens: number): P
         parent: parentIdx,
         blocks: [],
         headingLinks: block.links,
+        aliases: [...pendingIds, ...(block.aliases ?? [])],
         hasChildren: false,
         entry: block.entry === true,
         shape: block.shape,
         group: block.group,
       };
+      pendingIds = [];
       if (parent) parent.hasChildren = true;
       logical.push(current);
       open.push(logical.length - 1);
       continue;
     }
     const text = block.text.trim();
-    if (text === '') continue;
+    if (text === '') {
+      if (block.ids) append(pendingIds, block.ids);
+      continue;
+    }
     if (!current) {
-      current = { level: 0, heading: '', anchor: '', headingPath: [], parent: -1, blocks: [], headingLinks: [], hasChildren: false, entry: false, shape: undefined, group: undefined };
+      current = { level: 0, heading: '', anchor: '', headingPath: [], parent: -1, blocks: [], headingLinks: [], aliases: [], hasChildren: false, entry: false, shape: undefined, group: undefined };
       logical.push(current);
     }
     current.blocks.push({ text, code: block.code ?? false, links: block.links });
+    append(current.aliases, pendingIds);
+    if (block.ids) append(current.aliases, block.ids);
+    pendingIds = [];
   }
+  if (current) append(current.aliases, pendingIds);
 
   mergeEmptyLeaves(logical);
   return splitParts(logical, maxSectionTokens);
+}
+
+/** What a section merged into another hands it: its anchor and aliases (a link to them now lands in the other). */
+function mergedAliases(s: LogicalSection): string[] {
+  return s.anchor === '' ? s.aliases : [s.anchor, ...s.aliases];
 }
 
 function mergeEmptyLeaves(logical: LogicalSection[]): void {
@@ -138,6 +163,7 @@ function mergeEmptyLeaves(logical: LogicalSection[]): void {
     if (!isEmptyLeaf(s) || (s.blocks.length > 0 && !s.entry && s.shape === undefined)) continue;
     append(logical[i - 1]!.blocks, [headingLine(s)]);
     append(logical[i - 1]!.blocks, s.blocks);
+    append(logical[i - 1]!.aliases, mergedAliases(s));
     remove(logical, i);
   }
 }
@@ -169,6 +195,7 @@ function mergeStacked(logical: LogicalSection[]): void {
       continue;
     }
     described.blocks = append(logical.slice(i, j).map(headingLine), described.blocks);
+    described.aliases = append(logical.slice(i, j).flatMap(mergedAliases), described.aliases);
     for (let k = j - 1; k >= i; k--) remove(logical, k);
   }
 }
@@ -189,7 +216,11 @@ function remove(logical: LogicalSection[], i: number): void {
 function splitParts(logical: LogicalSection[], maxTokens: number): ParsedSection[] {
   const out: ParsedSection[] = [];
   const firstPart: number[] = [];
+  // an id some section is cited by is never another's alias (the first section with an anchor wins a link)
+  const anchors = new Set(logical.map((s) => s.anchor));
+  const claimed = new Set<string>();
   for (const s of logical) {
+    const aliases = s.aliases.filter((a) => a !== '' && !anchors.has(a) && !claimed.has(a) && (claimed.add(a), true));
     const chunks = chunkBlocks(s.blocks, maxTokens);
     firstPart.push(out.length);
     const parent = s.parent >= 0 ? firstPart[s.parent]! : -1;
@@ -202,6 +233,7 @@ function splitParts(logical: LogicalSection[], maxTokens: number): ParsedSection
         parent,
         text: chunk.text,
         part: chunks.length > 1 ? i + 1 : 0,
+        aliases: i === 0 ? aliases : [],
         links: i === 0 ? [...s.headingLinks, ...chunk.links] : chunk.links,
       });
     });

@@ -17,6 +17,8 @@ export interface SectionRow {
   level: number;
   heading: string;
   anchor: string;
+  /** JSON array of strings; '[]' on rows written before migration 8 (SQLite) / 5 (PostgreSQL). */
+  aliases: string;
   heading_path: string;
   text: string;
   part: number;
@@ -79,6 +81,7 @@ export function toSection(r: SectionRow): SectionRecord {
     level: r.level,
     heading: r.heading,
     anchor: r.anchor,
+    aliases: JSON.parse(r.aliases) as string[],
     headingPath: JSON.parse(r.heading_path) as string[],
     text: r.text,
     part: r.part,

@@ -25,6 +25,7 @@ export interface SectionSpec {
   parent?: number;
   vector?: number[];
   links?: SectionLink[];
+  aliases?: string[];
 }
 
 export interface DocSpec {
@@ -68,6 +69,7 @@ export function documentWrite(spec: DocSpec): DocumentWrite {
       level: s.heading === '' ? 0 : headingPath.length,
       heading: s.heading,
       anchor: s.heading.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '-'),
+      aliases: s.aliases ?? [],
       headingPath,
       text: s.text,
       part: 0,
@@ -183,7 +185,7 @@ export function storeContract(name: string, makeStore: () => Store | Promise<Sto
       sections: [
         { heading: 'Rotate the TLS certificate', text: 'Agents refuse an expired certificate.', vector: [1, 0, 0, 0] },
         { heading: 'Rotate without downtime', text: 'Run `acme certs rotate` with the new chain.', parent: 0, vector: [0.9, 0.1, 0, 0], links: [{ href: '../reference/cli.md#acme-certs-rotate', text: 'cli', targetUri: 'reference/cli.md', targetAnchor: 'acme-certs-rotate' }] },
-        { heading: 'Rotate with a restart', text: 'Replace the files and restart the server.', parent: 0, vector: [0.7, 0.7, 0, 0] },
+        { heading: 'Rotate with a restart', text: 'Replace the files and restart the server.', parent: 0, vector: [0.7, 0.7, 0, 0], aliases: ['restart', 'offline-rotation'] },
       ],
     };
     const errorsRef: DocSpec = {
@@ -236,6 +238,8 @@ export function storeContract(name: string, makeStore: () => Store | Promise<Sto
         expect(sections).toEqual(w.sections);
         expect(sections[1]!.parentId).toBe(sections[0]!.id);
         expect(sections[1]!.links[0]).toMatchObject({ targetUri: 'reference/cli.md', targetAnchor: 'acme-certs-rotate' });
+        expect(sections[2]!.aliases).toEqual(['restart', 'offline-rotation']);
+        expect(sections[0]!.aliases).toEqual([]);
       });
 
       it('gets sections by id in the order asked, skipping unknown ids', async () => {

@@ -10,6 +10,7 @@ const SHIPPED_STORE: Record<number, string> = {
   2: '314cae47ee9009f018ed9bba4bdbbf80d72e1c53c049b1b3a19ad487e85195d8',
   3: '37d76c659565db9841d005e68934a5a69b31607e03f5455d01f5ff47d8902b00',
   4: '58e09cac182fd54ca39fd0a35ddf8298aeb51d5d4194bcf173b72e87a9b218fb',
+  5: '8aacea119afaf786248b45a461c20d802e2359c288f6d59ac09aed1b315727d8',
 };
 const SHIPPED_QUEUE: Record<number, string> = {
   1: 'af62de74f8248fa6dec7b5a683f251014879bfb26366a6bb447da5d9d8840376',

@@ -198,4 +198,12 @@ export const PG_STORE_MIGRATIONS: readonly { version: number; name: string; sql:
       CREATE UNIQUE INDEX sources_name_version ON sources (name, version);
     `,
   },
+  {
+    // Sections' aliases, as SQLite's migration 8: other ids of the page that land in the section.
+    version: 5,
+    name: "sections' aliases: other ids of the page that land in the section; a document gains them when it is parsed again",
+    sql: `
+      ALTER TABLE sections ADD COLUMN aliases text NOT NULL DEFAULT '[]';
+    `,
+  },
 ];

@@ -808,13 +808,13 @@ async function writeDocumentIn(c: Queryable, w: DocumentWrite, embeddings: Embed
     const s = w.sections;
     const inserted = (
       await c.query<{ rowid: number; id: string }>(
-        `INSERT INTO sections (id, doc_id, parent_id, seq, ordinal, level, heading, anchor, heading_path, text, part, tokens, checksum, links)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::int[], $7::text[], $8::text[], $9::text[], $10::text[], $11::int[], $12::int[], $13::text[], $14::text[])
+        `INSERT INTO sections (id, doc_id, parent_id, seq, ordinal, level, heading, anchor, heading_path, text, part, tokens, checksum, links, aliases)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::int[], $7::text[], $8::text[], $9::text[], $10::text[], $11::int[], $12::int[], $13::text[], $14::text[], $15::text[])
          RETURNING rowid, id`,
         [
           s.map((x) => x.id), s.map((x) => x.docId), s.map((x) => x.parentId), s.map((x) => x.seq), s.map((x) => x.ordinal), s.map((x) => x.level),
           s.map((x) => x.heading), s.map((x) => x.anchor), s.map((x) => JSON.stringify(x.headingPath)), s.map((x) => x.text), s.map((x) => x.part),
-          s.map((x) => x.tokens), s.map((x) => x.checksum), s.map((x) => JSON.stringify(x.links)),
+          s.map((x) => x.tokens), s.map((x) => x.checksum), s.map((x) => JSON.stringify(x.links)), s.map((x) => JSON.stringify(x.aliases)),
         ],
       )
     ).rows;

@@ -12,6 +12,7 @@ const SHIPPED: Record<number, string> = {
   5: '248861d974bfabbe13fb176328642a3dbc19d8412a1bb32b781b3756e2151383',
   6: 'becefe858a46ad8e64556a103c4ca606e84ed0371cf1e1616c1bdd52fd865f34',
   7: '4b72a1b8c75d50a4dc9a99087f7a4ad235721ce6a58632bc4e24e4929f46544f',
+  8: 'fac6a924994049bf90e18a2c29c844befe220f264a48b01df52af3a2e89bbf9e',
 };
 
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');

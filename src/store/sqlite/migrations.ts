@@ -174,6 +174,13 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       CREATE UNIQUE INDEX sources_name_version ON sources(name, version);
     `,
   },
+  {
+    version: 8,
+    name: "sections' aliases: other ids of the page that land in the section (parse/model.ts); a document gains them when it is parsed again",
+    sql: `
+      ALTER TABLE sections ADD COLUMN aliases TEXT NOT NULL DEFAULT '[]';
+    `,
+  },
 ];
 
 /**

@@ -377,7 +377,7 @@ describe('SqliteStore: schema and files', () => {
     const db = new Database(path);
     db.exec(`DROP TABLE entity_facts; DROP TABLE name_mentions; DROP TABLE relink_pending; DROP TABLE open_connections; DELETE FROM entity_aliases WHERE alias LIKE '~words:%';
       DROP INDEX sources_name_version; ALTER TABLE sources DROP COLUMN name; ALTER TABLE sources DROP COLUMN version; ALTER TABLE sources DROP COLUMN options;
-      ALTER TABLE sources DROP COLUMN revision; ALTER TABLE sources DROP COLUMN refreshed_at;
+      ALTER TABLE sources DROP COLUMN revision; ALTER TABLE sources DROP COLUMN refreshed_at; ALTER TABLE sections DROP COLUMN aliases;
       UPDATE entities SET attributes = '{"default":"64","unit":"megabytes"}'`);
     db.pragma('user_version = 2');
     db.close();

@@ -302,15 +302,15 @@ export class SqliteStore implements Store {
       )
       .run(d.id, d.sourceId, d.uri, d.title, d.format, d.checksum, d.bytes, JSON.stringify(d.meta), d.indexedAt);
     const insSection = this.statements.prepare(
-      `INSERT INTO sections (id, doc_id, parent_id, seq, ordinal, level, heading, anchor, heading_path, text, part, tokens, checksum, links)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO sections (id, doc_id, parent_id, seq, ordinal, level, heading, anchor, heading_path, text, part, tokens, checksum, links, aliases)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const insFts = this.statements.prepare('INSERT INTO sections_fts (rowid, heading, context, body) VALUES (?, ?, ?, ?)');
     const insVec = this.statements.prepare('INSERT INTO section_vectors (section_rowid, vec) VALUES (?, ?)');
     for (const s of w.sections) {
       const info = insSection.run(
         s.id, s.docId, s.parentId, s.seq, s.ordinal, s.level, s.heading, s.anchor,
-        JSON.stringify(s.headingPath), s.text, s.part, s.tokens, s.checksum, JSON.stringify(s.links),
+        JSON.stringify(s.headingPath), s.text, s.part, s.tokens, s.checksum, JSON.stringify(s.links), JSON.stringify(s.aliases),
       );
       const rowid = Number(info.lastInsertRowid);
       const lex = w.lexical.get(s.id);
