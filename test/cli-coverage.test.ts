@@ -44,14 +44,14 @@ describe('docgraph coverage', () => {
     // "More" is cited by its id; "Full" has none on the page or around it, so it is cited by the page
     expect(text.stdout).toContain('anchors not on their page: 0 of 1 sections cited by an anchor');
     expect(text.stdout).toContain('worst pages:');
-    // two links to ids of the page: #more names a section, #detail a paragraph inside one
-    expect(text.stdout).toContain('links into text: 1 of 2 links to an id land on no section');
+    // two links to ids of the page: #more names a section, #detail a paragraph inside one (an alias of that section)
+    expect(text.stdout).toContain("links into text: 1 of 2 links to an id land inside a section's text, not at its start (0 in no section at all)");
     expect(text.stdout).toContain('guide/full.html#detail  1 link');
 
     const json = await docgraph('coverage', site, '--json');
     const report = JSON.parse(json.stdout) as FolderCoverage;
     expect(report).toMatchObject({ pages: 2, visible_words: 15, covered_words: 15, coverage: 1, share_at_least: 1, skipped: [], anchors: 1, missing_anchors: 0, missing_anchor_sample: [] });
-    expect(report).toMatchObject({ links_to_ids: 2, links_into_text: 1, links_into_text_sample: [{ uri: 'guide/full.html', anchor: 'detail', links: 1 }] });
+    expect(report).toMatchObject({ links_to_ids: 2, links_into_text: 1, links_unresolved: 0, links_into_text_sample: [{ uri: 'guide/full.html', anchor: 'detail', links: 1 }] });
     expect(report.worst.map((p) => p.uri).sort()).toEqual(['guide/full.html', 'plain.html']);
   });
 
