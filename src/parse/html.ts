@@ -640,8 +640,8 @@ function collect(root: Element, uri: string, slugger: GithubSlugger | undefined)
   const frames: Frame[] = [{ el: root, next: 0, run: [], sawHeading: false }];
 
   /** Every id of `el` (with its descendants) lands where `el` goes: see `aliases` in parse/model.ts. */
-  const idsItem = (el: Element | undefined): void => {
-    const ids = el ? idsIn(el) : [];
+  const idsItem = (el: Element): void => {
+    const ids = idsIn(el);
     if (ids.length > 0) items.push({ kind: 'ids', ids });
   };
   const ownId = (el: Element): void => {
@@ -650,7 +650,7 @@ function collect(root: Element, uri: string, slugger: GithubSlugger | undefined)
   };
   const emitBody = (el: Element): void => {
     if (hasContent(el)) {
-      ownId(el);
+      // the first part keeps the element's properties, so its ids include the element's own
       for (const part of inlineParts(el)) items.push({ kind: 'body', el: part, links: linksIn(part, uri), ids: idsIn(part) });
       pendingAnchor = trailingTarget(el);
     } else {
