@@ -28,6 +28,7 @@ async function open(name: string, search?: object): Promise<App> {
 beforeAll(() => {
   mkdirSync(docs);
   writeFileSync(join(docs, 'files.md'), '# Files\n\n## Creating directories\n\nmkdir makes a new directory, with its parents when asked.\n\n## Reading files\n\nOpen a file and read its bytes.\n');
+  writeFileSync(join(docs, 'mail.md'), '# Mail\n\n## Moving messages\n\nMove a message to another folder on the mail server.\n\n## Listing directories\n\nThe server lists each directory it keeps messages in.\n\n## Quotas\n\nEach directory has a size limit.\n');
   writeFileSync(join(docs, 'cluster.md'), '# Cluster\n\n## Deploying to Kubernetes\n\nThe chart installs the server as a Kubernetes deployment.\n\n## Scaling\n\nAdd replicas behind the load balancer.\n');
 });
 
@@ -46,6 +47,17 @@ describe('query synonyms', () => {
     expect((await app.search('mkdir', { mode: 'lexical' })).expanded).toBeUndefined();
     // an everyday word, in the default (graph) mode
     expect((await app.search('make a folder')).hits[0]?.heading).toBe('Creating directories');
+  });
+
+  it('count a word and the one it stands for as one term: the odd section using the rarer word does not rank first for it', async () => {
+    const app = await open('grouped');
+    // "folder" is in one section and "directory" in three: alone, the rarer word would weigh most
+    const r = await app.search('folder', { mode: 'lexical' });
+    const headings = r.hits.map((h) => h.heading);
+    expect(headings[0]).toMatch(/directories/);
+    // still found, after the sections in the docs' own word
+    expect(headings.indexOf('Moving messages')).toBeGreaterThan(headings.indexOf('Listing directories'));
+    expect(headings.indexOf('Moving messages')).toBeGreaterThan(headings.indexOf('Creating directories'));
   });
 
   it('are off with builtinSynonyms: false, and the user’s own groups apply', async () => {

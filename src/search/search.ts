@@ -3,14 +3,14 @@ import { rawTokens, terms, wholeForm } from '../domain/text.js';
 import type { DocumentRecord, Retriever, SearchHit, SearchResult, SectionRecord } from '../domain/types.js';
 import { timed, timedSync } from '../observability/telemetry.js';
 import type { Embedder } from '../embed/embedder.js';
-import type { ScoredSection, SearchFilters, SectionKey, SourceRecord, Store } from '../store/store.js';
+import type { ScoredSection, SearchFilters, SectionKey, SourceRecord, Store, TermWeights } from '../store/store.js';
 import { DEFAULT_FUSION, fuse, type FusedCandidate, type FusionWeights } from './fusion.js';
 import { definitionPrior, entityRetriever, expand, type Via } from './graph.js';
 import { plan } from './planner.js';
 import { asksAboutChange, isReleaseNotes, RELEASE_NOTES_LEXICAL_TOP, RELEASE_NOTES_WEIGHT } from './release-notes.js';
 import { shingles, withoutNearDuplicates } from './near-duplicates.js';
 import { makeSnippet } from './snippet.js';
-import { defaultSynonyms, type SynonymTable } from './synonyms.js';
+import { defaultSynonyms, groupWeights, type SynonymTable } from './synonyms.js';
 
 /**
  * `graph` (the default) = lexical + vector + entity retrieval, fused, then
@@ -70,7 +70,13 @@ export async function search(deps: SearchDeps, query: string, options: SearchOpt
   const queryPlan = timedSync('plan', () => plan(q));
 
   // each stage is timed into the current telemetry record (metrics and trace spans are made from it)
-  const lexical = mode === 'vector' ? undefined : timed('lexical', informativeTerms(deps.store, lexicalTerms).then((t) => deps.store.lexicalSearch(t, want, options.filters)));
+  const lexical =
+    mode === 'vector'
+      ? undefined
+      : timed(
+          'lexical',
+          lexicalQuery(deps.store, lexicalTerms, expansion.groups).then((l) => deps.store.lexicalSearch(l.terms, want, options.filters, l.weights)),
+        );
   const vector =
     mode === 'lexical'
       ? undefined
@@ -326,17 +332,20 @@ export const COMMON_TERM_MIN_SECTIONS = 1000;
  * The query terms worth a lexical lookup: those the index holds, in at most
  * COMMON_TERM_SHARE of the sections. When no term is both, or the index is
  * small, all of them (a query of common words alone still ranks by them).
+ * With them, the weights that make a word and its synonyms count as one term
+ * (`groupWeights`, synonyms.ts).
  */
-async function informativeTerms(store: Store, queryTerms: readonly string[]): Promise<readonly string[]> {
+async function lexicalQuery(store: Store, queryTerms: readonly string[], groups: readonly (readonly string[])[]): Promise<{ terms: readonly string[]; weights?: TermWeights }> {
   const unique = [...new Set(queryTerms)];
-  if (unique.length < 2) return unique;
+  if (unique.length < 2 && groups.length === 0) return { terms: unique };
   const { sections, counts } = await store.termSectionCounts(unique);
-  if (sections < COMMON_TERM_MIN_SECTIONS) return unique;
+  const weights = groupWeights(groups, sections, counts);
+  if (unique.length < 2 || sections < COMMON_TERM_MIN_SECTIONS) return { terms: unique, weights };
   const kept = unique.filter((t) => {
     const n = counts.get(t) ?? 0;
     return n > 0 && n <= COMMON_TERM_SHARE * sections;
   });
-  return kept.length > 0 ? kept : unique;
+  return { terms: kept.length > 0 ? kept : unique, weights };
 }
 
 /**

@@ -1,4 +1,6 @@
 import { rawTokens, stem, SYNONYM_WORD, terms } from '../domain/text.js';
+import { bm25Idf } from '../store/lexical.js';
+import type { TermWeights } from '../store/store.js';
 
 /**
  * Words people type for a thing the documentation names otherwise: mostly
@@ -69,6 +71,11 @@ export interface Expansion {
   terms: string[];
   /** The canonical words, as written in the table (for the query's embedding). */
   words: string[];
+  /**
+   * Each variant word of the query with the words it asks for, as index terms (the variant's
+   * first): one concept, which lexical search counts as one term would (`groupWeights` below).
+   */
+  groups: string[][];
 }
 
 /** Variant (stemmed, lower-case) → canonical words, built once per configuration. */
@@ -93,12 +100,15 @@ export class SynonymTable {
 
   /** The canonical words a query's plain words ask for, and their terms the query does not hold already. */
   expand(query: string, queryTerms: readonly string[]): Expansion {
-    if (this.byVariant.size === 0) return { terms: [], words: [] };
+    if (this.byVariant.size === 0) return { terms: [], words: [], groups: [] };
     const have = new Set(queryTerms);
     const words = new Set<string>();
+    const groups: string[][] = [];
     for (const raw of rawTokens(query)) {
       if (!SYNONYM_WORD.test(raw)) continue;
-      for (const c of this.byVariant.get(variantKey(raw)) ?? []) words.add(c);
+      const canonical = this.byVariant.get(variantKey(raw)) ?? [];
+      for (const c of canonical) words.add(c);
+      if (canonical.length > 0) groups.push([...new Set([...terms(raw), ...canonical.flatMap((c) => terms(c))])]);
     }
     const out = new Set<string>();
     const kept: string[] = [];
@@ -108,7 +118,7 @@ export class SynonymTable {
       if (added.length > 0) kept.push(w);
       for (const t of added) out.add(t);
     }
-    return { terms: [...out], words: kept };
+    return { terms: [...out], words: kept, groups };
   }
 }
 
@@ -125,4 +135,26 @@ let builtinOnly: SynonymTable | undefined;
 /** The builtin groups alone, built on first use (stemming every variant is work a command that never searches should not pay). */
 export function defaultSynonyms(): SynonymTable {
   return (builtinOnly ??= synonymTable({ builtin: true, groups: [] }));
+}
+
+/**
+ * A query word and the words it stands for ("folder" and "directory") name one
+ * thing, so lexical search counts them as BM25 counts one term: each member's contribution is
+ * scaled to the idf of the group, that of its most frequent member (the sections holding any of
+ * them are at least as many). Without it, the member the docs seldom use weighs most in the
+ * query ("folder" in docs that say "directory"), and the odd section that does use it (a mail
+ * folder) ranks first. Measured on both dev sets in docs/benchmarks.md ("Session 21: a word and its synonym weigh as one term").
+ */
+export function groupWeights(groups: readonly (readonly string[])[], sections: number, counts: ReadonlyMap<string, number>): TermWeights | undefined {
+  const out = new Map<string, number>();
+  for (const group of groups) {
+    const held = group.filter((t) => (counts.get(t) ?? 0) > 0);
+    if (held.length < 2) continue;
+    const groupIdf = bm25Idf(sections, Math.max(...held.map((t) => counts.get(t)!)));
+    for (const t of held) {
+      const w = Math.min(1, groupIdf / bm25Idf(sections, counts.get(t)!));
+      if (w < (out.get(t) ?? 1)) out.set(t, w);
+    }
+  }
+  return out.size > 0 ? out : undefined;
 }

@@ -65,6 +65,11 @@ export function bm25Score(idf: number, weightedFrequency: number, length: number
   return (idf * (weightedFrequency * (BM25_K1 + 1))) / (weightedFrequency + BM25_K1 * (1 - BM25_B + (BM25_B * length) / averageLength));
 }
 
+/** A term's BM25 contribution scaled by its query weight (TermWeights); every backend scales the same way. */
+export function scaledScore(score: number, weight: number): number {
+  return weight === 1 ? score : score * weight;
+}
+
 /** FTS5's idf: never zero or negative, so a term in most sections still counts a little. */
 export function bm25Idf(sections: number, holding: number): number {
   const idf = Math.log((sections - holding + 0.5) / (holding + 0.5));

@@ -404,6 +404,38 @@ export function storeContract(name: string, makeStore: () => Store | Promise<Sto
         expect(await store.lexicalSearch(['', ''], 10)).toEqual([]);
       });
 
+      it('scales a weighted term: its share of every score, and a weight of 0 leaves it out, with and without a filter', async () => {
+        const w = await write({
+          uri: 'c.md',
+          sections: [
+            { heading: 'One', text: 'canary only' },
+            { heading: 'Two', text: 'timeout only' },
+            { heading: 'Three', text: 'canary and timeout' },
+            // enough sections without either term that both have a real idf
+            ...['Four', 'Five', 'Six', 'Seven', 'Eight', 'Nine'].map((heading) => ({ heading, text: 'nothing relevant here' })),
+          ],
+        });
+        const [one, two, three] = w.sections.map((s) => s.id);
+        const q = terms('canary timeout');
+        const [canary, timeout] = q as [string, string];
+        const plain = new Map((await store.lexicalSearch(q, 10)).map((h) => [h.sectionId, h.score]));
+        const canaryAlone = new Map((await store.lexicalSearch([canary], 10)).map((h) => [h.sectionId, h.score]));
+        const half = new Map([[canary, 0.5]]);
+        for (const filters of [undefined, { uriPrefix: 'c.md' }]) {
+          const weighted = new Map((await store.lexicalSearch(q, 10, filters, half)).map((h) => [h.sectionId, h.score]));
+          // "canary" alone is half as strong, "timeout" unchanged, both: half of canary's share
+          expect(weighted.get(one!)).toBeCloseTo(plain.get(one!)! / 2, 9);
+          expect(weighted.get(two!)).toBeCloseTo(plain.get(two!)!, 9);
+          expect(weighted.get(three!)).toBeCloseTo(plain.get(three!)! - canaryAlone.get(three!)! / 2, 9);
+          const hits = await store.lexicalSearch(q, 10, filters, new Map([[canary, 0]]));
+          expect(hits.map((h) => h.sectionId).sort()).toEqual([two!, three!].sort());
+          expect(await store.lexicalSearch([canary], 10, filters, new Map([[canary, 0]]))).toEqual([]);
+          // a weight on a term the query does not hold changes nothing
+          expect((await store.lexicalSearch([timeout], 10, filters, half)).map((h) => h.score)).toEqual((await store.lexicalSearch([timeout], 10, filters)).map((h) => h.score));
+        }
+        expect(await store.lexicalSearch(q, 10, { uriPrefix: 'elsewhere/' }, half)).toEqual([]);
+      });
+
       it('takes terms with characters a query language would treat as syntax', async () => {
         await write(errorsRef);
         for (const t of ['"', 'a"b', 'NEAR', 'AND', 'or', '*', 'col:x', '(x)', '^x']) {

@@ -1,6 +1,9 @@
 import type { DocumentRecord, EdgeRecord, EdgeType, EntityRecord, EntityType, NameMention, SectionRecord } from '../domain/types.js';
 
 /** Narrows lexical and vector retrieval. All fields optional; combined with AND. */
+/** Per-term factors on a term's BM25 contribution, keyed by index term; a term not listed counts fully. */
+export type TermWeights = ReadonlyMap<string, number>;
+
 export interface SearchFilters {
   sourceId?: string;
   /** Only documents of one of these sources (e.g. every version of a library); with `sourceId`, both must hold. */
@@ -205,8 +208,12 @@ export interface Store {
    * see domain/text.ts; absent terms count 0), and how many sections there are.
    */
   termSectionCounts(terms: readonly string[]): Promise<{ sections: number; counts: Map<string, number> }>;
-  /** BM25 over the lexical rows: `terms` are index terms (see domain/text.ts). Higher score is better. */
-  lexicalSearch(terms: readonly string[], limit: number, filters?: SearchFilters): Promise<ScoredSection[]>;
+  /**
+   * BM25 over the lexical rows: `terms` are index terms (see domain/text.ts). Higher score is better.
+   * `weights` scales a term's contribution (absent: 1; a weight of 0 leaves the term out): what a
+   * query word the user wrote in other words than the docs counts (search/synonyms.ts).
+   */
+  lexicalSearch(terms: readonly string[], limit: number, filters?: SearchFilters, weights?: TermWeights): Promise<ScoredSection[]>;
   /** Cosine similarity against stored vectors. Higher score is better. */
   vectorSearch(vector: Float32Array, limit: number, filters?: SearchFilters): Promise<ScoredSection[]>;
 

@@ -2,7 +2,7 @@ import { ConfigError, DocgraphError, EmbedderChangedError, NotFoundError } from 
 import type { DocumentRecord, EdgeRecord, EdgeType, EntityRecord, EntityType, NameMention, SectionRecord } from '../../domain/types.js';
 import { filterClauses } from '../filters.js';
 import type { IndexIntegrity } from '../integrity.js';
-import { BM25_B, BM25_K1, bm25Idf, bm25Score, lexicalToken, LEXICAL_WEIGHTS, termCounts } from '../lexical.js';
+import { BM25_B, BM25_K1, bm25Idf, bm25Score, lexicalToken, LEXICAL_WEIGHTS, scaledScore, termCounts } from '../lexical.js';
 import type {
   DocumentSummary,
   DocumentWrite,
@@ -10,6 +10,7 @@ import type {
   IndexChange,
   ScoredSection,
   SearchFilters,
+  TermWeights,
   SectionKey,
   SourceInput,
   SourceRecord,
@@ -359,12 +360,14 @@ export class PgStore implements Store {
     return { sections: row.sections, counts: new Map(unique.map((t, i) => [t, row.counts?.[i] ?? 0])) };
   }
 
-  async lexicalSearch(terms: readonly string[], limit: number, filters?: SearchFilters): Promise<ScoredSection[]> {
-    const unique = [...new Set(terms)].filter((t) => t !== '');
+  async lexicalSearch(terms: readonly string[], limit: number, filters?: SearchFilters, weights?: TermWeights): Promise<ScoredSection[]> {
+    const unique = [...new Set(terms)].filter((t) => t !== '' && weights?.get(t) !== 0);
     if (unique.length === 0 || limit <= 0) return [];
     // one FTS5 phrase per distinct query term; its token is what FTS5's tokenizer makes of the term
-    const tokens = unique.map(lexicalToken).filter((t) => t !== '');
+    const kept = unique.filter((t) => lexicalToken(t) !== '');
+    const tokens = kept.map(lexicalToken);
     if (tokens.length === 0) return [];
+    const factors = kept.map((t) => weights?.get(t) ?? 1);
     const { where, params } = filterSql(filters, 3);
     const { heading, context, body } = LEXICAL_WEIGHTS;
     // BM25 from the term statistics, ranked in the database; the rows kept are scored again
@@ -373,15 +376,15 @@ export class PgStore implements Store {
       // Each term's postings are read by index, term by term (the OFFSET 0 fence keeps the planner from
       // turning that into a scan of every posting); the sections are ranked, cut at the limit plus a
       // margin, and only then joined to their ids (with a filter: joined first, to filter).
-      `WITH q AS (SELECT t.token, t.i::int AS i FROM unnest($1::text[]) WITH ORDINALITY AS t(token, i)),
+      `WITH q AS (SELECT t.token, t.i::int AS i, t.factor FROM unnest($1::text[], $${3 + params.length}::float8[]) WITH ORDINALITY AS t(token, factor, i)),
        stats AS (SELECT COUNT(*)::float8 AS n, COALESCE(SUM(length), 0)::float8 AS total FROM lexical_sections),
        idf AS (
-         SELECT q.i, q.token, h.hits, GREATEST(ln((stats.n - h.hits + 0.5) / (h.hits + 0.5)), 1e-6) AS idf, stats.total / stats.n AS avgdl
+         SELECT q.i, q.token, q.factor, h.hits, GREATEST(ln((stats.n - h.hits + 0.5) / (h.hits + 0.5)), 1e-6) AS idf, stats.total / stats.n AS avgdl
          FROM q CROSS JOIN stats CROSS JOIN LATERAL (SELECT COUNT(*)::float8 AS hits FROM lexical_postings p WHERE p.token = q.token) h
        ),
        hits AS (
          SELECT p.section_rowid, p.length, array_agg(idf.i) AS terms, array_agg(p.w) AS freq,
-                SUM(idf.idf * p.w * ${BM25_K1 + 1}::float8 / (p.w + ${BM25_K1}::float8 * (${1 - BM25_B}::float8 + ${BM25_B}::float8 * p.length / idf.avgdl))) AS score
+                SUM(idf.factor * idf.idf * p.w * ${BM25_K1 + 1}::float8 / (p.w + ${BM25_K1}::float8 * (${1 - BM25_B}::float8 + ${BM25_B}::float8 * p.length / idf.avgdl))) AS score
          FROM idf CROSS JOIN LATERAL (
            SELECT x.section_rowid, x.length, x.heading * ${heading}::float8 + x.context * ${context}::float8 + x.body * ${body}::float8 AS w
            FROM lexical_postings x WHERE x.token = idf.token OFFSET 0
@@ -400,7 +403,7 @@ export class PgStore implements Store {
        SELECT (SELECT n FROM stats) AS n, (SELECT total FROM stats) AS total, (SELECT array_agg(hits ORDER BY i) FROM idf) AS df,
               top.section_id, top.doc_id, top.length, top.terms, top.freq
        FROM top`,
-      [tokens, limit + LEXICAL_TIE_MARGIN, ...params],
+      [tokens, limit + LEXICAL_TIE_MARGIN, ...params, factors],
     );
     if (rows.length === 0) return [];
     const { n, total, df } = rows[0]!;
@@ -411,7 +414,7 @@ export class PgStore implements Store {
       // phrases of the query in order, so the pairs are put in term order first
       const order = r.terms.map((_, k) => k).sort((a, b) => r.terms[a]! - r.terms[b]!);
       let score = 0;
-      for (const k of order) score += bm25Score(idf[r.terms[k]! - 1]!, r.freq[k]!, r.length, avgdl);
+      for (const k of order) score += scaledScore(bm25Score(idf[r.terms[k]! - 1]!, r.freq[k]!, r.length, avgdl), factors[r.terms[k]! - 1]!);
       return { sectionId: r.section_id, docId: r.doc_id, score };
     });
     return scored.sort((x, y) => y.score - x.score || (x.sectionId < y.sectionId ? -1 : x.sectionId > y.sectionId ? 1 : 0)).slice(0, limit);

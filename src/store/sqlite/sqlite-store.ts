@@ -12,6 +12,7 @@ import type {
   IndexChange,
   ScoredSection,
   SearchFilters,
+  TermWeights,
   SectionKey,
   SourceInput,
   SourceRecord,
@@ -33,7 +34,7 @@ import { sourceTaken, toDocument, toEntity, toFloat32, toSection, toSource, type
 import { GENERATION_BUMP, GENERATION_KEY } from './generation.js';
 import { FlatVectorIndex } from '../vector-index.js';
 import { LEXICAL_WEIGHTS } from '../lexical.js';
-import { summedTop, TermScoreCache, termScoreList, termScoreRows, type TermScoreList } from './term-scores.js';
+import { restricted, scaled, summedTop, TermScoreCache, termScoreList, termScoreRows, type TermScoreList } from './term-scores.js';
 
 /**
  * The settings every store connection runs with. The busy timeout first:
@@ -484,14 +485,15 @@ export class SqliteStore implements Store {
     return { sections: this.sections(version), counts };
   }
 
-  async lexicalSearch(terms: readonly string[], limit: number, filters?: SearchFilters): Promise<ScoredSection[]> {
-    const unique = [...new Set(terms)].filter((t) => t !== '');
+  async lexicalSearch(terms: readonly string[], limit: number, filters?: SearchFilters, weights?: TermWeights): Promise<ScoredSection[]> {
+    const unique = [...new Set(terms)].filter((t) => t !== '' && weights?.get(t) !== 0);
     if (unique.length === 0 || limit <= 0) return [];
     const phrases = unique.map((t) => '"' + t.replace(/"/g, '""') + '"');
     const match = phrases.join(' OR ');
     const { where, params } = filterSql(filters);
     const { heading, context, body } = LEXICAL_WEIGHTS;
-    if (!where) {
+    const weighted = unique.some((t) => (weights?.get(t) ?? 1) !== 1);
+    if (!where || weighted) {
       // Each term's own BM25 scores (kept between searches), summed in the query's order: FTS5's
       // scores bit for bit (see term-scores.ts), without FTS5 scoring every matching row again on
       // every query. Every row scoring at least the limit-th best is kept, so ties at the cut are
@@ -500,14 +502,21 @@ export class SqliteStore implements Store {
       this.syncCaches();
       const score = this.statements.prepare(`SELECT rowid, -bm25(sections_fts, ${heading}, ${context}, ${body}) FROM sections_fts WHERE sections_fts MATCH ?`);
       const load = (phrase: string): TermScoreList => termScoreList(score.raw(true).all(phrase) as [number, number][]);
-      const kept = summedTop(phrases.map((p) => this.termScores.get(p, load)), limit);
+      // a weighted term's scores are scaled (FTS5's bm25() has no per-phrase weight, so the joined query below cannot)
+      const lists = phrases.map((p, i) => scaled(this.termScores.get(p, load), weights?.get(unique[i]!) ?? 1));
+      // with a filter, every row is scored and the filter applied to the sums, so the limit comes after it
+      const allow = where ? this.rowidsMatching(where, params) : undefined;
+      const kept = summedTop(allow ? lists.map((l) => restricted(l, allow)) : lists, limit);
       const byRowid = this.sectionIdsByRowid(kept.map((r) => r.rowid));
       const hits = kept.map((r) => {
         const row = byRowid.get(r.rowid);
         return { sectionId: row?.id, docId: row?.docId, score: r.score };
       });
-      if (hits.every((h): h is ScoredSection & { docId: string } => h.sectionId !== undefined)) {
-        return hits.sort((x, y) => y.score - x.score || (x.sectionId < y.sectionId ? -1 : x.sectionId > y.sectionId ? 1 : 0)).slice(0, limit);
+      if (weighted || hits.every((h): h is ScoredSection & { docId: string } => h.sectionId !== undefined)) {
+        return hits
+          .filter((h): h is ScoredSection & { docId: string } => h.sectionId !== undefined)
+          .sort((x, y) => y.score - x.score || (x.sectionId < y.sectionId ? -1 : x.sectionId > y.sectionId ? 1 : 0))
+          .slice(0, limit);
       }
     }
     const sql = `SELECT s.id AS sectionId, s.doc_id AS docId, -bm25(sections_fts, ${heading}, ${context}, ${body}) AS score
@@ -532,19 +541,18 @@ export class SqliteStore implements Store {
     if (vector.length !== index.dimensions) {
       throw new DocgraphError('EMBEDDER_MISMATCH', `query vector has ${vector.length} dimensions but the index holds ${index.dimensions}-dimensional vectors`);
     }
-    let allow: Set<number> | undefined;
     const { where, params } = filterSql(filters);
-    if (where) {
-      allow = new Set(
-        this.statements.prepare(`SELECT s.rowid FROM sections s JOIN documents d ON d.id = s.doc_id WHERE ${where}`).pluck().all(...params) as number[],
-      );
-    }
-    const top = index.search(vector, limit, allow);
+    const top = index.search(vector, limit, where ? this.rowidsMatching(where, params) : undefined);
     const byRowid = this.sectionIdsByRowid(top.map((t) => t.rowid));
     return top.flatMap((t) => {
       const row = byRowid.get(t.rowid);
       return row ? [{ sectionId: row.id, docId: row.docId, score: t.score }] : [];
     });
+  }
+
+  /** The rowids of the sections a filter (filterSql) lets through. */
+  private rowidsMatching(where: string, params: unknown[]): Set<number> {
+    return new Set(this.statements.prepare(`SELECT s.rowid FROM sections s JOIN documents d ON d.id = s.doc_id WHERE ${where}`).pluck().all(...params) as number[]);
   }
 
   /**

@@ -16,6 +16,7 @@
  * a term's scores are the same for every query until the index changes, and
  * the terms of documentation queries recur ("file", "error", "async").
  */
+import { scaledScore } from '../lexical.js';
 
 /** One term's rows and their BM25 contribution (cᵢ above), in rowid order. */
 export interface TermScoreList {
@@ -131,6 +132,19 @@ export function termScoreList(rows: readonly (readonly [number, number])[]): Ter
  * the `limit`-th best row: every row scoring at least that is returned, so the
  * caller can break ties at the cut as SQL would (by section id). Unordered.
  */
+/** A list whose scores are `weight` times the given list's (the same list when the weight is 1). */
+export function scaled(list: TermScoreList, weight: number): TermScoreList {
+  if (weight === 1) return list;
+  return { rowids: list.rowids, scores: list.scores.map((x) => scaledScore(x, weight)) };
+}
+
+/** The rows of a list that `allow` holds. */
+export function restricted(list: TermScoreList, allow: ReadonlySet<number>): TermScoreList {
+  const keep: number[] = [];
+  for (let i = 0; i < list.rowids.length; i++) if (allow.has(list.rowids[i]!)) keep.push(i);
+  return { rowids: Float64Array.from(keep, (i) => list.rowids[i]!), scores: Float64Array.from(keep, (i) => list.scores[i]!) };
+}
+
 export function summedTop(lists: readonly TermScoreList[], limit: number): { rowid: number; score: number }[] {
   let postings = 0;
   let max = 0;
