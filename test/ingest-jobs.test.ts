@@ -110,6 +110,28 @@ describe('document jobs in the app', () => {
     }
   });
 
+  it('an index parsed by an earlier revision: verify says so, and the next ingest parses every document again, re-using its vectors', async () => {
+    const ws = workspace({ worker: { pollMs: 20 } });
+    dirs.push(ws.dir);
+    const uris = writeDocs(ws.docs, 4);
+    const app = await App.open(loadConfig({ cwd: ws.dir, env: {} }), { create: true });
+    try {
+      expect(await app.ingest(ws.docs)).toMatchObject({ indexed: 4, unchanged: 0 });
+      expect(await app.ingest(ws.docs)).toMatchObject({ indexed: 0, unchanged: 4 });
+      const sections = (await app.store.stats()).sections;
+      damage.parsedByRevision0(ws.index);
+
+      const before = await app.ingestion.verify();
+      expect(Object.fromEntries(before.drift.map((d) => [d.uri, d.problems]))).toEqual(Object.fromEntries(uris.map((u) => [u, ['parser']])));
+      // the files are the same: every section's vector is re-used, none is embedded again
+      expect(await app.ingest(ws.docs)).toMatchObject({ indexed: 4, unchanged: 0, embedded: 0, sections });
+      expect(await app.ingestion.verify()).toMatchObject({ driftPercent: 0, wrong: 0, documents: 4 });
+      expect(await app.ingest(ws.docs)).toMatchObject({ indexed: 0, unchanged: 4 });
+    } finally {
+      await app.close();
+    }
+  });
+
   /** A guide linking to a reference section, ingested; and the ids a crash test needs. */
   async function linkedPair(): Promise<{ app: App; index: string; src: string; port: string; refDoc: string }> {
     const ws = workspace({ worker: { pollMs: 20 } });

@@ -1,10 +1,10 @@
 // `docgraph watch` as a real process: file changes reach the index — create,
 // change, rename, delete, editors' atomic saves (temp file renamed over the
 // original; backup-then-write), a folder removed — and ignored paths do not.
-import { createHash } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { documentChecksum } from '../src/ingest/revision.js';
 import { doc, indexedUris, run, start, until, withStore, workspace, type Child } from './helpers/docgraph.js';
 
 const ws = workspace({ ingest: { ignore: ['drafts/**'] }, watcher: { debounceMs: 50, stableMs: 100 }, worker: { pollMs: 20 } });
@@ -23,7 +23,7 @@ afterAll(async () => {
   rmSync(ws.dir, { recursive: true, force: true });
 });
 
-const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
+const sha = (s: string): string => documentChecksum(Buffer.from(s));
 /** The checksum the index holds for a uri, or undefined. */
 const stored = (uri: string): Promise<string | undefined> => withStore(ws.index, async (s) => (await s.getDocumentByUri(uri))?.checksum);
 const holds = (uri: string, text: string): Promise<void> => until(async () => (await stored(uri)) === sha(text), `${uri} to be indexed with its new content`);

@@ -7,7 +7,7 @@
  * that fails.
  */
 import { IndexCorruptError, UnsupportedFileError } from '../domain/errors.js';
-import { checksum } from '../domain/ids.js';
+import { documentChecksum, parsedByOtherRevision } from '../ingest/revision.js';
 import { skipOf, type SkippedFile } from '../ingest/ingest.js';
 import { relinkDocument, settleRelinks } from '../ingest/links.js';
 import { optedOutside, scanFolder } from '../sources/filesystem.js';
@@ -20,7 +20,8 @@ import type { Store } from '../store/store.js';
 export interface DocumentDrift {
   uri: string;
   /**
-   * What is wrong: missing-lexical, missing-vectors, orphan-edges, checksum (the file changed), file-missing,
+   * What is wrong: missing-lexical, missing-vectors, orphan-edges, checksum (the file changed), parser (the file
+   * is as indexed, but an earlier docgraph parsed it: see ingest/revision.ts), file-missing,
    * not-indexed, stale-links (its links do not point where the pages they name are now).
    */
   problems: string[];
@@ -156,7 +157,8 @@ export async function verifyIndex(ingestion: VerifyDeps, o: { repair?: boolean }
       }
       const stored = docs.get(f.uri);
       if (stored !== undefined) {
-        if (stored !== checksum(bytes)) note(src.location, f.uri, 'checksum');
+        if (parsedByOtherRevision(stored, bytes)) note(src.location, f.uri, 'parser');
+        else if (stored !== documentChecksum(bytes)) note(src.location, f.uri, 'checksum');
         continue;
       }
       try {

@@ -18,7 +18,8 @@
  *    permanently (to the DLQ) after its stale document leaves the index.
  */
 import { DocgraphError, ParseError, UNINDEXABLE_CODES, UnsupportedFileError } from '../domain/errors.js';
-import { checksum, documentId } from '../domain/ids.js';
+import { documentId } from '../domain/ids.js';
+import { documentChecksum } from './revision.js';
 import type { Embedder } from '../embed/embedder.js';
 import { extractDocument, withLinks } from '../extract/extract.js';
 import type { Job, LeaseRef } from '../queue/queue.js';
@@ -117,7 +118,7 @@ export function documentJobHandler(o: DocumentHandlerOptions): (ctx: JobContext<
       if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return supersede(ctx, DELETED);
       throw e; // I/O errors are retryable
     }
-    const sum = checksum(bytes);
+    const sum = documentChecksum(bytes);
     if (sum !== job.checksum) return supersede(ctx, sum);
     if (!job.payload.force && (await o.store.getDocument(docId))?.checksum === sum) {
       const { state } = await o.commit.complete(ctx.lease, { kind: 'none' });
@@ -186,7 +187,7 @@ export function documentJobHandler(o: DocumentHandlerOptions): (ctx: JobContext<
       if (e instanceof UnsupportedFileError || code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return undefined;
       throw e;
     });
-    if (bytes) return supersede(ctx, checksum(bytes));
+    if (bytes) return supersede(ctx, documentChecksum(bytes));
     const mark = performance.now();
     const docId = documentId(job.sourceId, job.uri);
     const { state, changed } = await o.commit.complete(ctx.lease, { kind: 'delete', docId });
@@ -265,7 +266,7 @@ export async function stillUnindexable(job: Job<DocumentJobPayload>, maxFileByte
   if (job.type !== INGEST_DOCUMENT || job.deadReason !== 'permanent-error' || code === undefined || !UNINDEXABLE_CODES.has(code)) return undefined;
   try {
     const bytes = await readSourceFile(job.payload.root, job.uri, { followOutside: job.payload.followOutside === true, ...(maxFileBytes !== undefined ? { maxBytes: maxFileBytes } : {}) });
-    return checksum(bytes) === job.checksum ? job.lastError!.message : undefined;
+    return documentChecksum(bytes) === job.checksum ? job.lastError!.message : undefined;
   } catch (e) {
     // refused before reading (too large, outside the folder, ...): as permanent as before
     return e instanceof UnsupportedFileError ? e.message : undefined;

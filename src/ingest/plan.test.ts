@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openBackend } from '../app/backend.js';
 import { checksum } from '../domain/ids.js';
+import { documentChecksum } from './revision.js';
 import { BuiltinEmbedder } from '../embed/builtin/builtin.js';
 import { fitModel } from '../embed/builtin/model.js';
 import { readSourceFile } from '../sources/source-file.js';
@@ -134,7 +135,7 @@ describe('planFolder', () => {
         { uri: 'page-07.md', reason: 'unreadable', message: 'page-07.md could not be read: ENOENT' },
       ]);
       const readable = files.filter((f) => f.uri !== 'page-03.md' && f.uri !== 'page-07.md');
-      expect(plan.changes.map((c) => [c.uri, c.checksum])).toEqual(readable.map((f) => [f.uri, checksum(readFileBytes(dir, f.uri))]));
+      expect(plan.changes.map((c) => [c.uri, c.checksum])).toEqual(readable.map((f) => [f.uri, documentChecksum(readFileBytes(dir, f.uri))]));
       expect(plan.changes.map((c) => c.records?.sections[0]?.heading)).toEqual(readable.map((f) => `Page ${Number(f.uri.slice(5, 7))}`));
     } finally {
       await backend.close();

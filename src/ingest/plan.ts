@@ -9,7 +9,8 @@ import { append } from '../domain/arrays.js';
 import { join } from 'node:path';
 import { InvalidInputError, UnsupportedFileError } from '../domain/errors.js';
 import { folderSourceName, freeName } from '../domain/sources.js';
-import { checksum, documentId, sourceId as makeSourceId } from '../domain/ids.js';
+import { documentId, sourceId as makeSourceId } from '../domain/ids.js';
+import { documentChecksum } from './revision.js';
 import type { Embedder } from '../embed/embedder.js';
 import { formatOf } from '../parse/input.js';
 import { folderRoot, isIgnoredDirName, scanFolder, type ScannedFile } from '../sources/filesystem.js';
@@ -324,7 +325,7 @@ export async function planFolder(dir: string, options: PlanOptions): Promise<Pla
       slots.push({ skip: { uri: file.uri, reason: 'unreadable', message: `${file.uri} could not be read: ${(e as NodeJS.ErrnoException).code ?? String(e)}` } });
       continue;
     }
-    const sum = checksum(bytes);
+    const sum = documentChecksum(bytes);
     const force = options.force?.has(file.uri) ?? false;
     if (existing.get(file.uri) === sum && !force) {
       unchanged++;

@@ -32,6 +32,10 @@ export const damage = {
   dropLexicalRow(index: string, docId: string): void {
     onIndexFile(index, (db) => db.prepare('DELETE FROM sections_fts WHERE rowid = (SELECT rowid FROM sections WHERE doc_id = ? LIMIT 1)').run(docId));
   },
+  /** Every document's checksum as an index made before parse revisions kept it (the file's sha256 alone). */
+  parsedByRevision0(index: string): void {
+    onIndexFile(index, (db) => db.prepare("UPDATE documents SET checksum = substr(checksum, 1, instr(checksum, '+p') - 1) WHERE instr(checksum, '+p') > 0").run());
+  },
   /** An entity that no document holds. */
   addOrphanEntity(index: string, id: string, name: string): void {
     onIndexFile(index, (db) => db.prepare("INSERT INTO entities (id, type, name, aliases, attributes) VALUES (?, 'Concept', ?, '[]', '{}')").run(id, name));
