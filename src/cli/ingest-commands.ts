@@ -497,6 +497,10 @@ function printVerify(r: VerifyReport): void {
   for (const m of r.missingRoots) out(`  source folder ${m} is gone\n`);
   if (r.unindexable.length > 0) out(`  (${r.unindexable.length} files cannot be indexed and are left out: see \`docgraph dlq list\`)\n`);
   if (r.queued > 0) out(`  note: ${r.queued} jobs are queued or running; drift may be work in progress\n`);
+  const reparse = r.drift.filter((d) => d.problems.includes('parser')).length;
+  if (reparse > 0 && !r.repair) {
+    out(`  note: ${reparse} documents were parsed by an earlier docgraph; \`docgraph verify --repair\` or the next ingest parses them again (their vectors are re-used)\n`);
+  }
   if (r.repair) {
     out(`  repair: queued ${r.repair.jobs.length} jobs; relinked ${r.repair.relinked} documents; dropped ${r.repair.removedEntities} entities, ${r.repair.removedLexicalRows} lexical rows, ${r.repair.removedEdges} edges\n`);
   }
