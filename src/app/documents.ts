@@ -204,7 +204,7 @@ export async function getSection(store: Store, ref: SectionRef, ctx: SectionCont
     }
     all = await store.getDocumentSections(doc.id);
     section = anchor === '' ? all[0] : sectionAt(all, anchor);
-    if (!section) throw new NotFoundError(`${doc.uri} has no section with anchor #${anchor}`, { hint: 'get_document lists the anchors of a document' });
+    if (!section) throw new NotFoundError(`${doc.uri} has no section with anchor #${anchor}`, { hint: `get_document (\`docgraph document ${doc.uri}\`) lists the anchors of a document` });
   }
   if (!doc) throw new NotFoundError(`the document of section ${section.id} is gone`);
   if (qualified === undefined) {

@@ -18,6 +18,7 @@ import { registerKeysCommands } from './keys-commands.js';
 import { registerBackupCommands } from './backup-commands.js';
 import { formatSourceCitation } from '../app/documents.js';
 import { registerCoverageCommand } from './coverage-command.js';
+import { registerReadCommands } from './read-commands.js';
 import { addExamples } from './examples.js';
 
 interface GlobalOptions {
@@ -147,6 +148,7 @@ Exit codes: 0 ok, 1 failure, 2 bad arguments or configuration, 3 not found (e.g.
       });
     });
 
+  registerReadCommands(program, withApp);
   registerMcpCommands(program);
   registerGraphCommands(program, withApp);
   registerSourceCommands(program, withApp, setExit);

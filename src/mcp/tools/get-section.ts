@@ -37,6 +37,10 @@ const outputSchema = z.object({
   document_title: z.string(),
   heading: z.string(),
   heading_path: z.array(z.string()),
+  aliases: z
+    .array(z.string())
+    .optional()
+    .describe("The page's other ids that land in this section (labels before its heading, ids in its text): uri#alias reads this section too."),
   level: int().describe('0 for the text before the first heading.'),
   part: z.object({ n: int(), of: int() }).optional().describe('Which part of a section the index split.'),
   text: z.string(),
@@ -49,7 +53,9 @@ const outputSchema = z.object({
   context_omitted: z.boolean().optional().describe('The neighbours asked for did not fit the token budget.'),
 });
 
-type Output = z.infer<typeof outputSchema>;
+/** What get_section answers. */
+export type SectionOutput = z.infer<typeof outputSchema>;
+type Output = SectionOutput;
 
 /** A ref as the tool accepts it: section id, uri#anchor (the citation search_docs gives, or the uri as on disk), or a docgraph:// resource uri. */
 export function parseSectionRef(ref: string): SectionRef {
@@ -86,7 +92,7 @@ export const getSectionOp = defineOperation({
     let withContext = want.size > 0;
     const build = (n: number): { out: Output; md: string } => {
       const out = shape(view, text, offset, n, withContext, want.size > 0 && !withContext);
-      return { out, md: render(out) };
+      return { out, md: renderSection(out) };
     };
     const fits = (n: number): boolean => {
       const { out, md } = build(n);
@@ -121,6 +127,7 @@ function shape(view: SectionView, text: string, offset: number, n: number, withC
     document_title: clip(view.document.title, 160),
     heading: clip(s.heading, 160),
     heading_path: s.headingPath.slice(-6).map((h) => clip(h, 100)),
+    ...(s.aliases.length > 0 ? { aliases: s.aliases.slice(0, MAX_CONTEXT_ITEMS).map((a) => clip(a, 100)) } : {}),
     level: s.level,
     ...(partIndex >= 0 ? { part: { n: partIndex + 1, of: view.parts.length } } : {}),
     text: text.slice(offset, end),
@@ -142,11 +149,13 @@ function brief(b: SectionBrief): z.infer<typeof briefSchema> {
   return { id: b.id, heading: clip(b.heading, 100), anchor: b.anchor };
 }
 
-function render(out: Output): string {
+/** The Markdown a model (or a terminal) reads for a get_section answer. */
+export function renderSection(out: Output): string {
   const lines: string[] = [];
   lines.push(`## ${out.heading_path.join(' › ') || out.heading || out.document_title}`);
   const where = [`\`${out.ref}\``, `id \`${out.id}\``, out.document_title];
   if (out.part) where.push(`part ${out.part.n} of ${out.part.of}`);
+  if (out.aliases) where.push(`also ${out.aliases.map((a) => `\`#${a}\``).join(', ')}`);
   if (out.offset > 0 || out.offset + out.text.length < out.total_chars) where.push(`characters ${out.offset}–${out.offset + out.text.length} of ${out.total_chars}`);
   lines.push(where.join(' · '), '', out.text.trim() || '(this section has no text of its own; see its children)');
   if (out.next_cursor) lines.push('', `(continues: call get_section with cursor "${out.next_cursor}")`);
