@@ -86,6 +86,15 @@ describe('docgraph section', () => {
     const gone = await docgraph('section', 'nowhere.md#x');
     expect(gone.code).not.toBe(0);
     expect(gone.stderr).toContain('nowhere.md');
+    for (const [ref, says] of [
+      ['  ', 'ref is blank'],
+      ['x'.repeat(3000), 'ref: Too big'],
+    ]) {
+      const r = await docgraph('section', ref!);
+      expect(r.code, ref).toBe(2);
+      expect(r.stderr).toContain(says);
+    }
+    expect((await docgraph('document', ' ')).stderr).toContain('uri is blank');
     const bad = await docgraph('section', 'tls.md', '--with', 'parent,cousins');
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain('--with does not know "cousins"');

@@ -10,6 +10,7 @@
 import type { z } from 'zod';
 import type { App } from '../app/app.js';
 import type { Logger } from '../observability/logger.js';
+import { InvalidInputError } from '../domain/errors.js';
 
 /** The application functions the read operations call: the same ones the CLI uses. */
 export type DocsApp = Pick<
@@ -44,4 +45,13 @@ export interface Operation<I extends z.ZodObject = z.ZodObject, O extends z.ZodO
 /** Declares an operation with its types inferred from the schemas. */
 export function defineOperation<I extends z.ZodObject, O extends z.ZodObject, C extends OperationContext = OperationContext>(op: Operation<I, O, C>): Operation<I, O, C> {
   return op;
+}
+
+/** `schema.parse(value)`, with a failure as INVALID_INPUT naming the field. */
+export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  const field = issue.path.map(String).join('.') || where;
+  throw new InvalidInputError(`${field}: ${issue.message}`, { field });
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { App } from '../app/app.js';
+import { parseInput } from '../api/operation.js';
 import { InvalidInputError } from '../domain/errors.js';
 import { getDocumentOp } from '../mcp/tools/get-document.js';
 import { getSectionOp, renderSection, type SectionOutput } from '../mcp/tools/get-section.js';
@@ -47,7 +48,8 @@ export function registerReadCommands(program: Command, withApp: WithApp): void {
     .action(async (ref: string, opts: { with?: Neighbour[]; json?: boolean }, cmd: Command) => {
       await withApp(cmd, false, async (app) => {
         const ctx = { app, tokenBudget: WHOLE };
-        const first = (await getSectionOp.run(ctx, { ref, ...(opts.with && opts.with.length > 0 ? { with_context: opts.with } : {}) })).out;
+        const args = parseInput(getSectionOp.input, { ref, ...(opts.with && opts.with.length > 0 ? { with_context: opts.with } : {}) }, '<ref>');
+        const first = (await getSectionOp.run(ctx, args)).out;
         // a section the index split into parts is read on to its last part
         const texts = [first.text];
         for (let next = first.next_cursor; next !== undefined; ) {
@@ -74,7 +76,7 @@ export function registerReadCommands(program: Command, withApp: WithApp): void {
     .addHelpText('after', '\nExamples:\n  $ docgraph document guides/tls.md\n  $ docgraph document react@18:reference/useEffect.md --json')
     .action(async (uri: string, opts: { json?: boolean }, cmd: Command) => {
       await withApp(cmd, false, async (app) => {
-        const r = await getDocumentOp.run({ app, tokenBudget: WHOLE }, { uri });
+        const r = await getDocumentOp.run({ app, tokenBudget: WHOLE }, parseInput(getDocumentOp.input, { uri }, '<uri>'));
         out(opts.json ? jsonText(r.out) : r.md.endsWith('\n') ? r.md : r.md + '\n');
       });
     });

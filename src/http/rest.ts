@@ -10,7 +10,7 @@
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import { ingestFolderOp, getDeadJobOp, getJobOp, listDeadJobsOp, listJobsOp, purgeDeadJobsOp, retryDeadJobsOp, type QueueContext } from '../api/jobs.js';
-import type { Operation, OperationContext } from '../api/operation.js';
+import { parseInput, type Operation, type OperationContext } from '../api/operation.js';
 import { EDGE_TYPES } from '../app/graph.js';
 import { InvalidInputError } from '../domain/errors.js';
 import { explainErrorOp } from '../mcp/tools/explain-error.js';
@@ -196,15 +196,6 @@ export const REST_ROUTES: readonly RestRoute[] = [
 /** Hono's path for an OpenAPI path: `{x}` → `:x`, the last one of a greedy route `:x{.+}`. */
 export function honoPath(r: RestRoute): string {
   return r.path.replace(/\{(\w+)\}(?=$)/, r.greedy ? ':$1{.+}' : ':$1').replace(/\{(\w+)\}/g, ':$1');
-}
-
-/** `schema.parse(value)`, with a failure as INVALID_INPUT naming the field. */
-export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
-  const r = schema.safeParse(value);
-  if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
-  const field = issue.path.map(String).join('.') || where;
-  throw new InvalidInputError(`${field}: ${issue.message}`, { field });
 }
 
 function queryValues(c: Context, schema: z.ZodObject): Record<string, unknown> {

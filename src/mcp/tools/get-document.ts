@@ -58,6 +58,7 @@ export const getDocumentOp = defineOperation({
   output: outputSchema,
   run: async (ctx, args) => {
     const ref = args.uri.trim();
+    if (ref === '') throw new InvalidInputError('uri is blank', { field: 'uri', allowed: 'a document uri as search_docs cites it, e.g. guides/install.md' });
     // a resource uri (docgraph://doc/[name[@version]:]uri) or a citation; an anchor is ignored
     const view = await ctx.app.getDocument({ citation: ref.startsWith(DOC_SCHEME) ? stripResourceScheme(ref) : ref });
     const uri = view.document.uri;

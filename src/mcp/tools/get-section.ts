@@ -1,5 +1,6 @@
 import { defineOperation } from '../../api/operation.js';
 import { z } from 'zod';
+import { InvalidInputError } from '../../domain/errors.js';
 import { type SectionBrief, type SectionRef, type SectionView } from '../../app/documents.js';
 import { clip, largestFitting, responseTokens } from '../budget.js';
 import { budgetTooSmall } from '../context.js';
@@ -60,6 +61,7 @@ type Output = SectionOutput;
 /** A ref as the tool accepts it: section id, uri#anchor (the citation search_docs gives, or the uri as on disk), or a docgraph:// resource uri. */
 export function parseSectionRef(ref: string): SectionRef {
   const t = ref.trim();
+  if (t === '') throw new InvalidInputError('ref is blank', { field: 'ref', allowed: 'a section id (s_…) or uri#anchor, e.g. guide/install.md#requirements' });
   // a resource uri is read as a citation too: name[@version]:uri picks one of several sources, a plain uri two hold is ambiguous
   if (t.startsWith(DOC_SCHEME)) return { citation: stripResourceScheme(t) };
   return SECTION_ID.test(t) ? { id: t } : { citation: t };
