@@ -69,7 +69,8 @@ describe('/health and /health/ready', () => {
     expect(search.status).toBe(200);
     expect(search.body.degraded).toEqual(['vector']);
     const r = await getJson(`${degraded.url}/health/ready`);
-    expect(r.status).toBe(200);
+    // the body says which check failed, should this ever be 503 (seen once under CI load)
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
     expect(r.body.embedder).toEqual({ provider: 'openai', status: 'degraded', degraded: ['vector'] });
   });
 
