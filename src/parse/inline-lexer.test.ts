@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Lexer } from 'marked';
+import { Lexer, Tokenizer } from 'marked';
 import { describe, expect, it } from 'vitest';
-import { InlineTooDeep, lexMarkdown } from './inline-lexer.js';
+import { boundedEmailLookahead, EMAIL_LOCAL_MAX, InlineTooDeep, lexMarkdown } from './inline-lexer.js';
 
 const root = join(import.meta.dirname, '..', '..');
 
@@ -51,6 +51,19 @@ describe('lexMarkdown', () => {
     expect(tokens.map((t) => t.raw).join('')).toBe(large);
     // within the budget, links are what marked makes of them
     const doc = '![logo](img/logo.png "Logo") and [a (nested) link](https://example.com/a_(b)) then ![](()';
+    expect(lexMarkdown(doc, 100).tokens).toEqual(Lexer.lex(doc, { gfm: true }));
+  });
+
+  it('bounds the text rule’s look ahead for an email address to the longest local part, and lexes addresses as marked does', () => {
+    const tokenizer = new Tokenizer();
+    new Lexer({ gfm: true, tokenizer });
+    const rule = tokenizer.rules.inline.text;
+    const bounded = boundedEmailLookahead(rule);
+    // marked still writes the unbounded lookahead (else this fix no longer applies and must be looked at again)
+    expect(bounded).not.toBe(rule);
+    expect(bounded.source).not.toMatch(/\]\+@/);
+    expect(bounded.source.split(`{1,${EMAIL_LOCAL_MAX}}@`)).toHaveLength(3);
+    const doc = 'Write to ops@example.com or first.last+tag@mail.example.org, `a`&lt`b`, and see <user@example.com>.\n\n' + '`&lt'.repeat(500);
     expect(lexMarkdown(doc, 100).tokens).toEqual(Lexer.lex(doc, { gfm: true }));
   });
 

@@ -149,6 +149,29 @@ class BoundedTokenizer extends Tokenizer {
   }
 }
 
+/** The characters GFM allows before the `@` of an email autolink, as marked's text rule writes them. */
+const EMAIL_RUN = "[a-zA-Z0-9.!#$%&'*+\\/=?_`{\\|}~-]";
+/** At most this many of them are looked at: an address's local part is at most 64 characters (RFC 5321). */
+export const EMAIL_LOCAL_MAX = 64;
+
+/**
+ * marked's GFM text rule with its email lookahead bounded. The rule ends a
+ * run of text where an email address may start, and to know that it reads,
+ * from just after the run's first character, every character an address may
+ * hold, looking for an `@`: on a line of them (a backtick and `&lt`, repeated: each
+ * code span ends a short run of text) every run reads the rest of the line,
+ * so the line costs its square (96 KB took 1.9 s; a fuzzed 494 KB file 46 s).
+ * Bounded to the longest local part an address can have, the rule stops
+ * where it stopped for every real address, and reads at most 64 characters
+ * ahead. Returns the rule unchanged if marked's source no longer has the
+ * lookahead (inline-lexer.test.ts checks it does).
+ */
+export function boundedEmailLookahead(rule: RegExp): RegExp {
+  const unbounded = `${EMAIL_RUN}+@`;
+  if (!rule.source.includes(unbounded)) return rule;
+  return new RegExp(rule.source.split(unbounded).join(`${EMAIL_RUN}{1,${EMAIL_LOCAL_MAX}}@`), rule.flags);
+}
+
 /**
  * Lexes GitHub-flavoured Markdown with marked, emphasis and strikethrough
  * bounded to time linear in the body's length and to `maxDepth` levels.
@@ -177,6 +200,7 @@ export function lexMarkdown(src: string, maxDepth: number): { tokens: Token[]; s
     ...rules,
     inline: {
       ...inline,
+      text: boundedEmailLookahead(inline.text),
       emStrongRDelimAst: new BudgetedRegExp(inline.emStrongRDelimAst, budget),
       emStrongRDelimUnd: new BudgetedRegExp(inline.emStrongRDelimUnd, budget),
       delRDelim: new BudgetedRegExp(inline.delRDelim, budget),
