@@ -48,7 +48,7 @@ const mdInline = fc.array(fc.oneof({ weight: 3, arbitrary: text }, { weight: 2, 
 
 /** A long line: one piece repeated up to `max` characters. */
 function longLine(max: number): fc.Arbitrary<string> {
-  return fc.tuple(fc.oneof(mdInline, fc.constantFrom('a', ' ', 'word ', '`c` ', '* ', '[', '![](()', '[a](<', '&amp;', '`&lt', '<b>x</b>')), fc.integer({ min: 1, max })).map(([piece, n]) => (piece === '' ? 'x' : piece).repeat(Math.ceil(n / Math.max(1, piece.length))));
+  return fc.tuple(fc.oneof(mdInline, fc.constantFrom('a', ' ', 'word ', '`c` ', '* ', '[', '![](()', '[a](<', '&amp;', '`&lt', 'ab_', '<b>x</b>')), fc.integer({ min: 1, max })).map(([piece, n]) => (piece === '' ? 'x' : piece).repeat(Math.ceil(n / Math.max(1, piece.length))));
 }
 
 const newline = fc.constantFrom('\n', '\n', '\n', '\r\n', '\r');

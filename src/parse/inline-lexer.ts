@@ -149,27 +149,37 @@ class BoundedTokenizer extends Tokenizer {
   }
 }
 
-/** The characters GFM allows before the `@` of an email autolink, as marked's text rule writes them. */
-const EMAIL_RUN = "[a-zA-Z0-9.!#$%&'*+\\/=?_`{\\|}~-]";
-/** At most this many of them are looked at: an address's local part is at most 64 characters (RFC 5321). */
+/** What marked's GFM text rule reads ahead as an email address's local part, and what its url rule reads as one. */
+const TEXT_LOCAL_PART = "[a-zA-Z0-9.!#$%&'*+\\/=?_`{\\|}~-]";
+const URL_LOCAL_PART = '[A-Za-z0-9._+-]';
+/** The local-part patterns of marked's GFM rules, for inline-lexer.test.ts. */
+export const LOCAL_PARTS = { text: TEXT_LOCAL_PART, url: URL_LOCAL_PART } as const;
+/** At most this many characters are read as a local part: an address's is at most 64 (RFC 5321). */
 export const EMAIL_LOCAL_MAX = 64;
 
 /**
- * marked's GFM text rule with its email lookahead bounded. The rule ends a
- * run of text where an email address may start, and to know that it reads,
- * from just after the run's first character, every character an address may
- * hold, looking for an `@`: on a line of them (a backtick and `&lt`, repeated: each
- * code span ends a short run of text) every run reads the rest of the line,
- * so the line costs its square (96 KB took 1.9 s; a fuzzed 494 KB file 46 s).
- * Bounded to the longest local part an address can have, the rule stops
- * where it stopped for every real address, and reads at most 64 characters
- * ahead. Returns the rule unchanged if marked's source no longer has the
- * lookahead (inline-lexer.test.ts checks it does).
+ * marked's GFM text and url rules with the local part of an email address
+ * bounded. The text rule ends a run of text where an address may start, and
+ * to know that it reads, just after the run's first character, every
+ * character an address may hold, looking for an `@`; the url rule, tried
+ * where each run of text ends, reads them again. On a line of such
+ * characters broken into short runs (a backtick and `&lt`, or `ab_`,
+ * repeated) every run reads the rest of the line, so the line costs its
+ * square: 96 KB took 1.9 s, a fuzzed 494 KB file 46 s, 192 KB of `ab_` 18 s.
+ * Bounded to the longest local part an address can have, the rules stop and
+ * link where they did for every real address, and read at most 64
+ * characters ahead. A rule whose source no longer has the pattern is
+ * returned unchanged (inline-lexer.test.ts checks that marked's still do).
  */
-export function boundedEmailLookahead(rule: RegExp): RegExp {
-  const unbounded = `${EMAIL_RUN}+@`;
-  if (!rule.source.includes(unbounded)) return rule;
-  return new RegExp(rule.source.split(unbounded).join(`${EMAIL_RUN}{1,${EMAIL_LOCAL_MAX}}@`), rule.flags);
+export function boundedLocalPart(rule: RegExp, localPart: string): RegExp {
+  let source = rule.source;
+  for (const [unbounded, bounded] of [
+    [`${localPart}+@`, `${localPart}{1,${EMAIL_LOCAL_MAX}}@`],
+    [`${localPart}+(@)`, `${localPart}{1,${EMAIL_LOCAL_MAX}}(@)`],
+  ] as const) {
+    source = source.split(unbounded).join(bounded);
+  }
+  return source === rule.source ? rule : new RegExp(source, rule.flags);
 }
 
 /**
@@ -200,7 +210,8 @@ export function lexMarkdown(src: string, maxDepth: number): { tokens: Token[]; s
     ...rules,
     inline: {
       ...inline,
-      text: boundedEmailLookahead(inline.text),
+      text: boundedLocalPart(inline.text, TEXT_LOCAL_PART),
+      url: boundedLocalPart(inline.url, URL_LOCAL_PART),
       emStrongRDelimAst: new BudgetedRegExp(inline.emStrongRDelimAst, budget),
       emStrongRDelimUnd: new BudgetedRegExp(inline.emStrongRDelimUnd, budget),
       delRDelim: new BudgetedRegExp(inline.delRDelim, budget),
