@@ -41,7 +41,7 @@ const outputSchema = z.object({
   aliases: z
     .array(z.string())
     .optional()
-    .describe("The page's other ids that land in this section (labels before its heading, ids in its text): uri#alias reads this section too."),
+    .describe('Other ids of the page that lead here (uri#alias).'),
   level: int().describe('0 for the text before the first heading.'),
   part: z.object({ n: int(), of: int() }).optional().describe('Which part of a section the index split.'),
   text: z.string(),
