@@ -8,6 +8,8 @@ import { jsonText } from './json.js';
 
 type WithApp = <T>(cmd: Command, create: boolean, fn: (app: App) => Promise<T>) => Promise<T>;
 const out = (s: string): void => void process.stdout.write(s);
+/** Markdown as an operation renders it, ending in one newline. */
+const outMarkdown = (md: string): void => out(md.endsWith('\n') ? md : md + '\n');
 
 /** A terminal has no response budget: a section or an outline is printed whole, never paged. */
 const WHOLE = Number.MAX_SAFE_INTEGER;
@@ -61,10 +63,7 @@ export function registerReadCommands(program: Command, withApp: WithApp): void {
         const text = texts.map((t) => t.trim()).join('\n\n');
         const whole: SectionOutput = { ...rest, text, offset: 0, total_chars: text.length, partial: false };
         if (opts.json) out(jsonText(whole));
-        else {
-          const md = renderSection(whole);
-          out(md.endsWith('\n') ? md : md + '\n');
-        }
+        else outMarkdown(renderSection(whole));
       });
     });
 
@@ -77,7 +76,8 @@ export function registerReadCommands(program: Command, withApp: WithApp): void {
     .action(async (uri: string, opts: { json?: boolean }, cmd: Command) => {
       await withApp(cmd, false, async (app) => {
         const r = await getDocumentOp.run({ app, tokenBudget: WHOLE }, parseInput(getDocumentOp.input, { uri }, '<uri>'));
-        out(opts.json ? jsonText(r.out) : r.md.endsWith('\n') ? r.md : r.md + '\n');
+        if (opts.json) out(jsonText(r.out));
+        else outMarkdown(r.md);
       });
     });
 }

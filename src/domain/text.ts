@@ -99,6 +99,7 @@ export function rawTokens(text: string): string[] {
 /** What follows `](` in an inline link: its destination, an optional title, and the closing parenthesis. */
 const LINK_DESTINATION = /(?:[^()\s]|\([^()\s]*\))*(?:\s+"[^"\n]*")?\)/y;
 const AUTOLINK_SCHEME = /(?:https?|mailto):/y;
+const WHITESPACE = /\s/;
 
 /**
  * Markdown reduced to what a reader reads, for indexing: link targets and
@@ -118,7 +119,7 @@ export function readableText(markdown: string): string {
   return autolinksDropped(refLinksReduced(inlineLinksReduced(markdown)));
 }
 
-/** For each index of `s`, the first index at or after it that holds one of `chars` or a newline (`s.length` if none). */
+/** For each index of `s`, the first index at or after it whose character `isStop` accepts (`s.length` if none). */
 function stops(s: string, isStop: (code: number) => boolean): Int32Array {
   const out = new Int32Array(s.length + 1);
   let next = s.length;
@@ -188,7 +189,7 @@ function autolinksDropped(s: string): string {
     AUTOLINK_SCHEME.lastIndex = i + 1;
     if (!AUTOLINK_SCHEME.test(s)) continue;
     const from = AUTOLINK_SCHEME.lastIndex;
-    stop ??= stops(s, (c) => c === 62 /* > */ || /\s/.test(String.fromCharCode(c)));
+    stop ??= stops(s, (c) => c === 62 /* > */ || WHITESPACE.test(String.fromCharCode(c)));
     const end = stop[from]!;
     if (end === from || s.charCodeAt(end) !== 62) continue;
     out += s.slice(last, i);
